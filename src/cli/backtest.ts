@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import type { Summary } from '../analytics/summary.ts';
+import { writeRunFolder } from '../report/run-folder.ts';
+import { runScenario } from '../sim/run-scenario.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { progressBar } from './progress.ts';
+
+export interface BacktestArgs {
+  scenario: string;
+  out?: string;
+  set: string[];
+  seed?: number;
+  quiet: boolean;
+}
+
+export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
+  return yargs
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file, e.g. scenarios/demo.json' })
+    .option('out', { type: 'string', describe: 'run folder to write (default reports/<scenario name>-<seed>)' })
+    .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value (repeatable)' })
+    .option('seed', { type: 'number', describe: 'override the scenario seed' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<BacktestArgs>;
+}
+
+export async function backtestCommand(args: BacktestArgs): Promise<void> {
+  const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
+  const scenario = loadScenario(args.scenario, overrides);
+  const progress = progressBar(`backtest ${scenario.name}`);
+  const run = await runScenario(scenario, (f) => progress.update(f));
+  progress.done();
+  const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
+  const summary = writeRunFolder(out, run, overrides);
+  if (!args.quiet) {
+    process.stdout.write(formatSummary(summary));
+    process.stdout.write(`\nwrote ${out}/ (summary.json, fills.csv, run.json)\n`);
+  }
+}
+
+export function formatSummary(s: Summary): string {
+  const rows: [string, string][] = [
+    ['scenario', `${s.scenario} (seed ${s.seed})`],
+    ['period', `${s.period.start} → ${s.period.end} (${s.period.seconds} s)`],
+    ['market events', String(s.events)],
+    ['PnL total', String(s.pnl.total)],
+    ['  fees paid', String(s.pnl.fees)],
+    ['  rebates earned', String(s.pnl.rebates)],
+    ['fills', `${s.fills.count} (${s.fills.buys} buys, ${s.fills.sells} sells)`],
+    ['maker / taker volume', `${s.fills.makerVolume} / ${s.fills.takerVolume}`],
+    ['orders sent / rejected / cancelled', `${s.orders.sent} / ${s.orders.rejected} / ${s.orders.cancelled}`],
+    ['inventory final / max |q|', `${s.inventory.final} / ${s.inventory.max}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
+}

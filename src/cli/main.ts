@@ -1,0 +1,37 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isUserError } from '../core/errors.ts';
+import { backtestCommand, backtestOptions } from './backtest.ts';
+
+/**
+ * The spreadlab command line. Commands are thin: parse, call a library function, print.
+ * Exit codes: 0 success, 2 a user error (bad file, scenario or flag; one clear message, no stack trace),
+ * 1 an internal fault.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await yargs(argv)
+      .scriptName('spreadlab')
+      .usage('$0 <command> [options]')
+      .command('backtest <scenario>', 'run a scenario through the simulated venue and write a run folder', backtestOptions, backtestCommand)
+      .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
+      .strict()
+      .help()
+      .fail((message, error) => {
+        throw error ?? new UsageError(message);
+      })
+      .parseAsync();
+    return 0;
+  } catch (error) {
+    if (isUserError(error) || error instanceof UsageError) {
+      process.stderr.write(`spreadlab: ${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`spreadlab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+class UsageError extends Error {}
+
+process.exitCode = await main(hideBin(process.argv));

@@ -1,0 +1,88 @@
+import { SpreadlabError } from './errors.ts';
+import type { Lots, Ticks } from './units.ts';
+
+/** A market's static description: what one tick and one lot are worth, and the fee schedule. */
+export interface MarketSpec {
+  symbol: string;
+  tickSize: number;
+  lotSize: number;
+  /** Fee in basis points of notional; negative is a rebate (the seed's 0.02 % maker rebate is -2). */
+  makerFeeBps: number;
+  takerFeeBps: number;
+}
+
+/** How many decimals a step such as 0.01 or 0.00001 needs to print exactly. */
+export function decimalsOf(step: number): number {
+  for (let d = 0; d <= 12; d++) {
+    const scaled = step * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return d;
+  }
+  return 12;
+}
+
+/**
+ * Converts between decimals (at the edges) and integer ticks/lots (inside).
+ * A decimal that is not a whole number of steps (within 1e-6 of a step) is refused: exchanges reject such
+ * prices and sizes too.
+ */
+export class MarketUnits {
+  readonly priceDecimals: number;
+  readonly sizeDecimals: number;
+
+  constructor(readonly spec: MarketSpec) {
+    this.priceDecimals = decimalsOf(spec.tickSize);
+    this.sizeDecimals = decimalsOf(spec.lotSize);
+  }
+
+  toTicks(price: number): Ticks {
+    return wholeSteps(price, this.spec.tickSize, 'price', 'tickSize');
+  }
+
+  toLots(size: number): Lots {
+    return wholeSteps(size, this.spec.lotSize, 'size', 'lotSize');
+  }
+
+  /** Nearest tick, for prices that come from arithmetic (a mid times a spread) rather than from a user. */
+  roundToTick(price: number): Ticks {
+    return Math.round(price / this.spec.tickSize);
+  }
+
+  price(ticks: Ticks): number {
+    return Number((ticks * this.spec.tickSize).toFixed(this.priceDecimals));
+  }
+
+  size(lots: Lots): number {
+    return Number((lots * this.spec.lotSize).toFixed(this.sizeDecimals));
+  }
+
+  formatPrice(ticks: Ticks): string {
+    return (ticks * this.spec.tickSize).toFixed(this.priceDecimals);
+  }
+
+  formatSize(lots: Lots): string {
+    return (lots * this.spec.lotSize).toFixed(this.sizeDecimals);
+  }
+
+  /**
+   * Quote-currency value of an exact amount in micro tick-lots (1e-6 × one tick × one lot), computed in
+   * decimal so the printed figure is the nearest double to the exact value.
+   */
+  money(microTickLots: bigint): number {
+    const mantissa = BigInt(Math.round(this.spec.tickSize * 10 ** this.priceDecimals)) * BigInt(Math.round(this.spec.lotSize * 10 ** this.sizeDecimals));
+    const scale = this.priceDecimals + this.sizeDecimals + 6;
+    const scaled = microTickLots * mantissa;
+    const negative = scaled < 0n;
+    const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
+    const text = `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+    return Number(text);
+  }
+}
+
+function wholeSteps(value: number, step: number, what: string, stepName: string): number {
+  const steps = value / step;
+  const rounded = Math.round(steps);
+  if (!Number.isFinite(value) || Math.abs(steps - rounded) > 1e-6) {
+    throw new SpreadlabError(`${what} ${value} is not a whole number of ${stepName} (${step})`);
+  }
+  return rounded;
+}

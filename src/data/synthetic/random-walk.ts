@@ -1,0 +1,224 @@
+import type { Rng } from '../../core/rng.ts';
+import type { Lots, Micros, Ticks } from '../../core/units.ts';
+import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Trade } from '../events.ts';
+
+/**
+ * A simple seeded synthetic market, enough to drive the demo.
+ *
+ * Rules:
+ * - The mid is an arithmetic random walk in price: every `refreshMs` it moves by a normal step with
+ *   standard deviation volatility · sqrt(refreshMs / 1 s). The displayed book is `levels` price levels a
+ *   side, every tick, with a spread of `spreadTicks` around the mid.
+ * - At each refresh the book is moved to the new mid: levels that leave the window are deleted, new levels
+ *   get a lognormal size (median `levelSize` lots), and each standing level is redrawn with probability
+ *   `churn` (adds and cancels). A level consumed by trades stays thin until it is redrawn. Changes go out
+ *   as one L2 message (deltas, the last one flagged).
+ * - Market orders arrive as a Poisson process (`tradesPerSecond`, each side equally likely) with an
+ *   exponential size (mean `tradeSize` lots, at least 1). Each one walks the opposite side of the book:
+ *   one trade print per level it reaches, then the deltas of the levels it consumed, as one message.
+ * - Times: exchTs is when the generator did it; localTs = exchTs + feedLatencyUs.
+ * - Two opens with the same seed produce the same events (the RNG is re-created from the seed on open).
+ * Known limits: no order flow information (trades are uninformed), the book has no memory of who is in it,
+ * our own orders do not affect the market. Richer models (adverse selection, regimes) are separate.
+ */
+export interface RandomWalkParams {
+  /** Initial mid, ticks. */
+  startMid: Ticks;
+  /** Standard deviation of the mid's move over one second, ticks. */
+  volatilityTicks: number;
+  spreadTicks: number;
+  levels: number;
+  levelSize: Lots;
+  churn: number;
+  tradesPerSecond: number;
+  tradeSize: Lots;
+  refreshMs: number;
+  feedLatencyUs: Micros;
+  startTs: Micros;
+  endTs: Micros;
+}
+
+export function openRandomWalk(params: RandomWalkParams, seedRng: () => Rng): OpenMarketEvents {
+  return () => new RandomWalkMarket(params, seedRng());
+}
+
+class RandomWalkMarket implements MarketEventSource {
+  private mid: number;
+  private readonly bids = new Map<Ticks, Lots>();
+  private readonly asks = new Map<Ticks, Lots>();
+  private nextRefresh: Micros;
+  private nextTrade: Micros;
+  private started = false;
+  // The current message, drained one event per next() call; its objects are pooled.
+  private readonly pending: (BookDelta | Trade)[] = [];
+  private pendingIndex = 0;
+  private readonly deltaPool: BookDelta[] = [];
+  private readonly tradePool: Trade[] = [];
+  private deltasUsed = 0;
+  private tradesUsed = 0;
+
+  constructor(
+    private readonly p: RandomWalkParams,
+    private readonly rng: Rng,
+  ) {
+    this.mid = p.startMid;
+    this.nextRefresh = p.startTs + p.refreshMs * 1000;
+    this.nextTrade = p.startTs + this.tradeGap();
+  }
+
+  next(): MarketEvent | null {
+    if (!this.started) {
+      this.started = true;
+      return this.snapshot();
+    }
+    while (this.pendingIndex >= this.pending.length) {
+      if (!this.produceMessage()) return null;
+    }
+    return this.pending[this.pendingIndex++];
+  }
+
+  private produceMessage(): boolean {
+    this.pending.length = 0;
+    this.pendingIndex = 0;
+    this.deltasUsed = 0;
+    this.tradesUsed = 0;
+    if (this.nextRefresh <= this.nextTrade) {
+      if (this.nextRefresh > this.p.endTs) return false;
+      this.refresh(this.nextRefresh);
+      this.nextRefresh += this.p.refreshMs * 1000;
+    } else {
+      if (this.nextTrade > this.p.endTs) return false;
+      this.marketOrder(this.nextTrade);
+      this.nextTrade += this.tradeGap();
+    }
+    return true;
+  }
+
+  private tradeGap(): Micros {
+    return Math.max(1, Math.round(this.rng.exponential(this.p.tradesPerSecond) * 1e6));
+  }
+
+  private snapshot(): BookSnapshot {
+    const { bestBid, bestAsk } = this.window();
+    const snapshot: BookSnapshot = {
+      kind: 'snapshot',
+      exchTs: this.p.startTs,
+      localTs: this.p.startTs + this.p.feedLatencyUs,
+      bidPrices: [],
+      bidSizes: [],
+      askPrices: [],
+      askSizes: [],
+    };
+    for (let i = 0; i < this.p.levels; i++) {
+      const bidSize = this.levelSize();
+      const askSize = this.levelSize();
+      this.bids.set(bestBid - i, bidSize);
+      this.asks.set(bestAsk + i, askSize);
+      snapshot.bidPrices.push(bestBid - i);
+      snapshot.bidSizes.push(bidSize);
+      snapshot.askPrices.push(bestAsk + i);
+      snapshot.askSizes.push(askSize);
+    }
+    return snapshot;
+  }
+
+  private window(): { bestBid: Ticks; bestAsk: Ticks } {
+    const bestBid = Math.round(this.mid - this.p.spreadTicks / 2);
+    return { bestBid, bestAsk: bestBid + this.p.spreadTicks };
+  }
+
+  private levelSize(): Lots {
+    return Math.max(1, Math.round(this.rng.lognormal(this.p.levelSize, 0.5)));
+  }
+
+  private refresh(time: Micros): void {
+    this.mid += this.rng.normal() * this.p.volatilityTicks * Math.sqrt(this.p.refreshMs / 1000);
+    const { bestBid, bestAsk } = this.window();
+    this.reshapeSide(this.bids, 'bid', bestBid, -1, time);
+    this.reshapeSide(this.asks, 'ask', bestAsk, 1, time);
+    this.markLast();
+  }
+
+  /** Moves one side's levels to [best, best + direction·(levels−1)], emitting the changes. */
+  private reshapeSide(levels: Map<Ticks, Lots>, side: 'bid' | 'ask', best: Ticks, direction: 1 | -1, time: Micros): void {
+    const far = best + direction * (this.p.levels - 1);
+    const inWindow = (price: Ticks): boolean => (direction < 0 ? price <= best && price >= far : price >= best && price <= far);
+    for (const price of [...levels.keys()].sort((a, b) => a - b)) {
+      if (!inWindow(price)) {
+        levels.delete(price);
+        this.pushDelta(time, side, price, 0);
+      }
+    }
+    for (let i = 0; i < this.p.levels; i++) {
+      const price = best + direction * i;
+      const current = levels.get(price);
+      if (current === undefined || this.rng.uniform() < this.p.churn) {
+        const size = this.levelSize();
+        if (size !== current) {
+          levels.set(price, size);
+          this.pushDelta(time, side, price, size);
+        }
+      }
+    }
+  }
+
+  private marketOrder(time: Micros): void {
+    const takerSide = this.rng.uniform() < 0.5 ? 'buy' : 'sell';
+    let remaining = Math.max(1, Math.round(this.rng.exponential(1 / this.p.tradeSize)));
+    const levels = takerSide === 'buy' ? this.asks : this.bids;
+    const prices = [...levels.keys()].sort((a, b) => (takerSide === 'buy' ? a - b : b - a));
+    const consumed: [Ticks, Lots][] = [];
+    for (const price of prices) {
+      if (remaining === 0) break;
+      const size = levels.get(price)!;
+      const take = Math.min(size, remaining);
+      remaining -= take;
+      this.pushTrade(time, price, take, takerSide);
+      consumed.push([price, size - take]);
+    }
+    const side = takerSide === 'buy' ? 'ask' : 'bid';
+    for (const [price, left] of consumed) {
+      if (left === 0) levels.delete(price);
+      else levels.set(price, left);
+      this.pushDelta(time, side, price, left);
+    }
+    this.markLast();
+  }
+
+  private pushDelta(time: Micros, side: 'bid' | 'ask', price: Ticks, size: Lots): void {
+    if (this.deltasUsed === this.deltaPool.length) {
+      this.deltaPool.push({ kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false });
+    }
+    const delta = this.deltaPool[this.deltasUsed++];
+    delta.exchTs = time;
+    delta.localTs = time + this.p.feedLatencyUs;
+    delta.side = side;
+    delta.price = price;
+    delta.size = size;
+    delta.last = false;
+    this.pending.push(delta);
+  }
+
+  private pushTrade(time: Micros, price: Ticks, size: Lots, takerSide: 'buy' | 'sell'): void {
+    if (this.tradesUsed === this.tradePool.length) {
+      this.tradePool.push({ kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' });
+    }
+    const trade = this.tradePool[this.tradesUsed++];
+    trade.exchTs = time;
+    trade.localTs = time + this.p.feedLatencyUs;
+    trade.price = price;
+    trade.size = size;
+    trade.takerSide = takerSide;
+    this.pending.push(trade);
+  }
+
+  private markLast(): void {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const event = this.pending[i];
+      if (event.kind === 'delta') {
+        event.last = true;
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import type { MarketUnits } from '../core/market.ts';
+import type { Micros } from '../core/units.ts';
+import { L2Book } from '../book/l2-book.ts';
+import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../data/events.ts';
+import { Ledger } from '../ledger/ledger.ts';
+import type { Strategy } from '../strategy/api.ts';
+import { SimExchange, type VenueFill } from '../venue/exchange.ts';
+import type { FeeSchedule } from '../venue/fees.ts';
+import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
+import type { QueueModel } from '../venue/queue.ts';
+import { Rank, Scheduler } from './scheduler.ts';
+import { SimGateway } from './gateway.ts';
+
+/**
+ * The event loop of a backtest: one virtual clock that merges three streams in time order —
+ * market events at the venue (by exchTs), market events at the strategy (by localTs, only when the strategy
+ * registered an onBook hook), and the scheduler's items (orders reaching the venue, replies and fills
+ * reaching the strategy, wake-ups) — with the tie rule stated in scheduler.ts.
+ *
+ * Rules:
+ * - Market events are pulled from two independent opens of the same source, one per timeline, so no
+ *   buffer of in-flight events is needed. The venue timeline needs non-decreasing exchTs: an event stamped
+ *   earlier than its predecessor is applied at the predecessor's time (exchanges' streams can interleave
+ *   slightly out of order).
+ * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
+ *   lets the strategy run until it is blocked again on virtual time (one macrotask turn) before moving on;
+ *   market events in between are processed synchronously.
+ * - The run ends at `endTs` or when the data runs out, whichever is first; pending sleeps then resolve to
+ *   false so a `while (await clock.sleep(ms))` loop returns. The final mark uses the last two-sided mid.
+ * - Nothing here reads the wall clock or Math.random.
+ */
+export interface BacktestSetup {
+  units: MarketUnits;
+  fees: FeeSchedule;
+  openEvents: OpenMarketEvents;
+  startTs: Micros;
+  endTs: Micros;
+  queue: QueueModel;
+  latency: LatencyModel;
+  strategy: Strategy;
+  /** Called now and then with the share of simulated time done. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface FillRecord extends VenueFill {
+  /** Position after this fill, lots. */
+  positionAfter: number;
+}
+
+export interface BacktestResult {
+  fills: FillRecord[];
+  ledger: Ledger;
+  /** Best bid + best ask at the end, ticks (twice the final mid). */
+  finalMid2: number;
+  marketEvents: number;
+  ordersSent: number;
+  rejects: number;
+  cancels: number;
+  startTs: Micros;
+  endTs: Micros;
+}
+
+const PROGRESS_EVERY = 65_536;
+
+export async function runBacktest(setup: BacktestSetup): Promise<BacktestResult> {
+  return new Backtest(setup).run();
+}
+
+class Backtest {
+  private readonly scheduler = new Scheduler();
+  private readonly ledger = new Ledger();
+  private readonly fills: FillRecord[] = [];
+  private readonly exchange: SimExchange;
+  private readonly gateway: SimGateway;
+  private readonly venueFeed: MarketEventSource;
+  private venueNext: MarketEvent | null;
+  private venueTime: Micros;
+  private localFeed: MarketEventSource | null = null;
+  private localNext: MarketEvent | null = null;
+  private readonly localBook = new L2Book();
+  private now: Micros;
+  private endTs: Micros;
+  private lastMid2 = NaN;
+  private marketEvents = 0;
+  private strategyFailure: unknown = null;
+
+  constructor(private readonly setup: BacktestSetup) {
+    this.now = setup.startTs;
+    this.endTs = setup.endTs;
+    this.venueTime = -Infinity;
+    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill));
+    const responses = new FifoChannel();
+    this.gateway = new SimGateway({
+      units: setup.units,
+      exchange: this.exchange,
+      ledger: this.ledger,
+      scheduler: this.scheduler,
+      latency: setup.latency,
+      entry: new FifoChannel(),
+      responses,
+      now: () => this.now,
+      endTs: () => this.endTs,
+    });
+    this.venueFeed = setup.openEvents();
+    this.venueNext = this.venueFeed.next();
+  }
+
+  async run(): Promise<BacktestResult> {
+    this.scheduler.schedule(this.setup.startTs, Rank.strategyWake, () => this.startStrategy());
+    for (;;) {
+      const resolvedStrategy = this.step();
+      if (resolvedStrategy === null) break;
+      if (resolvedStrategy) await letStrategyRun();
+      if (this.strategyFailure) throw this.strategyFailure;
+    }
+    this.gateway.endRun();
+    await letStrategyRun();
+    if (this.strategyFailure) throw this.strategyFailure;
+    this.setup.onProgress?.(1);
+    return {
+      fills: this.fills,
+      ledger: this.ledger,
+      finalMid2: this.lastMid2,
+      marketEvents: this.marketEvents,
+      ordersSent: this.gateway.ordersSent,
+      rejects: this.gateway.rejects,
+      cancels: this.gateway.cancels,
+      startTs: this.setup.startTs,
+      endTs: this.endTs,
+    };
+  }
+
+  /**
+   * Processes market events synchronously up to the next scheduled item, then that item.
+   * Returns true when it woke the strategy, false when not, null when the run is over.
+   */
+  private step(): boolean | null {
+    for (;;) {
+      const item = this.scheduler.peek();
+      const venueTs = this.venueNext ? Math.max(this.venueNext.exchTs, this.venueTime) : Infinity;
+      const localTs = this.localNext ? this.localNext.localTs : Infinity;
+      const itemTs = item ? item.time : Infinity;
+      if (venueTs <= itemTs && venueTs <= localTs) {
+        if (venueTs > this.endTs) return this.finish();
+        this.applyVenueEvent(venueTs);
+        continue;
+      }
+      if (item && itemTs < localTs || (itemTs === localTs && item && item.rank < Rank.localMarket)) {
+        if (itemTs > this.endTs) return this.finish();
+        this.scheduler.pop();
+        this.now = itemTs;
+        item.run();
+        return item.rank >= Rank.strategyNotice;
+      }
+      if (localTs === Infinity) return this.finish();
+      if (localTs > this.endTs) return this.finish();
+      this.applyLocalEvent();
+      return true;
+    }
+  }
+
+  /** Ends the run at the earlier of endTs and the end of the data. */
+  private finish(): null {
+    if (!this.venueNext) this.endTs = Math.min(this.endTs, Math.max(this.venueTime, this.setup.startTs));
+    this.now = this.endTs;
+    return null;
+  }
+
+  private applyVenueEvent(time: Micros): void {
+    const event = this.venueNext!;
+    this.venueTime = time;
+    this.now = time;
+    this.exchange.applyMarketEvent(event);
+    const book = this.exchange.book;
+    const mid2 = book.bestBid + book.bestAsk;
+    if (Number.isFinite(mid2)) this.lastMid2 = mid2;
+    this.marketEvents++;
+    if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
+    this.venueNext = this.venueFeed.next();
+  }
+
+  private applyLocalEvent(): void {
+    const event = this.localNext!;
+    this.now = event.localTs;
+    this.applyToLocalBook(event);
+    this.gateway.publishBook(this.localBook);
+    this.localNext = this.localFeed!.next();
+  }
+
+  private applyToLocalBook(event: MarketEvent): void {
+    if (event.kind === 'snapshot') this.localBook.applySnapshot(event);
+    else if (event.kind === 'delta') this.localBook.set(event.side, event.price, event.size);
+  }
+
+  private startStrategy(): void {
+    const context = this.gateway.context();
+    this.setup.strategy(context).catch((error: unknown) => {
+      this.strategyFailure = error;
+    });
+    if (this.gateway.wantsBook()) this.openLocalFeed();
+  }
+
+  /** Opens the strategy's own market feed, fast-forwarded to the start. */
+  private openLocalFeed(): void {
+    this.localFeed = this.setup.openEvents();
+    let event = this.localFeed.next();
+    while (event && event.localTs <= this.setup.startTs) {
+      this.applyToLocalBook(event);
+      event = this.localFeed.next();
+    }
+    this.localNext = event;
+  }
+
+  private onVenueFill(fill: VenueFill): void {
+    this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
+    this.fills.push({ ...fill, positionAfter: this.ledger.position });
+    this.gateway.notifyFill(fill);
+  }
+
+  private reportProgress(): void {
+    const span = this.setup.endTs - this.setup.startTs;
+    if (this.setup.onProgress && span > 0) this.setup.onProgress(Math.min(1, (this.now - this.setup.startTs) / span));
+  }
+}
+
+/** One macrotask turn: every promise continuation the strategy has queued runs before it. */
+function letStrategyRun(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,284 @@
+import type { MarketUnits } from '../core/market.ts';
+import { SpreadlabError } from '../core/errors.ts';
+import { US_PER_MS, type Micros } from '../core/units.ts';
+import type { L2Book } from '../book/l2-book.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type {
+  BookView,
+  Clock,
+  FillEvent,
+  Level,
+  OpenOrder,
+  OrderAck,
+  OrderRequest,
+  Snapshot,
+  StrategyContext,
+  Venue,
+} from '../strategy/api.ts';
+import type { SimExchange, VenueFill } from '../venue/exchange.ts';
+import type { FifoChannel, LatencyModel } from '../venue/latency.ts';
+import type { OrderIntent, VenueReply } from '../venue/orders.ts';
+import { Rank, type Scheduler } from './scheduler.ts';
+
+/**
+ * The strategy's side of a backtest: the `Venue` and `Clock` the strategy code calls, in decimals, and the
+ * latency between it and the simulated exchange.
+ *
+ * Rules:
+ * - Every venue call is a round trip: the request reaches the exchange after the entry latency, the
+ *   exchange acts (or reads its state) at that time, and the answer reaches the strategy after the
+ *   response latency. `getSnapshot`, `getPosition` and `getOpenOrders` read the venue at arrival, like a
+ *   REST call.
+ * - Fill notices travel on the same FIFO response channel as replies, so the strategy never sees a fill
+ *   before the response latency has passed since the fill.
+ * - Order ids are assigned when the strategy sends the order ("1", "2", …), so it may cancel an order whose
+ *   acknowledgement has not arrived yet.
+ * - A request whose price or size is not a whole number of ticks or lots is rejected at once, without
+ *   reaching the venue (as an exchange client library refuses it before sending).
+ * - `clock.now()` is virtual milliseconds; `clock.sleep(ms)` resolves true at now + ms, or false when the
+ *   run ends first. Only the market named in the context can be traded.
+ */
+export interface GatewayParts {
+  units: MarketUnits;
+  exchange: SimExchange;
+  ledger: Ledger;
+  scheduler: Scheduler;
+  latency: LatencyModel;
+  entry: FifoChannel;
+  responses: FifoChannel;
+  now: () => Micros;
+  endTs: () => Micros;
+}
+
+const DEFAULT_DEPTH = 10;
+
+export class SimGateway implements Venue, Clock {
+  ordersSent = 0;
+  rejects = 0;
+  cancels = 0;
+  private nextOrderId = 1;
+  private readonly fillHandlers: ((fill: FillEvent) => void)[] = [];
+  private readonly bookHandlers: ((book: BookView) => void)[] = [];
+  private readonly pendingSleeps = new Set<(alive: boolean) => void>();
+  private ended = false;
+  private lastBookBid = NaN;
+  private lastBookAsk = NaN;
+
+  constructor(private readonly parts: GatewayParts) {}
+
+  context(): StrategyContext {
+    return { venue: this, clock: this, market: this.market, tickSize: this.parts.units.spec.tickSize, lotSize: this.parts.units.spec.lotSize };
+  }
+
+  private get market(): string {
+    return this.parts.units.spec.symbol;
+  }
+
+  wantsBook(): boolean {
+    return this.bookHandlers.length > 0;
+  }
+
+  // Clock
+
+  now(): number {
+    return this.parts.now() / US_PER_MS;
+  }
+
+  sleep(ms: number): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.pendingSleeps.add(resolve);
+      const wake = this.parts.now() + Math.max(0, Math.round(ms * US_PER_MS));
+      this.parts.scheduler.schedule(wake, Rank.strategyWake, () => {
+        this.pendingSleeps.delete(resolve);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Resolves every pending sleep to false: the run is over. */
+  endRun(): void {
+    this.ended = true;
+    for (const resolve of this.pendingSleeps) resolve(false);
+    this.pendingSleeps.clear();
+  }
+
+  // Venue
+
+  getSnapshot(market: string, depth = DEFAULT_DEPTH): Promise<Snapshot> {
+    return this.roundTrip(market, (arrival) => this.snapshotAt(arrival, depth));
+  }
+
+  getPosition(market: string): Promise<number> {
+    return this.roundTrip(market, () => this.parts.units.size(this.parts.ledger.position));
+  }
+
+  getOpenOrders(market: string): Promise<OpenOrder[]> {
+    const { units } = this.parts;
+    return this.roundTrip(market, () =>
+      this.parts.exchange.openOrders().map((o) => ({
+        id: o.id,
+        market,
+        side: o.side,
+        price: units.price(o.price),
+        remaining: units.size(o.remaining),
+        filled: units.size(o.filled),
+      })),
+    );
+  }
+
+  placeOrder(request: OrderRequest): Promise<OrderAck> {
+    const id = String(this.nextOrderId++);
+    let intent: OrderIntent;
+    try {
+      intent = this.toIntent(id, request);
+    } catch (error) {
+      return Promise.resolve(this.rejectAtOnce(id, request.size, error));
+    }
+    this.ordersSent++;
+    return this.roundTrip(request.market, (arrival) => this.toAck(this.parts.exchange.submit(intent, arrival)));
+  }
+
+  cancelOrder(market: string, orderId: string): Promise<OrderAck> {
+    return this.roundTrip(market, () => {
+      const reply = this.parts.exchange.cancel(orderId);
+      if (reply.status === 'cancelled') this.cancels++;
+      return this.toAck(reply);
+    });
+  }
+
+  cancelAllOrders(market: string): Promise<number> {
+    return this.roundTrip(market, () => {
+      const count = this.parts.exchange.cancelAll();
+      this.cancels += count;
+      return count;
+    });
+  }
+
+  amendOrder(market: string, orderId: string, change: { price?: number; size?: number }): Promise<OrderAck> {
+    let price: number;
+    let size: number;
+    try {
+      price = change.price === undefined ? NaN : this.parts.units.toTicks(change.price);
+      size = change.size === undefined ? NaN : this.parts.units.toLots(change.size);
+    } catch (error) {
+      return Promise.resolve(this.rejectAtOnce(orderId, change.size ?? 0, error));
+    }
+    return this.roundTrip(market, (arrival) => {
+      const order = this.parts.exchange.openOrders().find((o) => o.id === orderId);
+      const newPrice = Number.isNaN(price) ? (order?.price ?? 0) : price;
+      const newSize = Number.isNaN(size) ? (order?.remaining ?? 0) : size;
+      return this.toAck(this.parts.exchange.amend(orderId, newPrice, newSize, arrival));
+    });
+  }
+
+  onFill(handler: (fill: FillEvent) => void): void {
+    this.fillHandlers.push(handler);
+  }
+
+  onBook(handler: (book: BookView) => void): void {
+    this.bookHandlers.push(handler);
+  }
+
+  // Called by the event loop
+
+  /** A fill happened at the venue: its notice reaches the strategy after the response latency. */
+  notifyFill(fill: VenueFill): void {
+    const { units } = this.parts;
+    const event: FillEvent = {
+      orderId: fill.orderId,
+      market: this.market,
+      side: fill.side,
+      price: units.price(fill.price),
+      size: units.size(fill.size),
+      fee: units.money(fill.fee),
+      liquidity: fill.liquidity,
+      timestamp: fill.exchTs / US_PER_MS,
+    };
+    const arrival = this.parts.responses.arrival(fill.exchTs, this.parts.latency.response());
+    this.parts.scheduler.schedule(arrival, Rank.strategyNotice, () => {
+      for (const handler of this.fillHandlers) handler(event);
+    });
+  }
+
+  /** The strategy's market feed moved; tells the onBook hooks when the top of book changed. */
+  publishBook(book: L2Book): void {
+    if (book.bestBid === this.lastBookBid && book.bestAsk === this.lastBookAsk) return;
+    this.lastBookBid = book.bestBid;
+    this.lastBookAsk = book.bestAsk;
+    const { units } = this.parts;
+    const view: BookView = {
+      market: this.market,
+      timestamp: this.now(),
+      bestBid: units.price(book.bestBid),
+      bestAsk: units.price(book.bestAsk),
+      mid: units.price(book.bestBid + book.bestAsk) / 2,
+    };
+    for (const handler of this.bookHandlers) handler(view);
+  }
+
+  private roundTrip<T>(market: string, act: (arrival: Micros) => T): Promise<T> {
+    if (market !== this.market) {
+      return Promise.reject(new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`));
+    }
+    const { scheduler, latency, entry, responses } = this.parts;
+    const arrival = entry.arrival(this.parts.now(), latency.entry());
+    return new Promise((resolve) => {
+      scheduler.schedule(arrival, Rank.orderArrival, () => {
+        const answer = act(arrival);
+        const back = responses.arrival(arrival, latency.response());
+        scheduler.schedule(back, Rank.strategyNotice, () => resolve(answer));
+      });
+    });
+  }
+
+  private snapshotAt(arrival: Micros, depth: number): Snapshot {
+    const { units, exchange } = this.parts;
+    const book = exchange.book;
+    const levels = (side: 'bid' | 'ask'): Level[] => {
+      const prices = new Array<number>(depth);
+      const sizes = new Array<number>(depth);
+      const count = book.topLevels(side, prices, sizes);
+      return prices.slice(0, count).map((p, i) => ({ price: units.price(p), size: units.size(sizes[i]) }));
+    };
+    const bestBid = units.price(book.bestBid);
+    const bestAsk = units.price(book.bestAsk);
+    return {
+      market: this.market,
+      timestamp: arrival / US_PER_MS,
+      bestBid,
+      bestAsk,
+      mid: (bestBid + bestAsk) / 2,
+      bids: levels('bid'),
+      asks: levels('ask'),
+    };
+  }
+
+  private toIntent(id: string, request: OrderRequest): OrderIntent {
+    const { units } = this.parts;
+    const type = request.type ?? 'limit';
+    if (type === 'limit' && request.price === undefined) throw new SpreadlabError('a limit order needs a price');
+    const size = units.toLots(request.size);
+    if (size <= 0) throw new SpreadlabError(`order size must be positive, got ${request.size}`);
+    return {
+      id,
+      side: request.side,
+      type,
+      price: type === 'limit' ? units.toTicks(request.price!) : NaN,
+      size,
+      postOnly: request.postOnly ?? false,
+      timeInForce: request.timeInForce ?? 'GTC',
+    };
+  }
+
+  private rejectAtOnce(id: string, size: number, error: unknown): OrderAck {
+    this.rejects++;
+    return { id, status: 'rejected', filled: 0, remaining: size, reason: error instanceof Error ? error.message : String(error) };
+  }
+
+  private toAck(reply: VenueReply): OrderAck {
+    if (reply.status === 'rejected') this.rejects++;
+    const { units } = this.parts;
+    return { id: reply.id, status: reply.status, filled: units.size(reply.filled), remaining: units.size(reply.remaining), reason: reply.reason };
+  }
+}

@@ -1,0 +1,89 @@
+import type { Strategy } from './api.ts';
+
+/**
+ * The seed guide's two quoting loops, kept to their arithmetic, written as a user writes a live bot.
+ *
+ * fixed-spread: mid = (best bid + best ask) / 2; half = mid · spreadBps / 10 000 / 2; cancel all; post-only
+ *   bid at mid − half and ask at mid + half; sleep requoteMs. (Seed: 10 bps, size 0.01, 3 s.)
+ * inventory-skew: as above, but ratio = net / maxInventory; skewBps = −ratio · spreadBps · skewFactor;
+ *   skewedMid = mid · (1 + skewBps / 10 000); quotes at skewedMid ± half. (Seed: skewFactor 0.5.)
+ * Prices are rounded to the nearest tick. One addition to the seed, so that maxInventory is a limit and not
+ * only a scale: a side whose fill would take |net| beyond maxInventory is not quoted.
+ * Known limits: no quote when either side of the book is empty; cancel-all then re-post every cycle, so
+ * queue priority is never kept across cycles (that is the seed's design).
+ */
+/** Decimal sizes are compared with this slack, so 0.03 + 0.01 counts as 0.04. */
+const SIZE_EPSILON = 1e-9;
+
+export interface FixedSpreadParams {
+  spreadBps: number;
+  size: number;
+  requoteMs: number;
+}
+
+export interface InventorySkewParams extends FixedSpreadParams {
+  maxInventory: number;
+  skewFactor: number;
+}
+
+export interface Quotes {
+  bid: number;
+  ask: number;
+}
+
+export function roundToTick(price: number, tickSize: number): number {
+  const decimals = Math.max(0, Math.ceil(-Math.log10(tickSize) - 1e-9));
+  return Number((Math.round(price / tickSize) * tickSize).toFixed(decimals));
+}
+
+export function fixedSpreadQuotes(bestBid: number, bestAsk: number, spreadBps: number, tickSize: number): Quotes {
+  const mid = (bestBid + bestAsk) / 2;
+  const half = (mid * spreadBps) / 10_000 / 2;
+  return { bid: roundToTick(mid - half, tickSize), ask: roundToTick(mid + half, tickSize) };
+}
+
+export function inventorySkewQuotes(
+  bestBid: number,
+  bestAsk: number,
+  net: number,
+  params: Pick<InventorySkewParams, 'spreadBps' | 'maxInventory' | 'skewFactor'>,
+  tickSize: number,
+): Quotes {
+  const mid = (bestBid + bestAsk) / 2;
+  const half = (mid * params.spreadBps) / 10_000 / 2;
+  const ratio = net / params.maxInventory;
+  const skewBps = -ratio * params.spreadBps * params.skewFactor;
+  const skewedMid = mid * (1 + skewBps / 10_000);
+  return { bid: roundToTick(skewedMid - half, tickSize), ask: roundToTick(skewedMid + half, tickSize) };
+}
+
+export function fixedSpread(params: FixedSpreadParams): Strategy {
+  return async ({ venue, clock, market, tickSize }) => {
+    while (await clock.sleep(params.requoteMs)) {
+      const snap = await venue.getSnapshot(market);
+      if (Number.isNaN(snap.mid)) continue;
+      const { bid, ask } = fixedSpreadQuotes(snap.bestBid, snap.bestAsk, params.spreadBps, tickSize);
+      await venue.cancelAllOrders(market);
+      await venue.placeOrder({ market, side: 'buy', size: params.size, price: bid, postOnly: true });
+      await venue.placeOrder({ market, side: 'sell', size: params.size, price: ask, postOnly: true });
+    }
+  };
+}
+
+export function inventorySkew(params: InventorySkewParams): Strategy {
+  return async ({ venue, clock, market, tickSize }) => {
+    while (await clock.sleep(params.requoteMs)) {
+      const snap = await venue.getSnapshot(market);
+      if (Number.isNaN(snap.mid)) continue;
+      const net = await venue.getPosition(market);
+      const { bid, ask } = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
+      await venue.cancelAllOrders(market);
+      if (net + params.size <= params.maxInventory + SIZE_EPSILON) {
+        await venue.placeOrder({ market, side: 'buy', size: params.size, price: bid, postOnly: true });
+      }
+      if (net - params.size >= -params.maxInventory - SIZE_EPSILON) {
+        await venue.placeOrder({ market, side: 'sell', size: params.size, price: ask, postOnly: true });
+      }
+    }
+  };
+}
