@@ -211,12 +211,15 @@ export class SimExchange {
     // Best price first, then time priority.
     matched.sort((a, b) => (a.price === b.price ? a.priority - b.priority : hitSide === 'buy' ? b.price - a.price : a.price - b.price));
     let available = trade.size;
+    let atPriceBudget = NaN;
     let ownAheadAtTradePrice = 0;
     for (const order of matched) {
       let reach = available;
       if (order.price === trade.price) {
-        // The printed size first consumes the market queue ahead, then our earlier orders at this price.
-        reach = Math.floor(available - order.queueAhead - ownAheadAtTradePrice);
+        // What through fills left of the trade first consumes the market queue ahead, then our earlier
+        // orders at this price (whose whole remaining size stands ahead, filled or not).
+        if (Number.isNaN(atPriceBudget)) atPriceBudget = available;
+        reach = Math.floor(atPriceBudget - order.queueAhead - ownAheadAtTradePrice);
         ownAheadAtTradePrice += order.remaining;
         this.queue.onTrade(order, trade.size);
       }
