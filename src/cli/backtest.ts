@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
@@ -27,7 +27,7 @@ export async function backtestCommand(args: BacktestArgs): Promise<void> {
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = loadScenario(args.scenario, overrides);
   const progress = progressBar(`backtest ${scenario.name}`);
-  const run = await runScenario(scenario, (f) => progress.update(f));
+  const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();
   const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
   const summary = writeRunFolder(out, run, overrides);

@@ -1,15 +1,14 @@
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
-import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
-import type { OpenMarketEvents } from '../data/events.ts';
-import { openRandomWalk } from '../data/synthetic/random-walk.ts';
+import { US_PER_MS } from '../core/units.ts';
+import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
 import type { Strategy } from '../strategy/api.ts';
-import { fixedSpread, inventorySkew } from '../strategy/seed.ts';
+import { STRATEGIES } from '../strategy/registry.ts';
 import { feeSchedule } from '../venue/fees.ts';
 import { createLatencyModel, type LatencyConfig } from '../venue/latency.ts';
 import { createQueueModel } from '../venue/queue.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
-import type { Scenario, StrategyConfig } from './scenario.ts';
+import type { Scenario } from './scenario.ts';
 
 /** Everything a finished scenario run produced, with the units needed to print it. */
 export interface ScenarioRun {
@@ -21,15 +20,15 @@ export interface ScenarioRun {
 }
 
 /** Builds the market, data, venue models and strategy a scenario describes, and runs it. */
-export async function runScenario(scenario: Scenario, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
+export async function runScenario(scenario: Scenario, baseDir: string, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
   const units = new MarketUnits(scenario.market);
   const rng = new Rng(String(scenario.seed));
-  const startTs = Date.parse(scenario.data.start) * US_PER_MS;
-  const endTs = startTs + Math.round(scenario.durationSeconds * US_PER_SECOND);
+  const data = await openData(scenario, units, baseDir);
+  const { startTs, endTs } = data;
   const result = await runBacktest({
     units,
     fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
-    openEvents: openData(scenario, units, startTs, endTs),
+    openEvents: data.open,
     startTs,
     endTs,
     queue: createQueueModel(scenario.venue.queue),
@@ -37,29 +36,17 @@ export async function runScenario(scenario: Scenario, onProgress?: (fraction: nu
     strategy: createStrategy(scenario.strategy),
     onProgress,
   });
-  return { scenario, units, result, dataFiles: [] };
+  return { scenario, units, result, dataFiles: data.files };
 }
 
-function openData(scenario: Scenario, units: MarketUnits, startTs: number, endTs: number): OpenMarketEvents {
-  const data = scenario.data;
-  const seed = String(scenario.seed);
-  return openRandomWalk(
-    {
-      startMid: units.roundToTick(data.startPrice),
-      volatilityTicks: data.volatility / units.spec.tickSize,
-      spreadTicks: data.spreadTicks,
-      levels: data.levels,
-      levelSize: data.levelSize / units.spec.lotSize,
-      churn: data.churn,
-      tradesPerSecond: data.tradesPerSecond,
-      tradeSize: data.tradeSize / units.spec.lotSize,
-      refreshMs: data.refreshMs,
-      feedLatencyUs: Math.round(data.feedLatencyMs * US_PER_MS),
-      startTs,
-      endTs,
-    },
-    () => new Rng(seed).fork('market'),
-  );
+function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
+  const { data } = scenario;
+  return DATA_SOURCES[dataSourceKey(data)].open(data as never, {
+    units,
+    seed: scenario.seed,
+    durationSeconds: scenario.durationSeconds,
+    baseDir,
+  });
 }
 
 function latencyInMicros(config: Scenario['venue']['latency']): LatencyConfig {
@@ -74,11 +61,7 @@ function latencyInMicros(config: Scenario['venue']['latency']): LatencyConfig {
   };
 }
 
-export function createStrategy(config: StrategyConfig): Strategy {
-  switch (config.name) {
-    case 'fixed-spread':
-      return fixedSpread(config);
-    case 'inventory-skew':
-      return inventorySkew(config);
-  }
+export function createStrategy(config: Scenario['strategy']): Strategy {
+  const { name, ...params } = config;
+  return STRATEGIES[name].create(params as never);
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
+import { DATA_SOURCES, dataSourceKey } from '../data/sources.ts';
+import { STRATEGIES } from '../strategy/registry.ts';
 
 /**
  * Scenario files: one JSON document that says everything a run needs (market, data, venue models,
@@ -21,29 +23,6 @@ const marketSchema = z
   })
   .strict();
 
-const randomWalkSchema = z
-  .object({
-    kind: z.literal('synthetic'),
-    model: z.literal('random-walk'),
-    start: z.string().datetime({ offset: true }).default('2024-01-01T00:00:00Z'),
-    startPrice: positive,
-    /** Standard deviation of the mid's move over one second, in price units. */
-    volatility: nonNegative,
-    spreadTicks: z.number().int().positive().default(1),
-    levels: z.number().int().positive().default(20),
-    /** Median displayed size of a level, base units. */
-    levelSize: positive,
-    churn: z.number().min(0).max(1).default(0.1),
-    tradesPerSecond: positive,
-    /** Mean market order size, base units. */
-    tradeSize: positive,
-    refreshMs: positive.default(100),
-    feedLatencyMs: nonNegative.default(0),
-  })
-  .strict();
-
-const dataSchema = randomWalkSchema;
-
 const latencySchema = z.discriminatedUnion('model', [
   z.object({ model: z.literal('constant'), entryMs: nonNegative, responseMs: nonNegative }).strict(),
   z.object({ model: z.literal('lognormal'), entryMedianMs: positive, responseMedianMs: positive, sigma: nonNegative }).strict(),
@@ -61,34 +40,47 @@ const venueSchema = z
   })
   .strict();
 
-const seedQuotingFields = {
-  spreadBps: positive,
-  size: positive,
-  requoteMs: positive.default(3000),
-};
-
-const strategySchema = z.discriminatedUnion('name', [
-  z.object({ name: z.literal('fixed-spread'), ...seedQuotingFields }).strict(),
-  z
-    .object({ name: z.literal('inventory-skew'), ...seedQuotingFields, maxInventory: positive, skewFactor: nonNegative.default(0.5) })
-    .strict(),
-]);
-
 export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)'),
     description: z.string().optional(),
     seed: z.number().int().nonnegative().default(1),
-    durationSeconds: positive,
+    /** Simulated time to run; required for synthetic data, optional for replays (default: all the data). */
+    durationSeconds: positive.optional(),
     market: marketSchema,
-    data: dataSchema,
+    data: registered(DATA_SOURCES, dataSourceKey, ['kind', 'model']),
     venue: venueSchema.default({}),
-    strategy: strategySchema,
+    strategy: registered(STRATEGIES, (raw) => String(raw.name), ['name']),
   })
   .strict();
 
-export type Scenario = z.infer<typeof scenarioSchema>;
-export type StrategyConfig = Scenario['strategy'];
+export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy'> & {
+  data: { kind: string; model?: string } & Record<string, unknown>;
+  strategy: { name: string } & Record<string, unknown>;
+};
+
+/**
+ * A field whose schema depends on its own discriminator(s), looked up in a registry (data sources by
+ * kind/model, strategies by name); the error for an unknown one lists the registered names.
+ */
+function registered(registry: Record<string, { schema: z.ZodTypeAny }>, keyOf: (raw: Record<string, unknown>) => string, discriminators: string[]) {
+  return z.record(z.unknown()).transform((raw, ctx) => {
+    const entry = registry[keyOf(raw)];
+    if (!entry) {
+      const [first] = discriminators;
+      const field = discriminators.find((d) => raw[d] !== undefined && !Object.keys(registry).some((k) => k.split('/').includes(String(raw[d])))) ?? first;
+      const names = [...new Set(Object.keys(registry).map((k) => k.split('/')[discriminators.indexOf(field)] ?? k))];
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(raw[field])}` });
+      return z.NEVER;
+    }
+    const parsed = entry.schema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: describeIssue(issue) } as z.IssueData);
+      return z.NEVER;
+    }
+    return parsed.data as Record<string, unknown>;
+  });
+}
 
 /** Reads, overrides and validates a scenario file. */
 export function loadScenario(file: string, overrides: string[] = []): Scenario {
@@ -110,7 +102,7 @@ export function loadScenario(file: string, overrides: string[] = []): Scenario {
 
 export function parseScenario(raw: unknown, source: string): Scenario {
   const result = scenarioSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) return result.data as Scenario;
   const problems = result.error.issues.map((issue) => `${source}: ${formatPath(issue.path)}: ${describeIssue(issue)}`);
   throw new SpreadlabError(problems.join('\n'));
 }
@@ -120,6 +112,9 @@ export function applyOverride(raw: unknown, override: string): void {
   const eq = override.indexOf('=');
   if (eq <= 0) throw new SpreadlabError(`--set ${override}: expected path=value, e.g. strategy.spreadBps=15`);
   const path = override.slice(0, eq).split('.');
+  if (path.some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype')) {
+    throw new SpreadlabError(`--set ${override}: "${override.slice(0, eq)}" is not a scenario field`);
+  }
   const value = parseValue(override.slice(eq + 1));
   if (typeof raw !== 'object' || raw === null) throw new SpreadlabError('scenario: expected a JSON object at the top level');
   let target = raw as Record<string, unknown>;
@@ -147,6 +142,7 @@ function formatPath(path: (string | number)[]): string {
 }
 
 function describeIssue(issue: z.ZodIssue): string {
+  if (issue.code === 'custom') return issue.message;
   if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_union_discriminator') return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
   if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${issue.received}`;

@@ -1,3 +1,4 @@
+import { decimalsOf } from '../core/market.ts';
 import type { Strategy } from './api.ts';
 
 /**
@@ -32,8 +33,8 @@ export interface Quotes {
 }
 
 export function roundToTick(price: number, tickSize: number): number {
-  const decimals = Math.max(0, Math.ceil(-Math.log10(tickSize) - 1e-9));
-  return Number((Math.round(price / tickSize) * tickSize).toFixed(decimals));
+  // decimalsOf, not -log10(tickSize): a tick of 0.25 needs 2 decimals (100.25 must not print as 100.3).
+  return Number((Math.round(price / tickSize) * tickSize).toFixed(decimalsOf(tickSize)));
 }
 
 export function fixedSpreadQuotes(bestBid: number, bestAsk: number, spreadBps: number, tickSize: number): Quotes {

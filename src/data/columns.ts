@@ -1,0 +1,172 @@
+import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from './events.ts';
+
+/**
+ * Market events stored column by column in typed arrays: what readers decode into, what the binary cache
+ * holds, and what a replay iterates without allocating per event.
+ *
+ * One row is one of:
+ * - DELTA: a level's new absolute size (`price`, `size`; side in FLAG_ASK; FLAG_LAST ends a message);
+ * - SNAPSHOT: one level of a snapshot; the rows of one snapshot are consecutive, the first has
+ *   FLAG_SNAPSHOT_START (it resets the book), sides in FLAG_ASK;
+ * - TRADE: `price`, `size`, taker side in FLAG_ASK (set = the taker sold);
+ * - QUOTE: best bid `price`/`size`, best ask `price2`/`size2` (NaN price when a side is absent).
+ * Rows are in localTs order.
+ */
+export const Kind = { DELTA: 0, SNAPSHOT: 1, TRADE: 2, QUOTE: 3 } as const;
+export const FLAG_ASK = 1;
+export const FLAG_LAST = 2;
+export const FLAG_SNAPSHOT_START = 4;
+
+export interface EventColumns {
+  length: number;
+  kind: Uint8Array;
+  flags: Uint8Array;
+  exchTs: Float64Array;
+  localTs: Float64Array;
+  price: Float64Array;
+  size: Float64Array;
+  price2: Float64Array;
+  size2: Float64Array;
+}
+
+export const COLUMN_NAMES = ['kind', 'flags', 'exchTs', 'localTs', 'price', 'size', 'price2', 'size2'] as const;
+
+/** A growable column builder for readers. */
+export class ColumnsBuilder {
+  length = 0;
+  private capacity: number;
+  private cols: Omit<EventColumns, 'length'>;
+
+  constructor(initialCapacity = 1 << 16) {
+    this.capacity = initialCapacity;
+    this.cols = allocate(initialCapacity);
+  }
+
+  push(kind: number, flags: number, exchTs: number, localTs: number, price: number, size: number, price2 = NaN, size2 = NaN): void {
+    if (this.length === this.capacity) this.grow();
+    const i = this.length++;
+    const c = this.cols;
+    c.kind[i] = kind;
+    c.flags[i] = flags;
+    c.exchTs[i] = exchTs;
+    c.localTs[i] = localTs;
+    c.price[i] = price;
+    c.size[i] = size;
+    c.price2[i] = price2;
+    c.size2[i] = size2;
+  }
+
+  /** Marks the most recent row as the last of its message. */
+  markLast(): void {
+    if (this.length > 0) this.cols.flags[this.length - 1] |= FLAG_LAST;
+  }
+
+  lastLocalTs(): number {
+    return this.length > 0 ? this.cols.localTs[this.length - 1] : -Infinity;
+  }
+
+  build(): EventColumns {
+    const out = { length: this.length } as EventColumns;
+    for (const name of COLUMN_NAMES) (out as unknown as Record<string, unknown>)[name] = this.cols[name].slice(0, this.length);
+    return out;
+  }
+
+  private grow(): void {
+    const bigger = allocate(this.capacity * 2);
+    for (const name of COLUMN_NAMES) (bigger[name] as Float64Array | Uint8Array).set(this.cols[name] as Float64Array & Uint8Array);
+    this.cols = bigger;
+    this.capacity *= 2;
+  }
+}
+
+function allocate(n: number): Omit<EventColumns, 'length'> {
+  return {
+    kind: new Uint8Array(n),
+    flags: new Uint8Array(n),
+    exchTs: new Float64Array(n),
+    localTs: new Float64Array(n),
+    price: new Float64Array(n),
+    size: new Float64Array(n),
+    price2: new Float64Array(n),
+    size2: new Float64Array(n),
+  };
+}
+
+/** Opens the columns as a market event source; each open starts from the first row. */
+export function openColumns(columns: EventColumns): OpenMarketEvents {
+  return () => new ColumnSource(columns);
+}
+
+class ColumnSource implements MarketEventSource {
+  private row = 0;
+  private readonly delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false };
+  private readonly trade: Trade = { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' };
+  private readonly quote: Quote = { kind: 'quote', exchTs: 0, localTs: 0, bidPrice: NaN, bidSize: 0, askPrice: NaN, askSize: 0 };
+
+  constructor(private readonly c: EventColumns) {}
+
+  next(): MarketEvent | null {
+    const c = this.c;
+    const i = this.row;
+    if (i >= c.length) return null;
+    const kind = c.kind[i];
+    if (kind === Kind.SNAPSHOT) return this.snapshot();
+    this.row++;
+    const ask = (c.flags[i] & FLAG_ASK) !== 0;
+    if (kind === Kind.DELTA) {
+      const d = this.delta;
+      d.exchTs = c.exchTs[i];
+      d.localTs = c.localTs[i];
+      d.side = ask ? 'ask' : 'bid';
+      d.price = c.price[i];
+      d.size = c.size[i];
+      d.last = (c.flags[i] & FLAG_LAST) !== 0;
+      return d;
+    }
+    if (kind === Kind.TRADE) {
+      const t = this.trade;
+      t.exchTs = c.exchTs[i];
+      t.localTs = c.localTs[i];
+      t.price = c.price[i];
+      t.size = c.size[i];
+      t.takerSide = ask ? 'sell' : 'buy';
+      return t;
+    }
+    const q = this.quote;
+    q.exchTs = c.exchTs[i];
+    q.localTs = c.localTs[i];
+    q.bidPrice = c.price[i];
+    q.bidSize = c.size[i];
+    q.askPrice = c.price2[i];
+    q.askSize = c.size2[i];
+    return q;
+  }
+
+  /** Gathers one snapshot's consecutive rows into a snapshot event. */
+  private snapshot(): BookSnapshot {
+    const c = this.c;
+    const first = this.row;
+    const snapshot: BookSnapshot = {
+      kind: 'snapshot',
+      exchTs: c.exchTs[first],
+      localTs: c.localTs[first],
+      bidPrices: [],
+      bidSizes: [],
+      askPrices: [],
+      askSizes: [],
+    };
+    let i = first;
+    do {
+      if ((c.flags[i] & FLAG_ASK) !== 0) {
+        snapshot.askPrices.push(c.price[i]);
+        snapshot.askSizes.push(c.size[i]);
+      } else {
+        snapshot.bidPrices.push(c.price[i]);
+        snapshot.bidSizes.push(c.size[i]);
+      }
+      i++;
+    } while (i < c.length && c.kind[i] === Kind.SNAPSHOT && (c.flags[i] & FLAG_SNAPSHOT_START) === 0);
+    this.row = i;
+    return snapshot;
+  }
+}
