@@ -1,15 +1,15 @@
+import { quantileSorted } from 'simple-statistics';
+import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
+import { fillMarkouts, weightedStat, type FillMarkouts, type WeightedStat } from './markouts.ts';
+import { sampleTimeline, sampleTimes, type TimelineSample } from './timeline.ts';
+import { riskFigures, type RiskFigures } from './risk.ts';
+import { inventoryFigures, quoteFigures, type InventoryFigures } from './exposure.ts';
 
 /**
- * The run's headline figures, as written to summary.json. Keys are stable; money is in the market's quote
- * currency, sizes in base units, computed exactly (integer ticks, lots and micro tick-lots) and converted
- * once at the end.
- * - pnl.total: equity at the end (cash + position × final mid − fees + rebates).
- * - pnl.fees: fees paid (positive); pnl.rebates: rebates earned (positive).
- * - fills: count, buys, sells, maker/taker volume (base units).
- * - inventory.final: position at the end; inventory.max: the largest |position| reached.
- * - orders: orders sent, rejected (incl. post-only rejects) and cancelled.
- * - events: market events the venue processed.
+ * summary.json: the run's figures under stable keys (documented in README.md). Money is in the quote
+ * currency, sizes in base units, spreads in bps unless named otherwise; computed exactly inside and
+ * converted once. Horizon keys are "<seconds>s" ("1s", "5s", "30s", "60s" by default).
  */
 export interface Summary {
   scenario: string;
@@ -17,44 +17,156 @@ export interface Summary {
   period: { start: string; end: string; seconds: number };
   events: number;
   finalMid: number | null;
-  pnl: { total: number; fees: number; rebates: number };
-  fills: { count: number; buys: number; sells: number; makerVolume: number; takerVolume: number };
-  inventory: { final: number; max: number };
+  mainHorizon: string;
+  /** Size-weighted mean markout by horizon (bps); null without complete fills. */
+  realizedSpreadBps: Record<string, number | null>;
+  /** Count, weighted sd and 95 % interval behind each realizedSpreadBps figure. */
+  realizedSpreadStats: Record<string, WeightedStat & { incomplete: number }>;
+  /** Size-weighted mean effective half-spread (bps) over all fills. */
+  effectiveSpreadBps: number | null;
+  /** effective − realized by horizon, over the fills complete at that horizon. */
+  adverseSelectionBps: Record<string, number | null>;
+  /** Parts sum to total: total = spreadCapture + inventory + fees + rebates + funding (fees ≤ 0). */
+  pnl: { total: number; spreadCapture: number; inventory: number; fees: number; rebates: number; funding: number };
+  fills: {
+    count: number;
+    buys: number;
+    sells: number;
+    makerVolume: number;
+    takerVolume: number;
+    /** Fills per order placed. */
+    fillRatePerQuote: number | null;
+    /** Orders cancelled per fill. */
+    cancelToFill: number | null;
+  };
   orders: { sent: number; rejected: number; cancelled: number };
+  quotes: { twoSidedUptime: number; requotes: number };
+  quotedSpread: { mean: number | null; meanBps: number | null };
+  inventory: InventoryFigures;
+  risk: RiskFigures;
+  /** Realized spread (bps) at the main horizon by fill side, fill size bucket and UTC hour. */
+  breakdown: {
+    bySide: Record<string, WeightedStat>;
+    bySize: Record<string, WeightedStat>;
+    byHour: Record<string, WeightedStat>;
+  };
 }
 
-export function buildSummary(run: ScenarioRun): Summary {
+export interface RunAnalysis {
+  summary: Summary;
+  /** Per fill, in fills order. */
+  markouts: FillMarkouts[];
+  horizonLabels: string[];
+  timeseries: TimelineSample[];
+}
+
+export function analyzeRun(run: ScenarioRun): RunAnalysis {
   const { result, units, scenario } = run;
-  const { ledger } = result;
-  const hasMid = Number.isFinite(result.finalMid2);
-  const equity = hasMid ? ledger.equity(result.finalMid2) : ledger.cash - ledger.feesPaid + ledger.rebatesEarned;
+  const { ledger, fills } = result;
+  const settings = scenario.analytics;
+  const horizonLabels = settings.horizonsSeconds.map(horizonLabel);
+  const mainHorizon = horizonLabel(settings.mainHorizonSeconds);
+  const mainIndex = horizonLabels.indexOf(mainHorizon);
+  const markouts = fills.map((f) => fillMarkouts(f, result.midPath, settings.horizonsSeconds.map((h) => h * 1e6), result.endTs));
+  const weights = fills.map((f) => f.size);
+
+  const realizedSpreadBps: Summary['realizedSpreadBps'] = {};
+  const realizedSpreadStats: Summary['realizedSpreadStats'] = {};
+  const adverseSelectionBps: Summary['adverseSelectionBps'] = {};
+  horizonLabels.forEach((label, h) => {
+    const realized = weightedStat(markouts.map((m) => m.markoutBps[h]), weights);
+    const effectiveComplete = weightedStat(markouts.map((m) => (Number.isFinite(m.markoutBps[h]) ? m.effectiveBps : NaN)), weights);
+    realizedSpreadBps[label] = realized.mean;
+    realizedSpreadStats[label] = { ...realized, incomplete: markouts.filter((m) => !Number.isFinite(m.markoutBps[h])).length };
+    adverseSelectionBps[label] = realized.mean === null || effectiveComplete.mean === null ? null : effectiveComplete.mean - realized.mean;
+  });
+
+  const timeseries = sampleTimeline(result, sampleTimes(result.startTs, result.endTs, settings.sampleSeconds * 1e6));
+  const end = timeseries[timeseries.length - 1];
+  const halfTickLots = (x: number): bigint => (BigInt(x) * MICRO) / 2n;
+  const spreadCapture = halfTickLots(end.spreadCapture);
+  const inventoryPnl = halfTickLots(end.inventory);
+  const total = spreadCapture + inventoryPnl + end.fees + end.rebates;
+
   let makerLots = 0;
   let takerLots = 0;
-  for (const fill of result.fills) {
+  for (const fill of fills) {
     if (fill.liquidity === 'maker') makerLots += fill.size;
     else takerLots += fill.size;
   }
-  return {
+  const quotes = quoteFigures(result);
+  const maxInventory = typeof scenario.strategy.maxInventory === 'number' ? scenario.strategy.maxInventory : null;
+  const mainMarkouts = markouts.map((m) => m.markoutBps[mainIndex]);
+
+  const summary: Summary = {
     scenario: scenario.name,
     seed: scenario.seed,
-    period: {
-      start: isoMicros(result.startTs),
-      end: isoMicros(result.endTs),
-      seconds: (result.endTs - result.startTs) / 1e6,
-    },
+    period: { start: isoMicros(result.startTs), end: isoMicros(result.endTs), seconds: (result.endTs - result.startTs) / 1e6 },
     events: result.marketEvents,
-    finalMid: hasMid ? units.price(result.finalMid2) / 2 : null,
-    pnl: { total: units.money(equity), fees: units.money(ledger.feesPaid), rebates: units.money(ledger.rebatesEarned) },
+    finalMid: Number.isFinite(result.finalMid2) ? units.price(result.finalMid2) / 2 : null,
+    mainHorizon,
+    realizedSpreadBps,
+    realizedSpreadStats,
+    effectiveSpreadBps: weightedStat(markouts.map((m) => m.effectiveBps), weights).mean,
+    adverseSelectionBps,
+    pnl: {
+      total: units.money(total),
+      spreadCapture: units.money(spreadCapture),
+      inventory: units.money(inventoryPnl),
+      fees: units.money(end.fees),
+      rebates: units.money(end.rebates),
+      funding: 0,
+    },
     fills: {
-      count: result.fills.length,
+      count: fills.length,
       buys: ledger.buys,
       sells: ledger.sells,
       makerVolume: units.size(makerLots),
       takerVolume: units.size(takerLots),
+      fillRatePerQuote: result.ordersSent > 0 ? fills.length / result.ordersSent : null,
+      cancelToFill: fills.length > 0 ? result.cancels / fills.length : null,
     },
-    inventory: { final: units.size(ledger.position), max: units.size(ledger.maxAbsPosition) },
     orders: { sent: result.ordersSent, rejected: result.rejects, cancelled: result.cancels },
+    quotes: { twoSidedUptime: quotes.twoSidedUptime, requotes: quotes.requotes },
+    quotedSpread: { mean: quotes.meanSpreadTicks === null ? null : quotes.meanSpreadTicks * units.spec.tickSize, meanBps: quotes.meanSpreadBps },
+    inventory: inventoryFigures(result, units, maxInventory),
+    risk: riskFigures(result, units, settings.riskIntervalSeconds, timeseries),
+    breakdown: {
+      bySide: groupStat(fills.map((f) => f.side), mainMarkouts, weights),
+      bySize: groupStat(sizeBuckets(fills.map((f) => units.size(f.size))), mainMarkouts, weights),
+      byHour: groupStat(fills.map((f) => isoMicros(f.exchTs).slice(11, 13)), mainMarkouts, weights),
+    },
   };
+  return { summary, markouts, horizonLabels, timeseries };
+}
+
+export function horizonLabel(seconds: number): string {
+  return `${seconds}s`;
+}
+
+function groupStat(keys: string[], values: number[], weights: number[]): Record<string, WeightedStat> {
+  const groups = new Map<string, { values: number[]; weights: number[] }>();
+  keys.forEach((key, i) => {
+    const group = groups.get(key) ?? { values: [], weights: [] };
+    group.values.push(values[i]);
+    group.weights.push(weights[i]);
+    groups.set(key, group);
+  });
+  const out: Record<string, WeightedStat> = {};
+  for (const key of [...groups.keys()].sort()) out[key] = weightedStat(groups.get(key)!.values, groups.get(key)!.weights);
+  return out;
+}
+
+/**
+ * Fill size buckets: each distinct size is its own bucket when there are at most four; otherwise the
+ * quartiles of the fill sizes bound four buckets labelled by their upper edge ("≤0.005").
+ */
+function sizeBuckets(sizes: number[]): string[] {
+  const distinct = [...new Set(sizes)].sort((a, b) => a - b);
+  if (distinct.length <= 4) return sizes.map((s) => `=${s}`);
+  const sorted = [...sizes].sort((a, b) => a - b);
+  const edges = [0.25, 0.5, 0.75, 1].map((q) => quantileSorted(sorted, q));
+  return sizes.map((s) => `≤${edges.find((edge) => s <= edge)}`);
 }
 
 /** ISO 8601 with microseconds, UTC. */

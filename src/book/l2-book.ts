@@ -31,8 +31,10 @@ export class L2Book {
   private highIndex = -Infinity;
 
   constructor(initialCapacity = 1 << 12) {
-    this.bids = new Float64Array(initialCapacity);
-    this.asks = new Float64Array(initialCapacity);
+    // At least one slot: `grow` doubles the capacity, which never leaves 0.
+    const capacity = Math.max(1, initialCapacity);
+    this.bids = new Float64Array(capacity);
+    this.asks = new Float64Array(capacity);
   }
 
   get bestBid(): Ticks {
@@ -139,8 +141,9 @@ export class L2Book {
     return null;
   }
 
+  /** No level on either side: the next price re-centres the window, so emptied books do not drift. */
   private isEmpty(): boolean {
-    return this.bidLevels === 0 && this.askLevels === 0 && this.lowIndex > this.highIndex;
+    return this.bidLevels === 0 && this.askLevels === 0;
   }
 
   private setBid(index: number, price: Ticks, size: Lots): void {

@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
-import { writeRunFolder } from '../report/run-folder.ts';
+import { verdict } from '../analytics/verdict.ts';
+import { RUN_FILES, writeRunFolder } from '../report/run-folder.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { progressBar } from './progress.ts';
@@ -30,11 +31,15 @@ export async function backtestCommand(args: BacktestArgs): Promise<void> {
   const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();
   const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
-  const summary = writeRunFolder(out, run, overrides);
+  const { summary } = writeRunFolder(out, run, overrides);
   if (!args.quiet) {
     process.stdout.write(formatSummary(summary));
-    process.stdout.write(`\nwrote ${out}/ (summary.json, fills.csv, run.json)\n`);
+    process.stdout.write(`\n${verdict(summary)}\n\nwrote ${out}/ (${RUN_FILES.join(', ')})\n`);
   }
+}
+
+function bps(x: number | null): string {
+  return x === null ? 'NA' : `${x.toFixed(2)} bps`;
 }
 
 export function formatSummary(s: Summary): string {
@@ -43,12 +48,20 @@ export function formatSummary(s: Summary): string {
     ['period', `${s.period.start} → ${s.period.end} (${s.period.seconds} s)`],
     ['market events', String(s.events)],
     ['PnL total', String(s.pnl.total)],
-    ['  fees paid', String(s.pnl.fees)],
-    ['  rebates earned', String(s.pnl.rebates)],
+    ['  spread capture', String(s.pnl.spreadCapture)],
+    ['  inventory', String(s.pnl.inventory)],
+    ['  fees', String(s.pnl.fees)],
+    ['  rebates', String(s.pnl.rebates)],
     ['fills', `${s.fills.count} (${s.fills.buys} buys, ${s.fills.sells} sells)`],
+    ['effective half-spread', bps(s.effectiveSpreadBps)],
+    [`realized spread ${s.mainHorizon}`, bps(s.realizedSpreadBps[s.mainHorizon])],
+    [`adverse selection ${s.mainHorizon}`, bps(s.adverseSelectionBps[s.mainHorizon])],
+    ['two-sided uptime', `${(s.quotes.twoSidedUptime * 100).toFixed(1)} %`],
+    ['mean quoted spread', s.quotedSpread.mean === null ? 'NA' : `${s.quotedSpread.mean.toPrecision(4)} (${bps(s.quotedSpread.meanBps)})`],
     ['maker / taker volume', `${s.fills.makerVolume} / ${s.fills.takerVolume}`],
     ['orders sent / rejected / cancelled', `${s.orders.sent} / ${s.orders.rejected} / ${s.orders.cancelled}`],
     ['inventory final / max |q|', `${s.inventory.final} / ${s.inventory.max}`],
+    [`Sharpe (per ${s.risk.intervalSeconds} s) / max drawdown`, `${s.risk.sharpe === null ? 'NA' : s.risk.sharpe.toFixed(3)} / ${s.risk.maxDrawdown}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');

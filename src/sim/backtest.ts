@@ -3,6 +3,7 @@ import type { Micros } from '../core/units.ts';
 import { L2Book } from '../book/l2-book.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../data/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { Series } from '../core/series.ts';
 import type { Strategy } from '../strategy/api.ts';
 import { SimExchange, type VenueFill } from '../venue/exchange.ts';
 import type { FeeSchedule } from '../venue/fees.ts';
@@ -45,6 +46,8 @@ export interface BacktestSetup {
 export interface FillRecord extends VenueFill {
   /** Position after this fill, lots. */
   positionAfter: number;
+  /** Index of the mid in force at the fill in `midPath` (-1 before the first two-sided book). */
+  midIndex: number;
 }
 
 export interface BacktestResult {
@@ -52,6 +55,10 @@ export interface BacktestResult {
   ledger: Ledger;
   /** Best bid + best ask at the end, ticks (twice the final mid). */
   finalMid2: number;
+  /** Every change of the venue's mid: time (exchTs) and best bid + best ask (ticks). */
+  midPath: Series;
+  /** Every change of our best resting bid and ask at the venue: time, bid, ask (ticks; NaN when none). */
+  quotePath: Series;
   marketEvents: number;
   ordersSent: number;
   rejects: number;
@@ -81,6 +88,10 @@ class Backtest {
   private now: Micros;
   private endTs: Micros;
   private lastMid2 = NaN;
+  private readonly midPath = new Series(1, 1 << 16);
+  private readonly quotePath = new Series(2);
+  private ownBid = NaN;
+  private ownAsk = NaN;
   private marketEvents = 0;
   private strategyFailure: unknown = null;
 
@@ -121,6 +132,8 @@ class Backtest {
       fills: this.fills,
       ledger: this.ledger,
       finalMid2: this.lastMid2,
+      midPath: this.midPath,
+      quotePath: this.quotePath,
       marketEvents: this.marketEvents,
       ordersSent: this.gateway.ordersSent,
       rejects: this.gateway.rejects,
@@ -150,6 +163,7 @@ class Backtest {
         this.scheduler.pop();
         this.now = itemTs;
         item.run();
+        if (item.rank === Rank.orderArrival) this.recordOwnQuotes();
         return item.rank >= Rank.strategyNotice;
       }
       if (localTs === Infinity) return this.finish();
@@ -170,10 +184,15 @@ class Backtest {
     const event = this.venueNext!;
     this.venueTime = time;
     this.now = time;
+    const fillsBefore = this.fills.length;
     this.exchange.applyMarketEvent(event);
     const book = this.exchange.book;
     const mid2 = book.bestBid + book.bestAsk;
-    if (Number.isFinite(mid2)) this.lastMid2 = mid2;
+    if (Number.isFinite(mid2) && mid2 !== this.lastMid2) {
+      this.lastMid2 = mid2;
+      this.midPath.push1(time, mid2);
+    }
+    if (this.fills.length !== fillsBefore) this.recordOwnQuotes();
     this.marketEvents++;
     if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
     this.venueNext = this.venueFeed.next();
@@ -213,8 +232,17 @@ class Backtest {
 
   private onVenueFill(fill: VenueFill): void {
     this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
-    this.fills.push({ ...fill, positionAfter: this.ledger.position });
+    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1 });
     this.gateway.notifyFill(fill);
+  }
+
+  private recordOwnQuotes(): void {
+    const bid = this.exchange.ownBestBid();
+    const ask = this.exchange.ownBestAsk();
+    if (Object.is(bid, this.ownBid) && Object.is(ask, this.ownAsk)) return;
+    this.ownBid = bid;
+    this.ownAsk = ask;
+    this.quotePath.push2(this.now, bid, ask);
   }
 
   private reportProgress(): void {

@@ -40,6 +40,20 @@ const venueSchema = z
   })
   .strict();
 
+const analyticsSchema = z
+  .object({
+    /** Markout horizons, seconds. */
+    horizonsSeconds: z.array(positive).nonempty().default([1, 5, 30, 60]),
+    /** The horizon the verdict and headline figures use; must be one of horizonsSeconds. */
+    mainHorizonSeconds: positive.default(30),
+    /** timeseries.csv sampling interval, seconds. */
+    sampleSeconds: positive.default(1),
+    /** Interval of the PnL series behind the risk figures (Sharpe, worst interval), seconds. */
+    riskIntervalSeconds: positive.default(60),
+  })
+  .strict()
+  .refine((a) => a.horizonsSeconds.includes(a.mainHorizonSeconds), { message: 'mainHorizonSeconds must be one of horizonsSeconds', path: ['mainHorizonSeconds'] });
+
 export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)'),
@@ -50,6 +64,7 @@ export const scenarioSchema = z
     market: marketSchema,
     data: registered(DATA_SOURCES, dataSourceKey, ['kind', 'model']),
     venue: venueSchema.default({}),
+    analytics: analyticsSchema.default({}),
     strategy: registered(STRATEGIES, (raw) => String(raw.name), ['name']),
   })
   .strict();

@@ -69,6 +69,20 @@ export class SimExchange {
     return this.resting;
   }
 
+  /** Our best resting bid (NaN when none). */
+  ownBestBid(): Ticks {
+    let best = NaN;
+    for (const o of this.resting) if (o.side === 'buy' && !(o.price <= best)) best = o.price;
+    return best;
+  }
+
+  /** Our best resting ask (NaN when none). */
+  ownBestAsk(): Ticks {
+    let best = NaN;
+    for (const o of this.resting) if (o.side === 'sell' && !(o.price >= best)) best = o.price;
+    return best;
+  }
+
   applyMarketEvent(event: MarketEvent): void {
     switch (event.kind) {
       case 'delta':

@@ -1,0 +1,53 @@
+import { mean, min, sampleStandardDeviation } from 'simple-statistics';
+import type { MarketUnits } from '../core/market.ts';
+import { MICRO } from '../ledger/ledger.ts';
+import type { BacktestResult } from '../sim/backtest.ts';
+import { sampleTimeline, sampleTimes, type TimelineSample } from './timeline.ts';
+
+/**
+ * Risk figures from the equity curve (total PnL marked to the mid):
+ * - per-interval PnL: the change of equity over consecutive intervals of `intervalSeconds` (60 s by
+ *   default; the last interval may be shorter);
+ * - pnlVolatility: sample standard deviation of per-interval PnL; sharpe: mean / sd of per-interval PnL,
+ *   per interval, not annualised; worstInterval: the lowest per-interval PnL;
+ * - maxDrawdown: the largest fall of equity from a running peak (a positive amount), over the finer equity
+ *   curve of timeseries.csv (sampled every analytics.sampleSeconds).
+ * Fewer than two intervals give null volatility and Sharpe.
+ */
+export interface RiskFigures {
+  intervalSeconds: number;
+  pnlVolatility: number | null;
+  sharpe: number | null;
+  maxDrawdown: number;
+  worstInterval: number | null;
+}
+
+/** Equity at a sample, exact in µTL. */
+export function equityMicro(sample: TimelineSample): bigint {
+  return (BigInt(sample.spreadCapture + sample.inventory) * MICRO) / 2n + sample.fees + sample.rebates;
+}
+
+export function equityOf(sample: TimelineSample, units: MarketUnits): number {
+  return units.money(equityMicro(sample));
+}
+
+export function riskFigures(result: BacktestResult, units: MarketUnits, intervalSeconds: number, curve: TimelineSample[]): RiskFigures {
+  const samples = sampleTimeline(result, sampleTimes(result.startTs, result.endTs, intervalSeconds * 1e6));
+  const equity = samples.map((s) => equityOf(s, units));
+  const perInterval = equity.slice(1).map((e, i) => e - equity[i]);
+  let peak: bigint | null = null;
+  let maxDrawdown = 0n;
+  for (const sample of curve) {
+    const e = equityMicro(sample);
+    if (peak === null || e > peak) peak = e;
+    if (peak - e > maxDrawdown) maxDrawdown = peak - e;
+  }
+  const sd = perInterval.length >= 2 ? sampleStandardDeviation(perInterval) : null;
+  return {
+    intervalSeconds,
+    pnlVolatility: sd,
+    sharpe: sd === null || sd === 0 ? null : mean(perInterval) / sd,
+    maxDrawdown: units.money(maxDrawdown),
+    worstInterval: perInterval.length > 0 ? min(perInterval) : null,
+  };
+}

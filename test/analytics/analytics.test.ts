@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { mean, probit, sampleStandardDeviation } from 'simple-statistics';
+import { Series } from '../../src/core/series.ts';
+import { MarketUnits } from '../../src/core/market.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { openEventArray } from '../../src/data/array-source.ts';
+import type { MarketEvent } from '../../src/data/events.ts';
+import { fillMarkouts, weightedStat } from '../../src/analytics/markouts.ts';
+import { analyzeRun } from '../../src/analytics/summary.ts';
+import { sampleTimeline } from '../../src/analytics/timeline.ts';
+import { verdict } from '../../src/analytics/verdict.ts';
+import { runBacktest, type FillRecord } from '../../src/sim/backtest.ts';
+import { runScenario } from '../../src/sim/run-scenario.ts';
+import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
+import type { Strategy } from '../../src/strategy/api.ts';
+import { feeSchedule } from '../../src/venue/fees.ts';
+import { createLatencyModel } from '../../src/venue/latency.ts';
+import { createQueueModel } from '../../src/venue/queue.ts';
+
+const S = 1_000_000;
+
+function fill(side: 'buy' | 'sell', price: number, exchTs: number, midIndex: number, size = 1): FillRecord {
+  return { orderId: 'x', side, price, size, liquidity: 'maker', fee: 0n, exchTs, remaining: 0, positionAfter: 0, midIndex };
+}
+
+function midPath(points: [number, number][]): Series {
+  const path = new Series(1);
+  for (const [t, mid] of points) path.push1(t, mid * 2);
+  return path;
+}
+
+describe('markout sign conventions', () => {
+  // Mid 100 at the fill (ticks), then 103 after 1 s, then 98 after 5 s.
+  const path = midPath([[0, 100], [1 * S, 103], [5 * S, 98]]);
+  const horizons = [1 * S, 5 * S];
+
+  it('buy: markout = mid(t+h) − price, effective = mid(t) − price', () => {
+    const m = fillMarkouts(fill('buy', 99, 0, 0), path, horizons, 10 * S);
+    expect(m.effectiveTicks).toBe(1);
+    expect(m.markoutTicks).toEqual([4, -1]); // up move good for a buy, down move bad
+    expect(m.markoutBps[0]).toBeCloseTo((4 / 100) * 10_000, 10);
+  });
+
+  it('sell: markout = price − mid(t+h), effective = price − mid(t)', () => {
+    const m = fillMarkouts(fill('sell', 101, 0, 0), path, horizons, 10 * S);
+    expect(m.effectiveTicks).toBe(1);
+    expect(m.markoutTicks).toEqual([-2, 3]); // up move bad for a sell, down move good
+  });
+
+  it('a horizon past the end of the data is marked missing, not filled with the last mid', () => {
+    const m = fillMarkouts(fill('buy', 99, 2 * S, 1), path, horizons, 6 * S);
+    expect(m.markoutTicks[0]).toBe(4); // at 3 s the mid is 103
+    expect(m.markoutTicks[1]).toBeNaN(); // 7 s is past the end (6 s)
+    expect(m.midAfter[1]).toBeNaN();
+  });
+});
+
+describe('weighted statistics', () => {
+  it('match simple-statistics computed independently', () => {
+    const values = [2, -1, 4, 3, NaN, 0.5];
+    const weights = [1, 2, 1, 3, 5, 1];
+    const stat = weightedStat(values, weights);
+    // Independent: expand each value by its (integer) weight, then the plain mean equals the weighted mean.
+    const expanded = values.flatMap((v, i) => (Number.isFinite(v) ? Array<number>(weights[i]).fill(v) : []));
+    expect(stat.mean).toBeCloseTo(mean(expanded), 12);
+    expect(stat.count).toBe(5);
+    // Population variance of the expanded sample = the weighted variance.
+    const sdPop = sampleStandardDeviation(expanded) * Math.sqrt((expanded.length - 1) / expanded.length);
+    expect(stat.sd).toBeCloseTo(sdPop, 12);
+    const w = [1, 2, 1, 3, 1];
+    const nEff = w.reduce((a, b) => a + b) ** 2 / w.reduce((a, b) => a + b * b, 0);
+    expect(stat.ci95High! - stat.mean!).toBeCloseTo((probit(0.975) * sdPop) / Math.sqrt(nEff), 12);
+  });
+
+  it('one value has no interval, none has no mean', () => {
+    expect(weightedStat([1], [1])).toMatchObject({ mean: 1, count: 1, ci95Low: null });
+    expect(weightedStat([NaN], [1])).toMatchObject({ mean: null, count: 0 });
+  });
+});
+
+const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: -2, takerFeeBps: 0 });
+const book: MarketEvent = { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9998], bidSizes: [10], askPrices: [10002], askSizes: [10] };
+
+/** Quotes a bid at 99.99 and an ask at 100.01 once; the market then hits one of them and moves. */
+const quoteOnce: Strategy = async ({ venue, clock, market }) => {
+  await venue.placeOrder({ market, side: 'buy', price: 99.99, size: 1, postOnly: true });
+  await venue.placeOrder({ market, side: 'sell', price: 100.01, size: 1, postOnly: true });
+  while (await clock.sleep(1000)) {
+    /* hold */
+  }
+};
+
+/** A sell trade hits our bid at 1 s; then the whole book shifts by `move` ticks at 1.5 s; data ends at 100 s. */
+function marketAfterBuy(move: number): MarketEvent[] {
+  const shifted = (t: number): MarketEvent => ({ kind: 'snapshot', exchTs: t, localTs: t, bidPrices: [9998 + move], bidSizes: [10], askPrices: [10002 + move], askSizes: [10] });
+  return [
+    book,
+    { kind: 'trade', exchTs: 1 * S, localTs: 1 * S, price: 9999, size: 1, takerSide: 'sell' },
+    shifted(1.5 * S),
+    { kind: 'delta', exchTs: 100 * S, localTs: 100 * S, side: 'bid', price: 9990 + move, size: 1, last: true },
+  ];
+}
+
+const testScenario = parseScenario(
+  {
+    name: 'hand-built',
+    durationSeconds: 100,
+    market: { symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: -2 },
+    data: { kind: 'synthetic', model: 'random-walk', startPrice: 100, volatility: 0, levelSize: 1, tradesPerSecond: 1, tradeSize: 1 },
+    strategy: { name: 'fixed-spread', spreadBps: 2, size: 1 },
+  },
+  'test',
+);
+
+async function analyzeHandBuilt(events: MarketEvent[]) {
+  const result = await runBacktest({
+    units,
+    fees: feeSchedule(-2, 0),
+    openEvents: openEventArray(events),
+    startTs: 0,
+    endTs: 100 * S,
+    queue: createQueueModel({ model: 'risk-averse' }),
+    latency: createLatencyModel({ model: 'constant', entryUs: 1000, responseUs: 1000 }, new Rng('t')),
+    strategy: quoteOnce,
+  });
+  return analyzeRun({ scenario: testScenario, units, result, dataFiles: [] });
+}
+
+describe('realized spread on hand-built markets', () => {
+  it('informed flow (the mid always moves against the fill) gives negative realized spread', async () => {
+    const { summary } = await analyzeHandBuilt(marketAfterBuy(-5));
+    expect(summary.fills.count).toBe(1);
+    // Bought at 99.99 with the mid at 100.00: effective +0.01 = +1 bp; the mid then falls to 99.95.
+    expect(summary.effectiveSpreadBps).toBeCloseTo(1, 9);
+    expect(summary.realizedSpreadBps['5s']).toBeCloseTo(((99.95 - 99.99) / 100) * 10_000, 9);
+    expect(summary.realizedSpreadBps['5s']).toBeLessThan(0);
+    expect(verdict({ ...summary, mainHorizon: '5s' })).toMatch(/negative.*widen by 5 bps/);
+  });
+
+  it('uninformed flow (the mid does not move) gives realized = effective and zero adverse selection', async () => {
+    const { summary } = await analyzeHandBuilt(marketAfterBuy(0));
+    expect(summary.realizedSpreadBps['30s']).toBeCloseTo(summary.effectiveSpreadBps!, 12);
+    expect(summary.adverseSelectionBps['30s']).toBeCloseTo(0, 12);
+  });
+
+  it('realized = effective − adverse selection at every horizon', async () => {
+    const { summary } = await analyzeHandBuilt(marketAfterBuy(-3));
+    for (const h of ['1s', '5s', '30s', '60s']) {
+      expect(summary.realizedSpreadBps[h]! + summary.adverseSelectionBps[h]!).toBeCloseTo(summary.effectiveSpreadBps!, 9);
+    }
+  });
+
+  it('fills too close to the end are counted as incomplete, not given a markout', async () => {
+    const events = marketAfterBuy(0);
+    events[1] = { ...events[1], exchTs: 80 * S, localTs: 80 * S } as MarketEvent;
+    events[2] = { ...events[2], exchTs: 81 * S, localTs: 81 * S } as MarketEvent;
+    const { summary } = await analyzeHandBuilt(events);
+    expect(summary.realizedSpreadStats['30s']).toMatchObject({ count: 0, incomplete: 1, mean: null });
+    expect(summary.realizedSpreadStats['5s']).toMatchObject({ count: 1, incomplete: 0 });
+  });
+});
+
+describe('PnL decomposition', () => {
+  it('spread capture + inventory + fees + rebates = total, to the last µTL, on the demo market', async () => {
+    const scenario = loadScenario('scenarios/demo.json', ['durationSeconds=600', 'market.takerFeeBps=5']);
+    const run = await runScenario(scenario, 'scenarios');
+    const { result } = run;
+    expect(result.fills.length).toBeGreaterThan(50);
+    const [end] = sampleTimeline(result, [result.endTs]);
+    const parts = (BigInt(end.spreadCapture + end.inventory) * 1_000_000n) / 2n + end.fees + end.rebates;
+    expect(parts).toBe(result.ledger.equity(result.finalMid2));
+    const { summary } = analyzeRun(run);
+    const p = summary.pnl;
+    expect(p.spreadCapture + p.inventory + p.fees + p.rebates + p.funding).toBeCloseTo(p.total, 9);
+    expect(p.rebates).toBeGreaterThan(0);
+    expect(p.fees).toBeLessThanOrEqual(0);
+  });
+});
