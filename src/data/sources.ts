@@ -3,6 +3,7 @@ import type { MarketUnits } from '../core/market.ts';
 import type { Micros } from '../core/units.ts';
 import type { OpenMarketEvents } from './events.ts';
 import { randomWalkSource } from './synthetic/random-walk-config.ts';
+import { MODEL_SOURCES } from './synthetic/models.ts';
 
 /**
  * Data sources a scenario's `data` can name, keyed by `kind` (and `model` for synthetic markets): each with
@@ -33,6 +34,7 @@ export interface DataSourceKind {
 /** Key: `synthetic/<model>` for synthetic markets, `<kind>` otherwise. */
 export const DATA_SOURCES: Record<string, DataSourceKind> = {
   'synthetic/random-walk': randomWalkSource,
+  ...MODEL_SOURCES,
 };
 
 export function dataSourceKey(raw: { kind?: unknown; model?: unknown }): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Strategy } from './api.ts';
 import { fixedSpread, inventorySkew } from './seed.ts';
+import { MODEL_STRATEGIES } from './model-strategies.ts';
 
 /**
  * Built-in strategies by name, each with the schema of its scenario parameters (`strategy.*`, strict:
@@ -29,4 +30,5 @@ export const STRATEGIES: Record<string, StrategyKind> = {
     schema: z.object({ ...seedQuoting, maxInventory: positive, skewFactor: z.number().nonnegative().default(0.5) }).strict(),
     create: inventorySkew,
   },
+  ...MODEL_STRATEGIES,
 };

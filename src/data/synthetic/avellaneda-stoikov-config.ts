@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { Rng } from '../../core/rng.ts';
+import { US_PER_MS } from '../../core/units.ts';
+import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { openAvellanedaStoikov } from './avellaneda-stoikov.ts';
+import { lotsOf, microsOf } from './config-helpers.ts';
+import { syntheticBase, syntheticPeriod } from './random-walk-config.ts';
+
+/**
+ * Scenario settings of the Avellaneda–Stoikov market, in the paper's units: time in "time units" of
+ * `timeUnitSeconds` engine seconds each, prices in the market's price units. So the paper's T = 1 with
+ * timeUnitSeconds = 200 is a 200 s run, its dt = 0.005 a mid step every 1 s, its A = 140 orders per time
+ * unit 0.7 orders a second on each side, and σ = 2 a step of 2·√0.005 ≈ 0.1414 price units.
+ */
+const schema = z
+  .object({
+    ...syntheticBase,
+    model: z.literal('avellaneda-stoikov'),
+    /** Engine seconds in one of the paper's time units. */
+    timeUnitSeconds: z.number().positive().default(1),
+    /** Initial mid s, price units. */
+    startPrice: z.number().positive(),
+    /** Volatility σ: the mid's standard deviation over one time unit, price units. */
+    sigma: z.number().nonnegative(),
+    /** Mid step interval, time units. */
+    dt: z.number().positive(),
+    walk: z.enum(['binomial', 'gaussian']).default('binomial'),
+    /** Market orders per time unit on each side. */
+    A: z.number().positive(),
+    /** Decay of the depth a market order reaches, per price unit. */
+    k: z.number().positive(),
+    /** Size of each market order's print, base units: keep it ≥ levelSize + your quote size. */
+    orderSize: z.number().positive(),
+    levels: z.number().int().positive().default(1),
+    /** Displayed size of each level, base units. */
+    levelSize: z.number().positive(),
+  })
+  .strict();
+
+type AvellanedaStoikovConfig = z.infer<typeof schema>;
+
+export const avellanedaStoikovSource: DataSourceKind = {
+  schema,
+  open(config: AvellanedaStoikovConfig, context: DataContext): OpenedData {
+    const { units } = context;
+    const { startTs, endTs } = syntheticPeriod(config.start, context);
+    const tick = units.spec.tickSize;
+    const seed = String(context.seed);
+    const open = openAvellanedaStoikov(
+      {
+        startMid: config.startPrice / tick,
+        stepUs: microsOf(config.dt * config.timeUnitSeconds, 'data.dt × data.timeUnitSeconds'),
+        stepTicks: (config.sigma * Math.sqrt(config.dt)) / tick,
+        walk: config.walk,
+        ordersPerSecond: config.A / config.timeUnitSeconds,
+        kPerTick: config.k * tick,
+        orderSize: lotsOf(units, config.orderSize, 'data.orderSize'),
+        levels: config.levels,
+        levelSize: lotsOf(units, config.levelSize, 'data.levelSize'),
+        feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
+        startTs,
+        endTs,
+      },
+      () => new Rng(seed).fork('market'),
+    );
+    return { open, startTs, endTs, files: [] };
+  },
+};

@@ -1,0 +1,109 @@
+import type { Strategy, StrategyContext } from './api.ts';
+import { roundToTick } from './seed.ts';
+
+/**
+ * Avellaneda & Stoikov (2008), "High-frequency trading in a limit order book": the inventory strategy and
+ * the paper's symmetric benchmark, written as a quoting loop over the Venue/Clock API.
+ *
+ * Rules:
+ * - Units are the paper's: time in time units of `timeUnitSeconds` seconds (t = 0 when the strategy
+ *   starts, horizon T = `horizon`), prices in the market's price units, σ per √time unit, k per price unit.
+ *   q is the inventory counted in orders of `size` (position / size; the paper trades one share per order,
+ *   so there q is the share count).
+ * - Every `requoteMs`, starting at once: read the mid s = (best bid + best ask) / 2 and the position, then
+ *     reservation price  r = s − q·γ·σ²·(T − t)
+ *     full spread        Δ = γ·σ²·(T − t) + (2/γ)·ln(1 + γ/k)
+ *   with T − t floored at 0 (after the horizon the inventory term vanishes). `inventory` quotes
+ *   r ∓ Δ/2; `symmetric` (the paper's benchmark) quotes s ∓ Δ/2, the same spread centred on the mid.
+ *   Cancel all, then post-only bid and ask of `size`.
+ * - Prices are rounded to the nearest tick, then kept from crossing: the bid at most one tick below the
+ *   best ask, the ask at least one tick above the best bid (a post-only quote that would cross is rejected
+ *   by the venue; the paper's model lets λ(δ) exceed A for δ < 0, a venue cannot).
+ * - `maxInventory` (base units, optional): a side whose fill would take |position| beyond it is not quoted.
+ * Known limits: no quote while a side of the book is empty; cancel-all then re-post every cycle, so queue
+ * priority is never kept (irrelevant in the AS market, where quotes usually rest outside the displayed
+ * book). The loop's own latency delays each cycle: with non-zero latency the cycle drifts from the grid.
+ */
+export interface AvellanedaStoikovStrategyParams {
+  gamma: number;
+  k: number;
+  sigma: number;
+  horizon: number;
+  timeUnitSeconds: number;
+  size: number;
+  requoteMs: number;
+  variant: 'inventory' | 'symmetric';
+  maxInventory?: number;
+}
+
+export interface ModelQuotes {
+  /** Centre of the quotes (r for the inventory strategy, s for the symmetric one). */
+  centre: number;
+  spread: number;
+  bid: number;
+  ask: number;
+}
+
+/** The paper's quotes, unrounded: `q` in order units, `remaining` = T − t in time units. */
+export function avellanedaStoikovQuotes(
+  mid: number,
+  q: number,
+  remaining: number,
+  params: Pick<AvellanedaStoikovStrategyParams, 'gamma' | 'k' | 'sigma' | 'variant'>,
+): ModelQuotes {
+  const { gamma, k, sigma } = params;
+  const tau = Math.max(0, remaining);
+  const risk = gamma * sigma * sigma * tau;
+  const spread = risk + (2 / gamma) * Math.log(1 + gamma / k);
+  const centre = params.variant === 'symmetric' ? mid : mid - q * risk;
+  return { centre, spread, bid: centre - spread / 2, ask: centre + spread / 2 };
+}
+
+/** Rounds quotes to the tick and keeps them from crossing the book (bid < best ask, ask > best bid). */
+export function placeableQuotes(bid: number, ask: number, bestBid: number, bestAsk: number, tickSize: number): { bid: number; ask: number } {
+  return {
+    bid: roundToTick(Math.min(bid, bestAsk - tickSize), tickSize),
+    ask: roundToTick(Math.max(ask, bestBid + tickSize), tickSize),
+  };
+}
+
+/** Decimal sizes are compared with this slack, so 0.03 + 0.01 counts as 0.04. */
+const SIZE_EPSILON = 1e-9;
+
+/**
+ * Posts one bid and one ask of `size` (either may be skipped by the inventory limit) after cancelling all;
+ * shared by the model-based strategies.
+ */
+export async function requote(
+  { venue, market }: StrategyContext,
+  quotes: { bid: number; ask: number },
+  position: number,
+  size: number,
+  maxInventory: number | undefined,
+): Promise<void> {
+  const limit = maxInventory ?? Infinity;
+  await venue.cancelAllOrders(market);
+  if (position + size <= limit + SIZE_EPSILON) {
+    await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly: true });
+  }
+  if (position - size >= -limit - SIZE_EPSILON) {
+    await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly: true });
+  }
+}
+
+export function avellanedaStoikov(params: AvellanedaStoikovStrategyParams): Strategy {
+  return async (context) => {
+    const { venue, clock, market, tickSize } = context;
+    const startMs = clock.now();
+    const unitMs = params.timeUnitSeconds * 1000;
+    do {
+      const snap = await venue.getSnapshot(market, 1);
+      if (Number.isNaN(snap.mid)) continue;
+      const position = await venue.getPosition(market);
+      const t = (clock.now() - startMs) / unitMs;
+      const model = avellanedaStoikovQuotes(snap.mid, position / params.size, params.horizon - t, params);
+      const quotes = placeableQuotes(model.bid, model.ask, snap.bestBid, snap.bestAsk, tickSize);
+      await requote(context, quotes, position, params.size, params.maxInventory);
+    } while (await clock.sleep(params.requoteMs));
+  };
+}

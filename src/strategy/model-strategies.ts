@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { avellanedaStoikov } from './avellaneda-stoikov.ts';
+import { glft } from './glft.ts';
+import type { StrategyKind } from './registry.ts';
+
+/** The model-based strategies (issue 4), spread into STRATEGIES. Units are stated in each file's header. */
+const positive = z.number().positive();
+
+const modelCommon = {
+  name: z.string(),
+  /** Risk aversion γ. */
+  gamma: positive,
+  /** Decay k of the fill intensity with distance, per price unit. */
+  k: positive,
+  /** Volatility σ of the mid, price units per √time unit. */
+  sigma: z.number().nonnegative(),
+  /** Order size, base units. */
+  size: positive,
+  requoteMs: positive.default(1000),
+};
+
+export const MODEL_STRATEGIES: Record<string, StrategyKind> = {
+  'avellaneda-stoikov': {
+    schema: z
+      .object({
+        ...modelCommon,
+        /** Horizon T, time units. */
+        horizon: positive,
+        timeUnitSeconds: positive.default(1),
+        variant: z.enum(['inventory', 'symmetric']).default('inventory'),
+        maxInventory: positive.optional(),
+      })
+      .strict(),
+    create: avellanedaStoikov,
+  },
+  glft: {
+    schema: z
+      .object({
+        ...modelCommon,
+        /** Arrival rate A of market orders reaching the mid, per time unit (the same unit as σ's). */
+        A: positive,
+        maxInventory: positive,
+      })
+      .strict(),
+    create: glft,
+  },
+};
