@@ -1,6 +1,8 @@
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
-import { US_PER_MS } from '../core/units.ts';
+import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
+import { SpreadlabError } from '../core/errors.ts';
+import { isoMicros } from '../analytics/summary.ts';
 import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
 import type { Strategy } from '../strategy/api.ts';
 import { STRATEGIES } from '../strategy/registry.ts';
@@ -24,7 +26,7 @@ export async function runScenario(scenario: Scenario, baseDir: string, onProgres
   const units = new MarketUnits(scenario.market);
   const rng = new Rng(String(scenario.seed));
   const data = await openData(scenario, units, baseDir);
-  const { startTs, endTs } = data;
+  const { startTs, endTs } = tradingWindow(scenario, data);
   const result = await runBacktest({
     units,
     fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
@@ -37,6 +39,31 @@ export async function runScenario(scenario: Scenario, baseDir: string, onProgres
     onProgress,
   });
   return { scenario, units, result, dataFiles: data.files };
+}
+
+/**
+ * The period the strategy trades: the data's span, narrowed by `window.from` / `window.to` when given (an
+ * ISO time, or an offset from the data's start such as "90s", "30m", "2h"). Market events before the
+ * window still build the venue's book; the strategy starts at the window's start.
+ */
+export function tradingWindow(scenario: Scenario, data: { startTs: number; endTs: number }): { startTs: number; endTs: number } {
+  const at = (spec: string | undefined, fallback: number): number => (spec === undefined ? fallback : parseWindowTime(spec, data.startTs));
+  const startTs = Math.max(data.startTs, at(scenario.window?.from, data.startTs));
+  const endTs = Math.min(data.endTs, at(scenario.window?.to, data.endTs));
+  if (!(endTs > startTs)) {
+    throw new SpreadlabError(`window: ${scenario.window?.from ?? 'start'}..${scenario.window?.to ?? 'end'} leaves no time inside the data (${isoMicros(data.startTs)} to ${isoMicros(data.endTs)})`);
+  }
+  return { startTs, endTs };
+}
+
+const OFFSET_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+function parseWindowTime(spec: string, dataStart: number): number {
+  const offset = /^(\d+(?:\.\d+)?)([smhd])$/.exec(spec);
+  if (offset) return dataStart + Math.round(Number(offset[1]) * OFFSET_UNITS[offset[2]] * US_PER_SECOND);
+  const ms = Date.parse(spec);
+  if (Number.isNaN(ms)) throw new SpreadlabError(`window: "${spec}" is neither an ISO time nor an offset such as "90s", "30m", "2h"`);
+  return ms * US_PER_MS;
 }
 
 function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {

@@ -61,13 +61,19 @@ export const scenarioSchema = z
     seed: z.number().int().nonnegative().default(1),
     /** Simulated time to run; required for synthetic data, optional for replays (default: all the data). */
     durationSeconds: positive.optional(),
+    /** Trade only inside this part of the data: ISO times or offsets from the data's start ("90s", "30m"). */
+    window: z.object({ from: z.string().optional(), to: z.string().optional() }).strict().optional(),
     market: marketSchema,
     data: registered(DATA_SOURCES, dataSourceKey, ['kind', 'model']),
     venue: venueSchema.default({}),
     analytics: analyticsSchema.default({}),
     strategy: registered(STRATEGIES, (raw) => String(raw.name), ['name']),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.durationSeconds !== undefined || s.data.kind !== 'synthetic', {
+    message: 'required for synthetic data (how long to simulate, in seconds)',
+    path: ['durationSeconds'],
+  });
 
 export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy'> & {
   data: { kind: string; model?: string } & Record<string, unknown>;
