@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyOverride, parseScenario } from '../../src/sim/scenario.ts';
+import { runScenario } from '../../src/sim/run-scenario.ts';
+import { glftDepths } from '../../src/strategy/glft.ts';
+
+describe('glftDepths', () => {
+  it('matches hand-computed values (γ = 0.1, k = 1.5, A = 140, σ = 2)', () => {
+    // base = (1/γ)ln(1 + γ/k) = 10 × ln(1.0666…) = 0.6453852113757117
+    // (1 + γ/k)^(1 + k/γ) = 1.0666…^16 = 2.8084039655764466
+    // c = sqrt(σ²γ / (2kA) × 2.8084…) = sqrt(0.4 / 420 × 2.8084…) = 0.051717216121965996
+    const p = { gamma: 0.1, k: 1.5, A: 140, sigma: 2 };
+    const flat = glftDepths(0, p);
+    expect(flat.base).toBeCloseTo(0.6453852113757117, 12);
+    expect(flat.c).toBeCloseTo(0.051717216121965996, 12);
+    // q = 0: both depths base + c/2 = 0.6712438194366946
+    expect(flat.bidDepth).toBeCloseTo(0.6712438194366946, 12);
+    expect(flat.askDepth).toBeCloseTo(0.6712438194366946, 12);
+    // q = 3: bid base + 3.5c = 0.8263954678025927, ask base − 2.5c = 0.5160921710707967
+    const long = glftDepths(3, p);
+    expect(long.bidDepth).toBeCloseTo(0.8263954678025927, 12);
+    expect(long.askDepth).toBeCloseTo(0.5160921710707967, 12);
+    // q = −2: bid base − 1.5c = 0.5678093871927627, ask base + 2.5c = 0.7746782516806267
+    const short = glftDepths(-2, p);
+    expect(short.bidDepth).toBeCloseTo(0.5678093871927627, 12);
+    expect(short.askDepth).toBeCloseTo(0.7746782516806267, 12);
+  });
+
+  it('matches hand-computed values (γ = 1): base = ln(1 + 1/1.5) = 0.5108256237659906, c = 0.18480609377019477', () => {
+    const d = glftDepths(1, { gamma: 1, k: 1.5, A: 140, sigma: 2 });
+    expect(d.base).toBeCloseTo(0.5108256237659906, 12);
+    expect(d.c).toBeCloseTo(0.18480609377019477, 12);
+    expect(d.bidDepth).toBeCloseTo(0.5108256237659906 + 1.5 * 0.18480609377019477, 12);
+    expect(d.askDepth).toBeCloseTo(0.5108256237659906 - 0.5 * 0.18480609377019477, 12);
+  });
+});
+
+describe('glft strategy in the AS market', () => {
+  const raw = JSON.parse(readFileSync('scenarios/avellaneda-stoikov-2008.json', 'utf8')) as unknown;
+  function glftScenario(seed: number) {
+    const copy = structuredClone(raw) as Record<string, unknown>;
+    copy.strategy = { name: 'glft', gamma: 0.1, k: 1.5, A: 140, sigma: 2, size: 1, requoteMs: 1000, maxInventory: 3 };
+    applyOverride(copy, `seed=${seed}`);
+    return parseScenario(copy, 'glft');
+  }
+
+  it('posts the closed-form quotes at t = 0 and never goes beyond maxInventory; deterministic', async () => {
+    const run = await runScenario(glftScenario(2), '.');
+    const { quotePath, fills } = run.result;
+    // mid 100.005, q = 0: 100.005 ∓ 0.6712438 → 99.3337562 → 99.33, 100.6762438 → 100.68
+    const first = [...Array(quotePath.length).keys()].find((i) => Number.isFinite(quotePath.values[0][i]) && Number.isFinite(quotePath.values[1][i]))!;
+    expect([quotePath.values[0][first], quotePath.values[1][first]]).toEqual([9933, 10068]);
+    expect(fills.length).toBeGreaterThan(20);
+    expect(Math.max(...fills.map((f) => Math.abs(f.positionAfter)))).toBeLessThanOrEqual(3);
+    const again = await runScenario(glftScenario(2), '.');
+    expect(again.result.fills).toEqual(fills);
+  });
+});
