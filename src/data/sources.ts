@@ -3,6 +3,7 @@ import type { MarketUnits } from '../core/market.ts';
 import type { Micros } from '../core/units.ts';
 import type { OpenMarketEvents } from './events.ts';
 import { randomWalkSource } from './synthetic/random-walk-config.ts';
+import { replaySource } from './replay-config.ts';
 import { MODEL_SOURCES } from './synthetic/models.ts';
 
 /**
@@ -34,6 +35,7 @@ export interface DataSourceKind {
 /** Key: `synthetic/<model>` for synthetic markets, `<kind>` otherwise. */
 export const DATA_SOURCES: Record<string, DataSourceKind> = {
   'synthetic/random-walk': randomWalkSource,
+  replay: replaySource,
   ...MODEL_SOURCES,
 };
 

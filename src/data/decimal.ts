@@ -1,0 +1,149 @@
+/**
+ * Exact decimal parsing at the data edge: an ASCII decimal ("61837.63000000", "0.5", "1e-8") becomes an
+ * integer count of 10^-decimals, then an integer count of ticks or lots, with no float arithmetic on the
+ * digits.
+ *
+ * Rules:
+ * - Accepted: optional '-', digits, optional '.' and digits; an exponent form (1e-8) is accepted through
+ *   Number() and must still be exact at `decimals` places.
+ * - Nonzero digits beyond `decimals` places mean the value is not a whole number of steps: TOO_PRECISE.
+ * - Results are negative codes on failure (BAD_NUMBER, NEGATIVE, TOO_PRECISE, EMPTY, TOO_LARGE), so the hot
+ *   loop does not allocate; callers turn a code into a message with `describeDecimalError`.
+ * Known limits: values whose scaled integer exceeds 2^53 are refused (TOO_LARGE).
+ */
+export const BAD_NUMBER = -1;
+export const NEGATIVE = -2;
+export const TOO_PRECISE = -3;
+export const EMPTY = -4;
+export const TOO_LARGE = -5;
+export const NOT_WHOLE_STEPS = -6;
+
+const POW10 = Array.from({ length: 19 }, (_, i) => 10 ** i);
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Parses buf[start, end) to an integer count of 10^-decimals, or a negative error code. */
+export function parseScaled(buf: Uint8Array, start: number, end: number, decimals: number): number {
+  if (start >= end) return EMPTY;
+  let i = start;
+  let negative = false;
+  if (buf[i] === 45 /* - */) {
+    negative = true;
+    i++;
+  }
+  let value = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) break;
+    value = value * 10 + c;
+    digits++;
+  }
+  let frac = 0;
+  if (i < end && buf[i] === 46 /* . */) {
+    i++;
+    for (; i < end; i++) {
+      const c = buf[i] - 48;
+      if (c < 0 || c > 9) break;
+      if (frac < decimals) {
+        value = value * 10 + c;
+        frac++;
+      } else if (c !== 0) {
+        return finishExotic(buf, start, end, decimals, TOO_PRECISE);
+      }
+      digits++;
+    }
+  }
+  if (i < end) return finishExotic(buf, start, end, decimals, BAD_NUMBER);
+  if (digits === 0) return BAD_NUMBER;
+  if (frac < decimals) value *= POW10[decimals - frac];
+  if (value > MAX_SAFE) return TOO_LARGE;
+  if (negative && value !== 0) return NEGATIVE;
+  return value;
+}
+
+/** The same for a JS string (Binance JSON values). */
+export function parseScaledString(text: string, decimals: number): number {
+  const n = text.length;
+  const buf = STRING_BUF.length >= n ? STRING_BUF : new Uint8Array(n);
+  for (let i = 0; i < n; i++) buf[i] = text.charCodeAt(i) & 0xff;
+  return parseScaled(buf, 0, n, decimals);
+}
+const STRING_BUF = new Uint8Array(64);
+
+/** Exponent forms and other rarities go through Number() and an exactness check. */
+function finishExotic(buf: Uint8Array, start: number, end: number, decimals: number, fallback: number): number {
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]);
+  if (!/^-?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(text)) return fallback;
+  const number = Number(text);
+  if (!Number.isFinite(number)) return BAD_NUMBER;
+  if (number < 0) return NEGATIVE;
+  const scaled = number * POW10[decimals];
+  const rounded = Math.round(scaled);
+  if (rounded > MAX_SAFE) return TOO_LARGE;
+  if (Math.abs(scaled - rounded) > 1e-6 * Math.max(1, Math.abs(scaled))) return TOO_PRECISE;
+  return rounded;
+}
+
+/** Converts a scaled integer to whole steps (`stepUnits` = step × 10^decimals), or NOT_WHOLE_STEPS. */
+export function toSteps(scaled: number, stepUnits: number): number {
+  if (scaled < 0) return scaled;
+  const steps = scaled / stepUnits;
+  return Number.isInteger(steps) ? steps : NOT_WHOLE_STEPS;
+}
+
+/** Parses an unsigned integer (timestamps); returns -1 when not all digits. */
+export function parseUint(buf: Uint8Array, start: number, end: number): number {
+  if (start >= end) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** Text for a failed parse; `step` names what a whole step is, e.g. "tickSize 0.01". */
+export function describeDecimalError(code: number, step: string): string {
+  switch (code) {
+    case EMPTY:
+      return 'expected a number, got an empty field';
+    case NEGATIVE:
+      return 'expected a non-negative number';
+    case TOO_PRECISE:
+    case NOT_WHOLE_STEPS:
+      return `expected a whole number of ${step}`;
+    case TOO_LARGE:
+      return 'expected a number below 2^53 steps';
+    default:
+      return 'expected a decimal number';
+  }
+}
+
+/** Scale of a market step: the decimals needed to write it exactly and the step in those units. */
+export interface StepScale {
+  decimals: number;
+  units: number;
+  step: number;
+  name: string;
+}
+
+export function stepScale(step: number, name: string): StepScale {
+  let decimals = 0;
+  while (decimals < 15 && Math.abs(step * POW10[decimals] - Math.round(step * POW10[decimals])) > 1e-9 * Math.max(1, step * POW10[decimals])) decimals++;
+  return { decimals, units: Math.round(step * POW10[decimals]), step, name: `${name} ${step}` };
+}
+
+/** Parses and converts to steps in one go; negative codes on failure. */
+export function parseSteps(buf: Uint8Array, start: number, end: number, scale: StepScale): number {
+  const scaled = parseScaled(buf, start, end, scale.decimals);
+  if (scaled < 0) return scaled;
+  return scale.units === 1 ? scaled : toSteps(scaled, scale.units);
+}
+
+export function parseStepsString(text: string, scale: StepScale): number {
+  const scaled = parseScaledString(text, scale.decimals);
+  if (scaled < 0) return scaled;
+  return scale.units === 1 ? scaled : toSteps(scaled, scale.units);
+}

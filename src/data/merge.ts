@@ -1,0 +1,86 @@
+import { COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
+
+/**
+ * K-way merge of several event tables (one per file) into one table in localTs order.
+ *
+ * Tie rule, at equal localTs between rows of different inputs:
+ *   1. trades, 2. book rows (snapshots and deltas), 3. quotes, then 4. input order (the order of `files`).
+ * Why trades first: a trade and the depth update that shows its consumption usually carry the same time;
+ * the venue's queue model advances a resting order's queue by the trade, and the depth update that follows
+ * then only re-reads the displayed size. Book first would shrink the queue by the depth update and then
+ * again by the trade (double counting). Quotes last: a best-bid/offer summary describes the book after
+ * the update.
+ * Rows of one input never change their relative order, so one exchange message (rows sharing localTs, all
+ * of one rank) stays contiguous.
+ * Known limits: inputs must each be in localTs order (the readers guarantee it).
+ */
+const RANK = new Uint8Array(4);
+RANK[Kind.TRADE] = 0;
+RANK[Kind.DELTA] = 1;
+RANK[Kind.SNAPSHOT] = 1;
+RANK[Kind.QUOTE] = 2;
+
+export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
+  const nonEmpty = parts.filter((p) => p.length > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = {
+    length: total,
+    kind: new Uint8Array(total),
+    flags: new Uint8Array(total),
+    exchTs: new Float64Array(total),
+    localTs: new Float64Array(total),
+    price: new Float64Array(total),
+    size: new Float64Array(total),
+    price2: new Float64Array(total),
+    size2: new Float64Array(total),
+  } satisfies EventColumns;
+  const k = parts.length;
+  const pos = new Int32Array(k);
+  let written = 0;
+  while (written < total) {
+    // pick the input whose head sorts first; k is small (files of one replay), so a scan beats a heap
+    let best = -1;
+    let bestTs = Infinity;
+    let bestRank = 99;
+    for (let j = 0; j < k; j++) {
+      const p = parts[j];
+      const i = pos[j];
+      if (i >= p.length) continue;
+      const ts = p.localTs[i];
+      const rank = RANK[p.kind[i]];
+      if (ts < bestTs || (ts === bestTs && rank < bestRank)) {
+        best = j;
+        bestTs = ts;
+        bestRank = rank;
+      }
+    }
+    // copy the run of rows of `best` that still sort before every other head
+    const p = parts[best];
+    let i = pos[best];
+    const start = i;
+    do i++;
+    while (i < p.length && beforeOthers(parts, pos, best, p.localTs[i], RANK[p.kind[i]]));
+    for (const name of COLUMN_NAMES) (out[name] as Float64Array).set((p[name] as Float64Array).subarray(start, i), written);
+    written += i - start;
+    pos[best] = i;
+  }
+  return out;
+}
+
+/** True when a row (ts, rank) of input `self` sorts before the heads of all other inputs. */
+function beforeOthers(parts: readonly EventColumns[], pos: Int32Array, self: number, ts: number, rank: number): boolean {
+  for (let j = 0; j < parts.length; j++) {
+    if (j === self) continue;
+    const p = parts[j];
+    const i = pos[j];
+    if (i >= p.length) continue;
+    const other = p.localTs[i];
+    if (other < ts) return false;
+    if (other === ts) {
+      const otherRank = RANK[p.kind[i]];
+      if (otherRank < rank || (otherRank === rank && j < self)) return false;
+    }
+  }
+  return true;
+}

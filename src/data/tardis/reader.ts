@@ -1,0 +1,380 @@
+import type { MarketUnits } from '../../core/market.ts';
+import { CheckBook } from '../book-check.ts';
+import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
+import { describeDecimalError, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
+import { lineChunks } from '../input.ts';
+import { ProblemLog, shown } from '../problems.ts';
+
+/**
+ * tardis.dev CSV reader (plain or .gz): the fast path. It scans bytes, splits fields on commas and parses
+ * numbers in place (no per-row strings), decoding straight into EventColumns. csv-parse is the reference it
+ * is tested against (test/data/tardis/differential.test.ts), not the general path.
+ *
+ * Rules (tardis.dev's documented semantics):
+ * - The header names the type: incremental_book_L2, trades, quotes, book_snapshot_N. Any other header is
+ *   an error at line 1. Every row must have the header's column count.
+ * - Timestamps are integer µs: `timestamp` → exchTs, `local_timestamp` → localTs. local_timestamp must not
+ *   go backwards (a row that does is a problem; under `skip` it is dropped).
+ * - Prices and amounts must be whole ticks/lots of the scenario market (exact decimal parse, no float).
+ * - incremental_book_L2: rows with the same local_timestamp form one exchange message; FLAG_LAST marks the
+ *   last delta of a message, and the book is checked (not crossed) only between messages. A run of
+ *   is_snapshot=true rows is a snapshot that replaces the whole book (a new run starts a new snapshot, also
+ *   right after deltas). amount is the level's new absolute size; 0 deletes it. Deltas before the first
+ *   snapshot are a problem (reported once); under `skip` they are dropped, which is tardis's own rule.
+ * - trades: `side` is the taker's side; 'unknown' trades are dropped and counted (the venue needs a side).
+ * - quotes: an empty price/amount pair means that side is absent (NaN price, size 0).
+ * - book_snapshot_N: each row is a top-N snapshot that replaces the whole book (levels beyond N vanish);
+ *   empty fields end a side.
+ * - One symbol per file: a row with another symbol is a problem.
+ * Known limits: no quoted fields (tardis never quotes these numeric files); derivative_ticker, liquidations
+ * and options_chain are not read.
+ */
+export const TARDIS_HEADERS = {
+  incremental_book_L2: 'exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount',
+  trades: 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount',
+  quotes: 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount',
+} as const;
+
+export type TardisType = keyof typeof TARDIS_HEADERS | 'book_snapshot';
+
+export function bookSnapshotHeader(levels: number): string {
+  const parts = ['exchange', 'symbol', 'timestamp', 'local_timestamp'];
+  for (let i = 0; i < levels; i++) parts.push(`asks[${i}].price`, `asks[${i}].amount`, `bids[${i}].price`, `bids[${i}].amount`);
+  return parts.join(',');
+}
+
+/** Recognises a tardis header line; null when it is not one. */
+export function tardisTypeOf(header: string): { type: TardisType; levels: number; columns: number } | null {
+  const h = header.replace(/\r$/, '').replace(/^\uFEFF/, '');
+  for (const [type, expected] of Object.entries(TARDIS_HEADERS)) {
+    if (h === expected) return { type: type as TardisType, levels: 0, columns: 8 };
+  }
+  const m = /^exchange,symbol,timestamp,local_timestamp,asks\[0\]\.price/.exec(h);
+  if (m) {
+    const levels = (h.split(',').length - 4) / 4;
+    if (Number.isInteger(levels) && levels > 0 && h === bookSnapshotHeader(levels)) return { type: 'book_snapshot', levels, columns: 4 + 4 * levels };
+  }
+  return null;
+}
+
+export interface DecodeOptions {
+  units: MarketUnits;
+  problems: ProblemLog;
+  /** The name used in messages (the path as the user wrote it). */
+  display: string;
+}
+
+export interface DecodedFile {
+  columns: EventColumns;
+  format: string;
+  exchange: string;
+  symbol: string;
+  /** Data lines read (not counting the header). */
+  lines: number;
+  /** Rows dropped by a documented rule, not as a problem (e.g. trades with side 'unknown'). */
+  dropped: number;
+}
+
+export async function readTardisFile(path: string, options: DecodeOptions): Promise<DecodedFile> {
+  const decoder = new TardisDecoder(options);
+  for await (const chunk of lineChunks(path, options.display)) decoder.feed(chunk);
+  return decoder.finish();
+}
+
+const MAX_FIELDS = 4 + 4 * 1000;
+
+export class TardisDecoder {
+  private readonly out = new ColumnsBuilder();
+  private readonly book = new CheckBook();
+  private readonly tick: StepScale;
+  private readonly lot: StepScale;
+  private readonly problems: ProblemLog;
+  private readonly display: string;
+  private type: TardisType | null = null;
+  private levels = 0;
+  private columnCount = 0;
+  private line = 0;
+  private readonly starts = new Int32Array(MAX_FIELDS + 1);
+  private readonly ends = new Int32Array(MAX_FIELDS + 1);
+  private symbolBytes: Buffer | null = null;
+  private exchange = '';
+  private dropped = 0;
+  // message state (incremental_book_L2)
+  private groupTs = -Infinity;
+  private groupFirstLine = 0;
+  private groupLastLine = 0;
+  private inSnapshot = false;
+  private seenSnapshot = false;
+  private reportedEarlyDelta = false;
+  private lastLocalTs = -Infinity;
+  private readonly levelPrices: number[] = [];
+  private readonly levelSizes: number[] = [];
+
+  constructor(options: DecodeOptions) {
+    this.tick = stepScale(options.units.spec.tickSize, 'tickSize');
+    this.lot = stepScale(options.units.spec.lotSize, 'lotSize');
+    this.problems = options.problems;
+    this.display = options.display;
+  }
+
+  feed(buf: Buffer): void {
+    let pos = 0;
+    const n = buf.length;
+    while (pos < n) {
+      let nl = buf.indexOf(10, pos);
+      if (nl < 0) nl = n;
+      let end = nl;
+      if (end > pos && buf[end - 1] === 13) end--;
+      this.line++;
+      if (this.type === null) this.header(buf.toString('latin1', pos, end));
+      else if (end > pos) this.row(buf, pos, end);
+      pos = nl + 1;
+    }
+  }
+
+  finish(): DecodedFile {
+    if (this.type === null) this.problems.report(this.display, 1, 1, 'empty file (expected a tardis.dev CSV header)');
+    if (this.type === 'incremental_book_L2') this.endGroup();
+    const symbol = this.symbolBytes ? this.symbolBytes.toString('latin1') : '';
+    const format = this.type === 'book_snapshot' ? `tardis book_snapshot_${this.levels}` : `tardis ${this.type ?? 'unknown'}`;
+    return { columns: this.out.build(), format, exchange: this.exchange, symbol, lines: Math.max(0, this.line - 1), dropped: this.dropped };
+  }
+
+  private header(text: string): void {
+    const kind = tardisTypeOf(text);
+    if (!kind) {
+      this.problems.report(
+        this.display,
+        1,
+        1,
+        `unrecognised header ${shown(text)} (expected a tardis.dev CSV header: incremental_book_L2 "${TARDIS_HEADERS.incremental_book_L2}", trades, quotes or book_snapshot_N)`,
+      );
+      // Under skip there is nothing sensible to read without a header.
+      this.type = 'trades';
+      this.columnCount = -1;
+      return;
+    }
+    this.type = kind.type;
+    this.levels = kind.levels;
+    this.columnCount = kind.columns;
+  }
+
+  private row(buf: Buffer, start: number, end: number): void {
+    if (this.columnCount < 0) return;
+    // split on commas
+    const starts = this.starts;
+    const ends = this.ends;
+    let count = 0;
+    starts[0] = start;
+    for (let i = start; i < end; i++) {
+      if (buf[i] === 44) {
+        ends[count] = i;
+        if (++count >= MAX_FIELDS) break;
+        starts[count] = i + 1;
+      }
+    }
+    ends[count] = end;
+    count++;
+    if (count !== this.columnCount) {
+      this.problem(start, start, `wrong column count: got ${count}, expected ${this.columnCount}`);
+      return;
+    }
+    if (!this.checkSymbol(buf, start)) return;
+    const exchTs = parseUint(buf, starts[2], ends[2]);
+    if (exchTs < 0) return this.badField(buf, start, 2, 'timestamp', 'expected an integer count of microseconds');
+    const localTs = parseUint(buf, starts[3], ends[3]);
+    if (localTs < 0) return this.badField(buf, start, 3, 'local_timestamp', 'expected an integer count of microseconds');
+    if (localTs < this.lastLocalTs) {
+      return this.badField(buf, start, 3, 'local_timestamp', `went backwards: expected >= ${this.lastLocalTs}`);
+    }
+    switch (this.type) {
+      case 'incremental_book_L2':
+        return this.bookRow(buf, start, exchTs, localTs);
+      case 'trades':
+        return this.tradeRow(buf, start, exchTs, localTs);
+      case 'quotes':
+        return this.quoteRow(buf, start, exchTs, localTs);
+      default:
+        return this.snapshotRow(buf, start, exchTs, localTs);
+    }
+  }
+
+  private bookRow(buf: Buffer, lineStart: number, exchTs: number, localTs: number): void {
+    const { starts, ends } = this;
+    const snapStart = starts[4];
+    const snapLen = ends[4] - snapStart;
+    let isSnapshot: boolean;
+    if (snapLen === 4 && buf[snapStart] === 116 /* t */ && buf[snapStart + 3] === 101) isSnapshot = true;
+    else if (snapLen === 5 && buf[snapStart] === 102 /* f */ && buf[snapStart + 4] === 101) isSnapshot = false;
+    else return this.badField(buf, lineStart, 4, 'is_snapshot', 'expected true or false');
+    const sideStart = starts[5];
+    const sideLen = ends[5] - sideStart;
+    let ask: boolean;
+    if (sideLen === 3 && buf[sideStart] === 98 /* b */ && buf[sideStart + 1] === 105 && buf[sideStart + 2] === 100) ask = false;
+    else if (sideLen === 3 && buf[sideStart] === 97 /* a */ && buf[sideStart + 1] === 115 && buf[sideStart + 2] === 107) ask = true;
+    else return this.badField(buf, lineStart, 5, 'side', 'expected bid or ask');
+    const price = parseSteps(buf, starts[6], ends[6], this.tick);
+    if (price < 0) return this.badField(buf, lineStart, 6, 'price', describeDecimalError(price, this.tick.name));
+    const size = parseSteps(buf, starts[7], ends[7], this.lot);
+    if (size < 0) return this.badField(buf, lineStart, 7, 'amount', describeDecimalError(size, this.lot.name));
+
+    if (localTs !== this.groupTs) {
+      this.endGroup();
+      this.groupTs = localTs;
+      this.groupFirstLine = this.line;
+      this.inSnapshot = false;
+    }
+    this.lastLocalTs = localTs;
+    if (isSnapshot) {
+      let flags = ask ? FLAG_ASK : 0;
+      if (!this.inSnapshot) {
+        flags |= FLAG_SNAPSHOT_START;
+        this.inSnapshot = true;
+        this.seenSnapshot = true;
+        this.book.clear();
+      }
+      if (size === 0) return; // a zero level in a snapshot is no level
+      this.out.push(Kind.SNAPSHOT, flags, exchTs, localTs, price, size);
+      this.book.set(ask, price, size);
+      this.groupLastLine = this.line;
+      return;
+    }
+    if (!this.seenSnapshot) {
+      if (!this.reportedEarlyDelta) {
+        this.reportedEarlyDelta = true;
+        this.problem(lineStart, -1, 'delta before any snapshot (expected the book to begin with is_snapshot=true rows; tardis skips such rows: use --on-error skip)');
+      }
+      return;
+    }
+    this.inSnapshot = false;
+    this.out.push(Kind.DELTA, ask ? FLAG_ASK : 0, exchTs, localTs, price, size);
+    this.book.set(ask, price, size);
+    this.groupLastLine = this.line;
+  }
+
+  /** Closes the message at groupTs: marks its last delta and checks the book. */
+  private endGroup(): void {
+    if (this.groupLastLine < this.groupFirstLine || this.groupFirstLine === 0) return;
+    this.out.markLast();
+    this.checkCrossed(this.groupLastLine);
+    this.groupFirstLine = 0;
+  }
+
+  private checkCrossed(line: number): void {
+    if (!this.book.isCrossed()) return;
+    this.problems.report(
+      this.display,
+      line,
+      0,
+      `book crossed after the message at local_timestamp ${this.groupTs}: best bid ${this.book.bestBid * this.tick.step} >= best ask ${this.book.bestAsk * this.tick.step} (expected bid < ask after a complete message)`,
+    );
+  }
+
+  private tradeRow(buf: Buffer, lineStart: number, exchTs: number, localTs: number): void {
+    const { starts, ends } = this;
+    const sideStart = starts[5];
+    const sideLen = ends[5] - sideStart;
+    let sell: boolean;
+    if (sideLen === 3 && buf[sideStart] === 98 && buf[sideStart + 1] === 117 && buf[sideStart + 2] === 121) sell = false;
+    else if (sideLen === 4 && buf[sideStart] === 115 && buf[sideStart + 1] === 101 && buf[sideStart + 3] === 108) sell = true;
+    else if (sideLen === 7 && buf.toString('latin1', sideStart, sideStart + 7) === 'unknown') {
+      this.dropped++;
+      this.lastLocalTs = localTs;
+      return;
+    } else return this.badField(buf, lineStart, 5, 'side', 'expected buy, sell or unknown');
+    const price = parseSteps(buf, starts[6], ends[6], this.tick);
+    if (price < 0) return this.badField(buf, lineStart, 6, 'price', describeDecimalError(price, this.tick.name));
+    const size = parseSteps(buf, starts[7], ends[7], this.lot);
+    if (size < 0) return this.badField(buf, lineStart, 7, 'amount', describeDecimalError(size, this.lot.name));
+    if (size === 0) return this.badField(buf, lineStart, 7, 'amount', 'expected a positive trade amount');
+    this.lastLocalTs = localTs;
+    this.out.push(Kind.TRADE, sell ? FLAG_ASK : 0, exchTs, localTs, price, size);
+  }
+
+  private quoteRow(buf: Buffer, lineStart: number, exchTs: number, localTs: number): void {
+    // ask_amount, ask_price, bid_price, bid_amount
+    const askSize = this.optionalSteps(buf, lineStart, 4, 'ask_amount', this.lot);
+    if (askSize === null) return;
+    const askPrice = this.optionalSteps(buf, lineStart, 5, 'ask_price', this.tick);
+    if (askPrice === null) return;
+    const bidPrice = this.optionalSteps(buf, lineStart, 6, 'bid_price', this.tick);
+    if (bidPrice === null) return;
+    const bidSize = this.optionalSteps(buf, lineStart, 7, 'bid_amount', this.lot);
+    if (bidSize === null) return;
+    this.lastLocalTs = localTs;
+    const hasBid = !Number.isNaN(bidPrice);
+    const hasAsk = !Number.isNaN(askPrice);
+    this.out.push(Kind.QUOTE, 0, exchTs, localTs, bidPrice, hasBid ? bidSize || 0 : 0, askPrice, hasAsk ? askSize || 0 : 0);
+  }
+
+  /** A field that may be empty (NaN); null after reporting a problem. */
+  private optionalSteps(buf: Buffer, lineStart: number, field: number, name: string, scale: StepScale): number | null {
+    if (this.starts[field] === this.ends[field]) return NaN;
+    const value = parseSteps(buf, this.starts[field], this.ends[field], scale);
+    if (value < 0) {
+      this.badField(buf, lineStart, field, name, describeDecimalError(value, scale.name));
+      return null;
+    }
+    return value;
+  }
+
+  private snapshotRow(buf: Buffer, lineStart: number, exchTs: number, localTs: number): void {
+    const prices = this.levelPrices;
+    const sizes = this.levelSizes;
+    prices.length = 0;
+    sizes.length = 0;
+    let bids = 0;
+    // pass 1: bids (fields 4+4i+2, 4+4i+3), pass 2: asks (4+4i, 4+4i+1); best first
+    for (let pass = 0; pass < 2; pass++) {
+      const offset = pass === 0 ? 2 : 0;
+      for (let i = 0; i < this.levels; i++) {
+        const pf = 4 + 4 * i + offset;
+        if (this.starts[pf] === this.ends[pf]) break;
+        const price = parseSteps(buf, this.starts[pf], this.ends[pf], this.tick);
+        if (price < 0) return this.badField(buf, lineStart, pf, `${pass === 0 ? 'bids' : 'asks'}[${i}].price`, describeDecimalError(price, this.tick.name));
+        const size = parseSteps(buf, this.starts[pf + 1], this.ends[pf + 1], this.lot);
+        if (size < 0) return this.badField(buf, lineStart, pf + 1, `${pass === 0 ? 'bids' : 'asks'}[${i}].amount`, describeDecimalError(size, this.lot.name));
+        if (size === 0) continue;
+        prices.push(price);
+        sizes.push(size);
+      }
+      if (pass === 0) bids = prices.length;
+    }
+    if (prices.length === 0) return;
+    if (bids > 0 && bids < prices.length && prices[0] >= prices[bids]) {
+      this.problems.report(this.display, this.line, 0, `book crossed in snapshot: best bid ${prices[0] * this.tick.step} >= best ask ${prices[bids] * this.tick.step} (expected bid < ask)`);
+      return;
+    }
+    this.lastLocalTs = localTs;
+    for (let i = 0; i < prices.length; i++) {
+      const flags = (i >= bids ? FLAG_ASK : 0) | (i === 0 ? FLAG_SNAPSHOT_START : 0);
+      this.out.push(Kind.SNAPSHOT, flags, exchTs, localTs, prices[i], sizes[i]);
+    }
+  }
+
+  private checkSymbol(buf: Buffer, lineStart: number): boolean {
+    const s = this.starts[1];
+    const e = this.ends[1];
+    const known = this.symbolBytes;
+    if (known === null) {
+      this.symbolBytes = Buffer.from(buf.subarray(s, e));
+      this.exchange = buf.toString('latin1', this.starts[0], this.ends[0]);
+      return true;
+    }
+    let same = known.length === e - s;
+    for (let i = 0; same && i < known.length; i++) same = known[i] === buf[s + i];
+    if (same) return true;
+    this.badField(buf, lineStart, 1, 'symbol', `expected ${known.toString('latin1')} (one symbol per file)`);
+    return false;
+  }
+
+  private badField(buf: Buffer, lineStart: number, field: number, name: string, expected: string): void {
+    const text = buf.toString('latin1', this.starts[field], this.ends[field]);
+    this.problem(lineStart, this.starts[field], `${name} ${shown(text)}: ${expected}`);
+  }
+
+  /** `at` is the byte offset of the offending field, or -1 for the whole line. */
+  private problem(lineStart: number, at: number, message: string): void {
+    this.problems.report(this.display, this.line, at < 0 ? 0 : at - lineStart + 1, message);
+  }
+}
