@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
+import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
 /**
  * The spreadlab command line. Commands are thin: parse, call a library function, print.
@@ -14,6 +15,9 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('spreadlab')
       .usage('$0 <command> [options]')
       .command('backtest <scenario>', 'run a scenario through the simulated venue and write a run folder', backtestOptions, backtestCommand)
+      .command('sweep <scenario>', 'run a grid of parameters in parallel; write results.csv and best.json', sweepOptions, sweepCommand)
+      .command('tune <scenario>', "the seed's tuning rule: widen while realized spread is negative, then narrow while positive", tuneOptions, tuneCommand)
+      .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()
       .help()

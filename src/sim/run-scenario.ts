@@ -66,6 +66,12 @@ function parseWindowTime(spec: string, dataStart: number): number {
   return ms * US_PER_MS;
 }
 
+/** The time span of a scenario's data (opening it, as a run would). */
+export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ startTs: number; endTs: number }> {
+  const { startTs, endTs } = await openData(scenario, new MarketUnits(scenario.market), baseDir);
+  return { startTs, endTs };
+}
+
 function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
   const { data } = scenario;
   return DATA_SOURCES[dataSourceKey(data)].open(data as never, {

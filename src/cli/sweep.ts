@@ -1,0 +1,186 @@
+import { availableParallelism } from 'node:os';
+import type { Argv } from 'yargs';
+import { SpreadlabError } from '../core/errors.ts';
+import { parseShard } from '../sweep/grid.ts';
+import type { ConfigFigures } from '../sweep/objective.ts';
+import { mergeShards, readScenarioBase, sweep } from '../sweep/sweep.ts';
+import { scenarioForRun } from '../sweep/run-one.ts';
+import { tune } from '../sweep/tune.ts';
+import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
+import { progressBar } from './progress.ts';
+
+export interface SelectionArgs {
+  objective: string;
+  minimize: boolean;
+  require: string[];
+}
+
+export interface SweepArgs extends SelectionArgs {
+  scenario: string;
+  grid: string[];
+  seeds?: number;
+  random?: number;
+  workers: number;
+  out?: string;
+  set: string[];
+  shard?: string;
+  train?: string;
+  test?: string;
+  folds?: number;
+}
+
+export function selectionOptions<T>(yargs: Argv<T>): Argv<T & SelectionArgs> {
+  return yargs
+    .option('objective', { type: 'string', default: 'pnl.total', describe: 'results column to optimise (mean over seeds)' })
+    .option('minimize', { type: 'boolean', default: false, describe: 'pick the lowest objective instead of the highest' })
+    .option('require', { type: 'string', array: true, default: [], describe: 'constraint on a results column, e.g. "realizedSpreadBps.30s>0" (repeatable)' }) as Argv<
+    T & SelectionArgs
+  >;
+}
+
+export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
+  return selectionOptions(yargs)
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' })
+    .option('grid', { type: 'string', array: true, default: [], describe: 'path=values: a list 0,0.5,1 or a range start:stop:step (repeatable; the product is swept)' })
+    .option('seeds', { type: 'number', describe: 'run every configuration with seeds 1..N (synthetic data)' })
+    .option('random', { type: 'number', describe: 'draw K configurations at random from the grid ranges instead of the full product' })
+    .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: cores)' })
+    .option('out', { type: 'string', describe: 'sweep folder (default reports/sweep-<scenario name>); rerun the same command to resume' })
+    .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field for every run: path=value' })
+    .option('train', { type: 'string', describe: 'walk-forward: training window FROM..TO (ISO times or offsets such as 0s..30m); needs --test' })
+    .option('test', { type: 'string', describe: 'walk-forward: test window FROM..TO, measured with the config chosen on --train' })
+    .option('folds', { type: 'number', describe: 'walk-forward over K folds: the data cut in K+1 parts, train on one, test on the next' })
+    .option('shard', { type: 'string', describe: 'run only slice I/N of the run list (I from 0; default from JOB_COMPLETION_INDEX with --shards)' })
+    .example('$0 sweep scenarios/demo.json --grid strategy.spreadBps=5:30:5 --grid strategy.skewFactor=0,0.25,0.5,1 --seeds 3', '')
+    .check((args) => {
+      if (args.grid.length === 0) throw new SpreadlabError('--grid: name at least one parameter to sweep, e.g. --grid strategy.spreadBps=5:30:5');
+      if (!(args.workers >= 1)) throw new SpreadlabError('--workers: expected a whole number ≥ 1');
+      if ((args.train === undefined) !== (args.test === undefined)) throw new SpreadlabError('--train and --test go together');
+      if (args.folds !== undefined && args.train !== undefined) throw new SpreadlabError('use either --folds or --train/--test');
+      if ((args.folds !== undefined || args.train !== undefined) && args.shard) throw new SpreadlabError('--shard does not combine with walk-forward');
+      return true;
+    }) as unknown as Argv<SweepArgs>;
+}
+
+/** The shard from --shard, or from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with SPREADLAB_SHARDS. */
+function shardOf(args: SweepArgs): { index: number; count: number } | null {
+  if (args.shard) return parseShard(args.shard);
+  const index = process.env.JOB_COMPLETION_INDEX;
+  const count = process.env.SPREADLAB_SHARDS;
+  if (index !== undefined && count !== undefined) return parseShard(`${index}/${count}`);
+  return null;
+}
+
+export async function sweepCommand(args: SweepArgs): Promise<void> {
+  const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
+  const out = args.out ?? `reports/sweep-${scenarioName}`;
+  const shard = shardOf(args);
+  const progress = progressBar(`sweep ${scenarioName}`);
+  const options = {
+    scenarioFile: args.scenario,
+    overrides: args.set,
+    grid: args.grid,
+    seeds: args.seeds,
+    random: args.random,
+    workers: args.workers,
+    objective: args.objective,
+    minimize: args.minimize,
+    require: args.require,
+    out,
+    shard,
+    onProgress: (done: number, total: number) => progress.update(total > 0 ? done / total : 1),
+  };
+  if (args.folds !== undefined || args.train !== undefined) {
+    const folds = args.folds !== undefined ? await foldsOf(options, args.folds) : [{ train: parseWindowFlag('--train', args.train!), test: parseWindowFlag('--test', args.test!) }];
+    const outcomes = await walkForward(options, folds, mainHorizonOf(args.scenario));
+    progress.done();
+    for (const o of outcomes) process.stdout.write(describeFold(o, args.objective));
+    process.stdout.write(`walk-forward written to ${out}/walkforward.csv\n`);
+    return;
+  }
+  const outcome = await sweep(options);
+  progress.done();
+  const shardNote = shard ? ` (shard ${shard.index}/${shard.count}; merge the shards with spreadlab sweep-merge)` : '';
+  process.stdout.write(`${outcome.entries.length} runs in ${out}/results.csv${shardNote}\n`);
+  if (outcome.complete) process.stdout.write(describeBest(outcome.best, args.objective));
+}
+
+export function describeBest(best: ConfigFigures | null, objective: string): string {
+  if (!best) return 'no configuration passed the constraints: see best.json\n';
+  const params = Object.entries(best.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return `best: ${params}  ${objective} = ${best.means[objective]} (mean over ${best.seeds.length} seed${best.seeds.length > 1 ? 's' : ''}); written to best.json\n`;
+}
+
+function mainHorizonOf(scenarioFile: string): string {
+  return `${scenarioForRun(readScenarioBase(scenarioFile, []), {}, 1).analytics.mainHorizonSeconds}s`;
+}
+
+function describeFold(o: FoldOutcome, objective: string): string {
+  const head = `fold ${o.fold}: train ${o.windows.train.from}..${o.windows.train.to}, test ${o.windows.test.from}..${o.windows.test.to}`;
+  if (!o.params) return `${head}: no configuration passed the constraints\n`;
+  const params = Object.entries(o.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return `${head}\n  chose ${params}: ${objective} in-sample ${o.train?.[objective]} → out-of-sample ${o.test?.[objective] ?? 'NA'}\n`;
+}
+
+export interface TuneArgs {
+  scenario: string;
+  param: string;
+  start: number;
+  widen: number;
+  step: number;
+  maxSpread: number;
+  seeds?: number;
+  workers: number;
+  out?: string;
+  set: string[];
+}
+
+export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
+  return yargs
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' })
+    .option('param', { type: 'string', default: 'strategy.spreadBps', describe: 'the spread parameter to tune (bps)' })
+    .option('start', { type: 'number', default: 10, describe: 'spread to start from, bps' })
+    .option('widen', { type: 'number', default: 5, describe: 'widen by this while realized spread is negative, bps' })
+    .option('step', { type: 'number', default: 1, describe: 'then narrow by this while it stays positive, bps' })
+    .option('max-spread', { type: 'number', default: 200, describe: 'give up beyond this spread, bps' })
+    .option('seeds', { type: 'number', describe: 'average each step over seeds 1..N (synthetic data)' })
+    .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
+    .option('out', { type: 'string', describe: 'output folder (default reports/tune-<scenario name>)' })
+    .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value' }) as unknown as Argv<TuneArgs>;
+}
+
+export async function tuneCommand(args: TuneArgs): Promise<void> {
+  const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
+  const out = args.out ?? `reports/tune-${scenarioName}`;
+  const { chosen } = await tune({
+    scenarioFile: args.scenario,
+    overrides: args.set,
+    param: args.param,
+    start: args.start,
+    widenBy: args.widen,
+    narrowBy: args.step,
+    maxSpread: args.maxSpread,
+    seeds: args.seeds,
+    workers: args.workers,
+    out,
+    onStep: (s) =>
+      process.stdout.write(`${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: realized spread ${s.realizedBps === null ? 'NA' : `${s.realizedBps.toFixed(2)} bps`}, ${s.fills ?? 'NA'} fills\n`),
+  });
+  process.stdout.write(`chosen: ${args.param}=${chosen} (narrowest spread with positive realized spread); ${out}/results.csv, ${out}/best.json\n`);
+}
+
+export interface MergeArgs extends SelectionArgs {
+  dirs: string[];
+  out: string;
+}
+
+export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
+  return selectionOptions(yargs)
+    .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard folders' })
+    .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged sweep' }) as unknown as Argv<MergeArgs>;
+}
+
+export function mergeCommand(args: MergeArgs): void {
+  const { best, runs } = mergeShards(args.dirs, args.out, args);
+  process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(best, args.objective)}`);
+}

@@ -1,0 +1,104 @@
+import { SpreadlabError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
+
+/**
+ * The run list of a sweep.
+ *
+ * Rules:
+ * - `--grid path=spec`: spec is a list `0,0.25,0.5`, a range `start:stop:step` (stop included when it
+ *   lands on the step grid; values rounded to 12 significant digits so 0.1 steps stay 0.1, 0.2, 0.3), or one
+ *   value. Values are read as JSON (numbers, true/false, quoted strings) or taken as strings.
+ * - The grid is the cartesian product in the order the flags were given, the last flag varying fastest;
+ *   `--random K` instead draws K configurations, each parameter uniform over its range (or one of its listed
+ *   values), from a generator seeded with the sweep's seed.
+ * - Each configuration runs once per seed (seeds 1..N for synthetic data; the scenario's seed otherwise).
+ *   Runs are numbered in order: configuration-major, seed-minor. This order is the order of results.csv,
+ *   whatever the number of workers or shards.
+ */
+export interface GridAxis {
+  path: string;
+  values: unknown[];
+  /** For a range: its bounds, used by --random. */
+  range?: { start: number; stop: number };
+}
+
+export interface PlannedRun {
+  index: number;
+  /** Configuration number (runs of one configuration differ only by seed). */
+  config: number;
+  params: Record<string, unknown>;
+  seed: number;
+}
+
+export function parseGridFlag(flag: string): GridAxis {
+  const eq = flag.indexOf('=');
+  if (eq <= 0 || eq === flag.length - 1) throw new SpreadlabError(`--grid ${flag}: expected path=values, e.g. strategy.spreadBps=5:30:5 or strategy.skewFactor=0,0.5,1`);
+  const path = flag.slice(0, eq);
+  const spec = flag.slice(eq + 1);
+  const range = /^(-?[\d.]+(?:e-?\d+)?):(-?[\d.]+(?:e-?\d+)?):([\d.]+(?:e-?\d+)?)$/.exec(spec);
+  if (range) {
+    const [start, stop, step] = range.slice(1).map(Number);
+    if (!(step > 0) || !(stop >= start)) throw new SpreadlabError(`--grid ${flag}: a range is start:stop:step with stop ≥ start and step > 0`);
+    const values: number[] = [];
+    for (let i = 0; ; i++) {
+      const value = round12(start + i * step);
+      if (value > stop + Math.abs(step) * 1e-9) break;
+      values.push(value);
+    }
+    return { path, values, range: { start, stop } };
+  }
+  return { path, values: spec.split(',').map(parseValue) };
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function round12(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
+export function planRuns(axes: GridAxis[], seeds: number[], random?: { count: number; seed: number }): PlannedRun[] {
+  const configs = random ? randomConfigs(axes, random.count, random.seed) : cartesian(axes);
+  const runs: PlannedRun[] = [];
+  configs.forEach((params, config) => {
+    for (const seed of seeds) runs.push({ index: runs.length, config, params, seed });
+  });
+  return runs;
+}
+
+function cartesian(axes: GridAxis[]): Record<string, unknown>[] {
+  let configs: Record<string, unknown>[] = [{}];
+  for (const axis of axes) configs = configs.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.path]: v })));
+  return configs;
+}
+
+function randomConfigs(axes: GridAxis[], count: number, seed: number): Record<string, unknown>[] {
+  const rng = new Rng(`sweep-random/${seed}`);
+  return Array.from({ length: count }, () => {
+    const params: Record<string, unknown> = {};
+    for (const axis of axes) {
+      params[axis.path] = axis.range
+        ? round12(axis.range.start + rng.uniform() * (axis.range.stop - axis.range.start))
+        : axis.values[Math.floor(rng.uniform() * axis.values.length)];
+    }
+    return params;
+  });
+}
+
+/** `--shard I/N` (I from 0): the runs whose index ≡ I mod N, so slices are balanced and disjoint. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new SpreadlabError(`--shard ${text}: expected I/N with 0 ≤ I < N, e.g. 0/3`);
+  return { index, count };
+}
+
+export function inShard(run: PlannedRun, shard: { index: number; count: number } | null): boolean {
+  return shard === null || run.index % shard.count === shard.index;
+}

@@ -1,0 +1,96 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { SpreadlabError } from '../core/errors.ts';
+import { csvCell } from './flatten.ts';
+import type { ResultRow } from './objective.ts';
+
+/**
+ * A sweep folder's record of finished runs, so a killed sweep resumes where it stopped.
+ *
+ * Rules:
+ * - sweep.json describes the sweep (scenario, overrides, run list hash); a folder that holds a different
+ *   sweep is refused rather than mixed.
+ * - runs.jsonl gets one line per finished run, written with a single append: a run is either wholly in the
+ *   journal or not at all. A last line cut short by a kill is dropped (and rewritten away) on resume, so no
+ *   finished run is lost or counted twice, and the run is simply done again.
+ * - results.csv is written only from the journal, in run-index order, under a temporary name renamed into
+ *   place: it never shows a half-written row, and it is the same whatever order runs finished in.
+ */
+export const JOURNAL = 'runs.jsonl';
+export const MANIFEST = 'sweep.json';
+export const RESULTS = 'results.csv';
+
+export interface JournalEntry {
+  index: number;
+  row: [string, unknown][];
+}
+
+export function checkManifest(dir: string, manifest: { runListHash: string } & Record<string, unknown>): void {
+  const file = join(dir, MANIFEST);
+  if (existsSync(file)) {
+    const existing = JSON.parse(readFileSync(file, 'utf8')) as { runListHash?: string };
+    if (existing.runListHash !== manifest.runListHash) {
+      throw new SpreadlabError(`${dir} holds a different sweep (${MANIFEST} differs): choose another --out or remove the folder`);
+    }
+    return;
+  }
+  writeAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** Reads finished runs; drops (and rewrites away) a torn last line. */
+export function readJournal(dir: string): Map<number, JournalEntry> {
+  const file = join(dir, JOURNAL);
+  const entries = new Map<number, JournalEntry>();
+  if (!existsSync(file)) return entries;
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  let intact = '';
+  for (const line of lines) {
+    if (line === '') continue;
+    try {
+      const entry = JSON.parse(line) as JournalEntry;
+      if (!entries.has(entry.index)) {
+        entries.set(entry.index, entry);
+        intact += `${line}\n`;
+      }
+    } catch {
+      break; // a line cut by a kill: everything after it is discarded too
+    }
+  }
+  if (intact !== text) writeAtomically(file, intact);
+  return entries;
+}
+
+export function appendJournal(dir: string, entry: JournalEntry): void {
+  appendFileSync(join(dir, JOURNAL), `${JSON.stringify(entry)}\n`);
+}
+
+export function rowObject(entry: JournalEntry): ResultRow {
+  return Object.fromEntries(entry.row);
+}
+
+/** results.csv from journal entries: columns in first-seen order over runs in index order. */
+export function writeResults(dir: string, entries: JournalEntry[]): void {
+  const sorted = [...entries].sort((a, b) => a.index - b.index);
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of sorted) {
+    for (const [key] of entry.row) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+    }
+  }
+  const lines = [columns.map(csvCell).join(',')];
+  for (const entry of sorted) {
+    const row = rowObject(entry);
+    lines.push(columns.map((c) => csvCell(row[c])).join(','));
+  }
+  writeAtomically(join(dir, RESULTS), `${lines.join('\n')}\n`);
+}
+
+export function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}

@@ -1,0 +1,89 @@
+import { SpreadlabError } from '../core/errors.ts';
+
+/**
+ * Choosing the best configuration of a sweep.
+ *
+ * Rules:
+ * - A configuration's figure is the mean over its seeds of that column (runs of one configuration differ
+ *   only by seed); a column that is NA in any of its runs makes the figure NA.
+ * - `--require col>value` (also >=, <, <=, ==, !=) keeps only configurations whose figure passes; NA fails.
+ * - The best is the highest objective (lowest with --minimize) among those kept; ties go to the earlier
+ *   configuration in the run list. No configuration passing gives no best (best.json says why).
+ */
+export interface Constraint {
+  column: string;
+  op: '>' | '>=' | '<' | '<=' | '==' | '!=';
+  value: number;
+  text: string;
+}
+
+export type ResultRow = Record<string, unknown>;
+
+export function parseConstraint(text: string): Constraint {
+  const m = /^([^<>=!]+)(>=|<=|==|!=|>|<)(.+)$/.exec(text.trim());
+  const value = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isFinite(value)) throw new SpreadlabError(`--require ${text}: expected column>number, e.g. realizedSpreadBps.30s>0`);
+  return { column: m[1].trim(), op: m[2] as Constraint['op'], value, text };
+}
+
+export function passes(figure: number | null, c: Constraint): boolean {
+  if (figure === null) return false;
+  switch (c.op) {
+    case '>':
+      return figure > c.value;
+    case '>=':
+      return figure >= c.value;
+    case '<':
+      return figure < c.value;
+    case '<=':
+      return figure <= c.value;
+    case '==':
+      return figure === c.value;
+    case '!=':
+      return figure !== c.value;
+  }
+}
+
+export interface ConfigFigures {
+  config: number;
+  params: Record<string, unknown>;
+  seeds: number[];
+  /** Mean over seeds of every numeric column. */
+  means: Record<string, number | null>;
+}
+
+/** Groups rows (with `config`, `seed` and param columns) by configuration and averages their figures. */
+export function configFigures(rows: ResultRow[], paramPaths: string[]): ConfigFigures[] {
+  const byConfig = new Map<number, ResultRow[]>();
+  for (const row of rows) {
+    const list = byConfig.get(row.config as number) ?? [];
+    list.push(row);
+    byConfig.set(row.config as number, list);
+  }
+  return [...byConfig.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([config, list]) => {
+      const means: Record<string, number | null> = {};
+      for (const column of Object.keys(list[0])) {
+        if (column === 'run' || column === 'config' || column === 'seed' || paramPaths.includes(column)) continue;
+        const values = list.map((r) => r[column]);
+        if (values.every((v) => typeof v === 'number' || v === null) && values.some((v) => typeof v === 'number')) {
+          means[column] = values.some((v) => v === null) ? null : (values as number[]).reduce((a, b) => a + b, 0) / values.length;
+        }
+      }
+      return { config, params: Object.fromEntries(paramPaths.map((p) => [p, list[0][p]])), seeds: list.map((r) => r.seed as number), means };
+    });
+}
+
+export function chooseBest(configs: ConfigFigures[], objective: string, minimize: boolean, constraints: Constraint[]): ConfigFigures | null {
+  if (configs.length > 0 && !(objective in configs[0].means)) {
+    throw new SpreadlabError(`--objective ${objective}: not a numeric column of the results (e.g. pnl.total, realizedSpreadBps.30s)`);
+  }
+  let best: ConfigFigures | null = null;
+  for (const c of configs) {
+    const figure = c.means[objective];
+    if (figure === null || !constraints.every((k) => passes(c.means[k.column] ?? null, k))) continue;
+    if (best === null || (minimize ? figure < best.means[objective]! : figure > best.means[objective]!)) best = c;
+  }
+  return best;
+}

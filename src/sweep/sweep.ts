@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SpreadlabError } from '../core/errors.ts';
+import { appendJournal, checkManifest, readJournal, rowObject, writeAtomically, writeResults, MANIFEST, type JournalEntry } from './journal.ts';
+import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
+import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from './objective.ts';
+import { runPool } from './pool.ts';
+import { scenarioForRun, type SweepBase } from './run-one.ts';
+
+/**
+ * A parameter sweep: plan the runs, run the ones not yet in the folder's journal across worker threads,
+ * then write results.csv (one row per run, in run order) and best.json. See grid.ts for the run list,
+ * journal.ts for resuming, objective.ts for how the best configuration is chosen.
+ */
+export interface SweepOptions {
+  scenarioFile: string;
+  overrides: string[];
+  grid: string[];
+  /** Seeds 1..N for synthetic data. */
+  seeds?: number;
+  random?: number;
+  workers: number;
+  objective: string;
+  minimize: boolean;
+  require: string[];
+  out: string;
+  shard: { index: number; count: number } | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepPlan {
+  base: SweepBase;
+  axes: GridAxis[];
+  runs: PlannedRun[];
+  runListHash: string;
+}
+
+export interface Selection {
+  objective: string;
+  minimize: boolean;
+  require: string[];
+}
+
+export function readScenarioBase(scenarioFile: string, overrides: string[]): SweepBase {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(scenarioFile, 'utf8'));
+  } catch (error) {
+    throw new SpreadlabError(`${scenarioFile}: cannot read scenario JSON (${(error as Error).message})`);
+  }
+  return { raw, file: scenarioFile, baseDir: dirname(scenarioFile), overrides };
+}
+
+export function planSweep(options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random'>): SweepPlan {
+  const base = readScenarioBase(options.scenarioFile, options.overrides);
+  const scenario = scenarioForRun(base, {}, 1);
+  const synthetic = scenario.data.kind === 'synthetic';
+  if (options.seeds !== undefined && !synthetic) throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
+  const seeds = synthetic ? Array.from({ length: options.seeds ?? 1 }, (_, i) => i + 1) : [scenario.seed];
+  const axes = options.grid.map(parseGridFlag);
+  const runs = planRuns(axes, seeds, options.random === undefined ? undefined : { count: options.random, seed: scenario.seed });
+  // Validate every configuration before spending time on any run.
+  const checked = new Set<number>();
+  for (const run of runs) {
+    if (checked.has(run.config)) continue;
+    checked.add(run.config);
+    scenarioForRun(base, run.params, run.seed);
+  }
+  const runListHash = createHash('sha256').update(JSON.stringify({ raw: base.raw, overrides: base.overrides, runs })).digest('hex');
+  return { base, axes, runs, runListHash };
+}
+
+export async function sweep(options: SweepOptions): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
+  const plan = planSweep(options);
+  mkdirSync(options.out, { recursive: true });
+  checkManifest(options.out, manifestOf(plan, options));
+  const journal = readJournal(options.out);
+  const mine = plan.runs.filter((r) => inShard(r, options.shard));
+  const pending = mine.filter((r) => !journal.has(r.index));
+  let done = mine.length - pending.length;
+  options.onProgress?.(done, mine.length);
+  await runPool(plan.base, pending, options.workers, (index, row) => {
+    const entry = { index, row };
+    appendJournal(options.out, entry);
+    journal.set(index, entry);
+    options.onProgress?.(++done, mine.length);
+  });
+  const entries = mine.map((r) => journal.get(r.index)!);
+  const complete = options.shard === null || options.shard.count === 1;
+  const best = complete ? finishSweep(options.out, plan, entries, options) : null;
+  if (!complete) writeResults(options.out, entries);
+  return { plan, entries, best, complete };
+}
+
+/** Writes results.csv and best.json of a complete sweep (all its runs in `entries`). */
+export function finishSweep(
+  dir: string,
+  plan: SweepPlan,
+  entries: JournalEntry[],
+  selection: Selection,
+  pick: (configs: ConfigFigures[]) => ConfigFigures | null = (configs) => chooseBest(configs, selection.objective, selection.minimize, selection.require.map(parseConstraint)),
+): ConfigFigures | null {
+  writeResults(dir, entries);
+  const best = pick(configFigures(entries.map(rowObject), plan.axes.map((a) => a.path)));
+  const bestJson = {
+    objective: selection.objective,
+    direction: selection.minimize ? 'minimize' : 'maximize',
+    require: selection.require,
+    best: best && {
+      config: best.config,
+      params: best.params,
+      seeds: best.seeds,
+      objectiveMean: best.means[selection.objective],
+      figures: best.means,
+    },
+    reason: best ? undefined : 'no configuration passed the --require constraints (or every objective was NA)',
+    scenario: best ? scenarioForRun(plan.base, best.params, best.seeds[0]) : undefined,
+    source: { scenarioFile: plan.base.file, overrides: plan.base.overrides, runListHash: plan.runListHash },
+  };
+  writeAtomically(join(dir, 'best.json'), `${JSON.stringify(bestJson, null, 2)}\n`);
+  return best;
+}
+
+function manifestOf(plan: SweepPlan, options: Pick<SweepOptions, 'grid' | 'seeds' | 'random' | 'shard'>) {
+  return {
+    scenarioFile: plan.base.file,
+    overrides: plan.base.overrides,
+    grid: options.grid,
+    seeds: options.seeds ?? null,
+    random: options.random ?? null,
+    runCount: plan.runs.length,
+    runListHash: plan.runListHash,
+    paramPaths: plan.axes.map((a) => a.path),
+    shard: options.shard,
+  };
+}
+
+/** Merges the journals of shard folders into one complete sweep folder. */
+export function mergeShards(dirs: string[], out: string, selection: Selection): { best: ConfigFigures | null; runs: number } {
+  const manifests = dirs.map((dir) => {
+    const file = join(dir, MANIFEST);
+    if (!existsSync(file)) throw new SpreadlabError(`${dir}: not a sweep folder (no ${MANIFEST})`);
+    return JSON.parse(readFileSync(file, 'utf8')) as ReturnType<typeof manifestOf>;
+  });
+  const first = manifests[0];
+  manifests.forEach((m, i) => {
+    if (m.runListHash !== first.runListHash) throw new SpreadlabError(`${dirs[i]}: a shard of a different sweep than ${dirs[0]} (run lists differ)`);
+  });
+  const plan = planSweep({ scenarioFile: first.scenarioFile, overrides: first.overrides, grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined });
+  if (plan.runListHash !== first.runListHash) throw new SpreadlabError(`${first.scenarioFile} changed since the shards ran: the run list no longer matches`);
+  const all = new Map<number, JournalEntry>();
+  for (const dir of dirs) for (const [index, entry] of readJournal(dir)) all.set(index, entry);
+  const missing = plan.runs.filter((r) => !all.has(r.index)).map((r) => r.index);
+  if (missing.length > 0) {
+    throw new SpreadlabError(`the shards hold ${all.size} of ${plan.runs.length} runs; missing runs ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}: finish or rerun those shards`);
+  }
+  mkdirSync(out, { recursive: true });
+  checkManifest(out, { ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }) });
+  const entries = plan.runs.map((r) => all.get(r.index)!);
+  writeAtomically(join(out, 'runs.jsonl'), entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  return { best: finishSweep(out, plan, entries, selection), runs: entries.length };
+}

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { SpreadlabError } from '../core/errors.ts';
+import { writeResults, type JournalEntry } from './journal.ts';
+import { configFigures } from './objective.ts';
+import { runPool } from './pool.ts';
+import { finishSweep, planSweep, type SweepPlan } from './sweep.ts';
+
+/**
+ * The seed guide's tuning rule: start at a spread (10 bps), measure realized spread at the main horizon over
+ * the data, widen by 5 bps while it is negative, then narrow step by step (1 bp by default) to raise the
+ * fill rate while realized spread stays positive. The chosen spread is the narrowest one tried whose
+ * realized spread was positive. With several seeds, a step's figure is the mean over the seeds.
+ * Writes results.csv (one row per run tried) and best.json, as a sweep does.
+ */
+export interface TuneOptions {
+  scenarioFile: string;
+  overrides: string[];
+  param: string;
+  start: number;
+  widenBy: number;
+  narrowBy: number;
+  maxSpread: number;
+  seeds?: number;
+  workers: number;
+  out: string;
+  onStep?: (step: TuneStep) => void;
+}
+
+export interface TuneStep {
+  phase: 'widen' | 'narrow';
+  spread: number;
+  realizedBps: number | null;
+  fills: number | null;
+}
+
+export async function tune(options: TuneOptions): Promise<{ chosen: number | null; steps: TuneStep[] }> {
+  mkdirSync(options.out, { recursive: true });
+  const entries: JournalEntry[] = [];
+  const steps: TuneStep[] = [];
+  let mainHorizon = '';
+  const measure = async (phase: TuneStep['phase'], spread: number): Promise<TuneStep> => {
+    const plan = planSweep({ ...options, grid: [`${options.param}=${spread}`] });
+    mainHorizon ||= `${(plan.base.raw as { analytics?: { mainHorizonSeconds?: number } }).analytics?.mainHorizonSeconds ?? 30}s`;
+    const offset = entries.length;
+    const runs = plan.runs.map((r) => ({ ...r, index: offset + r.index, config: steps.length }));
+    const rows: JournalEntry[] = [];
+    await runPool(plan.base, runs, options.workers, (index, row) => rows.push({ index, row: row.map(([k, v]) => [k, k === 'run' ? index : k === 'config' ? steps.length : v]) }));
+    entries.push(...rows);
+    const [figures] = configFigures(rows.map((e) => Object.fromEntries(e.row)), [options.param]);
+    const step: TuneStep = { phase, spread, realizedBps: figures.means[`realizedSpreadBps.${mainHorizon}`] ?? null, fills: figures.means['fills.count'] ?? null };
+    steps.push(step);
+    options.onStep?.(step);
+    return step;
+  };
+
+  let spread = options.start;
+  let step = await measure('widen', spread);
+  while (!(step.realizedBps !== null && step.realizedBps > 0)) {
+    spread += options.widenBy;
+    if (spread > options.maxSpread) {
+      writeResults(options.out, entries);
+      throw new SpreadlabError(`tune: realized spread stayed ≤ 0 up to ${options.maxSpread} bps (--max-spread); this market's adverse selection exceeds the spreads tried`);
+    }
+    step = await measure('widen', spread);
+  }
+  let chosen = spread;
+  while (chosen - options.narrowBy > 0) {
+    const narrower = await measure('narrow', round(chosen - options.narrowBy));
+    if (!(narrower.realizedBps !== null && narrower.realizedBps > 0)) break;
+    chosen = narrower.spread;
+  }
+  const plan: SweepPlan = planSweep({ ...options, grid: [`${options.param}=${chosen}`] });
+  const selection = { objective: `realizedSpreadBps.${mainHorizon}`, minimize: false, require: [`${mainHorizon === '' ? '' : `realizedSpreadBps.${mainHorizon}`}>0`] };
+  finishSweep(options.out, plan, entries, selection, (configs) => configs.find((c) => c.params[options.param] === chosen) ?? null);
+  return { chosen, steps };
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(12));
+}

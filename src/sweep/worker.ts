@@ -1,0 +1,24 @@
+import { parentPort } from 'node:worker_threads';
+import type { PlannedRun } from './grid.ts';
+import { runOne, type SweepBase } from './run-one.ts';
+
+/**
+ * A sweep worker thread: receives runs one at a time and posts back each run's row (or its error message).
+ * Loaded through worker-entry.js, which registers tsx so the thread runs the TypeScript sources directly.
+ */
+export interface RunRequest {
+  base: SweepBase;
+  run: PlannedRun;
+  extra: string[];
+}
+
+export type RunReply = { index: number; row: [string, unknown][] } | { index: number; error: string; userError: boolean };
+
+parentPort!.on('message', async ({ base, run, extra }: RunRequest) => {
+  try {
+    parentPort!.postMessage({ index: run.index, row: await runOne(base, run, extra) } satisfies RunReply);
+  } catch (error) {
+    const userError = error instanceof Error && error.name === 'SpreadlabError';
+    parentPort!.postMessage({ index: run.index, error: error instanceof Error ? error.message : String(error), userError } satisfies RunReply);
+  }
+});
