@@ -24,7 +24,9 @@ import type { Decoded, ReplayInput } from '../replay.ts';
  * - Trades: types 4 (visible execution) and 5 (hidden execution) are trades at the message's price and
  *   size; the taker is on the other side of the executed order (direction 1 → a sell taker hit the bid).
  *   A trade comes before the book update of the same message (the merge tie rule). Type 6 (auction cross)
- *   and 7 (halt) are not trades: dropped and counted.
+ *   and 7 (halt) are not trades: dropped and counted. A hidden execution priced between ticks (midpoint
+ *   pegs trade in half cents) is dropped and counted too: it took hidden liquidity at a better price than
+ *   any displayed order, so it must not fill a displayed order in the venue.
  * - Problems: wrong field count, a non-integer or negative field, an unknown type or direction, time going
  *   backwards, a crossed orderbook row, a row count that differs between the two files.
  * Known limits: time-zone offset is taken at noon of the day (no DST change inside a trading day); hidden
@@ -216,11 +218,12 @@ export async function readLobster(message: ReplayInput, orderbook: ReplayInput, 
     if (type === 4 || type === 5) {
       const tp = toTicks(price);
       const ts2 = toLots(size);
-      if (tp < 0 || ts2 <= 0) {
+      if (tp < 0 && type === 5 && ts2 > 0 && Number.isInteger(price) && price > 0) {
+        dropped++; // a hidden execution between ticks (midpoint peg): no displayed order could take part
+      } else if (tp < 0 || ts2 <= 0) {
         problems.report(message.display, msgs.line, column(tp < 0 ? 4 : 3), `execution ${tp < 0 ? `price ${mf[4]}` : `size ${mf[3]}`}: expected a positive whole number of ${tp < 0 ? tick.name : lot.name}`);
         continue;
-      }
-      out.push(Kind.TRADE, direction === 1 ? FLAG_ASK : 0, ts, ts, tp, ts2);
+      } else out.push(Kind.TRADE, direction === 1 ? FLAG_ASK : 0, ts, ts, tp, ts2);
     } else if (type === 6 || type === 7) dropped++;
     // book
     if (!haveBook || prev === null) {

@@ -17,7 +17,7 @@ import { ProblemLog, shown } from '../problems.ts';
  *   go backwards (a row that does is a problem; under `skip` it is dropped).
  * - Prices and amounts must be whole ticks/lots of the scenario market (exact decimal parse, no float).
  * - incremental_book_L2: rows with the same local_timestamp form one exchange message; FLAG_LAST marks the
- *   last delta of a message, and the book is checked (not crossed) only between messages. A run of
+ *   last row of a message (a snapshot-only message too), and the book is checked (not crossed) only between messages. A run of
  *   is_snapshot=true rows is a snapshot that replaces the whole book (a new run starts a new snapshot, also
  *   right after deltas). amount is the level's new absolute size; 0 deletes it. Deltas before the first
  *   snapshot are a problem (reported once); under `skip` they are dropped, which is tardis's own rule.

@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { MarketUnits } from '../../src/core/market.ts';
+import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../../src/data/columns.ts';
+
+export const SHARED = join(import.meta.dirname, '../../../shared/data');
+export const BTC_TARDIS = join(SHARED, 'binance-tardis/binance_BTCUSDT_2024-08-08T2354_2024-08-09T0005_');
+
+export function units(tickSize: number, lotSize: number, symbol = 'X'): MarketUnits {
+  return new MarketUnits({ symbol, tickSize, lotSize, makerFeeBps: 0, takerFeeBps: 0 });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'spreadlab-data-'));
+}
+
+/** Writes text to a temp file (gzipped when the name ends in .gz); returns its path. */
+export function writeTemp(name: string, text: string, dir = tempDir()): string {
+  const path = join(dir, name);
+  writeFileSync(path, name.endsWith('.gz') ? gzipSync(text) : text);
+  return path;
+}
+
+/** A book state after one complete message. */
+export interface BookState {
+  localTs: number;
+  exchTs: number;
+  bestBid: number;
+  bestAsk: number;
+  bestBidSize: number;
+  bestAskSize: number;
+  bids: number;
+  asks: number;
+  /** Order-independent hash of every level (side, price, size). */
+  hash: number;
+  /** Row index after the message. */
+  row: number;
+}
+
+/**
+ * Replays the book rows of `columns` into a Map book and calls `each` after every complete message: a row
+ * with FLAG_LAST, or the end of a snapshot that no delta of the same message follows.
+ */
+export function forEachMessage(c: EventColumns, each: (state: BookState, book: { bids: Map<number, number>; asks: Map<number, number> }) => void): void {
+  const bids = new Map<number, number>();
+  const asks = new Map<number, number>();
+  let hash = 0;
+  const mix = (ask: boolean, p: number, s: number) => (Math.imul((p * 2 + (ask ? 1 : 0)) | 0, 0x9e3779b1) ^ Math.imul(s | 0, 0x85ebca6b)) >>> 0;
+  const set = (ask: boolean, p: number, s: number) => {
+    const m = ask ? asks : bids;
+    const old = m.get(p);
+    if (old !== undefined) hash = (hash - mix(ask, p, old)) >>> 0;
+    if (s === 0) m.delete(p);
+    else {
+      m.set(p, s);
+      hash = (hash + mix(ask, p, s)) >>> 0;
+    }
+  };
+  for (let i = 0; i < c.length; i++) {
+    const kind = c.kind[i];
+    if (kind === Kind.TRADE || kind === Kind.QUOTE) continue;
+    const ask = (c.flags[i] & FLAG_ASK) !== 0;
+    if (kind === Kind.SNAPSHOT && (c.flags[i] & FLAG_SNAPSHOT_START) !== 0) {
+      bids.clear();
+      asks.clear();
+      hash = 0;
+    }
+    set(ask, c.price[i], c.size[i]);
+    let end = (c.flags[i] & FLAG_LAST) !== 0;
+    if (!end && kind === Kind.SNAPSHOT) {
+      const j = i + 1;
+      end = j >= c.length || !(c.localTs[j] === c.localTs[i] && (c.kind[j] === Kind.DELTA || (c.kind[j] === Kind.SNAPSHOT && (c.flags[j] & FLAG_SNAPSHOT_START) === 0)));
+    }
+    if (!end) continue;
+    let bb = NaN;
+    for (const p of bids.keys()) if (!(p <= bb)) bb = p;
+    let ba = NaN;
+    for (const p of asks.keys()) if (!(p >= ba)) ba = p;
+    each(
+      { localTs: c.localTs[i], exchTs: c.exchTs[i], bestBid: bb, bestAsk: ba, bestBidSize: bids.get(bb) ?? 0, bestAskSize: asks.get(ba) ?? 0, bids: bids.size, asks: asks.size, hash, row: i + 1 },
+      { bids, asks },
+    );
+  }
+}
+
+export function bookStates(c: EventColumns): BookState[] {
+  const out: BookState[] = [];
+  forEachMessage(c, (s) => out.push(s));
+  return out;
+}
+
+export function countKinds(c: EventColumns): Record<string, number> {
+  const names = ['delta', 'snapshot', 'trade', 'quote'];
+  const out: Record<string, number> = {};
+  for (let i = 0; i < c.length; i++) out[names[c.kind[i]]] = (out[names[c.kind[i]]] ?? 0) + 1;
+  return out;
+}
