@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
+import { reportCommand, reportOptions } from './report.ts';
 import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
 /**
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('spreadlab')
       .usage('$0 <command> [options]')
       .command('backtest <scenario>', 'run a scenario through the simulated venue and write a run folder', backtestOptions, backtestCommand)
+      .command('report <runs..>', 're-render a run folder\'s report.html from its saved outputs, or compare several runs (--out cmp.html)', reportOptions, reportCommand)
       .command('sweep <scenario>', 'run a grid of parameters in parallel; write results.csv and best.json', sweepOptions, sweepCommand)
       .command('tune <scenario>', "the seed's tuning rule: widen while realized spread is negative, then narrow while positive", tuneOptions, tuneCommand)
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)

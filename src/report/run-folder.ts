@@ -6,15 +6,16 @@ import { analyzeRun, isoMicros, type RunAnalysis } from '../analytics/summary.ts
 import { packageVersion } from '../core/version.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
+import { writeRunReport } from './html.ts';
 
 /**
- * Writes a run folder: summary.json, fills.csv, timeseries.csv, run.json. The folder is assembled under a
+ * Writes a run folder: summary.json, fills.csv, timeseries.csv, run.json, report.html. The folder is assembled under a
  * temporary name beside the target and renamed into place only when every file is written, so a crash
  * never leaves a half-written run folder under the final name. Outputs contain no wall-clock time: the same
  * scenario and seed give byte-identical files. Figures that do not exist (a markout past the end of the
  * data, a missing quote) are written as NA, which pandas reads as NaN.
  */
-export const RUN_FILES = ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json'] as const;
+export const RUN_FILES = ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'report.html'] as const;
 
 export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
   const analysis = analyzeRun(run);
@@ -25,6 +26,7 @@ export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[
   writeFileSync(join(staging, 'fills.csv'), fillsCsv(run, analysis));
   writeFileSync(join(staging, 'timeseries.csv'), timeseriesCsv(run, analysis));
   writeFileSync(join(staging, 'run.json'), json(runRecord(run, overrides)));
+  writeRunReport(staging); // report.html, rendered from the files just written (as `spreadlab report` does)
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
   return analysis;

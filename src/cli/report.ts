@@ -1,0 +1,37 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Argv } from 'yargs';
+import { SpreadlabError } from '../core/errors.ts';
+import { REPORT_FILE, renderComparison, renderRunReport } from '../report/html.ts';
+import { loadRun } from '../report/load-run.ts';
+
+export interface ReportArgs {
+  runs: string[];
+  out?: string;
+  quiet: boolean;
+}
+
+export function reportOptions(yargs: Argv): Argv<ReportArgs> {
+  return yargs
+    .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'run folder(s) written by spreadlab backtest' })
+    .option('out', { type: 'string', describe: `HTML file to write (default: RUN_DIR/${REPORT_FILE} for one run, compare.html for several)` })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
+    .example('$0 report reports/demo-1', `re-render reports/demo-1/${REPORT_FILE} from its saved outputs`)
+    .example('$0 report reports/demo-1 reports/demo-2 --out cmp.html', 'compare runs side by side') as Argv<ReportArgs>;
+}
+
+/** Renders one run's report, or a comparison of several, from saved run folders (no re-simulation). */
+export async function reportCommand(args: ReportArgs): Promise<void> {
+  const dirs = args.runs;
+  if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
+  const runs = dirs.map((dir) => loadRun(dir));
+  const out = args.out ?? (runs.length === 1 ? join(dirs[0], REPORT_FILE) : 'compare.html');
+  const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, html);
+  } catch (error) {
+    throw new SpreadlabError(`${out}: cannot write the report (${(error as Error).message})`);
+  }
+  if (!args.quiet) process.stdout.write(`wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`);
+}
