@@ -101,10 +101,25 @@ export class ThinBook {
     return snapshot;
   }
 
+  /** Emits into `out` the deletion of every level (the book is withdrawn; `moveTo` shows it again). */
+  withdraw(out: MessageBuffer, time: Micros): void {
+    for (let i = 0; i < this.levels; i++) out.delta(time, 'bid', this.bestBid - i, 0);
+    for (let i = 0; i < this.levels; i++) out.delta(time, 'ask', this.bestAsk + i, 0);
+    this.bestBid = NaN;
+    this.bestAsk = NaN;
+  }
+
   /** Emits into `out` the deltas moving the book to (bestBid, bestAsk); returns whether anything changed. */
   moveTo(out: MessageBuffer, time: Micros, bestBid: Ticks, bestAsk: Ticks): boolean {
     if (bestBid === this.bestBid && bestAsk === this.bestAsk) return false;
     const n = this.levels;
+    if (Number.isNaN(this.bestBid)) {
+      for (let i = 0; i < n; i++) out.delta(time, 'bid', bestBid - i, this.levelSize);
+      for (let i = 0; i < n; i++) out.delta(time, 'ask', bestAsk + i, this.levelSize);
+      this.bestBid = bestBid;
+      this.bestAsk = bestAsk;
+      return true;
+    }
     // Deletions first, then additions, so the book never holds a crossed pair mid-message for long.
     for (let i = 0; i < n; i++) {
       const p = this.bestBid - i;

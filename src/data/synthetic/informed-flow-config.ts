@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { Rng } from '../../core/rng.ts';
+import { SpreadlabError } from '../../core/errors.ts';
+import { US_PER_MS } from '../../core/units.ts';
+import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { lotsOf } from './config-helpers.ts';
+import { openInformedFlow } from './informed-flow.ts';
+import { syntheticBase, syntheticPeriod } from './random-walk-config.ts';
+
+/** Scenario settings of the informed-flow market (rules in informed-flow.ts), in the market's decimal units. */
+const schema = z
+  .object({
+    ...syntheticBase,
+    model: z.literal('informed-flow'),
+    startPrice: z.number().positive(),
+    /** Half the displayed spread, ticks. */
+    halfSpreadTicks: z.number().int().positive().default(1),
+    levels: z.number().int().positive().default(5),
+    /** Displayed size of each level, base units. */
+    levelSize: z.number().positive(),
+    /** Size J of a jump of the fundamental value, price units (a whole number of ticks). */
+    jumpSize: z.number().positive(),
+    jumpsPerSecond: z.number().positive(),
+    takersPerSecond: z.number().positive(),
+    /** Share μ of takers who are informed. */
+    informedShare: z.number().min(0).max(1),
+    informedLeadMs: z.number().nonnegative().default(50),
+    lagMs: z.number().nonnegative().default(20),
+    /** Time the display takes per tick of catch-up; 0 moves it at once. */
+    followMs: z.number().nonnegative().default(20),
+    /** With followMs 0: how long the book is withdrawn before it is shown at the new value; 0 moves it in one message. */
+    withdrawMs: z.number().nonnegative().default(0),
+    /** Mean depth a taker reaches beyond the displayed mid, price units. */
+    takerDepth: z.number().positive(),
+    /** Size of each taker's print, base units. */
+    takerSize: z.number().positive(),
+  })
+  .strict();
+
+type InformedFlowConfig = z.infer<typeof schema>;
+
+export const informedFlowSource: DataSourceKind = {
+  schema,
+  open(config: InformedFlowConfig, context: DataContext): OpenedData {
+    const { units } = context;
+    const { startTs, endTs } = syntheticPeriod(config.start, context);
+    const jumpTicks = config.jumpSize / units.spec.tickSize;
+    if (Math.abs(jumpTicks - Math.round(jumpTicks)) > 1e-6) {
+      throw new SpreadlabError(`data.jumpSize: expected a whole number of tickSize (${units.spec.tickSize}), got ${config.jumpSize}`);
+    }
+    const seed = String(context.seed);
+    const open = openInformedFlow(
+      {
+        startMid: units.roundToTick(config.startPrice),
+        halfSpreadTicks: config.halfSpreadTicks,
+        levels: config.levels,
+        levelSize: lotsOf(units, config.levelSize, 'data.levelSize'),
+        jumpTicks: Math.round(jumpTicks),
+        jumpsPerSecond: config.jumpsPerSecond,
+        takersPerSecond: config.takersPerSecond,
+        informedShare: config.informedShare,
+        informedLeadUs: Math.round(config.informedLeadMs * US_PER_MS),
+        lagUs: Math.round(config.lagMs * US_PER_MS),
+        followUs: Math.round(config.followMs * US_PER_MS),
+        withdrawUs: Math.round(config.withdrawMs * US_PER_MS),
+        takerDepthTicks: config.takerDepth / units.spec.tickSize,
+        takerSize: lotsOf(units, config.takerSize, 'data.takerSize'),
+        feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
+        startTs,
+        endTs,
+      },
+      () => new Rng(seed).fork('market'),
+    );
+    return { open, startTs, endTs, files: [] };
+  },
+};
