@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros } from '../../core/units.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
-import { MessageBuffer, ThinBook } from './emitter.ts';
+import { closingQuote, MessageBuffer, ThinBook } from './emitter.ts';
 
 /**
  * The market of Avellaneda & Stoikov (2008), with its fill model produced by order flow that runs through
@@ -30,6 +30,7 @@ import { MessageBuffer, ThinBook } from './emitter.ts';
  *   message per step (deletions, then additions, the last delta flagged).
  * - Order of events at one µs: the mid step, then sells, then buys. Times are whole µs (Poisson arrival
  *   times are kept exact and rounded when printed); localTs = exchTs + feedLatencyUs.
+ * - The run closes with a best bid/offer quote event at endTs (the data lasts the whole duration).
  * - Two opens with the same seed produce the same events; the mid, the sell flow and the buy flow draw from
  *   three independent RNG streams.
  * Known limits: a print whose depth stays inside the displayed spread (δ smaller than the distance from s
@@ -74,6 +75,7 @@ class AvellanedaStoikovMarket implements MarketEventSource {
   private nextSell: number;
   private nextBuy: number;
   private started = false;
+  private closed = false;
 
   constructor(
     private readonly p: AvellanedaStoikovParams,
@@ -98,7 +100,11 @@ class AvellanedaStoikovMarket implements MarketEventSource {
     for (;;) {
       const event = this.out.shift();
       if (event) return event;
-      if (!this.produce()) return null;
+      if (this.closed) return null;
+      if (!this.produce()) {
+        this.closed = true;
+        return closingQuote(this.p.endTs, this.p.feedLatencyUs, this.book.bestBid, this.p.levelSize, this.book.bestAsk, this.p.levelSize);
+      }
     }
   }
 

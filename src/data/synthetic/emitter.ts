@@ -1,5 +1,13 @@
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
-import type { BookDelta, BookSide, BookSnapshot, Trade } from '../events.ts';
+import type { BookDelta, BookSide, BookSnapshot, Quote, Trade } from '../events.ts';
+
+/**
+ * The closing event of a synthetic run: a best bid/offer at endTs, so the data lasts exactly the scenario's
+ * duration (the simulator ends a run when the data runs out). Quote events do not change the venue's book.
+ */
+export function closingQuote(endTs: Micros, feedLatencyUs: Micros, bestBid: Ticks, bidSize: Lots, bestAsk: Ticks, askSize: Lots): Quote {
+  return { kind: 'quote', exchTs: endTs, localTs: endTs + feedLatencyUs, bidPrice: bestBid, bidSize, askPrice: bestAsk, askSize };
+}
 
 /**
  * Shared plumbing of the synthetic generators: one exchange message at a time (trade prints, then the

@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
-import { MessageBuffer, ThinBook } from './emitter.ts';
+import { closingQuote, MessageBuffer, ThinBook } from './emitter.ts';
 
 /**
  * Informed flow: the Glosten–Milgrom setting, for measuring adverse selection.
@@ -37,6 +37,7 @@ import { MessageBuffer, ThinBook } from './emitter.ts';
  * - Order of events at one µs: display moves, then informed takers, then noise takers. Times are whole µs;
  *   localTs = exchTs + feedLatencyUs. Jumps, informed flow, noise flow and depths draw from independent
  *   RNG streams; two opens with the same seed produce the same events.
+ * - The run closes with a best bid/offer quote event at endTs (the data lasts the whole duration).
  * Known limits: no learning by the displayed market from the flow (it only follows V); prints far beyond the
  * displayed book are unrealistic on a tape but are how a taker reaching depth δ meets our quotes.
  */
@@ -87,6 +88,7 @@ class InformedFlowMarket implements MarketEventSource {
   private readonly targetTimes: number[] = [];
   private readonly targetValues: Ticks[] = [];
   private started = false;
+  private closed = false;
 
   constructor(
     private readonly p: InformedFlowParams,
@@ -116,7 +118,11 @@ class InformedFlowMarket implements MarketEventSource {
     for (;;) {
       const event = this.out.shift();
       if (event) return event;
-      if (!this.produce()) return null;
+      if (this.closed) return null;
+      if (!this.produce()) {
+        this.closed = true;
+        return closingQuote(this.p.endTs, this.p.feedLatencyUs, this.book.bestBid, Number.isNaN(this.book.bestBid) ? 0 : this.p.levelSize, this.book.bestAsk, Number.isNaN(this.book.bestAsk) ? 0 : this.p.levelSize);
+      }
     }
   }
 

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { Rng } from '../../core/rng.ts';
+import { US_PER_MS } from '../../core/units.ts';
+import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { lotsOf, microsOf } from './config-helpers.ts';
+import { openRegime, type RegimeState } from './regime.ts';
+import { syntheticBase, syntheticPeriod } from './random-walk-config.ts';
+
+/** Scenario settings of the regime market (rules in regime.ts), in the market's decimal units. */
+const regimeSchema = z
+  .object({
+    /** Standard deviation of the mid's move over one second, price units. */
+    volatility: z.number().nonnegative(),
+    tradesPerSecond: z.number().positive(),
+    spreadTicks: z.number().int().positive().default(1),
+    /** Mean time spent in the regime before switching, seconds. */
+    meanSeconds: z.number().positive(),
+  })
+  .strict();
+
+const schema = z
+  .object({
+    ...syntheticBase,
+    model: z.literal('regime'),
+    startPrice: z.number().positive(),
+    calm: regimeSchema,
+    volatile: regimeSchema,
+    jumpsPerSecond: z.number().nonnegative().default(0),
+    /** Mean absolute size of a jump, price units. */
+    jumpSize: z.number().positive().default(1),
+    levels: z.number().int().positive().default(20),
+    /** Displayed size of each level after a refresh, base units. */
+    levelSize: z.number().positive(),
+    /** Mean market order size, base units. */
+    tradeSize: z.number().positive(),
+    refreshMs: z.number().positive().default(100),
+  })
+  .strict();
+
+type RegimeConfig = z.infer<typeof schema>;
+
+export const regimeSource: DataSourceKind = {
+  schema,
+  open(config: RegimeConfig, context: DataContext): OpenedData {
+    const { units } = context;
+    const tick = units.spec.tickSize;
+    const { startTs, endTs } = syntheticPeriod(config.start, context);
+    const state = (r: RegimeConfig['calm']): RegimeState => ({
+      volatilityTicks: r.volatility / tick,
+      tradesPerSecond: r.tradesPerSecond,
+      spreadTicks: r.spreadTicks,
+      meanSeconds: r.meanSeconds,
+    });
+    const seed = String(context.seed);
+    const open = openRegime(
+      {
+        startMid: config.startPrice / tick,
+        calm: state(config.calm),
+        volatile: state(config.volatile),
+        jumpsPerSecond: config.jumpsPerSecond,
+        jumpTicks: config.jumpSize / tick,
+        levels: config.levels,
+        levelSize: lotsOf(units, config.levelSize, 'data.levelSize'),
+        tradeSize: config.tradeSize / units.spec.lotSize,
+        refreshUs: microsOf(config.refreshMs / 1000, 'data.refreshMs'),
+        feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
+        startTs,
+        endTs,
+      },
+      () => new Rng(seed).fork('market'),
+    );
+    return { open, startTs, endTs, files: [] };
+  },
+};
