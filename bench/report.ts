@@ -1,11 +1,12 @@
 /**
  * Shared shape and printing for benchmarks: each row puts our figure beside a peer's measured on the same
  * input in the same run, and the table shows the ratio ours/peer (for a rate, > 1 means we are faster).
+ * A row without a peer (`peer: null`) prints "n/a" for the peer and "—" for the ratio.
  */
 export interface BenchRow {
   name: string;
   ours: number;
-  peer: number;
+  peer: number | null;
   unit: string;
   peerName: string;
 }
@@ -23,11 +24,9 @@ export function formatTable(rows: readonly BenchRow[]): string {
     '|---|---:|---:|---|---:|---|',
   ];
   for (const row of rows) {
-    const ratio = row.ours / row.peer;
-    lines.push(
-      `| ${row.name} | ${formatFigure(row.ours)} | ${formatFigure(row.peer)} | ${row.unit} | ` +
-        `${ratio.toFixed(2)}× | ${row.peerName} |`,
-    );
+    const peer = row.peer === null ? 'n/a' : formatFigure(row.peer);
+    const ratio = row.peer === null ? '—' : `${(row.ours / row.peer).toFixed(2)}×`;
+    lines.push(`| ${row.name} | ${formatFigure(row.ours)} | ${peer} | ${row.unit} | ${ratio} | ${row.peerName} |`);
   }
   return lines.join('\n');
 }

@@ -1,0 +1,454 @@
+import { createRequire } from 'node:module';
+import {
+  OrderBook,
+  Side as PeerSide,
+  type LimitOrderOptions,
+  type MarketOrderOptions,
+  type OrderUpdatePrice,
+  type OrderUpdateSize,
+} from 'nodejs-order-book';
+import { L2Book } from '../src/book/l2-book.ts';
+import { Rng } from '../src/core/rng.ts';
+import type { Side } from '../src/core/units.ts';
+import type { BookDelta, BookSide, BookSnapshot, MarketEvent, Trade } from '../src/data/events.ts';
+import { SimExchange } from '../src/venue/exchange.ts';
+import { feeSchedule } from '../src/venue/fees.ts';
+import type { OrderIntent } from '../src/venue/orders.ts';
+import { createQueueModel } from '../src/venue/queue.ts';
+import type { BenchRow } from './report.ts';
+
+/**
+ * Venue benchmark: own-order operations/s of our simulated exchange (SimExchange) against
+ * nodejs-order-book's OrderBook, on one seeded stream of a market maker's order flow interleaved with the
+ * market's own book changes and trades.
+ *
+ * The stream, generated once before any timing (integer ticks and lots; both sides get the same integers):
+ * - a book of DEPTH levels a side, one level every tick, spread 1 to MAX_SPREAD ticks; the touch moves one
+ *   tick at a time (levels enter and leave at the touch and at the far end of the window), sizes near the
+ *   touch change, and market trades hit the best level (at most its size; the level then shrinks or goes);
+ * - CYCLES quoting cycles; each cycle is 1–7 market events, then one of: cancel all + post-only bid +
+ *   post-only ask (60 %), cancel bid + cancel ask by id + post-only bid + ask (25 %), amend both quotes to
+ *   new prices and sizes (15 %). Quote prices sit at the touch, one or two ticks behind it, or one tick
+ *   inside the spread (so market trades sometimes fill them, through or after the queue); 2 % of placed bids
+ *   cross the book on purpose and are rejected as post-only.
+ * An operation is one order placed, one order cancelled or one order amended; a cancel-all counts as the
+ * two cancels it stands for (the peer makes two cancel calls). The figure is operations / seconds for the
+ * whole stream, market events included (every run pays for them, both sides the same stream).
+ *
+ * What each side does with one stream item:
+ *   item              ours (SimExchange)                peer (nodejs-order-book OrderBook)
+ *   level add         applyMarketEvent(delta)           limit() of a resting order with the level's id
+ *   level change      applyMarketEvent(delta)           modify(levelId, {size}) (limit() if it is gone)
+ *   level delete      applyMarketEvent(delta)           cancel(levelId)
+ *   market trade      applyMarketEvent(trade)           market({side, size})
+ *   place quote       submit(post-only limit)           limit({..., postOnly: true})
+ *   cancel quote      cancel(id)                        cancel(id)
+ *   cancel all        cancelAll()                       cancel(bidId) + cancel(askId)
+ *   amend quote       amend(id, price, size)            modify(id, {price, size})
+ * Equivalent: the post-only rule (rejected if it would cross the market on arrival), price priority,
+ * trades through our price filling us first, a market level arriving through our quote filling it, and
+ * every argument object built before timing (no per-op allocation in either driver loop).
+ * Not equivalent: the peer is an order-by-order (L3) matching engine; the market's levels are orders in
+ * it, a trade is a market order that removes their liquidity, and our quotes take liquidity from them when
+ * crossed. Ours keeps the L2 book apart from our orders (no market impact), models the queue ahead of each
+ * quote (risk-averse: behind the whole displayed size at arrival), computes exact integer fees and reports
+ * each fill through a callback. The peer's modify always loses priority (ours keeps it on a size decrease)
+ * and it stamps every order with Date.now(). So fill counts differ a little; the tallies printed (post-only
+ * rejects, quotes no longer open when cancelled or amended) show both sides did comparable work.
+ * One warm-up run each, then the best of three, interleaved (ours, peer, ours, …); each run builds a fresh
+ * venue and loads the snapshot.
+ */
+
+const START_BID = 10_000;
+const DEPTH = 25;
+const MAX_SPREAD = 4;
+const CYCLES = 150_000;
+const LEVEL_MEDIAN = 20;
+const TRADE_MEAN = 8;
+const SEED = 'bench/venue';
+const RUNS = 3;
+
+const DELTA_ADD = 0;
+const DELTA_CHANGE = 1;
+const DELTA_DELETE = 2;
+const TRADE = 3;
+const PLACE = 4;
+const CANCEL = 5;
+const CANCEL_ALL = 6;
+const AMEND = 7;
+
+type OursArg = MarketEvent | OrderIntent | null;
+type PeerArg = LimitOrderOptions | MarketOrderOptions | OrderUpdatePrice | OrderUpdateSize | null;
+
+export interface VenueStream {
+  snapshot: BookSnapshot;
+  peerSnapshot: LimitOrderOptions[];
+  count: number;
+  kinds: Uint8Array;
+  /** Ours: the market event or order intent of the item. */
+  ours: OursArg[];
+  /** Peer: the options object of the item's first call. */
+  peer: PeerArg[];
+  /** Peer: the limit() fallback of a level change whose order is gone. */
+  peerAdd: (LimitOrderOptions | null)[];
+  /** Order id (quote or market level), and the ask id of a cancel-all. */
+  ids: string[];
+  ids2: string[];
+  prices: Float64Array;
+  sizes: Float64Array;
+  times: Float64Array;
+  ownOps: number;
+  marketEvents: number;
+  trades: number;
+}
+
+function drawSize(rng: Rng, median: number): number {
+  return Math.max(1, Math.round(rng.lognormal(median, 0.7)));
+}
+
+export function generateVenueStream(rng: Rng): VenueStream {
+  const kinds: number[] = [];
+  const ours: OursArg[] = [];
+  const peer: PeerArg[] = [];
+  const peerAdd: (LimitOrderOptions | null)[] = [];
+  const ids: string[] = [];
+  const ids2: string[] = [];
+  const prices: number[] = [];
+  const sizes: number[] = [];
+  const times: number[] = [];
+  let ownOps = 0;
+  let marketEvents = 0;
+  let trades = 0;
+  let now = 0;
+
+  const push = (kind: number, o: OursArg, p: PeerArg, add: LimitOrderOptions | null, id = '', id2 = '', price = 0, size = 0): void => {
+    now += 1000;
+    kinds.push(kind);
+    ours.push(o);
+    peer.push(p);
+    peerAdd.push(add);
+    ids.push(id);
+    ids2.push(id2);
+    prices.push(price);
+    sizes.push(size);
+    times.push(now);
+  };
+
+  const levelIds = new Map<number, string>();
+  const levelId = (side: BookSide, price: number): string => {
+    const key = side === 'bid' ? price : -price;
+    let id = levelIds.get(key);
+    if (id === undefined) {
+      id = `${side === 'bid' ? 'b' : 'a'}${price}`;
+      levelIds.set(key, id);
+    }
+    return id;
+  };
+  const peerSide = (side: BookSide): PeerSide => (side === 'bid' ? PeerSide.BUY : PeerSide.SELL);
+
+  // The generator's view of the market (never our orders): bids fill [bidTop − DEPTH + 1, bidTop], asks
+  // [askTop, askTop + DEPTH − 1], every tick.
+  const book = new L2Book();
+  let bidTop = START_BID;
+  let askTop = START_BID + 1;
+  const snapshot: BookSnapshot = { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [], bidSizes: [], askPrices: [], askSizes: [] };
+  const peerSnapshot: LimitOrderOptions[] = [];
+  for (let i = 0; i < DEPTH; i++) {
+    const bid = bidTop - i;
+    const ask = askTop + i;
+    const bidSize = drawSize(rng, LEVEL_MEDIAN);
+    const askSize = drawSize(rng, LEVEL_MEDIAN);
+    snapshot.bidPrices.push(bid);
+    snapshot.bidSizes.push(bidSize);
+    snapshot.askPrices.push(ask);
+    snapshot.askSizes.push(askSize);
+    peerSnapshot.push({ id: levelId('bid', bid), side: PeerSide.BUY, size: bidSize, price: bid });
+    peerSnapshot.push({ id: levelId('ask', ask), side: PeerSide.SELL, size: askSize, price: ask });
+  }
+  book.applySnapshot(snapshot);
+
+  const delta = (side: BookSide, price: number, size: number): void => {
+    const previous = book.sizeAt(side, price);
+    if (previous === 0 && size === 0) return;
+    book.set(side, price, size);
+    marketEvents++;
+    const event: BookDelta = { kind: 'delta', exchTs: now + 1000, localTs: now + 1000, side, price, size, last: true };
+    const id = levelId(side, price);
+    const add: LimitOrderOptions = { id, side: peerSide(side), size, price };
+    if (previous === 0) push(DELTA_ADD, event, add, null, id);
+    else if (size === 0) push(DELTA_DELETE, event, null, null, id);
+    else push(DELTA_CHANGE, event, { size }, add, id);
+  };
+  const shiftBid = (direction: 1 | -1): void => {
+    if (direction > 0) {
+      bidTop++;
+      delta('bid', bidTop, drawSize(rng, LEVEL_MEDIAN));
+      delta('bid', bidTop - DEPTH, 0);
+    } else {
+      delta('bid', bidTop, 0);
+      bidTop--;
+      delta('bid', bidTop - DEPTH + 1, drawSize(rng, LEVEL_MEDIAN));
+    }
+  };
+  const shiftAsk = (direction: 1 | -1): void => {
+    if (direction < 0) {
+      askTop--;
+      delta('ask', askTop, drawSize(rng, LEVEL_MEDIAN));
+      delta('ask', askTop + DEPTH, 0);
+    } else {
+      delta('ask', askTop, 0);
+      askTop++;
+      delta('ask', askTop + DEPTH - 1, drawSize(rng, LEVEL_MEDIAN));
+    }
+  };
+
+  const marketEvent = (): void => {
+    const r = rng.uniform();
+    if (r < 0.2) {
+      // The touch moves one tick; the spread stays within [1, MAX_SPREAD] (trades may widen it further).
+      for (;;) {
+        const move = rng.int(0, 3);
+        if (move === 0 && bidTop + 1 < askTop) return shiftBid(1);
+        if (move === 1 && askTop - bidTop + 1 <= MAX_SPREAD) return shiftBid(-1);
+        if (move === 2 && askTop - 1 > bidTop) return shiftAsk(-1);
+        if (move === 3 && askTop - bidTop + 1 <= MAX_SPREAD) return shiftAsk(1);
+      }
+    }
+    if (r < 0.85) {
+      const side: BookSide = rng.uniform() < 0.5 ? 'bid' : 'ask';
+      const distance = Math.min(DEPTH - 1, Math.floor(rng.exponential(1 / 3)));
+      delta(side, side === 'bid' ? bidTop - distance : askTop + distance, drawSize(rng, LEVEL_MEDIAN));
+      return;
+    }
+    // A market order at the touch, at most the best level's size; then the level shrinks or goes.
+    const takerSide: Side = rng.uniform() < 0.5 ? 'buy' : 'sell';
+    const side: BookSide = takerSide === 'buy' ? 'ask' : 'bid';
+    const price = side === 'bid' ? bidTop : askTop;
+    const level = book.sizeAt(side, price);
+    const size = Math.min(level, Math.max(1, Math.round(rng.exponential(1 / TRADE_MEAN))));
+    const trade: Trade = { kind: 'trade', exchTs: now + 1000, localTs: now + 1000, price, size, takerSide };
+    marketEvents++;
+    trades++;
+    push(TRADE, trade, { side: takerSide === 'buy' ? PeerSide.BUY : PeerSide.SELL, size }, null);
+    if (size < level) delta(side, price, level - size);
+    else if (side === 'bid') shiftBid(-1);
+    else shiftAsk(1);
+  };
+
+  /** A quote price: at the touch, behind it, or one tick inside the spread. */
+  const quotePrice = (side: Side): number => {
+    const r = rng.uniform();
+    if (side === 'buy') {
+      if (r < 0.15) return bidTop + 1 < askTop ? bidTop + 1 : bidTop;
+      return bidTop - (r < 0.6 ? 0 : r < 0.85 ? 1 : 2);
+    }
+    if (r < 0.15) return askTop - 1 > bidTop ? askTop - 1 : askTop;
+    return askTop + (r < 0.6 ? 0 : r < 0.85 ? 1 : 2);
+  };
+
+  let nextQuote = 0;
+  const quoteIds: string[] = [];
+  const newQuoteId = (): string => {
+    const id = `q${nextQuote++}`;
+    quoteIds.push(id);
+    return id;
+  };
+  let bidId = '';
+  let askId = '';
+  let ownAsk = NaN; // our ask's price as placed (NaN: none or rejected)
+  const place = (id: string, side: Side, price: number, size: number): void => {
+    const intent: OrderIntent = { id, side, type: 'limit', price, size, postOnly: true, timeInForce: 'GTC' };
+    const options: LimitOrderOptions = { id, side: side === 'buy' ? PeerSide.BUY : PeerSide.SELL, size, price, postOnly: true };
+    push(PLACE, intent, options, null, id, '', price, size);
+    ownOps++;
+  };
+
+  for (let cycle = 0; cycle < CYCLES; cycle++) {
+    const events = rng.int(1, 7);
+    for (let e = 0; e < events; e++) marketEvent();
+    const mode = rng.uniform();
+    if (cycle > 0 && mode >= 0.85) {
+      // Amend both quotes. Our other quote may still rest: keep bid < ask at every step, so that neither
+      // side's post-only check meets our own order (the peer's book holds it, ours does not look).
+      let bid = quotePrice('buy');
+      if (Number.isFinite(ownAsk) && bid >= ownAsk) bid = ownAsk - 1;
+      let ask = quotePrice('sell');
+      if (ask <= bid) ask = bid + 1;
+      const bidSize = rng.int(5, 15);
+      const askSize = rng.int(5, 15);
+      push(AMEND, null, { price: bid, size: bidSize }, null, bidId, '', bid, bidSize);
+      push(AMEND, null, { price: ask, size: askSize }, null, askId, '', ask, askSize);
+      ownOps += 2;
+      ownAsk = ask;
+      continue;
+    }
+    if (cycle > 0) {
+      if (mode < 0.6) push(CANCEL_ALL, null, null, null, bidId, askId);
+      else {
+        push(CANCEL, null, null, null, bidId);
+        push(CANCEL, null, null, null, askId);
+      }
+      ownOps += 2;
+    }
+    bidId = newQuoteId();
+    askId = newQuoteId();
+    const crossing = rng.uniform() < 0.02;
+    const bid = crossing ? askTop : quotePrice('buy');
+    let ask = quotePrice('sell');
+    if (!crossing && ask <= bid) ask = bid + 1;
+    place(bidId, 'buy', bid, rng.int(5, 15));
+    place(askId, 'sell', ask, rng.int(5, 15));
+    ownAsk = ask;
+  }
+
+  return {
+    snapshot,
+    peerSnapshot,
+    count: kinds.length,
+    kinds: Uint8Array.from(kinds),
+    ours,
+    peer,
+    peerAdd,
+    ids,
+    ids2,
+    prices: Float64Array.from(prices),
+    sizes: Float64Array.from(sizes),
+    times: Float64Array.from(times),
+    ownOps,
+    marketEvents,
+    trades,
+  };
+}
+
+interface Timed {
+  seconds: number;
+  /** Post-only places rejected. */
+  rejected: number;
+  /** Cancels/amends that found the quote no longer open (filled, or rejected when placed). */
+  gone: number;
+  /** Maker fills of our quotes (ours only; the peer reports fills inside its responses). */
+  fills: number;
+}
+
+function runOurs(s: VenueStream): Timed {
+  const { kinds, ours, ids, prices, sizes, times, count } = s;
+  const start = performance.now();
+  let fills = 0;
+  const venue = new SimExchange(createQueueModel({ model: 'risk-averse' }), feeSchedule(-2, 5), () => {
+    fills++;
+  });
+  venue.applyMarketEvent(s.snapshot);
+  let rejected = 0;
+  let gone = 0;
+  for (let i = 0; i < count; i++) {
+    switch (kinds[i]) {
+      case DELTA_ADD:
+      case DELTA_CHANGE:
+      case DELTA_DELETE:
+      case TRADE:
+        venue.applyMarketEvent(ours[i] as MarketEvent);
+        break;
+      case PLACE:
+        if (venue.submit(ours[i] as OrderIntent, times[i]).status === 'rejected') rejected++;
+        break;
+      case CANCEL:
+        if (venue.cancel(ids[i]).status === 'rejected') gone++;
+        break;
+      case CANCEL_ALL:
+        gone += 2 - venue.cancelAll();
+        break;
+      case AMEND:
+        if (venue.amend(ids[i], prices[i], sizes[i], times[i]).status === 'rejected') gone++;
+        break;
+    }
+  }
+  return { seconds: (performance.now() - start) / 1000, rejected, gone, fills };
+}
+
+function runPeer(s: VenueStream): Timed {
+  const { kinds, peer, peerAdd, ids, ids2, count } = s;
+  const start = performance.now();
+  const book = new OrderBook();
+  for (const level of s.peerSnapshot) book.limit(level);
+  let rejected = 0;
+  let gone = 0;
+  for (let i = 0; i < count; i++) {
+    switch (kinds[i]) {
+      case DELTA_ADD:
+        book.limit(peer[i] as LimitOrderOptions);
+        break;
+      case DELTA_CHANGE:
+        if (book.modify(ids[i], peer[i] as OrderUpdateSize).err !== null) book.limit(peerAdd[i] as LimitOrderOptions);
+        break;
+      case DELTA_DELETE:
+        book.cancel(ids[i]);
+        break;
+      case TRADE:
+        book.market(peer[i] as MarketOrderOptions);
+        break;
+      case PLACE:
+        if (book.limit(peer[i] as LimitOrderOptions).err !== null) rejected++;
+        break;
+      case CANCEL:
+        if (book.cancel(ids[i]) === undefined) gone++;
+        break;
+      case CANCEL_ALL:
+        if (book.cancel(ids[i]) === undefined) gone++;
+        if (book.cancel(ids2[i]) === undefined) gone++;
+        break;
+      case AMEND:
+        if (book.modify(ids[i], peer[i] as OrderUpdatePrice).err !== null) gone++;
+        break;
+    }
+  }
+  return { seconds: (performance.now() - start) / 1000, rejected, gone, fills: NaN };
+}
+
+/**
+ * One warm-up run each, then RUNS rounds of (ours, peer), keeping each side's fastest run. Interleaving
+ * the rounds spreads background load on a shared machine over both sides instead of one.
+ */
+function bestOfInterleaved(runOurs: () => Timed, runPeer: () => Timed): { ours: Timed; peer: Timed } {
+  runOurs();
+  runPeer();
+  let ours: Timed | null = null;
+  let peer: Timed | null = null;
+  for (let i = 0; i < RUNS; i++) {
+    const o = runOurs();
+    if (ours === null || o.seconds < ours.seconds) ours = o;
+    const p = runPeer();
+    if (peer === null || p.seconds < peer.seconds) peer = p;
+  }
+  return { ours: ours as Timed, peer: peer as Timed };
+}
+
+function peerVersion(): string {
+  return (createRequire(import.meta.url)('nodejs-order-book/package.json') as { version: string }).version;
+}
+
+export async function benchVenue(): Promise<BenchRow[]> {
+  const stream = generateVenueStream(new Rng(SEED));
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  console.log(
+    `venue stream: ${fmt(CYCLES)} quoting cycles, ${fmt(stream.ownOps)} own-order ops, ` +
+      `${fmt(stream.marketEvents)} market events (${fmt(stream.trades)} trades), seed '${SEED}'`,
+  );
+  const { ours, peer } = bestOfInterleaved(
+    () => runOurs(stream),
+    () => runPeer(stream),
+  );
+  console.log(
+    `venue tallies: post-only rejects ours ${fmt(ours.rejected)} / peer ${fmt(peer.rejected)}; ` +
+      `quotes gone when cancelled or amended ours ${fmt(ours.gone)} / peer ${fmt(peer.gone)}; ` +
+      `our maker fills ${fmt(ours.fills)}; best run ours ${ours.seconds.toFixed(3)} s, peer ${peer.seconds.toFixed(3)} s`,
+  );
+  return [
+    {
+      name: 'Venue: own-order ops (post-only quote, cancel, amend) amid market flow',
+      ours: stream.ownOps / ours.seconds,
+      peer: stream.ownOps / peer.seconds,
+      unit: 'ops/s',
+      peerName: `nodejs-order-book ${peerVersion()} OrderBook`,
+    },
+  ];
+}
