@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
+import { dataCommand } from './data.ts';
 import { reportCommand, reportOptions } from './report.ts';
 import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
       .command('sweep <scenario>', 'run a grid of parameters in parallel; write results.csv and best.json', sweepOptions, sweepCommand)
       .command('tune <scenario>', "the seed's tuning rule: widen while realized spread is negative, then narrow while positive", tuneOptions, tuneCommand)
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
+      .command(dataCommand)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()
       .help()

@@ -22,7 +22,7 @@ import type { Problem, ProblemLog } from './problems.ts';
  */
 export const CACHE_FORMAT = 'SPLCOLS1';
 /** Bump when any reader's output changes. */
-export const READER_VERSION = 1;
+export const READER_VERSION = 2;
 
 export interface CacheOptions {
   dir: string;

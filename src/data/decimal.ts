@@ -147,3 +147,8 @@ export function parseStepsString(text: string, scale: StepScale): number {
   if (scaled < 0) return scaled;
   return scale.units === 1 ? scaled : toSteps(scaled, scale.units);
 }
+
+/** Prints a count of steps as the exact decimal (for messages). */
+export function formatSteps(steps: number, scale: StepScale): string {
+  return (steps * scale.step).toFixed(scale.decimals);
+}

@@ -6,7 +6,7 @@ import { tardisTypeOf } from './tardis/reader.ts';
 
 /**
  * Format detection from a file's first line (after gunzip when the file starts with the gzip magic):
- * - a tardis.dev CSV header → `tardis`;
+ * - a tardis.dev CSV header (or any first line starting `exchange,symbol,`) → `tardis`;
  * - `<digits> {` (local ns, space, JSON) → `binance-raw`;
  * - a LOBSTER file name (`TICKER_YYYY-MM-DD_start_end_{message|orderbook}_N.csv`) or a first line of 6
  *   numeric fields (message) / 4N numeric fields (orderbook) → `lobster`.
@@ -45,8 +45,9 @@ export function firstLine(path: string, display = path): string {
 export function detectFormat(path: string, display = path): DataFormat {
   if (LOBSTER_NAME.test(basename(path))) return 'lobster';
   const line = firstLine(path, display);
-  if (tardisTypeOf(line)) return 'tardis';
-  if (/^\d{10,20} \{/.test(line)) return 'binance-raw';
+  // a header that starts like tardis's is read as tardis, so a wrong header is reported precisely
+  if (tardisTypeOf(line) || line.startsWith('exchange,symbol,')) return 'tardis';
+  if (/^\d{1,20} \{/.test(line)) return 'binance-raw';
   const fields = line.split(',');
   if (fields.length >= 4 && fields.every((f) => /^-?\d+(\.\d+)?$/.test(f)) && (fields.length === 6 || fields.length % 4 === 0)) return 'lobster';
   throw new SpreadlabError(

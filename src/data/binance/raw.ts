@@ -2,7 +2,7 @@ import type { MarketUnits } from '../../core/market.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { CheckBook } from '../book-check.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.ts';
-import { describeDecimalError, parseStepsString, stepScale, type StepScale } from '../decimal.ts';
+import { describeDecimalError, formatSteps, parseStepsString, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks } from '../input.ts';
 import { shown, type ProblemLog } from '../problems.ts';
 import type { Decoded, ReplayInput } from '../replay.ts';
@@ -352,7 +352,7 @@ class BinanceRawReader {
 
   private checkCrossed(localTs: number): void {
     if (!this.book.isCrossed()) return;
-    this.problem(0, `book crossed after the message at local time ${localTs} µs: best bid ${this.book.bestBid * this.tick.step} >= best ask ${this.book.bestAsk * this.tick.step} (expected bid < ask after a complete message)`);
+    this.problem(0, `book crossed after the message at local time ${localTs} µs: best bid ${formatSteps(this.book.bestBid, this.tick)} >= best ask ${formatSteps(this.book.bestAsk, this.tick)} (expected bid < ask after a complete message)`);
   }
 
   /** A gap: stop (throws) or resync (clears the book, waits for a snapshot). Returns true when resyncing. */

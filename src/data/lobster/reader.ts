@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { MarketUnits } from '../../core/market.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.ts';
-import { stepScale } from '../decimal.ts';
+import { formatSteps, stepScale } from '../decimal.ts';
 import { LOBSTER_NAME } from '../detect.ts';
 import { lineChunks } from '../input.ts';
 import { shown, type ProblemLog } from '../problems.ts';
@@ -210,7 +210,7 @@ export async function readLobster(message: ReplayInput, orderbook: ReplayInput, 
     for (let i = 0; i < levels; i++) if (row[4 * i + 1] === 0) row[4 * i] = NaN;
     for (let i = 0; i < levels; i++) if (row[4 * i + 3] === 0) row[4 * i + 2] = NaN;
     if (row[2] >= row[0]) {
-      problems.report(orderbook.display, books.line, 0, `book crossed: best bid ${row[2] * tick.step} >= best ask ${row[0] * tick.step} (expected bid < ask)`);
+      problems.report(orderbook.display, books.line, 0, `book crossed: best bid ${formatSteps(row[2], tick)} >= best ask ${formatSteps(row[0], tick)} (expected bid < ask)`);
       continue;
     }
     lastTs = ts;
@@ -236,7 +236,10 @@ export async function readLobster(message: ReplayInput, orderbook: ReplayInput, 
           flag = 0;
         }
       }
-      if (flag === 0) haveBook = true;
+      if (flag === 0) {
+        haveBook = true;
+        out.markLast();
+      }
     } else {
       const before = out.length;
       for (const ask of [false, true]) {

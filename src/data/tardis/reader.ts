@@ -1,7 +1,7 @@
 import type { MarketUnits } from '../../core/market.ts';
 import { CheckBook } from '../book-check.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
-import { describeDecimalError, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
+import { describeDecimalError, formatSteps, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks } from '../input.ts';
 import { ProblemLog, shown } from '../problems.ts';
 
@@ -266,7 +266,7 @@ export class TardisDecoder {
       this.display,
       line,
       0,
-      `book crossed after the message at local_timestamp ${this.groupTs}: best bid ${this.book.bestBid * this.tick.step} >= best ask ${this.book.bestAsk * this.tick.step} (expected bid < ask after a complete message)`,
+      `book crossed after the message at local_timestamp ${this.groupTs}: best bid ${formatSteps(this.book.bestBid, this.tick)} >= best ask ${formatSteps(this.book.bestAsk, this.tick)} (expected bid < ask after a complete message)`,
     );
   }
 
@@ -342,7 +342,7 @@ export class TardisDecoder {
     }
     if (prices.length === 0) return;
     if (bids > 0 && bids < prices.length && prices[0] >= prices[bids]) {
-      this.problems.report(this.display, this.line, 0, `book crossed in snapshot: best bid ${prices[0] * this.tick.step} >= best ask ${prices[bids] * this.tick.step} (expected bid < ask)`);
+      this.problems.report(this.display, this.line, 0, `book crossed in snapshot: best bid ${formatSteps(prices[0], this.tick)} >= best ask ${formatSteps(prices[bids], this.tick)} (expected bid < ask)`);
       return;
     }
     this.lastLocalTs = localTs;
@@ -350,6 +350,7 @@ export class TardisDecoder {
       const flags = (i >= bids ? FLAG_ASK : 0) | (i === 0 ? FLAG_SNAPSHOT_START : 0);
       this.out.push(Kind.SNAPSHOT, flags, exchTs, localTs, prices[i], sizes[i]);
     }
+    this.out.markLast();
   }
 
   private checkSymbol(buf: Buffer, lineStart: number): boolean {
