@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
@@ -132,17 +132,26 @@ function request(url: string, headers: Record<string, string>, redirects = 5): P
   });
 }
 
+/** Appends the body to the part file as it arrives (synchronous writes: every byte received is on disk). */
 async function receive(res: IncomingMessage, part: string, append: boolean, start: number, total: number, display: string, options: FetchOptions): Promise<void> {
   let received = start;
-  const file = createWriteStream(part, { flags: append ? 'a' : 'w' });
-  res.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    options.onProgress?.(display, received, total);
-  });
+  const fd = openSync(part, append ? 'a' : 'w');
   try {
-    await pipeline(res, file);
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (chunk: Buffer) => {
+        writeSync(fd, chunk);
+        received += chunk.length;
+        options.onProgress?.(display, received, total);
+      });
+      res.on('end', () => resolve());
+      res.on('close', () => (res.complete ? resolve() : reject(new Error('connection closed'))));
+      res.on('aborted', () => reject(new Error('aborted')));
+      res.on('error', reject);
+    });
   } catch (error) {
     throw new SpreadlabError(`${display}: download interrupted after ${received} bytes (${(error as Error).message}); run again to resume`);
+  } finally {
+    closeSync(fd);
   }
 }
 
