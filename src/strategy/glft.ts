@@ -29,6 +29,44 @@ export interface GlftParams {
   size: number;
   requoteMs: number;
   maxInventory: number;
+  estimateSigma: boolean;
+  estimationWindowSeconds: number;
+  minSamples: number;
+  timeUnitSeconds: number;
+}
+
+/** Rolling estimate of σ (price per √time unit) from sampled mids: σ² = Σ(Δmid)² / Σ(Δt). */
+export class SigmaEstimator {
+  private readonly times: number[] = [];
+  private readonly mids: number[] = [];
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly unitMs: number,
+  ) {}
+
+  add(timeMs: number, mid: number): void {
+    this.times.push(timeMs);
+    this.mids.push(mid);
+    let drop = 0;
+    while (drop < this.times.length - 1 && this.times[drop] < timeMs - this.windowMs) drop++;
+    if (drop > 0) {
+      this.times.splice(0, drop);
+      this.mids.splice(0, drop);
+    }
+  }
+
+  /** Number of mid changes (intervals) in the window. */
+  get samples(): number {
+    return Math.max(0, this.times.length - 1);
+  }
+
+  sigma(): number {
+    let squares = 0;
+    for (let i = 1; i < this.mids.length; i++) squares += (this.mids[i] - this.mids[i - 1]) ** 2;
+    const span = (this.times[this.times.length - 1] - this.times[0]) / this.unitMs;
+    return span > 0 ? Math.sqrt(squares / span) : NaN;
+  }
 }
 
 export interface GlftDepths {
@@ -51,11 +89,17 @@ export function glftDepths(q: number, params: Pick<GlftParams, 'gamma' | 'k' | '
 export function glft(params: GlftParams): Strategy {
   return async (context) => {
     const { venue, clock, market, tickSize } = context;
+    const estimator = new SigmaEstimator(params.estimationWindowSeconds * 1000, params.timeUnitSeconds * 1000);
     do {
       const snap = await venue.getSnapshot(market, 1);
       if (Number.isNaN(snap.mid)) continue;
+      let sigma = params.sigma;
+      if (params.estimateSigma) {
+        estimator.add(clock.now(), snap.mid);
+        if (estimator.samples >= params.minSamples) sigma = estimator.sigma();
+      }
       const position = await venue.getPosition(market);
-      const { bidDepth, askDepth } = glftDepths(position / params.size, params);
+      const { bidDepth, askDepth } = glftDepths(position / params.size, { ...params, sigma });
       const quotes = placeableQuotes(snap.mid - bidDepth, snap.mid + askDepth, snap.bestBid, snap.bestAsk, tickSize);
       await requote(context, quotes, position, params.size, params.maxInventory);
     } while (await clock.sleep(params.requoteMs));

@@ -40,6 +40,12 @@ export const MODEL_STRATEGIES: Record<string, StrategyKind> = {
         /** Arrival rate A of market orders reaching the mid, per time unit (the same unit as σ's). */
         A: positive,
         maxInventory: positive,
+        /** Replace σ by a rolling estimate from the mids the loop reads (off by default). */
+        estimateSigma: z.boolean().default(false),
+        estimationWindowSeconds: positive.default(600),
+        minSamples: z.number().int().positive().default(30),
+        /** Seconds in the time unit σ and A are given in (used by the estimate only). */
+        timeUnitSeconds: positive.default(1),
       })
       .strict(),
     create: glft,

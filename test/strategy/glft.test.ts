@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyOverride, parseScenario } from '../../src/sim/scenario.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
-import { glftDepths } from '../../src/strategy/glft.ts';
+import { glftDepths, SigmaEstimator } from '../../src/strategy/glft.ts';
+import { L2Book } from '../../src/book/l2-book.ts';
+import { collect, openScenarioData } from '../data/synthetic/helpers.ts';
 
 describe('glftDepths', () => {
   it('matches hand-computed values (γ = 0.1, k = 1.5, A = 140, σ = 2)', () => {
@@ -54,5 +56,37 @@ describe('glft strategy in the AS market', () => {
     expect(Math.max(...fills.map((f) => Math.abs(f.positionAfter)))).toBeLessThanOrEqual(3);
     const again = await runScenario(glftScenario(2), '.');
     expect(again.result.fills).toEqual(fills);
+  });
+});
+
+describe('SigmaEstimator (GLFT online σ, off by default)', () => {
+  it('σ² = Σ(Δmid)² / Σ(Δt) in time units, over a rolling window', () => {
+    const e = new SigmaEstimator(10_000, 200_000); // 10 s window, time unit 200 s
+    e.add(0, 100);
+    e.add(1000, 100.2);
+    e.add(2000, 100);
+    // (0.04 + 0.04) / (2 s / 200 s) = 8 → σ = 2.8284271247461903
+    expect(e.samples).toBe(2);
+    expect(e.sigma()).toBeCloseTo(2.8284271247461903, 9);
+    e.add(11_500, 100.1); // the samples at 0 and 1000 ms leave the 10 s window
+    expect(e.samples).toBe(1);
+    expect(e.sigma()).toBeCloseTo(Math.sqrt(0.01 / (9.5 / 200)), 9);
+  });
+
+  it('recovers the AS market σ = 2 from the displayed mid sampled every dt', async () => {
+    const raw = JSON.parse(readFileSync('scenarios/avellaneda-stoikov-2008.json', 'utf8')) as Record<string, unknown>;
+    raw.durationSeconds = 2000; // 10 paper time units, 2000 steps
+    const { data } = await openScenarioData(parseScenario(raw, 'as'));
+    const book = new L2Book();
+    const e = new SigmaEstimator(1e9, 200_000);
+    for (const ev of collect(data.open)) {
+      if (ev.kind === 'snapshot') book.applySnapshot(ev);
+      else if (ev.kind === 'delta') {
+        book.set(ev.side, ev.price, ev.size);
+        if (ev.last) e.add(ev.exchTs / 1000, (book.bestBid + book.bestAsk) / 200);
+      }
+    }
+    expect(e.samples).toBeGreaterThan(1900);
+    expect(Math.abs(e.sigma() - 2)).toBeLessThan(0.05);
   });
 });
