@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
+import { LIVE_COMMANDS } from './live.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
 import { reportCommand, reportOptions } from './report.ts';
@@ -22,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
       .command('tune <scenario>', "the seed's tuning rule: widen while realized spread is negative, then narrow while positive", tuneOptions, tuneCommand)
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
       .command(dataCommand)
+      .command((await import('./serve.ts')).serveModule as never)
+      .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()
       .help()

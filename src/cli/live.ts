@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { verdict } from '../analytics/verdict.ts';
+import { SpreadlabError } from '../core/errors.ts';
+import { loadLiveConfig, type RiskLimits } from '../live/config.ts';
+import { runLive } from '../live/live-run.ts';
+import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
+import { formatReconcile, reconcile } from '../live/reconcile.ts';
+import { recordMarket } from '../live/record.ts';
+import { formatSummary } from './backtest.ts';
+
+/**
+ * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
+ * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch.
+ */
+interface PromoteArgs {
+  source: string;
+  out: string;
+  rank: number;
+  'allow-nonpositive-spread': boolean;
+  'allow-no-oos': boolean;
+  'allow-few-fills': boolean;
+  'min-fills': number;
+  'oos-ratio': number;
+  'max-position'?: number;
+  'max-loss'?: number;
+  'max-orders-per-minute'?: number;
+  'stale-seconds'?: number;
+  'price-band-bps'?: number;
+}
+
+interface LiveArgs {
+  config: string;
+  exchange: string;
+  sandbox: boolean;
+  paper: boolean;
+  'dry-run': boolean;
+  minutes?: number;
+  out?: string;
+  'base-url'?: string;
+  'allow-unpromoted': boolean;
+  quiet: boolean;
+}
+
+interface RecordArgs {
+  exchange: string;
+  symbol: string;
+  minutes: number;
+  out?: string;
+  sandbox: boolean;
+  'base-url'?: string;
+  'tick-size'?: number;
+  'lot-size'?: number;
+}
+
+interface ReconcileArgs {
+  dir: string;
+  'tolerance-ms': number;
+}
+
+const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
+  y
+    .option('max-position', { type: 'number', describe: 'risk: max |position|, base units (default: strategy maxInventory, else 10 × size)' })
+    .option('max-loss', { type: 'number', describe: 'risk: kill switch loss, quote currency (default: 2 % of max position notional)' })
+    .option('max-orders-per-minute', { type: 'number', describe: 'risk: order rate limit (default: 3 × the strategy\'s own rate, ≥ 60)' })
+    .option('stale-seconds', { type: 'number', describe: 'risk: pause after this long without market data (default 10)' })
+    .option('price-band-bps', { type: 'number', describe: 'risk: refuse orders further than this from the mid (default 5 × spreadBps, ≥ 50)' }) as Argv<PromoteArgs>;
+
+export const promoteCommand: CommandModule<object, PromoteArgs> = {
+  command: 'promote <source>',
+  describe: 'turn a sweep/walk-forward/run folder\'s chosen config into a live config (with guardrails and provenance)',
+  builder: (yargs) =>
+    riskFlags(
+      yargs
+        .positional('source', { type: 'string', demandOption: true, describe: 'sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder' })
+        .option('out', { type: 'string', demandOption: true, describe: 'live config to write, e.g. configs/live/btc-mm.json' })
+        .option('rank', { type: 'number', default: PROMOTE_DEFAULTS.rank, describe: 'which configuration of a sweep (1 = best)' })
+        .option('allow-nonpositive-spread', { type: 'boolean', default: false, describe: 'promote although realized spread at the main horizon is ≤ 0 (recorded in the file)' })
+        .option('allow-no-oos', { type: 'boolean', default: false, describe: 'promote without out-of-sample figures, or with much worse ones (recorded)' })
+        .option('allow-few-fills', { type: 'boolean', default: false, describe: 'promote with fewer fills than --min-fills (recorded)' })
+        .option('min-fills', { type: 'number', default: PROMOTE_DEFAULTS.minFills, describe: 'fewest in-sample fills to judge a config' })
+        .option('oos-ratio', { type: 'number', default: PROMOTE_DEFAULTS.oosRatio, describe: 'out-of-sample objective must be ≥ this × in-sample' }) as Argv<PromoteArgs>,
+    ),
+  handler: async (args) => {
+    const risk: Partial<RiskLimits> = {};
+    if (args['max-position'] !== undefined) risk.maxPosition = args['max-position'];
+    if (args['max-loss'] !== undefined) risk.maxLoss = args['max-loss'];
+    if (args['max-orders-per-minute'] !== undefined) risk.maxOrdersPerMinute = args['max-orders-per-minute'];
+    if (args['stale-seconds'] !== undefined) risk.staleDataSeconds = args['stale-seconds'];
+    if (args['price-band-bps'] !== undefined) risk.priceBandBps = args['price-band-bps'];
+    const { config, refused } = await promote({
+      source: args.source,
+      out: args.out,
+      rank: args.rank,
+      allowNonpositiveSpread: args['allow-nonpositive-spread'],
+      allowNoOos: args['allow-no-oos'],
+      allowFewFills: args['allow-few-fills'],
+      minFills: args['min-fills'],
+      oosRatio: args['oos-ratio'],
+      risk,
+    });
+    if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
+    const overridden = config.guardrails?.overridden ?? [];
+    process.stdout.write(`wrote ${args.out}: ${config.scenario.strategy.name} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`);
+  },
+};
+
+export const liveCommand: CommandModule<object, LiveArgs> = {
+  command: 'live',
+  describe: 'run a live config\'s strategy on an exchange (ccxt), in paper mode (--paper) or logging orders only (--dry-run)',
+  builder: (yargs) =>
+    yargs
+      .option('config', { type: 'string', demandOption: true, describe: 'live config written by spreadlab promote' })
+      .option('exchange', { type: 'string', default: 'binanceusdm', describe: 'ccxt exchange id' })
+      .option('sandbox', { type: 'boolean', default: false, describe: "use the exchange's testnet" })
+      .option('paper', { type: 'boolean', default: false, describe: 'live market data, fills simulated by our venue; no orders sent' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'live market data; log the orders it would send' })
+      .option('minutes', { type: 'number', describe: 'stop after this many minutes (default: until Ctrl-C)' })
+      .option('out', { type: 'string', describe: 'run folder (default reports/live-<config name>-<time>)' })
+      .option('base-url', { type: 'string', describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)' })
+      .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
+  handler: async (args) => {
+    if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
+    const config = loadLiveConfig(args.config);
+    const mode = args.paper ? 'paper' : args['dry-run'] ? 'dry-run' : 'live';
+    const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
+    const out = args.out ?? join('reports', `${mode === 'live' ? 'live' : mode}-${config.name}-${stamp}`);
+    const print = args.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+    const result = await runLive({
+      config,
+      configFile: args.config,
+      exchange: args.exchange,
+      mode,
+      sandbox: args.sandbox,
+      baseUrl: args['base-url'],
+      minutes: args.minutes,
+      out,
+      allowUnpromoted: args['allow-unpromoted'],
+      apiKey: mode === 'live' ? process.env.SPREADLAB_API_KEY : undefined,
+      secret: mode === 'live' ? process.env.SPREADLAB_API_SECRET : undefined,
+      print,
+      handleSignals: true,
+    });
+    if (!args.quiet) {
+      process.stdout.write(formatSummary(result.analysis.summary));
+      process.stdout.write(`\n${verdict(result.analysis.summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`);
+    }
+    if (result.killed) process.exitCode = 3;
+  },
+};
+
+export const recordCommand: CommandModule<object, RecordArgs> = {
+  command: 'record',
+  describe: 'record live market data (order book + trades) into a replayable Binance raw capture file',
+  builder: (yargs) =>
+    yargs
+      .option('exchange', { type: 'string', default: 'binanceusdm', describe: 'ccxt exchange id' })
+      .option('symbol', { type: 'string', demandOption: true, describe: 'market, e.g. BTCUSDT or BTC/USDT:USDT' })
+      .option('minutes', { type: 'number', default: 1, describe: 'how long to record' })
+      .option('out', { type: 'string', describe: 'file to write (.gz is gzipped; default recordings/<exchange>-<symbol>-<time>.raw.gz)' })
+      .option('sandbox', { type: 'boolean', default: false, describe: "the exchange's testnet" })
+      .option('base-url', { type: 'string', describe: 'a local server origin, e.g. http://127.0.0.1:8080' })
+      .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
+      .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
+  handler: async (args) => {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
+    const out = args.out ?? join('recordings', `${args.exchange}-${args.symbol.replace(/[^A-Za-z0-9]/g, '')}-${stamp}.raw.gz`);
+    const r = await recordMarket({
+      exchange: args.exchange,
+      symbol: args.symbol,
+      out,
+      minutes: args.minutes,
+      sandbox: args.sandbox,
+      baseUrl: args['base-url'],
+      tickSize: args['tick-size'],
+      lotSize: args['lot-size'],
+      handleSignals: true,
+    });
+    process.stdout.write(`wrote ${r.file} (${r.lines} lines; tickSize ${r.tickSize}, lotSize ${r.lotSize}); replay it with data {"kind": "replay", "files": ["${r.file}"]}\n`);
+  },
+};
+
+export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
+  command: 'reconcile <dir>',
+  describe: 'replay a live run\'s recorded market through the simulator and compare fill by fill',
+  builder: (yargs) =>
+    yargs
+      .positional('dir', { type: 'string', demandOption: true, describe: 'a live or paper run folder' })
+      .option('tolerance-ms', { type: 'number', default: 5000, describe: 'largest time difference of a matched pair' }) as Argv<ReconcileArgs>,
+  handler: async (args) => {
+    const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
+    process.stdout.write(formatReconcile(summary));
+    process.stdout.write(`wrote ${join(args.dir, 'reconcile.csv')}, reconcile.json and the simulated run in ${join(args.dir, 'sim')}/\n`);
+  },
+};
+
+export const LIVE_COMMANDS = [promoteCommand, liveCommand, recordCommand, reconcileCommand];

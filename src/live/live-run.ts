@@ -1,0 +1,337 @@
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { isoMicros, type RunAnalysis } from '../analytics/summary.ts';
+import { SpreadlabError } from '../core/errors.ts';
+import { MarketUnits } from '../core/market.ts';
+import { Rng } from '../core/rng.ts';
+import { packageVersion } from '../core/version.ts';
+import { sha256File } from '../data/replay.ts';
+import { RUN_FILES, writeRunFolder } from '../report/run-folder.ts';
+import { createStrategy, type ScenarioRun } from '../sim/run-scenario.ts';
+import { parseScenario, type Scenario } from '../sim/scenario.ts';
+import type { Clock, Venue } from '../strategy/api.ts';
+import { CcxtFeed, connectExchange, DryRunVenue, LiveVenue, RealClock, resolveMarket, type CcxtExchange } from './adapter.ts';
+import type { LiveConfig } from './config.ts';
+import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type MarketFeed, type TradeUpdate } from './feed.ts';
+import { PaperVenue } from './paper.ts';
+import { RawRecorder } from './record.ts';
+import { RiskGuard } from './risk-guard.ts';
+import { EventLog, RunTape } from './tape.ts';
+
+/**
+ * `spreadlab live`: the config's strategy, the same code as in a backtest, driven by the real clock
+ * against an exchange through ccxt (live), against our simulated venue fed by live data (--paper), or
+ * with orders only logged (--dry-run); always under the risk guard.
+ *
+ * Rules:
+ * - A config without provenance (not promoted) is refused unless allowUnpromoted. Live mode needs the API
+ *   key and secret from SPREADLAB_API_KEY / SPREADLAB_API_SECRET; they are passed to ccxt and nowhere else
+ *   (every logged line is redacted against them).
+ * - The strategy starts once the first book has arrived (waiting at most 30 s).
+ * - The run stops after `minutes`, on SIGINT/SIGTERM, when the kill switch fires, or when the strategy
+ *   throws. Stopping: the guard refuses new orders, the clock ends the strategy's sleeps, in-flight calls
+ *   settle (≤ 3 s), then every open order is cancelled (retried 3 times; the exchange's open orders are
+ *   read back and any left are cancelled again) before the streams close.
+ * - The run folder holds what a backtest's does (summary.json, fills.csv, timeseries.csv, run.json,
+ *   report.html) plus market.raw.gz (the market data it saw, Binance raw capture format), orders.jsonl
+ *   (its order and guard events) and live.json (mode, exchange, times, stop reason). run.json's scenario
+ *   replays market.raw.gz, so `spreadlab reconcile DIR` can rerun it through the simulator.
+ */
+export interface LiveRunOptions {
+  config: LiveConfig;
+  configFile: string;
+  exchange: string;
+  mode: 'live' | 'paper' | 'dry-run';
+  sandbox: boolean;
+  baseUrl?: string;
+  minutes?: number;
+  out: string;
+  allowUnpromoted: boolean;
+  apiKey?: string;
+  secret?: string;
+  /** A market data feed to use instead of ccxt's (tests of paper and dry-run modes). */
+  feed?: MarketFeed;
+  /** Writes progress lines (already redacted). */
+  print?: (line: string) => void;
+  /** Install SIGINT/SIGTERM handlers (the CLI does; tests calling the library do not). */
+  handleSignals?: boolean;
+  /** A hook to stop the run from outside (tests). */
+  stopSignal?: AbortSignal;
+}
+
+export interface LiveRunResult {
+  out: string;
+  analysis: RunAnalysis;
+  stopReason: string;
+  killed: boolean;
+  openOrdersLeft: number | null;
+}
+
+export const MARKET_FILE = 'market.raw.gz';
+export const ORDERS_FILE = 'orders.jsonl';
+const FIRST_BOOK_TIMEOUT_MS = 30_000;
+
+export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
+  const { config, mode } = options;
+  if (!config.provenance && !options.allowUnpromoted) {
+    throw new SpreadlabError(`${options.configFile}: no provenance (not written by spreadlab promote); promote a sweep or run first, or pass --allow-unpromoted`);
+  }
+  if (mode === 'live' && (!options.apiKey || !options.secret)) {
+    throw new SpreadlabError('live trading needs SPREADLAB_API_KEY and SPREADLAB_API_SECRET in the environment (use --paper or --dry-run to run without keys)');
+  }
+  const scenario = config.scenario;
+  const units = new MarketUnits(scenario.market);
+  const symbol = scenario.market.symbol;
+  const out = options.out;
+  mkdirSync(out, { recursive: true });
+  for (const f of [...RUN_FILES, MARKET_FILE, ORDERS_FILE, 'live.json']) rmSync(join(out, f), { force: true });
+  const print = options.print ?? (() => {});
+  const log = new EventLog(join(out, ORDERS_FILE), [options.apiKey, options.secret]);
+  const say = (line: string): void => print(log.redact(line));
+
+  let ex: CcxtExchange | null = null;
+  let ccxtSymbol = symbol;
+  let feed = options.feed ?? null;
+  const started = { wallIso: new Date().toISOString() };
+  try {
+    if (!feed || mode === 'live') {
+      ex = await connectExchange({ exchange: options.exchange, sandbox: options.sandbox, baseUrl: options.baseUrl, apiKey: options.apiKey, secret: options.secret });
+      ccxtSymbol = await resolveMarket(ex, symbol);
+      feed ??= new CcxtFeed(ex, ccxtSymbol, (event, fields) => log.write(event, fields));
+    }
+  } catch (error) {
+    await ex?.close().catch(() => {});
+    if (error instanceof SpreadlabError) throw error;
+    throw new SpreadlabError(log.redact(`cannot connect to ${options.exchange}${options.baseUrl ? ` at ${options.baseUrl}` : ''}: ${(error as Error).message}`));
+  }
+
+  const tape = new RunTape(units, wallMicros());
+  const recorder = new RawRecorder(join(out, MARKET_FILE), units, symbol);
+  const differ = new BookDiffer(units);
+  let lastMarketData = -Infinity;
+  let firstBook: (() => void) | null = null;
+  const firstBookSeen = new Promise<void>((resolve) => (firstBook = resolve));
+
+  let venue: Venue;
+  let clock: Clock;
+  let paper: PaperVenue | null = null;
+  let live: LiveVenue | null = null;
+  let dry: DryRunVenue | null = null;
+  const realClock = new RealClock();
+  let guard: RiskGuard | null = null;
+  const checkSoon = (): void => void guard?.check(symbol);
+  if (mode === 'paper') {
+    paper = new PaperVenue(units, scenario, tape, new Rng(String(scenario.seed)).fork('latency'));
+    venue = paper.gateway;
+    clock = paper.gateway;
+  } else if (mode === 'dry-run') {
+    dry = new DryRunVenue(symbol, units, tape, log);
+    venue = dry;
+    clock = realClock;
+  } else {
+    live = new LiveVenue(ex!, ccxtSymbol, symbol, units, tape, log, checkSoon);
+    venue = live;
+    clock = realClock;
+  }
+
+  let lastBid = NaN;
+  let lastAsk = NaN;
+  feed.start({
+    book(update: BookUpdate) {
+      lastMarketData = Date.now();
+      recorder.book(update);
+      const diff = differ.diff(update);
+      const bestBid = update.bids.length > 0 ? Number(update.bids[0][0]) : NaN;
+      const bestAsk = update.asks.length > 0 ? Number(update.asks[0][0]) : NaN;
+      tape.onBook(update.exchTs, units.roundToTick(bestBid), units.roundToTick(bestAsk));
+      const changed = bestBid !== lastBid || bestAsk !== lastAsk;
+      lastBid = bestBid;
+      lastAsk = bestAsk;
+      paper?.onMarket(bookEvents(update, diff));
+      live?.publishBook(update, bestBid, bestAsk, changed);
+      dry?.publishBook(update);
+      if (Number.isFinite(bestBid) && Number.isFinite(bestAsk)) firstBook?.();
+    },
+    trade(trade: TradeUpdate) {
+      lastMarketData = Date.now();
+      recorder.trade(trade);
+      paper?.onMarket([tradeEvent(trade, units)]);
+    },
+    status(connected, detail) {
+      log.write(connected ? 'feed-connected' : 'feed-disconnected', { detail });
+    },
+  });
+
+  let stopReason = '';
+  let stopNow: (reason: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    stopNow = (reason: string) => {
+      if (stopReason) return;
+      stopReason = reason;
+      resolve(reason);
+    };
+  });
+  const signalHandler = (signal: NodeJS.Signals): void => stopNow(`signal ${signal}`);
+  if (options.handleSignals) {
+    process.on('SIGINT', signalHandler);
+    process.on('SIGTERM', signalHandler);
+  }
+  options.stopSignal?.addEventListener('abort', () => stopNow('stopped by the caller'));
+
+  let strategyError: unknown = null;
+  let strategyStartUs = NaN;
+  let checkTimer: NodeJS.Timeout | null = null;
+  let minutesTimer: NodeJS.Timeout | null = null;
+  try {
+    const waited = await Promise.race([firstBookSeen.then(() => true), stopped.then(() => false), sleep(FIRST_BOOK_TIMEOUT_MS).then(() => false)]);
+    if (!waited && !stopReason) stopNow('no market data within 30 s of the start');
+    if (live && !stopReason) await live.start();
+    guard = new RiskGuard(
+      venue,
+      config.risk,
+      { now: () => Date.now(), mid: () => tape.mid(), position: () => (live ? live.position() : tape.position()), equity: () => tape.equity(), lastMarketData: () => lastMarketData },
+      (event) => {
+        log.write(`guard-${event.type}`, { reason: event.reason, order: event.order });
+        if (event.type !== 'refused') say(`risk guard: ${event.type}: ${event.reason}`);
+      },
+      (reason) => stopNow(`kill switch: ${reason}`),
+    );
+    if (!stopReason) {
+      strategyStartUs = wallMicros();
+      log.write('start', { mode, exchange: options.exchange, market: symbol, strategy: scenario.strategy.name });
+      say(`${mode} run of ${config.name} on ${options.exchange} ${symbol} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`);
+      checkTimer = setInterval(() => void guard!.check(symbol), 250);
+      if (options.minutes !== undefined) minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
+      const strategy = createStrategy(scenario.strategy);
+      strategy({ venue: guard, clock, market: symbol, tickSize: units.spec.tickSize, lotSize: units.spec.lotSize }).then(
+        () => stopNow('the strategy returned'),
+        (error: unknown) => {
+          strategyError = error;
+          stopNow(`the strategy failed: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
+    }
+    await stopped;
+  } catch (error) {
+    strategyError ??= error;
+    stopNow(`internal error: ${(error as Error).message}`);
+  } finally {
+    if (checkTimer) clearInterval(checkTimer);
+    if (minutesTimer) clearTimeout(minutesTimer);
+    if (options.handleSignals) {
+      process.off('SIGINT', signalHandler);
+      process.off('SIGTERM', signalHandler);
+    }
+  }
+
+  // Stopping: refuse new orders, end the strategy's sleeps, let in-flight calls settle, cancel everything.
+  log.write('stop', { reason: stopReason });
+  say(`stopping: ${stopReason}`);
+  guard?.halt(stopReason);
+  realClock.stop();
+  paper?.gateway.endRun();
+  await guard?.idle(3_000);
+  let openOrdersLeft: number | null = null;
+  if (paper) paper.stop();
+  if (dry) await dry.cancelAllOrders();
+  if (live && ex) openOrdersLeft = await cancelEverything(ex, ccxtSymbol, live, log);
+  await feed.stop();
+  live?.stop();
+  await recorder.close();
+  await ex?.close().catch(() => {});
+  const endUs = wallMicros();
+
+  const startUs = Number.isFinite(strategyStartUs) ? strategyStartUs : tape.startTs;
+  const result = tape.result(endUs);
+  result.startTs = startUs;
+  const runScenario = liveScenario(scenario, config.name, mode);
+  const run: ScenarioRun = { scenario: runScenario, units, result, dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }] };
+  const analysis = writeIntoFolder(out, run);
+  writeFileSync(
+    join(out, 'live.json'),
+    `${JSON.stringify(
+      {
+        spreadlab: packageVersion(),
+        mode,
+        exchange: options.exchange,
+        sandbox: options.sandbox,
+        baseUrl: options.baseUrl ?? null,
+        configFile: options.configFile,
+        config: { name: config.name, risk: config.risk, provenance: config.provenance ?? null, guardrails: config.guardrails ?? null },
+        startedAt: started.wallIso,
+        strategyStartUs: Number.isFinite(strategyStartUs) ? strategyStartUs : null,
+        strategyStart: Number.isFinite(strategyStartUs) ? isoMicros(strategyStartUs) : null,
+        endUs,
+        end: isoMicros(endUs),
+        stopReason,
+        killed: guard?.killed ?? false,
+        openOrdersLeft,
+        marketFile: MARKET_FILE,
+        recordedLines: recorder.lines,
+        ordersFile: ORDERS_FILE,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  if (strategyError && !(stopReason.startsWith('kill switch') || stopReason.startsWith('signal'))) {
+    if (strategyError instanceof SpreadlabError) throw strategyError;
+    throw strategyError;
+  }
+  return { out, analysis, stopReason, killed: guard?.killed ?? false, openOrdersLeft };
+}
+
+/** The scenario a live run's folder records: the config's, with the recorded market as its data. */
+function liveScenario(scenario: Scenario, name: string, mode: string): Scenario {
+  const { window: _w, durationSeconds: _d, ...rest } = scenario;
+  return parseScenario(
+    { ...rest, name: name.replace(/[^A-Za-z0-9._-]/g, '_'), description: `${mode} run; data: the market it recorded`, data: { kind: 'replay', files: [MARKET_FILE], format: 'binance-raw', cache: false } },
+    'live run scenario',
+  );
+}
+
+/** writeRunFolder into a folder that also holds other files: written beside it, then moved in. */
+function writeIntoFolder(out: string, run: ScenarioRun): RunAnalysis {
+  const staging = join(dirname(out), `.${basename(out)}.run`);
+  const analysis = writeRunFolder(staging, run, []);
+  for (const file of RUN_FILES) if (existsSync(join(staging, file))) renameSync(join(staging, file), join(out, file));
+  rmSync(staging, { recursive: true, force: true });
+  return analysis;
+}
+
+/** Cancels all open orders, retrying; reads them back; returns how many are left open (null: unknown). */
+async function cancelEverything(ex: CcxtExchange, symbol: string, live: LiveVenue, log: EventLog): Promise<number | null> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await withTimeout(ex.cancelAllOrders(symbol), 5_000);
+      const left = await withTimeout(ex.fetchOpenOrders(symbol), 5_000);
+      live.open.clear();
+      log.write('final-cancel-all', { attempt, left: left.length });
+      if (left.length === 0) return 0;
+    } catch (error) {
+      log.write('final-cancel-all-failed', { attempt, error: (error as Error).message });
+      await sleep(250 * 2 ** attempt);
+    }
+  }
+  return null;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e as Error);
+      },
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,135 @@
+import type { MarketUnits } from '../core/market.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Micros } from '../core/units.ts';
+import type { MarketEvent } from '../data/events.ts';
+import { SimGateway } from '../sim/gateway.ts';
+import { Rank, Scheduler } from '../sim/scheduler.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import { SimExchange } from '../venue/exchange.ts';
+import { feeSchedule } from '../venue/fees.ts';
+import { createLatencyModel, FifoChannel } from '../venue/latency.ts';
+import { createQueueModel } from '../venue/queue.ts';
+import { wallMicros } from './feed.ts';
+import type { RunTape } from './tape.ts';
+
+/**
+ * Paper trading: live market data, our orders and fills simulated by the backtest's own venue
+ * (SimExchange with the scenario's queue model and fees) behind the backtest's own gateway (SimGateway with
+ * the scenario's latency model), driven by the real clock instead of the virtual one. No order is sent.
+ *
+ * Rules:
+ * - Virtual time is wall-clock µs. The gateway's scheduled items (orders reaching the venue after the
+ *   entry latency, replies and fill notices after the response latency, strategy wake-ups) run when the
+ *   wall clock reaches their time, in the scheduler's order (same tie rule as a backtest).
+ * - A live market event is applied to the simulated venue when it arrives (its exchange time is kept on
+ *   fills); due scheduled items run first, so an order that reached the venue earlier sees the book it saw.
+ * - Fills are booked on the run's tape (ledger, fills) and reach the strategy after the response latency,
+ *   exactly as in a backtest. The strategy's Clock is the gateway's (sleep ends on the wall clock).
+ * Known limits: as the backtest's venue (no market impact); timer resolution is about 1 ms.
+ */
+class TimedScheduler extends Scheduler {
+  onChange: () => void = () => {};
+
+  override schedule(time: Micros, rank: Rank, run: () => void): void {
+    super.schedule(time, rank, run);
+    this.onChange();
+  }
+}
+
+export class PaperVenue {
+  readonly gateway: SimGateway;
+  readonly exchange: SimExchange;
+  private readonly scheduler = new TimedScheduler();
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Infinity;
+  private stopped = false;
+  private ownBid = NaN;
+  private ownAsk = NaN;
+
+  constructor(
+    units: MarketUnits,
+    scenario: Scenario,
+    private readonly tape: RunTape,
+    rng: Rng,
+  ) {
+    const { market, venue } = scenario;
+    this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
+      this.tape.addFill(fill);
+      this.gateway.notifyFill(fill);
+      this.recordOwnQuotes();
+    });
+    const latency = venue.latency;
+    this.gateway = new SimGateway({
+      units,
+      exchange: this.exchange,
+      ledger: tape.ledger,
+      scheduler: this.scheduler,
+      latency: createLatencyModel(
+        latency.model === 'constant'
+          ? { model: 'constant', entryUs: Math.round(latency.entryMs * 1000), responseUs: Math.round(latency.responseMs * 1000) }
+          : { model: 'lognormal', entryMedianUs: latency.entryMedianMs * 1000, responseMedianUs: latency.responseMedianMs * 1000, sigma: latency.sigma },
+        rng,
+      ),
+      entry: new FifoChannel(),
+      responses: new FifoChannel(),
+      now: () => wallMicros(),
+      endTs: () => Infinity,
+    });
+    this.scheduler.onChange = () => this.arm();
+  }
+
+  /** Applies live market events (one message) to the simulated venue. */
+  onMarket(events: MarketEvent[]): void {
+    this.pump();
+    for (const event of events) this.exchange.applyMarketEvent(event);
+    if (this.gateway.wantsBook()) this.gateway.publishBook(this.exchange.book);
+    this.recordOwnQuotes();
+  }
+
+  /** Ends the run: pending sleeps resolve false; resting simulated orders are cancelled. */
+  stop(): number {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.gateway.endRun();
+    const n = this.exchange.cancelAll();
+    this.recordOwnQuotes();
+    return n;
+  }
+
+  /** Runs every scheduled item that is due. */
+  private pump(): void {
+    if (this.stopped) return;
+    const now = wallMicros();
+    for (let item = this.scheduler.peek(); item && item.time <= now; item = this.scheduler.peek()) {
+      this.scheduler.pop();
+      item.run();
+      if (item.rank === Rank.orderArrival) {
+        this.recordOwnQuotes();
+        this.tape.ordersSent = this.gateway.ordersSent;
+      }
+    }
+    this.tape.ordersSent = this.gateway.ordersSent;
+    this.tape.rejects = this.gateway.rejects;
+    this.tape.cancels = this.gateway.cancels;
+    this.armedFor = Infinity;
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.scheduler.peek();
+    if (!next || next.time >= this.armedFor) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = next.time;
+    this.timer = setTimeout(() => this.pump(), Math.max(0, (next.time - wallMicros()) / 1000));
+  }
+
+  private recordOwnQuotes(): void {
+    const bid = this.exchange.ownBestBid();
+    const ask = this.exchange.ownBestAsk();
+    if (Object.is(bid, this.ownBid) && Object.is(ask, this.ownAsk)) return;
+    this.ownBid = bid;
+    this.ownAsk = ask;
+    this.tape.ownQuotes(wallMicros(), bid, ask);
+  }
+}

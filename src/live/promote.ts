@@ -1,0 +1,365 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { SpreadlabError } from '../core/errors.ts';
+import { packageVersion } from '../core/version.ts';
+import { sha256File } from '../data/replay.ts';
+import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
+import { flatten } from '../sweep/flatten.ts';
+import { readJournal, rowObject, MANIFEST } from '../sweep/journal.ts';
+import { configFigures, parseConstraint, passes, type ConfigFigures } from '../sweep/objective.ts';
+import { defaultRisk, type GuardrailCheck, type LiveConfig, type RiskLimits } from './config.ts';
+
+/**
+ * `spreadlab promote DIR --out configs/live/NAME.json`: turns the configuration a sweep (or a single
+ * backtest) chose into a live config, with its provenance, default risk limits, and guardrails.
+ *
+ * What DIR can be:
+ * - a walk-forward folder (walkforward.csv): the configuration chosen on the last fold's training window
+ *   is promoted; in-sample figures are that fold's training figures; out-of-sample figures are the mean,
+ *   over the folds, of each fold's chosen configuration on its unseen test window (the usual walk-forward
+ *   estimate), compared with the mean of the folds' training figures;
+ * - a sweep folder (best.json): the configuration at `--rank` (1 = best.json's best; rank N = N-th by the
+ *   sweep's objective among configurations passing its --require constraints); no out-of-sample figures;
+ * - a run folder (summary.json + run.json): its scenario; no out-of-sample figures.
+ *
+ * Guardrails (each refuses the promotion unless its flag is given; the file records every check and which
+ * were overridden):
+ * - `realized-spread` (--allow-nonpositive-spread): realized spread at the main horizon must be > 0
+ *   in-sample, and out-of-sample when there are out-of-sample figures;
+ * - `out-of-sample` (--allow-no-oos): out-of-sample figures must exist, and must not be much worse than
+ *   in-sample. "Much worse", for a maximized objective with a positive in-sample value: out-of-sample
+ *   < 50 % of in-sample (`--oos-ratio`); with a non-positive in-sample value: out-of-sample below it; for a
+ *   minimized objective: out-of-sample > in-sample + 50 % of |in-sample|;
+ * - `fills` (--allow-few-fills): at least 30 fills (`--min-fills`) in-sample (mean over seeds).
+ */
+export interface PromoteOptions {
+  source: string;
+  out: string;
+  rank: number;
+  allowNonpositiveSpread: boolean;
+  allowNoOos: boolean;
+  allowFewFills: boolean;
+  minFills: number;
+  oosRatio: number;
+  /** Risk limits given on the command line, over the defaults. */
+  risk?: Partial<RiskLimits>;
+  /** Time of promotion (wall clock; injectable for tests). */
+  now?: Date;
+}
+
+export const PROMOTE_DEFAULTS = { rank: 1, minFills: 30, oosRatio: 0.5 } as const;
+
+type Figures = Record<string, number | null>;
+
+interface Candidate {
+  kind: 'walk-forward' | 'sweep' | 'run';
+  scenario: Scenario;
+  params: Record<string, unknown>;
+  objective: string;
+  direction: 'maximize' | 'minimize';
+  inSample: Figures;
+  outOfSample: Figures | null;
+  /** Per-fold figures of a walk-forward. */
+  folds?: Record<string, unknown>[];
+  dataFiles: { path: string; sha256: string | null }[];
+  period: Record<string, unknown>;
+  extra: Record<string, unknown>;
+}
+
+export interface PromoteResult {
+  config: LiveConfig;
+  refused: GuardrailCheck[];
+}
+
+export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  const candidate = await readCandidate(options.source, options.rank);
+  const horizon = `${candidate.scenario.analytics.mainHorizonSeconds}s`;
+  const checks = guardrails(candidate, horizon, options);
+  const refused = checks.filter((c) => !c.passed && !c.overridden);
+  const { window: _window, ...scenario } = candidate.scenario;
+  const referenceMid = candidate.inSample.finalMid ?? null;
+  const risk: RiskLimits = { ...defaultRisk(scenario.strategy, referenceMid), ...(options.risk ?? {}) };
+  const config: LiveConfig = {
+    kind: 'spreadlab-live-config',
+    version: 1,
+    name: basename(options.out).replace(/\.json$/, ''),
+    scenario: scenario as Scenario,
+    risk,
+    guardrails: { checks, overridden: checks.filter((c) => c.overridden).map((c) => c.name) },
+    provenance: {
+      source: options.source,
+      sourceResolved: resolve(options.source),
+      sourceKind: candidate.kind,
+      rank: candidate.kind === 'sweep' ? options.rank : undefined,
+      params: candidate.params,
+      objective: candidate.objective,
+      direction: candidate.direction,
+      mainHorizon: horizon,
+      dataFiles: candidate.dataFiles,
+      period: candidate.period,
+      inSample: candidate.inSample,
+      outOfSample: candidate.outOfSample,
+      folds: candidate.folds,
+      ...candidate.extra,
+      spreadlab: packageVersion(),
+      promotedAt: (options.now ?? new Date()).toISOString(),
+    },
+  };
+  if (refused.length === 0) {
+    mkdirSync(dirname(options.out), { recursive: true });
+    writeFileSync(options.out, `${JSON.stringify(config, null, 2)}\n`);
+  }
+  return { config, refused };
+}
+
+const FLAG_OF: Record<string, string> = {
+  'realized-spread': '--allow-nonpositive-spread',
+  'out-of-sample': '--allow-no-oos',
+  fills: '--allow-few-fills',
+};
+
+export function refusalMessage(refused: GuardrailCheck[]): string {
+  return `promotion refused:\n${refused.map((c) => `  ${c.name}: ${c.detail} (override with ${FLAG_OF[c.name]})`).join('\n')}`;
+}
+
+export function guardrails(c: Candidate, horizon: string, o: PromoteOptions): GuardrailCheck[] {
+  const checks: GuardrailCheck[] = [];
+  const rsKey = `realizedSpreadBps.${horizon}`;
+  const rsIn = c.inSample[rsKey] ?? null;
+  const rsOut = c.outOfSample ? (c.outOfSample[rsKey] ?? null) : null;
+  const rsPassed = rsIn !== null && rsIn > 0 && (c.outOfSample === null || (rsOut !== null && rsOut > 0));
+  checks.push({
+    name: 'realized-spread',
+    passed: rsPassed,
+    value: c.outOfSample && rsOut !== null && (rsIn ?? 0) > 0 ? rsOut : rsIn,
+    threshold: 0,
+    overridden: !rsPassed && o.allowNonpositiveSpread,
+    detail: `realized spread at ${horizon}: in-sample ${fmt(rsIn)} bps${c.outOfSample ? `, out-of-sample ${fmt(rsOut)} bps` : ''}; must be > 0`,
+  });
+
+  if (c.outOfSample === null) {
+    checks.push({
+      name: 'out-of-sample',
+      passed: false,
+      value: null,
+      threshold: o.oosRatio,
+      overridden: o.allowNoOos,
+      detail: `no out-of-sample figures (${c.kind} folder); run a walk-forward (spreadlab sweep --folds K) and promote its folder`,
+    });
+  } else {
+    const inObj = c.inSample[c.objective] ?? null;
+    const outObj = c.outOfSample[c.objective] ?? null;
+    let passed: boolean;
+    let rule: string;
+    if (inObj === null || outObj === null) {
+      passed = false;
+      rule = 'objective missing';
+    } else if (c.direction === 'maximize') {
+      passed = inObj > 0 ? outObj >= o.oosRatio * inObj : outObj >= inObj;
+      rule = inObj > 0 ? `must be ≥ ${o.oosRatio} × in-sample` : 'must not be below in-sample';
+    } else {
+      passed = outObj <= inObj + (1 - o.oosRatio) * Math.abs(inObj);
+      rule = `must be ≤ in-sample + ${1 - o.oosRatio} × |in-sample| (minimized)`;
+    }
+    checks.push({
+      name: 'out-of-sample',
+      passed,
+      value: outObj,
+      threshold: inObj,
+      overridden: !passed && o.allowNoOos,
+      detail: `${c.objective}: in-sample ${fmt(inObj)}, out-of-sample ${fmt(outObj)}; ${rule}`,
+    });
+  }
+
+  const fills = c.inSample['fills.count'] ?? null;
+  const fillsPassed = fills !== null && fills >= o.minFills;
+  checks.push({
+    name: 'fills',
+    passed: fillsPassed,
+    value: fills,
+    threshold: o.minFills,
+    overridden: !fillsPassed && o.allowFewFills,
+    detail: `${fmt(fills)} fills in-sample; at least ${o.minFills} needed to judge`,
+  });
+  return checks;
+}
+
+function fmt(x: number | null): string {
+  return x === null ? 'NA' : String(Number(x.toPrecision(6)));
+}
+
+async function readCandidate(dir: string, rank: number): Promise<Candidate> {
+  if (!existsSync(dir)) throw new SpreadlabError(`${dir}: no such folder`);
+  if (existsSync(join(dir, 'walkforward.csv'))) return readWalkForward(dir);
+  if (existsSync(join(dir, 'best.json'))) return readSweep(dir, rank);
+  if (existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'run.json'))) return readRun(dir);
+  throw new SpreadlabError(`${dir}: not a sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder (summary.json + run.json)`);
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new SpreadlabError(`${file}: cannot read JSON (${(error as Error).message})`);
+  }
+}
+
+interface BestJson {
+  objective: string;
+  direction: 'maximize' | 'minimize';
+  require: string[];
+  best: { config: number; params: Record<string, unknown>; seeds: number[]; figures: Figures } | null;
+  scenario?: unknown;
+  source?: { scenarioFile?: string };
+}
+
+async function readSweep(dir: string, rank: number): Promise<Candidate> {
+  const best = readJson(join(dir, 'best.json')) as unknown as BestJson;
+  if (!best.best || !best.scenario) throw new SpreadlabError(`${join(dir, 'best.json')}: the sweep chose no configuration (${String((best as unknown as { reason?: string }).reason ?? 'no best')})`);
+  let chosen: ConfigFigures = { config: best.best.config, params: best.best.params, seeds: best.best.seeds, means: best.best.figures };
+  if (rank !== 1) chosen = rankedConfig(dir, best, rank);
+  const raw = structuredClone(best.scenario) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(chosen.params)) applyOverride(raw, `${path}=${JSON.stringify(value)}`);
+  const scenario = parseScenario(raw, join(dir, 'best.json'));
+  const scenarioDir = best.source?.scenarioFile ? dirname(best.source.scenarioFile) : dir;
+  return {
+    kind: 'sweep',
+    scenario,
+    params: chosen.params,
+    objective: best.objective,
+    direction: best.direction,
+    inSample: chosen.means,
+    outOfSample: null,
+    dataFiles: await hashDataFiles(scenario, scenarioDir),
+    period: periodOf(scenario),
+    extra: { config: chosen.config, seeds: chosen.seeds, require: best.require },
+  };
+}
+
+/** The configuration at `rank` (1-based) by the sweep's objective, among those passing its constraints. */
+function rankedConfig(dir: string, best: BestJson, rank: number): ConfigFigures {
+  if (!(Number.isInteger(rank) && rank >= 1)) throw new SpreadlabError(`--rank ${rank}: expected a whole number ≥ 1`);
+  const manifest = readJson(join(dir, MANIFEST)) as { paramPaths?: string[] };
+  const rows = [...readJournal(dir).values()].sort((a, b) => a.index - b.index).map(rowObject);
+  const constraints = best.require.map(parseConstraint);
+  const sign = best.direction === 'minimize' ? -1 : 1;
+  const ranked = configFigures(rows, manifest.paramPaths ?? [])
+    .filter((c) => c.means[best.objective] !== null && constraints.every((k) => passes(c.means[k.column] ?? null, k)))
+    .sort((a, b) => sign * (b.means[best.objective]! - a.means[best.objective]!) || a.config - b.config);
+  if (rank > ranked.length) throw new SpreadlabError(`--rank ${rank}: the sweep in ${dir} has ${ranked.length} eligible configuration(s)`);
+  return ranked[rank - 1];
+}
+
+async function readWalkForward(dir: string): Promise<Candidate> {
+  const rows = parseCsv(readFileSync(join(dir, 'walkforward.csv'), 'utf8'));
+  if (rows.length === 0) throw new SpreadlabError(`${join(dir, 'walkforward.csv')}: no folds`);
+  const folds = readdirSync(dir).filter((f) => /^fold-\d+$/.test(f)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const lastWithBest = [...rows].reverse().find((r) => r['train.from'] !== undefined && Object.keys(r).some((k) => k.startsWith('train.') && r[k] !== null && !['train.from', 'train.to'].includes(k)));
+  if (!lastWithBest || folds.length === 0) throw new SpreadlabError(`${dir}: no fold chose a configuration`);
+  const foldIndex = Number(lastWithBest.fold);
+  const inner = await readSweep(join(dir, `fold-${foldIndex}`, 'train'), 1);
+  const figureKeys = Object.keys(rows[0]).filter((k) => k.startsWith('train.') && k !== 'train.from' && k !== 'train.to').map((k) => k.slice(6));
+  const meanOf = (prefix: string): Figures | null => {
+    const out: Figures = {};
+    for (const key of figureKeys) {
+      const values = rows.map((r) => r[`${prefix}.${key}`]).filter((v): v is number => typeof v === 'number');
+      out[key] = values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+    }
+    return Object.values(out).every((v) => v === null) ? null : out;
+  };
+  const trainMean = meanOf('train');
+  const testMean = meanOf('test');
+  return {
+    ...inner,
+    kind: 'walk-forward',
+    // The guardrails compare like with like: mean over folds in-sample vs mean over folds out-of-sample; the
+    // promoted configuration's own training figures are kept under provenance.lastFoldInSample.
+    inSample: { ...inner.inSample, ...(trainMean ?? {}) },
+    outOfSample: testMean,
+    folds: rows,
+    period: { from: rows[0]['train.from'], to: rows[rows.length - 1]['test.to'], folds: rows.length },
+    extra: { ...inner.extra, fold: foldIndex, lastFoldInSample: inner.inSample },
+  };
+}
+
+async function readRun(dir: string): Promise<Candidate> {
+  const summary = readJson(join(dir, 'summary.json'));
+  const run = readJson(join(dir, 'run.json')) as { scenario: unknown; dataFiles?: { path: string; sha256: string }[] };
+  const scenario = parseScenario(run.scenario, join(dir, 'run.json'));
+  const { breakdown: _b, ...figures } = summary;
+  const inSample: Figures = {};
+  for (const [k, v] of flatten(figures)) if (typeof v === 'number' || v === null) inSample[k] = v as number | null;
+  return {
+    kind: 'run',
+    scenario,
+    params: {},
+    objective: `realizedSpreadBps.${scenario.analytics.mainHorizonSeconds}s`,
+    direction: 'maximize',
+    inSample,
+    outOfSample: null,
+    dataFiles: run.dataFiles ?? [],
+    period: summary.period as Record<string, unknown>,
+    extra: {},
+  };
+}
+
+async function hashDataFiles(scenario: Scenario, baseDir: string): Promise<{ path: string; sha256: string | null }[]> {
+  const files = Array.isArray(scenario.data.files) ? (scenario.data.files as string[]) : [];
+  const out: { path: string; sha256: string | null }[] = [];
+  for (const file of files) {
+    const path = isAbsolute(file) ? file : join(baseDir, file);
+    out.push({ path, sha256: existsSync(path) ? await sha256File(path) : null });
+  }
+  return out;
+}
+
+function periodOf(scenario: Scenario): Record<string, unknown> {
+  return {
+    data: scenario.data.kind === 'synthetic' ? `synthetic ${String(scenario.data.model)} (seeds vary)` : 'recorded',
+    seconds: scenario.durationSeconds ?? null,
+    window: scenario.window ?? null,
+  };
+}
+
+/** A small CSV reader for files this project writes (csvCell quoting; NA → null; numbers parsed). */
+export function parseCsv(text: string): Record<string, string | number | null>[] {
+  const lines: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n') {
+      row.push(cell);
+      lines.push(row);
+      row = [];
+      cell = '';
+    } else if (ch !== '\r') cell += ch;
+  }
+  if (cell !== '' || row.length > 0) {
+    row.push(cell);
+    lines.push(row);
+  }
+  const [header, ...body] = lines;
+  if (!header) return [];
+  return body.map((cells) =>
+    Object.fromEntries(
+      header.map((h, i) => {
+        const v = cells[i] ?? '';
+        if (v === 'NA' || v === '') return [h, null];
+        const n = Number(v);
+        return [h, Number.isFinite(n) && /^-?[\d.]+(e[-+]?\d+)?$/i.test(v) ? n : v];
+      }),
+    ),
+  );
+}

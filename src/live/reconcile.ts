@@ -1,0 +1,182 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isoMicros, type Summary } from '../analytics/summary.ts';
+import { SpreadlabError } from '../core/errors.ts';
+import { writeRunFolder } from '../report/run-folder.ts';
+import { runScenario } from '../sim/run-scenario.ts';
+import { parseScenario } from '../sim/scenario.ts';
+import { csvCell } from '../sweep/flatten.ts';
+import { parseCsv } from './promote.ts';
+
+/**
+ * `spreadlab reconcile LIVE_RUN_DIR`: replays the market a live (or paper) run recorded through the
+ * simulator with the same config, from the moment the live strategy started to the moment it stopped, and
+ * compares the two runs fill by fill.
+ *
+ * Rules:
+ * - The simulated run is run.json's scenario (the config's strategy, market, venue models; data = the
+ *   recorded market.raw.gz) with window = [strategy start, end] from live.json. It is written as an
+ *   ordinary run folder in LIVE_RUN_DIR/sim/, so `spreadlab report DIR DIR/sim --out cmp.html` compares them.
+ * - Matching: fills are taken in time order; each live fill is paired with the unmatched simulated fill of
+ *   the same side closest in time within the tolerance (default 5 s), preferring one at the same price. A
+ *   live fill without a partner is `missed` (reality filled, the simulation did not); a simulated fill
+ *   without one is `extra` (the simulation filled, reality did not). Paired fills are `matched`, with their
+ *   time difference (sim − live, ms), price difference (sim − live) and sizes.
+ * - reconcile.csv has one row per live or simulated fill, in time order; reconcile.json the summary (counts,
+ *   mean |Δt|, mean price difference, PnL, realized spread at the main horizon of both runs).
+ * Known limits: one-to-one pairing by side and time; order ids are not comparable (the simulator numbers
+ * its orders), a partial fill in one run against a whole fill in the other shows as a size difference.
+ */
+export interface ReconcileOptions {
+  dir: string;
+  toleranceMs: number;
+}
+
+interface Fill {
+  ts: number;
+  orderId: string;
+  side: string;
+  price: number;
+  size: number;
+  liquidity: string;
+}
+
+export interface ReconcileRow {
+  status: 'matched' | 'missed' | 'extra';
+  side: string;
+  live: Fill | null;
+  sim: Fill | null;
+}
+
+export interface ReconcileSummary {
+  liveFills: number;
+  simFills: number;
+  matched: number;
+  missed: number;
+  extra: number;
+  meanAbsDtMs: number | null;
+  meanPriceDiff: number | null;
+  sameprice: number;
+  live: { pnl: number; realizedSpreadBps: number | null; position: number };
+  sim: { pnl: number; realizedSpreadBps: number | null; position: number };
+  toleranceMs: number;
+  window: { from: string; to: string };
+}
+
+export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
+  const { dir } = options;
+  for (const f of ['run.json', 'live.json', 'fills.csv', 'summary.json']) {
+    if (!existsSync(join(dir, f))) throw new SpreadlabError(`${dir}: not a live run folder (no ${f})`);
+  }
+  const runJson = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { scenario: Record<string, unknown> };
+  const liveJson = JSON.parse(readFileSync(join(dir, 'live.json'), 'utf8')) as { strategyStartUs: number | null; endUs: number };
+  if (liveJson.strategyStartUs === null) throw new SpreadlabError(`${dir}/live.json: the strategy never started (no market data?): nothing to reconcile`);
+  const window = { from: isoMicros(liveJson.strategyStartUs), to: isoMicros(liveJson.endUs) };
+  const scenario = parseScenario({ ...runJson.scenario, window }, join(dir, 'run.json'));
+  const simRun = await runScenario(scenario, dir);
+  const simAnalysis = writeRunFolder(join(dir, 'sim'), simRun, [`window.from=${window.from}`, `window.to=${window.to}`]);
+  const { units } = simRun;
+  const simFills: Fill[] = simRun.result.fills.map((f) => ({ ts: f.exchTs, orderId: f.orderId, side: f.side, price: units.price(f.price), size: units.size(f.size), liquidity: f.liquidity }));
+  const liveFills: Fill[] = parseCsv(readFileSync(join(dir, 'fills.csv'), 'utf8')).map((r) => ({
+    ts: Number(r.exch_ts_us),
+    orderId: String(r.order_id),
+    side: String(r.side),
+    price: Number(r.price),
+    size: Number(r.size),
+    liquidity: String(r.liquidity),
+  }));
+  const rows = matchFills(liveFills, simFills, options.toleranceMs * 1000);
+  const liveSummary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  const matched = rows.filter((r) => r.status === 'matched');
+  const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const summary: ReconcileSummary = {
+    liveFills: liveFills.length,
+    simFills: simFills.length,
+    matched: matched.length,
+    missed: rows.filter((r) => r.status === 'missed').length,
+    extra: rows.filter((r) => r.status === 'extra').length,
+    meanAbsDtMs: mean(matched.map((r) => Math.abs(r.sim!.ts - r.live!.ts) / 1000)),
+    meanPriceDiff: mean(matched.map((r) => r.sim!.price - r.live!.price)),
+    sameprice: matched.filter((r) => r.sim!.price === r.live!.price).length,
+    live: { pnl: liveSummary.pnl.total, realizedSpreadBps: liveSummary.realizedSpreadBps[liveSummary.mainHorizon] ?? null, position: liveSummary.inventory.final },
+    sim: { pnl: simAnalysis.summary.pnl.total, realizedSpreadBps: simAnalysis.summary.realizedSpreadBps[simAnalysis.summary.mainHorizon] ?? null, position: simAnalysis.summary.inventory.final },
+    toleranceMs: options.toleranceMs,
+    window,
+  };
+  writeFileSync(join(dir, 'reconcile.csv'), reconcileCsv(rows));
+  writeFileSync(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return { rows, summary };
+}
+
+/** Pairs live and simulated fills (see the rules above); rows in time order. */
+export function matchFills(live: Fill[], sim: Fill[], toleranceUs: number): ReconcileRow[] {
+  const used = new Array<boolean>(sim.length).fill(false);
+  const rows: ReconcileRow[] = [];
+  const sortedLive = [...live].sort((a, b) => a.ts - b.ts);
+  for (const l of sortedLive) {
+    let best = -1;
+    let bestKey = Infinity;
+    sim.forEach((s, i) => {
+      if (used[i] || s.side !== l.side) return;
+      const dt = Math.abs(s.ts - l.ts);
+      if (dt > toleranceUs) return;
+      const key = dt + (s.price === l.price ? 0 : toleranceUs);
+      if (key < bestKey) {
+        bestKey = key;
+        best = i;
+      }
+    });
+    if (best >= 0) {
+      used[best] = true;
+      rows.push({ status: 'matched', side: l.side, live: l, sim: sim[best] });
+    } else rows.push({ status: 'missed', side: l.side, live: l, sim: null });
+  }
+  sim.forEach((s, i) => {
+    if (!used[i]) rows.push({ status: 'extra', side: s.side, live: null, sim: s });
+  });
+  return rows.sort((a, b) => (a.live ?? a.sim)!.ts - (b.live ?? b.sim)!.ts);
+}
+
+function reconcileCsv(rows: ReconcileRow[]): string {
+  const header = ['status', 'side', 'live_ts_us', 'live_time', 'sim_ts_us', 'sim_time', 'dt_ms', 'live_price', 'sim_price', 'price_diff', 'live_size', 'sim_size', 'live_liquidity', 'sim_liquidity', 'live_order_id', 'sim_order_id'];
+  const lines = rows.map((r) => {
+    const { live: l, sim: s } = r;
+    return [
+      r.status,
+      r.side,
+      l?.ts,
+      l ? isoMicros(l.ts) : null,
+      s?.ts,
+      s ? isoMicros(s.ts) : null,
+      l && s ? (s.ts - l.ts) / 1000 : null,
+      l?.price,
+      s?.price,
+      l && s ? Number((s.price - l.price).toPrecision(12)) : null,
+      l?.size,
+      s?.size,
+      l?.liquidity,
+      s?.liquidity,
+      l?.orderId,
+      s?.orderId,
+    ]
+      .map(csvCell)
+      .join(',');
+  });
+  return `${[header.join(','), ...lines].join('\n')}\n`;
+}
+
+export function formatReconcile(s: ReconcileSummary): string {
+  const f = (x: number | null, d = 2): string => (x === null ? 'NA' : x.toFixed(d));
+  return [
+    `window              ${s.window.from} → ${s.window.to}`,
+    `fills live / sim    ${s.liveFills} / ${s.simFills}`,
+    `matched             ${s.matched} (${s.sameprice} at the same price), tolerance ${s.toleranceMs} ms`,
+    `missed by the sim   ${s.missed} (reality filled, simulation did not)`,
+    `extra in the sim    ${s.extra} (simulation filled, reality did not)`,
+    `mean |Δt| matched   ${f(s.meanAbsDtMs, 1)} ms; mean price diff (sim − live) ${f(s.meanPriceDiff, 6)}`,
+    `PnL live / sim      ${s.live.pnl} / ${s.sim.pnl}`,
+    `realized spread     live ${f(s.live.realizedSpreadBps)} bps / sim ${f(s.sim.realizedSpreadBps)} bps`,
+    `final position      live ${s.live.position} / sim ${s.sim.position}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,232 @@
+import type { BookView, FillEvent, OpenOrder, OrderAck, OrderRequest, Snapshot, Venue } from '../strategy/api.ts';
+import type { RiskLimits } from './config.ts';
+
+/**
+ * The risk guard: a Venue wrapped around the real (or paper) venue, outside the strategy, so the same
+ * strategy code runs under it unchanged.
+ *
+ * Rules (checked on every order the strategy places or amends, in this order; a refused order is answered
+ * with status 'rejected' and a reason starting "risk guard:", and never reaches the venue):
+ * - halted (kill switch fired, or the run is stopping): every order is refused;
+ * - paused (stale market data): every order is refused until data is fresh again;
+ * - no mid known yet: refused (the price band cannot be checked);
+ * - price band: |price / mid − 1| × 10 000 > priceBandBps is refused (limit orders);
+ * - order rate: more than maxOrdersPerMinute orders placed or amended in the last 60 s is refused;
+ * - position: a buy is refused when position + open buys (orders this guard let through, less their
+ *   fills) + size > maxPosition; a sell likewise on the short side.
+ * Checked by `check()` (the live run calls it every 250 ms, and after each fill):
+ * - stale market data: no update for staleDataSeconds → cancel all and pause; the first fresh update
+ *   resumes quoting (the strategy's next cycle quotes again);
+ * - max loss (kill switch): equity ≤ −maxLoss → cancel all, halt, and call onKill (the run stops);
+ * - |position| > maxPosition (fills can overshoot): cancel all once per breach.
+ * Every decision is reported through onEvent (the live run writes it to orders.jsonl).
+ */
+export interface GuardState {
+  /** Wall-clock ms. */
+  now(): number;
+  /** Current mid (decimal), NaN when unknown. */
+  mid(): number;
+  /** Net position, base units. */
+  position(): number;
+  /** Equity (PnL since the start, quote currency), marked to the mid. */
+  equity(): number;
+  /** Wall-clock ms of the last market data update (−Infinity before the first). */
+  lastMarketData(): number;
+}
+
+export interface GuardEvent {
+  type: 'refused' | 'pause' | 'resume' | 'kill' | 'position-limit' | 'halt';
+  reason: string;
+  order?: OrderRequest;
+}
+
+const EPS = 1e-9;
+const MINUTE_MS = 60_000;
+
+export class RiskGuard implements Venue {
+  paused = false;
+  halted = false;
+  killed = false;
+  private readonly sent: number[] = [];
+  private readonly open = new Map<string, { side: 'buy' | 'sell'; remaining: number }>();
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private positionBreach = false;
+
+  constructor(
+    private readonly inner: Venue,
+    private readonly limits: RiskLimits,
+    private readonly state: GuardState,
+    private readonly onEvent: (event: GuardEvent) => void = () => {},
+    private readonly onKill: (reason: string) => void = () => {},
+  ) {
+    inner.onFill((fill) => {
+      const order = this.open.get(fill.orderId);
+      if (order) {
+        order.remaining -= fill.size;
+        if (order.remaining <= EPS) this.open.delete(fill.orderId);
+      }
+    });
+  }
+
+  /** Why an order would be refused now, or null. */
+  refusal(request: OrderRequest): string | null {
+    if (this.halted) return this.killed ? 'halted by the kill switch' : 'the run is stopping';
+    if (this.paused) return `paused: no market data for more than ${this.limits.staleDataSeconds} s`;
+    const mid = this.state.mid();
+    if (!Number.isFinite(mid)) return 'no market data yet (mid unknown)';
+    if (request.price !== undefined && (request.type ?? 'limit') === 'limit') {
+      const distance = Math.abs(request.price / mid - 1) * 10_000;
+      if (distance > this.limits.priceBandBps + EPS) {
+        return `price ${request.price} is ${distance.toFixed(1)} bps from the mid ${mid}, beyond the band of ${this.limits.priceBandBps} bps`;
+      }
+    }
+    this.dropOld();
+    if (this.sent.length >= this.limits.maxOrdersPerMinute) return `order rate: ${this.sent.length} orders in the last 60 s (limit ${this.limits.maxOrdersPerMinute})`;
+    const position = this.state.position();
+    let openSame = 0;
+    for (const o of this.open.values()) if (o.side === request.side) openSame += o.remaining;
+    const worst = request.side === 'buy' ? position + openSame + request.size : position - openSame - request.size;
+    if (Math.abs(worst) > this.limits.maxPosition + EPS && Math.abs(worst) > Math.abs(position) - EPS) {
+      return `position: ${request.side} ${request.size} with position ${position} and ${openSame} open on that side could reach ${Number(worst.toFixed(12))}, beyond maxPosition ${this.limits.maxPosition}`;
+    }
+    return null;
+  }
+
+  async placeOrder(request: OrderRequest): Promise<OrderAck> {
+    const reason = this.refusal(request);
+    if (reason !== null) {
+      this.onEvent({ type: 'refused', reason, order: request });
+      return { id: '', status: 'rejected', filled: 0, remaining: request.size, reason: `risk guard: ${reason}` };
+    }
+    this.sent.push(this.state.now());
+    const ack = await this.track(this.inner.placeOrder(request));
+    if (ack.status === 'open' && ack.remaining > 0) this.open.set(ack.id, { side: request.side, remaining: ack.remaining });
+    return ack;
+  }
+
+  async amendOrder(market: string, orderId: string, change: { price?: number; size?: number }): Promise<OrderAck> {
+    const known = this.open.get(orderId);
+    const request: OrderRequest = { market, side: known?.side ?? 'buy', size: Math.max(0, (change.size ?? known?.remaining ?? 0) - (known?.remaining ?? 0)), price: change.price };
+    const reason = this.refusal(request);
+    if (reason !== null) {
+      this.onEvent({ type: 'refused', reason, order: request });
+      return { id: orderId, status: 'rejected', filled: 0, remaining: known?.remaining ?? 0, reason: `risk guard: ${reason}` };
+    }
+    this.sent.push(this.state.now());
+    const ack = await this.track(this.inner.amendOrder(market, orderId, change));
+    if (known && ack.status === 'open') known.remaining = ack.remaining;
+    return ack;
+  }
+
+  async cancelOrder(market: string, orderId: string): Promise<OrderAck> {
+    const ack = await this.track(this.inner.cancelOrder(market, orderId));
+    if (ack.status !== 'open') this.open.delete(orderId);
+    return ack;
+  }
+
+  async cancelAllOrders(market: string): Promise<number> {
+    const n = await this.track(this.inner.cancelAllOrders(market));
+    this.open.clear();
+    return n;
+  }
+
+  getSnapshot(market: string, depth?: number): Promise<Snapshot> {
+    return this.inner.getSnapshot(market, depth);
+  }
+
+  getPosition(market: string): Promise<number> {
+    return this.inner.getPosition(market);
+  }
+
+  getOpenOrders(market: string): Promise<OpenOrder[]> {
+    return this.inner.getOpenOrders(market);
+  }
+
+  onFill(handler: (fill: FillEvent) => void): void {
+    this.inner.onFill(handler);
+  }
+
+  onBook(handler: (book: BookView) => void): void {
+    this.inner.onBook(handler);
+  }
+
+  /** Periodic checks: stale data, max loss, position breach. */
+  async check(market: string): Promise<void> {
+    if (this.halted) return;
+    const now = this.state.now();
+    const stale = now - this.state.lastMarketData() > this.limits.staleDataSeconds * 1000;
+    if (stale && !this.paused) {
+      this.paused = true;
+      this.onEvent({ type: 'pause', reason: `no market data for more than ${this.limits.staleDataSeconds} s: cancel all, pause` });
+      await this.cancelAllSafely(market);
+    } else if (!stale && this.paused) {
+      this.paused = false;
+      this.onEvent({ type: 'resume', reason: 'market data fresh again' });
+    }
+    const equity = this.state.equity();
+    if (Number.isFinite(equity) && equity <= -this.limits.maxLoss) {
+      const reason = `loss ${(-equity).toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`;
+      this.killed = true;
+      this.halted = true;
+      this.onEvent({ type: 'kill', reason });
+      await this.cancelAllSafely(market);
+      this.onKill(reason);
+      return;
+    }
+    const breach = Math.abs(this.state.position()) > this.limits.maxPosition + EPS;
+    if (breach && !this.positionBreach) {
+      this.onEvent({ type: 'position-limit', reason: `|position| ${Math.abs(this.state.position())} > maxPosition ${this.limits.maxPosition}: cancel all` });
+      await this.cancelAllSafely(market);
+    }
+    this.positionBreach = breach;
+  }
+
+  /** Refuses every order from now on (the run is stopping). */
+  halt(reason: string): void {
+    if (this.halted) return;
+    this.halted = true;
+    this.onEvent({ type: 'halt', reason });
+  }
+
+  /** Resolves when no venue call made through the guard is in flight (or after `timeoutMs`). */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async cancelAllSafely(market: string): Promise<void> {
+    try {
+      await this.cancelAllOrders(market);
+    } catch (error) {
+      this.onEvent({ type: 'refused', reason: `cancel all failed: ${(error as Error).message}` });
+    }
+  }
+
+  private async track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await promise;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private dropOld(): void {
+    const cutoff = this.state.now() - MINUTE_MS;
+    let drop = 0;
+    while (drop < this.sent.length && this.sent[drop] <= cutoff) drop++;
+    if (drop > 0) this.sent.splice(0, drop);
+  }
+}
