@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { RiskLimits } from '../../src/live/config.ts';
+import { RiskGuard, type GuardEvent } from '../../src/live/risk-guard.ts';
+import type { FillEvent, OrderAck, OrderRequest, Venue } from '../../src/strategy/api.ts';
+
+/** A venue that records calls and acks every order as open. */
+class FakeVenue implements Venue {
+  placed: OrderRequest[] = [];
+  cancelAlls = 0;
+  private fillHandlers: ((f: FillEvent) => void)[] = [];
+  private next = 1;
+  async getSnapshot() {
+    return { market: 'X', timestamp: 0, bestBid: 99, bestAsk: 101, mid: 100, bids: [], asks: [] };
+  }
+  async getPosition() {
+    return 0;
+  }
+  async getOpenOrders() {
+    return [];
+  }
+  async placeOrder(r: OrderRequest): Promise<OrderAck> {
+    this.placed.push(r);
+    return { id: String(this.next++), status: 'open', filled: 0, remaining: r.size };
+  }
+  async cancelOrder(_m: string, id: string): Promise<OrderAck> {
+    return { id, status: 'cancelled', filled: 0, remaining: 0 };
+  }
+  async cancelAllOrders() {
+    this.cancelAlls++;
+    return 0;
+  }
+  async amendOrder(_m: string, id: string): Promise<OrderAck> {
+    return { id, status: 'open', filled: 0, remaining: 1 };
+  }
+  onFill(h: (f: FillEvent) => void) {
+    this.fillHandlers.push(h);
+  }
+  onBook() {}
+  fill(orderId: string, side: 'buy' | 'sell', size: number) {
+    for (const h of this.fillHandlers) h({ orderId, market: 'X', side, price: 100, size, fee: 0, liquidity: 'maker', timestamp: 0 });
+  }
+}
+
+const limits: RiskLimits = { maxPosition: 1, maxLoss: 50, maxOrdersPerMinute: 5, staleDataSeconds: 2, priceBandBps: 100 };
+
+function setup(overrides: Partial<{ mid: number; position: number; equity: number }> = {}) {
+  const world = { now: 1_000_000, mid: 100, position: 0, equity: 0, lastData: 1_000_000, ...overrides };
+  const venue = new FakeVenue();
+  const events: GuardEvent[] = [];
+  const kills: string[] = [];
+  const guard = new RiskGuard(
+    venue,
+    limits,
+    { now: () => world.now, mid: () => world.mid, position: () => world.position, equity: () => world.equity, lastMarketData: () => world.lastData },
+    (e) => events.push(e),
+    (r) => kills.push(r),
+  );
+  return { world, venue, guard, events, kills };
+}
+
+const buy = (price: number, size = 0.1): OrderRequest => ({ market: 'X', side: 'buy', price, size, postOnly: true });
+const sell = (price: number, size = 0.1): OrderRequest => ({ market: 'X', side: 'sell', price, size, postOnly: true });
+
+describe('risk guard', () => {
+  it('price band: an order more than priceBandBps from the mid is refused and never reaches the venue', async () => {
+    const { guard, venue, events } = setup();
+    expect((await guard.placeOrder(buy(99.1))).status).toBe('open'); // 90 bps
+    const ack = await guard.placeOrder(buy(98.9)); // 110 bps
+    expect(ack.status).toBe('rejected');
+    expect(ack.reason).toMatch(/^risk guard: .*band of 100 bps/);
+    expect(venue.placed).toHaveLength(1);
+    expect(events.map((e) => e.type)).toEqual(['refused']);
+  });
+
+  it('no mid yet: orders are refused', async () => {
+    const { guard } = setup({ mid: NaN });
+    expect((await guard.placeOrder(buy(99.5))).reason).toMatch(/mid unknown/);
+  });
+
+  it('order rate: at most maxOrdersPerMinute in any rolling 60 s', async () => {
+    const { guard, world, venue } = setup();
+    for (let i = 0; i < 5; i++) {
+      expect((await guard.placeOrder(i % 2 ? sell(100.5, 0.01) : buy(99.5, 0.01))).status).toBe('open');
+      world.now += 1000;
+    }
+    expect((await guard.placeOrder(buy(99.5, 0.01))).reason).toMatch(/order rate: 5 orders/);
+    world.now = 1_000_000 + 60_001; // the first order leaves the window
+    expect((await guard.placeOrder(buy(99.5, 0.01))).status).toBe('open');
+    expect(venue.placed).toHaveLength(6);
+  });
+
+  it('max position counts the position and our open orders on the same side; fills and cancels free the room', async () => {
+    const { guard, world } = setup({ position: 0.5 });
+    expect((await guard.placeOrder(buy(99.5, 0.3))).status).toBe('open'); // 0.5 + 0.3
+    expect((await guard.placeOrder(buy(99.5, 0.3))).reason).toMatch(/beyond maxPosition 1/); // 0.5 + 0.3 + 0.3
+    expect((await guard.placeOrder(sell(100.5, 1.5))).status).toBe('open'); // reduces: 0.5 − 1.5 = −1 … exactly the limit
+    await guard.cancelAllOrders('X');
+    world.position = 1;
+    expect((await guard.placeOrder(buy(99.5, 0.01))).status).toBe('rejected');
+    expect((await guard.placeOrder(sell(100.5, 0.5))).status).toBe('open');
+  });
+
+  it('an open order filled through the inner venue no longer counts as open exposure', async () => {
+    const { guard, venue, world } = setup();
+    const ack = await guard.placeOrder(buy(99.5, 0.6));
+    expect((await guard.placeOrder(buy(99.5, 0.6))).status).toBe('rejected');
+    venue.fill(ack.id, 'buy', 0.6);
+    world.position = 0.6;
+    expect((await guard.placeOrder(buy(99.5, 0.3))).status).toBe('open');
+  });
+
+  it('stale market data: cancel all and pause after staleDataSeconds; fresh data resumes', async () => {
+    const { guard, world, venue, events } = setup();
+    world.now += 1_500;
+    await guard.check('X');
+    expect(guard.paused).toBe(false);
+    world.now += 1_000; // 2.5 s without data
+    await guard.check('X');
+    expect(guard.paused).toBe(true);
+    expect(venue.cancelAlls).toBe(1);
+    expect((await guard.placeOrder(buy(99.5))).reason).toMatch(/paused/);
+    await guard.check('X');
+    expect(venue.cancelAlls).toBe(1); // once per pause
+    world.lastData = world.now;
+    await guard.check('X');
+    expect(guard.paused).toBe(false);
+    expect((await guard.placeOrder(buy(99.5))).status).toBe('open');
+    expect(events.filter((e) => e.type !== 'refused').map((e) => e.type)).toEqual(['pause', 'resume']);
+  });
+
+  it('kill switch: equity at −maxLoss cancels all, halts every later order and calls onKill once', async () => {
+    const { guard, world, venue, kills } = setup();
+    world.equity = -49.99;
+    await guard.check('X');
+    expect(kills).toEqual([]);
+    world.equity = -50;
+    await guard.check('X');
+    expect(kills).toHaveLength(1);
+    expect(kills[0]).toMatch(/maxLoss 50/);
+    expect(venue.cancelAlls).toBe(1);
+    expect(guard.killed).toBe(true);
+    expect((await guard.placeOrder(buy(99.5))).reason).toMatch(/kill switch/);
+    await guard.check('X');
+    expect(kills).toHaveLength(1);
+  });
+
+  it('a position beyond maxPosition (fills overshoot) cancels all once per breach', async () => {
+    const { guard, world, venue, events } = setup();
+    world.position = 1.2;
+    await guard.check('X');
+    await guard.check('X');
+    expect(venue.cancelAlls).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(['position-limit']);
+  });
+
+  it('halt refuses every order; idle() waits for calls in flight', async () => {
+    const { guard } = setup();
+    const pending = guard.placeOrder(buy(99.5));
+    const idle = guard.idle(1_000);
+    guard.halt('stopping');
+    await pending;
+    await idle;
+    expect((await guard.placeOrder(buy(99.5))).reason).toMatch(/stopping/);
+  });
+});
