@@ -84,6 +84,8 @@ table.figures th, table.figures td { padding: 5px 10px; border-bottom: 1px solid
 table.figures th:first-child, table.figures td:first-child { text-align: left; }
 table.figures thead th { font-weight: 600; background: #fafafa; }
 table.figures td.label { color: var(--muted); }
+table.figures td.wrap { white-space: normal; overflow-wrap: anywhere; max-width: 360px; }
+table.compare td:not(:first-child), table.compare th:not(:first-child) { min-width: 180px; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 .cols > .card { margin: 0; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; margin: 0; font-size: 13px; }
@@ -345,30 +347,40 @@ export function runLabels(runs: LoadedRun[]): string[] {
 /** The comparison page: a figures table with one column per run, overlaid PnL and markout curves. */
 export function renderComparison(runs: LoadedRun[]): string {
   const labels = runLabels(runs);
+  const h = runs[0].summary.mainHorizon;
+  const headline = new Set(['pnl.total', `realizedSpreadBps.${h}`, `adverseSelectionBps.${h}`, 'fills.count', 'quotes.twoSidedUptime', 'risk.sharpe', 'risk.maxDrawdown']);
   const figures = detailFigures(runs[0].summary);
   const header = `<tr><th>figure</th>${labels.map((l, i) => `<th data-run="${i}">${escapeHtml(l)}</th>`).join('')}</tr>`;
-  const meta = (label: string, cell: (run: LoadedRun, i: number) => string) =>
-    `<tr><td class="label">${label}</td>${runs.map((run, i) => `<td>${cell(run, i)}</td>`).join('')}</tr>`;
-  const rows = [
+  const meta = (label: string, cell: (run: LoadedRun, i: number) => string, cls = '') =>
+    `<tr><td class="label">${label}</td>${runs.map((run, i) => `<td${cls}>${cell(run, i)}</td>`).join('')}</tr>`;
+  const strategyText = (run: LoadedRun) =>
+    run.record.scenario.strategy ? Object.entries(run.record.scenario.strategy).map(([k, v]) => (k === 'name' ? String(v) : `${k}=${JSON.stringify(v)}`)).join(' · ') : '';
+  const figureRow = (f: Figure) => meta(escapeHtml(f.label), (run, i) => figureSpan(run.summary, f.key, f.format, { run: i, sign: f.key === 'pnl.total' }));
+  const table = (rows: string[]) => `<div class="card" style="overflow-x:auto"><table class="figures compare"><thead>${header}</thead><tbody>${rows.join('')}</tbody></table></div>`;
+  const headRows = [
     meta('scenario', (run) => escapeHtml(`${run.summary.scenario} · seed ${run.summary.seed}`)),
-    meta('scenario SHA-256', (run) => `<code title="${escapeHtml(run.record.scenarioSha256)}">${escapeHtml(run.record.scenarioSha256.slice(0, 12))}…</code>`),
-    meta('strategy', (run) => escapeHtml(run.record.scenario.strategy ? Object.entries(run.record.scenario.strategy).map(([k, v]) => (k === 'name' ? String(v) : `${k}=${JSON.stringify(v)}`)).join(' ') : '')),
-    meta('overrides', (run) => escapeHtml(run.record.overrides.join(' ') || 'none')),
-    meta('period', (run) => escapeHtml(period(run.summary))),
-    ...figures.map((f) => meta(escapeHtml(f.label), (run, i) => figureSpan(run.summary, f.key, f.format, { run: i, sign: f.key === 'pnl.total' }))),
+    meta('strategy', (run) => escapeHtml(strategyText(run)), ' class="wrap"'),
+    meta('overrides', (run) => escapeHtml(run.record.overrides.join(' ') || 'none'), ' class="wrap"'),
+    ...figures.filter((f) => headline.has(f.key)).map(figureRow),
+  ];
+  const allRows = [
+    meta('scenario SHA-256', (run) => `<code title="${escapeHtml(run.record.scenarioSha256)}">${escapeHtml(run.record.scenarioSha256.slice(0, 16))}…</code>`),
+    meta('period', (run) => escapeHtml(period(run.summary)), ' class="wrap"'),
+    ...figures.map(figureRow),
   ];
   const verdicts = runs.map((run, i) => `<div class="card verdict ${verdictClass(run.summary)}" data-verdict data-run="${i}"><b>${escapeHtml(labels[i])}</b>: ${escapeHtml(verdict(run.summary))}</div>`);
   const head = [
     `<h1>Comparison of ${runs.length} runs</h1>`,
     `<p class="sub">spreadlab comparison · ${labels.map(escapeHtml).join(' · ')}</p>`,
     ...verdicts,
-    `<div class="card" style="overflow-x:auto"><table class="figures"><thead>${header}</thead><tbody>${rows.join('')}</tbody></table></div>`,
+    table(headRows),
   ].join('\n');
+  const tail = `<h2>All figures</h2>${table(allRows)}`;
   const charts: ChartSpec[] = [
     { id: 'compare-pnl', spec: comparePnlSpec(runs, labels), wide: true },
     { id: 'compare-markouts', spec: compareMarkoutSpec(runs, labels), wide: true },
   ];
-  return renderPage({ title: `spreadlab comparison: ${labels.join(' vs ')}`, head, charts });
+  return renderPage({ title: `spreadlab comparison: ${labels.join(' vs ')}`, head, charts, tail });
 }
 
 export const REPORT_FILE = 'report.html';

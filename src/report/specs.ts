@@ -291,6 +291,9 @@ export function markoutCurve(run: LoadedRun, sides: string[] = ['all', 'buy', 's
   return points;
 }
 
+/** The band (fill) and line (color) legends merge into one; solid symbols so the band's opacity does not fade it. */
+const LEGEND = { title: null, symbolOpacity: 1, symbolType: 'circle' };
+
 /** Layers of a markout curve coloured by `colorField`, shared by the run and comparison pages. */
 export function markoutLayers(colorField: string, colorScale: Spec, horizons: number[]): Spec[] {
   const x = {
@@ -305,7 +308,7 @@ export function markoutLayers(colorField: string, colorScale: Spec, horizons: nu
     {
       transform: [{ filter: 'isValid(datum.lo)' }],
       mark: { type: 'area', opacity: 0.15 },
-      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: colorField, type: 'nominal', scale: colorScale, title: null } },
+      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, fill: { field: colorField, type: 'nominal', scale: colorScale, legend: LEGEND } },
     },
     {
       transform: [{ filter: 'isValid(datum.mean)' }],
@@ -313,7 +316,7 @@ export function markoutLayers(colorField: string, colorScale: Spec, horizons: nu
       encoding: {
         x,
         y: { field: 'mean', type: 'quantitative', title: 'mean markout (bps, + = good for us)' },
-        color: { field: colorField, type: 'nominal', scale: colorScale, title: null },
+        color: { field: colorField, type: 'nominal', scale: colorScale, legend: LEGEND },
         tooltip: [
           { field: colorField, type: 'nominal' },
           { field: 'label', title: 'horizon' },

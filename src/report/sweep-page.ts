@@ -113,7 +113,8 @@ function heatmapSpec(input: SweepPageInput, panel: Panel, isBest: (row: SweepRow
   const ys = sortValues(input.rows.map((r) => r[yParam]));
   const values = [...cells.values()].map((c) => {
     const value = c.n > 0 ? c.sum / c.n : null;
-    return { x: display(c.x), y: display(c.y), value: value === null ? null : Number(value.toPrecision(8)), label: value === null ? 'n/a' : display(Number(value.toPrecision(4))), rows: c.rows, best: c.best };
+    const label = value === null ? 'n/a' : display(Number(value.toPrecision(4)));
+    return { x: display(c.x), y: display(c.y), value: value === null ? null : Number(value.toPrecision(8)), label: c.best ? `★ ${label}` : label, rows: c.rows, best: c.best };
   });
   const numbers = values.map((v) => v.value).filter(isNumber);
   const lo = numbers.length > 0 ? Math.min(...numbers) : 0;
@@ -127,8 +128,8 @@ function heatmapSpec(input: SweepPageInput, panel: Panel, isBest: (row: SweepRow
         : { scheme: hi <= 0 ? 'reds' : 'greens', reverse: hi <= 0 !== panel.flip };
   const xAxis = { field: 'x', type: 'ordinal', title: xParam, sort: xs.map(display), axis: { labelAngle: 0 } };
   const yAxis = { field: 'y', type: 'ordinal', title: yParam, sort: ys.map(display).reverse() };
-  const cellW = Math.max(24, Math.min(90, Math.floor((WIDE - 200) / Math.max(1, xs.length))));
-  const cellH = Math.max(18, Math.min(48, Math.floor(420 / Math.max(1, ys.length))));
+  const cellW = Math.max(24, Math.min(130, Math.floor((WIDE - 200) / Math.max(1, xs.length))));
+  const cellH = Math.max(18, Math.min(56, Math.floor(420 / Math.max(1, ys.length))));
   return {
     title: {
       text: `${panel.label} over ${xParam} × ${yParam}`,
@@ -153,17 +154,12 @@ function heatmapSpec(input: SweepPageInput, panel: Panel, isBest: (row: SweepRow
         },
       },
       {
-        mark: { type: 'text', fontSize: 11 },
+        mark: { type: 'text', fontSize: 12 },
         encoding: { x: xAxis, y: yAxis, text: { field: 'label' }, color: { value: '#111' } },
       },
       {
         transform: [{ filter: 'datum.best' }],
         mark: { type: 'rect', fill: null, stroke: '#111', strokeWidth: 3 },
-        encoding: { x: xAxis, y: yAxis },
-      },
-      {
-        transform: [{ filter: 'datum.best' }],
-        mark: { type: 'text', text: '★', fontSize: 14, dy: -12, color: '#111' },
         encoding: { x: xAxis, y: yAxis },
       },
     ],
@@ -231,6 +227,8 @@ export function renderSweepPage(input: SweepPageInput): string {
   const shown = tableColumns(params, panels, columns);
   const bestRows = rows.filter(isBest);
   const best = bestRows[0];
+  const bestFigures = bestRows.map((r) => r[objective]).filter(isNumber);
+  const bestMean = bestFigures.length > 0 ? bestFigures.reduce((x, y) => x + y, 0) / bestFigures.length : null;
   const header = `<tr><th title="best configuration">★</th>${shown.map((c) => `<th data-column="${escapeHtml(c)}" title="click to sort">${escapeHtml(c)}</th>`).join('')}</tr>`;
   const body = rows
     .map((row) => {
@@ -243,7 +241,7 @@ export function renderSweepPage(input: SweepPageInput): string {
     })
     .join('\n');
   const bestText = best
-    ? `Best by ${escapeHtml(objective)} (${input.minimize ? 'minimised' : 'maximised'}): ${params.map((p) => `<b>${escapeHtml(p)}</b> = ${escapeHtml(display(best[p]))}`).join(', ')}${isNumber((input.best as SweepRow)[objective]) ? ` · ${escapeHtml(objective)} = ${escapeHtml(display((input.best as SweepRow)[objective]))}` : ''}`
+    ? `Best by ${escapeHtml(objective)} (${input.minimize ? 'minimised' : 'maximised'}): ${params.map((p) => `<b>${escapeHtml(p)}</b> = ${escapeHtml(display(best[p]))}`).join(', ')}${bestMean === null ? '' : ` · mean ${escapeHtml(objective)} = ${escapeHtml(display(bestMean))} over ${bestRows.length} run${bestRows.length === 1 ? '' : 's'}`}`
     : 'No configuration qualified as best.';
   const oos = shown.some((c) => OOS_PREFIXES.some((p) => c.startsWith(p)));
   const head = [

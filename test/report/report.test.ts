@@ -1,0 +1,187 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpreadlabError } from '../../src/core/errors.ts';
+import { formatFigure, jsonForScript, renderComparison, renderRunReport, withConfig } from '../../src/report/html.ts';
+import { loadRun, type LoadedRun } from '../../src/report/load-run.ts';
+import { compareMarkoutSpec, comparePnlSpec, downsample, markoutCurve, runCharts, stride } from '../../src/report/specs.ts';
+import { compileWarnings, externalReferences, shortBacktest, spreadlab } from './helpers.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-report-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const runA = join(tmp, 'wide-a');
+const runB = join(tmp, 'wide-b');
+let a: LoadedRun;
+let b: LoadedRun;
+
+beforeAll(() => {
+  shortBacktest(runA);
+  shortBacktest(runB, '--set', 'strategy.spreadBps=20');
+  a = loadRun(runA);
+  b = loadRun(runB);
+});
+
+describe('vega-lite specs', () => {
+  it('the six run charts compile with vega-lite without a warning', () => {
+    const charts = runCharts(a);
+    expect(charts.map((c) => c.id)).toEqual(['pnl', 'quotes', 'inventory', 'markouts', 'histogram', 'breakdown']);
+    for (const chart of charts) {
+      expect(compileWarnings(withConfig(chart.spec)), chart.id).toEqual([]);
+      const title = chart.spec.title as { text: string };
+      expect(title.text.length, `${chart.id} has a title`).toBeGreaterThan(5);
+    }
+  });
+
+  it('the comparison charts compile without a warning', () => {
+    expect(compileWarnings(withConfig(comparePnlSpec([a, b], ['a', 'b'])))).toEqual([]);
+    expect(compileWarnings(withConfig(compareMarkoutSpec([a, b], ['a', 'b'])))).toEqual([]);
+  });
+
+  it('every axis has a title with its unit', () => {
+    const text = JSON.stringify(runCharts(a).map((c) => c.spec));
+    for (const unit of ['time (UTC)', 'PnL (quote currency)', 'price (quote currency)', 'position (base units)', 'mean markout (bps', 'markout at 30s (bps)', 'realized spread 30s (bps)']) {
+      expect(text).toContain(unit);
+    }
+  });
+
+  it('the markout curve agrees with summary.json (same weighted statistic)', () => {
+    const curve = markoutCurve(a, ['all']);
+    for (const h of a.horizons) {
+      const point = curve.find((p) => p.label === h)!;
+      const stat = a.summary.realizedSpreadStats[h];
+      expect(point.n).toBe(stat.count);
+      expect(point.mean).toBeCloseTo(stat.mean!, 3);
+      expect(point.lo).toBeCloseTo(stat.ci95Low!, 3);
+    }
+    const effective = curve.find((p) => p.horizon === 0)!;
+    expect(effective.mean).toBeCloseTo(a.summary.effectiveSpreadBps!, 3);
+  });
+});
+
+describe('downsampling for display', () => {
+  const rows = Array.from({ length: 100_000 }, (_, i) => ({ i, v: i === 54_321 ? 1e6 : i === 77_777 ? -1e6 : Math.sin(i / 1000) }));
+
+  it('M4 keeps at most the limit, the first and last rows, and every spike', () => {
+    const kept = downsample(rows, 2000, (r) => r.v);
+    expect(kept.length).toBeLessThanOrEqual(2001);
+    expect(kept[0].i).toBe(0);
+    expect(kept[kept.length - 1].i).toBe(99_999);
+    expect(kept.some((r) => r.v === 1e6)).toBe(true);
+    expect(kept.some((r) => r.v === -1e6)).toBe(true);
+    expect(kept.every((r, k) => k === 0 || r.i > kept[k - 1].i)).toBe(true);
+    expect(downsample(rows.slice(0, 10), 2000, (r) => r.v)).toHaveLength(10);
+  });
+
+  it('stride keeps the last row', () => {
+    const kept = stride(rows, 999);
+    expect(kept.length).toBeLessThanOrEqual(1000);
+    expect(kept[kept.length - 1].i).toBe(99_999);
+  });
+});
+
+describe('report.html', () => {
+  it('spreadlab backtest writes report.html, and spreadlab report re-renders it byte for byte', () => {
+    const written = readFileSync(join(runA, 'report.html'));
+    const r = spreadlab('report', runA);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`wrote ${join(runA, 'report.html')}`);
+    expect(readFileSync(join(runA, 'report.html')).equals(written)).toBe(true);
+    expect(renderRunReport(loadRun(runA))).toBe(written.toString('utf8'));
+  });
+
+  it('is self-contained: no http(s) script, link, src or href, and no network URL outside the inlined libraries', () => {
+    const html = renderRunReport(a);
+    expect(externalReferences(html)).toEqual([]);
+    expect(html).not.toMatch(/sourceMappingURL/);
+    expect(html.length).toBeLessThan(5e6);
+  });
+
+  it('holds no wall-clock time: two renders at different moments are identical', async () => {
+    const first = renderRunReport(a);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(renderRunReport(loadRun(runA))).toBe(first);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(first.includes(today)).toBe(false);
+  });
+
+  it('carries the headline figures with their summary.json keys and exact values', () => {
+    const html = renderRunReport(a);
+    for (const key of ['pnl.total', 'realizedSpreadStats.30s.mean', 'realizedSpreadStats.30s.ci95Low', 'realizedSpreadStats.30s.ci95High', 'fills.count', 'quotes.twoSidedUptime', 'risk.sharpe', 'risk.maxDrawdown']) {
+      const m = html.match(new RegExp(`data-key="${key.replace(/\./g, '\\.')}" data-value="([^"]*)"`));
+      expect(m, key).not.toBeNull();
+      expect(m![1]).toBe(String(key.split('.').reduce<any>((o, k) => o[k], a.summary)));
+    }
+    expect(html).toContain(a.record.scenarioSha256);
+    expect(html).toContain('verdict: realized spread at 30s');
+  });
+
+  it('escapes < in inlined JSON, so a hostile label cannot close the script', () => {
+    const hostile = { ...b, label: '</script><script>alert(1)</script>' };
+    const html = renderComparison([a, hostile]);
+    const json = html.match(/<script type="application\/json" id="spreadlab-specs">([\s\S]*?)<\/script>/)![1];
+    expect(json).not.toContain('<');
+    expect(JSON.parse(json)['compare-pnl'].data.values.some((v: { run: string }) => v.run === hostile.label)).toBe(true);
+    expect(html).not.toContain('<script>alert(1)');
+    expect(jsonForScript({ s: '<\u2028' })).toBe('{"s":"\\u003c\\u2028"}');
+  });
+
+  it('formats figures: money to 4 significant digits, bps to 2 decimals, a true minus sign', () => {
+    expect(formatFigure(0.040928316, 'money')).toBe('0.04093');
+    expect(formatFigure(-1234.567, 'money')).toBe('\u22121,234.57');
+    expect(formatFigure(-0.0831, 'bps')).toBe('\u22120.08');
+    expect(formatFigure(-0.001, 'bps')).toBe('0.00');
+    expect(formatFigure(0.66, 'pct')).toBe('66.0');
+    expect(formatFigure(null, 'bps')).toBe('n/a');
+  });
+});
+
+describe('spreadlab report: comparison and errors', () => {
+  it('compares runs into --out, self-contained, one figures column per run', () => {
+    const out = join(tmp, 'cmp', 'cmp.html');
+    const r = spreadlab('report', runA, runB, '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(externalReferences(html)).toEqual([]);
+    expect(html).toContain('Comparison of 2 runs');
+    expect(html).toContain(`data-key="pnl.total" data-value="${a.summary.pnl.total}" data-run="0"`);
+    expect(html).toContain(`data-key="pnl.total" data-value="${b.summary.pnl.total}" data-run="1"`);
+  });
+
+  it('a missing run folder is a user error naming it (exit 2)', () => {
+    const r = spreadlab('report', join(tmp, 'nope'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^spreadlab: .*nope: not a run folder/);
+    expect(r.stderr).not.toMatch(/^\s{4}at /m);
+  });
+
+  it('a missing or malformed file is a SpreadlabError naming the file, line and column', () => {
+    const broken = join(tmp, 'broken');
+    cpSync(runA, broken, { recursive: true });
+    rmSync(join(broken, 'timeseries.csv'));
+    expect(() => loadRun(broken)).toThrow(SpreadlabError);
+    expect(() => loadRun(broken)).toThrow(/timeseries\.csv: missing/);
+
+    cpSync(join(runA, 'timeseries.csv'), join(broken, 'timeseries.csv'));
+    const fills = readFileSync(join(runA, 'fills.csv'), 'utf8').split('\n');
+    fills[3] = fills[3].replace(/^(\d+,[^,]+,\d+,\w+,)[^,]+/, '$1abc');
+    writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
+    expect(() => loadRun(broken)).toThrow(/fills\.csv line 4, column price: expected a number, got "abc"/);
+
+    cpSync(join(runA, 'fills.csv'), join(broken, 'fills.csv'));
+    writeFileSync(join(broken, 'summary.json'), '{"scenario": "x"');
+    expect(() => loadRun(broken)).toThrow(/summary\.json: not valid JSON/);
+    const summary = JSON.parse(readFileSync(join(runA, 'summary.json'), 'utf8'));
+    delete summary.pnl.total;
+    writeFileSync(join(broken, 'summary.json'), JSON.stringify(summary));
+    expect(() => loadRun(broken)).toThrow(/summary\.json: pnl\.total: expected a number, got nothing/);
+
+    const r = spreadlab('report', broken);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('summary.json: pnl.total');
+    expect(existsSync(join(broken, 'report.html'))).toBe(true); // the old report was left alone
+  });
+});
