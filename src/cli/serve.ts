@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { SpreadlabError } from '../core/errors.ts';
+import { loadScenario } from '../sim/scenario.ts';
+
+/**
+ * `spreadlab serve --scenario FILE [--port P] [--speed X]`: the simulated venue as a local Binance USD-M
+ * futures server on 127.0.0.1 (see src/live/server/server.ts). The API key and secret come from
+ * SPREADLAB_SERVE_API_KEY / SPREADLAB_SERVE_SECRET (or --api-key / --secret); without a secret a random
+ * throwaway pair is made and printed (it guards nothing but this local simulator). Runs until SIGINT or
+ * SIGTERM. The server module is loaded only by this command.
+ */
+export interface ServeArgs {
+  scenario: string;
+  port: number;
+  speed: number;
+  set: string[];
+  seed?: number;
+  apiKey?: string;
+  secret?: string;
+  balance: number;
+  leverage: number;
+  symbol?: string;
+}
+
+export function serveOptions(yargs: Argv): Argv<ServeArgs> {
+  return yargs
+    .option('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file whose market and data drive the server' })
+    .option('port', { type: 'number', default: 0, describe: 'port on 127.0.0.1 (0 picks a free one)' })
+    .option('speed', { type: 'number', default: 1, describe: 'data seconds per wall second' })
+    .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value (repeatable)' })
+    .option('seed', { type: 'number', describe: 'override the scenario seed' })
+    .option('api-key', { type: 'string', describe: 'the only API key accepted (default $SPREADLAB_SERVE_API_KEY, else any)' })
+    .option('secret', { type: 'string', describe: 'HMAC secret (default $SPREADLAB_SERVE_SECRET)' })
+    .option('balance', { type: 'number', default: 10_000, describe: 'starting balance of the quote asset' })
+    .option('leverage', { type: 'number', default: 20, describe: 'leverage reported (no margin checks)' })
+    .option('symbol', { type: 'string', describe: 'Binance symbol to serve (default derived from market.symbol, e.g. SYN-USD → SYNUSDT)' }) as Argv<ServeArgs>;
+}
+
+export async function serveCommand(args: ServeArgs): Promise<void> {
+  const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
+  const scenario = loadScenario(args.scenario, overrides);
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new SpreadlabError(`--port ${args.port}: expected 0..65535`);
+  let apiKey = args.apiKey ?? process.env.SPREADLAB_SERVE_API_KEY;
+  let secret = args.secret ?? process.env.SPREADLAB_SERVE_SECRET;
+  let generated = false;
+  if (!secret) {
+    secret = randomBytes(24).toString('hex');
+    apiKey ??= randomBytes(16).toString('hex');
+    generated = true;
+  }
+  const { startExchangeServer } = await import('../live/server/server.ts');
+  const server = await startExchangeServer({
+    scenario,
+    baseDir: dirname(args.scenario),
+    port: args.port,
+    speed: args.speed,
+    apiKey,
+    secret,
+    initialBalance: args.balance,
+    leverage: args.leverage,
+    symbol: args.symbol,
+  });
+  const out = process.stdout;
+  out.write(`spreadlab serve: ${scenario.name} as Binance USD-M ${server.symbol.id} (ccxt ${server.symbol.ccxt}), speed ${args.speed}x\n`);
+  out.write(`listening ${server.url} (REST /fapi/…, WebSocket ${server.wsUrl}, test hooks /_spreadlab/…)\n`);
+  if (generated) out.write(`throwaway credentials for this server: apiKey=${apiKey} secret=${secret}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** The yargs command, registered with one line in main.ts. */
+export const serveModule: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'serve a scenario\'s market as a local Binance USD-M futures exchange (HTTP + WebSocket on 127.0.0.1) for ccxt clients',
+  builder: serveOptions as CommandModule<object, ServeArgs>['builder'],
+  handler: serveCommand,
+};

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseScenario } from '../../src/sim/scenario.ts';
+import { LOOPBACK_CCXT_OPTIONS, pointCcxtAt } from '../../src/live/server/ccxt-loopback.ts';
+import { startExchangeServer, type ExchangeServer, type ServerState } from '../../src/live/server/server.ts';
+
+/**
+ * The local exchange server driven by a real ccxt.pro binanceusdm client over real sockets.
+ * The market: 60 s of a seeded random walk at 10× speed (6 s of wall time, during which the book moves),
+ * then frozen, so the order tests run against a fixed book. Fills are made deterministic with the
+ * server's trade hook (a sell print below our bid fills it through, as maker).
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Ccxt = any;
+
+const API_KEY = 'test-key';
+const SECRET = 'test-secret';
+const SYMBOL = 'SYN/USDT:USDT';
+
+const scenario = parseScenario(
+  {
+    name: 'serve-test',
+    seed: 7,
+    durationSeconds: 60,
+    market: { symbol: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
+    data: {
+      kind: 'synthetic',
+      model: 'random-walk',
+      startPrice: 100,
+      volatility: 0.02,
+      spreadTicks: 1,
+      levels: 20,
+      levelSize: 0.02,
+      churn: 0.2,
+      tradesPerSecond: 2,
+      tradeSize: 0.01,
+      refreshMs: 100,
+    },
+    strategy: { name: 'fixed-spread', spreadBps: 10, size: 0.01, requoteMs: 1000 },
+  },
+  'serve-test',
+);
+
+function within(promise: Promise<any>, ms: number, what: string): Promise<any> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('local exchange server with a real ccxt binanceusdm client', () => {
+  let ccxt: Ccxt;
+  let server: ExchangeServer;
+  let ex: Ccxt;
+  const clients: Ccxt[] = [];
+
+  const state = async (): Promise<ServerState> => (await fetch(`${server.url}/_spreadlab/state`)).json() as Promise<ServerState>;
+  const hook = async (path: string) => (await fetch(`${server.url}/_spreadlab/${path}`, { method: 'POST' })).json();
+  const client = async (secret = SECRET): Promise<Ccxt> => {
+    const c = new ccxt.pro.binanceusdm({ apiKey: API_KEY, secret, ...LOOPBACK_CCXT_OPTIONS, options: { ...LOOPBACK_CCXT_OPTIONS.options } });
+    await pointCcxtAt(c, server.url);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    ccxt = (await import('ccxt')).default;
+    server = await startExchangeServer({ scenario, baseDir: '.', port: 0, speed: 10, apiKey: API_KEY, secret: SECRET });
+    ex = await client();
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const c of clients) await within(c.close(), 5_000, 'ccxt close').catch(() => undefined);
+    await server?.close();
+  });
+
+  it('serves the scenario market as one USD-M perpetual with the scenario tick and step', async () => {
+    const markets = await within(ex.loadMarkets(), 10_000, 'loadMarkets');
+    expect(Object.keys(markets)).toEqual([SYMBOL]);
+    const m = markets[SYMBOL];
+    expect(m).toMatchObject({ id: 'SYNUSDT', swap: true, linear: true, settle: 'USDT', contractSize: 1 });
+    expect(m.precision).toMatchObject({ price: 0.01, amount: 0.001 });
+    expect(server.venue.feed.updateId).toBeGreaterThan(0);
+  });
+
+  it('answers fetchOrderBook from the venue book, with lastUpdateId as the nonce', async () => {
+    const book = await within(ex.fetchOrderBook(SYMBOL, 50), 5_000, 'fetchOrderBook');
+    expect(book.bids.length).toBeGreaterThan(5);
+    expect(book.asks.length).toBeGreaterThan(5);
+    expect(book.bids[0][0]).toBeLessThan(book.asks[0][0]);
+    expect(book.nonce).toBeGreaterThan(0);
+  });
+
+  it('streams depth diffs whose U/u/pu chain keeps a watched book equal to the REST book', async () => {
+    const nonces: number[] = [];
+    const deadline = Date.now() + 8_000;
+    let book: any;
+    while (nonces.length < 5 && Date.now() < deadline) {
+      book = await within(ex.watchOrderBook(SYMBOL), 5_000, 'watchOrderBook');
+      nonces.push(book.nonce);
+    }
+    expect(nonces.length).toBe(5);
+    for (let i = 1; i < nonces.length; i++) expect(nonces[i]).toBeGreaterThanOrEqual(nonces[i - 1]);
+    const trades = await within(ex.watchTrades(SYMBOL), 5_000, 'watchTrades');
+    expect(trades.length).toBeGreaterThan(0);
+    expect(trades[0].symbol).toBe(SYMBOL);
+    // once the data has ended the book stops; the last diffs must leave ccxt's book equal to the server's
+    await waitFor(async () => (await state()).dataEnded, 15_000, 'the end of the data');
+    await sleep(700);
+    const rest = await within(ex.fetchOrderBook(SYMBOL, 1000), 5_000, 'fetchOrderBook');
+    const watched = ex.orderbooks[SYMBOL];
+    expect(watched.nonce).toBe(rest.nonce);
+    expect(rest.bids.length).toBeGreaterThan(5);
+    expect(watched.bids.slice()).toEqual(rest.bids);
+    expect(watched.asks.slice()).toEqual(rest.asks);
+  }, 30_000);
+
+  let bid = 0;
+  let restingId = '';
+
+  it('rests a post-only order and refuses a crossing one with -5022 (InvalidOrder)', async () => {
+    const top = await ex.fetchOrderBook(SYMBOL, 5);
+    bid = Number((top.bids[0][0] - 0.2).toFixed(2));
+    const order = await within(ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, bid, { postOnly: true }), 5_000, 'createOrder');
+    expect(order).toMatchObject({ status: 'open', price: bid, amount: 0.01, filled: 0, postOnly: true, timeInForce: 'PO' });
+    restingId = order.id;
+    let s = await state();
+    expect(s.openOrders.map((o) => String(o.orderId))).toEqual([restingId]);
+    expect(s.openOrders[0]).toMatchObject({ timeInForce: 'GTX', side: 'BUY', price: bid.toFixed(2), origQty: '0.010' });
+
+    const crossing = ex.createOrder(SYMBOL, 'limit', 'buy', 0.01, top.asks[0][0], { postOnly: true });
+    await expect(within(crossing, 5_000, 'crossing post-only')).rejects.toBeInstanceOf(ccxt.InvalidOrder);
+    await expect(ex.createOrder(SYMBOL, 'limit', 'sell', 0.01, top.bids[0][0], { postOnly: true })).rejects.toThrow(/-5022/);
+    s = await state();
+    expect(s.orders).toHaveLength(1);
+    const open = await ex.fetchOpenOrders(SYMBOL);
+    expect(open.map((o: any) => o.id)).toEqual([restingId]);
+  });
+
+  it('delivers the fill on watchOrders and watchMyTrades, equal to the server records', async () => {
+    const tradesP = within(ex.watchMyTrades(SYMBOL), 10_000, 'watchMyTrades');
+    const ordersP = within(ex.watchOrders(SYMBOL), 10_000, 'watchOrders');
+    await waitFor(async () => (await state()).connections.user > 0, 10_000, 'the user data stream');
+    // a sell print one tick below our bid trades through it: it fills first, at our price, as maker
+    await hook(`trade?side=sell&price=${(bid - 0.01).toFixed(2)}&qty=0.05`);
+    const [trades, orders] = await Promise.all([tradesP, ordersP]);
+    const s = await state();
+    expect(s.fills).toHaveLength(1);
+    const fill = s.fills[0];
+    expect(fill).toMatchObject({ orderId: Number(restingId), side: 'buy', price: bid, qty: 0.01, liquidity: 'maker', positionAfter: 0.01 });
+    const trade = trades[trades.length - 1];
+    expect(trade).toMatchObject({ symbol: SYMBOL, order: restingId, side: 'buy', price: bid, amount: 0.01, takerOrMaker: 'maker' });
+    expect(trade.id).toBe(String(fill.tradeId));
+    expect(trade.fee.cost).toBeCloseTo(fill.commission, 10);
+    expect(fill.commission).toBeLessThan(0); // the 2 bp maker rebate
+    const order = orders.find((o: any) => o.id === restingId);
+    expect(order).toMatchObject({ status: 'closed', filled: 0.01 });
+    expect(s.openOrders).toHaveLength(0);
+  }, 30_000);
+
+  it('reports the position and balance the server booked', async () => {
+    const positions = await within(ex.fetchPositions([SYMBOL]), 5_000, 'fetchPositions');
+    expect(positions).toHaveLength(1);
+    expect(positions[0]).toMatchObject({ symbol: SYMBOL, side: 'long', contracts: 0.01, entryPrice: bid, marginMode: 'cross' });
+    const balance = await within(ex.fetchBalance(), 5_000, 'fetchBalance');
+    const s = await state();
+    expect(balance.USDT.total).toBeCloseTo(s.balance.margin, 6);
+    expect(s.balance.rebatesEarned).toBeGreaterThan(0);
+    expect(s.position.qty).toBe(0.01);
+  });
+
+  it('cancels all open orders, with CANCELED events on the user stream', async () => {
+    const top = await ex.fetchOrderBook(SYMBOL, 5);
+    const a = await ex.createOrder(SYMBOL, 'limit', 'buy', 0.002, Number((top.bids[0][0] - 0.5).toFixed(2)), { postOnly: true });
+    const b = await ex.createOrder(SYMBOL, 'limit', 'sell', 0.002, Number((top.asks[0][0] + 0.5).toFixed(2)), { postOnly: true });
+    expect((await state()).openOrders).toHaveLength(2);
+    const ordersP = within(ex.watchOrders(SYMBOL), 10_000, 'watchOrders');
+    await within(ex.cancelAllOrders(SYMBOL), 5_000, 'cancelAllOrders');
+    expect((await state()).openOrders).toHaveLength(0);
+    expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
+    await ordersP;
+    await waitFor(() => {
+      const cached = ex.orders.filter((o: any) => o.id === a.id || o.id === b.id);
+      return cached.length === 2 && cached.every((o: any) => o.status === 'canceled');
+    }, 5_000, 'both CANCELED events');
+  }, 20_000);
+
+  it('fills a market order as taker and books the realized PnL', async () => {
+    const order = await within(ex.createOrder(SYMBOL, 'market', 'sell', 0.01), 5_000, 'market order');
+    expect(order).toMatchObject({ status: 'closed', filled: 0.01, type: 'market' });
+    const s = await state();
+    expect(s.position.qty).toBe(0);
+    const last = s.fills[s.fills.length - 1];
+    expect(last).toMatchObject({ side: 'sell', liquidity: 'taker', qty: 0.01, positionAfter: 0 });
+    expect(last.realizedPnl).toBeCloseTo((last.price - bid) * 0.01, 8);
+    expect(await ex.fetchPositions([SYMBOL])).toEqual([]);
+  });
+
+  it('drops every socket on request, and the client reconnects on its next watch', async () => {
+    const before = await state();
+    expect(before.connections.public + before.connections.user).toBeGreaterThan(0);
+    const dropped = (await hook('drop-sockets')) as { dropped: number };
+    expect(dropped.dropped).toBe(before.connections.public + before.connections.user);
+    await waitFor(async () => (await state()).connections.public === 0, 5_000, 'sockets to close');
+    // a watch pending on the dropped socket rejects with NetworkError; the next call reconnects
+    const watching = (async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          return await ex.watchTrades(SYMBOL);
+        } catch (error) {
+          if (!(error instanceof ccxt.NetworkError)) throw error;
+        }
+      }
+      throw new Error('no reconnect after 5 attempts');
+    })();
+    await waitFor(async () => ((await state()).connections.streams['synusdt@trade'] ?? 0) > 0, 10_000, 'a new trade subscription');
+    await hook('trade?side=buy&price=150&qty=0.001');
+    const trades = await within(watching, 5_000, 'watchTrades after the drop');
+    expect(trades[trades.length - 1]).toMatchObject({ price: 150, amount: 0.001, side: 'buy' });
+    expect((await state()).connections.public).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('refuses a request signed with the wrong secret (-1022, AuthenticationError)', async () => {
+    const wrong = await client('not-the-secret');
+    await within(wrong.loadMarkets(), 5_000, 'loadMarkets');
+    await expect(within(wrong.fetchBalance(), 5_000, 'fetchBalance')).rejects.toBeInstanceOf(ccxt.AuthenticationError);
+    await expect(wrong.createOrder(SYMBOL, 'limit', 'buy', 0.01, 50, { postOnly: true })).rejects.toThrow(/-1022/);
+    const res = await fetch(`${server.url}/fapi/v1/openOrders?timestamp=${Date.now()}&signature=${'0'.repeat(64)}`, { headers: { 'X-MBX-APIKEY': API_KEY } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ code: -1022, msg: 'Signature for this request is not valid.' });
+    const noKey = await fetch(`${server.url}/fapi/v1/openOrders?timestamp=${Date.now()}&signature=00`);
+    expect(noKey.status).toBe(401);
+  });
+});
