@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { benchBook } from './book.ts';
+import { benchData } from './data.ts';
 import { printTable, type BenchRow } from './report.ts';
 import { benchSimulation } from './simulation.ts';
 import { benchVenue } from './venue.ts';
@@ -10,6 +11,7 @@ const modules: [string, () => Promise<BenchRow[]>][] = [
   ['book', benchBook],
   ['venue', benchVenue],
   ['simulation', benchSimulation],
+  ['data', benchData],
 ];
 
 // A full garbage collection before each module, so that one module's leftovers (the book bench leaves

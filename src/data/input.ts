@@ -1,4 +1,4 @@
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
 
@@ -17,6 +17,20 @@ export function isGzip(path: string): boolean {
     const head = Buffer.alloc(2);
     const n = readSync(fd, head, 0, 2, 0);
     return n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Bytes of content: the gzip trailer's ISIZE (size mod 2^32) for .gz, else the file size. A hint only. */
+export function uncompressedSize(path: string): number {
+  const size = statSync(path).size;
+  if (!isGzip(path) || size < 18) return size;
+  const fd = openSync(path, 'r');
+  try {
+    const tail = Buffer.alloc(4);
+    readSync(fd, tail, 0, 4, size - 4);
+    return Math.max(tail.readUInt32LE(0), size);
   } finally {
     closeSync(fd);
   }

@@ -2,7 +2,7 @@ import type { MarketUnits } from '../../core/market.ts';
 import { CheckBook } from '../book-check.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
-import { lineChunks } from '../input.ts';
+import { lineChunks, uncompressedSize } from '../input.ts';
 import { ProblemLog, shown } from '../problems.ts';
 
 /**
@@ -76,7 +76,8 @@ export interface DecodedFile {
 }
 
 export async function readTardisFile(path: string, options: DecodeOptions): Promise<DecodedFile> {
-  const decoder = new TardisDecoder(options);
+  // size the column builder once (rows are at least ~40 bytes), instead of growing by doubling
+  const decoder = new TardisDecoder(options, Math.min(1 << 26, Math.ceil(uncompressedSize(path) / 40) + 1024));
   for await (const chunk of lineChunks(path, options.display)) decoder.feed(chunk);
   return decoder.finish();
 }
@@ -84,7 +85,7 @@ export async function readTardisFile(path: string, options: DecodeOptions): Prom
 const MAX_FIELDS = 4 + 4 * 1000;
 
 export class TardisDecoder {
-  private readonly out = new ColumnsBuilder();
+  private readonly out: ColumnsBuilder;
   private readonly book = new CheckBook();
   private readonly tick: StepScale;
   private readonly lot: StepScale;
@@ -110,7 +111,8 @@ export class TardisDecoder {
   private readonly levelPrices: number[] = [];
   private readonly levelSizes: number[] = [];
 
-  constructor(options: DecodeOptions) {
+  constructor(options: DecodeOptions, capacity = 1 << 16) {
+    this.out = new ColumnsBuilder(capacity);
     this.tick = stepScale(options.units.spec.tickSize, 'tickSize');
     this.lot = stepScale(options.units.spec.lotSize, 'lotSize');
     this.problems = options.problems;

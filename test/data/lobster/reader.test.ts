@@ -67,6 +67,6 @@ describe('LOBSTER level 1, AMZN 2012-06-21', () => {
     await expect(readLobster({ path: m, display: 'm.csv' }, { path: b, display: 'b.csv' }, opts)).rejects.toThrow('m.csv:2:9: type "9": expected 1-7');
     const b2 = writeTemp('X_2012-06-21_0_1_orderbook_1.csv', '1000100,100,1000000,100\n1000000,100,1000100,100\n', dir);
     const m2 = writeTemp('X_2012-06-21_0_1_message_1.csv', '34200.1,1,1,100,1000000,1\n34200.2,1,1,100,1000000,1\n', dir);
-    await expect(readLobster({ path: m2, display: 'm.csv' }, { path: b2, display: 'b.csv' }, opts)).rejects.toThrow('b.csv:2: book crossed: best bid 100.01 >= best ask 100 (expected bid < ask)');
+    await expect(readLobster({ path: m2, display: 'm.csv' }, { path: b2, display: 'b.csv' }, opts)).rejects.toThrow('b.csv:2: book crossed: best bid 100.01 >= best ask 100.00 (expected bid < ask)');
   });
 });

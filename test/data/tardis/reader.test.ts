@@ -67,7 +67,7 @@ describe('tardis incremental_book_L2', () => {
     const ok = [L2, 'x,S,1,5,true,bid,99.00,1', 'x,S,1,5,true,ask,99.10,1', 'x,S,2,6,false,bid,99.20,1', 'x,S,2,6,false,ask,99.10,0', 'x,S,2,6,false,ask,99.30,1'].join('\n');
     await expect(read(ok)).resolves.toBeTruthy();
     const crossed = [L2, 'x,S,1,5,true,bid,99.00,1', 'x,S,1,5,true,ask,99.10,1', 'x,S,2,6,false,bid,99.20,1', 'x,S,3,7,false,bid,98.00,1'].join('\n');
-    await expect(read(crossed)).rejects.toThrow(/book\.csv:4: book crossed after the message at local_timestamp 6: best bid 99\.2 >= best ask 99\.1/);
+    await expect(read(crossed)).rejects.toThrow(/book\.csv:4: book crossed after the message at local_timestamp 6: best bid 99\.20 >= best ask 99\.10/);
   });
 
   it('names file, line, column, value and expectation for bad fields', async () => {
