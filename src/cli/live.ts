@@ -146,7 +146,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       process.stdout.write(formatSummary(result.analysis.summary));
       process.stdout.write(`\n${verdict(result.analysis.summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`);
     }
-    if (result.killed) process.exitCode = 3;
+    // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).
+    if (result.killed) process.once('exit', () => (process.exitCode = 3));
+    // Everything is cancelled and written; a network client's lingering handle must not keep us alive.
+    setTimeout(() => process.exit(), 1_000).unref();
   },
 };
 
@@ -177,6 +180,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       lotSize: args['lot-size'],
       handleSignals: true,
     });
+    setTimeout(() => process.exit(), 1_000).unref();
     process.stdout.write(`wrote ${r.file} (${r.lines} lines; tickSize ${r.tickSize}, lotSize ${r.lotSize}); replay it with data {"kind": "replay", "files": ["${r.file}"]}\n`);
   },
 };

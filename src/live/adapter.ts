@@ -1,9 +1,9 @@
 import { SpreadlabError } from '../core/errors.ts';
 import type { MarketUnits } from '../core/market.ts';
 import type { Lots, Side, Ticks } from '../core/units.ts';
-import type { BookView, Clock, FillEvent, Level, OpenOrder, OrderAck, OrderRequest, Snapshot, Venue } from '../strategy/api.ts';
+import type { BookView, Clock, FillEvent, Level, OpenOrder, OrderAck, OrderRequest, Snapshot, TradeView, Venue } from '../strategy/api.ts';
 import { feeMicroTickLots, feeSchedule } from '../venue/fees.ts';
-import { wallMicros, type BookUpdate, type FeedSink, type MarketFeed } from './feed.ts';
+import { wallMicros, type BookUpdate, type FeedSink, type MarketFeed, type TradeUpdate } from './feed.ts';
 import type { EventLog, RunTape } from './tape.ts';
 
 /**
@@ -142,11 +142,13 @@ export class CcxtFeed implements MarketFeed {
     this.loops.push(
       this.loop('book', async () => {
         const ob = await this.ex.watchOrderBook(this.symbol);
+        if (this.stopped) return;
         const localTs = wallMicros();
         sink.book({ exchTs: ob.timestamp ? ob.timestamp * 1000 : localTs, localTs, bids: ob.bids, asks: ob.asks });
       }, sink),
       this.loop('trades', async () => {
         const trades = await this.ex.watchTrades(this.symbol);
+        if (this.stopped) return;
         const localTs = wallMicros();
         for (const t of trades) {
           sink.trade({ exchTs: t.timestamp ? t.timestamp * 1000 : localTs, localTs, id: String(t.id ?? ''), price: t.price, size: t.amount, takerSide: t.side === 'sell' ? 'sell' : 'buy' });
@@ -186,6 +188,7 @@ interface OwnOrder {
 export class LiveVenue implements Venue {
   private readonly fillHandlers: ((fill: FillEvent) => void)[] = [];
   private readonly bookHandlers: ((book: BookView) => void)[] = [];
+  private readonly tradeHandlers: ((trade: TradeView) => void)[] = [];
   readonly open = new Map<string, OwnOrder>();
   private readonly seenTrades = new Set<string>();
   private basePosition = 0;
@@ -209,7 +212,9 @@ export class LiveVenue implements Venue {
   async start(): Promise<void> {
     await this.resync('start');
     void this.privateLoop('myTrades', async () => {
-      for (const t of await this.ex.watchMyTrades(this.symbol)) this.bookTrade(t);
+      const trades = await this.ex.watchMyTrades(this.symbol);
+      if (this.stopped) return;
+      for (const t of trades) this.bookTrade(t);
     });
     void this.privateLoop('orders', async () => {
       for (const o of await this.ex.watchOrders(this.symbol)) {
@@ -267,6 +272,12 @@ export class LiveVenue implements Venue {
     if (!changed || this.bookHandlers.length === 0) return;
     const view: BookView = { market: this.market, timestamp: update.localTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2 };
     for (const h of this.bookHandlers) h(view);
+  }
+
+  /** A market trade reached us: tell the strategy's onTrade hooks. */
+  publishTrade(trade: TradeUpdate): void {
+    const view: TradeView = { market: this.market, timestamp: trade.localTs / 1000, price: trade.price, size: trade.size, takerSide: trade.takerSide };
+    for (const h of this.tradeHandlers) h(view);
   }
 
   async getSnapshot(market: string, depth = 10): Promise<Snapshot> {
@@ -382,6 +393,10 @@ export class LiveVenue implements Venue {
 
   onBook(handler: (book: BookView) => void): void {
     this.bookHandlers.push(handler);
+  }
+
+  onTrade(handler: (trade: TradeView) => void): void {
+    this.tradeHandlers.push(handler);
   }
 
   private bookTrade(t: CcxtTrade): void {
@@ -505,6 +520,7 @@ export class DryRunVenue implements Venue {
 
   onFill(): void {}
   onBook(): void {}
+  onTrade(): void {}
 
   private quotes(): void {
     let bid = NaN;

@@ -29,6 +29,7 @@ export class RawRecorder implements FeedSink {
   private updateId = 1_000;
   private lastLocalNs = 0n;
   lines = 0;
+  private closed = false;
 
   constructor(
     readonly file: string,
@@ -80,6 +81,8 @@ export class RawRecorder implements FeedSink {
   status(): void {}
 
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
     return new Promise((resolve) => {
       this.out.on('close', () => resolve());
       this.sink.end();
@@ -98,6 +101,7 @@ export class RawRecorder implements FeedSink {
   }
 
   private line(localTsUs: number, message: unknown): void {
+    if (this.closed) return;
     let ns = BigInt(Math.floor(localTsUs)) * 1000n;
     if (ns < this.lastLocalNs) ns = this.lastLocalNs;
     this.lastLocalNs = ns;
