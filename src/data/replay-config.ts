@@ -4,6 +4,7 @@ import { US_PER_SECOND } from '../core/units.ts';
 import { openColumns } from './columns.ts';
 import { defaultCacheDir } from './cache.ts';
 import { loadReplay } from './replay.ts';
+import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
 import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
 
 /**
@@ -43,22 +44,30 @@ export type ReplayConfig = z.infer<typeof schema>;
 export const replaySource: DataSourceKind = {
   schema,
   async open(config: ReplayConfig, context: DataContext): Promise<OpenedData> {
-    const inputs = config.files.map((file) => ({ path: isAbsolute(file) ? file : join(context.baseDir, file), display: isAbsolute(file) ? file : join(context.baseDir, file) }));
-    const replay = await loadReplay(inputs, {
-      units: context.units,
-      format: config.format,
-      onError: config.onError,
-      onGap: config.onGap,
-      date: config.date,
-      timezone: config.timezone,
-      alignLocalTime: config.alignLocalTime,
-      cache: config.cache ? { dir: defaultCacheDir() } : null,
-    });
-    const { columns } = replay;
+    const key = replayKey(config, context.units.spec, context.baseDir);
+    const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
     const n = columns.length;
     const startTs = n > 0 ? columns.localTs[0] : 0;
     const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-    return { open: openColumns(columns), startTs, endTs, files: replay.files };
+    return { open: openColumns(columns), startTs, endTs, files };
   },
 };
+
+/** Decodes the files (through the on-disk cache) and keeps the result for later runs in this process. */
+async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
+  const inputs = config.files.map((file) => ({ path: isAbsolute(file) ? file : join(context.baseDir, file), display: isAbsolute(file) ? file : join(context.baseDir, file) }));
+  const replay = await loadReplay(inputs, {
+    units: context.units,
+    format: config.format,
+    onError: config.onError,
+    onGap: config.onGap,
+    date: config.date,
+    timezone: config.timezone,
+    alignLocalTime: config.alignLocalTime,
+    cache: config.cache ? { dir: defaultCacheDir() } : null,
+  });
+  const decoded = { columns: replay.columns, files: replay.files };
+  rememberReplay(key, decoded);
+  return decoded;
+}

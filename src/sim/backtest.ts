@@ -15,7 +15,7 @@ import { SimGateway } from './gateway.ts';
 /**
  * The event loop of a backtest: one virtual clock that merges three streams in time order —
  * market events at the venue (by exchTs), market events at the strategy (by localTs, only when the strategy
- * registered an onBook hook), and the scheduler's items (orders reaching the venue, replies and fills
+ * registered an onBook or onTrade hook), and the scheduler's items (orders reaching the venue, replies and fills
  * reaching the strategy, wake-ups) — with the tie rule stated in scheduler.ts.
  *
  * Rules:
@@ -168,8 +168,7 @@ class Backtest {
       }
       if (localTs === Infinity) return this.finish();
       if (localTs > this.endTs) return this.finish();
-      this.applyLocalEvent();
-      return true;
+      return this.applyLocalEvent();
     }
   }
 
@@ -198,12 +197,14 @@ class Backtest {
     this.venueNext = this.venueFeed.next();
   }
 
-  private applyLocalEvent(): void {
+  /** Applies one event to the strategy's feed; true when a hook ran (the strategy then gets a turn). */
+  private applyLocalEvent(): boolean {
     const event = this.localNext!;
     this.now = event.localTs;
     this.applyToLocalBook(event);
-    this.gateway.publishBook(this.localBook);
+    const hookRan = event.kind === 'trade' ? this.gateway.publishTrade(event) : this.gateway.publishBook(this.localBook);
     this.localNext = this.localFeed!.next();
+    return hookRan;
   }
 
   private applyToLocalBook(event: MarketEvent): void {
@@ -216,7 +217,7 @@ class Backtest {
     this.setup.strategy(context).catch((error: unknown) => {
       this.strategyFailure = error;
     });
-    if (this.gateway.wantsBook()) this.openLocalFeed();
+    if (this.gateway.wantsMarketFeed()) this.openLocalFeed();
   }
 
   /** Opens the strategy's own market feed, fast-forwarded to the start. */

@@ -13,8 +13,10 @@ import type {
   OrderRequest,
   Snapshot,
   StrategyContext,
+  TradeView,
   Venue,
 } from '../strategy/api.ts';
+import type { Trade } from '../data/events.ts';
 import type { SimExchange, VenueFill } from '../venue/exchange.ts';
 import type { FifoChannel, LatencyModel } from '../venue/latency.ts';
 import type { OrderIntent, VenueReply } from '../venue/orders.ts';
@@ -59,6 +61,7 @@ export class SimGateway implements Venue, Clock {
   private nextOrderId = 1;
   private readonly fillHandlers: ((fill: FillEvent) => void)[] = [];
   private readonly bookHandlers: ((book: BookView) => void)[] = [];
+  private readonly tradeHandlers: ((trade: TradeView) => void)[] = [];
   private readonly pendingSleeps = new Set<(alive: boolean) => void>();
   private ended = false;
   private lastBookBid = NaN;
@@ -74,8 +77,9 @@ export class SimGateway implements Venue, Clock {
     return this.parts.units.spec.symbol;
   }
 
-  wantsBook(): boolean {
-    return this.bookHandlers.length > 0;
+  /** Whether the strategy registered hooks that need its own market feed. */
+  wantsMarketFeed(): boolean {
+    return this.bookHandlers.length > 0 || this.tradeHandlers.length > 0;
   }
 
   // Clock
@@ -180,6 +184,10 @@ export class SimGateway implements Venue, Clock {
     this.bookHandlers.push(handler);
   }
 
+  onTrade(handler: (trade: TradeView) => void): void {
+    this.tradeHandlers.push(handler);
+  }
+
   // Called by the event loop
 
   /** A fill happened at the venue: its notice reaches the strategy after the response latency. */
@@ -201,9 +209,19 @@ export class SimGateway implements Venue, Clock {
     });
   }
 
-  /** The strategy's market feed moved; tells the onBook hooks when the top of book changed. */
-  publishBook(book: L2Book): void {
-    if (book.bestBid === this.lastBookBid && book.bestAsk === this.lastBookAsk) return;
+  /** A market trade reached the strategy's feed; returns whether a hook ran. */
+  publishTrade(trade: Trade): boolean {
+    if (this.tradeHandlers.length === 0) return false;
+    const { units } = this.parts;
+    const view: TradeView = { market: this.market, timestamp: this.now(), price: units.price(trade.price), size: units.size(trade.size), takerSide: trade.takerSide };
+    for (const handler of this.tradeHandlers) handler(view);
+    return true;
+  }
+
+  /** The strategy's market feed moved; tells the onBook hooks when the top of book changed (returns whether one ran). */
+  publishBook(book: L2Book): boolean {
+    if (this.bookHandlers.length === 0) return false;
+    if (book.bestBid === this.lastBookBid && book.bestAsk === this.lastBookAsk) return false;
     this.lastBookBid = book.bestBid;
     this.lastBookAsk = book.bestAsk;
     const { units } = this.parts;
@@ -215,6 +233,7 @@ export class SimGateway implements Venue, Clock {
       mid: units.price(book.bestBid + book.bestAsk) / 2,
     };
     for (const handler of this.bookHandlers) handler(view);
+    return true;
   }
 
   private roundTrip<T>(market: string, act: (arrival: Micros) => T): Promise<T> {

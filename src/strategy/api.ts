@@ -81,6 +81,16 @@ export interface BookView {
   mid: number;
 }
 
+/** A market trade as the strategy's feed shows it (at local time). */
+export interface TradeView {
+  market: string;
+  timestamp: number;
+  price: number;
+  size: number;
+  /** The aggressor's side: 'sell' hit the bids. */
+  takerSide: Side;
+}
+
 export interface Venue {
   getSnapshot(market: string, depth?: number): Promise<Snapshot>;
   /** Net position in base units: positive long, negative short. */
@@ -96,6 +106,8 @@ export interface Venue {
   onFill(handler: (fill: FillEvent) => void): void;
   /** Called when market data that changes the top of book reaches the strategy. */
   onBook(handler: (book: BookView) => void): void;
+  /** Called when a market trade reaches the strategy's feed. */
+  onTrade(handler: (trade: TradeView) => void): void;
 }
 
 export interface Clock {

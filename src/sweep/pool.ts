@@ -2,10 +2,15 @@ import { Worker } from 'node:worker_threads';
 import { SpreadlabError } from '../core/errors.ts';
 import type { PlannedRun } from './grid.ts';
 import type { SweepBase } from './run-one.ts';
-import type { RunReply, RunRequest } from './worker.ts';
+import type { PreloadMessage, RunReply, RunRequest } from './worker.ts';
+import type { EventColumns } from '../data/columns.ts';
+import { allReplays, sharedColumns, type DecodedReplay } from '../data/shared-replays.ts';
+import { dataSpan } from '../sim/run-scenario.ts';
+import { scenarioForRun } from './run-one.ts';
 
 /**
- * Runs planned runs across W worker threads, handing out the next run as soon as a worker is free. The
+ * Runs planned runs across W worker threads, handing out the next run as soon as a worker is free. Recorded
+ * data is decoded once, here, and shared with every worker through SharedArrayBuffers. The
  * order in which runs finish depends on timing; callers key results by run index, so outputs do not.
  * A run that fails stops the pool: a user error (bad parameter value) is re-raised as such.
  */
@@ -17,13 +22,33 @@ export async function runPool(
   extra: string[] = [],
 ): Promise<void> {
   if (runs.length === 0) return;
+  const preload = await decodeOnce(base, runs[0]);
   const queue = [...runs];
   const threads = Array.from({ length: Math.min(workers, runs.length) }, () => new Worker(new URL('./worker-entry.js', import.meta.url)));
+  for (const thread of threads) thread.postMessage({ preload } satisfies PreloadMessage);
   try {
     await Promise.all(threads.map((thread) => drain(thread, queue, base, extra, onResult)));
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
   }
+}
+
+const sharedCopies = new WeakMap<EventColumns, EventColumns>();
+
+/**
+ * Decodes the sweep's recorded data once in this thread (a replay is kept in the process-wide memo) and
+ * returns every decoded replay as SharedArrayBuffer-backed columns for the workers.
+ */
+async function decodeOnce(base: SweepBase, first: PlannedRun): Promise<[string, DecodedReplay][]> {
+  await dataSpan(scenarioForRun(base, first.params, first.seed), base.baseDir);
+  return allReplays().map(([key, replay]) => {
+    let shared = sharedCopies.get(replay.columns);
+    if (!shared) {
+      shared = sharedColumns(replay.columns);
+      sharedCopies.set(replay.columns, shared);
+    }
+    return [key, { columns: shared, files: replay.files }];
+  });
 }
 
 function drain(thread: Worker, queue: PlannedRun[], base: SweepBase, extra: string[], onResult: (index: number, row: [string, unknown][]) => void): Promise<void> {

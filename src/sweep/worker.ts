@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { PlannedRun } from './grid.ts';
 import { runOne, type SweepBase } from './run-one.ts';
+import { rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
 
 /**
  * A sweep worker thread: receives runs one at a time and posts back each run's row (or its error message).
@@ -12,9 +13,19 @@ export interface RunRequest {
   extra: string[];
 }
 
+/** Sent once, before any run: decoded replays to reuse (their columns live in SharedArrayBuffers). */
+export interface PreloadMessage {
+  preload: [string, DecodedReplay][];
+}
+
 export type RunReply = { index: number; row: [string, unknown][] } | { index: number; error: string; userError: boolean };
 
-parentPort!.on('message', async ({ base, run, extra }: RunRequest) => {
+parentPort!.on('message', async (message: RunRequest | PreloadMessage) => {
+  if ('preload' in message) {
+    for (const [key, replay] of message.preload) rememberReplay(key, replay);
+    return;
+  }
+  const { base, run, extra } = message;
   try {
     parentPort!.postMessage({ index: run.index, row: await runOne(base, run, extra) } satisfies RunReply);
   } catch (error) {

@@ -107,8 +107,10 @@ export class SimExchange {
     if (order.type === 'limit' && order.postOnly && this.wouldCross(order.side, order.price)) {
       return { id: order.id, status: 'rejected', filled: 0, remaining: order.size, reason: 'post-only order would cross the book' };
     }
-    const limit = order.type === 'market' ? (order.side === 'buy' ? Infinity : -Infinity) : order.price;
-    const filled = this.takeLiquidity(order.id, order.side, limit, order.size, now);
+    const market = order.type === 'market';
+    const limit = market ? (order.side === 'buy' ? Infinity : -Infinity) : order.price;
+    // Only an order that reaches the opposite best price can take liquidity (most quotes cannot).
+    const filled = market || this.wouldCross(order.side, order.price) ? this.takeLiquidity(order.id, order.side, limit, order.size, now) : 0;
     const remaining = order.size - filled;
     if (remaining === 0) return { id: order.id, status: 'filled', filled, remaining };
     if (order.type === 'market' || order.timeInForce === 'IOC') {

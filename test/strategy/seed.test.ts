@@ -118,6 +118,7 @@ function fakeContext(options: FakeOptions) {
     amendOrder: unused('amendOrder'),
     onFill: () => {},
     onBook: () => {},
+    onTrade: () => {},
   };
   return { calls, orders, run: (strategy: Strategy) => strategy({ venue, clock, market: 'SYN-USD', tickSize: 0.01, lotSize: 0.001 }) };
 }
