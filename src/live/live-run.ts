@@ -156,6 +156,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       lastMarketData = Date.now();
       recorder.trade(trade);
       paper?.onMarket([tradeEvent(trade, units)]);
+      live?.publishTrade(trade);
     },
     status(connected, detail) {
       log.write(connected ? 'feed-connected' : 'feed-disconnected', { detail });

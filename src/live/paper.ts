@@ -81,8 +81,11 @@ export class PaperVenue {
   /** Applies live market events (one message) to the simulated venue. */
   onMarket(events: MarketEvent[]): void {
     this.pump();
-    for (const event of events) this.exchange.applyMarketEvent(event);
-    if (this.gateway.wantsBook()) this.gateway.publishBook(this.exchange.book);
+    for (const event of events) {
+      this.exchange.applyMarketEvent(event);
+      if (event.kind === 'trade') this.gateway.publishTrade(event);
+    }
+    this.gateway.publishBook(this.exchange.book);
     this.recordOwnQuotes();
   }
 

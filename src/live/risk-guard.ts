@@ -1,4 +1,4 @@
-import type { BookView, FillEvent, OpenOrder, OrderAck, OrderRequest, Snapshot, Venue } from '../strategy/api.ts';
+import type { BookView, FillEvent, OpenOrder, OrderAck, OrderRequest, Snapshot, TradeView, Venue } from '../strategy/api.ts';
 import type { RiskLimits } from './config.ts';
 
 /**
@@ -149,6 +149,10 @@ export class RiskGuard implements Venue {
 
   onBook(handler: (book: BookView) => void): void {
     this.inner.onBook(handler);
+  }
+
+  onTrade(handler: (trade: TradeView) => void): void {
+    this.inner.onTrade(handler);
   }
 
   /** Periodic checks: stale data, max loss, position breach. */

@@ -36,6 +36,7 @@ class FakeVenue implements Venue {
     this.fillHandlers.push(h);
   }
   onBook() {}
+  onTrade() {}
   fill(orderId: string, side: 'buy' | 'sell', size: number) {
     for (const h of this.fillHandlers) h({ orderId, market: 'X', side, price: 100, size, fee: 0, liquidity: 'maker', timestamp: 0 });
   }
