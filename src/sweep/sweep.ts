@@ -7,6 +7,7 @@ import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from
 import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
 import { scenarioForRun, type SweepBase } from './run-one.ts';
+import { renderSweepPage } from '../report/sweep-page.ts';
 
 /**
  * A parameter sweep: plan the runs, run the ones not yet in the folder's journal across worker threads,
@@ -119,7 +120,24 @@ export function finishSweep(
     source: { scenarioFile: plan.base.file, overrides: plan.base.overrides, runListHash: plan.runListHash },
   };
   writeAtomically(join(dir, 'best.json'), `${JSON.stringify(bestJson, null, 2)}\n`);
+  writeSweepPage(dir, plan, entries, selection, best);
   return best;
+}
+
+/** sweep.html: the heatmap over the first two swept parameters (or the one parameter × seed). */
+function writeSweepPage(dir: string, plan: SweepPlan, entries: JournalEntry[], selection: Selection, best: ConfigFigures | null): void {
+  const paths = plan.axes.map((a) => a.path);
+  const rows = entries.map(rowObject);
+  const html = renderSweepPage({
+    rows,
+    axes: [paths[0], paths[1] ?? 'seed'],
+    objective: selection.objective,
+    minimize: selection.minimize,
+    best: best && { config: best.config, params: best.params },
+    params: paths,
+    title: plan.base.file,
+  });
+  writeAtomically(join(dir, 'sweep.html'), html);
 }
 
 function manifestOf(plan: SweepPlan, options: Pick<SweepOptions, 'grid' | 'seeds' | 'random' | 'shard'>) {

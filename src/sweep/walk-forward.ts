@@ -3,6 +3,7 @@ import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { dataSpan } from '../sim/run-scenario.ts';
 import { csvCell } from './flatten.ts';
+import { renderSweepPage } from '../report/sweep-page.ts';
 import { writeAtomically } from './journal.ts';
 import { readScenarioBase, sweep, type SweepOptions } from './sweep.ts';
 import { scenarioForRun } from './run-one.ts';
@@ -82,4 +83,23 @@ function writeWalkForward(dir: string, outcomes: FoldOutcome[], objective: strin
     ...figures.map((f) => o.test?.[f] ?? null),
   ]);
   writeAtomically(join(dir, 'walkforward.csv'), `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`);
+  const chosen = outcomes.filter((o) => o.params !== null);
+  if (chosen.length === 0) return;
+  // The walk-forward page: one row per fold, the in-sample objective as the objective column beside its
+  // train./test. figures, so the page shows in-sample and out-of-sample side by side.
+  const pageRows = chosen.map((o) => ({
+    fold: o.fold,
+    ...o.params,
+    [objective]: o.train?.[objective] ?? null,
+    ...Object.fromEntries(figures.flatMap((f) => [[`train.${f}`, o.train?.[f] ?? null], [`test.${f}`, o.test?.[f] ?? null]])),
+  }));
+  const html = renderSweepPage({
+    rows: pageRows,
+    axes: [paramPaths[0], paramPaths[1] ?? 'fold'],
+    objective,
+    best: null,
+    params: paramPaths,
+    title: `walk-forward: ${chosen.length} fold${chosen.length === 1 ? '' : 's'} (chosen in-sample, measured out-of-sample)`,
+  });
+  writeAtomically(join(dir, 'sweep.html'), html);
 }
