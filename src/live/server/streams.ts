@@ -23,12 +23,13 @@ import type { LocalVenue, PublicTrade } from './venue.ts';
  * Other streams are accepted and stay silent. While the feed is paused (test hook) no market data is
  * sent and depth diffs accumulate, so the U/u/pu chain continues unbroken after the pause.
  */
-type Subscription =
+type Subscription = (
   | { kind: 'depth'; rate: number; levels?: number }
   | { kind: 'trade' }
   | { kind: 'aggTrade' }
   | { kind: 'bookTicker' }
-  | { kind: 'other' };
+  | { kind: 'other' }
+) & { /** The stream name as the client wrote it (echoed in combined frames). */ name?: string };
 
 interface Connection {
   ws: WebSocket;
@@ -52,7 +53,7 @@ export class StreamHub {
     this.symbol = venue.symbol.id.toLowerCase();
   }
 
-  /** Open sockets, and how many subscribe to each stream name. */
+  /** Open sockets, and how many subscribe to each stream name (lower case). */
   counts(): { public: number; user: number; streams: Record<string, number> } {
     let user = 0;
     const streams: Record<string, number> = {};
@@ -134,12 +135,13 @@ export class StreamHub {
     const batch = this.venue.feed.flush(rate);
     if (!batch) return;
     const now = Date.now();
-    const payloads = new Map<number, string>();
+    const payloads = new Map<string, string>();
     const payload = (levels: number | undefined): Record<string, unknown> => (levels === undefined ? this.diff(batch, now) : this.partial(batch, levels, now));
     for (const c of this.connections) {
-      for (const [name, sub] of c.streams) {
+      for (const sub of c.streams.values()) {
         if (sub.kind !== 'depth' || sub.rate !== rate) continue;
-        const cacheKey = (sub.levels ?? 0) * 2 + (c.combined ? 1 : 0);
+        const name = sub.name;
+        const cacheKey = `${sub.levels ?? 0}:${c.combined ? name : ''}`;
         let text = payloads.get(cacheKey);
         if (text === undefined) {
           const data = payload(sub.levels);
@@ -194,16 +196,16 @@ export class StreamHub {
   private publish(kind: 'trade' | 'aggTrade' | 'bookTicker', build: () => Record<string, unknown>): void {
     let data: Record<string, unknown> | undefined;
     for (const c of this.connections) {
-      for (const [name, sub] of c.streams) {
+      for (const sub of c.streams.values()) {
         if (sub.kind !== kind) continue;
         data ??= build();
-        this.send(c, JSON.stringify(c.combined ? { stream: name, data } : data));
+        this.send(c, JSON.stringify(c.combined ? { stream: sub.name, data } : data));
       }
     }
   }
 
   private subscribe(connection: Connection, name: string): void {
-    connection.streams.set(name.toLowerCase(), this.parse(name.toLowerCase()));
+    connection.streams.set(name.toLowerCase(), { ...this.parse(name.toLowerCase()), name });
   }
 
   private parse(name: string): Subscription {
@@ -242,7 +244,7 @@ export class StreamHub {
         this.send(connection, JSON.stringify({ result: null, id }));
         break;
       case 'LIST_SUBSCRIPTIONS':
-        this.send(connection, JSON.stringify({ result: [...connection.streams.keys()], id }));
+        this.send(connection, JSON.stringify({ result: [...connection.streams.values()].map((s) => s.name), id }));
         break;
       case 'SET_PROPERTY':
         this.send(connection, JSON.stringify({ result: null, id }));
