@@ -97,7 +97,12 @@ const ms = (us: number): number => Math.round(us / 1000);
 const r = (x: number | null, digits = 6): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
 function sampledNote(shown: number, total: number, what: string): string {
-  return shown < total ? ` · showing ${shown} of ${total} ${what} (downsampled for display; the CSV has all)` : '';
+  return shown < total ? `showing ${shown} of ${total} ${what} (downsampled for display; the CSV has all)` : '';
+}
+
+/** Subtitle lines, dropping empty ones. */
+function lines(...texts: string[]): string[] {
+  return texts.filter((t) => t !== '');
 }
 
 /** The seconds of a horizon label ("30s" → 30). */
@@ -136,7 +141,7 @@ export function pnlSpec(run: LoadedRun): Spec {
   return {
     title: {
       text: 'Cumulative PnL and where it came from',
-      subtitle: `total = spread capture + inventory + fees + rebates${labels.includes('funding') ? ' + funding' : ''} (quote currency, marked to mid)${sampledNote(rows.length, run.timeseries.length, 'samples')}`,
+      subtitle: lines(`total = spread capture + inventory + fees + rebates${labels.includes('funding') ? ' + funding' : ''} (quote currency, marked to mid)`, sampledNote(rows.length, run.timeseries.length, 'samples')),
     },
     width: WIDE,
     height: 260,
@@ -179,7 +184,10 @@ export function quotesSpec(run: LoadedRun): Spec {
   return {
     title: {
       text: 'Mid price, our quotes and our fills',
-      subtitle: `grey: mid · green/red lines: our best bid/ask (sampled every ${sampleSeconds} s) · ▲ buy fill, ▼ sell fill · scroll to zoom, drag to pan, double-click to reset${sampledNote(fills.length, run.fills.length, 'fills')}`,
+      subtitle: lines(
+        `grey: mid · green/red lines: our best bid/ask (sampled every ${sampleSeconds} s) · ▲ buy fill, ▼ sell fill`,
+        `scroll to zoom, drag to pan, double-click to reset${fills.length < run.fills.length ? ` · ${sampledNote(fills.length, run.fills.length, 'fills')}` : ''}`,
+      ),
     },
     width: WIDE,
     height: 320,
@@ -253,7 +261,7 @@ export function inventorySpec(run: LoadedRun): Spec {
   return {
     title: {
       text: 'Inventory',
-      subtitle: `${limit === null ? 'the strategy has no maxInventory' : `dashed: the strategy's limits ±${limit}`}${sampledNote(rows.length, run.timeseries.length, 'samples')}`,
+      subtitle: lines(limit === null ? 'the strategy has no maxInventory' : `dashed: the strategy's limits ±${limit}`, sampledNote(rows.length, run.timeseries.length, 'samples')),
     },
     width: WIDE,
     height: 180,
@@ -355,7 +363,7 @@ export function histogramSpec(run: LoadedRun): Spec {
   return {
     title: {
       text: `Realized spread per fill at ${h}`,
-      subtitle: [`markout ${h} after each fill, bps (+ = we kept spread)`, `${all.length} fills complete at ${h}${sampledNote(fills.length, all.length, 'fills')}`],
+      subtitle: lines(`markout ${h} after each fill, bps (+ = we kept spread)`, `${all.length} fills complete at ${h}`, sampledNote(fills.length, all.length, 'fills')),
     },
     width: HALF,
     height: 260,
@@ -405,7 +413,7 @@ export function breakdownSpec(run: LoadedRun): Spec {
         mark: { type: 'bar', color: COLORS.inventory, opacity: 0.75, width: { band: 0.6 } },
         encoding: {
           x: { field: 'key', type: 'ordinal', title: axis, axis: { labelAngle: 0 } },
-          y: { field: 'mean', type: 'quantitative', title: `realized spread ${h} (bps)` },
+          y: { field: 'mean', type: 'quantitative', title: 'bps' },
           tooltip: [
             { field: 'key', title: axis },
             { field: 'mean', type: 'quantitative', title: 'mean (bps)', format: '.2f' },
@@ -423,7 +431,8 @@ export function breakdownSpec(run: LoadedRun): Spec {
     ],
   });
   return {
-    title: { text: `Realized spread at ${h} by hour and by fill size`, subtitle: 'size-weighted mean (bars) with 95% interval (whiskers); from summary.json breakdown' },
+    title: { text: `Realized spread at ${h} by hour and by fill size`, subtitle: `size-weighted mean markout at ${h}, bps (bars) with 95% interval (whiskers); from summary.json breakdown` },
+    spacing: 40,
     hconcat: [panel(rows(run.summary.breakdown.byHour), 'by hour of day (UTC)', 'hour (UTC)'), panel(rows(run.summary.breakdown.bySize), 'by fill size', 'fill size (base units)')],
   };
 }

@@ -41,7 +41,7 @@ describe('vega-lite specs', () => {
 
   it('every axis has a title with its unit', () => {
     const text = JSON.stringify(runCharts(a).map((c) => c.spec));
-    for (const unit of ['time (UTC)', 'PnL (quote currency)', 'price (quote currency)', 'position (base units)', 'mean markout (bps', 'markout at 30s (bps)', 'realized spread 30s (bps)']) {
+    for (const unit of ['time (UTC)', 'PnL (quote currency)', 'price (quote currency)', 'position (base units)', 'mean markout (bps', 'markout at 30s (bps)', 'size-weighted mean markout at 30s, bps']) {
       expect(text).toContain(unit);
     }
   });
