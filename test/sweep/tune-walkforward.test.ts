@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'spreadlab-wf-'));
+
+function cli(args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/spreadlab.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`spreadlab ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return result;
+}
+
+function csvRows(text: string): Record<string, string>[] {
+  const [header, ...lines] = text.trim().split('\n');
+  const columns = header.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v])));
+}
+
+describe('spreadlab tune on an informed-flow market', () => {
+  it('widens while realized spread is negative, then narrows while it stays positive', () => {
+    const out = tmp();
+    const { stdout } = cli(['tune', 'scenarios/informed-flow-demo.json', '--set', 'durationSeconds=600', '--start', '2', '--workers', '2', '--out', out]);
+    const steps = [...stdout.matchAll(/^(widen|narrow)\s+([\d.]+) bps: realized spread (-?[\d.]+) bps/gm)].map((m) => ({ phase: m[1], spread: Number(m[2]), realized: Number(m[3]) }));
+    // Informed takers (30 %) trade before ±10-tick jumps: at 2 bps the spread is too narrow.
+    expect(steps[0]).toMatchObject({ phase: 'widen', spread: 2 });
+    expect(steps[0].realized).toBeLessThan(0);
+    const firstPositive = steps.findIndex((s) => s.realized > 0);
+    expect(firstPositive).toBeGreaterThan(0);
+    expect(steps.slice(0, firstPositive).every((s, i) => s.phase === 'widen' && s.spread === 2 + 5 * i)).toBe(true);
+    const chosen = Number(/chosen: strategy\.spreadBps=([\d.]+)/.exec(stdout)![1]);
+    expect(chosen).toBeGreaterThan(2);
+    expect(steps.find((s) => s.spread === chosen)!.realized).toBeGreaterThan(0);
+    // The narrowing stopped at the first spread whose realized spread was no longer positive (or at 1 bp).
+    const last = steps[steps.length - 1];
+    expect(last.realized <= 0 || last.spread === chosen).toBe(true);
+    const best = JSON.parse(readFileSync(join(out, 'best.json'), 'utf8'));
+    expect(best.best.params['strategy.spreadBps']).toBe(chosen);
+    expect(csvRows(readFileSync(join(out, 'results.csv'), 'utf8'))).toHaveLength(steps.length);
+  });
+});
+
+describe('walk-forward', () => {
+  const SAMPLE = join(ROOT, 'data/synthetic/synthetic_GM-USD_informed-flow_seed1');
+  const START_US = 1704067200000000; // the sample's first second
+  const TEST_FROM_US = START_US + 15 * 60 * 1_000_000;
+  const ARGS = ['--grid', 'strategy.spreadBps=3,6,12', '--train', '0s..15m', '--test', '15m..30m', '--workers', '2'];
+
+  /** A copy of the sample in which every other trade inside the test window is removed. */
+  function alteredCopy(): string[] {
+    const dir = tmp();
+    const files = ['incremental_book_L2', 'trades', 'quotes'].map((kind) => join(dir, `sample_${kind}.csv.gz`));
+    copyFileSync(`${SAMPLE}_incremental_book_L2.csv.gz`, files[0]);
+    copyFileSync(`${SAMPLE}_quotes.csv.gz`, files[2]);
+    const lines = gunzipSync(readFileSync(`${SAMPLE}_trades.csv.gz`)).toString('utf8').trimEnd().split('\n');
+    const altered = lines.filter((line, i) => i === 0 || Number(line.split(',')[2]) < TEST_FROM_US || i % 2 === 0);
+    expect(altered).not.toEqual(lines);
+    writeFileSync(files[1], gzipSync(`${altered.join('\n')}\n`));
+    return files;
+  }
+
+  it('chooses on the training window only: changing data inside the test window does not change the choice', () => {
+    const original = tmp();
+    cli(['sweep', 'scenarios/informed-flow-replay.json', ...ARGS, '--out', original]);
+    const altered = tmp();
+    cli(['sweep', 'scenarios/informed-flow-replay.json', ...ARGS, '--set', `data.files=${JSON.stringify(alteredCopy())}`, '--out', altered]);
+    const [a] = csvRows(readFileSync(join(original, 'walkforward.csv'), 'utf8'));
+    const [b] = csvRows(readFileSync(join(altered, 'walkforward.csv'), 'utf8'));
+    expect(b['strategy.spreadBps']).toBe(a['strategy.spreadBps']);
+    expect(b['train.pnl.total']).toBe(a['train.pnl.total']);
+    // The change was real: what the chosen config earned out of sample differs.
+    expect(b['test.fills.count'] === a['test.fills.count'] && b['test.pnl.total'] === a['test.pnl.total']).toBe(false);
+    // Out-of-sample figures come from the test window alone: they equal a backtest of that window.
+    const run = tmp();
+    cli(['backtest', 'scenarios/informed-flow-replay.json', '--set', `strategy.spreadBps=${a['strategy.spreadBps']}`, '--set', 'window.from=15m', '--set', 'window.to=30m', '--out', run, '--quiet']);
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    expect(Number(a['test.pnl.total'])).toBe(summary.pnl.total);
+    expect(summary.period.start).toBe('2024-01-01T00:15:00.000000Z');
+  });
+});
