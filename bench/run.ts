@@ -4,6 +4,7 @@ import { benchBook } from './book.ts';
 import { benchData } from './data.ts';
 import { printTable, type BenchRow } from './report.ts';
 import { benchSimulation } from './simulation.ts';
+import { benchSweep } from './sweep.ts';
 import { benchVenue } from './venue.ts';
 
 /** Runs every benchmark module below, in order, and prints one table. Not part of `npm test`. */
@@ -12,6 +13,7 @@ const modules: [string, () => Promise<BenchRow[]>][] = [
   ['venue', benchVenue],
   ['simulation', benchSimulation],
   ['data', benchData],
+  ['sweep', benchSweep],
 ];
 
 // A full garbage collection before each module, so that one module's leftovers (the book bench leaves
