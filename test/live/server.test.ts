@@ -351,6 +351,40 @@ describe('local exchange server protocol details (plain HTTP and WebSocket)', ()
   });
 });
 
+describe('local exchange server market clock', () => {
+  it('freezes and restarts the market on request; raw depth diffs chain pu to the previous u', async () => {
+    const long = parseScenario({ ...JSON.parse(JSON.stringify(scenario)), name: 'serve-clock', durationSeconds: 600 }, 'serve-clock');
+    const server = await startExchangeServer({ scenario: long, baseDir: '.', speed: 5, secret: SECRET });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws/synusdt@depth@100ms`);
+    try {
+      const diffs: any[] = [];
+      ws.on('message', (data) => diffs.push(JSON.parse(data.toString())));
+      await within(new Promise((resolve) => ws.once('open', resolve)), 5_000, 'ws open');
+      await waitFor(() => diffs.length >= 5 || undefined, 5_000, 'five depth diffs');
+      const clock = async (paused: boolean) => (await fetch(`${server.url}/_spreadlab/clock?paused=${paused}`, { method: 'POST' })).json();
+      expect(await clock(true)).toEqual({ paused: true });
+      await sleep(300);
+      const frozen = server.state();
+      await sleep(300);
+      const still = server.state();
+      expect([still.marketEvents, still.dataTime, still.book]).toEqual([frozen.marketEvents, frozen.dataTime, frozen.book]);
+      const depth = (await (await fetch(`${server.url}/fapi/v1/depth?symbol=SYNUSDT`)).json()) as any;
+      expect(depth.lastUpdateId).toBe(diffs[diffs.length - 1].u);
+      expect(await clock(false)).toEqual({ paused: false });
+      await waitFor(() => server.state().marketEvents > still.marketEvents || undefined, 5_000, 'the market to move again');
+      // the data resumes where it stopped: data time moved on by about the wall time since the restart × speed
+      expect(server.state().dataTime - still.dataTime).toBeLessThan(5 * 2_000_000);
+      for (let i = 1; i < diffs.length; i++) {
+        expect(diffs[i].pu).toBe(diffs[i - 1].u);
+        expect(diffs[i].U).toBe(diffs[i - 1].u + 1);
+      }
+    } finally {
+      ws.terminate();
+      await server.close();
+    }
+  }, 30_000);
+});
+
 describe('spreadlab serve (the command)', () => {
   it('listens on 127.0.0.1, serves the scenario symbol, and exits 0 on SIGTERM; a bad scenario exits 2', async () => {
     const child = spawn(process.execPath, ['bin/spreadlab.js', 'serve', '--scenario', 'scenarios/demo.json', '--port', '0', '--speed', '5'], {

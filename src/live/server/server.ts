@@ -25,7 +25,9 @@ import { LocalVenue, type PublicTrade } from './venue.ts';
  * - POST /_spreadlab/drop-sockets: terminates every WebSocket at once (clients must reconnect);
  * - POST /_spreadlab/trade?side=sell&price=P&qty=Q: a market trade now (side = the taker's side), printed
  *   on the trade streams and matched against resting orders like any trade in the data;
- * - POST /_spreadlab/feed?paused=true|false: stops / resumes all public market data (a stale feed).
+ * - POST /_spreadlab/feed?paused=true|false: stops / resumes all public market data (a stale feed);
+ * - POST /_spreadlab/clock?paused=true|false: freezes / restarts the market itself (no data applied while
+ *   frozen; orders, cancels and the trade hook still work against the frozen book).
  */
 export interface ExchangeServerOptions {
   scenario: Scenario;
@@ -138,6 +140,11 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       streams.paused = params.get('paused') === 'true';
       return reply(res, 200, JSON.stringify({ paused: streams.paused }));
     }
+    if (method === 'POST' && path === '/_spreadlab/clock') {
+      venue.pauseClock(params.get('paused') === 'true', now);
+      if (!venue.clockPaused && !pumpTimer) pump();
+      return reply(res, 200, JSON.stringify({ paused: venue.clockPaused }));
+    }
     if (method === 'POST' && path === '/_spreadlab/trade') {
       const side = params.get('side');
       const price = Number(params.get('price'));
@@ -204,6 +211,7 @@ function buildState(venue: LocalVenue, streams: StreamHub, counters: { requests:
     dataTime: venue.dataTime(wallMs),
     speed,
     dataEnded: venue.ended,
+    clockPaused: venue.clockPaused,
     marketEvents: venue.marketEvents,
     book: {
       lastUpdateId: venue.feed.updateId,

@@ -20,6 +20,8 @@ import type { VenueSymbol } from './symbol.ts';
  *   and on a timer, every market event whose exchTs is due is applied (all events of one time together,
  *   so a book message is never half applied). Events before dataStart (the scenario's window) are applied
  *   at start-up. The data's exchTs are made non-decreasing. After the data's end the book stays as it was.
+ *   A test hook can freeze the clock: no market event is applied until it restarts, and the data resumes
+ *   where it stopped (the frozen wall time is skipped).
  * - Everything a client sees is stamped with wall-clock ms (the market simply moves `speed` times faster
  *   than the data did); the records also keep data time.
  * - Orders: LIMIT GTC, IOC, FOK, GTX (post-only: refused with -5022, no order created, if on arrival it
@@ -88,8 +90,11 @@ export class LocalVenue {
   /** Wall ms and data µs of what is being processed now (fills take their stamps from these). */
   private nowWall: number;
   private nowData: Micros;
+  /** The data has ended (or passed the window's end): the book stays as it is. */
   ended = false;
   marketEvents = 0;
+  private clockPausedAt: number | undefined;
+  private pausedMs = 0;
   private readonly walkPrices = new Float64Array(1000);
   private readonly walkSizes = new Float64Array(1000);
 
@@ -116,11 +121,27 @@ export class LocalVenue {
   }
 
   dataTime(wallMs: number): Micros {
-    return this.setup.dataStart + Math.round((wallMs - this.setup.wallStartMs) * US_PER_MS * this.setup.speed);
+    const wall = this.clockPausedAt ?? wallMs;
+    return this.setup.dataStart + Math.round((wall - this.setup.wallStartMs - this.pausedMs) * US_PER_MS * this.setup.speed);
   }
 
   wallTime(dataTs: Micros): number {
-    return this.setup.wallStartMs + (dataTs - this.setup.dataStart) / US_PER_MS / this.setup.speed;
+    return this.setup.wallStartMs + this.pausedMs + (dataTs - this.setup.dataStart) / US_PER_MS / this.setup.speed;
+  }
+
+  get clockPaused(): boolean {
+    return this.clockPausedAt !== undefined;
+  }
+
+  /** Freezes (or restarts) the market clock: while frozen no market event is applied (test hook). */
+  pauseClock(paused: boolean, wallMs: number): void {
+    if (paused && this.clockPausedAt === undefined) {
+      this.advance(wallMs);
+      this.clockPausedAt = wallMs;
+    } else if (!paused && this.clockPausedAt !== undefined) {
+      this.pausedMs += wallMs - this.clockPausedAt;
+      this.clockPausedAt = undefined;
+    }
   }
 
   /** Applies every market event due by `wallMs`. */
@@ -130,9 +151,9 @@ export class LocalVenue {
     this.nowData = Math.max(this.dataTime(wallMs), this.lastExchTs);
   }
 
-  /** Wall ms at which the next market event is due (null after the data's end). */
+  /** Wall ms at which the next market event is due (null after the data's end or while the clock is frozen). */
   nextDueWallMs(): number | null {
-    if (this.ended) return null;
+    if (this.ended || this.clockPaused) return null;
     if (!this.pending) {
       const next = this.source.next();
       if (!next) {
