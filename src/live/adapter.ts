@@ -31,7 +31,7 @@ import type { EventLog, RunTape } from './tape.ts';
 // ccxt's types are loose for our purposes; the adapter uses a narrow structural view of an exchange.
 export interface CcxtExchange {
   id: string;
-  markets: Record<string, { id: string; symbol: string; precision?: { price?: number; amount?: number } }>;
+  markets: Record<string, { id: string; symbol: string; base?: string; quote?: string; precision?: { price?: number; amount?: number } }>;
   urls: { api: unknown };
   has: Record<string, unknown>;
   precisionMode?: number;
@@ -114,7 +114,15 @@ function rewriteUrls(node: Record<string, unknown>, origin: string): void {
 export async function resolveMarket(ex: CcxtExchange, symbol: string): Promise<string> {
   await ex.loadMarkets();
   const markets = Object.values(ex.markets);
-  const found = markets.find((m) => m.symbol === symbol) ?? markets.find((m) => m.id === symbol && m.symbol.includes(':')) ?? markets.find((m) => m.id === symbol);
+  // A scenario's "BASE-QUOTE" (e.g. the demo's SYN-USD) also finds BASE/QUOTE, and a USD quote a USDT one.
+  const [base, quote] = symbol.toUpperCase().split(/[-/_:]/);
+  const byParts = (m: (typeof markets)[number]): boolean => quote !== undefined && m.base === base && (m.quote === quote || (quote === 'USD' && m.quote === 'USDT'));
+  const found =
+    markets.find((m) => m.symbol === symbol) ??
+    markets.find((m) => m.id === symbol && m.symbol.includes(':')) ??
+    markets.find((m) => m.id === symbol) ??
+    markets.find((m) => byParts(m) && m.symbol.includes(':')) ??
+    markets.find(byParts);
   if (!found) throw new SpreadlabError(`market ${symbol}: not listed by ${ex.id} (e.g. ${markets.slice(0, 3).map((m) => m.id).join(', ')})`);
   return found.symbol;
 }

@@ -77,7 +77,8 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const checks = guardrails(candidate, horizon, options);
   const refused = checks.filter((c) => !c.passed && !c.overridden);
   const { window: _window, ...scenario } = candidate.scenario;
-  const referenceMid = candidate.inSample.finalMid ?? null;
+  const lastFold = candidate.extra.lastFoldInSample as Figures | undefined;
+  const referenceMid = candidate.inSample.finalMid ?? lastFold?.finalMid ?? null;
   const risk: RiskLimits = { ...defaultRisk(scenario.strategy, referenceMid), ...(options.risk ?? {}) };
   const config: LiveConfig = {
     kind: 'spreadlab-live-config',
@@ -273,8 +274,9 @@ async function readWalkForward(dir: string): Promise<Candidate> {
     ...inner,
     kind: 'walk-forward',
     // The guardrails compare like with like: mean over folds in-sample vs mean over folds out-of-sample; the
-    // promoted configuration's own training figures are kept under provenance.lastFoldInSample.
-    inSample: { ...inner.inSample, ...(trainMean ?? {}) },
+    // promoted configuration's own training figures (every summary figure) are kept under
+    // provenance.lastFoldInSample.
+    inSample: trainMean ?? {},
     outOfSample: testMean,
     folds: rows,
     period: { from: rows[0]['train.from'], to: rows[rows.length - 1]['test.to'], folds: rows.length },
