@@ -320,7 +320,7 @@ export class LocalVenue {
       case 'trade': {
         const trade: PublicTrade = { id: this.nextTradeId++, price: event.price, qty: event.size, takerSide: event.takerSide, wallMs };
         this.recentTrades.push(trade);
-        if (this.recentTrades.length > 1000) this.recentTrades.splice(0, this.recentTrades.length - 1000);
+        if (this.recentTrades.length > 2000) this.recentTrades.splice(0, this.recentTrades.length - 1000);
         this.listener.trade(trade);
         this.exchange.applyMarketEvent(event);
         break;
