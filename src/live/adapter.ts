@@ -25,8 +25,10 @@ import type { EventLog, RunTape } from './tape.ts';
  * - `getSnapshot` answers from the websocket book (a real bot's view); REST `fetchOrderBook` only before
  *   the first update. `getPosition` is the position at the start plus our fills.
  * - Every error text goes through the event log's redaction before it is stored or printed.
- * Known limits: fills that happen while the private stream is down are not replayed (the position resync
- * catches their effect, fills.csv misses them); one market per run.
+ * - After a private stream error, fills since the last one seen are read back with `fetchMyTrades` (when
+ *   the exchange has it) and booked unless already booked (same trade id).
+ * Known limits: one market per run; without fetchMyTrades, fills during an outage are missed (the position
+ * resync catches their effect).
  */
 // ccxt's types are loose for our purposes; the adapter uses a narrow structural view of an exchange.
 export interface CcxtExchange {
@@ -48,6 +50,7 @@ export interface CcxtExchange {
   cancelAllOrders(symbol: string): Promise<unknown>;
   fetchOpenOrders(symbol: string): Promise<CcxtOrder[]>;
   fetchPositions(symbols?: string[]): Promise<{ symbol: string; contracts?: number; side?: string }[]>;
+  fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<CcxtTrade[]>;
   close(): Promise<unknown>;
 }
 
@@ -200,6 +203,7 @@ export class LiveVenue implements Venue {
   readonly open = new Map<string, OwnOrder>();
   private readonly seenTrades = new Set<string>();
   private basePosition = 0;
+  private lastFillMs: number | null = null;
   private stopped = false;
   private readonly fees;
   latest: BookUpdate | null = null;
@@ -253,6 +257,14 @@ export class LiveVenue implements Venue {
 
   /** Reads open orders and position from the exchange and adopts them. */
   async resync(why: string): Promise<void> {
+    if (why === 'reconnect' && this.lastFillMs !== null && this.ex.has.fetchMyTrades) {
+      // Fills that happened while the private stream was down: read them back (already booked ones are
+      // recognised by their trade id and skipped).
+      const missed = await this.ex.fetchMyTrades(this.symbol, this.lastFillMs - 1_000, 1_000);
+      const before = this.tape.fills.length;
+      for (const t of missed) this.bookTrade(t);
+      if (this.tape.fills.length > before) this.log.write('fills-recovered', { count: this.tape.fills.length - before });
+    }
     const [orders, positions] = await Promise.all([this.ex.fetchOpenOrders(this.symbol), this.ex.fetchPositions([this.symbol])]);
     this.open.clear();
     for (const o of orders) {
@@ -408,7 +420,7 @@ export class LiveVenue implements Venue {
   }
 
   private bookTrade(t: CcxtTrade): void {
-    const key = `${t.id ?? ''}/${t.order ?? ''}/${t.timestamp ?? ''}/${t.amount}`;
+    const key = t.id ? `id:${t.id}` : `${t.order ?? ''}/${t.timestamp ?? ''}/${t.amount}/${t.price}`;
     if (this.seenTrades.has(key)) return;
     this.seenTrades.add(key);
     const side: Side = t.side === 'sell' ? 'sell' : 'buy';
@@ -426,6 +438,7 @@ export class LiveVenue implements Venue {
       if (remaining === 0) this.open.delete(orderId);
     }
     const exchTs = (t.timestamp ?? Date.now()) * 1000;
+    this.lastFillMs = Math.max(this.lastFillMs ?? 0, exchTs / 1000);
     this.tape.addFill({ orderId, side, price, size, liquidity, fee, exchTs, remaining });
     this.log.write('fill', { id: orderId, trade: t.id ?? null, side, price: this.units.price(price), size: this.units.size(size), liquidity, fee: this.units.money(fee), exch_ts_us: exchTs, position: this.position() });
     this.publishQuotes();

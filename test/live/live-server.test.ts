@@ -135,14 +135,15 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
       await fillOur('SELL');
       await waitFor(() => events(live.out).some((e) => e.event === 'fill' && e.side === 'sell'), 5_000, 'the sell fill to reach the live run');
 
-      // The server drops every socket: the run reconnects, resyncs, and fills reach it again.
+      // The server drops every socket and one of our orders fills while the run is disconnected: the run
+      // reconnects, resyncs, and reads the missed fill back.
+      await waitFor(quoting, 5_000, 'quotes');
       expect(server.dropSockets()).toBeGreaterThan(0);
-      await waitFor(() => events(live.out).some((e) => e.event === 'resync' && e.why === 'reconnect'), 10_000, 'a resync after the reconnect');
-      await waitFor(quoting, 5_000, 'quotes after the reconnect');
-      await sleep(300);
-      await waitFor(quoting, 5_000, 'quotes after the reconnect');
       await fillOur('BUY');
-      await waitFor(() => events(live.out).filter((e) => e.event === 'fill').length >= 3, 8_000, 'a fill after the reconnect');
+      await waitFor(() => events(live.out).some((e) => e.event === 'resync' && e.why === 'reconnect'), 10_000, 'a resync after the reconnect');
+      await waitFor(() => events(live.out).filter((e) => e.event === 'fill').length >= 3, 8_000, 'the fill made during the outage');
+      expect(events(live.out).some((e) => e.event === 'fills-recovered')).toBe(true);
+      await waitFor(quoting, 5_000, 'quotes after the reconnect');
 
       // Stale feed: the guard cancels everything and pauses; fresh data resumes quoting.
       await hook('feed?paused=true');
