@@ -128,7 +128,7 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
   it('quotes appear, fills arrive, reconnect after dropped sockets, stale-feed pause, cancel-on-exit; live records equal the server’s; no secret written', async () => {
     const live = startLive('main');
     try {
-      await waitFor(quoting, 25_000, 'two-sided quotes on the server');
+      await waitFor(quoting, 40_000, 'two-sided quotes on the server');
       await fillOur('BUY');
       await waitFor(() => events(live.out).some((e) => e.event === 'fill' && e.side === 'buy'), 5_000, 'the buy fill to reach the live run');
       await waitFor(quoting, 5_000, 'quotes again');
@@ -189,12 +189,12 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     expect(rec.liveFills).toBe(serverFills.length);
     expect(existsSync(join(live.out, 'reconcile.csv'))).toBe(true);
     expect(rec.matched + rec.missed).toBe(rec.liveFills);
-  }, 80_000);
+  }, 100_000);
 
   it('kill switch: a loss beyond maxLoss cancels everything, stops the run and exits 3', async () => {
     const before = state().fills.length;
     const live = startLive('kill', { maxLoss: 0.0001 });
-    await waitFor(quoting, 25_000, 'two-sided quotes on the server');
+    await waitFor(quoting, 40_000, 'two-sided quotes on the server');
     await fillOur('BUY');
     const code = await Promise.race([live.exited, sleep(15_000).then(() => 'timeout')]);
     expect(code, live.output()).toBe(3);
@@ -203,17 +203,17 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     const ev = events(live.out);
     expect(ev.some((e) => e.event === 'guard-kill')).toBe(true);
     expect(JSON.parse(readFileSync(join(live.out, 'live.json'), 'utf8')).killed).toBe(true);
-  }, 45_000);
+  }, 60_000);
 
   it('SIGINT: the run stops, cancels its orders and exits 0', async () => {
     const live = startLive('sigint');
-    await waitFor(quoting, 25_000, 'two-sided quotes on the server');
+    await waitFor(quoting, 40_000, 'two-sided quotes on the server');
     live.child.kill('SIGINT');
     const code = await Promise.race([live.exited, sleep(15_000).then(() => 'timeout')]);
     expect(code, live.output()).toBe(0);
     expect(state().openOrders).toEqual([]);
     expect(JSON.parse(readFileSync(join(live.out, 'live.json'), 'utf8')).stopReason).toBe('signal SIGINT');
-  }, 45_000);
+  }, 60_000);
 
   it('record: the server’s live market into a Binance raw capture that a backtest replays', async () => {
     const out = join(tmp, 'rec', 'btcusdt.raw.gz');
