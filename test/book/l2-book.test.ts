@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { L2Book } from '../../src/book/l2-book.ts';
+import { DEFAULT_MAX_SPAN, L2Book } from '../../src/book/l2-book.ts';
 import { ReferenceBook } from '../../src/book/reference-book.ts';
 import type { BookSide, BookSnapshot } from '../../src/data/events.ts';
 
@@ -228,6 +228,215 @@ describe('L2Book', () => {
   });
 });
 
+/** Every level of a side, best first, from either book. */
+function all(book: L2Book | ReferenceBook, side: BookSide): [number, number][] {
+  const count = side === 'bid' ? book.levelCount.bids : book.levelCount.asks;
+  return top(book, side, count + 1);
+}
+
+/** Applies one set to both books. */
+function both(book: L2Book, ref: ReferenceBook, side: BookSide, price: number, size: number): void {
+  book.set(side, price, size);
+  ref.set(side, price, size);
+}
+
+describe('L2Book dense window and far region', () => {
+  it('caps the window at maxSpan (default 2^20 ticks): stray levels of a Binance-like snapshot live far', () => {
+    // BTCUSDT at tick 0.01: 1000 levels a side around 61,837.63 USD, and the kind of stray levels the real
+    // capture carries (15,432.50, 33,000.00 and 200,000.00 USD), 18.5M ticks apart.
+    const book = new L2Book();
+    const ref = new ReferenceBook();
+    const bids: [number, number][] = [];
+    const asks: [number, number][] = [];
+    for (let i = 0; i < 1000; i++) {
+      bids.push([6_183_763 - 2 * i, 100 + i]);
+      asks.push([6_183_764 + 3 * i, 200 + i]);
+    }
+    bids.push([3_300_000, 19_172_790], [1_543_250, 5]);
+    asks.push([20_000_000, 7]);
+    const snap = snapshot(bids, asks);
+    book.applySnapshot(snap);
+    ref.applySnapshot(snap);
+    expect(book.windowSpan).toBeLessThanOrEqual(DEFAULT_MAX_SPAN);
+    expect(DEFAULT_MAX_SPAN).toBe(2 ** 20);
+    expect(book.bestBid).toBe(6_183_763);
+    expect(book.bestAsk).toBe(6_183_764);
+    expect(book.levelCount).toEqual({ bids: 1002, asks: 1001 });
+    for (const price of [1_543_250, 3_300_000, 20_000_000]) {
+      expect(price < book.windowLow || price >= book.windowLow + book.windowSpan).toBe(true);
+    }
+    expect(book.sizeAt('bid', 3_300_000)).toBe(19_172_790);
+    expect(book.sizeAt('ask', 20_000_000)).toBe(7);
+    expect(all(book, 'bid')).toEqual(all(ref, 'bid'));
+    expect(all(book, 'ask')).toEqual(all(ref, 'ask'));
+    // updates and deletes of far levels, and of prices never seen
+    both(book, ref, 'bid', 3_300_000, 19_173_390);
+    both(book, ref, 'bid', 4_200_000, 74_978_550);
+    both(book, ref, 'bid', 1_543_250, 0);
+    both(book, ref, 'ask', 19_000_000, 0);
+    expect(book.sizeAt('bid', 3_300_000)).toBe(19_173_390);
+    expect(book.sizeAt('bid', 1_543_250)).toBe(0);
+    expect(book.levelCount).toEqual(ref.levelCount);
+    expect(all(book, 'bid')).toEqual(all(ref, 'bid'));
+    expect(book.checkInvariants()).toBeNull();
+    book.clear();
+    expect(book.levelCount).toEqual({ bids: 0, asks: 0 });
+    for (const price of [3_300_000, 4_200_000, 20_000_000, 6_183_763]) {
+      expect(book.sizeAt('bid', price) + book.sizeAt('ask', price)).toBe(0);
+    }
+    expect(book.checkInvariants()).toBeNull();
+  });
+
+  it('grows by doubling up to maxSpan, then keeps what the window cannot cover far', () => {
+    const book = new L2Book(16, 1024);
+    book.set('bid', 1000, 1);
+    book.set('ask', 1001, 2);
+    expect(book.windowSpan).toBe(16);
+    book.set('ask', 1100, 3); // 101 ticks: doubles to 256
+    expect(book.windowSpan).toBe(256);
+    book.set('ask', 5000, 4); // 4001 ticks: capped at 1024, 5000 stays far
+    expect(book.windowSpan).toBe(1024);
+    expect(5000).toBeGreaterThanOrEqual(book.windowLow + book.windowSpan);
+    for (const price of [1000, 1001, 1100]) {
+      expect(price).toBeGreaterThanOrEqual(book.windowLow);
+      expect(price).toBeLessThan(book.windowLow + book.windowSpan);
+    }
+    expect(book.sizeAt('ask', 5000)).toBe(4);
+    expect(top(book, 'ask', 5)).toEqual([[1001, 2], [1100, 3], [5000, 4]]);
+    expect(book.checkInvariants()).toBeNull();
+  });
+
+  it('best levels can live far: a far best is reported, merged first, and deleting it falls back correctly', () => {
+    const book = new L2Book(64, 64);
+    const ref = new ReferenceBook();
+    for (let i = 0; i < 5; i++) {
+      both(book, ref, 'bid', 1000 - i, 10 + i);
+      both(book, ref, 'ask', 1001 + i, 20 + i);
+    }
+    const low = book.windowLow;
+    // A bid a whole range above the asks (crossed inside one message): far, best, and the window stays put.
+    both(book, ref, 'bid', 100_000, 7);
+    expect(book.bestBid).toBe(100_000);
+    expect(book.bestBidSize()).toBe(7);
+    expect(book.windowLow).toBe(low);
+    expect(top(book, 'bid', 3)).toEqual([[100_000, 7], [1000, 10], [999, 11]]);
+    expect(book.checkInvariants()).toMatch(/crossed/);
+    both(book, ref, 'bid', 100_000, 0); // back to the best in the window
+    expect(book.bestBid).toBe(1000);
+    // the mirror on the ask side, below the window
+    both(book, ref, 'ask', 500, 8);
+    expect(book.bestAsk).toBe(500);
+    expect(top(book, 'ask', 3)).toEqual([[500, 8], [1001, 20], [1002, 21]]);
+    both(book, ref, 'ask', 500, 0);
+    expect(book.bestAsk).toBe(1001);
+    // far bids below the window become the best once the window's bids are gone
+    both(book, ref, 'bid', 10, 3);
+    both(book, ref, 'bid', 20, 4);
+    for (let i = 0; i < 5; i++) both(book, ref, 'bid', 1000 - i, 0);
+    expect(book.bestBid).toBe(20);
+    expect(book.bestBidSize()).toBe(4);
+    expect(book.windowLow).toBe(low); // spread of 981 ticks: wider than half the span, the window does not chase
+    expect(all(book, 'bid')).toEqual([[20, 4], [10, 3]]);
+    both(book, ref, 'bid', 20, 0);
+    expect(book.bestBid).toBe(10);
+    // far asks above the window become the best once the window's asks are gone
+    both(book, ref, 'ask', 90_000, 5);
+    for (let i = 0; i < 5; i++) both(book, ref, 'ask', 1001 + i, 0);
+    expect(book.bestAsk).toBe(90_000);
+    expect(book.bestAskSize()).toBe(5);
+    expect(book.levelCount).toEqual(ref.levelCount);
+    expect(book.checkInvariants()).toBeNull();
+  });
+
+  it('re-centres on the mid when the top of book drifts within span/8 of an edge, moving levels both ways', () => {
+    const span = 64;
+    const book = new L2Book(span, span);
+    const ref = new ReferenceBook();
+    for (let i = 0; i < 10; i++) {
+      both(book, ref, 'bid', 1000 - i, 1 + i);
+      both(book, ref, 'ask', 1001 + i, 1 + i);
+    }
+    const lows = new Set<number>([book.windowLow]);
+    const inside = (): void => {
+      for (const best of [book.bestBid, book.bestAsk]) {
+        expect(best).toBeGreaterThanOrEqual(book.windowLow + span / 8);
+        expect(best).toBeLessThan(book.windowLow + span - span / 8);
+      }
+      lows.add(book.windowLow);
+    };
+    // The touch walks up 300 ticks: the best ask is taken and becomes a bid, a new ask appears 10 ticks up;
+    // the bids left behind pass out of the window into the far region.
+    for (let touch = 1001; touch < 1301; touch++) {
+      both(book, ref, 'ask', touch + 10, 5);
+      both(book, ref, 'ask', touch, 0);
+      both(book, ref, 'bid', touch, 6);
+      inside();
+    }
+    expect(lows.size).toBeGreaterThan(5);
+    expect(book.windowLow).toBeGreaterThan(1300 - span);
+    expect(book.sizeAt('bid', 995)).toBe(6);
+    expect(book.levelCount).toEqual(ref.levelCount);
+    expect(all(book, 'bid')).toEqual(all(ref, 'bid'));
+    expect(all(book, 'ask')).toEqual(all(ref, 'ask'));
+    expect(book.checkInvariants()).toBeNull();
+    // Back down below the start: the bids left behind come back into the window as the touch reaches them
+    // (each is the best bid, read from the window, before it is taken), and the asks left behind go far.
+    for (let touch = 1300; touch > 950; touch--) {
+      both(book, ref, 'bid', touch - 10, 8);
+      expect(book.bestBid).toBe(touch);
+      expect(book.sizeAt('bid', touch)).toBe(ref.sizeAt('bid', touch));
+      both(book, ref, 'bid', touch, 0);
+      both(book, ref, 'ask', touch, 7);
+      inside();
+    }
+    expect(book.windowLow).toBeLessThanOrEqual(950);
+    expect(book.bestBid).toBe(950);
+    expect(book.bestBidSize()).toBe(8);
+    expect(book.sizeAt('ask', 1300)).toBe(7);
+    expect(all(book, 'bid')).toEqual(all(ref, 'bid'));
+    expect(all(book, 'ask')).toEqual(all(ref, 'ask'));
+    expect(book.checkInvariants()).toBeNull();
+  });
+
+  it('does not chase bests more than span/2 apart, and moves once they come back together', () => {
+    const book = new L2Book(64, 64);
+    book.set('bid', 1000, 1); // the first price centres the window: [968, 1032)
+    expect(book.windowLow).toBe(968);
+    book.set('ask', 1040, 2); // far, best, 40 ticks from the bid
+    expect(book.windowLow).toBe(968);
+    book.set('ask', 1020, 3); // both bests inside [976, 1024): nothing to do
+    expect(book.windowLow).toBe(968);
+    book.set('ask', 1020, 0);
+    expect(book.bestAsk).toBe(1040);
+    expect(book.windowLow).toBe(968);
+    book.set('bid', 1030, 4); // 10 ticks apart, bid past the edge zone: centre on the mid, 1035
+    expect(book.windowLow).toBe(1035 - 32);
+    expect(book.sizeAt('bid', 1000)).toBe(1); // now far
+    expect(top(book, 'bid', 5)).toEqual([[1030, 4], [1000, 1]]);
+    expect(top(book, 'ask', 5)).toEqual([[1040, 2]]);
+    expect(book.checkInvariants()).toBeNull();
+  });
+
+  it('a one-sided book centres on its best; clear empties the far region and the next price re-centres', () => {
+    const book = new L2Book(16, 64);
+    book.set('bid', 1000, 1);
+    book.set('bid', 10, 2); // far below
+    book.set('bid', 1000, 0); // the far bid is the best and the only level: the window moves to it
+    expect(book.bestBid).toBe(10);
+    expect(book.windowLow).toBe(10 - 32);
+    expect(book.checkInvariants()).toBeNull();
+    book.set('bid', 5000, 3);
+    book.clear();
+    expect(book.levelCount).toEqual({ bids: 0, asks: 0 });
+    expect(book.sizeAt('bid', 10)).toBe(0);
+    expect(book.sizeAt('bid', 5000)).toBe(0);
+    book.set('ask', 1_000_000, 4);
+    expect(book.windowLow).toBe(1_000_000 - 32);
+    expect(top(book, 'ask', 5)).toEqual([[1_000_000, 4]]);
+    expect(book.checkInvariants()).toBeNull();
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // Differential property test: L2Book against ReferenceBook on random operation streams.
 
@@ -239,13 +448,32 @@ describe('L2Book', () => {
 type Op =
   | { kind: 'set'; side: BookSide; price: number; existing: number | null; size: number }
   | { kind: 'snapshot'; bids: [number, number][]; asks: [number, number][] }
-  | { kind: 'clear' };
+  | { kind: 'clear' }
+  | { kind: 'walk'; up: boolean; stride: number; steps: number; size: number };
 
 const CENTRE = 10_000_000;
 // Prices cluster around these anchors: most near the top of book, some at medium distance, and far clusters
 // (jumps of 150k to 450k ticks, both directions) so the window must grow and the best-level scan must cross
-// wide empty stretches.
-const ANCHORS = [0, 0, 0, 0, 30, -30, 1_000, -1_000, 20_000, -20_000, 150_000, -150_000, 450_000, -300_000];
+// wide empty stretches; the last ones (2.5M to 6M ticks) lie beyond the default dense span of 2^20 ticks,
+// so even the default book keeps them in its far region.
+const ANCHORS = [
+  0, 0, 0, 0, 30, -30, 1_000, -1_000, 20_000, -20_000, 150_000, -150_000, 450_000, -300_000, 2_500_000, -4_000_000,
+  6_000_000,
+];
+// [initial capacity, maxSpan] of the book under test: from spans far narrower than the clusters (most levels
+// far, the window moving all the time) to the default span (only the 2.5M+ anchors far).
+const SHAPES: [number, number][] = [
+  [1, 4],
+  [3, 16],
+  [64, 64],
+  [1, 64],
+  [64, 4096],
+  [4096, 4096],
+  [1, DEFAULT_MAX_SPAN],
+  [3, DEFAULT_MAX_SPAN],
+  [64, DEFAULT_MAX_SPAN],
+  [4096, DEFAULT_MAX_SPAN],
+];
 
 const priceArb = fc
   .tuple(fc.constantFrom(...ANCHORS), fc.integer({ min: -12, max: 12 }))
@@ -276,14 +504,42 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+  {
+    // The touch walks: many small steps (the window follows the top of book) or jumps wider than the span.
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('walk' as const),
+      up: fc.boolean(),
+      stride: fc.constantFrom(1, 1, 2, 3, 7, 40, 600, 5_000, 70_000, 1_500_000),
+      steps: fc.integer({ min: 1, max: 12 }),
+      size: fc.integer({ min: 1, max: 1000 }),
+    }),
+  },
 );
+
+/**
+ * One step of a walk, as the three sets an exchange would send when the touch moves by `stride`: up, the best
+ * ask is taken and becomes a bid, and a new ask appears `stride` above it; down is the mirror. Levels left
+ * behind stay, so the book deepens along the path.
+ */
+function walkStep(ref: ReferenceBook, op: Extract<Op, { kind: 'walk' }>): [BookSide, number, number][] {
+  const bid = ref.bestBid;
+  const ask = ref.bestAsk;
+  if (op.up) {
+    const touch = !Number.isNaN(ask) ? ask : !Number.isNaN(bid) ? bid + 1 : CENTRE;
+    return [['ask', touch + op.stride, op.size], ['ask', touch, 0], ['bid', touch, op.size]];
+  }
+  const touch = !Number.isNaN(bid) ? bid : !Number.isNaN(ask) ? ask - 1 : CENTRE;
+  return [['bid', touch - op.stride, op.size], ['bid', touch, 0], ['ask', touch, op.size]];
+}
 
 function sameNumber(a: number, b: number): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 /** Describes the first observable on which the two books differ, or returns null. */
-function difference(book: L2Book, ref: ReferenceBook, touched: Set<number>): string | null {
+function difference(book: L2Book, ref: ReferenceBook, touched: Iterable<number>, maxSpan: number): string | null {
+  if (book.windowSpan > maxSpan) return `window of ${book.windowSpan} ticks exceeds maxSpan ${maxSpan}`;
   if (!sameNumber(book.bestBid, ref.bestBid)) return `bestBid ${book.bestBid} vs ${ref.bestBid}`;
   if (!sameNumber(book.bestAsk, ref.bestAsk)) return `bestAsk ${book.bestAsk} vs ${ref.bestAsk}`;
   if (book.bestBidSize() !== ref.bestBidSize()) return `bestBidSize ${book.bestBidSize()} vs ${ref.bestBidSize()}`;
@@ -292,9 +548,11 @@ function difference(book: L2Book, ref: ReferenceBook, touched: Set<number>): str
   const b = ref.levelCount;
   if (a.bids !== b.bids || a.asks !== b.asks) return `levelCount ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
   for (const side of ['bid', 'ask'] as const) {
-    const ours = JSON.stringify(top(book, side, 5));
-    const theirs = JSON.stringify(top(ref, side, 5));
-    if (ours !== theirs) return `topLevels(${side}, 5) ${ours} vs ${theirs}`;
+    for (const n of [5, 40]) {
+      const ours = JSON.stringify(top(book, side, n));
+      const theirs = JSON.stringify(top(ref, side, n));
+      if (ours !== theirs) return `topLevels(${side}, ${n}) ${ours} vs ${theirs}`;
+    }
     for (const price of touched) {
       for (const p of [price - 1, price, price + 1]) {
         if (book.sizeAt(side, p) !== ref.sizeAt(side, p)) {
@@ -321,10 +579,10 @@ function resolvePrice(ref: ReferenceBook, op: Extract<Op, { kind: 'set' }>): num
 }
 
 describe('L2Book against the reference book (property)', () => {
-  it('agrees on every observable after every operation', () => {
+  it('agrees on every observable after every operation, whatever the dense span', () => {
     fc.assert(
-      fc.property(fc.constantFrom(1, 3, 64, 4096), fc.array(opArb, { maxLength: 120 }), (capacity, ops) => {
-        const book = new L2Book(capacity);
+      fc.property(fc.constantFrom(...SHAPES), fc.array(opArb, { maxLength: 120 }), ([capacity, maxSpan], ops) => {
+        const book = new L2Book(capacity, maxSpan);
         const ref = new ReferenceBook();
         const touched = new Set<number>();
         for (let step = 0; step < ops.length; step++) {
@@ -341,11 +599,25 @@ describe('L2Book against the reference book (property)', () => {
             book.applySnapshot(snap);
             ref.applySnapshot(snap);
             for (const [p] of [...op.bids, ...op.asks]) touched.add(p);
+          } else if (op.kind === 'walk') {
+            // Checked after every set of the walk (the window may move on any of them), sizes at the prices it set.
+            for (let k = 0; k < op.steps; k++) {
+              const sets = walkStep(ref, op);
+              for (const [side, price, size] of sets) {
+                book.set(side, price, size);
+                ref.set(side, price, size);
+                touched.add(price);
+                const diff = difference(book, ref, [price], maxSpan);
+                if (diff !== null) {
+                  throw new Error(`step ${step}.${k} (walk ${JSON.stringify(op)}, ${side} ${price} ${size}): ${diff}`);
+                }
+              }
+            }
           } else {
             book.clear();
             ref.clear();
           }
-          const diff = difference(book, ref, touched);
+          const diff = difference(book, ref, touched, maxSpan);
           if (diff !== null) throw new Error(`step ${step} (${JSON.stringify(applied)}): ${diff}`);
         }
       }),
