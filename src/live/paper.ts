@@ -5,6 +5,7 @@ import type { MarketEvent } from '../data/events.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
 import type { Scenario } from '../sim/scenario.ts';
+import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import { SimExchange } from '../venue/exchange.ts';
 import { feeSchedule } from '../venue/fees.ts';
 import { createLatencyModel, FifoChannel } from '../venue/latency.ts';
@@ -43,8 +44,7 @@ export class PaperVenue {
   private timer: NodeJS.Timeout | null = null;
   private armedFor = Infinity;
   private stopped = false;
-  private ownBid = NaN;
-  private ownAsk = NaN;
+  private readonly ownQuotes: OwnQuoteWatch;
 
   constructor(
     units: MarketUnits,
@@ -56,8 +56,9 @@ export class PaperVenue {
     this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
       this.tape.addFill(fill);
       this.gateway.notifyFill(fill);
-      this.recordOwnQuotes();
+      this.ownQuotes.check();
     });
+    this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.tape.ownQuotes(wallMicros(), bid, ask));
     const latency = venue.latency;
     this.gateway = new SimGateway({
       units,
@@ -86,7 +87,7 @@ export class PaperVenue {
       if (event.kind === 'trade') this.gateway.publishTrade(event);
     }
     this.gateway.publishBook(this.exchange.book);
-    this.recordOwnQuotes();
+    this.ownQuotes.check();
   }
 
   /** Ends the run: pending sleeps resolve false; resting simulated orders are cancelled. */
@@ -95,7 +96,7 @@ export class PaperVenue {
     if (this.timer) clearTimeout(this.timer);
     this.gateway.endRun();
     const n = this.exchange.cancelAll();
-    this.recordOwnQuotes();
+    this.ownQuotes.check();
     return n;
   }
 
@@ -107,7 +108,7 @@ export class PaperVenue {
       this.scheduler.pop();
       item.run();
       if (item.rank === Rank.orderArrival) {
-        this.recordOwnQuotes();
+        this.ownQuotes.check();
         this.tape.ordersSent = this.gateway.ordersSent;
       }
     }
@@ -125,14 +126,5 @@ export class PaperVenue {
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = next.time;
     this.timer = setTimeout(() => this.pump(), Math.max(0, (next.time - wallMicros()) / 1000));
-  }
-
-  private recordOwnQuotes(): void {
-    const bid = this.exchange.ownBestBid();
-    const ask = this.exchange.ownBestAsk();
-    if (Object.is(bid, this.ownBid) && Object.is(ask, this.ownAsk)) return;
-    this.ownBid = bid;
-    this.ownAsk = ask;
-    this.tape.ownQuotes(wallMicros(), bid, ask);
   }
 }

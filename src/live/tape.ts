@@ -1,10 +1,10 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { MarketUnits } from '../core/market.ts';
 import { Series } from '../core/series.ts';
-import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
+import type { Micros, Ticks } from '../core/units.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import type { BacktestResult, FillRecord } from '../sim/backtest.ts';
-import type { Liquidity } from '../venue/fees.ts';
+import type { VenueFill } from '../venue/exchange.ts';
 
 /**
  * What a live (or paper, or dry) run saw, recorded in the same shape as a backtest's result so the same
@@ -18,17 +18,8 @@ import type { Liquidity } from '../venue/fees.ts';
  *   fill's position-after and mid index, so fills.csv reads in time order.
  * - Our quote path is stamped with local time (when our order state changed as we know it).
  */
-export interface TapeFill {
-  orderId: string;
-  side: Side;
-  price: Ticks;
-  size: Lots;
-  liquidity: Liquidity;
-  /** µTL, positive paid, negative a rebate. */
-  fee: bigint;
-  exchTs: Micros;
-  remaining: Lots;
-}
+/** A fill as the tape books it: the same record the simulated venue reports. */
+export type TapeFill = VenueFill;
 
 export class RunTape {
   readonly ledger = new Ledger();

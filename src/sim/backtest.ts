@@ -6,6 +6,7 @@ import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
 import type { Strategy } from '../strategy/api.ts';
 import { SimExchange, type VenueFill } from '../venue/exchange.ts';
+import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
@@ -90,8 +91,7 @@ class Backtest {
   private lastMid2 = NaN;
   private readonly midPath = new Series(1, 1 << 16);
   private readonly quotePath = new Series(2);
-  private ownBid = NaN;
-  private ownAsk = NaN;
+  private readonly ownQuotes: OwnQuoteWatch;
   private marketEvents = 0;
   private strategyFailure: unknown = null;
 
@@ -100,6 +100,7 @@ class Backtest {
     this.endTs = setup.endTs;
     this.venueTime = -Infinity;
     this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill));
+    this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.quotePath.push2(this.now, bid, ask));
     const responses = new FifoChannel();
     this.gateway = new SimGateway({
       units: setup.units,
@@ -163,7 +164,7 @@ class Backtest {
         this.scheduler.pop();
         this.now = itemTs;
         item.run();
-        if (item.rank === Rank.orderArrival) this.recordOwnQuotes();
+        if (item.rank === Rank.orderArrival) this.ownQuotes.check();
         return item.rank >= Rank.strategyNotice;
       }
       if (localTs === Infinity) return this.finish();
@@ -191,7 +192,7 @@ class Backtest {
       this.lastMid2 = mid2;
       this.midPath.push1(time, mid2);
     }
-    if (this.fills.length !== fillsBefore) this.recordOwnQuotes();
+    if (this.fills.length !== fillsBefore) this.ownQuotes.check();
     this.marketEvents++;
     if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
     this.venueNext = this.venueFeed.next();
@@ -235,15 +236,6 @@ class Backtest {
     this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
     this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1 });
     this.gateway.notifyFill(fill);
-  }
-
-  private recordOwnQuotes(): void {
-    const bid = this.exchange.ownBestBid();
-    const ask = this.exchange.ownBestAsk();
-    if (Object.is(bid, this.ownBid) && Object.is(ask, this.ownAsk)) return;
-    this.ownBid = bid;
-    this.ownAsk = ask;
-    this.quotePath.push2(this.now, bid, ask);
   }
 
   private reportProgress(): void {
