@@ -2,7 +2,7 @@ import { L2Book } from '../book/l2-book.ts';
 import type { BookSide, MarketEvent, Trade } from '../data/events.ts';
 import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
 import { feeMicroTickLots, type FeeSchedule, type Liquidity } from './fees.ts';
-import type { OrderIntent, RestingOrder, VenueReply } from './orders.ts';
+import type { OrderIntent, OrderStatus, RestingOrder, VenueReply } from './orders.ts';
 import type { QueueModel } from './queue.ts';
 
 /**
@@ -32,10 +32,14 @@ import type { QueueModel } from './queue.ts';
  *   size fills at our price as maker.
  * - Maker fills pay the maker fee (a rebate when negative), taker fills the taker fee.
  * - Quote (best bid/offer) events do not change the venue's book; depth events do.
+ * - Replies (submit, cancel, amend) are one reused record, valid until the next call; closed orders'
+ *   records are reused for new ones, so a steady quoting loop allocates nothing per order.
  * Known limits: liquidity our taker orders take is not removed from the replayed book; the taker walk sees
  * at most `MAX_WALK_LEVELS` levels; no self-trade prevention; no minimum notional.
  */
 export const MAX_WALK_LEVELS = 1_000;
+const POST_ONLY_CROSS = 'post-only order would cross the book';
+const UNKNOWN_ORDER = 'unknown or closed order';
 
 export interface VenueFill {
   orderId: string;
@@ -50,10 +54,17 @@ export interface VenueFill {
   remaining: Lots;
 }
 
+/** Price-time priority of our bids (highest first) and asks (lowest first). */
+const bidPriority = (a: RestingOrder, b: RestingOrder): number => (a.price === b.price ? a.priority - b.priority : b.price - a.price);
+const askPriority = (a: RestingOrder, b: RestingOrder): number => (a.price === b.price ? a.priority - b.priority : a.price - b.price);
+
 export class SimExchange {
   readonly book = new L2Book();
   private readonly resting: RestingOrder[] = [];
   private readonly matched: RestingOrder[] = [];
+  /** Records of closed orders, reused for new ones (no allocation per order in a steady quoting loop). */
+  private readonly free: RestingOrder[] = [];
+  private readonly reply: VenueReply = { id: '', status: 'open', filled: 0, remaining: 0 };
   private readonly previousSizes: number[] = [];
   private readonly walkPrices = new Float64Array(MAX_WALK_LEVELS);
   private readonly walkSizes = new Float64Array(MAX_WALK_LEVELS);
@@ -105,70 +116,87 @@ export class SimExchange {
 
   submit(order: OrderIntent, now: Micros): VenueReply {
     if (order.type === 'limit' && order.postOnly && this.wouldCross(order.side, order.price)) {
-      return { id: order.id, status: 'rejected', filled: 0, remaining: order.size, reason: 'post-only order would cross the book' };
+      return this.answer(order.id, 'rejected', 0, order.size, POST_ONLY_CROSS);
     }
     const market = order.type === 'market';
     const limit = market ? (order.side === 'buy' ? Infinity : -Infinity) : order.price;
     // Only an order that reaches the opposite best price can take liquidity (most quotes cannot).
     const filled = market || this.wouldCross(order.side, order.price) ? this.takeLiquidity(order.id, order.side, limit, order.size, now) : 0;
     const remaining = order.size - filled;
-    if (remaining === 0) return { id: order.id, status: 'filled', filled, remaining };
-    if (order.type === 'market' || order.timeInForce === 'IOC') {
-      return { id: order.id, status: 'cancelled', filled, remaining: 0 };
-    }
+    if (remaining === 0) return this.answer(order.id, 'filled', filled, 0);
+    if (market || order.timeInForce === 'IOC') return this.answer(order.id, 'cancelled', filled, 0);
     this.rest(order, remaining, filled, now);
-    return { id: order.id, status: 'open', filled, remaining };
+    return this.answer(order.id, 'open', filled, remaining);
   }
 
   cancel(id: string): VenueReply {
-    const index = this.resting.findIndex((o) => o.id === id);
-    if (index < 0) return { id, status: 'rejected', filled: 0, remaining: 0, reason: 'unknown or closed order' };
-    const [order] = this.resting.splice(index, 1);
-    return { id, status: 'cancelled', filled: order.filled, remaining: 0 };
+    const index = this.indexOf(id);
+    if (index < 0) return this.answer(id, 'rejected', 0, 0, UNKNOWN_ORDER);
+    const order = this.removeAt(index);
+    this.free.push(order);
+    return this.answer(id, 'cancelled', order.filled, 0);
   }
 
   /** Cancels every resting order; returns how many. */
   cancelAll(): number {
     const count = this.resting.length;
-    this.resting.length = 0;
+    while (this.resting.length > 0) this.free.push(this.resting.pop()!);
     return count;
   }
 
   amend(id: string, price: Ticks, size: Lots, now: Micros): VenueReply {
-    const order = this.resting.find((o) => o.id === id);
-    if (!order) return { id, status: 'rejected', filled: 0, remaining: 0, reason: 'unknown or closed order' };
-    const unchanged: VenueReply = { id, status: 'open', filled: order.filled, remaining: order.remaining };
-    if (size <= 0) return { ...unchanged, reason: 'amended size must be positive', status: 'rejected' };
+    const index = this.indexOf(id);
+    if (index < 0) return this.answer(id, 'rejected', 0, 0, UNKNOWN_ORDER);
+    const order = this.resting[index];
+    if (size <= 0) return this.answer(id, 'rejected', order.filled, order.remaining, 'amended size must be positive');
     if (price !== order.price && order.postOnly && this.wouldCross(order.side, price)) {
-      return { ...unchanged, reason: 'post-only order would cross the book', status: 'rejected' };
+      return this.answer(id, 'rejected', order.filled, order.remaining, POST_ONLY_CROSS);
     }
     const losesPriority = price !== order.price || size > order.remaining;
     order.price = price;
     order.remaining = size;
-    if (losesPriority) {
-      this.resting.splice(this.resting.indexOf(order), 1);
-      this.enqueue(order, now);
-    }
-    return { id, status: 'open', filled: order.filled, remaining: order.remaining };
+    if (losesPriority) this.enqueue(this.removeAt(index), now);
+    return this.answer(id, 'open', order.filled, order.remaining);
+  }
+
+  /** Removes and returns the order at `index`, keeping the others in time priority. */
+  private removeAt(index: number): RestingOrder {
+    const orders = this.resting;
+    const order = orders[index];
+    for (let i = index; i < orders.length - 1; i++) orders[i] = orders[i + 1];
+    orders.pop();
+    return order;
+  }
+
+  private indexOf(id: string): number {
+    for (let i = 0; i < this.resting.length; i++) if (this.resting[i].id === id) return i;
+    return -1;
+  }
+
+  /** Fills in the one reply object (read it before the next call: replies are not kept). */
+  private answer(id: string, status: OrderStatus, filled: Lots, remaining: Lots, reason?: string): VenueReply {
+    const reply = this.reply;
+    reply.id = id;
+    reply.status = status;
+    reply.filled = filled;
+    reply.remaining = remaining;
+    reply.reason = reason;
+    return reply;
   }
 
   private wouldCross(side: Side, price: Ticks): boolean {
     return side === 'buy' ? price >= this.book.bestAsk : price <= this.book.bestBid;
   }
 
+  /** Rests an order, reusing a record of a closed one when there is one. */
   private rest(order: OrderIntent, remaining: Lots, filled: Lots, now: Micros): void {
-    const resting: RestingOrder = {
-      id: order.id,
-      side: order.side,
-      price: order.price,
-      remaining,
-      filled,
-      postOnly: order.postOnly,
-      priority: 0,
-      arrivedAt: now,
-      queueAhead: 0,
-      tradedSinceDepth: 0,
-    };
+    const resting = this.free.pop() ?? { id: '', side: 'buy', price: 0, remaining: 0, filled: 0, postOnly: false, priority: 0, arrivedAt: 0, queueAhead: 0, tradedSinceDepth: 0 };
+    resting.id = order.id;
+    resting.side = order.side;
+    resting.price = order.price;
+    resting.remaining = remaining;
+    resting.filled = filled;
+    resting.postOnly = order.postOnly;
     this.enqueue(resting, now);
   }
 
@@ -218,14 +246,13 @@ export class SimExchange {
 
   private matchTrade(trade: Trade): void {
     const hitSide: Side = trade.takerSide === 'sell' ? 'buy' : 'sell';
+    const reaches = (order: RestingOrder): boolean => order.side === hitSide && (hitSide === 'buy' ? order.price >= trade.price : order.price <= trade.price);
+    if (!this.resting.some(reaches)) return; // most trades do not reach our quotes
     const matched = this.matched;
     matched.length = 0;
-    for (const order of this.resting) {
-      if (order.side === hitSide && (hitSide === 'buy' ? order.price >= trade.price : order.price <= trade.price)) matched.push(order);
-    }
-    if (matched.length === 0) return;
+    for (const order of this.resting) if (reaches(order)) matched.push(order);
     // Best price first, then time priority.
-    matched.sort((a, b) => (a.price === b.price ? a.priority - b.priority : hitSide === 'buy' ? b.price - a.price : a.price - b.price));
+    if (matched.length > 1) matched.sort(hitSide === 'buy' ? bidPriority : askPriority);
     let available = trade.size;
     let atPriceBudget = NaN;
     let ownAheadAtTradePrice = 0;
@@ -274,7 +301,10 @@ export class SimExchange {
 
   private removeFilled(): void {
     let kept = 0;
-    for (const order of this.resting) if (order.remaining > 0) this.resting[kept++] = order;
+    for (const order of this.resting) {
+      if (order.remaining > 0) this.resting[kept++] = order;
+      else this.free.push(order);
+    }
     this.resting.length = kept;
   }
 }
