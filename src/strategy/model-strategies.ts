@@ -44,8 +44,15 @@ export const MODEL_STRATEGIES: Record<string, StrategyKind> = {
         estimateSigma: z.boolean().default(false),
         estimationWindowSeconds: positive.default(600),
         minSamples: z.number().int().positive().default(30),
-        /** Seconds in the time unit σ and A are given in (used by the estimate only). */
+        /** Seconds in the time unit σ and A are given in (used by the estimates only). */
         timeUnitSeconds: positive.default(1),
+        /** Replace A and k by an online fit of the depths market trades reach (off by default). */
+        estimateIntensity: z.boolean().default(false),
+        /** Width of a depth bucket of that fit, price units (default: the market's tick). */
+        depthBucket: positive.optional(),
+        depthBuckets: z.number().int().min(3).default(70),
+        /** Trades in the window before the fit replaces A and k. */
+        minTrades: z.number().int().positive().default(100),
       })
       .strict(),
     create: glft,
