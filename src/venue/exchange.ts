@@ -58,6 +58,11 @@ export interface VenueFill {
 const bidPriority = (a: RestingOrder, b: RestingOrder): number => (a.price === b.price ? a.priority - b.priority : b.price - a.price);
 const askPriority = (a: RestingOrder, b: RestingOrder): number => (a.price === b.price ? a.priority - b.priority : a.price - b.price);
 
+/** Whether a trade at `price` that hits `hitSide` reaches the order (at or through its price). */
+function reaches(order: RestingOrder, hitSide: Side, price: Ticks): boolean {
+  return order.side === hitSide && (hitSide === 'buy' ? order.price >= price : order.price <= price);
+}
+
 export class SimExchange {
   readonly book = new L2Book();
   private readonly resting: RestingOrder[] = [];
@@ -224,12 +229,15 @@ export class SimExchange {
   }
 
   private applyDelta(side: BookSide, price: Ticks, size: Lots): void {
-    const previous = this.book.sizeAt(side, price);
-    this.book.set(side, price, size);
     const orderSide: Side = side === 'bid' ? 'buy' : 'sell';
+    let previous = NaN; // read only when one of our orders stands at this price (most deltas touch none)
     for (const order of this.resting) {
-      if (order.side === orderSide && order.price === price) this.queue.onDepthChange(order, previous, size);
+      if (order.side === orderSide && order.price === price) {
+        if (Number.isNaN(previous)) previous = this.book.sizeAt(side, price);
+        this.queue.onDepthChange(order, previous, size);
+      }
     }
+    this.book.set(side, price, size);
   }
 
   private rememberQueueLevels(): void {
@@ -246,11 +254,12 @@ export class SimExchange {
 
   private matchTrade(trade: Trade): void {
     const hitSide: Side = trade.takerSide === 'sell' ? 'buy' : 'sell';
-    const reaches = (order: RestingOrder): boolean => order.side === hitSide && (hitSide === 'buy' ? order.price >= trade.price : order.price <= trade.price);
-    if (!this.resting.some(reaches)) return; // most trades do not reach our quotes
+    let reached = 0;
+    for (const order of this.resting) if (reaches(order, hitSide, trade.price)) reached++;
+    if (reached === 0) return; // most trades reach none of our quotes
     const matched = this.matched;
     matched.length = 0;
-    for (const order of this.resting) if (reaches(order)) matched.push(order);
+    for (const order of this.resting) if (reaches(order, hitSide, trade.price)) matched.push(order);
     // Best price first, then time priority.
     if (matched.length > 1) matched.sort(hitSide === 'buy' ? bidPriority : askPriority);
     let available = trade.size;
@@ -276,6 +285,7 @@ export class SimExchange {
   }
 
   private fillBookThrough(now: Micros): void {
+    if (this.resting.length === 0) return;
     const { bestBid, bestAsk } = this.book;
     let any = false;
     for (const order of this.resting) {
