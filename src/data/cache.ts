@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { COLUMN_NAMES, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
 import type { Problem, ProblemLog } from './problems.ts';
 
 /**
@@ -13,9 +13,15 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   (tickSize, lotSize, onError, onGap, LOBSTER date/time zone), and for each source file its size, mtime
  *   and SHA-256. Any change gives another key, so a stale entry is never read.
  * - File layout (`<key>.cols`): "SPLCOLS1", u32 LE header length, JSON header (row count, metadata, the
- *   problems recorded under skip), padding to 8 bytes, then the columns in COLUMN_NAMES order (kind and
- *   flags as u8, the rest f64 LE), each padded to 8 bytes. Reading maps typed arrays onto one buffer.
+ *   problems recorded under skip, and `stats`: first/last localTs, the last row's exchTs and kind, and the
+ *   clock-alignment lead, so a streamed replay knows its span without a scan), padding to 8 bytes, then the
+ *   columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE), each padded to 8 bytes. Reading
+ *   maps typed arrays onto one buffer (readCache) or reads rows in fixed-size chunks with fs.readSync
+ *   (openCacheFile + readCacheRows, for streaming replay). Files written before `stats` existed still
+ *   read; a stream then computes the stats with one chunked pass.
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
+ *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
+ *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
  * - A cache file that fails to parse is ignored and rewritten.
  * Known limits: no eviction; delete the folder (default .cache/spreadlab/ under the working directory) to
  * reclaim space.
@@ -72,8 +78,39 @@ export function cacheKey(k: Keyed): string {
   return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40);
 }
 
+/**
+ * What a streamed replay needs to know about an input without scanning it: its first and last localTs, the
+ * last row's exchTs and kind (the merged replay's end and tie order), and the clock-alignment lead
+ * max(0, exchTs − localTs) over book and trade rows (replay.ts alignLocalTime).
+ */
+export interface CacheStats {
+  firstLocalTs: number;
+  lastLocalTs: number;
+  lastExchTs: number;
+  lastKind: number;
+  lead: number;
+}
+
+/** Folds rows [0, count) into running stats (null before the first row). */
+export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length'>, count: number): CacheStats | null {
+  if (count === 0) return stats;
+  const s = stats ?? { firstLocalTs: c.localTs[0], lastLocalTs: 0, lastExchTs: 0, lastKind: 0, lead: 0 };
+  let lead = s.lead;
+  for (let i = 0; i < count; i++) {
+    if (c.kind[i] === Kind.QUOTE) continue;
+    const l = c.exchTs[i] - c.localTs[i];
+    if (l > lead) lead = l;
+  }
+  s.lead = lead;
+  s.lastLocalTs = c.localTs[count - 1];
+  s.lastExchTs = c.exchTs[count - 1];
+  s.lastKind = c.kind[count - 1];
+  return s;
+}
+
 export function writeCache(path: string, columns: EventColumns, meta: CacheMeta, problems: Problem[]): void {
-  const header = Buffer.from(JSON.stringify({ length: columns.length, meta, problems }), 'utf8');
+  const stats = addStats(null, columns, columns.length);
+  const header = Buffer.from(JSON.stringify({ length: columns.length, meta, problems, stats }), 'utf8');
   const pad8 = (n: number) => (n + 7) & ~7;
   const headerEnd = pad8(8 + 4 + header.length);
   let size = headerEnd;
@@ -123,6 +160,165 @@ export function readCache(path: string): { columns: EventColumns; meta: CacheMet
   } catch {
     return null;
   }
+}
+
+const pad8 = (n: number) => (n + 7) & ~7;
+const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
+
+/** Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header). */
+export class ChunkedCacheWriter {
+  private readonly fds: number[] = [];
+  private readonly tmp: string[];
+  private length = 0;
+  private stats: CacheStats | null = null;
+
+  private readonly stem: string;
+
+  constructor(private readonly path: string) {
+    this.stem = `${path}.tmp-${process.pid}-${++writers}`; // unique even for two writers of one key in a process
+    this.tmp = COLUMN_NAMES.map((name) => `${this.stem}.${name}`);
+    try {
+      for (const t of this.tmp) this.fds.push(openSync(t, 'w'));
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  /** Appends rows [0, count) of the columns. */
+  append(c: Omit<EventColumns, 'length'>, count: number): void {
+    if (count === 0) return;
+    COLUMN_NAMES.forEach((name, k) => {
+      const col = c[name];
+      writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
+    });
+    this.length += count;
+    this.stats = addStats(this.stats, c, count);
+  }
+
+  /** Writes the final file (header, then each column) and renames it into place. */
+  finish(meta: CacheMeta, problems: Problem[]): void {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+    const header = Buffer.from(JSON.stringify({ length: this.length, meta, problems, stats: this.stats }), 'utf8');
+    const out = this.stem;
+    const fd = openSync(out, 'w');
+    try {
+      const head = Buffer.alloc(pad8(12 + header.length));
+      head.write(CACHE_FORMAT, 0, 'latin1');
+      head.writeUInt32LE(header.length, 8);
+      header.copy(head, 12);
+      writeAll(fd, head);
+      const piece = Buffer.alloc(1 << 20);
+      COLUMN_NAMES.forEach((name, k) => {
+        const bytes = this.length * widthOf(name);
+        const src = openSync(this.tmp[k], 'r');
+        try {
+          for (let at = 0; at < bytes; ) {
+            const n = readSync(src, piece, 0, Math.min(piece.length, bytes - at), at);
+            if (n <= 0) throw new Error(`${this.tmp[k]}: short read`);
+            writeAll(fd, piece.subarray(0, n));
+            at += n;
+          }
+        } finally {
+          closeSync(src);
+        }
+        if (pad8(bytes) > bytes) writeAll(fd, Buffer.alloc(pad8(bytes) - bytes));
+      });
+    } catch (error) {
+      closeSync(fd);
+      rmSync(out, { force: true });
+      this.abort();
+      throw error;
+    }
+    closeSync(fd);
+    renameSync(out, this.path);
+    this.abort();
+  }
+
+  /** Closes and removes the temporary column files. */
+  abort(): void {
+    for (const fd of this.fds.splice(0)) closeSync(fd);
+    for (const t of this.tmp) rmSync(t, { force: true });
+  }
+}
+
+let writers = 0;
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+/** A cache file opened for chunked reading: its header and where each column starts. */
+export interface CacheFile {
+  path: string;
+  length: number;
+  meta: CacheMeta;
+  problems: Problem[];
+  /** Null for files written before stats were recorded. */
+  stats: CacheStats | null;
+  /** Byte offset of each column, in COLUMN_NAMES order. */
+  offsets: number[];
+}
+
+/** Reads a cache file's header only (null when missing, not a cache file, or shorter than it claims). */
+export function openCacheFile(path: string): CacheFile | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = statSync(path).size;
+    const head = Buffer.alloc(12);
+    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
+    const headerLength = head.readUInt32LE(8);
+    const text = Buffer.alloc(headerLength);
+    if (readSync(fd, text, 0, headerLength, 12) !== headerLength) return null;
+    const header = JSON.parse(text.toString('utf8')) as { length: number; meta: CacheMeta; problems: Problem[]; stats?: CacheStats | null };
+    const offsets: number[] = [];
+    let offset = pad8(12 + headerLength);
+    for (const name of COLUMN_NAMES) {
+      offsets.push(offset);
+      offset += pad8(header.length * widthOf(name));
+    }
+    if (offset > size) return null;
+    const file: CacheFile = { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats ?? null, offsets };
+    if (!file.stats && file.length > 0) file.stats = scanStats(file, fd);
+    return file;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads rows [from, from + count) of a cache file into `into` (rows 0..count-1); `fd` is open on file.path. */
+export function readCacheRows(file: CacheFile, fd: number, from: number, count: number, into: Omit<EventColumns, 'length'>): void {
+  COLUMN_NAMES.forEach((name, k) => {
+    const w = widthOf(name);
+    const col = into[name];
+    const bytes = count * w;
+    const view = new Uint8Array(col.buffer, col.byteOffset, bytes);
+    for (let at = 0; at < bytes; ) {
+      const n = readSync(fd, view, at, bytes - at, file.offsets[k] + from * w + at);
+      if (n <= 0) throw new Error(`${file.path}: cache file shorter than its header says (delete it to rebuild)`);
+      at += n;
+    }
+  });
+}
+
+/** One chunked pass over an old cache file without recorded stats. */
+function scanStats(file: CacheFile, fd: number): CacheStats | null {
+  const rows = 1 << 16;
+  const chunk = allocateColumns(rows);
+  let stats: CacheStats | null = null;
+  for (let from = 0; from < file.length; from += rows) {
+    const count = Math.min(rows, file.length - from);
+    readCacheRows(file, fd, from, count, chunk);
+    stats = addStats(stats, chunk, count);
+  }
+  return stats;
 }
 
 /** Decodes through the cache: a hit returns the stored columns (and re-records their problems). */

@@ -31,20 +31,36 @@ export interface EventColumns {
 
 export const COLUMN_NAMES = ['kind', 'flags', 'exchTs', 'localTs', 'price', 'size', 'price2', 'size2'] as const;
 
-/** A growable column builder for readers. */
+/** Receives rows a spilling ColumnsBuilder hands out: rows [0, count) of `columns`, valid only during the call. */
+export type ColumnsSpill = (columns: Omit<EventColumns, 'length'>, count: number) => void;
+
+/**
+ * A growable column builder for readers.
+ * With `spillTo(sink)` it stops growing: when its buffer is full it hands every row but the most recent one
+ * to the sink and keeps going in the same buffer (the most recent row stays, so `markLast` and `lastLocalTs`
+ * still work), and `build()` then returns only the rows not yet handed out. `length` always counts every row
+ * pushed. Streaming decode (stream.ts) uses this to write a file's columns to the cache chunk by chunk.
+ */
 export class ColumnsBuilder {
   length = 0;
   private capacity: number;
   private cols: Omit<EventColumns, 'length'>;
+  /** Rows already handed to the sink. */
+  private spilled = 0;
+  private sink: ColumnsSpill | null = null;
 
   constructor(initialCapacity = 1 << 16) {
-    this.capacity = initialCapacity;
-    this.cols = allocate(initialCapacity);
+    this.capacity = Math.max(2, initialCapacity);
+    this.cols = allocateColumns(this.capacity);
+  }
+
+  spillTo(sink: ColumnsSpill): void {
+    this.sink = sink;
   }
 
   push(kind: number, flags: number, exchTs: number, localTs: number, price: number, size: number, price2 = NaN, size2 = NaN): void {
-    if (this.length === this.capacity) this.grow();
-    const i = this.length++;
+    if (this.length - this.spilled === this.capacity) this.full();
+    const i = this.length++ - this.spilled;
     const c = this.cols;
     c.kind[i] = kind;
     c.flags[i] = flags;
@@ -58,28 +74,37 @@ export class ColumnsBuilder {
 
   /** Marks the most recent row as the last of its message. */
   markLast(): void {
-    if (this.length > 0) this.cols.flags[this.length - 1] |= FLAG_LAST;
+    if (this.length > 0) this.cols.flags[this.length - 1 - this.spilled] |= FLAG_LAST;
   }
 
   lastLocalTs(): number {
-    return this.length > 0 ? this.cols.localTs[this.length - 1] : -Infinity;
+    return this.length > 0 ? this.cols.localTs[this.length - 1 - this.spilled] : -Infinity;
   }
 
+  /** The rows pushed (after spilling: only those not yet handed to the sink). */
   build(): EventColumns {
-    const out = { length: this.length } as EventColumns;
-    for (const name of COLUMN_NAMES) (out as unknown as Record<string, unknown>)[name] = this.cols[name].slice(0, this.length);
+    const n = this.length - this.spilled;
+    const out = { length: n } as EventColumns;
+    for (const name of COLUMN_NAMES) (out as unknown as Record<string, unknown>)[name] = this.cols[name].slice(0, n);
     return out;
   }
 
-  private grow(): void {
-    const bigger = allocate(this.capacity * 2);
+  private full(): void {
+    if (this.sink) {
+      const keep = this.capacity - 1;
+      this.sink(this.cols, keep);
+      for (const name of COLUMN_NAMES) (this.cols[name] as Float64Array).copyWithin(0, keep, this.capacity);
+      this.spilled += keep;
+      return;
+    }
+    const bigger = allocateColumns(this.capacity * 2);
     for (const name of COLUMN_NAMES) (bigger[name] as Float64Array | Uint8Array).set(this.cols[name] as Float64Array & Uint8Array);
     this.cols = bigger;
     this.capacity *= 2;
   }
 }
 
-function allocate(n: number): Omit<EventColumns, 'length'> {
+export function allocateColumns(n: number): Omit<EventColumns, 'length'> {
   return {
     kind: new Uint8Array(n),
     flags: new Uint8Array(n),

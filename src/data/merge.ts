@@ -14,11 +14,20 @@ import { COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
  * of one rank) stays contiguous.
  * Known limits: inputs must each be in localTs order (the readers guarantee it).
  */
-const RANK = new Uint8Array(4);
+export const RANK = new Uint8Array(4);
 RANK[Kind.TRADE] = 0;
 RANK[Kind.DELTA] = 1;
 RANK[Kind.SNAPSHOT] = 1;
 RANK[Kind.QUOTE] = 2;
+
+/**
+ * The tie rule as one comparison: true when the head row (ts, rank = RANK[kind]) of input `input` sorts
+ * before the head row (otherTs, otherRank) of input `other`. Shared by mergeColumns and the streaming merge
+ * (stream.ts), so the two order rows identically.
+ */
+export function sortsBefore(ts: number, rank: number, input: number, otherTs: number, otherRank: number, other: number): boolean {
+  return ts < otherTs || (ts === otherTs && (rank < otherRank || (rank === otherRank && input < other)));
+}
 
 export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
   const nonEmpty = parts.filter((p) => p.length > 0);
@@ -49,7 +58,7 @@ export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
       if (i >= p.length) continue;
       const ts = p.localTs[i];
       const rank = RANK[p.kind[i]];
-      if (ts < bestTs || (ts === bestTs && rank < bestRank)) {
+      if (best < 0 || sortsBefore(ts, rank, j, bestTs, bestRank, best)) {
         best = j;
         bestTs = ts;
         bestRank = rank;
@@ -75,12 +84,7 @@ function beforeOthers(parts: readonly EventColumns[], pos: Int32Array, self: num
     const p = parts[j];
     const i = pos[j];
     if (i >= p.length) continue;
-    const other = p.localTs[i];
-    if (other < ts) return false;
-    if (other === ts) {
-      const otherRank = RANK[p.kind[i]];
-      if (otherRank < rank || (otherRank === rank && j < self)) return false;
-    }
+    if (sortsBefore(p.localTs[i], RANK[p.kind[i]], j, ts, rank, self)) return false;
   }
   return true;
 }

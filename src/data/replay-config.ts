@@ -1,9 +1,11 @@
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { SpreadlabError } from '../core/errors.ts';
 import { US_PER_SECOND } from '../core/units.ts';
 import { openColumns } from './columns.ts';
 import { defaultCacheDir } from './cache.ts';
-import { loadReplay } from './replay.ts';
+import { loadReplay, prepareStream, type ReplayInput, type ReplayOptions, type StreamedReplay } from './replay.ts';
+import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
 import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
 
@@ -11,7 +13,8 @@ import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
  * Scenario `data` of kind "replay": recorded files replayed through the venue.
  *
  *   { "kind": "replay", "files": ["../data/x_incremental_book_L2.csv.gz", "../data/x_trades.csv.gz"],
- *     "format": "auto", "onError": "stop", "onGap": "stop", "alignLocalTime": true, "cache": true }
+ *     "format": "auto", "onError": "stop", "onGap": "stop", "alignLocalTime": true, "cache": true,
+ *     "stream": false, "chunkRows": 65536 }
  *
  * Rules:
  * - `files` are relative to the scenario file's folder (absolute paths are kept). Formats are detected per
@@ -20,7 +23,16 @@ import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
  * - The run starts at the first event's localTs and ends at the last event's (localTs or exchTs, whichever
  *   is later), or after the scenario's durationSeconds when that is given.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
- * Known limits: see replay.ts (everything decoded in memory).
+ * - `stream` (default false): false decodes every file into memory (about 50 bytes a row), merges them once
+ *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
+ *   workers). true replays with bounded memory for inputs larger than RAM: files are decoded into the cache
+ *   (tardis chunk by chunk), then each open of the data reads the cache files `chunkRows` rows at a time
+ *   and merges them lazily (stream.ts) — the same events in the same order as stream false, so the same
+ *   fills and summary. Peak memory is about chunkRows × 50 bytes × files. The span and the clock-alignment
+ *   shift come from the cache headers. Streaming needs `cache` true (it reads the cache files) and is never
+ *   chosen automatically. A sweep's workers each open the stream themselves (nothing is shared).
+ * - `chunkRows` (default 65536, only with `stream`): rows read per file per chunk.
+ * Known limits: see replay.ts.
  */
 const schema = z
   .object({
@@ -36,6 +48,9 @@ const schema = z
     onGap: z.enum(['stop', 'resync']).default('stop'),
     alignLocalTime: z.boolean().default(true),
     cache: z.boolean().default(true),
+    // optional rather than defaulted, so scenarios that do not name them echo unchanged in run.json
+    stream: z.boolean().optional(),
+    chunkRows: z.number().int().min(1).optional(),
   })
   .strict();
 
@@ -45,6 +60,7 @@ export const replaySource: DataSourceKind = {
   schema,
   async open(config: ReplayConfig, context: DataContext): Promise<OpenedData> {
     const key = replayKey(config, context.units.spec, context.baseDir);
+    if (config.stream) return openStreamed(config, context, key);
     const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
     const n = columns.length;
     const startTs = n > 0 ? columns.localTs[0] : 0;
@@ -54,10 +70,27 @@ export const replaySource: DataSourceKind = {
   },
 };
 
-/** Decodes the files (through the on-disk cache) and keeps the result for later runs in this process. */
-async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
-  const inputs = config.files.map((file) => ({ path: isAbsolute(file) ? file : join(context.baseDir, file), display: isAbsolute(file) ? file : join(context.baseDir, file) }));
-  const replay = await loadReplay(inputs, {
+/** Streamed replays prepared in this process (cache files and span; no events are held). */
+const streamed = new Map<string, StreamedReplay>();
+
+async function openStreamed(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {
+  if (!config.cache) throw new SpreadlabError('data.stream: streaming replays read the decoded cache files; set data.cache to true (or leave it out)');
+  let replay = streamed.get(key);
+  if (!replay) {
+    replay = await prepareStream(inputsOf(config, context), { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } });
+    streamed.set(key, replay);
+  }
+  const { startTs, lastTs } = replay;
+  const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
+  return { open: openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs }), startTs, endTs, files: replay.files };
+}
+
+function inputsOf(config: ReplayConfig, context: DataContext): ReplayInput[] {
+  return config.files.map((file) => ({ path: isAbsolute(file) ? file : join(context.baseDir, file), display: isAbsolute(file) ? file : join(context.baseDir, file) }));
+}
+
+function replayOptions(config: ReplayConfig, context: DataContext): ReplayOptions {
+  return {
     units: context.units,
     format: config.format,
     onError: config.onError,
@@ -66,7 +99,12 @@ async function decode(config: ReplayConfig, context: DataContext, key: string): 
     timezone: config.timezone,
     alignLocalTime: config.alignLocalTime,
     cache: config.cache ? { dir: defaultCacheDir() } : null,
-  });
+  };
+}
+
+/** Decodes the files (through the on-disk cache) and keeps the result for later runs in this process. */
+async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
+  const replay = await loadReplay(inputsOf(config, context), replayOptions(config, context));
   const decoded = { columns: replay.columns, files: replay.files };
   rememberReplay(key, decoded);
   return decoded;

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { MarketUnits } from '../core/market.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { Kind, type EventColumns } from './columns.ts';
+import { ColumnsBuilder, Kind, type EventColumns } from './columns.ts';
 import { detectFormat, LOBSTER_NAME, type DataFormat } from './detect.ts';
-import { mergeColumns } from './merge.ts';
+import { mergeColumns, RANK, sortsBefore } from './merge.ts';
 import { ProblemLog, type OnError } from './problems.ts';
-import { readTardisFile } from './tardis/reader.ts';
+import { readTardisFile, TardisDecoder } from './tardis/reader.ts';
 import { readBinanceRaw } from './binance/raw.ts';
 import { readLobster } from './lobster/reader.ts';
-import { cachedDecode, type CacheOptions } from './cache.ts';
+import { lineChunks } from './input.ts';
+import { cachedDecode, cacheKey, ChunkedCacheWriter, openCacheFile, writeCache, type CacheFile, type CacheOptions } from './cache.ts';
 
 /**
  * Loading recorded files for a replay: detect each file's format, decode it (through the columnar cache
@@ -27,8 +28,16 @@ import { cachedDecode, type CacheOptions } from './cache.ts';
  *   min(localTs − exchTs) over book and trade rows is 0 — the strategy must never see an event before the
  *   exchange did it (hftbacktest's correct_local_timestamp does the same). Quote rows without their own
  *   exchange time do not count towards the minimum.
- * Known limits: all files are held decoded in memory (about 50 bytes a row); inputs larger than RAM need to
- * be split into several runs.
+ * - Streaming (`prepareStream`, scenario `"stream": true`): nothing is held whole. Each unit is decoded into
+ *   its cache file first when the cache has no entry (tardis files chunk by chunk: the reader's column
+ *   builder spills to a ChunkedCacheWriter, so a file of any length decodes in fixed memory), then the
+ *   replay reads the cache files in fixed-size chunks and merges them lazily (stream.ts) with the same tie
+ *   rule and the same clock alignment as the in-memory path, yielding the same events. The span (first
+ *   and last event) and the alignment shift come from the cache headers' stats, without a scan.
+ * Known limits: loadReplay holds all files decoded in memory (about 50 bytes a row); use streaming for
+ * inputs larger than RAM. Streaming needs the cache folder (room for about 50 bytes a row, plus as much
+ * again while a file's entry is being assembled). A Binance raw chain or LOBSTER pair is still decoded
+ * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks.
  */
 export interface ReplayOptions {
   units: MarketUnits;
@@ -80,18 +89,8 @@ export interface Decoded {
 }
 
 export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<Replay> {
-  if (inputs.length === 0) throw new SpreadlabError('data.files: expected at least one file');
   const problems = new ProblemLog(options.onError);
-  for (const input of inputs) {
-    try {
-      if (!statSync(input.path).isFile()) throw new Error('EISDIR');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new SpreadlabError(`${input.display}: cannot read data file (${code === 'ENOENT' ? 'no such file' : code})`);
-    }
-  }
-  const sha = new Map<string, string>();
-  for (const input of inputs) sha.set(input.path, await sha256File(input.path));
+  const sha = await checkAndHash(inputs);
   const units = groupInputs(inputs, options);
   const parts: EventColumns[] = [];
   const loaded: LoadedInput[] = [];
@@ -107,6 +106,119 @@ export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions):
   const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
   return { columns: merged, inputs: loaded, files, localShiftUs, problems };
 }
+
+/** Every input must be a readable file; returns each path's SHA-256. */
+async function checkAndHash(inputs: ReplayInput[]): Promise<Map<string, string>> {
+  if (inputs.length === 0) throw new SpreadlabError('data.files: expected at least one file');
+  for (const input of inputs) {
+    try {
+      if (!statSync(input.path).isFile()) throw new Error('EISDIR');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new SpreadlabError(`${input.display}: cannot read data file (${code === 'ENOENT' ? 'no such file' : code})`);
+    }
+  }
+  const sha = new Map<string, string>();
+  for (const input of inputs) sha.set(input.path, await sha256File(input.path));
+  return sha;
+}
+
+/** A replay prepared for streaming: one cache file per decode unit (in merge order) and the span. */
+export interface StreamedReplay {
+  units: CacheFile[];
+  inputs: LoadedInput[];
+  files: { path: string; sha256: string }[];
+  /** µs added to every localTs by clock alignment (0 when none was needed). */
+  localShiftUs: number;
+  /** Rows over all units. */
+  rows: number;
+  /** The first event's localTs (aligned); 0 when there are no rows. */
+  startTs: number;
+  /** The last event's max(localTs, exchTs) (aligned), as the in-memory replay's end; 0 when there are no rows. */
+  lastTs: number;
+  problems: ProblemLog;
+}
+
+/**
+ * Makes sure every decode unit has a cache entry (decoding it chunk by chunk when it has none) and reads
+ * their headers; the events are then read by openStream (stream.ts). See the header for the rules.
+ */
+export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay> {
+  const problems = new ProblemLog(options.onError);
+  const sha = await checkAndHash(inputs);
+  const cached: CacheFile[] = [];
+  const loaded: LoadedInput[] = [];
+  for (const unit of groupInputs(inputs, options)) {
+    const keyed = { files: unit.files.map((f) => ({ path: f.path, sha256: sha.get(f.path) ?? '' })), format: unit.format, options };
+    const path = join(options.cache.dir, `${cacheKey(keyed)}.cols`);
+    let file = openCacheFile(path);
+    const fromCache = file !== null;
+    if (file) for (const p of file.problems) problems.report(p.file, p.line, p.column, p.message);
+    else {
+      mkdirSync(options.cache.dir, { recursive: true });
+      await decodeUnitToCache(unit, options, problems, path);
+      file = openCacheFile(path);
+      if (!file) throw new Error(`${path}: cache entry just written cannot be read`);
+    }
+    cached.push(file);
+    const m = file.meta;
+    loaded.push({ format: m.format, files: unit.files, symbol: m.symbol, rows: file.length, lines: m.lines, dropped: m.dropped, gaps: m.gaps, fromCache });
+  }
+  let shift = 0;
+  let first = Infinity;
+  let last = -1;
+  let rows = 0;
+  cached.forEach((f, j) => {
+    rows += f.length;
+    const s = f.stats;
+    if (!s || f.length === 0) return;
+    if (options.alignLocalTime && s.lead > shift) shift = s.lead;
+    if (s.firstLocalTs < first) first = s.firstLocalTs;
+    const l = last >= 0 ? cached[last].stats : null;
+    if (!l || sortsBefore(l.lastLocalTs, RANK[l.lastKind], last, s.lastLocalTs, RANK[s.lastKind], j)) last = j;
+  });
+  const ls = last >= 0 ? cached[last].stats : null;
+  const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
+  return {
+    units: cached,
+    inputs: loaded,
+    files,
+    localShiftUs: shift,
+    rows,
+    startTs: rows > 0 ? first + shift : 0,
+    lastTs: ls ? Math.max(ls.lastLocalTs + shift, ls.lastExchTs) : 0,
+    problems,
+  };
+}
+
+/** Decodes one unit into its cache file: tardis chunk by chunk, other formats whole (see Known limits). */
+async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: ProblemLog, path: string): Promise<void> {
+  const before = problems.list.length;
+  if (unit.format !== 'tardis') {
+    const d = await decodeUnit(unit, options, problems);
+    writeCache(path, d.columns, { format: d.format, symbol: d.symbol, lines: d.lines, dropped: d.dropped, gaps: d.gaps }, problems.list.slice(before));
+    return;
+  }
+  const [file] = unit.files;
+  const decoder = new TardisDecoder({ units: options.units, problems, display: file.display }, STREAM_DECODE_ROWS);
+  // The decoder keeps its column builder private; spilling it is the one hook streaming needs from it.
+  const out = (decoder as unknown as { out: unknown }).out;
+  if (!(out instanceof ColumnsBuilder)) throw new Error('internal: TardisDecoder no longer keeps its rows in `out`');
+  const writer = new ChunkedCacheWriter(path);
+  try {
+    out.spillTo((columns, count) => writer.append(columns, count));
+    for await (const chunk of lineChunks(file.path, file.display)) decoder.feed(chunk);
+    const r = decoder.finish();
+    writer.append(r.columns, r.columns.length);
+    writer.finish({ format: r.format, symbol: r.symbol, lines: r.lines, dropped: r.dropped, gaps: 0 }, problems.list.slice(before));
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
+/** Rows a streaming decode holds before writing them to the cache (about 50 bytes each). */
+export const STREAM_DECODE_ROWS = 1 << 16;
 
 interface Unit {
   format: DataFormat;

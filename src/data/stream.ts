@@ -1,0 +1,183 @@
+import { closeSync, openSync } from 'node:fs';
+import { readCacheRows, type CacheFile } from './cache.ts';
+import { allocateColumns, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
+import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from './events.ts';
+import { RANK, sortsBefore } from './merge.ts';
+
+/**
+ * Streaming replay: market events read from cache files (cache.ts) in fixed-size chunks and merged lazily,
+ * so memory is bounded by chunkRows × inputs (about 50 bytes a row) whatever the inputs' length.
+ *
+ * Rules:
+ * - Each input (a decode unit's cache file) is read `chunkRows` rows at a time with fs.readSync; the file is
+ *   opened for each chunk and closed again, so an abandoned source holds no descriptor.
+ * - Inputs are merged row by row with merge.ts's `sortsBefore` (its tie rule: trades, book rows, quotes,
+ *   then input order), so the merged row order is the one mergeColumns writes. Events are then formed from
+ *   merged rows exactly as ColumnSource (columns.ts) forms them from the merged table: a snapshot gathers
+ *   the consecutive merged rows of kind SNAPSHOT up to the next snapshot start, across chunk boundaries.
+ * - `localShiftUs` (clock alignment, replay.ts) is added to every localTs on output; ordering uses the
+ *   stored localTs (a constant shift does not change it).
+ * - Each open starts from the first row; two opens yield identical sequences. Delta, trade and quote
+ *   events are reused objects (MarketEventSource's contract); snapshots are new objects.
+ * Known limits: the merge scans every input's head per row (inputs are few: the files of one replay).
+ */
+export const DEFAULT_CHUNK_ROWS = 1 << 16;
+
+export interface StreamOptions {
+  /** Rows read per input per chunk (default DEFAULT_CHUNK_ROWS); small values are for tests. */
+  chunkRows?: number;
+  /** µs added to every localTs (clock alignment). */
+  localShiftUs?: number;
+}
+
+export function openStream(inputs: readonly CacheFile[], options: StreamOptions = {}): OpenMarketEvents {
+  const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? DEFAULT_CHUNK_ROWS));
+  const shift = options.localShiftUs ?? 0;
+  return () => new StreamSource(inputs, chunkRows, shift);
+}
+
+/** One input's current chunk and position. */
+class Cursor {
+  readonly cols: Omit<EventColumns, 'length'>;
+  /** Rows in the current chunk. */
+  count = 0;
+  /** Position in the current chunk. */
+  i = 0;
+  /** File row after the current chunk. */
+  private next = 0;
+
+  constructor(
+    private readonly file: CacheFile,
+    private readonly chunkRows: number,
+  ) {
+    this.cols = allocateColumns(Math.max(1, Math.min(chunkRows, file.length)));
+    this.refill();
+  }
+
+  advance(): void {
+    if (++this.i >= this.count) this.refill();
+  }
+
+  private refill(): void {
+    this.i = 0;
+    this.count = Math.min(this.chunkRows, this.file.length - this.next);
+    if (this.count <= 0) {
+      this.count = 0;
+      return;
+    }
+    const fd = openSync(this.file.path, 'r');
+    try {
+      readCacheRows(this.file, fd, this.next, this.count, this.cols);
+    } finally {
+      closeSync(fd);
+    }
+    this.next += this.count;
+  }
+}
+
+class StreamSource implements MarketEventSource {
+  private readonly cursors: Cursor[];
+  private readonly delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false };
+  private readonly trade: Trade = { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' };
+  private readonly quote: Quote = { kind: 'quote', exchTs: 0, localTs: 0, bidPrice: NaN, bidSize: 0, askPrice: NaN, askSize: 0 };
+
+  constructor(
+    inputs: readonly CacheFile[],
+    chunkRows: number,
+    private readonly shift: number,
+  ) {
+    this.cursors = inputs.map((f) => new Cursor(f, chunkRows));
+  }
+
+  next(): MarketEvent | null {
+    const j = this.head();
+    if (j < 0) return null;
+    const cur = this.cursors[j];
+    const c = cur.cols;
+    const i = cur.i;
+    const kind = c.kind[i];
+    if (kind === Kind.SNAPSHOT) return this.snapshot(cur);
+    const ask = (c.flags[i] & FLAG_ASK) !== 0;
+    let event: MarketEvent;
+    if (kind === Kind.DELTA) {
+      const d = this.delta;
+      d.exchTs = c.exchTs[i];
+      d.localTs = c.localTs[i] + this.shift;
+      d.side = ask ? 'ask' : 'bid';
+      d.price = c.price[i];
+      d.size = c.size[i];
+      d.last = (c.flags[i] & FLAG_LAST) !== 0;
+      event = d;
+    } else if (kind === Kind.TRADE) {
+      const t = this.trade;
+      t.exchTs = c.exchTs[i];
+      t.localTs = c.localTs[i] + this.shift;
+      t.price = c.price[i];
+      t.size = c.size[i];
+      t.takerSide = ask ? 'sell' : 'buy';
+      event = t;
+    } else {
+      const q = this.quote;
+      q.exchTs = c.exchTs[i];
+      q.localTs = c.localTs[i] + this.shift;
+      q.bidPrice = c.price[i];
+      q.bidSize = c.size[i];
+      q.askPrice = c.price2[i];
+      q.askSize = c.size2[i];
+      event = q;
+    }
+    cur.advance(); // after reading the row: advancing may load the next chunk over it
+    return event;
+  }
+
+  /** The input whose current row sorts first (merge.ts tie rule), or -1 when all are done. */
+  private head(): number {
+    const cursors = this.cursors;
+    let best = -1;
+    let bestTs = 0;
+    let bestRank = 0;
+    for (let j = 0; j < cursors.length; j++) {
+      const cur = cursors[j];
+      if (cur.i >= cur.count) continue;
+      const ts = cur.cols.localTs[cur.i];
+      const rank = RANK[cur.cols.kind[cur.i]];
+      if (best < 0 || sortsBefore(ts, rank, j, bestTs, bestRank, best)) {
+        best = j;
+        bestTs = ts;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  /** Gathers one snapshot's consecutive merged rows (possibly over several chunks) into a snapshot event. */
+  private snapshot(first: Cursor): BookSnapshot {
+    const snapshot: BookSnapshot = {
+      kind: 'snapshot',
+      exchTs: first.cols.exchTs[first.i],
+      localTs: first.cols.localTs[first.i] + this.shift,
+      bidPrices: [],
+      bidSizes: [],
+      askPrices: [],
+      askSizes: [],
+    };
+    let cur = first;
+    for (;;) {
+      const c = cur.cols;
+      const i = cur.i;
+      if ((c.flags[i] & FLAG_ASK) !== 0) {
+        snapshot.askPrices.push(c.price[i]);
+        snapshot.askSizes.push(c.size[i]);
+      } else {
+        snapshot.bidPrices.push(c.price[i]);
+        snapshot.bidSizes.push(c.size[i]);
+      }
+      cur.advance();
+      const j = this.head();
+      if (j < 0) break;
+      cur = this.cursors[j];
+      if (cur.cols.kind[cur.i] !== Kind.SNAPSHOT || (cur.cols.flags[cur.i] & FLAG_SNAPSHOT_START) !== 0) break;
+    }
+    return snapshot;
+  }
+}

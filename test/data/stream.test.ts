@@ -1,0 +1,235 @@
+import { closeSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCacheFile } from '../../src/data/cache.ts';
+import { openColumns } from '../../src/data/columns.ts';
+import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/data/events.ts';
+import { loadReplay, prepareStream, type ReplayInput } from '../../src/data/replay.ts';
+import { openStream } from '../../src/data/stream.ts';
+import { writeRunFolder } from '../../src/report/run-folder.ts';
+import { runScenario } from '../../src/sim/run-scenario.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
+import { BTC_TARDIS, SHARED, tempDir, units } from './helpers.ts';
+
+const SCENARIO = join(import.meta.dirname, '../../scenarios/btcusdt-spot-replay.json');
+const BTC_FILES: ReplayInput[] = ['incremental_book_L2', 'trades', 'quotes'].map((t) => ({ path: `${BTC_TARDIS}${t}.csv.gz`, display: t }));
+const opts = { units: units(0.01, 0.000001), format: 'auto' as const, onError: 'stop' as const, onGap: 'stop' as const, timezone: 'America/New_York', alignLocalTime: true };
+
+/** A copy of an event's fields (sources reuse their objects). */
+function fields(e: MarketEvent): unknown[] {
+  switch (e.kind) {
+    case 'snapshot':
+      return [e.kind, e.exchTs, e.localTs, [...e.bidPrices], [...e.bidSizes], [...e.askPrices], [...e.askSizes]];
+    case 'delta':
+      return [e.kind, e.exchTs, e.localTs, e.side, e.price, e.size, e.last];
+    case 'trade':
+      return [e.kind, e.exchTs, e.localTs, e.price, e.size, e.takerSide];
+    case 'quote':
+      return [e.kind, e.exchTs, e.localTs, e.bidPrice, e.bidSize, e.askPrice, e.askSize];
+  }
+}
+
+/** Walks two sources in lockstep comparing every field of every event; returns the event count. */
+function expectSameEvents(a: MarketEventSource, b: MarketEventSource): number {
+  let n = 0;
+  for (;;) {
+    const x = a.next();
+    const fx = x && fields(x);
+    const y = b.next();
+    const fy = y && fields(y);
+    if (fx === null || fy === null) {
+      expect(fy, `event ${n}: one source ended first`).toEqual(fx);
+      return n;
+    }
+    // toEqual per event is slow over 390k events: compare cheaply, report with toEqual on a mismatch
+    if (JSON.stringify(fx) !== JSON.stringify(fy)) expect(fy, `event ${n}`).toEqual(fx);
+    n++;
+  }
+}
+
+function countEvents(open: OpenMarketEvents): number {
+  const s = open();
+  let n = 0;
+  while (s.next()) n++;
+  return n;
+}
+
+describe('streaming replay on the real BTCUSDT spot tardis files', () => {
+  it('yields exactly the in-memory sequence, across many chunk boundaries, from a fresh decode and from the cache', async () => {
+    const dir = tempDir();
+    const memory = await loadReplay(BTC_FILES, { ...opts, cache: null });
+    const n = memory.columns.length;
+    const fresh = await prepareStream(BTC_FILES, { ...opts, cache: { dir } });
+    expect(fresh.inputs.map((i) => i.fromCache)).toEqual([false, false, false]);
+    expect(fresh.rows).toBe(n);
+    expect(fresh.localShiftUs).toBe(memory.localShiftUs);
+    expect(fresh.startTs).toBe(memory.columns.localTs[0]);
+    expect(fresh.lastTs).toBe(Math.max(memory.columns.localTs[n - 1], memory.columns.exchTs[n - 1]));
+    expect(fresh.files).toEqual(memory.files);
+    // a small prime chunk puts chunk boundaries inside snapshots and messages
+    const events = expectSameEvents(openColumns(memory.columns)(), openStream(fresh.units, { chunkRows: 97, localShiftUs: fresh.localShiftUs })());
+    expect(events).toBeGreaterThan(300_000);
+    const again = await prepareStream(BTC_FILES, { ...opts, cache: { dir } });
+    expect(again.inputs.map((i) => i.fromCache)).toEqual([true, true, true]);
+    expect(again.units.map((u) => u.stats)).toEqual(fresh.units.map((u) => u.stats));
+    const open = openStream(again.units, { chunkRows: 4096, localShiftUs: again.localShiftUs });
+    expect(expectSameEvents(openColumns(memory.columns)(), open())).toBe(events);
+    // two opens of one stream (the simulator's two timelines) give identical sequences, also interleaved
+    expect(expectSameEvents(open(), open())).toBe(events);
+    expect(countEvents(open)).toBe(events);
+  });
+
+  it('keeps the tie rule when the files are listed against it (quotes, book, trades share timestamps)', async () => {
+    const files = [BTC_FILES[2], BTC_FILES[0], BTC_FILES[1]];
+    const memory = await loadReplay(files, { ...opts, cache: null });
+    const s = await prepareStream(files, { ...opts, cache: { dir: tempDir() } });
+    expect(s.lastTs).toBe(Math.max(memory.columns.localTs.at(-1)!, memory.columns.exchTs.at(-1)!));
+    expect(expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 1000, localShiftUs: s.localShiftUs })())).toBeGreaterThan(300_000);
+  });
+
+  it('reads the cache entries the in-memory path wrote, and files written before stats existed', async () => {
+    const dir = tempDir();
+    await loadReplay(BTC_FILES.slice(1), { ...opts, cache: { dir } });
+    const s = await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } });
+    expect(s.inputs.map((i) => i.fromCache)).toEqual([true, true]);
+    // rewrite one entry without stats: the stream computes them with one chunked pass
+    const path = s.units[0].path;
+    const withStats = openCacheFile(path)!;
+    expect(withStats.stats).not.toBeNull();
+    const patched = readFileSync(path);
+    const headerLength = patched.readUInt32LE(8);
+    const header = JSON.parse(patched.toString('utf8', 12, 12 + headerLength)) as Record<string, unknown>;
+    delete header.stats;
+    const text = JSON.stringify(header).padEnd(headerLength, ' '); // same length keeps the column offsets
+    patched.write(text, 12, 'utf8');
+    const fd = openSync(path, 'w');
+    writeSync(fd, patched);
+    closeSync(fd);
+    expect(openCacheFile(path)!.stats).toEqual(withStats.stats);
+  });
+
+  it('streams a Binance raw capture (clock alignment shift, snapshots) exactly as in memory', async () => {
+    const files = [{ path: join(SHARED, 'binance-raw/spot/btcusdt_20240808.gz'), display: 'raw' }];
+    const raw = { ...opts, onGap: 'resync' as const };
+    const memory = await loadReplay(files, { ...raw, cache: null });
+    const s = await prepareStream(files, { ...raw, cache: { dir: tempDir() } });
+    expect(s.localShiftUs).toBe(memory.localShiftUs);
+    expect(s.localShiftUs).toBeGreaterThan(0);
+    expect(s.startTs).toBe(memory.columns.localTs[0]);
+    const events = expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 53, localShiftUs: s.localShiftUs })());
+    expect(events).toBeGreaterThan(1000);
+  });
+});
+
+describe('a backtest of scenarios/btcusdt-spot-replay.json with streaming on', () => {
+  let cacheDir: string;
+  beforeAll(() => {
+    cacheDir = tempDir();
+    process.env.SPREADLAB_CACHE_DIR = cacheDir;
+  });
+  afterAll(() => {
+    delete process.env.SPREADLAB_CACHE_DIR;
+  });
+
+  it('writes byte-identical fills.csv and summary.json to streaming off', async () => {
+    const out = tempDir();
+    const base = join(SCENARIO, '..');
+    const off = await runScenario(loadScenario(SCENARIO), base);
+    writeRunFolder(join(out, 'off'), off, []);
+    const streamed = await runScenario(loadScenario(SCENARIO, ['data.stream=true', 'data.chunkRows=1000']), base);
+    writeRunFolder(join(out, 'on'), streamed, []);
+    expect(off.result.fills.length).toBeGreaterThan(50);
+    expect(streamed.result.startTs).toBe(off.result.startTs);
+    expect(streamed.result.endTs).toBe(off.result.endTs);
+    for (const file of ['fills.csv', 'summary.json']) {
+      expect(readFileSync(join(out, 'on', file)).equals(readFileSync(join(out, 'off', file))), file).toBe(true);
+    }
+    expect(readdirSync(cacheDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('refuses stream without the cache, with a message naming the setting', async () => {
+    await expect(runScenario(loadScenario(SCENARIO, ['data.stream=true', 'data.cache=false']), join(SCENARIO, '..'))).rejects.toThrow(/data\.stream.*data\.cache/);
+  });
+});
+
+describe('streaming memory', () => {
+  it('replays an input far larger than its chunks with bounded heap and buffer growth', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const used = () => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    // a long synthetic market: 1.6 M trades and 0.8 M quotes (plain CSV), 2.4 M rows decoded = 120 MB of columns
+    const dir = tempDir();
+    const trades = join(dir, 'big_trades.csv');
+    const quotes = join(dir, 'big_quotes.csv');
+    const N = 1_600_000;
+    const t0 = 1_700_000_000_000_000;
+    writeCsv(trades, 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount', N, (i) => {
+      const ts = t0 + i * 10;
+      const cents = 10_000 + (i % 97);
+      return `binance,X,${ts},${ts + 3},${i},${i % 3 === 0 ? 'sell' : 'buy'},${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')},${1 + (i % 7)}.5`;
+    });
+    writeCsv(quotes, 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount', N / 2, (i) => {
+      const ts = t0 + i * 20;
+      const bid = 100 + (i % 89) / 100;
+      return `binance,X,${ts},${ts + 3},${2 + (i % 5)},${(bid + 0.01).toFixed(2)},${bid.toFixed(2)},${1 + (i % 3)}`;
+    });
+    const inputs = [
+      { path: trades, display: 'big_trades.csv' },
+      { path: quotes, display: 'big_quotes.csv' },
+    ];
+    const u = { ...opts, units: units(0.01, 0.1), alignLocalTime: false, cache: { dir: join(dir, 'cache') } };
+
+    gc();
+    const base = used();
+    let peakDecode = 0;
+    const sampler = setInterval(() => {
+      gc();
+      peakDecode = Math.max(peakDecode, used() - base);
+    }, 100);
+    const s = await prepareStream(inputs, u);
+    clearInterval(sampler);
+    const decodedBytes = s.rows * 50;
+    expect(s.rows).toBe(N + N / 2);
+    expect(statSync(s.units[0].path).size).toBeGreaterThan(N * 50);
+
+    gc();
+    const before = used();
+    let peakReplay = 0;
+    const source = openStream(s.units)();
+    let n = 0;
+    let lastTs = -Infinity;
+    for (let e = source.next(); e; e = source.next()) {
+      if (e.localTs < lastTs) throw new Error(`event ${n} out of order`);
+      lastTs = e.localTs;
+      if (++n % 200_000 === 0) {
+        gc();
+        peakReplay = Math.max(peakReplay, used() - before);
+      }
+    }
+    expect(n).toBe(s.rows);
+    const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`;
+    console.log(`streaming memory: ${s.rows} rows (${mb(decodedBytes)} decoded); peak growth decoding ${mb(peakDecode)}, replaying ${mb(peakReplay)}`);
+    // two inputs × 65536 rows × 50 bytes ≈ 6.3 MB of chunks while replaying
+    expect(peakReplay).toBeLessThan(16 * 2 ** 20);
+    expect(peakDecode).toBeLessThan(decodedBytes / 3);
+  });
+});
+
+function writeCsv(path: string, header: string, rows: number, row: (i: number) => string): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, `${header}\n`);
+    for (let start = 0; start < rows; start += 50_000) {
+      const lines: string[] = [];
+      for (let i = start; i < Math.min(rows, start + 50_000); i++) lines.push(row(i));
+      writeSync(fd, `${lines.join('\n')}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
