@@ -85,11 +85,12 @@ class Backtest {
   private venueTime: Micros;
   private localFeed: MarketEventSource | null = null;
   private localNext: MarketEvent | null = null;
-  private readonly localBook = new L2Book();
+  /** The strategy's own view of the book, built only when a hook needs the strategy's feed. */
+  private localBook: L2Book | null = null;
   private now: Micros;
   private endTs: Micros;
   private lastMid2 = NaN;
-  private readonly midPath = new Series(1, 1 << 16);
+  private readonly midPath = new Series(1);
   private readonly quotePath = new Series(2);
   private readonly ownQuotes: OwnQuoteWatch;
   private marketEvents = 0;
@@ -203,14 +204,14 @@ class Backtest {
     const event = this.localNext!;
     this.now = event.localTs;
     this.applyToLocalBook(event);
-    const hookRan = event.kind === 'trade' ? this.gateway.publishTrade(event) : this.gateway.publishBook(this.localBook);
+    const hookRan = event.kind === 'trade' ? this.gateway.publishTrade(event) : this.gateway.publishBook(this.localBook!);
     this.localNext = this.localFeed!.next();
     return hookRan;
   }
 
   private applyToLocalBook(event: MarketEvent): void {
-    if (event.kind === 'snapshot') this.localBook.applySnapshot(event);
-    else if (event.kind === 'delta') this.localBook.set(event.side, event.price, event.size);
+    if (event.kind === 'snapshot') this.localBook!.applySnapshot(event);
+    else if (event.kind === 'delta') this.localBook!.set(event.side, event.price, event.size);
   }
 
   private startStrategy(): void {
@@ -223,6 +224,7 @@ class Backtest {
 
   /** Opens the strategy's own market feed, fast-forwarded to the start. */
   private openLocalFeed(): void {
+    this.localBook = new L2Book();
     this.localFeed = this.setup.openEvents();
     let event = this.localFeed.next();
     while (event && event.localTs <= this.setup.startTs) {

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { PlannedRun } from './grid.ts';
 import { runOne, type SweepBase } from './run-one.ts';
-import { rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
+import { localColumns, rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
 
 /**
  * A sweep worker thread: receives runs one at a time and posts back each run's row (or its error message).
@@ -22,7 +22,7 @@ export type RunReply = { index: number; row: [string, unknown][] } | { index: nu
 
 parentPort!.on('message', async (message: RunRequest | PreloadMessage) => {
   if ('preload' in message) {
-    for (const [key, replay] of message.preload) rememberReplay(key, replay);
+    for (const [key, replay] of message.preload) rememberReplay(key, { columns: localColumns(replay.columns), files: replay.files });
     return;
   }
   const { base, run, extra } = message;
