@@ -3,6 +3,7 @@ import type { MarketUnits } from '../core/market.ts';
 import type { Lots, Side, Ticks } from '../core/units.ts';
 import type { BookView, Clock, FillEvent, Level, OpenOrder, OrderAck, OrderRequest, Snapshot, TradeView, Venue } from '../strategy/api.ts';
 import { feeMicroTickLots, feeSchedule } from '../venue/fees.ts';
+import { VenueHooks } from '../strategy/hooks.ts';
 import { wallMicros, type BookUpdate, type FeedSink, type MarketFeed, type TradeUpdate } from './feed.ts';
 import type { EventLog, RunTape } from './tape.ts';
 
@@ -196,10 +197,7 @@ interface OwnOrder {
 }
 
 /** The ccxt venue: orders, fills and position of one market. */
-export class LiveVenue implements Venue {
-  private readonly fillHandlers: ((fill: FillEvent) => void)[] = [];
-  private readonly bookHandlers: ((book: BookView) => void)[] = [];
-  private readonly tradeHandlers: ((trade: TradeView) => void)[] = [];
+export class LiveVenue extends VenueHooks implements Venue {
   readonly open = new Map<string, OwnOrder>();
   private readonly seenTrades = new Set<string>();
   private basePosition = 0;
@@ -217,6 +215,7 @@ export class LiveVenue implements Venue {
     private readonly log: EventLog,
     private readonly onFillBooked: () => void = () => {},
   ) {
+    super();
     this.fees = feeSchedule(units.spec.makerFeeBps, units.spec.takerFeeBps);
   }
 
@@ -405,18 +404,6 @@ export class LiveVenue implements Venue {
     const cancelled = await this.cancelOrder(market, orderId);
     if (cancelled.status !== 'cancelled') return cancelled;
     return this.placeOrder({ market, side: known.side, price: change.price ?? this.units.price(known.price), size: change.size ?? this.units.size(known.remaining), postOnly: true });
-  }
-
-  onFill(handler: (fill: FillEvent) => void): void {
-    this.fillHandlers.push(handler);
-  }
-
-  onBook(handler: (book: BookView) => void): void {
-    this.bookHandlers.push(handler);
-  }
-
-  onTrade(handler: (trade: TradeView) => void): void {
-    this.tradeHandlers.push(handler);
   }
 
   private bookTrade(t: CcxtTrade): void {

@@ -17,6 +17,7 @@ import type {
   Venue,
 } from '../strategy/api.ts';
 import type { Trade } from '../data/events.ts';
+import { VenueHooks } from '../strategy/hooks.ts';
 import type { SimExchange, VenueFill } from '../venue/exchange.ts';
 import type { FifoChannel, LatencyModel } from '../venue/latency.ts';
 import type { OrderIntent, VenueReply } from '../venue/orders.ts';
@@ -54,20 +55,19 @@ export interface GatewayParts {
 
 const DEFAULT_DEPTH = 10;
 
-export class SimGateway implements Venue, Clock {
+export class SimGateway extends VenueHooks implements Venue, Clock {
   ordersSent = 0;
   rejects = 0;
   cancels = 0;
   private nextOrderId = 1;
-  private readonly fillHandlers: ((fill: FillEvent) => void)[] = [];
-  private readonly bookHandlers: ((book: BookView) => void)[] = [];
-  private readonly tradeHandlers: ((trade: TradeView) => void)[] = [];
   private readonly pendingSleeps = new Set<(alive: boolean) => void>();
   private ended = false;
   private lastBookBid = NaN;
   private lastBookAsk = NaN;
 
-  constructor(private readonly parts: GatewayParts) {}
+  constructor(private readonly parts: GatewayParts) {
+    super();
+  }
 
   context(): StrategyContext {
     return { venue: this, clock: this, market: this.market, tickSize: this.parts.units.spec.tickSize, lotSize: this.parts.units.spec.lotSize };
@@ -174,18 +174,6 @@ export class SimGateway implements Venue, Clock {
       const newSize = Number.isNaN(size) ? (order?.remaining ?? 0) : size;
       return this.toAck(this.parts.exchange.amend(orderId, newPrice, newSize, arrival));
     });
-  }
-
-  onFill(handler: (fill: FillEvent) => void): void {
-    this.fillHandlers.push(handler);
-  }
-
-  onBook(handler: (book: BookView) => void): void {
-    this.bookHandlers.push(handler);
-  }
-
-  onTrade(handler: (trade: TradeView) => void): void {
-    this.tradeHandlers.push(handler);
   }
 
   // Called by the event loop
