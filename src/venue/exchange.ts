@@ -120,13 +120,12 @@ export class SimExchange {
   }
 
   submit(order: OrderIntent, now: Micros): VenueReply {
-    if (order.type === 'limit' && order.postOnly && this.wouldCross(order.side, order.price)) {
-      return this.answer(order.id, 'rejected', 0, order.size, POST_ONLY_CROSS);
-    }
     const market = order.type === 'market';
+    const crosses = !market && this.wouldCross(order.side, order.price);
+    if (crosses && order.postOnly) return this.answer(order.id, 'rejected', 0, order.size, POST_ONLY_CROSS);
     const limit = market ? (order.side === 'buy' ? Infinity : -Infinity) : order.price;
     // Only an order that reaches the opposite best price can take liquidity (most quotes cannot).
-    const filled = market || this.wouldCross(order.side, order.price) ? this.takeLiquidity(order.id, order.side, limit, order.size, now) : 0;
+    const filled = market || crosses ? this.takeLiquidity(order.id, order.side, limit, order.size, now) : 0;
     const remaining = order.size - filled;
     if (remaining === 0) return this.answer(order.id, 'filled', filled, 0);
     if (market || order.timeInForce === 'IOC') return this.answer(order.id, 'cancelled', filled, 0);

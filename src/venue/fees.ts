@@ -25,7 +25,9 @@ export function feeSchedule(makerFeeBps: number, takerFeeBps: number): FeeSchedu
 /** The fee of one fill in micro tick-lots; positive is paid, negative is a rebate. */
 export function feeMicroTickLots(priceTicks: number, sizeLots: number, liquidity: Liquidity, fees: FeeSchedule): bigint {
   const rate = liquidity === 'maker' ? fees.makerCentiBps : fees.takerCentiBps;
-  return BigInt(priceTicks) * BigInt(sizeLots) * BigInt(rate);
+  const product = priceTicks * sizeLots * rate;
+  // Exact as a double while it stays within 2^53; otherwise multiply in BigInt.
+  return Number.isSafeInteger(product) ? BigInt(product) : BigInt(priceTicks) * BigInt(sizeLots) * BigInt(rate);
 }
 
 function centiBps(bps: number, name: string): number {
