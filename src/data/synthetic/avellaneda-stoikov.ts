@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros } from '../../core/units.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
-import { closingQuote, MessageBuffer, ThinBook } from './emitter.ts';
+import { closingQuote, MessageBuffer, ThinBook, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**
  * The market of Avellaneda & Stoikov (2008), with its fill model produced by order flow that runs through
@@ -40,7 +40,7 @@ import { closingQuote, MessageBuffer, ThinBook } from './emitter.ts';
  * probability λ(δ)·dt; quotes are at a distance of the order of 1/k, far more than a step, except under
  * extreme inventory skew. The market does not react to our trades.
  */
-export interface AvellanedaStoikovParams {
+export interface AvellanedaStoikovParams extends SyntheticTiming {
   /** Initial mid, ticks (may be fractional). */
   startMid: number;
   stepUs: Micros;
@@ -54,13 +54,10 @@ export interface AvellanedaStoikovParams {
   orderSize: Lots;
   levels: number;
   levelSize: Lots;
-  feedLatencyUs: Micros;
-  startTs: Micros;
-  endTs: Micros;
 }
 
 export function openAvellanedaStoikov(params: AvellanedaStoikovParams, seedRng: () => Rng): OpenMarketEvents {
-  return () => new AvellanedaStoikovMarket(params, seedRng());
+  return marketOpener(AvellanedaStoikovMarket, params, seedRng);
 }
 
 class AvellanedaStoikovMarket implements MarketEventSource {

@@ -1,5 +1,21 @@
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
-import type { BookDelta, BookSide, BookSnapshot, Quote, Trade } from '../events.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { BookDelta, BookSide, BookSnapshot, MarketEventSource, OpenMarketEvents, Quote, Trade } from '../events.ts';
+
+/** What every synthetic market's parameters hold: its period and the latency of the strategy's feed. */
+export interface SyntheticTiming {
+  feedLatencyUs: Micros;
+  startTs: Micros;
+  endTs: Micros;
+}
+
+/**
+ * Opens a synthetic market: every open builds a fresh market from a fresh generator of the same seed, so two
+ * opens (the venue's and the strategy's feeds) yield identical events.
+ */
+export function marketOpener<P>(Market: new (params: P, rng: Rng) => MarketEventSource, params: P, seedRng: () => Rng): OpenMarketEvents {
+  return () => new Market(params, seedRng());
+}
 
 /**
  * The closing event of a synthetic run: a best bid/offer at endTs, so the data lasts exactly the scenario's

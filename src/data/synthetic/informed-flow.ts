@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
-import { closingQuote, MessageBuffer, ThinBook } from './emitter.ts';
+import { closingQuote, MessageBuffer, ThinBook, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**
  * Informed flow: the Glosten–Milgrom setting, for measuring adverse selection.
@@ -41,7 +41,7 @@ import { closingQuote, MessageBuffer, ThinBook } from './emitter.ts';
  * Known limits: no learning by the displayed market from the flow (it only follows V); prints far beyond the
  * displayed book are unrealistic on a tape but are how a taker reaching depth δ meets our quotes.
  */
-export interface InformedFlowParams {
+export interface InformedFlowParams extends SyntheticTiming {
   startMid: Ticks;
   halfSpreadTicks: number;
   levels: number;
@@ -56,13 +56,10 @@ export interface InformedFlowParams {
   withdrawUs: Micros;
   takerDepthTicks: number;
   takerSize: Lots;
-  feedLatencyUs: Micros;
-  startTs: Micros;
-  endTs: Micros;
 }
 
 export function openInformedFlow(params: InformedFlowParams, seedRng: () => Rng): OpenMarketEvents {
-  return () => new InformedFlowMarket(params, seedRng());
+  return marketOpener(InformedFlowMarket, params, seedRng);
 }
 
 class InformedFlowMarket implements MarketEventSource {

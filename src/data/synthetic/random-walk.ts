@@ -1,6 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Ticks } from '../../core/units.ts';
 import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Trade } from '../events.ts';
+import { marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**
  * A simple seeded synthetic market, enough to drive the demo.
@@ -21,7 +22,7 @@ import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarke
  * Known limits: no order flow information (trades are uninformed), the book has no memory of who is in it,
  * our own orders do not affect the market. Richer models (adverse selection, regimes) are separate.
  */
-export interface RandomWalkParams {
+export interface RandomWalkParams extends SyntheticTiming {
   /** Initial mid, ticks. */
   startMid: Ticks;
   /** Standard deviation of the mid's move over one second, ticks. */
@@ -33,13 +34,10 @@ export interface RandomWalkParams {
   tradesPerSecond: number;
   tradeSize: Lots;
   refreshMs: number;
-  feedLatencyUs: Micros;
-  startTs: Micros;
-  endTs: Micros;
 }
 
 export function openRandomWalk(params: RandomWalkParams, seedRng: () => Rng): OpenMarketEvents {
-  return () => new RandomWalkMarket(params, seedRng());
+  return marketOpener(RandomWalkMarket, params, seedRng);
 }
 
 class RandomWalkMarket implements MarketEventSource {

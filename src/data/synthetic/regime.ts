@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
 import type { BookSide, MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
-import { closingQuote, MessageBuffer } from './emitter.ts';
+import { closingQuote, MessageBuffer, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**
  * Regimes and shocks: a market whose volatility switches between calm and volatile, with occasional
@@ -38,7 +38,7 @@ export interface RegimeState {
   meanSeconds: number;
 }
 
-export interface RegimeParams {
+export interface RegimeParams extends SyntheticTiming {
   startMid: number;
   calm: RegimeState;
   volatile: RegimeState;
@@ -48,13 +48,10 @@ export interface RegimeParams {
   levelSize: Lots;
   tradeSize: Lots;
   refreshUs: Micros;
-  feedLatencyUs: Micros;
-  startTs: Micros;
-  endTs: Micros;
 }
 
 export function openRegime(params: RegimeParams, seedRng: () => Rng): OpenMarketEvents {
-  return () => new RegimeMarket(params, seedRng());
+  return marketOpener(RegimeMarket, params, seedRng);
 }
 
 /** One side of the ladder: sizes by distance from the best price (index 0 = best). */
