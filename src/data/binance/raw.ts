@@ -1,6 +1,6 @@
 import type { MarketUnits } from '../../core/market.ts';
 import { SpreadlabError } from '../../core/errors.ts';
-import { CheckBook } from '../book-check.ts';
+import { L2Book } from '../../book/l2-book.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseStepsString, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks } from '../input.ts';
@@ -80,7 +80,7 @@ export async function readBinanceRaw(files: ReplayInput[], options: BinanceRawOp
 
 class BinanceRawReader {
   private readonly out = new ColumnsBuilder();
-  private readonly book = new CheckBook();
+  private readonly book = new L2Book();
   private readonly tick: StepScale;
   private readonly lot: StepScale;
   private file = '';
@@ -291,7 +291,7 @@ class BinanceRawReader {
         if (size <= 0) continue;
         this.out.push(Kind.SNAPSHOT, (ask ? FLAG_ASK : 0) | startFlag, exchTs, localTs, price, size);
         startFlag = 0;
-        this.book.set(ask, price, size);
+        this.book.set(ask ? 'ask' : 'bid', price, size);
       }
     }
     if (this.out.length === before) {
@@ -345,7 +345,7 @@ class BinanceRawReader {
         const size = this.steps(level?.[1], this.lot, ask ? 'ask size' : 'bid size');
         if (size < 0) continue;
         this.out.push(kind, ask ? FLAG_ASK : 0, exchTs, localTs, price, size);
-        this.book.set(ask, price, size);
+        this.book.set(ask ? 'ask' : 'bid', price, size);
       }
     }
   }
@@ -375,7 +375,7 @@ class BinanceRawReader {
       const prices: number[] = [];
       for (let best = ask ? this.book.bestAsk : this.book.bestBid; !Number.isNaN(best); best = ask ? this.book.bestAsk : this.book.bestBid) {
         prices.push(best);
-        this.book.set(ask, best, 0);
+        this.book.set(ask ? 'ask' : 'bid', best, 0);
       }
       for (const p of prices) this.out.push(Kind.DELTA, ask ? FLAG_ASK : 0, this.lastExchTs, localTs, p, 0);
     }

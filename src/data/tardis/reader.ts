@@ -1,5 +1,5 @@
 import type { MarketUnits } from '../../core/market.ts';
-import { CheckBook } from '../book-check.ts';
+import { L2Book } from '../../book/l2-book.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks, uncompressedSize } from '../input.ts';
@@ -86,7 +86,7 @@ const MAX_FIELDS = 4 + 4 * 1000;
 
 export class TardisDecoder {
   private readonly out: ColumnsBuilder;
-  private readonly book = new CheckBook();
+  private readonly book = new L2Book();
   private readonly tick: StepScale;
   private readonly lot: StepScale;
   private readonly problems: ProblemLog;
@@ -237,7 +237,7 @@ export class TardisDecoder {
       }
       if (size === 0) return; // a zero level in a snapshot is no level
       this.out.push(Kind.SNAPSHOT, flags, exchTs, localTs, price, size);
-      this.book.set(ask, price, size);
+      this.book.set(ask ? 'ask' : 'bid', price, size);
       this.groupLastLine = this.line;
       return;
     }
@@ -250,7 +250,7 @@ export class TardisDecoder {
     }
     this.inSnapshot = false;
     this.out.push(Kind.DELTA, ask ? FLAG_ASK : 0, exchTs, localTs, price, size);
-    this.book.set(ask, price, size);
+    this.book.set(ask ? 'ask' : 'bid', price, size);
     this.groupLastLine = this.line;
   }
 
