@@ -117,6 +117,21 @@ export function allocateColumns(n: number): Omit<EventColumns, 'length'> {
   };
 }
 
+export function emptySnapshot(exchTs: number, localTs: number): BookSnapshot {
+  return { kind: 'snapshot', exchTs, localTs, bidPrices: [], bidSizes: [], askPrices: [], askSizes: [] };
+}
+
+/** Adds row `i` (a snapshot level) to the snapshot, on its side. */
+export function addSnapshotRow(snapshot: BookSnapshot, c: Omit<EventColumns, 'length'>, i: number): void {
+  if ((c.flags[i] & FLAG_ASK) !== 0) {
+    snapshot.askPrices.push(c.price[i]);
+    snapshot.askSizes.push(c.size[i]);
+  } else {
+    snapshot.bidPrices.push(c.price[i]);
+    snapshot.bidSizes.push(c.size[i]);
+  }
+}
+
 /** Opens the columns as a market event source; each open starts from the first row. */
 export function openColumns(columns: EventColumns): OpenMarketEvents {
   return () => new ColumnSource(columns);
@@ -171,24 +186,10 @@ class ColumnSource implements MarketEventSource {
   private snapshot(): BookSnapshot {
     const c = this.c;
     const first = this.row;
-    const snapshot: BookSnapshot = {
-      kind: 'snapshot',
-      exchTs: c.exchTs[first],
-      localTs: c.localTs[first],
-      bidPrices: [],
-      bidSizes: [],
-      askPrices: [],
-      askSizes: [],
-    };
+    const snapshot = emptySnapshot(c.exchTs[first], c.localTs[first]);
     let i = first;
     do {
-      if ((c.flags[i] & FLAG_ASK) !== 0) {
-        snapshot.askPrices.push(c.price[i]);
-        snapshot.askSizes.push(c.size[i]);
-      } else {
-        snapshot.bidPrices.push(c.price[i]);
-        snapshot.bidSizes.push(c.size[i]);
-      }
+      addSnapshotRow(snapshot, c, i);
       i++;
     } while (i < c.length && c.kind[i] === Kind.SNAPSHOT && (c.flags[i] & FLAG_SNAPSHOT_START) === 0);
     this.row = i;

@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { readCacheRows, type CacheFile } from './cache.ts';
-import { allocateColumns, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
+import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
 import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from './events.ts';
 import { RANK, sortsBefore } from './merge.ts';
 
@@ -152,26 +152,10 @@ class StreamSource implements MarketEventSource {
 
   /** Gathers one snapshot's consecutive merged rows (possibly over several chunks) into a snapshot event. */
   private snapshot(first: Cursor): BookSnapshot {
-    const snapshot: BookSnapshot = {
-      kind: 'snapshot',
-      exchTs: first.cols.exchTs[first.i],
-      localTs: first.cols.localTs[first.i] + this.shift,
-      bidPrices: [],
-      bidSizes: [],
-      askPrices: [],
-      askSizes: [],
-    };
+    const snapshot = emptySnapshot(first.cols.exchTs[first.i], first.cols.localTs[first.i] + this.shift);
     let cur = first;
     for (;;) {
-      const c = cur.cols;
-      const i = cur.i;
-      if ((c.flags[i] & FLAG_ASK) !== 0) {
-        snapshot.askPrices.push(c.price[i]);
-        snapshot.askSizes.push(c.size[i]);
-      } else {
-        snapshot.bidPrices.push(c.price[i]);
-        snapshot.bidSizes.push(c.size[i]);
-      }
+      addSnapshotRow(snapshot, cur.cols, cur.i);
       cur.advance();
       const j = this.head();
       if (j < 0) break;

@@ -1,29 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, spreadlab } from '../spawn-cli.ts';
 
-/** The repository root: the CLI is spawned from here, as a user runs it. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEMO = join(ROOT, 'scenarios/demo.json');
 /** The fill columns the run folder has always had; later columns (markouts, …) may follow them. */
 const FILL_COLUMNS = ['exch_ts_us', 'time', 'order_id', 'side', 'price', 'size', 'liquidity', 'fee', 'position_after'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function spreadlab(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/spreadlab.js', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** A copy of the demo scenario with `mutate` applied, written to the temp folder. */
 function scenarioFile(name: string, mutate: (raw: Record<string, any>) => void): string {

@@ -1,26 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import * as vl from 'vega-lite';
 import { expect } from 'vitest';
+import { spreadlab } from '../spawn-cli.ts';
 
-/** The repository root: the CLI is spawned from here, as a user runs it. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { ROOT, spreadlab } from '../spawn-cli.ts';
 export const CHROMIUM = '/usr/bin/chromium';
-
-export function spreadlab(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/spreadlab.js', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-  });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** A short real backtest (300 simulated seconds of the demo) into `out`. */
 export function shortBacktest(out: string, ...extra: string[]): void {

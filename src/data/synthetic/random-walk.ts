@@ -1,7 +1,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Ticks } from '../../core/units.ts';
-import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Trade } from '../events.ts';
-import { marketOpener, type SyntheticTiming } from './emitter.ts';
+import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
+import { MessageBuffer, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**
  * A simple seeded synthetic market, enough to drive the demo.
@@ -47,19 +47,14 @@ class RandomWalkMarket implements MarketEventSource {
   private nextRefresh: Micros;
   private nextTrade: Micros;
   private started = false;
-  // The current message, drained one event per next() call; its objects are pooled.
-  private readonly pending: (BookDelta | Trade)[] = [];
-  private pendingIndex = 0;
-  private readonly deltaPool: BookDelta[] = [];
-  private readonly tradePool: Trade[] = [];
-  private deltasUsed = 0;
-  private tradesUsed = 0;
+  private readonly out: MessageBuffer;
 
   constructor(
     private readonly p: RandomWalkParams,
     private readonly rng: Rng,
   ) {
     this.mid = p.startMid;
+    this.out = new MessageBuffer(p.feedLatencyUs);
     this.nextRefresh = p.startTs + p.refreshMs * 1000;
     this.nextTrade = p.startTs + this.tradeGap();
   }
@@ -69,17 +64,15 @@ class RandomWalkMarket implements MarketEventSource {
       this.started = true;
       return this.snapshot();
     }
-    while (this.pendingIndex >= this.pending.length) {
+    for (;;) {
+      const event = this.out.shift();
+      if (event) return event;
       if (!this.produceMessage()) return null;
     }
-    return this.pending[this.pendingIndex++];
   }
 
   private produceMessage(): boolean {
-    this.pending.length = 0;
-    this.pendingIndex = 0;
-    this.deltasUsed = 0;
-    this.tradesUsed = 0;
+    this.out.begin();
     if (this.nextRefresh <= this.nextTrade) {
       if (this.nextRefresh > this.p.endTs) return false;
       this.refresh(this.nextRefresh);
@@ -134,7 +127,7 @@ class RandomWalkMarket implements MarketEventSource {
     const { bestBid, bestAsk } = this.window();
     this.reshapeSide(this.bids, 'bid', bestBid, -1, time);
     this.reshapeSide(this.asks, 'ask', bestAsk, 1, time);
-    this.markLast();
+    this.out.end();
   }
 
   /** Moves one side's levels to [best, best + direction·(levels−1)], emitting the changes. */
@@ -144,7 +137,7 @@ class RandomWalkMarket implements MarketEventSource {
     for (const price of [...levels.keys()].sort((a, b) => a - b)) {
       if (!inWindow(price)) {
         levels.delete(price);
-        this.pushDelta(time, side, price, 0);
+        this.out.delta(time, side, price, 0);
       }
     }
     for (let i = 0; i < this.p.levels; i++) {
@@ -154,7 +147,7 @@ class RandomWalkMarket implements MarketEventSource {
         const size = this.levelSize();
         if (size !== current) {
           levels.set(price, size);
-          this.pushDelta(time, side, price, size);
+          this.out.delta(time, side, price, size);
         }
       }
     }
@@ -171,52 +164,15 @@ class RandomWalkMarket implements MarketEventSource {
       const size = levels.get(price)!;
       const take = Math.min(size, remaining);
       remaining -= take;
-      this.pushTrade(time, price, take, takerSide);
+      this.out.trade(time, price, take, takerSide);
       consumed.push([price, size - take]);
     }
     const side = takerSide === 'buy' ? 'ask' : 'bid';
     for (const [price, left] of consumed) {
       if (left === 0) levels.delete(price);
       else levels.set(price, left);
-      this.pushDelta(time, side, price, left);
+      this.out.delta(time, side, price, left);
     }
-    this.markLast();
-  }
-
-  private pushDelta(time: Micros, side: 'bid' | 'ask', price: Ticks, size: Lots): void {
-    if (this.deltasUsed === this.deltaPool.length) {
-      this.deltaPool.push({ kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false });
-    }
-    const delta = this.deltaPool[this.deltasUsed++];
-    delta.exchTs = time;
-    delta.localTs = time + this.p.feedLatencyUs;
-    delta.side = side;
-    delta.price = price;
-    delta.size = size;
-    delta.last = false;
-    this.pending.push(delta);
-  }
-
-  private pushTrade(time: Micros, price: Ticks, size: Lots, takerSide: 'buy' | 'sell'): void {
-    if (this.tradesUsed === this.tradePool.length) {
-      this.tradePool.push({ kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' });
-    }
-    const trade = this.tradePool[this.tradesUsed++];
-    trade.exchTs = time;
-    trade.localTs = time + this.p.feedLatencyUs;
-    trade.price = price;
-    trade.size = size;
-    trade.takerSide = takerSide;
-    this.pending.push(trade);
-  }
-
-  private markLast(): void {
-    for (let i = this.pending.length - 1; i >= 0; i--) {
-      const event = this.pending[i];
-      if (event.kind === 'delta') {
-        event.last = true;
-        return;
-      }
-    }
+    this.out.end();
   }
 }
