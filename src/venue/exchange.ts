@@ -74,6 +74,12 @@ export class SimExchange {
   private readonly walkPrices = new Float64Array(MAX_WALK_LEVELS);
   private readonly walkSizes = new Float64Array(MAX_WALK_LEVELS);
   private nextPriority = 0;
+  // The price range of our resting bids and of our asks (empty: low Infinity, high −Infinity), so that the
+  // many market events far from our quotes skip the per-order checks.
+  private bidLow = Infinity;
+  private bidHigh = -Infinity;
+  private askLow = Infinity;
+  private askHigh = -Infinity;
 
   constructor(
     private readonly queue: QueueModel,
@@ -87,16 +93,12 @@ export class SimExchange {
 
   /** Our best resting bid (NaN when none). */
   ownBestBid(): Ticks {
-    let best = NaN;
-    for (const o of this.resting) if (o.side === 'buy' && !(o.price <= best)) best = o.price;
-    return best;
+    return this.bidHigh === -Infinity ? NaN : this.bidHigh;
   }
 
   /** Our best resting ask (NaN when none). */
   ownBestAsk(): Ticks {
-    let best = NaN;
-    for (const o of this.resting) if (o.side === 'sell' && !(o.price >= best)) best = o.price;
-    return best;
+    return this.askLow === Infinity ? NaN : this.askLow;
   }
 
   applyMarketEvent(event: MarketEvent): void {
@@ -145,6 +147,7 @@ export class SimExchange {
   cancelAll(): number {
     const count = this.resting.length;
     while (this.resting.length > 0) this.free.push(this.resting.pop()!);
+    this.updatePriceRanges();
     return count;
   }
 
@@ -169,6 +172,7 @@ export class SimExchange {
     const order = orders[index];
     for (let i = index; i < orders.length - 1; i++) orders[i] = orders[i + 1];
     orders.pop();
+    this.updatePriceRanges();
     return order;
   }
 
@@ -211,6 +215,28 @@ export class SimExchange {
     order.queueAhead = this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
     order.tradedSinceDepth = 0;
     this.resting.push(order);
+    if (order.side === 'buy') {
+      if (order.price < this.bidLow) this.bidLow = order.price;
+      if (order.price > this.bidHigh) this.bidHigh = order.price;
+    } else {
+      if (order.price < this.askLow) this.askLow = order.price;
+      if (order.price > this.askHigh) this.askHigh = order.price;
+    }
+  }
+
+  /** Recomputes the price ranges of our bids and asks after orders left the book. */
+  private updatePriceRanges(): void {
+    this.bidLow = this.askLow = Infinity;
+    this.bidHigh = this.askHigh = -Infinity;
+    for (const order of this.resting) {
+      if (order.side === 'buy') {
+        if (order.price < this.bidLow) this.bidLow = order.price;
+        if (order.price > this.bidHigh) this.bidHigh = order.price;
+      } else {
+        if (order.price < this.askLow) this.askLow = order.price;
+        if (order.price > this.askHigh) this.askHigh = order.price;
+      }
+    }
   }
 
   /** Walks the opposite side of the book up to `limit`; returns the filled size. */
@@ -228,6 +254,11 @@ export class SimExchange {
   }
 
   private applyDelta(side: BookSide, price: Ticks, size: Lots): void {
+    const ours = side === 'bid' ? price >= this.bidLow && price <= this.bidHigh : price >= this.askLow && price <= this.askHigh;
+    if (!ours) {
+      this.book.set(side, price, size);
+      return;
+    }
     const orderSide: Side = side === 'bid' ? 'buy' : 'sell';
     let previous = NaN; // read only when one of our orders stands at this price (most deltas touch none)
     for (const order of this.resting) {
@@ -240,7 +271,7 @@ export class SimExchange {
   }
 
   private rememberQueueLevels(): void {
-    this.previousSizes.length = 0;
+    while (this.previousSizes.length > 0) this.previousSizes.pop();
     for (const order of this.resting) this.previousSizes.push(this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price));
   }
 
@@ -253,11 +284,10 @@ export class SimExchange {
 
   private matchTrade(trade: Trade): void {
     const hitSide: Side = trade.takerSide === 'sell' ? 'buy' : 'sell';
-    let reached = 0;
-    for (const order of this.resting) if (reaches(order, hitSide, trade.price)) reached++;
-    if (reached === 0) return; // most trades reach none of our quotes
+    // Most trades reach none of our quotes.
+    if (hitSide === 'buy' ? this.bidHigh < trade.price : this.askLow > trade.price) return;
     const matched = this.matched;
-    matched.length = 0;
+    while (matched.length > 0) matched.pop(); // not `length = 0`: that drops the array's storage, so every push reallocates
     for (const order of this.resting) if (reaches(order, hitSide, trade.price)) matched.push(order);
     // Best price first, then time priority.
     if (matched.length > 1) matched.sort(hitSide === 'buy' ? bidPriority : askPriority);
@@ -284,8 +314,8 @@ export class SimExchange {
   }
 
   private fillBookThrough(now: Micros): void {
-    if (this.resting.length === 0) return;
     const { bestBid, bestAsk } = this.book;
+    if (!(bestAsk <= this.bidHigh) && !(bestBid >= this.askLow)) return; // nothing of ours is crossed
     let any = false;
     for (const order of this.resting) {
       const through = order.side === 'buy' ? bestAsk <= order.price : bestBid >= order.price;
@@ -314,6 +344,7 @@ export class SimExchange {
       if (order.remaining > 0) this.resting[kept++] = order;
       else this.free.push(order);
     }
-    this.resting.length = kept;
+    while (this.resting.length > kept) this.resting.pop();
+    this.updatePriceRanges();
   }
 }

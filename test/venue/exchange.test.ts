@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BookDelta, BookSnapshot, Trade } from '../../src/data/events.ts';
 import { SimExchange, type VenueFill } from '../../src/venue/exchange.ts';
@@ -237,5 +238,78 @@ describe('fees', () => {
     expect(maker.fee).toBe(-(9998n * 4n * 200n)); // −2 bp = −200 hundredths of a bp
     expect(taker.liquidity).toBe('taker');
     expect(taker.fee).toBe(10001n * 1n * 500n);
+  });
+});
+
+/** One step of a market maker's session: our requests and the market's book changes and trades. */
+type SessionOp =
+  | { kind: 'quote'; side: 'buy' | 'sell'; offset: number; size: number }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'cancelAll' }
+  | { kind: 'amend'; pick: number; offset: number; size: number }
+  | { kind: 'delta'; side: 'bid' | 'ask'; price: number; size: number }
+  | { kind: 'trade'; takerSide: 'buy' | 'sell'; offset: number; size: number };
+
+const near = fc.integer({ min: -3, max: 3 }); // ticks around the touch, where quotes, level changes and trades meet
+const sessionOp: fc.Arbitrary<SessionOp> = fc.oneof(
+  fc.record({ kind: fc.constant('quote' as const), side: fc.constantFrom('buy' as const, 'sell' as const), offset: near, size: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(5) }),
+  fc.constant({ kind: 'cancelAll' as const }),
+  fc.record({ kind: fc.constant('amend' as const), pick: fc.nat(5), offset: near, size: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ kind: fc.constant('delta' as const), side: fc.constantFrom('bid' as const, 'ask' as const), price: fc.integer({ min: 9994, max: 10006 }), size: fc.integer({ min: 0, max: 30 }) }),
+  fc.record({ kind: fc.constant('trade' as const), takerSide: fc.constantFrom('buy' as const, 'sell' as const), offset: near, size: fc.integer({ min: 1, max: 40 }) }),
+);
+
+describe('SimExchange over random sessions (property)', () => {
+  it('keeps queues within their level, fills what the book or a trade goes through, and knows its best quotes', () => {
+    fc.assert(
+      fc.property(fc.array(sessionOp, { maxLength: 150 }), (ops) => {
+        const { exchange, fills } = setup();
+        const book = exchange.book;
+        let nextId = 0;
+        const pick = (n: number): string => {
+          const open = exchange.openOrders();
+          return open.length === 0 ? 'none' : open[n % open.length].id;
+        };
+        for (const op of ops) {
+          const touch = (side: 'buy' | 'sell'): number => (side === 'buy' ? book.bestBid : book.bestAsk);
+          if (op.kind === 'quote') {
+            const price = (Number.isNaN(touch(op.side)) ? 10_000 : touch(op.side)) + op.offset;
+            exchange.submit(limit(`q${nextId++}`, op.side, price, op.size, { postOnly: true }), 1);
+          } else if (op.kind === 'cancel') exchange.cancel(pick(op.pick));
+          else if (op.kind === 'cancelAll') exchange.cancelAll();
+          else if (op.kind === 'amend') {
+            const id = pick(op.pick);
+            const order = exchange.openOrders().find((o) => o.id === id);
+            if (order) exchange.amend(id, order.price + op.offset, op.size, 1);
+          } else if (op.kind === 'delta') exchange.applyMarketEvent(delta(op.side, op.price, op.size));
+          else {
+            const best = op.takerSide === 'buy' ? book.bestAsk : book.bestBid;
+            if (Number.isNaN(best)) continue;
+            const price = best + (op.takerSide === 'buy' ? op.offset : -op.offset);
+            const before = fills.length;
+            const through = exchange.openOrders().filter((o) => (op.takerSide === 'sell' ? o.side === 'buy' && o.price > price : o.side === 'sell' && o.price < price));
+            exchange.applyMarketEvent(trade(price, op.size, op.takerSide));
+            const taken = fills.slice(before).reduce((sum, f) => sum + f.size, 0);
+            expect(taken).toBeLessThanOrEqual(op.size);
+            // An order through the trade's price is filled first: if one is still open, the trade was used up.
+            if (through.some((o) => exchange.openOrders().some((open) => open.id === o.id))) expect(taken).toBe(op.size);
+          }
+          const open = exchange.openOrders();
+          for (const order of open) {
+            const level = book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
+            expect(order.queueAhead).toBeLessThanOrEqual(level);
+            // Post-only quotes never rest crossed: the book moving through one fills it.
+            if (order.side === 'buy') expect(order.price >= book.bestAsk).toBe(false);
+            else expect(order.price <= book.bestBid).toBe(false);
+          }
+          const bids = open.filter((o) => o.side === 'buy').map((o) => o.price);
+          const asks = open.filter((o) => o.side === 'sell').map((o) => o.price);
+          expect(exchange.ownBestBid()).toEqual(bids.length ? Math.max(...bids) : NaN);
+          expect(exchange.ownBestAsk()).toEqual(asks.length ? Math.min(...asks) : NaN);
+        }
+      }),
+      { seed: 20261126, numRuns: 300 },
+    );
   });
 });
