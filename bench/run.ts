@@ -7,7 +7,10 @@ import { benchSimulation } from './simulation.ts';
 import { benchSweep } from './sweep.ts';
 import { benchVenue } from './venue.ts';
 
-/** Runs every benchmark module below, in order, and prints one table. Not part of `npm test`. */
+/**
+ * Runs the benchmark modules below, in order, and prints one table. Not part of `npm test`.
+ * `npm run bench -- venue book` runs only the modules named.
+ */
 const modules: [string, () => Promise<BenchRow[]>][] = [
   ['book', benchBook],
   ['venue', benchVenue],
@@ -22,8 +25,15 @@ const modules: [string, () => Promise<BenchRow[]>][] = [
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !modules.some(([known]) => known === name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown module ${unknown.join(', ')}; known: ${modules.map(([name]) => name).join(', ')}`);
+  process.exit(2);
+}
 const rows: BenchRow[] = [];
 for (const [name, bench] of modules) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
   console.error(`bench: ${name}…`);
   collectGarbage();
   rows.push(...(await bench()));

@@ -10,7 +10,7 @@ import {
 import { L2Book } from '../src/book/l2-book.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { Side } from '../src/core/units.ts';
-import type { BookDelta, BookSide, BookSnapshot, MarketEvent, Trade } from '../src/data/events.ts';
+import type { BookDelta, BookSide, BookSnapshot, Trade } from '../src/data/events.ts';
 import { SimExchange } from '../src/venue/exchange.ts';
 import { feeSchedule } from '../src/venue/fees.ts';
 import type { OrderIntent } from '../src/venue/orders.ts';
@@ -22,7 +22,11 @@ import type { BenchRow } from './report.ts';
  * nodejs-order-book's OrderBook, on one seeded stream of a market maker's order flow interleaved with the
  * market's own book changes and trades.
  *
- * The stream, generated once before any timing (integer ticks and lots; both sides get the same integers):
+ * The stream, generated once before any timing (integer ticks and lots; both sides get the same integers),
+ * is held in columns as a replay holds it: a kind, a side, a price, a size and a time per item in typed
+ * arrays, and the order (or market level) id in a list of strings. Each driver fills a few argument objects
+ * it reuses from one item to the next (the peer copies what it keeps from its options, so reuse is safe for
+ * it too): no allocation per item on either side, and neither reads through a million scattered objects.
  * - a book of DEPTH levels a side, one level every tick, spread 1 to MAX_SPREAD ticks; the touch moves one
  *   tick at a time (levels enter and leave at the touch and at the far end of the window), sizes near the
  *   touch change, and market trades hit the best level (at most its size; the level then shrinks or goes);
@@ -47,7 +51,7 @@ import type { BenchRow } from './report.ts';
  *   amend quote       amend(id, price, size)            modify(id, {price, size})
  * Equivalent: the post-only rule (rejected if it would cross the market on arrival), price priority,
  * trades through our price filling us first, a market level arriving through our quote filling it, and
- * every argument object built before timing (no per-op allocation in either driver loop).
+ * the way arguments reach each side (filled from the same columns into reused objects).
  * Not equivalent: the peer is an order-by-order (L3) matching engine; the market's levels are orders in
  * it, a trade is a market order that removes their liquidity, and our quotes take liquidity from them when
  * crossed. Ours keeps the L2 book apart from our orders (no market impact), models the queue ahead of each
@@ -77,26 +81,25 @@ const CANCEL = 5;
 const CANCEL_ALL = 6;
 const AMEND = 7;
 
-type OursArg = MarketEvent | OrderIntent | null;
-type PeerArg = LimitOrderOptions | MarketOrderOptions | OrderUpdatePrice | OrderUpdateSize | null;
+/** Side column: a bid level, a buy order or a buy-aggressor trade; else an ask, a sell order or a sell-aggressor trade. */
+const BUY = 0;
+const SELL = 1;
 
 export interface VenueStream {
   snapshot: BookSnapshot;
   peerSnapshot: LimitOrderOptions[];
   count: number;
   kinds: Uint8Array;
-  /** Ours: the market event or order intent of the item. */
-  ours: OursArg[];
-  /** Peer: the options object of the item's first call. */
-  peer: PeerArg[];
-  /** Peer: the limit() fallback of a level change whose order is gone. */
-  peerAdd: (LimitOrderOptions | null)[];
+  sides: Uint8Array;
+  /** Level, trade, quote or amended price in ticks. */
+  prices: Float64Array;
+  /** Level size (0 deletes), trade size, quote or amended size in lots. */
+  sizes: Float64Array;
+  /** µs: exchange time of market events, arrival time of our requests. */
+  times: Float64Array;
   /** Order id (quote or market level), and the ask id of a cancel-all. */
   ids: string[];
   ids2: string[];
-  prices: Float64Array;
-  sizes: Float64Array;
-  times: Float64Array;
   ownOps: number;
   marketEvents: number;
   trades: number;
@@ -108,30 +111,26 @@ function drawSize(rng: Rng, median: number): number {
 
 export function generateVenueStream(rng: Rng): VenueStream {
   const kinds: number[] = [];
-  const ours: OursArg[] = [];
-  const peer: PeerArg[] = [];
-  const peerAdd: (LimitOrderOptions | null)[] = [];
-  const ids: string[] = [];
-  const ids2: string[] = [];
+  const sides: number[] = [];
   const prices: number[] = [];
   const sizes: number[] = [];
   const times: number[] = [];
+  const ids: string[] = [];
+  const ids2: string[] = [];
   let ownOps = 0;
   let marketEvents = 0;
   let trades = 0;
   let now = 0;
 
-  const push = (kind: number, o: OursArg, p: PeerArg, add: LimitOrderOptions | null, id = '', id2 = '', price = 0, size = 0): void => {
+  const push = (kind: number, side: number, price: number, size: number, id = '', id2 = ''): void => {
     now += 1000;
     kinds.push(kind);
-    ours.push(o);
-    peer.push(p);
-    peerAdd.push(add);
-    ids.push(id);
-    ids2.push(id2);
+    sides.push(side);
     prices.push(price);
     sizes.push(size);
     times.push(now);
+    ids.push(id);
+    ids2.push(id2);
   };
 
   const levelIds = new Map<number, string>();
@@ -144,7 +143,6 @@ export function generateVenueStream(rng: Rng): VenueStream {
     }
     return id;
   };
-  const peerSide = (side: BookSide): PeerSide => (side === 'bid' ? PeerSide.BUY : PeerSide.SELL);
 
   // The generator's view of the market (never our orders): bids fill [bidTop − DEPTH + 1, bidTop], asks
   // [askTop, askTop + DEPTH − 1], every tick.
@@ -172,12 +170,8 @@ export function generateVenueStream(rng: Rng): VenueStream {
     if (previous === 0 && size === 0) return;
     book.set(side, price, size);
     marketEvents++;
-    const event: BookDelta = { kind: 'delta', exchTs: now + 1000, localTs: now + 1000, side, price, size, last: true };
-    const id = levelId(side, price);
-    const add: LimitOrderOptions = { id, side: peerSide(side), size, price };
-    if (previous === 0) push(DELTA_ADD, event, add, null, id);
-    else if (size === 0) push(DELTA_DELETE, event, null, null, id);
-    else push(DELTA_CHANGE, event, { size }, add, id);
+    const kind = previous === 0 ? DELTA_ADD : size === 0 ? DELTA_DELETE : DELTA_CHANGE;
+    push(kind, side === 'bid' ? BUY : SELL, price, size, levelId(side, price));
   };
   const shiftBid = (direction: 1 | -1): void => {
     if (direction > 0) {
@@ -226,10 +220,9 @@ export function generateVenueStream(rng: Rng): VenueStream {
     const price = side === 'bid' ? bidTop : askTop;
     const level = book.sizeAt(side, price);
     const size = Math.min(level, Math.max(1, Math.round(rng.exponential(1 / TRADE_MEAN))));
-    const trade: Trade = { kind: 'trade', exchTs: now + 1000, localTs: now + 1000, price, size, takerSide };
     marketEvents++;
     trades++;
-    push(TRADE, trade, { side: takerSide === 'buy' ? PeerSide.BUY : PeerSide.SELL, size }, null);
+    push(TRADE, takerSide === 'buy' ? BUY : SELL, price, size);
     if (size < level) delta(side, price, level - size);
     else if (side === 'bid') shiftBid(-1);
     else shiftAsk(1);
@@ -257,9 +250,7 @@ export function generateVenueStream(rng: Rng): VenueStream {
   let askId = '';
   let ownAsk = NaN; // our ask's price as placed (NaN: none or rejected)
   const place = (id: string, side: Side, price: number, size: number): void => {
-    const intent: OrderIntent = { id, side, type: 'limit', price, size, postOnly: true, timeInForce: 'GTC' };
-    const options: LimitOrderOptions = { id, side: side === 'buy' ? PeerSide.BUY : PeerSide.SELL, size, price, postOnly: true };
-    push(PLACE, intent, options, null, id, '', price, size);
+    push(PLACE, side === 'buy' ? BUY : SELL, price, size, id);
     ownOps++;
   };
 
@@ -276,17 +267,17 @@ export function generateVenueStream(rng: Rng): VenueStream {
       if (ask <= bid) ask = bid + 1;
       const bidSize = rng.int(5, 15);
       const askSize = rng.int(5, 15);
-      push(AMEND, null, { price: bid, size: bidSize }, null, bidId, '', bid, bidSize);
-      push(AMEND, null, { price: ask, size: askSize }, null, askId, '', ask, askSize);
+      push(AMEND, BUY, bid, bidSize, bidId);
+      push(AMEND, SELL, ask, askSize, askId);
       ownOps += 2;
       ownAsk = ask;
       continue;
     }
     if (cycle > 0) {
-      if (mode < 0.6) push(CANCEL_ALL, null, null, null, bidId, askId);
+      if (mode < 0.6) push(CANCEL_ALL, BUY, 0, 0, bidId, askId);
       else {
-        push(CANCEL, null, null, null, bidId);
-        push(CANCEL, null, null, null, askId);
+        push(CANCEL, BUY, 0, 0, bidId);
+        push(CANCEL, SELL, 0, 0, askId);
       }
       ownOps += 2;
     }
@@ -306,14 +297,12 @@ export function generateVenueStream(rng: Rng): VenueStream {
     peerSnapshot,
     count: kinds.length,
     kinds: Uint8Array.from(kinds),
-    ours,
-    peer,
-    peerAdd,
-    ids,
-    ids2,
+    sides: Uint8Array.from(sides),
     prices: Float64Array.from(prices),
     sizes: Float64Array.from(sizes),
     times: Float64Array.from(times),
+    ids,
+    ids2,
     ownOps,
     marketEvents,
     trades,
@@ -331,13 +320,16 @@ interface Timed {
 }
 
 function runOurs(s: VenueStream): Timed {
-  const { kinds, ours, ids, prices, sizes, times, count } = s;
+  const { kinds, sides, prices, sizes, times, ids, count } = s;
   const start = performance.now();
   let fills = 0;
   const venue = new SimExchange(createQueueModel({ model: 'risk-averse' }), feeSchedule(-2, 5), () => {
     fills++;
   });
   venue.applyMarketEvent(s.snapshot);
+  const delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: true };
+  const trade: Trade = { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' };
+  const quote: OrderIntent = { id: '', side: 'buy', type: 'limit', price: 0, size: 0, postOnly: true, timeInForce: 'GTC' };
   let rejected = 0;
   let gone = 0;
   for (let i = 0; i < count; i++) {
@@ -345,11 +337,25 @@ function runOurs(s: VenueStream): Timed {
       case DELTA_ADD:
       case DELTA_CHANGE:
       case DELTA_DELETE:
+        delta.side = sides[i] === BUY ? 'bid' : 'ask';
+        delta.price = prices[i];
+        delta.size = sizes[i];
+        delta.exchTs = delta.localTs = times[i];
+        venue.applyMarketEvent(delta);
+        break;
       case TRADE:
-        venue.applyMarketEvent(ours[i] as MarketEvent);
+        trade.takerSide = sides[i] === BUY ? 'buy' : 'sell';
+        trade.price = prices[i];
+        trade.size = sizes[i];
+        trade.exchTs = trade.localTs = times[i];
+        venue.applyMarketEvent(trade);
         break;
       case PLACE:
-        if (venue.submit(ours[i] as OrderIntent, times[i]).status === 'rejected') rejected++;
+        quote.id = ids[i];
+        quote.side = sides[i] === BUY ? 'buy' : 'sell';
+        quote.price = prices[i];
+        quote.size = sizes[i];
+        if (venue.submit(quote, times[i]).status === 'rejected') rejected++;
         break;
       case CANCEL:
         if (venue.cancel(ids[i]).status === 'rejected') gone++;
@@ -366,28 +372,43 @@ function runOurs(s: VenueStream): Timed {
 }
 
 function runPeer(s: VenueStream): Timed {
-  const { kinds, peer, peerAdd, ids, ids2, count } = s;
+  const { kinds, sides, prices, sizes, ids, ids2, count } = s;
   const start = performance.now();
   const book = new OrderBook();
   for (const level of s.peerSnapshot) book.limit(level);
+  const level: LimitOrderOptions = { id: '', side: PeerSide.BUY, size: 0, price: 0 };
+  const quote: LimitOrderOptions = { id: '', side: PeerSide.BUY, size: 0, price: 0, postOnly: true };
+  const market: MarketOrderOptions = { side: PeerSide.BUY, size: 0 };
+  const resize: OrderUpdateSize = { size: 0 };
+  const reprice: OrderUpdatePrice = { price: 0, size: 0 };
+  const fill = (options: LimitOrderOptions, i: number): LimitOrderOptions => {
+    options.id = ids[i];
+    options.side = sides[i] === BUY ? PeerSide.BUY : PeerSide.SELL;
+    options.price = prices[i];
+    options.size = sizes[i];
+    return options;
+  };
   let rejected = 0;
   let gone = 0;
   for (let i = 0; i < count; i++) {
     switch (kinds[i]) {
       case DELTA_ADD:
-        book.limit(peer[i] as LimitOrderOptions);
+        book.limit(fill(level, i));
         break;
       case DELTA_CHANGE:
-        if (book.modify(ids[i], peer[i] as OrderUpdateSize).err !== null) book.limit(peerAdd[i] as LimitOrderOptions);
+        resize.size = sizes[i];
+        if (book.modify(ids[i], resize).err !== null) book.limit(fill(level, i));
         break;
       case DELTA_DELETE:
         book.cancel(ids[i]);
         break;
       case TRADE:
-        book.market(peer[i] as MarketOrderOptions);
+        market.side = sides[i] === BUY ? PeerSide.BUY : PeerSide.SELL;
+        market.size = sizes[i];
+        book.market(market);
         break;
       case PLACE:
-        if (book.limit(peer[i] as LimitOrderOptions).err !== null) rejected++;
+        if (book.limit(fill(quote, i)).err !== null) rejected++;
         break;
       case CANCEL:
         if (book.cancel(ids[i]) === undefined) gone++;
@@ -397,7 +418,9 @@ function runPeer(s: VenueStream): Timed {
         if (book.cancel(ids2[i]) === undefined) gone++;
         break;
       case AMEND:
-        if (book.modify(ids[i], peer[i] as OrderUpdatePrice).err !== null) gone++;
+        reprice.price = prices[i];
+        reprice.size = sizes[i];
+        if (book.modify(ids[i], reprice).err !== null) gone++;
         break;
     }
   }
