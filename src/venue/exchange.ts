@@ -1,4 +1,5 @@
 import { L2Book } from '../book/l2-book.ts';
+import { objectArray } from '../core/arrays.ts';
 import type { BookSide, MarketEvent, Trade } from '../data/events.ts';
 import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
 import { feeMicroTickLots, type FeeSchedule, type Liquidity } from './fees.ts';
@@ -65,10 +66,10 @@ function reaches(order: RestingOrder, hitSide: Side, price: Ticks): boolean {
 
 export class SimExchange {
   readonly book = new L2Book();
-  private readonly resting: RestingOrder[] = [];
-  private readonly matched: RestingOrder[] = [];
+  private readonly resting = objectArray<RestingOrder>();
+  private readonly matched = objectArray<RestingOrder>();
   /** Records of closed orders, reused for new ones (no allocation per order in a steady quoting loop). */
-  private readonly free: RestingOrder[] = [];
+  private readonly free = objectArray<RestingOrder>();
   private readonly reply: VenueReply = { id: '', status: 'open', filled: 0, remaining: 0 };
   private readonly previousSizes: number[] = [];
   private readonly walkPrices = new Float64Array(MAX_WALK_LEVELS);
@@ -146,7 +147,9 @@ export class SimExchange {
   /** Cancels every resting order; returns how many. */
   cancelAll(): number {
     const count = this.resting.length;
-    while (this.resting.length > 0) this.free.push(this.resting.pop()!);
+    // Not `free.push(resting.pop())`: V8 does not inline a push of a pop's result (measured: a builtin call each time).
+    for (const order of this.resting) this.free.push(order);
+    while (this.resting.length > 0) this.resting.pop();
     this.updatePriceRanges();
     return count;
   }
