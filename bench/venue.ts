@@ -22,11 +22,7 @@ import type { BenchRow } from './report.ts';
  * nodejs-order-book's OrderBook, on one seeded stream of a market maker's order flow interleaved with the
  * market's own book changes and trades.
  *
- * The stream, generated once before any timing (integer ticks and lots; both sides get the same integers),
- * is held in columns as a replay holds it: a kind, a side, a price, a size and a time per item in typed
- * arrays, and the order (or market level) id in a list of strings. Each driver fills a few argument objects
- * it reuses from one item to the next (the peer copies what it keeps from its options, so reuse is safe for
- * it too): no allocation per item on either side, and neither reads through a million scattered objects.
+ * The stream, generated once before any timing (integer ticks and lots; both sides get the same integers):
  * - a book of DEPTH levels a side, one level every tick, spread 1 to MAX_SPREAD ticks; the touch moves one
  *   tick at a time (levels enter and leave at the touch and at the far end of the window), sizes near the
  *   touch change, and market trades hit the best level (at most its size; the level then shrinks or goes);
@@ -35,6 +31,10 @@ import type { BenchRow } from './report.ts';
  *   new prices and sizes (15 %). Quote prices sit at the touch, one or two ticks behind it, or one tick
  *   inside the spread (so market trades sometimes fill them, through or after the queue); 2 % of placed bids
  *   cross the book on purpose and are rejected as post-only.
+ * It is held in columns as a replay holds its data: a kind, a side, a price, a size and a time per item in
+ * typed arrays, and the order (or market level) id in a list of strings. Each driver fills a few argument
+ * objects it reuses from one item to the next (the peer copies what it keeps from its options, so reuse is
+ * safe for it too): no allocation per item on either side.
  * An operation is one order placed, one order cancelled or one order amended; a cancel-all counts as the
  * two cancels it stands for (the peer makes two cancel calls). The figure is operations / seconds for the
  * whole stream, market events included (every run pays for them, both sides the same stream).
