@@ -1,7 +1,7 @@
 import type { BookSide, BookSnapshot } from '../data/events.ts';
 import type { Lots, Ticks } from '../core/units.ts';
 
-/** The default cap on the dense window: 2^20 ticks (8 MiB a side), ±5,243 USD around BTC at tick 0.01. */
+/** The default cap on the dense window: 2^16 ticks (512 KiB a side), ±327 USD around BTC at tick 0.01. */
 export const DEFAULT_MAX_SPAN = 1 << 16;
 
 /**
@@ -254,48 +254,41 @@ export class L2Book {
     const previous = this.bids[index];
     this.bids[index] = size;
     this.touch(index);
-    if (previous === 0 && size !== 0) this.bidLevels++;
-    else if (previous !== 0 && size === 0) this.bidLevels--;
-    if (size !== 0) {
-      if (!(price <= this.bestBidTick)) this.bestBidTick = price;
-    } else if (price === this.bestBidTick) {
-      this.bestBidTick = this.bidLevels === 0 ? NaN : this.nextBestBid(index - 1);
-    }
+    this.countBid(price, previous, size, index - 1);
   }
 
   private setAsk(index: number, price: Ticks, size: Lots): void {
     const previous = this.asks[index];
     this.asks[index] = size;
     this.touch(index);
+    this.countAsk(price, previous, size, index + 1);
+  }
+
+  /** A price outside the window. */
+  private setFar(side: BookSide, price: Ticks, size: Lots): void {
+    if (side === 'bid') this.countBid(price, this.farBids.set(price, size), size, this.highIndex);
+    else this.countAsk(price, this.farAsks.set(price, size), size, this.lowIndex);
+  }
+
+  /** Level count and best bid after the bid at `price` went from `previous` to `size`; a lost best is searched for from window index `scanFrom` down. */
+  private countBid(price: Ticks, previous: Lots, size: Lots, scanFrom: number): void {
+    if (previous === 0 && size !== 0) this.bidLevels++;
+    else if (previous !== 0 && size === 0) this.bidLevels--;
+    if (size !== 0) {
+      if (!(price <= this.bestBidTick)) this.bestBidTick = price;
+    } else if (price === this.bestBidTick) {
+      this.bestBidTick = this.bidLevels === 0 ? NaN : this.nextBestBid(scanFrom);
+    }
+  }
+
+  /** The mirror of `countBid`: a lost best ask is searched for from window index `scanFrom` up. */
+  private countAsk(price: Ticks, previous: Lots, size: Lots, scanFrom: number): void {
     if (previous === 0 && size !== 0) this.askLevels++;
     else if (previous !== 0 && size === 0) this.askLevels--;
     if (size !== 0) {
       if (!(price >= this.bestAskTick)) this.bestAskTick = price;
     } else if (price === this.bestAskTick) {
-      this.bestAskTick = this.askLevels === 0 ? NaN : this.nextBestAsk(index + 1);
-    }
-  }
-
-  /** A price outside the window. */
-  private setFar(side: BookSide, price: Ticks, size: Lots): void {
-    if (side === 'bid') {
-      const previous = this.farBids.set(price, size);
-      if (previous === 0 && size !== 0) this.bidLevels++;
-      else if (previous !== 0 && size === 0) this.bidLevels--;
-      if (size !== 0) {
-        if (!(price <= this.bestBidTick)) this.bestBidTick = price;
-      } else if (price === this.bestBidTick) {
-        this.bestBidTick = this.bidLevels === 0 ? NaN : this.nextBestBid(this.highIndex);
-      }
-    } else {
-      const previous = this.farAsks.set(price, size);
-      if (previous === 0 && size !== 0) this.askLevels++;
-      else if (previous !== 0 && size === 0) this.askLevels--;
-      if (size !== 0) {
-        if (!(price >= this.bestAskTick)) this.bestAskTick = price;
-      } else if (price === this.bestAskTick) {
-        this.bestAskTick = this.askLevels === 0 ? NaN : this.nextBestAsk(this.lowIndex);
-      }
+      this.bestAskTick = this.askLevels === 0 ? NaN : this.nextBestAsk(scanFrom);
     }
   }
 

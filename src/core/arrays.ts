@@ -11,3 +11,11 @@ export function objectArray<T extends object>(): T[] {
   array.pop();
   return array as T[];
 }
+
+/**
+ * Shortens an array to `length` by popping. Not `array.length = n`: V8 then drops the array's storage, so
+ * every later push reallocates (measured at ~15 % of the venue benchmark when the exchange did that).
+ */
+export function truncate(array: unknown[], length: number): void {
+  while (array.length > length) array.pop();
+}

@@ -1,5 +1,5 @@
-import type { Strategy, StrategyContext } from './api.ts';
-import { roundToTick } from './seed.ts';
+import type { Strategy } from './api.ts';
+import { requote, roundToTick } from './seed.ts';
 
 /**
  * Avellaneda & Stoikov (2008), "High-frequency trading in a limit order book": the inventory strategy and
@@ -65,30 +65,6 @@ export function placeableQuotes(bid: number, ask: number, bestBid: number, bestA
     bid: roundToTick(Math.min(bid, bestAsk - tickSize), tickSize),
     ask: roundToTick(Math.max(ask, bestBid + tickSize), tickSize),
   };
-}
-
-/** Decimal sizes are compared with this slack, so 0.03 + 0.01 counts as 0.04. */
-const SIZE_EPSILON = 1e-9;
-
-/**
- * Posts one bid and one ask of `size` (either may be skipped by the inventory limit) after cancelling all;
- * shared by the model-based strategies.
- */
-export async function requote(
-  { venue, market }: StrategyContext,
-  quotes: { bid: number; ask: number },
-  position: number,
-  size: number,
-  maxInventory: number | undefined,
-): Promise<void> {
-  const limit = maxInventory ?? Infinity;
-  await venue.cancelAllOrders(market);
-  if (position + size <= limit + SIZE_EPSILON) {
-    await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly: true });
-  }
-  if (position - size >= -limit - SIZE_EPSILON) {
-    await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly: true });
-  }
 }
 
 export function avellanedaStoikov(params: AvellanedaStoikovStrategyParams): Strategy {

@@ -1,6 +1,7 @@
 import { linearRegression } from 'simple-statistics';
 import type { Strategy } from './api.ts';
-import { placeableQuotes, requote } from './avellaneda-stoikov.ts';
+import { placeableQuotes } from './avellaneda-stoikov.ts';
+import { requote } from './seed.ts';
 
 /**
  * Guéant, Lehalle & Fernandez-Tapia (2013), "Dealing with the inventory risk": the closed-form asymptotic

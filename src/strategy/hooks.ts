@@ -1,8 +1,9 @@
 import type { BookView, FillEvent, TradeView } from './api.ts';
 
 /**
- * The event hooks every Venue offers a strategy (onFill, onBook, onTrade): the handlers registered, and
- * one way to call them. Venues (the backtest's gateway, the live adapter) extend this class.
+ * The event hooks every Venue offers a strategy (onFill, onBook, onTrade): one way to register handlers.
+ * Venues (the backtest's gateway, the live adapter) extend this class and call the handlers where their
+ * events arrive.
  */
 export abstract class VenueHooks {
   protected readonly fillHandlers: ((fill: FillEvent) => void)[] = [];

@@ -1,5 +1,5 @@
 import { decimalsOf } from '../core/market.ts';
-import type { Strategy } from './api.ts';
+import type { Strategy, StrategyContext } from './api.ts';
 
 /**
  * The seed guide's two quoting loops, kept to their arithmetic, written as a user writes a live bot.
@@ -58,33 +58,48 @@ export function inventorySkewQuotes(
   return { bid: roundToTick(skewedMid - half, tickSize), ask: roundToTick(skewedMid + half, tickSize) };
 }
 
+/**
+ * Cancels all, then posts a post-only bid and ask of `size`; a side whose fill would take |position| beyond
+ * `maxInventory` is skipped. The last step of every quoting loop here and in the model-based strategies.
+ */
+export async function requote(
+  { venue, market }: StrategyContext,
+  quotes: Quotes,
+  position: number,
+  size: number,
+  maxInventory: number | undefined,
+): Promise<void> {
+  const limit = maxInventory ?? Infinity;
+  await venue.cancelAllOrders(market);
+  if (position + size <= limit + SIZE_EPSILON) {
+    await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly: true });
+  }
+  if (position - size >= -limit - SIZE_EPSILON) {
+    await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly: true });
+  }
+}
+
 export function fixedSpread(params: FixedSpreadParams): Strategy {
-  return async ({ venue, clock, market, tickSize }) => {
+  return async (context) => {
+    const { venue, clock, market, tickSize } = context;
     while (await clock.sleep(params.requoteMs)) {
       const snap = await venue.getSnapshot(market);
       if (Number.isNaN(snap.mid)) continue;
-      const { bid, ask } = fixedSpreadQuotes(snap.bestBid, snap.bestAsk, params.spreadBps, tickSize);
-      await venue.cancelAllOrders(market);
-      await venue.placeOrder({ market, side: 'buy', size: params.size, price: bid, postOnly: true });
-      await venue.placeOrder({ market, side: 'sell', size: params.size, price: ask, postOnly: true });
+      const quotes = fixedSpreadQuotes(snap.bestBid, snap.bestAsk, params.spreadBps, tickSize);
+      await requote(context, quotes, 0, params.size, undefined);
     }
   };
 }
 
 export function inventorySkew(params: InventorySkewParams): Strategy {
-  return async ({ venue, clock, market, tickSize }) => {
+  return async (context) => {
+    const { venue, clock, market, tickSize } = context;
     while (await clock.sleep(params.requoteMs)) {
       const snap = await venue.getSnapshot(market);
       if (Number.isNaN(snap.mid)) continue;
       const net = await venue.getPosition(market);
-      const { bid, ask } = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
-      await venue.cancelAllOrders(market);
-      if (net + params.size <= params.maxInventory + SIZE_EPSILON) {
-        await venue.placeOrder({ market, side: 'buy', size: params.size, price: bid, postOnly: true });
-      }
-      if (net - params.size >= -params.maxInventory - SIZE_EPSILON) {
-        await venue.placeOrder({ market, side: 'sell', size: params.size, price: ask, postOnly: true });
-      }
+      const quotes = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
+      await requote(context, quotes, net, params.size, params.maxInventory);
     }
   };
 }

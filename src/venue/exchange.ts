@@ -1,7 +1,7 @@
 import { L2Book } from '../book/l2-book.ts';
-import { objectArray } from '../core/arrays.ts';
+import { objectArray, truncate } from '../core/arrays.ts';
 import type { BookSide, MarketEvent, Trade } from '../data/events.ts';
-import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
+import { oppositeSide, type Lots, type Micros, type Side, type Ticks } from '../core/units.ts';
 import { feeMicroTickLots, type FeeSchedule, type Liquidity } from './fees.ts';
 import type { OrderIntent, OrderStatus, RestingOrder, VenueReply } from './orders.ts';
 import type { QueueModel } from './queue.ts';
@@ -39,7 +39,7 @@ import type { QueueModel } from './queue.ts';
  * at most `MAX_WALK_LEVELS` levels; no self-trade prevention; no minimum notional.
  */
 export const MAX_WALK_LEVELS = 1_000;
-const POST_ONLY_CROSS = 'post-only order would cross the book';
+export const POST_ONLY_CROSS = 'post-only order would cross the book';
 const UNKNOWN_ORDER = 'unknown or closed order';
 
 export interface VenueFill {
@@ -149,7 +149,7 @@ export class SimExchange {
     const count = this.resting.length;
     // Not `free.push(resting.pop())`: V8 does not inline a push of a pop's result (measured: a builtin call each time).
     for (const order of this.resting) this.free.push(order);
-    while (this.resting.length > 0) this.resting.pop();
+    truncate(this.resting, 0);
     this.updatePriceRanges();
     return count;
   }
@@ -218,27 +218,23 @@ export class SimExchange {
     order.queueAhead = this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
     order.tradedSinceDepth = 0;
     this.resting.push(order);
-    if (order.side === 'buy') {
-      if (order.price < this.bidLow) this.bidLow = order.price;
-      if (order.price > this.bidHigh) this.bidHigh = order.price;
-    } else {
-      if (order.price < this.askLow) this.askLow = order.price;
-      if (order.price > this.askHigh) this.askHigh = order.price;
-    }
+    this.widenPriceRange(order);
   }
 
   /** Recomputes the price ranges of our bids and asks after orders left the book. */
   private updatePriceRanges(): void {
     this.bidLow = this.askLow = Infinity;
     this.bidHigh = this.askHigh = -Infinity;
-    for (const order of this.resting) {
-      if (order.side === 'buy') {
-        if (order.price < this.bidLow) this.bidLow = order.price;
-        if (order.price > this.bidHigh) this.bidHigh = order.price;
-      } else {
-        if (order.price < this.askLow) this.askLow = order.price;
-        if (order.price > this.askHigh) this.askHigh = order.price;
-      }
+    for (const order of this.resting) this.widenPriceRange(order);
+  }
+
+  private widenPriceRange(order: RestingOrder): void {
+    if (order.side === 'buy') {
+      if (order.price < this.bidLow) this.bidLow = order.price;
+      if (order.price > this.bidHigh) this.bidHigh = order.price;
+    } else {
+      if (order.price < this.askLow) this.askLow = order.price;
+      if (order.price > this.askHigh) this.askHigh = order.price;
     }
   }
 
@@ -274,23 +270,24 @@ export class SimExchange {
   }
 
   private rememberQueueLevels(): void {
-    while (this.previousSizes.length > 0) this.previousSizes.pop();
+    truncate(this.previousSizes, 0);
     for (const order of this.resting) this.previousSizes.push(this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price));
   }
 
   private updateQueuesAfterSnapshot(): void {
-    this.resting.forEach((order, i) => {
+    for (let i = 0; i < this.resting.length; i++) {
+      const order = this.resting[i];
       const next = this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
       this.queue.onDepthChange(order, this.previousSizes[i], next);
-    });
+    }
   }
 
   private matchTrade(trade: Trade): void {
-    const hitSide: Side = trade.takerSide === 'sell' ? 'buy' : 'sell';
+    const hitSide = oppositeSide(trade.takerSide);
     // Most trades reach none of our quotes.
     if (hitSide === 'buy' ? this.bidHigh < trade.price : this.askLow > trade.price) return;
     const matched = this.matched;
-    while (matched.length > 0) matched.pop(); // not `length = 0`: that drops the array's storage, so every push reallocates
+    truncate(matched, 0);
     for (const order of this.resting) if (reaches(order, hitSide, trade.price)) matched.push(order);
     // Best price first, then time priority.
     if (matched.length > 1) matched.sort(hitSide === 'buy' ? bidPriority : askPriority);
@@ -347,7 +344,8 @@ export class SimExchange {
       if (order.remaining > 0) this.resting[kept++] = order;
       else this.free.push(order);
     }
-    while (this.resting.length > kept) this.resting.pop();
+    if (kept === this.resting.length) return; // the common case: the queue ahead absorbed the trade
+    truncate(this.resting, kept);
     this.updatePriceRanges();
   }
 }

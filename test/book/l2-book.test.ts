@@ -454,14 +454,14 @@ type Op =
 const CENTRE = 10_000_000;
 // Prices cluster around these anchors: most near the top of book, some at medium distance, and far clusters
 // (jumps of 150k to 450k ticks, both directions) so the window must grow and the best-level scan must cross
-// wide empty stretches; the last ones (2.5M to 6M ticks) lie beyond the default dense span of 2^20 ticks,
-// so even the default book keeps them in its far region.
+// wide empty stretches; those from 150k ticks out lie beyond the default dense span of 2^16 ticks, so even
+// the default book keeps them in its far region.
 const ANCHORS = [
   0, 0, 0, 0, 30, -30, 1_000, -1_000, 20_000, -20_000, 150_000, -150_000, 450_000, -300_000, 2_500_000, -4_000_000,
   6_000_000,
 ];
 // [initial capacity, maxSpan] of the book under test: from spans far narrower than the clusters (most levels
-// far, the window moving all the time) to the default span (only the 2.5M+ anchors far).
+// far, the window moving all the time) to the default span (only the 150k+ anchors far).
 const SHAPES: [number, number][] = [
   [1, 4],
   [3, 16],
