@@ -46,7 +46,8 @@ export interface CacheMeta {
   gaps: number;
 }
 
-interface Keyed {
+/** What a cache key is made of: one decode unit's files (each with its SHA-256), its format and the options. */
+export interface Keyed {
   files: { path: string; sha256: string }[];
   format: string;
   options: {
@@ -76,6 +77,16 @@ export function cacheKey(k: Keyed): string {
     }),
   };
   return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40);
+}
+
+/** The cache file of a decode unit in the cache folder `dir`. */
+export function cachePath(dir: string, k: Keyed): string {
+  return join(dir, `${cacheKey(k)}.cols`);
+}
+
+/** The metadata fields of a decoded unit (what a cache header stores besides rows, problems and stats). */
+export function cacheMeta(d: CacheMeta): CacheMeta {
+  return { format: d.format, symbol: d.symbol, lines: d.lines, dropped: d.dropped, gaps: d.gaps };
 }
 
 /**
@@ -108,18 +119,56 @@ export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length
   return s;
 }
 
+const pad8 = (n: number) => (n + 7) & ~7;
+const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
+
+/** The JSON header of a cache file. */
+interface Header {
+  length: number;
+  meta: CacheMeta;
+  problems: Problem[];
+  /** Missing in files written before stats were recorded. */
+  stats?: CacheStats | null;
+}
+
+/** What precedes the columns: "SPLCOLS1", the header's length (u32 LE), the JSON header, padding to 8 bytes. */
+function headBytes(header: Header): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const head = Buffer.alloc(pad8(12 + json.length));
+  head.write(CACHE_FORMAT, 0, 'latin1');
+  head.writeUInt32LE(json.length, 8);
+  json.copy(head, 12);
+  return head;
+}
+
+/**
+ * Parses a cache file's header; `read(position, length)` returns the file's bytes there (fewer at its end).
+ * Returns the header and each column's byte offset (COLUMN_NAMES order); null when it is not a cache file.
+ * Throws when the JSON does not parse.
+ */
+function parseHead(read: (position: number, length: number) => Buffer): { header: Header; offsets: number[]; end: number } | null {
+  const head = read(0, 12);
+  if (head.length !== 12 || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
+  const headerLength = head.readUInt32LE(8);
+  const text = read(12, headerLength);
+  if (text.length !== headerLength) return null;
+  const header = JSON.parse(text.toString('utf8')) as Header;
+  const offsets: number[] = [];
+  let offset = pad8(12 + headerLength);
+  for (const name of COLUMN_NAMES) {
+    offsets.push(offset);
+    offset += pad8(header.length * widthOf(name));
+  }
+  return { header, offsets, end: offset };
+}
+
 export function writeCache(path: string, columns: EventColumns, meta: CacheMeta, problems: Problem[]): void {
-  const stats = addStats(null, columns, columns.length);
-  const header = Buffer.from(JSON.stringify({ length: columns.length, meta, problems, stats }), 'utf8');
-  const pad8 = (n: number) => (n + 7) & ~7;
-  const headerEnd = pad8(8 + 4 + header.length);
-  let size = headerEnd;
+  const head = headBytes({ length: columns.length, meta, problems, stats: addStats(null, columns, columns.length) });
+  let size = head.length;
   for (const name of COLUMN_NAMES) size += pad8((columns[name] as Float64Array | Uint8Array).byteLength);
   const out = Buffer.alloc(size);
-  out.write(CACHE_FORMAT, 0, 'latin1');
-  out.writeUInt32LE(header.length, 8);
-  header.copy(out, 12);
-  let offset = headerEnd;
+  head.copy(out, 0);
+  let offset = head.length;
   for (const name of COLUMN_NAMES) {
     const col = columns[name] as Float64Array | Uint8Array;
     const bytes = new Uint8Array(col.buffer, col.byteOffset, col.byteLength);
@@ -139,31 +188,25 @@ export function readCache(path: string): { columns: EventColumns; meta: CacheMet
     return null;
   }
   try {
-    if (file.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
-    const headerLength = file.readUInt32LE(8);
-    const header = JSON.parse(file.toString('utf8', 12, 12 + headerLength)) as { length: number; meta: CacheMeta; problems: Problem[] };
+    const head = parseHead((position, length) => file.subarray(position, position + length));
+    if (!head) return null;
+    const { header, offsets } = head;
     // typed arrays need aligned offsets: copy when Node handed us an unaligned buffer
     const buffer = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file));
     const base = buffer.byteOffset;
-    const pad8 = (n: number) => (n + 7) & ~7;
-    let offset = pad8(12 + headerLength);
     const n = header.length;
     const columns = { length: n } as EventColumns;
-    for (const name of COLUMN_NAMES) {
-      const byteLength = name === 'kind' || name === 'flags' ? n : n * 8;
-      if (offset + byteLength > buffer.length) return null;
-      const view = byteLength === n && (name === 'kind' || name === 'flags') ? new Uint8Array(buffer.buffer, base + offset, n) : new Float64Array(buffer.buffer, base + offset, n);
+    COLUMN_NAMES.forEach((name, k) => {
+      const offset = offsets[k];
+      if (offset + n * widthOf(name) > buffer.length) throw new Error('short cache file');
+      const view = widthOf(name) === 1 ? new Uint8Array(buffer.buffer, base + offset, n) : new Float64Array(buffer.buffer, base + offset, n);
       (columns as unknown as Record<string, unknown>)[name] = view;
-      offset += pad8(byteLength);
-    }
+    });
     return { columns, meta: header.meta, problems: header.problems };
   } catch {
     return null;
   }
 }
-
-const pad8 = (n: number) => (n + 7) & ~7;
-const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
 
 /** Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header). */
 export class ChunkedCacheWriter {
@@ -199,15 +242,10 @@ export class ChunkedCacheWriter {
   /** Writes the final file (header, then each column) and renames it into place. */
   finish(meta: CacheMeta, problems: Problem[]): void {
     for (const fd of this.fds.splice(0)) closeSync(fd);
-    const header = Buffer.from(JSON.stringify({ length: this.length, meta, problems, stats: this.stats }), 'utf8');
     const out = this.stem;
     const fd = openSync(out, 'w');
     try {
-      const head = Buffer.alloc(pad8(12 + header.length));
-      head.write(CACHE_FORMAT, 0, 'latin1');
-      head.writeUInt32LE(header.length, 8);
-      header.copy(head, 12);
-      writeAll(fd, head);
+      writeAll(fd, headBytes({ length: this.length, meta, problems, stats: this.stats }));
       const piece = Buffer.alloc(1 << 20);
       COLUMN_NAMES.forEach((name, k) => {
         const bytes = this.length * widthOf(name);
@@ -269,20 +307,12 @@ export function openCacheFile(path: string): CacheFile | null {
     return null;
   }
   try {
-    const size = statSync(path).size;
-    const head = Buffer.alloc(12);
-    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
-    const headerLength = head.readUInt32LE(8);
-    const text = Buffer.alloc(headerLength);
-    if (readSync(fd, text, 0, headerLength, 12) !== headerLength) return null;
-    const header = JSON.parse(text.toString('utf8')) as { length: number; meta: CacheMeta; problems: Problem[]; stats?: CacheStats | null };
-    const offsets: number[] = [];
-    let offset = pad8(12 + headerLength);
-    for (const name of COLUMN_NAMES) {
-      offsets.push(offset);
-      offset += pad8(header.length * widthOf(name));
-    }
-    if (offset > size) return null;
+    const head = parseHead((position, length) => {
+      const bytes = Buffer.alloc(length);
+      return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
+    });
+    if (!head || head.end > statSync(path).size) return null;
+    const { header, offsets } = head;
     const file: CacheFile = { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats ?? null, offsets };
     if (!file.stats && file.length > 0) file.stats = scanStats(file, fd);
     return file;
@@ -329,7 +359,7 @@ export async function cachedDecode<T extends CacheMeta & { columns: EventColumns
 ): Promise<{ decoded: CacheMeta & { columns: EventColumns }; fromCache: boolean }> {
   const dir = k.options.cache?.dir;
   if (!dir) return { decoded: await decode(), fromCache: false };
-  const path = join(dir, `${cacheKey(k)}.cols`);
+  const path = cachePath(dir, k);
   const hit = readCache(path);
   if (hit) {
     for (const p of hit.problems) problems.report(p.file, p.line, p.column, p.message);
@@ -338,7 +368,6 @@ export async function cachedDecode<T extends CacheMeta & { columns: EventColumns
   const before = problems.list.length;
   const decoded = await decode();
   mkdirSync(dir, { recursive: true });
-  const meta: CacheMeta = { format: decoded.format, symbol: decoded.symbol, lines: decoded.lines, dropped: decoded.dropped, gaps: decoded.gaps };
-  writeCache(path, decoded.columns, meta, problems.list.slice(before));
+  writeCache(path, decoded.columns, cacheMeta(decoded), problems.list.slice(before));
   return { decoded, fromCache: false };
 }

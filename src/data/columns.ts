@@ -137,26 +137,24 @@ export function openColumns(columns: EventColumns): OpenMarketEvents {
   return () => new ColumnSource(columns);
 }
 
-class ColumnSource implements MarketEventSource {
-  private row = 0;
+/**
+ * Forms the event of one delta, trade or quote row, reusing one object per kind (no allocation per event;
+ * MarketEventSource's contract). Shared by ColumnSource and the streaming replay (stream.ts), so both form
+ * events alike. Snapshot rows are gathered by the caller (addSnapshotRow).
+ */
+export class RowEvents {
   private readonly delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false };
   private readonly trade: Trade = { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' };
   private readonly quote: Quote = { kind: 'quote', exchTs: 0, localTs: 0, bidPrice: NaN, bidSize: 0, askPrice: NaN, askSize: 0 };
 
-  constructor(private readonly c: EventColumns) {}
-
-  next(): MarketEvent | null {
-    const c = this.c;
-    const i = this.row;
-    if (i >= c.length) return null;
+  /** The event of row `i` (not a snapshot row), with `shift` added to its localTs. */
+  read(c: Omit<EventColumns, 'length'>, i: number, shift: number): BookDelta | Trade | Quote {
     const kind = c.kind[i];
-    if (kind === Kind.SNAPSHOT) return this.snapshot();
-    this.row++;
     const ask = (c.flags[i] & FLAG_ASK) !== 0;
     if (kind === Kind.DELTA) {
       const d = this.delta;
       d.exchTs = c.exchTs[i];
-      d.localTs = c.localTs[i];
+      d.localTs = c.localTs[i] + shift;
       d.side = ask ? 'ask' : 'bid';
       d.price = c.price[i];
       d.size = c.size[i];
@@ -166,7 +164,7 @@ class ColumnSource implements MarketEventSource {
     if (kind === Kind.TRADE) {
       const t = this.trade;
       t.exchTs = c.exchTs[i];
-      t.localTs = c.localTs[i];
+      t.localTs = c.localTs[i] + shift;
       t.price = c.price[i];
       t.size = c.size[i];
       t.takerSide = ask ? 'sell' : 'buy';
@@ -174,12 +172,28 @@ class ColumnSource implements MarketEventSource {
     }
     const q = this.quote;
     q.exchTs = c.exchTs[i];
-    q.localTs = c.localTs[i];
+    q.localTs = c.localTs[i] + shift;
     q.bidPrice = c.price[i];
     q.bidSize = c.size[i];
     q.askPrice = c.price2[i];
     q.askSize = c.size2[i];
     return q;
+  }
+}
+
+class ColumnSource implements MarketEventSource {
+  private row = 0;
+  private readonly events = new RowEvents();
+
+  constructor(private readonly c: EventColumns) {}
+
+  next(): MarketEvent | null {
+    const c = this.c;
+    const i = this.row;
+    if (i >= c.length) return null;
+    if (c.kind[i] === Kind.SNAPSHOT) return this.snapshot();
+    this.row++;
+    return this.events.read(c, i, 0);
   }
 
   /** Gathers one snapshot's consecutive rows into a snapshot event. */

@@ -4,7 +4,7 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
 
@@ -63,8 +63,8 @@ export async function fetchTardis(options: FetchOptions): Promise<Fetched[]> {
 
 async function download(url: string, path: string, options: FetchOptions): Promise<Fetched> {
   if (existsSync(path)) {
-    await verifyGzip(path, path);
-    return { path, bytes: statSync(path).size, sha256: await sha256(path), status: 'present' };
+    const sha256 = await verifyAndHash(path, path);
+    return { path, bytes: statSync(path).size, sha256, status: 'present' };
   }
   const part = `${path}.part`;
   let have = existsSync(part) ? statSync(part).size : 0;
@@ -108,14 +108,15 @@ async function download(url: string, path: string, options: FetchOptions): Promi
   if (Number.isFinite(total) && size !== total) {
     throw new SpreadlabError(`${path}: downloaded ${size} bytes, expected ${total} (connection cut? run again to resume)`);
   }
+  let sha256: string;
   try {
-    await verifyGzip(part, path);
+    sha256 = await verifyAndHash(part, path);
   } catch (error) {
     truncateSync(part, 0); // a bad part is never resumed
     throw error;
   }
   renameSync(part, path);
-  return { path, bytes: size, sha256: await sha256(path), status: resumed ? 'resumed' : 'downloaded' };
+  return { path, bytes: size, sha256, status: resumed ? 'resumed' : 'downloaded' };
 }
 
 function request(url: string, headers: Record<string, string>, redirects = 5): Promise<IncomingMessage> {
@@ -155,16 +156,19 @@ async function receive(res: IncomingMessage, part: string, append: boolean, star
   }
 }
 
-async function verifyGzip(path: string, display: string): Promise<void> {
+/** Checks that the whole file gunzips and returns its SHA-256, in one read of the file. */
+async function verifyAndHash(path: string, display: string): Promise<string> {
+  const hash = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
   try {
-    await pipeline(createReadStream(path), createGunzip(), new Writable({ write: (_c, _e, done) => done() }));
+    await pipeline(createReadStream(path), hashing, createGunzip(), new Writable({ write: (_c, _e, done) => done() }));
   } catch (error) {
     throw new SpreadlabError(`${display}: not a complete gzip file (${(error as Error).message}); delete it and fetch again`);
   }
-}
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -1,7 +1,7 @@
 import { MarketUnits } from '../core/market.ts';
 import { FLAG_LAST, Kind, type EventColumns } from './columns.ts';
-import { groupInputs, loadReplay, type ReplayInput } from './replay.ts';
-import type { Problem } from './problems.ts';
+import { checkInputs, decodeUnit, groupInputs, type ReplayInput } from './replay.ts';
+import { ProblemLog, type Problem } from './problems.ts';
 
 /**
  * `data inspect` and `data validate` as library functions.
@@ -66,11 +66,12 @@ export async function inspectFiles(inputs: ReplayInput[], options: InspectOption
   const problems: Problem[] = [];
   let problemCount = 0;
   for (const unit of groupInputs(inputs, replayOptions)) {
-    const replay = await loadReplay(unit.files, replayOptions);
-    problems.push(...replay.problems.list);
-    problemCount += replay.problems.count;
-    const [input] = replay.inputs;
-    const c = replay.columns;
+    checkInputs(unit.files);
+    const log = new ProblemLog(replayOptions.onError);
+    const input = await decodeUnit(unit, replayOptions, log);
+    problems.push(...log.list);
+    problemCount += log.count;
+    const c = input.columns;
     reports.push({
       files: unit.files.map((f) => f.display),
       format: input.format,
@@ -86,7 +87,7 @@ export async function inspectFiles(inputs: ReplayInput[], options: InspectOption
       timeGaps: timeGaps(c, (options.gapSeconds ?? 5) * 1e6),
       sequenceGaps: input.gaps,
       dropped: input.dropped,
-      problems: replay.problems.count,
+      problems: log.count,
     });
   }
   return { reports, problems, problemCount };

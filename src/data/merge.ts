@@ -1,4 +1,4 @@
-import { COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
 
 /**
  * K-way merge of several event tables (one per file) into one table in localTs order.
@@ -33,17 +33,7 @@ export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
   const nonEmpty = parts.filter((p) => p.length > 0);
   if (nonEmpty.length === 1) return nonEmpty[0];
   const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = {
-    length: total,
-    kind: new Uint8Array(total),
-    flags: new Uint8Array(total),
-    exchTs: new Float64Array(total),
-    localTs: new Float64Array(total),
-    price: new Float64Array(total),
-    size: new Float64Array(total),
-    price2: new Float64Array(total),
-    size2: new Float64Array(total),
-  } satisfies EventColumns;
+  const out: EventColumns = { length: total, ...allocateColumns(total) };
   const k = parts.length;
   const pos = new Int32Array(k);
   let written = 0;

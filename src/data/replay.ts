@@ -3,15 +3,15 @@ import { createReadStream, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { MarketUnits } from '../core/market.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { ColumnsBuilder, Kind, type EventColumns } from './columns.ts';
+import { Kind, type EventColumns } from './columns.ts';
 import { detectFormat, LOBSTER_NAME, type DataFormat } from './detect.ts';
 import { mergeColumns, RANK, sortsBefore } from './merge.ts';
 import { ProblemLog, type OnError } from './problems.ts';
-import { readTardisFile, TardisDecoder } from './tardis/reader.ts';
+import { readTardisFile, TardisDecoder, type DecodedFile } from './tardis/reader.ts';
 import { readBinanceRaw } from './binance/raw.ts';
 import { readLobster } from './lobster/reader.ts';
 import { lineChunks } from './input.ts';
-import { cachedDecode, cacheKey, ChunkedCacheWriter, openCacheFile, writeCache, type CacheFile, type CacheOptions } from './cache.ts';
+import { cachedDecode, cacheMeta, cachePath, ChunkedCacheWriter, openCacheFile, writeCache, type CacheFile, type CacheMeta, type CacheOptions, type Keyed } from './cache.ts';
 
 /**
  * Loading recorded files for a replay: detect each file's format, decode it (through the columnar cache
@@ -90,25 +90,54 @@ export interface Decoded {
 
 export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<Replay> {
   const problems = new ProblemLog(options.onError);
-  const sha = await checkAndHash(inputs);
-  const units = groupInputs(inputs, options);
+  const { units, files } = await planReplay(inputs, options);
   const parts: EventColumns[] = [];
   const loaded: LoadedInput[] = [];
   for (const unit of units) {
-    const keyed = { files: unit.files.map((f) => ({ path: f.path, sha256: sha.get(f.path) ?? '' })), format: unit.format, options };
-    for (const f of keyed.files) if (!f.sha256) f.sha256 = await sha256File(f.path);
-    const { decoded, fromCache } = await cachedDecode(keyed, problems, () => decodeUnit(unit, options, problems));
+    const { decoded, fromCache } = await cachedDecode(unit.keyed, problems, () => decodeUnit(unit, options, problems));
     parts.push(decoded.columns);
-    loaded.push({ format: decoded.format, files: unit.files, symbol: decoded.symbol, rows: decoded.columns.length, lines: decoded.lines, dropped: decoded.dropped, gaps: decoded.gaps, fromCache });
+    loaded.push(loadedInput(unit, decoded, decoded.columns.length, fromCache));
   }
   const merged = mergeColumns(parts);
   const localShiftUs = options.alignLocalTime ? alignLocalTime(merged) : 0;
-  const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
   return { columns: merged, inputs: loaded, files, localShiftUs, problems };
+}
+
+/** A decode unit with its cache key material: every file of the unit hashed (a LOBSTER partner found next to its file too). */
+interface KeyedUnit extends Unit {
+  keyed: Keyed;
+}
+
+/**
+ * What loadReplay and prepareStream share: checks and hashes the inputs, groups them into decode units,
+ * keys each unit for the cache, and lists the inputs with their hashes (Replay.files).
+ */
+async function planReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<{ units: KeyedUnit[]; files: { path: string; sha256: string }[] }> {
+  const sha = await checkAndHash(inputs);
+  const units: KeyedUnit[] = [];
+  for (const unit of groupInputs(inputs, options)) {
+    const files: { path: string; sha256: string }[] = [];
+    for (const f of unit.files) files.push({ path: f.path, sha256: sha.get(f.path) ?? (await sha256File(f.path)) });
+    units.push({ ...unit, keyed: { files, format: unit.format, options } });
+  }
+  const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
+  return { units, files };
+}
+
+function loadedInput(unit: Unit, meta: CacheMeta, rows: number, fromCache: boolean): LoadedInput {
+  return { format: meta.format, files: unit.files, symbol: meta.symbol, rows, lines: meta.lines, dropped: meta.dropped, gaps: meta.gaps, fromCache };
 }
 
 /** Every input must be a readable file; returns each path's SHA-256. */
 async function checkAndHash(inputs: ReplayInput[]): Promise<Map<string, string>> {
+  checkInputs(inputs);
+  const sha = new Map<string, string>();
+  for (const input of inputs) sha.set(input.path, await sha256File(input.path));
+  return sha;
+}
+
+/** Every input must be a readable file (a SpreadlabError naming the first that is not). */
+export function checkInputs(inputs: ReplayInput[]): void {
   if (inputs.length === 0) throw new SpreadlabError('data.files: expected at least one file');
   for (const input of inputs) {
     try {
@@ -118,9 +147,6 @@ async function checkAndHash(inputs: ReplayInput[]): Promise<Map<string, string>>
       throw new SpreadlabError(`${input.display}: cannot read data file (${code === 'ENOENT' ? 'no such file' : code})`);
     }
   }
-  const sha = new Map<string, string>();
-  for (const input of inputs) sha.set(input.path, await sha256File(input.path));
-  return sha;
 }
 
 /** A replay prepared for streaming: one cache file per decode unit (in merge order) and the span. */
@@ -145,12 +171,11 @@ export interface StreamedReplay {
  */
 export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay> {
   const problems = new ProblemLog(options.onError);
-  const sha = await checkAndHash(inputs);
+  const { units, files } = await planReplay(inputs, options);
   const cached: CacheFile[] = [];
   const loaded: LoadedInput[] = [];
-  for (const unit of groupInputs(inputs, options)) {
-    const keyed = { files: unit.files.map((f) => ({ path: f.path, sha256: sha.get(f.path) ?? '' })), format: unit.format, options };
-    const path = join(options.cache.dir, `${cacheKey(keyed)}.cols`);
+  for (const unit of units) {
+    const path = cachePath(options.cache.dir, unit.keyed);
     let file = openCacheFile(path);
     const fromCache = file !== null;
     if (file) for (const p of file.problems) problems.report(p.file, p.line, p.column, p.message);
@@ -161,8 +186,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
       if (!file) throw new Error(`${path}: cache entry just written cannot be read`);
     }
     cached.push(file);
-    const m = file.meta;
-    loaded.push({ format: m.format, files: unit.files, symbol: m.symbol, rows: file.length, lines: m.lines, dropped: m.dropped, gaps: m.gaps, fromCache });
+    loaded.push(loadedInput(unit, file.meta, file.length, fromCache));
   }
   let shift = 0;
   let first = Infinity;
@@ -178,7 +202,6 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     if (!l || sortsBefore(l.lastLocalTs, RANK[l.lastKind], last, s.lastLocalTs, RANK[s.lastKind], j)) last = j;
   });
   const ls = last >= 0 ? cached[last].stats : null;
-  const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
   return {
     units: cached,
     inputs: loaded,
@@ -196,21 +219,17 @@ async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: P
   const before = problems.list.length;
   if (unit.format !== 'tardis') {
     const d = await decodeUnit(unit, options, problems);
-    writeCache(path, d.columns, { format: d.format, symbol: d.symbol, lines: d.lines, dropped: d.dropped, gaps: d.gaps }, problems.list.slice(before));
+    writeCache(path, d.columns, cacheMeta(d), problems.list.slice(before));
     return;
   }
   const [file] = unit.files;
-  const decoder = new TardisDecoder({ units: options.units, problems, display: file.display }, STREAM_DECODE_ROWS);
-  // The decoder keeps its column builder private; spilling it is the one hook streaming needs from it.
-  const out = (decoder as unknown as { out: unknown }).out;
-  if (!(out instanceof ColumnsBuilder)) throw new Error('internal: TardisDecoder no longer keeps its rows in `out`');
   const writer = new ChunkedCacheWriter(path);
   try {
-    out.spillTo((columns, count) => writer.append(columns, count));
+    const decoder = new TardisDecoder({ units: options.units, problems, display: file.display }, STREAM_DECODE_ROWS, (columns, count) => writer.append(columns, count));
     for await (const chunk of lineChunks(file.path, file.display)) decoder.feed(chunk);
     const r = decoder.finish();
     writer.append(r.columns, r.columns.length);
-    writer.finish({ format: r.format, symbol: r.symbol, lines: r.lines, dropped: r.dropped, gaps: 0 }, problems.list.slice(before));
+    writer.finish(cacheMeta(tardisDecoded(r)), problems.list.slice(before));
   } catch (error) {
     writer.abort();
     throw error;
@@ -220,7 +239,7 @@ async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: P
 /** Rows a streaming decode holds before writing them to the cache (about 50 bytes each). */
 export const STREAM_DECODE_ROWS = 1 << 16;
 
-interface Unit {
+export interface Unit {
   format: DataFormat;
   files: ReplayInput[];
 }
@@ -270,17 +289,22 @@ function lobsterPair(input: ReplayInput, inputs: ReplayInput[]): ReplayInput[] {
   return m[5] === 'message' ? [input, partner] : [partner, input];
 }
 
-async function decodeUnit(unit: Unit, options: ReplayOptions, problems: ProblemLog): Promise<Decoded> {
+/** Decodes one unit in memory (no cache). */
+export async function decodeUnit(unit: Unit, options: ReplayOptions, problems: ProblemLog): Promise<Decoded> {
   if (unit.format === 'tardis') {
     const [file] = unit.files;
-    const r = await readTardisFile(file.path, { units: options.units, problems, display: file.display });
-    return { columns: r.columns, format: r.format, symbol: r.symbol, lines: r.lines, dropped: r.dropped, gaps: 0 };
+    return tardisDecoded(await readTardisFile(file.path, { units: options.units, problems, display: file.display }));
   }
   if (unit.format === 'binance-raw') {
     return readBinanceRaw(unit.files, { units: options.units, problems, onGap: options.onGap });
   }
   const [message, orderbook] = unit.files;
   return readLobster(message, orderbook, { units: options.units, problems, date: options.date, timezone: options.timezone });
+}
+
+/** A tardis file's decode as a unit's (tardis files have no sequence numbers, so no gaps). */
+function tardisDecoded(r: DecodedFile): Decoded {
+  return { columns: r.columns, format: r.format, symbol: r.symbol, lines: r.lines, dropped: r.dropped, gaps: 0 };
 }
 
 /** Shifts localTs so that no book or trade row is seen locally before the exchange did it; returns the shift. */

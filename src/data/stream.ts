@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { readCacheRows, type CacheFile } from './cache.ts';
-import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
-import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from './events.ts';
+import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns } from './columns.ts';
+import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from './events.ts';
 import { RANK, sortsBefore } from './merge.ts';
 
 /**
@@ -13,8 +13,9 @@ import { RANK, sortsBefore } from './merge.ts';
  *   opened for each chunk and closed again, so an abandoned source holds no descriptor.
  * - Inputs are merged row by row with merge.ts's `sortsBefore` (its tie rule: trades, book rows, quotes,
  *   then input order), so the merged row order is the one mergeColumns writes. Events are then formed from
- *   merged rows exactly as ColumnSource (columns.ts) forms them from the merged table: a snapshot gathers
- *   the consecutive merged rows of kind SNAPSHOT up to the next snapshot start, across chunk boundaries.
+ *   merged rows as ColumnSource (columns.ts) forms them from the merged table: delta, trade and quote rows
+ *   by the same RowEvents; a snapshot gathers the consecutive merged rows of kind SNAPSHOT up to the next
+ *   snapshot start, across chunk boundaries.
  * - `localShiftUs` (clock alignment, replay.ts) is added to every localTs on output; ordering uses the
  *   stored localTs (a constant shift does not change it).
  * - Each open starts from the first row; two opens yield identical sequences. Delta, trade and quote
@@ -77,9 +78,7 @@ class Cursor {
 
 class StreamSource implements MarketEventSource {
   private readonly cursors: Cursor[];
-  private readonly delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false };
-  private readonly trade: Trade = { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' };
-  private readonly quote: Quote = { kind: 'quote', exchTs: 0, localTs: 0, bidPrice: NaN, bidSize: 0, askPrice: NaN, askSize: 0 };
+  private readonly events = new RowEvents();
 
   constructor(
     inputs: readonly CacheFile[],
@@ -93,39 +92,8 @@ class StreamSource implements MarketEventSource {
     const j = this.head();
     if (j < 0) return null;
     const cur = this.cursors[j];
-    const c = cur.cols;
-    const i = cur.i;
-    const kind = c.kind[i];
-    if (kind === Kind.SNAPSHOT) return this.snapshot(cur);
-    const ask = (c.flags[i] & FLAG_ASK) !== 0;
-    let event: MarketEvent;
-    if (kind === Kind.DELTA) {
-      const d = this.delta;
-      d.exchTs = c.exchTs[i];
-      d.localTs = c.localTs[i] + this.shift;
-      d.side = ask ? 'ask' : 'bid';
-      d.price = c.price[i];
-      d.size = c.size[i];
-      d.last = (c.flags[i] & FLAG_LAST) !== 0;
-      event = d;
-    } else if (kind === Kind.TRADE) {
-      const t = this.trade;
-      t.exchTs = c.exchTs[i];
-      t.localTs = c.localTs[i] + this.shift;
-      t.price = c.price[i];
-      t.size = c.size[i];
-      t.takerSide = ask ? 'sell' : 'buy';
-      event = t;
-    } else {
-      const q = this.quote;
-      q.exchTs = c.exchTs[i];
-      q.localTs = c.localTs[i] + this.shift;
-      q.bidPrice = c.price[i];
-      q.bidSize = c.size[i];
-      q.askPrice = c.price2[i];
-      q.askSize = c.size2[i];
-      event = q;
-    }
+    if (cur.cols.kind[cur.i] === Kind.SNAPSHOT) return this.snapshot(cur);
+    const event = this.events.read(cur.cols, cur.i, this.shift);
     cur.advance(); // after reading the row: advancing may load the next chunk over it
     return event;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,6 +81,7 @@ describe('data fetch tardis (local server on 127.0.0.1)', () => {
     const again = await fetchTardis(opts(dir));
     expect(again[0].status).toBe('present');
     expect(again[0].sha256).toBe(f.sha256);
+    expect(f.sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('resumes an interrupted download with a Range request', async () => {

@@ -110,6 +110,18 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     expect(openCacheFile(path)!.stats).toEqual(withStats.stats);
   });
 
+  it('keys a LOBSTER pair named by its message file alone the same in memory and streamed: one cache entry', async () => {
+    const dir = tempDir();
+    const files = [{ path: join(SHARED, 'lobster/AMZN_2012-06-21_34200000_57600000_message_1.csv'), display: 'amzn' }];
+    const lobster = { ...opts, units: units(0.01, 1) };
+    const memory = await loadReplay(files, { ...lobster, cache: { dir } });
+    expect(memory.inputs[0].fromCache).toBe(false);
+    const s = await prepareStream(files, { ...lobster, cache: { dir } });
+    expect(s.inputs[0].fromCache).toBe(true);
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 4096, localShiftUs: s.localShiftUs })())).toBeGreaterThan(50_000);
+  });
+
   it('streams a Binance raw capture (clock alignment shift, snapshots) exactly as in memory', async () => {
     const files = [{ path: join(SHARED, 'binance-raw/spot/btcusdt_20240808.gz'), display: 'raw' }];
     const raw = { ...opts, onGap: 'resync' as const };

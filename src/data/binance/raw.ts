@@ -20,7 +20,8 @@ import type { Decoded, ReplayInput } from '../replay.ts';
  * - Order-book sync by Binance's rules. Spot: drop diffs with u ≤ lastUpdateId; the first applied diff has
  *   U ≤ lastUpdateId+1 ≤ u; then every diff has U = previous u + 1. Futures (diffs carry `pu`): drop diffs
  *   with u < lastUpdateId; the first has U ≤ lastUpdateId ≤ u; then every diff has pu = previous u.
- * - Diffs that arrive before their snapshot are buffered. The book becomes known when both are in hand:
+ * - Diffs that arrive before their snapshot are buffered (the latest 100,000; older ones are forgotten, at a
+ *   constant cost per diff). The book becomes known when both are in hand:
  *   at the later of the snapshot's and the first applicable diff's arrival, one message carries the
  *   snapshot rows followed by the deltas of every buffered diff that applies (exchTs: E of the last one).
  *   (The tardis conversion in ../shared/data stamps that message at the first diff's arrival, i.e. before
@@ -41,6 +42,8 @@ export interface BinanceRawOptions {
   onGap: 'stop' | 'resync';
   /** Test hook: called after each emitted message with its update id and the row count so far. */
   onMessage?: (info: { type: 'depth' | 'sync' | 'bookTicker' | 'trade' | 'clear'; u: number; rows: number; line: number }) => void;
+  /** Test hook: how many diffs waiting for a snapshot are kept (default MAX_BUFFERED_DIFFS). */
+  maxBufferedDiffs?: number;
 }
 
 type Level = [string, string];
@@ -96,8 +99,10 @@ class BinanceRawReader {
   private pending: Snapshot | null = null;
   private gaps = 0;
   private dropped = 0;
+  private readonly maxBuffered: number;
 
   constructor(private readonly options: BinanceRawOptions) {
+    this.maxBuffered = options.maxBufferedDiffs ?? MAX_BUFFERED_DIFFS;
     this.tick = stepScale(options.units.spec.tickSize, 'tickSize');
     this.lot = stepScale(options.units.spec.lotSize, 'lotSize');
   }
@@ -223,11 +228,11 @@ class BinanceRawReader {
       const expected = this.futures ? diff.pu === this.lastU : U === this.lastU + 1;
       if (!expected) {
         const what = this.futures ? `pu=${diff.pu}, expected pu=${this.lastU} (the previous diff's u)` : `U=${U}, expected U=${this.lastU + 1} (previous u + 1)`;
-        if (!this.gap(`sequence gap in depth diffs: got ${what}`, localTs)) return;
+        this.gap(`sequence gap in depth diffs: got ${what}`, localTs);
         this.buffer.push(diff);
         return;
       }
-      if (this.emitDiff(diff, Kind.DELTA)) this.options.onMessage?.({ type: 'depth', u, rows: this.out.length, line: this.line });
+      if (this.emitDiff(diff)) this.options.onMessage?.({ type: 'depth', u, rows: this.out.length, line: this.line });
       this.lastU = u;
       return;
     }
@@ -236,8 +241,10 @@ class BinanceRawReader {
       this.trySync(this.pending, localTs);
       return;
     }
-    if (this.buffer.length >= MAX_BUFFERED_DIFFS) this.buffer.shift();
+    // only the latest maxBuffered diffs count (trySync skips older ones); trimming in one splice at twice
+    // that many keeps the cost per diff constant (shift() on a long array moves every element)
     this.buffer.push(diff);
+    if (this.buffer.length >= 2 * this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
   }
 
   private snapshot(m: Record<string, unknown>, localTs: number): void {
@@ -257,8 +264,8 @@ class BinanceRawReader {
   private trySync(snap: Snapshot, now: number): void {
     const lid = snap.lastUpdateId;
     const futures = this.futures === true;
-    // drop diffs the snapshot already contains
-    let first = 0;
+    // drop diffs the snapshot already contains (and any beyond the latest maxBuffered)
+    let first = Math.max(0, this.buffer.length - this.maxBuffered);
     while (first < this.buffer.length && (futures ? this.buffer[first].u < lid : this.buffer[first].u <= lid)) first++;
     if (first === this.buffer.length) {
       this.buffer.length = 0;
@@ -272,7 +279,7 @@ class BinanceRawReader {
       const rest = this.buffer.slice(first);
       this.buffer.length = 0;
       const expected = futures ? `U <= ${lid} <= u` : `U <= ${lid + 1} <= u`;
-      if (!this.gap(`depth snapshot lastUpdateId=${lid} is older than the buffered diffs (first has U=${head.U}, u=${head.u}; expected ${expected})`, now, snap.line, snap.file)) return;
+      this.gap(`depth snapshot lastUpdateId=${lid} is older than the buffered diffs (first has U=${head.U}, u=${head.u}; expected ${expected})`, now, snap.line, snap.file);
       this.buffer = rest;
       return;
     }
@@ -304,11 +311,8 @@ class BinanceRawReader {
       if (prevU >= 0 && !(futures ? d.pu === prevU : d.U === prevU + 1)) {
         // a gap inside the buffered diffs: keep what was synced up to here, then handle it as a gap
         this.finishSync(prevU, localTs);
-        const line = this.line;
-        this.line = d.line;
-        const ok = this.gap(`sequence gap in buffered depth diffs at u=${d.u}`, localTs);
-        this.line = line;
-        if (ok) this.buffer = applied.slice(applied.indexOf(d));
+        this.gap(`sequence gap in buffered depth diffs at u=${d.u}`, localTs, d.line, d.file);
+        this.buffer = applied.slice(applied.indexOf(d));
         return;
       }
       this.emitLevels(d, exchTs, localTs);
@@ -328,23 +332,23 @@ class BinanceRawReader {
   }
 
   /** Emits one diff as one message; false when it had no levels. */
-  private emitDiff(d: Diff, kind: number): boolean {
+  private emitDiff(d: Diff): boolean {
     const before = this.out.length;
-    this.emitLevels(d, d.E, d.localTs, kind);
+    this.emitLevels(d, d.E, d.localTs);
     if (this.out.length === before) return false;
     this.out.markLast();
     this.checkCrossed(d.localTs);
     return true;
   }
 
-  private emitLevels(d: Diff, exchTs: number, localTs: number, kind: number = Kind.DELTA): void {
+  private emitLevels(d: Diff, exchTs: number, localTs: number): void {
     for (const [levels, ask] of [[d.b, false], [d.a, true]] as const) {
       for (const level of levels) {
         const price = this.steps(level?.[0], this.tick, ask ? 'ask price' : 'bid price');
         if (price < 0) continue;
         const size = this.steps(level?.[1], this.lot, ask ? 'ask size' : 'bid size');
         if (size < 0) continue;
-        this.out.push(kind, ask ? FLAG_ASK : 0, exchTs, localTs, price, size);
+        this.out.push(Kind.DELTA, ask ? FLAG_ASK : 0, exchTs, localTs, price, size);
         this.book.set(ask ? 'ask' : 'bid', price, size);
       }
     }
@@ -355,33 +359,31 @@ class BinanceRawReader {
     this.problem(0, `book crossed after the message at local time ${localTs} µs: best bid ${formatSteps(this.book.bestBid, this.tick)} >= best ask ${formatSteps(this.book.bestAsk, this.tick)} (expected bid < ask after a complete message)`);
   }
 
-  /** A gap: stop (throws) or resync (clears the book, waits for a snapshot). Returns true when resyncing. */
-  private gap(message: string, localTs: number, line = this.line, file = this.file): boolean {
+  /** A gap at `line` of `file`: stop (throws) or resync (clears the book, waits for a snapshot). */
+  private gap(message: string, localTs: number, line = this.line, file = this.file): void {
     this.gaps++;
     if (this.options.onGap === 'stop') {
       throw new SpreadlabError(`${file}:${line}: ${message} (set data.onGap to "resync" to wait for the next snapshot instead)`);
     }
     if (this.options.problems.mode === 'collect') this.options.problems.report(file, line, 0, message);
-    if (this.synced) this.clearBook(localTs);
+    if (this.synced) this.clearBook(localTs, line);
     this.synced = false;
     this.pending = null;
-    return true;
   }
 
-  /** One message deleting every level: after a gap the book is unknown until the next snapshot. */
-  private clearBook(localTs: number): void {
+  /** One message deleting every level, best first, bids then asks: after a gap the book is unknown until the next snapshot. */
+  private clearBook(localTs: number, line: number): void {
     const before = this.out.length;
+    const counts = this.book.levelCount;
     for (const ask of [false, true]) {
-      const prices: number[] = [];
-      for (let best = ask ? this.book.bestAsk : this.book.bestBid; !Number.isNaN(best); best = ask ? this.book.bestAsk : this.book.bestBid) {
-        prices.push(best);
-        this.book.set(ask ? 'ask' : 'bid', best, 0);
-      }
-      for (const p of prices) this.out.push(Kind.DELTA, ask ? FLAG_ASK : 0, this.lastExchTs, localTs, p, 0);
+      const n = ask ? counts.asks : counts.bids;
+      const prices = new Float64Array(n);
+      const count = this.book.topLevels(ask ? 'ask' : 'bid', prices, new Float64Array(n));
+      for (let k = 0; k < count; k++) this.out.push(Kind.DELTA, ask ? FLAG_ASK : 0, this.lastExchTs, localTs, prices[k], 0);
     }
     if (this.out.length > before) {
       this.out.markLast();
-      this.options.onMessage?.({ type: 'clear', u: -1, rows: this.out.length, line: this.line });
+      this.options.onMessage?.({ type: 'clear', u: -1, rows: this.out.length, line });
     }
     this.book.clear();
   }

@@ -3,8 +3,7 @@ import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
 import { openAvellanedaStoikov } from './avellaneda-stoikov.ts';
-import { lotsOf, microsOf } from './config-helpers.ts';
-import { syntheticBase, syntheticPeriod } from './random-walk-config.ts';
+import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
 
 /**
  * Scenario settings of the Avellaneda–Stoikov market, in the paper's units: time in "time units" of

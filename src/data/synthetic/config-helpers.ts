@@ -1,6 +1,22 @@
+import { z } from 'zod';
 import { SpreadlabError } from '../../core/errors.ts';
 import type { MarketUnits } from '../../core/market.ts';
-import type { Lots, Micros } from '../../core/units.ts';
+import { US_PER_MS, US_PER_SECOND, type Lots, type Micros } from '../../core/units.ts';
+import type { DataContext } from '../sources.ts';
+
+/** Scenario settings every synthetic market has (spread into each model's schema). */
+export const syntheticBase = {
+  kind: z.literal('synthetic'),
+  start: z.string().datetime({ offset: true }).default('2024-01-01T00:00:00Z'),
+  feedLatencyMs: z.number().nonnegative().default(0),
+};
+
+/** Start and end of a synthetic run: `start` plus the scenario's duration, which is required. */
+export function syntheticPeriod(start: string, context: DataContext): { startTs: number; endTs: number } {
+  if (context.durationSeconds === undefined) throw new SpreadlabError('durationSeconds: required for synthetic data');
+  const startTs = Date.parse(start) * US_PER_MS;
+  return { startTs, endTs: startTs + Math.round(context.durationSeconds * US_PER_SECOND) };
+}
 
 /** Converts a size in base units to whole lots, naming the scenario field when it is not a whole number. */
 export function lotsOf(units: MarketUnits, value: number, path: string): Lots {

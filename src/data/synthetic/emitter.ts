@@ -54,10 +54,6 @@ export class MessageBuffer {
     this.tradesUsed = 0;
   }
 
-  get size(): number {
-    return this.pending.length;
-  }
-
   delta(time: Micros, side: BookSide, price: Ticks, size: Lots): void {
     if (this.deltasUsed === this.deltaPool.length) {
       this.deltaPool.push({ kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false });
@@ -133,16 +129,16 @@ export class ThinBook {
     this.bestAsk = NaN;
   }
 
-  /** Emits into `out` the deltas moving the book to (bestBid, bestAsk); returns whether anything changed. */
-  moveTo(out: MessageBuffer, time: Micros, bestBid: Ticks, bestAsk: Ticks): boolean {
-    if (bestBid === this.bestBid && bestAsk === this.bestAsk) return false;
+  /** Emits into `out` the deltas moving the book to (bestBid, bestAsk); nothing when it is there already. */
+  moveTo(out: MessageBuffer, time: Micros, bestBid: Ticks, bestAsk: Ticks): void {
+    if (bestBid === this.bestBid && bestAsk === this.bestAsk) return;
     const n = this.levels;
     if (Number.isNaN(this.bestBid)) {
       for (let i = 0; i < n; i++) out.delta(time, 'bid', bestBid - i, this.levelSize);
       for (let i = 0; i < n; i++) out.delta(time, 'ask', bestAsk + i, this.levelSize);
       this.bestBid = bestBid;
       this.bestAsk = bestAsk;
-      return true;
+      return;
     }
     // Deletions first, then additions, so the book never holds a crossed pair mid-message for long.
     for (let i = 0; i < n; i++) {
@@ -163,6 +159,5 @@ export class ThinBook {
     }
     this.bestBid = bestBid;
     this.bestAsk = bestAsk;
-    return true;
   }
 }

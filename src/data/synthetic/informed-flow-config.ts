@@ -3,9 +3,8 @@ import { Rng } from '../../core/rng.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
-import { lotsOf } from './config-helpers.ts';
+import { lotsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
 import { openInformedFlow } from './informed-flow.ts';
-import { syntheticBase, syntheticPeriod } from './random-walk-config.ts';
 
 /** Scenario settings of the informed-flow market (rules in informed-flow.ts), in the market's decimal units. */
 const schema = z

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
-import { US_PER_MS, US_PER_SECOND } from '../../core/units.ts';
-import { SpreadlabError } from '../../core/errors.ts';
+import { US_PER_MS } from '../../core/units.ts';
 import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { syntheticBase, syntheticPeriod } from './config-helpers.ts';
 import { openRandomWalk } from './random-walk.ts';
 
 /** Scenario settings of the random-walk market, in the market's decimal units. */
-export const syntheticBase = {
-  kind: z.literal('synthetic'),
-  start: z.string().datetime({ offset: true }).default('2024-01-01T00:00:00Z'),
-  feedLatencyMs: z.number().nonnegative().default(0),
-};
-
 const schema = z
   .object({
     ...syntheticBase,
@@ -32,13 +26,6 @@ const schema = z
   .strict();
 
 type RandomWalkConfig = z.infer<typeof schema>;
-
-/** Start and end of a synthetic run: `start` plus the scenario's duration, which is required. */
-export function syntheticPeriod(start: string, context: DataContext): { startTs: number; endTs: number } {
-  if (context.durationSeconds === undefined) throw new SpreadlabError('durationSeconds: required for synthetic data');
-  const startTs = Date.parse(start) * US_PER_MS;
-  return { startTs, endTs: startTs + Math.round(context.durationSeconds * US_PER_SECOND) };
-}
 
 export const randomWalkSource: DataSourceKind = {
   schema,

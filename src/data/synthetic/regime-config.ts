@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
-import { lotsOf, microsOf } from './config-helpers.ts';
+import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
 import { openRegime, type RegimeState } from './regime.ts';
-import { syntheticBase, syntheticPeriod } from './random-walk-config.ts';
 
 /** Scenario settings of the regime market (rules in regime.ts), in the market's decimal units. */
 const regimeSchema = z

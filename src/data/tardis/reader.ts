@@ -1,6 +1,6 @@
 import type { MarketUnits } from '../../core/market.ts';
 import { L2Book } from '../../book/l2-book.ts';
-import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
+import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type ColumnsSpill, type EventColumns } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks, uncompressedSize } from '../input.ts';
 import { ProblemLog, shown } from '../problems.ts';
@@ -111,8 +111,10 @@ export class TardisDecoder {
   private readonly levelPrices: number[] = [];
   private readonly levelSizes: number[] = [];
 
-  constructor(options: DecodeOptions, capacity = 1 << 16) {
+  /** With `spill`, rows are handed out `capacity` at a time as they are decoded (ColumnsBuilder.spillTo), and finish() returns only the rest. */
+  constructor(options: DecodeOptions, capacity = 1 << 16, spill?: ColumnsSpill) {
     this.out = new ColumnsBuilder(capacity);
+    if (spill) this.out.spillTo(spill);
     this.tick = stepScale(options.units.spec.tickSize, 'tickSize');
     this.lot = stepScale(options.units.spec.lotSize, 'lotSize');
     this.problems = options.problems;

@@ -120,4 +120,17 @@ describe('Binance sync rules and gaps (hand-made captures)', () => {
       [8000, 1000, 1010, 2, 1],
     ]);
   });
+
+  it('keeps only the latest maxBufferedDiffs diffs waiting for a snapshot', async () => {
+    // five diffs 1..5 before any snapshot, two kept: 4 and 5
+    const early = [1, 2, 3, 4, 5].map((id) => diff(id * 1_000_000, id, id, [['9.00', String(id)]], []));
+    const read = (lastUpdateId: number) =>
+      readBinanceRaw([{ path: writeTemp('cap.txt', [...early, snap(6_000_000, lastUpdateId)].join('\n')), display: 'cap.txt' }], { units: u, problems: new ProblemLog(), onGap: 'stop', maxBufferedDiffs: 2 });
+    // lastUpdateId 3: diff 4 is the first to apply
+    const levels: [number, number][] = [];
+    forEachMessage((await read(3)).columns, (s, book) => levels.push([s.localTs, book.bids.get(900) ?? 0]));
+    expect(levels).toEqual([[6000, 5000]]); // one sync message at the snapshot; 9.00 holds diff 5's size
+    // lastUpdateId 2 needs diff 3, which was forgotten
+    await expect(read(2)).rejects.toThrow('cap.txt:6: depth snapshot lastUpdateId=2 is older than the buffered diffs (first has U=4, u=4; expected U <= 3 <= u)');
+  });
 });
