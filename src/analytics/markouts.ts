@@ -1,5 +1,6 @@
 import { probit, weightedMean, weightedVariance } from 'simple-statistics';
 import type { Series } from '../core/series.ts';
+import { sideSign } from '../core/units.ts';
 import type { FillRecord } from '../sim/backtest.ts';
 
 /**
@@ -32,7 +33,7 @@ export interface FillMarkouts {
 
 export function fillMarkouts(fill: FillRecord, midPath: Series, horizonsUs: number[], endTs: number): FillMarkouts {
   const mid = fill.midIndex >= 0 ? midPath.values[0][fill.midIndex] / 2 : NaN;
-  const sign = fill.side === 'buy' ? 1 : -1;
+  const sign = sideSign(fill.side);
   const effectiveTicks = sign * (mid - fill.price);
   const midAfter: number[] = [];
   const markoutTicks: number[] = [];

@@ -22,9 +22,14 @@ export interface RiskFigures {
   worstInterval: number | null;
 }
 
+/** Half-tick-lots (the timeline's PnL unit) in µTL, exact. */
+export function halfTickLotsMicro(x: number): bigint {
+  return (BigInt(x) * MICRO) / 2n;
+}
+
 /** Equity at a sample, exact in µTL. */
 export function equityMicro(sample: TimelineSample): bigint {
-  return (BigInt(sample.spreadCapture + sample.inventory) * MICRO) / 2n + sample.fees + sample.rebates;
+  return halfTickLotsMicro(sample.spreadCapture) + halfTickLotsMicro(sample.inventory) + sample.fees + sample.rebates;
 }
 
 export function equityOf(sample: TimelineSample, units: MarketUnits): number {

@@ -1,9 +1,8 @@
 import { quantileSorted } from 'simple-statistics';
-import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { fillMarkouts, weightedStat, type FillMarkouts, type WeightedStat } from './markouts.ts';
 import { sampleTimeline, sampleTimes, type TimelineSample } from './timeline.ts';
-import { riskFigures, type RiskFigures } from './risk.ts';
+import { equityMicro, halfTickLotsMicro, riskFigures, type RiskFigures } from './risk.ts';
 import { inventoryFigures, quoteFigures, type InventoryFigures } from './exposure.ts';
 
 /**
@@ -83,10 +82,9 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
 
   const timeseries = sampleTimeline(result, sampleTimes(result.startTs, result.endTs, settings.sampleSeconds * 1e6));
   const end = timeseries[timeseries.length - 1];
-  const halfTickLots = (x: number): bigint => (BigInt(x) * MICRO) / 2n;
-  const spreadCapture = halfTickLots(end.spreadCapture);
-  const inventoryPnl = halfTickLots(end.inventory);
-  const total = spreadCapture + inventoryPnl + end.fees + end.rebates;
+  const spreadCapture = halfTickLotsMicro(end.spreadCapture);
+  const inventoryPnl = halfTickLotsMicro(end.inventory);
+  const total = equityMicro(end);
 
   let makerLots = 0;
   let takerLots = 0;

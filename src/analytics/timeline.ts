@@ -1,3 +1,4 @@
+import { sideSign } from '../core/units.ts';
 import type { BacktestResult } from '../sim/backtest.ts';
 
 /**
@@ -47,8 +48,7 @@ export function sampleTimeline(result: BacktestResult, times: number[]): Timelin
       // Fills that happened while mid entry `midIndex` was in force come before the next mid change.
       const fill = fills[fillIndex];
       if (fill && fill.midIndex <= midIndex && fill.exchTs <= time) {
-        const sign = fill.side === 'buy' ? 1 : -1;
-        if (fill.midIndex >= 0) spreadCapture += sign * (mid2() - 2 * fill.price) * fill.size;
+        if (fill.midIndex >= 0) spreadCapture += sideSign(fill.side) * (mid2() - 2 * fill.price) * fill.size;
         if (fill.fee >= 0n) fees -= fill.fee;
         else rebates -= fill.fee;
         position = fill.positionAfter;

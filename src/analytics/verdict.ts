@@ -1,3 +1,4 @@
+import type { WeightedStat } from './markouts.ts';
 import type { Summary } from './summary.ts';
 
 /**
@@ -12,12 +13,16 @@ export function verdict(summary: Summary): string {
   if (stat.mean === null) return `verdict: no fills with a complete ${h} markout, so realized spread cannot be judged yet.`;
   const figure = `realized spread at ${h} ${signed(stat.mean)} bps`;
   const interval = stat.ci95Low === null ? `(n=${stat.count}, too few fills for an interval)` : `(95% CI ${signed(stat.ci95Low)} to ${signed(stat.ci95High!)}, n=${stat.count})`;
-  const spansZero = stat.ci95Low !== null && stat.ci95Low <= 0 && stat.ci95High! >= 0;
   const judgement =
     stat.mean > 0
       ? 'positive: the spread covers adverse selection'
       : 'negative: the spread is too narrow for this market\'s adverse selection; the seed\'s advice: widen by 5 bps';
-  return `verdict: ${figure} ${interval}: ${judgement}${spansZero ? ' (but the interval spans zero: not yet distinguishable from noise)' : ''}.`;
+  return `verdict: ${figure} ${interval}: ${judgement}${spansZero(stat) ? ' (but the interval spans zero: not yet distinguishable from noise)' : ''}.`;
+}
+
+/** True when the 95 % interval exists and contains zero: the mean is not yet distinguishable from zero. */
+export function spansZero(stat: WeightedStat): boolean {
+  return stat.ci95Low !== null && stat.ci95High !== null && stat.ci95Low <= 0 && stat.ci95High >= 0;
 }
 
 function signed(x: number): string {

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { writeTardis } from '../data/convert.ts';
 import { fetchTardis } from '../data/fetch.ts';
@@ -35,9 +36,7 @@ const common = <T>(y: Argv<T>) =>
 const inputsOf = (files: string[]) => files.map((f) => ({ path: f, display: f }));
 
 function iso(us: number | null): string {
-  if (us === null) return '-';
-  const ms = Math.floor(us / 1000);
-  return `${new Date(ms).toISOString().slice(0, -1)}${String(us % 1000).padStart(3, '0')}Z`;
+  return us === null ? '-' : isoMicros(us);
 }
 
 export function formatInspect(r: InspectReport): string {

@@ -3,8 +3,7 @@ import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
-import { mergeShards, readScenarioBase, sweep } from '../sweep/sweep.ts';
-import { scenarioForRun } from '../sweep/run-one.ts';
+import { mergeShards, sweep } from '../sweep/sweep.ts';
 import { tune } from '../sweep/tune.ts';
 import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
 import { progressBar } from './progress.ts';
@@ -92,7 +91,7 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
   };
   if (args.folds !== undefined || args.train !== undefined) {
     const folds = args.folds !== undefined ? await foldsOf(options, args.folds) : [{ train: parseWindowFlag('--train', args.train!), test: parseWindowFlag('--test', args.test!) }];
-    const outcomes = await walkForward(options, folds, mainHorizonOf(args.scenario));
+    const outcomes = await walkForward(options, folds);
     progress.done();
     for (const o of outcomes) process.stdout.write(describeFold(o, args.objective));
     process.stdout.write(`walk-forward written to ${out}/walkforward.csv\n`);
@@ -109,10 +108,6 @@ export function describeBest(best: ConfigFigures | null, objective: string): str
   if (!best) return 'no configuration passed the constraints: see best.json\n';
   const params = Object.entries(best.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
   return `best: ${params}  ${objective} = ${best.means[objective]} (mean over ${best.seeds.length} seed${best.seeds.length > 1 ? 's' : ''}); written to best.json\n`;
-}
-
-function mainHorizonOf(scenarioFile: string): string {
-  return `${scenarioForRun(readScenarioBase(scenarioFile, []), {}, 1).analytics.mainHorizonSeconds}s`;
 }
 
 function describeFold(o: FoldOutcome, objective: string): string {

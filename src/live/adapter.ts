@@ -25,6 +25,9 @@ import type { EventLog, RunTape } from './tape.ts';
  * - Prices and sizes that are not whole ticks/lots are refused before sending (as in a backtest).
  * - `getSnapshot` answers from the websocket book (a real bot's view); REST `fetchOrderBook` only before
  *   the first update. `getPosition` is the position at the start plus our fills.
+ * - LiveVenue and DryRunVenue (--dry-run: orders logged, never sent) share FeedVenue: the run hands both
+ *   every book and trade the same way, so the strategy's onBook/onTrade hooks, getSnapshot and the tape's
+ *   own-quote record behave alike in both.
  * - Every error text goes through the event log's redaction before it is stored or printed.
  * - After a private stream error, fills since the last one seen are read back with `fetchMyTrades` (when
  *   the exchange has it) and booked unless already booked (same trade id).
@@ -196,26 +199,86 @@ interface OwnOrder {
   remaining: Lots;
 }
 
+/**
+ * What the live and dry-run venues share: the strategy's hooks, fed from the run's market data feed
+ * (publishBook, publishTrade), the latest book (getSnapshot answers from it), and the own-quote record
+ * on the tape (publishQuotes, after every change of our open orders).
+ */
+export abstract class FeedVenue extends VenueHooks {
+  latest: BookUpdate | null = null;
+
+  constructor(
+    protected readonly market: string,
+    protected readonly units: MarketUnits,
+    protected readonly tape: RunTape,
+  ) {
+    super();
+  }
+
+  /** A book update reached us: remember it and tell the strategy's onBook hooks when the top changed. */
+  publishBook(update: BookUpdate, bestBid: number, bestAsk: number, changed: boolean): void {
+    this.latest = update;
+    if (!changed || this.bookHandlers.length === 0) return;
+    const view: BookView = { market: this.market, timestamp: update.localTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2 };
+    for (const h of this.bookHandlers) h(view);
+  }
+
+  /** A market trade reached us: tell the strategy's onTrade hooks. */
+  publishTrade(trade: TradeUpdate): void {
+    const view: TradeView = { market: this.market, timestamp: trade.localTs / 1000, price: trade.price, size: trade.size, takerSide: trade.takerSide };
+    for (const h of this.tradeHandlers) h(view);
+  }
+
+  async getSnapshot(market: string, depth = 10): Promise<Snapshot> {
+    this.checkMarket(market);
+    const book = this.latest ?? (await this.bookBeforeFeed(depth));
+    if (!book) return { market, timestamp: Date.now(), bestBid: NaN, bestAsk: NaN, mid: NaN, bids: [], asks: [] };
+    const take = (levels: BookUpdate['bids']): Level[] => Array.from({ length: Math.min(depth, levels.length) }, (_, i) => ({ price: Number(levels[i][0]), size: Number(levels[i][1]) }));
+    const bids = take(book.bids);
+    const asks = take(book.asks);
+    const bestBid = bids[0]?.price ?? NaN;
+    const bestAsk = asks[0]?.price ?? NaN;
+    return { market, timestamp: book.exchTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2, bids, asks };
+  }
+
+  /** The book getSnapshot answers before the feed's first update (null: an empty snapshot). */
+  protected abstract bookBeforeFeed(depth: number): Promise<BookUpdate | null>;
+
+  /** Records our best bid and ask (ticks; NaN when none) among these open orders. */
+  protected publishQuotes(orders: Iterable<{ side: Side; price: Ticks }>): void {
+    let bid = NaN;
+    let ask = NaN;
+    for (const o of orders) {
+      if (o.side === 'buy' && !(o.price <= bid)) bid = o.price;
+      if (o.side === 'sell' && !(o.price >= ask)) ask = o.price;
+    }
+    this.tape.ownQuotes(wallMicros(), bid, ask);
+  }
+
+  protected checkMarket(market: string): void {
+    if (market !== this.market) throw new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`);
+  }
+}
+
 /** The ccxt venue: orders, fills and position of one market. */
-export class LiveVenue extends VenueHooks implements Venue {
+export class LiveVenue extends FeedVenue implements Venue {
   readonly open = new Map<string, OwnOrder>();
   private readonly seenTrades = new Set<string>();
   private basePosition = 0;
   private lastFillMs: number | null = null;
   private stopped = false;
   private readonly fees;
-  latest: BookUpdate | null = null;
 
   constructor(
     private readonly ex: CcxtExchange,
     private readonly symbol: string,
-    private readonly market: string,
-    private readonly units: MarketUnits,
-    private readonly tape: RunTape,
+    market: string,
+    units: MarketUnits,
+    tape: RunTape,
     private readonly log: EventLog,
     private readonly onFillBooked: () => void = () => {},
   ) {
-    super();
+    super(market, units, tape);
     this.fees = feeSchedule(units.spec.makerFeeBps, units.spec.takerFeeBps);
   }
 
@@ -231,7 +294,7 @@ export class LiveVenue extends VenueHooks implements Venue {
       for (const o of await this.ex.watchOrders(this.symbol)) {
         if (o.status === 'canceled' || o.status === 'expired' || o.status === 'rejected' || o.status === 'closed') this.open.delete(o.id);
       }
-      this.publishQuotes();
+      this.ownQuotes();
     });
   }
 
@@ -278,43 +341,15 @@ export class LiveVenue extends VenueHooks implements Venue {
       this.log.write('position-resync', { why, exchange: exchangePosition, fromFills: ours, base: this.basePosition });
     }
     this.log.write('resync', { why, openOrders: this.open.size, position: exchangePosition });
-    this.publishQuotes();
+    this.ownQuotes();
   }
 
   position(): number {
     return Number((this.basePosition + this.tape.position()).toFixed(this.units.sizeDecimals));
   }
 
-  /** A book update reached us: remember it and tell the strategy's onBook hooks when the top changed. */
-  publishBook(update: BookUpdate, bestBid: number, bestAsk: number, changed: boolean): void {
-    this.latest = update;
-    if (!changed || this.bookHandlers.length === 0) return;
-    const view: BookView = { market: this.market, timestamp: update.localTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2 };
-    for (const h of this.bookHandlers) h(view);
-  }
-
-  /** A market trade reached us: tell the strategy's onTrade hooks. */
-  publishTrade(trade: TradeUpdate): void {
-    const view: TradeView = { market: this.market, timestamp: trade.localTs / 1000, price: trade.price, size: trade.size, takerSide: trade.takerSide };
-    for (const h of this.tradeHandlers) h(view);
-  }
-
-  async getSnapshot(market: string, depth = 10): Promise<Snapshot> {
-    this.checkMarket(market);
-    const book = this.latest ?? (await this.restBook(depth));
-    const take = (levels: BookUpdate['bids']): Level[] => {
-      const out: Level[] = [];
-      for (let i = 0; i < levels.length && out.length < depth; i++) out.push({ price: Number(levels[i][0]), size: Number(levels[i][1]) });
-      return out;
-    };
-    const bids = take(book.bids);
-    const asks = take(book.asks);
-    const bestBid = bids[0]?.price ?? NaN;
-    const bestAsk = asks[0]?.price ?? NaN;
-    return { market, timestamp: book.exchTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2, bids, asks };
-  }
-
-  private async restBook(depth: number): Promise<BookUpdate> {
+  /** Before the websocket book's first update: REST. */
+  protected async bookBeforeFeed(depth: number): Promise<BookUpdate> {
     const ob = await this.ex.fetchOrderBook(this.symbol, Math.max(5, depth));
     const localTs = wallMicros();
     return { exchTs: ob.timestamp ? ob.timestamp * 1000 : localTs, localTs, bids: ob.bids, asks: ob.asks };
@@ -360,7 +395,7 @@ export class LiveVenue extends VenueHooks implements Venue {
       if (status === 'open' && remaining > 0) this.open.set(order.id, { side: request.side, price, remaining });
       if (status === 'rejected') this.tape.rejects++;
       this.log.write('ack', { id: order.id, status, filled: this.units.size(filled), remaining: this.units.size(remaining), rtt_us: wallMicros() - sentAt });
-      this.publishQuotes();
+      this.ownQuotes();
       return { id: order.id, status, filled: this.units.size(filled), remaining: this.units.size(remaining) };
     } catch (error) {
       this.tape.rejects++;
@@ -378,7 +413,7 @@ export class LiveVenue extends VenueHooks implements Venue {
       this.open.delete(orderId);
       this.tape.cancels++;
       this.log.write('cancel', { id: orderId });
-      this.publishQuotes();
+      this.ownQuotes();
       return { id: orderId, status: 'cancelled', filled: 0, remaining: 0 };
     } catch (error) {
       const reason = this.log.redact((error as Error).message);
@@ -394,7 +429,7 @@ export class LiveVenue extends VenueHooks implements Venue {
     this.open.clear();
     this.tape.cancels += count;
     this.log.write('cancel-all', { count });
-    this.publishQuotes();
+    this.ownQuotes();
     return count;
   }
 
@@ -428,24 +463,14 @@ export class LiveVenue extends VenueHooks implements Venue {
     this.lastFillMs = Math.max(this.lastFillMs ?? 0, exchTs / 1000);
     this.tape.addFill({ orderId, side, price, size, liquidity, fee, exchTs, remaining });
     this.log.write('fill', { id: orderId, trade: t.id ?? null, side, price: this.units.price(price), size: this.units.size(size), liquidity, fee: this.units.money(fee), exch_ts_us: exchTs, position: this.position() });
-    this.publishQuotes();
+    this.ownQuotes();
     const event: FillEvent = { orderId, market: this.market, side, price: this.units.price(price), size: this.units.size(size), fee: this.units.money(fee), liquidity, timestamp: exchTs / 1000 };
     for (const h of this.fillHandlers) h(event);
     this.onFillBooked();
   }
 
-  private publishQuotes(): void {
-    let bid = NaN;
-    let ask = NaN;
-    for (const o of this.open.values()) {
-      if (o.side === 'buy' && !(o.price <= bid)) bid = o.price;
-      if (o.side === 'sell' && !(o.price >= ask)) ask = o.price;
-    }
-    this.tape.ownQuotes(wallMicros(), bid, ask);
-  }
-
-  private checkMarket(market: string): void {
-    if (market !== this.market) throw new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`);
+  private ownQuotes(): void {
+    this.publishQuotes(this.open.values());
   }
 }
 
@@ -456,30 +481,25 @@ function mapStatus(status: string | undefined): OrderAck['status'] {
   return 'open';
 }
 
-/** Orders logged, never sent: `--dry-run`. Acks say 'open'; nothing ever fills. */
-export class DryRunVenue implements Venue {
+/**
+ * Orders logged, never sent: `--dry-run`. Acks say 'open'; nothing ever fills. Market data, the strategy's
+ * onBook/onTrade hooks and getSnapshot work as live (FeedVenue); before the first book a snapshot is empty.
+ */
+export class DryRunVenue extends FeedVenue implements Venue {
   private next = 1;
   private readonly open = new Map<string, OpenOrder>();
-  latest: BookUpdate | null = null;
 
   constructor(
-    private readonly market: string,
-    private readonly units: MarketUnits,
-    private readonly tape: RunTape,
+    market: string,
+    units: MarketUnits,
+    tape: RunTape,
     private readonly log: EventLog,
-  ) {}
-
-  publishBook(update: BookUpdate): void {
-    this.latest = update;
+  ) {
+    super(market, units, tape);
   }
 
-  async getSnapshot(market: string, depth = 10): Promise<Snapshot> {
-    const book = this.latest;
-    if (!book) return { market, timestamp: Date.now(), bestBid: NaN, bestAsk: NaN, mid: NaN, bids: [], asks: [] };
-    const take = (levels: BookUpdate['bids']): Level[] => Array.from({ length: Math.min(depth, levels.length) }, (_, i) => ({ price: Number(levels[i][0]), size: Number(levels[i][1]) }));
-    const bids = take(book.bids);
-    const asks = take(book.asks);
-    return { market, timestamp: book.exchTs / 1000, bestBid: bids[0]?.price ?? NaN, bestAsk: asks[0]?.price ?? NaN, mid: ((bids[0]?.price ?? NaN) + (asks[0]?.price ?? NaN)) / 2, bids, asks };
+  protected async bookBeforeFeed(): Promise<null> {
+    return null;
   }
 
   async getPosition(): Promise<number> {
@@ -526,19 +546,8 @@ export class DryRunVenue implements Venue {
     return { id: orderId, status: 'open', filled: 0, remaining: o.remaining };
   }
 
-  onFill(): void {}
-  onBook(): void {}
-  onTrade(): void {}
-
   private quotes(): void {
-    let bid = NaN;
-    let ask = NaN;
-    for (const o of this.open.values()) {
-      const p = this.units.roundToTick(o.price);
-      if (o.side === 'buy' && !(p <= bid)) bid = p;
-      if (o.side === 'sell' && !(p >= ask)) ask = p;
-    }
-    this.tape.ownQuotes(wallMicros(), bid, ask);
+    this.publishQuotes([...this.open.values()].map((o) => ({ side: o.side, price: this.units.roundToTick(o.price) })));
   }
 }
 

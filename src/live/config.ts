@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json-file.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 
 /**
@@ -82,14 +82,7 @@ export function parseLiveConfig(raw: unknown, source: string): LiveConfig {
 }
 
 export function loadLiveConfig(file: string): LiveConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new SpreadlabError(`${file}: cannot read live config (${code ?? (error as Error).message})`);
-  }
-  return parseLiveConfig(raw, file);
+  return parseLiveConfig(readJsonFile(file, 'live config'), file);
 }
 
 /**

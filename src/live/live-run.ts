@@ -1,16 +1,16 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isoMicros, type RunAnalysis } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
-import { RUN_FILES, writeRunFolder } from '../report/run-folder.ts';
+import { RUN_FILES, writeRunFiles } from '../report/run-folder.ts';
 import { createStrategy, type ScenarioRun } from '../sim/run-scenario.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
-import { CcxtFeed, connectExchange, DryRunVenue, LiveVenue, RealClock, resolveMarket, type CcxtExchange } from './adapter.ts';
+import { CcxtFeed, connectExchange, DryRunVenue, LiveVenue, type FeedVenue, RealClock, resolveMarket, type CcxtExchange } from './adapter.ts';
 import type { LiveConfig } from './config.ts';
 import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type MarketFeed, type TradeUpdate } from './feed.ts';
 import { PaperVenue } from './paper.ts';
@@ -35,7 +35,10 @@ import { EventLog, RunTape } from './tape.ts';
  * - The run folder holds what a backtest's does (summary.json, fills.csv, timeseries.csv, run.json,
  *   report.html) plus market.raw.gz (the market data it saw, Binance raw capture format), orders.jsonl
  *   (its order and guard events) and live.json (mode, exchange, times, stop reason). run.json's scenario
- *   replays market.raw.gz, so `spreadlab reconcile DIR` can rerun it through the simulator.
+ *   replays market.raw.gz, so `spreadlab reconcile DIR` can rerun it through the simulator. The run files
+ *   are written into the folder when the run ends, each whole or not at all (writeRunFiles); live.json last.
+ * - Live and dry-run venues are given every book and trade the same way, so a strategy's onBook/onTrade
+ *   hooks fire under --dry-run as they do live.
  */
 export interface LiveRunOptions {
   config: LiveConfig;
@@ -134,13 +137,15 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     clock = realClock;
   }
 
+  // Live and dry-run venues get the market data the same way (paper: the simulated venue gets it).
+  const fed: FeedVenue | null = live ?? dry;
   let lastBid = NaN;
   let lastAsk = NaN;
   feed.start({
     book(update: BookUpdate) {
       lastMarketData = Date.now();
-      recorder.book(update);
       const diff = differ.diff(update);
+      recorder.book(update, diff);
       const bestBid = update.bids.length > 0 ? Number(update.bids[0][0]) : NaN;
       const bestAsk = update.asks.length > 0 ? Number(update.asks[0][0]) : NaN;
       tape.onBook(update.exchTs, units.roundToTick(bestBid), units.roundToTick(bestAsk));
@@ -148,15 +153,14 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       lastBid = bestBid;
       lastAsk = bestAsk;
       paper?.onMarket(bookEvents(update, diff));
-      live?.publishBook(update, bestBid, bestAsk, changed);
-      dry?.publishBook(update);
+      fed?.publishBook(update, bestBid, bestAsk, changed);
       if (Number.isFinite(bestBid) && Number.isFinite(bestAsk)) firstBook?.();
     },
     trade(trade: TradeUpdate) {
       lastMarketData = Date.now();
       recorder.trade(trade);
       paper?.onMarket([tradeEvent(trade, units)]);
-      live?.publishTrade(trade);
+      fed?.publishTrade(trade);
     },
     status(connected, detail) {
       log.write(connected ? 'feed-connected' : 'feed-disconnected', { detail });
@@ -247,7 +251,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   result.startTs = startUs;
   const runScenario = liveScenario(scenario, config.name, mode);
   const run: ScenarioRun = { scenario: runScenario, units, result, dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }] };
-  const analysis = writeIntoFolder(out, run);
+  const analysis = writeRunFiles(out, run, []);
   writeFileSync(
     join(out, 'live.json'),
     `${JSON.stringify(
@@ -276,7 +280,6 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     )}\n`,
   );
   if (strategyError && !(stopReason.startsWith('kill switch') || stopReason.startsWith('signal'))) {
-    if (strategyError instanceof SpreadlabError) throw strategyError;
     throw strategyError;
   }
   return { out, analysis, stopReason, killed: guard?.killed ?? false, openOrdersLeft };
@@ -289,15 +292,6 @@ function liveScenario(scenario: Scenario, name: string, mode: string): Scenario 
     { ...rest, name: name.replace(/[^A-Za-z0-9._-]/g, '_'), description: `${mode} run; data: the market it recorded`, data: { kind: 'replay', files: [MARKET_FILE], format: 'binance-raw', cache: false } },
     'live run scenario',
   );
-}
-
-/** writeRunFolder into a folder that also holds other files: written beside it, then moved in. */
-function writeIntoFolder(out: string, run: ScenarioRun): RunAnalysis {
-  const staging = join(dirname(out), `.${basename(out)}.run`);
-  const analysis = writeRunFolder(staging, run, []);
-  for (const file of RUN_FILES) if (existsSync(join(staging, file))) renameSync(join(staging, file), join(out, file));
-  rmSync(staging, { recursive: true, force: true });
-  return analysis;
 }
 
 /** Cancels all open orders, retrying; reads them back; returns how many are left open (null: unknown). */

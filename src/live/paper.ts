@@ -4,6 +4,7 @@ import type { Micros } from '../core/units.ts';
 import type { MarketEvent } from '../data/events.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
+import { latencyInMicros } from '../sim/run-scenario.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import { SimExchange } from '../venue/exchange.ts';
@@ -56,21 +57,16 @@ export class PaperVenue {
     this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
       this.tape.addFill(fill);
       this.gateway.notifyFill(fill);
-      this.ownQuotes.check();
+      // No quote check here: the venue removes filled orders only after reporting all their fills; the
+      // check after each market message or order arrival sees them go.
     });
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.tape.ownQuotes(wallMicros(), bid, ask));
-    const latency = venue.latency;
     this.gateway = new SimGateway({
       units,
       exchange: this.exchange,
       ledger: tape.ledger,
       scheduler: this.scheduler,
-      latency: createLatencyModel(
-        latency.model === 'constant'
-          ? { model: 'constant', entryUs: Math.round(latency.entryMs * 1000), responseUs: Math.round(latency.responseMs * 1000) }
-          : { model: 'lognormal', entryMedianUs: latency.entryMedianMs * 1000, responseMedianUs: latency.responseMedianMs * 1000, sigma: latency.sigma },
-        rng,
-      ),
+      latency: createLatencyModel(latencyInMicros(venue.latency), rng),
       entry: new FifoChannel(),
       responses: new FifoChannel(),
       now: () => wallMicros(),
@@ -107,10 +103,7 @@ export class PaperVenue {
     for (let item = this.scheduler.peek(); item && item.time <= now; item = this.scheduler.peek()) {
       this.scheduler.pop();
       item.run();
-      if (item.rank === Rank.orderArrival) {
-        this.ownQuotes.check();
-        this.tape.ordersSent = this.gateway.ordersSent;
-      }
+      if (item.rank === Rank.orderArrival) this.ownQuotes.check();
     }
     this.tape.ordersSent = this.gateway.ordersSent;
     this.tape.rejects = this.gateway.rejects;

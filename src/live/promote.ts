@@ -1,12 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { horizonLabel } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json-file.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
 import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { flatten } from '../sweep/flatten.ts';
 import { readJournal, rowObject, MANIFEST } from '../sweep/journal.ts';
-import { configFigures, parseConstraint, passes, type ConfigFigures } from '../sweep/objective.ts';
+import { configFigures, parseConstraint, rankConfigs, type ConfigFigures } from '../sweep/objective.ts';
 import { defaultRisk, type GuardrailCheck, type LiveConfig, type RiskLimits } from './config.ts';
 
 /**
@@ -73,7 +76,7 @@ export interface PromoteResult {
 
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const candidate = await readCandidate(options.source, options.rank);
-  const horizon = `${candidate.scenario.analytics.mainHorizonSeconds}s`;
+  const horizon = horizonLabel(candidate.scenario.analytics.mainHorizonSeconds);
   const checks = guardrails(candidate, horizon, options);
   const refused = checks.filter((c) => !c.passed && !c.overridden);
   const { window: _window, ...scenario } = candidate.scenario;
@@ -198,11 +201,7 @@ async function readCandidate(dir: string, rank: number): Promise<Candidate> {
 }
 
 function readJson(file: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new SpreadlabError(`${file}: cannot read JSON (${(error as Error).message})`);
-  }
+  return readJsonFile(file, 'sweep or run file') as Record<string, unknown>;
 }
 
 interface BestJson {
@@ -242,17 +241,13 @@ function rankedConfig(dir: string, best: BestJson, rank: number): ConfigFigures 
   if (!(Number.isInteger(rank) && rank >= 1)) throw new SpreadlabError(`--rank ${rank}: expected a whole number ≥ 1`);
   const manifest = readJson(join(dir, MANIFEST)) as { paramPaths?: string[] };
   const rows = [...readJournal(dir).values()].sort((a, b) => a.index - b.index).map(rowObject);
-  const constraints = best.require.map(parseConstraint);
-  const sign = best.direction === 'minimize' ? -1 : 1;
-  const ranked = configFigures(rows, manifest.paramPaths ?? [])
-    .filter((c) => c.means[best.objective] !== null && constraints.every((k) => passes(c.means[k.column] ?? null, k)))
-    .sort((a, b) => sign * (b.means[best.objective]! - a.means[best.objective]!) || a.config - b.config);
+  const ranked = rankConfigs(configFigures(rows, manifest.paramPaths ?? []), best.objective, best.direction === 'minimize', best.require.map(parseConstraint));
   if (rank > ranked.length) throw new SpreadlabError(`--rank ${rank}: the sweep in ${dir} has ${ranked.length} eligible configuration(s)`);
   return ranked[rank - 1];
 }
 
 async function readWalkForward(dir: string): Promise<Candidate> {
-  const rows = parseCsv(readFileSync(join(dir, 'walkforward.csv'), 'utf8'));
+  const rows = parseCsv(readFileSync(join(dir, 'walkforward.csv'), 'utf8'), join(dir, 'walkforward.csv'));
   if (rows.length === 0) throw new SpreadlabError(`${join(dir, 'walkforward.csv')}: no folds`);
   const folds = readdirSync(dir).filter((f) => /^fold-\d+$/.test(f)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
   const lastWithBest = [...rows].reverse().find((r) => r['train.from'] !== undefined && Object.keys(r).some((k) => k.startsWith('train.') && r[k] !== null && !['train.from', 'train.to'].includes(k)));
@@ -295,7 +290,7 @@ async function readRun(dir: string): Promise<Candidate> {
     kind: 'run',
     scenario,
     params: {},
-    objective: `realizedSpreadBps.${scenario.analytics.mainHorizonSeconds}s`,
+    objective: `realizedSpreadBps.${horizonLabel(scenario.analytics.mainHorizonSeconds)}`,
     direction: 'maximize',
     inSample,
     outOfSample: null,
@@ -323,34 +318,13 @@ function periodOf(scenario: Scenario): Record<string, unknown> {
   };
 }
 
-/** A small CSV reader for files this project writes (csvCell quoting; NA → null; numbers parsed). */
-export function parseCsv(text: string): Record<string, string | number | null>[] {
-  const lines: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      row.push(cell);
-      lines.push(row);
-      row = [];
-      cell = '';
-    } else if (ch !== '\r') cell += ch;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    lines.push(row);
+/** Reads a CSV this project writes (csvCell quoting; NA or empty → null; numbers parsed); `file` names it in errors. */
+export function parseCsv(text: string, file = 'CSV'): Record<string, string | number | null>[] {
+  let lines: string[][];
+  try {
+    lines = parse(text, { relax_column_count: true }) as string[][];
+  } catch (error) {
+    throw new SpreadlabError(`${file}: not a valid CSV (${(error as Error).message})`);
   }
   const [header, ...body] = lines;
   if (!header) return [];

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isoMicros, type Summary } from '../analytics/summary.ts';
+import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json-file.ts';
+import { loadRun } from '../report/load-run.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { parseScenario } from '../sim/scenario.ts';
-import { csvCell } from '../sweep/flatten.ts';
-import { parseCsv } from './promote.ts';
+import { csvText } from '../sweep/flatten.ts';
 
 /**
  * `spreadlab reconcile LIVE_RUN_DIR`: replays the market a live (or paper) run recorded through the
@@ -65,28 +66,21 @@ export interface ReconcileSummary {
 
 export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
   const { dir } = options;
-  for (const f of ['run.json', 'live.json', 'fills.csv', 'summary.json']) {
+  for (const f of ['run.json', 'live.json', 'fills.csv', 'summary.json', 'timeseries.csv']) {
     if (!existsSync(join(dir, f))) throw new SpreadlabError(`${dir}: not a live run folder (no ${f})`);
   }
-  const runJson = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { scenario: Record<string, unknown> };
-  const liveJson = JSON.parse(readFileSync(join(dir, 'live.json'), 'utf8')) as { strategyStartUs: number | null; endUs: number };
+  const liveRun = loadRun(dir);
+  const liveJson = readLiveJson(join(dir, 'live.json'));
   if (liveJson.strategyStartUs === null) throw new SpreadlabError(`${dir}/live.json: the strategy never started (no market data?): nothing to reconcile`);
   const window = { from: isoMicros(liveJson.strategyStartUs), to: isoMicros(liveJson.endUs) };
-  const scenario = parseScenario({ ...runJson.scenario, window }, join(dir, 'run.json'));
+  const scenario = parseScenario({ ...liveRun.record.scenario, window }, join(dir, 'run.json'));
   const simRun = await runScenario(scenario, dir);
   const simAnalysis = writeRunFolder(join(dir, 'sim'), simRun, [`window.from=${window.from}`, `window.to=${window.to}`]);
   const { units } = simRun;
   const simFills: Fill[] = simRun.result.fills.map((f) => ({ ts: f.exchTs, orderId: f.orderId, side: f.side, price: units.price(f.price), size: units.size(f.size), liquidity: f.liquidity }));
-  const liveFills: Fill[] = parseCsv(readFileSync(join(dir, 'fills.csv'), 'utf8')).map((r) => ({
-    ts: Number(r.exch_ts_us),
-    orderId: String(r.order_id),
-    side: String(r.side),
-    price: Number(r.price),
-    size: Number(r.size),
-    liquidity: String(r.liquidity),
-  }));
+  const liveFills: Fill[] = liveRun.fills.map((f) => ({ ts: f.ts, orderId: f.orderId, side: f.side, price: f.price, size: f.size, liquidity: f.liquidity }));
   const rows = matchFills(liveFills, simFills, options.toleranceMs * 1000);
-  const liveSummary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  const liveSummary = liveRun.summary;
   const matched = rows.filter((r) => r.status === 'matched');
   const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
   const summary: ReconcileSummary = {
@@ -106,6 +100,10 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
   writeFileSync(join(dir, 'reconcile.csv'), reconcileCsv(rows));
   writeFileSync(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return { rows, summary };
+}
+
+function readLiveJson(file: string): { strategyStartUs: number | null; endUs: number } {
+  return readJsonFile(file, 'live run record') as { strategyStartUs: number | null; endUs: number };
 }
 
 /** Pairs live and simulated fills (see the rules above); rows in time order. */
@@ -139,7 +137,7 @@ export function matchFills(live: Fill[], sim: Fill[], toleranceUs: number): Reco
 
 function reconcileCsv(rows: ReconcileRow[]): string {
   const header = ['status', 'side', 'live_ts_us', 'live_time', 'sim_ts_us', 'sim_time', 'dt_ms', 'live_price', 'sim_price', 'price_diff', 'live_size', 'sim_size', 'live_liquidity', 'sim_liquidity', 'live_order_id', 'sim_order_id'];
-  const lines = rows.map((r) => {
+  const cells = rows.map((r) => {
     const { live: l, sim: s } = r;
     return [
       r.status,
@@ -158,11 +156,9 @@ function reconcileCsv(rows: ReconcileRow[]): string {
       s?.liquidity,
       l?.orderId,
       s?.orderId,
-    ]
-      .map(csvCell)
-      .join(',');
+    ];
   });
-  return `${[header.join(','), ...lines].join('\n')}\n`;
+  return csvText([header, ...cells]);
 }
 
 export function formatReconcile(s: ReconcileSummary): string {

@@ -2,8 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { MarketUnits } from '../core/market.ts';
-import type { BookUpdate, FeedSink, LevelChange, TradeUpdate } from './feed.ts';
-import { BookDiffer } from './feed.ts';
+import { BookDiffer, type BookUpdate, type FeedSink, type LevelChange, type TradeUpdate } from './feed.ts';
 
 /**
  * Records live market data as a Binance raw capture (`<local_ns> <json>` a line, the format
@@ -14,8 +13,9 @@ import { BookDiffer } from './feed.ts';
  *   followed at once by an empty futures-style diff (U = S, u = S + 1), so the reader has the book from
  *   the first line on. Every later book state is one `depthUpdate` with the levels that changed since the
  *   previous state (absolute sizes, "0" deletes), chained U = previous u, u = U + 1, pu = previous u: the
- *   futures sequence rules the reader checks. The recorder diffs book states itself (whatever the
- *   exchange), so a reconnect of the feed is just one more diff, never a gap.
+ *   futures sequence rules the reader checks. Book states are diffed here (whatever the exchange), so a
+ *   reconnect of the feed is just one more diff, never a gap: by the recorder's own BookDiffer, or by the
+ *   caller, who then passes the diff of every update (never of only some).
  * - Trades are `trade` messages (`T` trade time, `m` = the buyer was the maker, i.e. the taker sold).
  * - Prices and sizes are written with the market's tick and lot decimals; times: `E`/`T` ms from the
  *   exchange's timestamps, the line's first field our receipt time in ns.
@@ -49,8 +49,9 @@ export class RawRecorder implements FeedSink {
     }
   }
 
-  book(update: BookUpdate): void {
-    const { snapshot, changes } = this.differ.diff(update);
+  /** Records a book state; `diff` is the caller's BookDiffer result for it (default: the recorder's own). */
+  book(update: BookUpdate, diff: { snapshot: boolean; changes: LevelChange[] } = this.differ.diff(update)): void {
+    const { snapshot, changes } = diff;
     const E = Math.floor(update.exchTs / 1000);
     if (snapshot) {
       const bids = changes.filter((c) => c.side === 'bid').sort((a, b) => b.price - a.price);

@@ -1,7 +1,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { MarketUnits } from '../core/market.ts';
 import { Series } from '../core/series.ts';
-import type { Micros, Ticks } from '../core/units.ts';
+import { sideSign, type Micros, type Ticks } from '../core/units.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import type { BacktestResult, FillRecord } from '../sim/backtest.ts';
 import type { VenueFill } from '../venue/exchange.ts';
@@ -86,7 +86,7 @@ export class RunTape {
     const fills = [...this.fills].sort((a, b) => a.exchTs - b.exchTs);
     let position = 0;
     const sorted = fills.map((f) => {
-      position += (f.side === 'buy' ? 1 : -1) * f.size;
+      position += sideSign(f.side) * f.size;
       return { ...f, positionAfter: position, midIndex: this.midPath.indexAt(f.exchTs) };
     });
     return {
@@ -116,7 +116,6 @@ export class EventLog {
   constructor(
     private readonly file: string | null,
     secrets: (string | undefined)[],
-    private readonly echo: ((line: string) => void) | null = null,
   ) {
     this.secrets = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
     if (file) writeFileSync(file, '');
@@ -131,6 +130,5 @@ export class EventLog {
   write(event: string, fields: Record<string, unknown> = {}): void {
     const line = this.redact(JSON.stringify({ ts_us: Date.now() * 1000, event, ...fields }));
     if (this.file) appendFileSync(this.file, `${line}\n`);
-    this.echo?.(line);
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
-import { verdict } from '../analytics/verdict.ts';
+import { spansZero, verdict } from '../analytics/verdict.ts';
 import { loadRun, type LoadedRun } from './load-run.ts';
 import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, runCharts, type ChartSpec, type Spec } from './specs.ts';
 
@@ -270,7 +270,7 @@ export function detailFigures(summary: Summary): Figure[] {
 function verdictClass(summary: Summary): string {
   const s = summary.realizedSpreadStats[summary.mainHorizon];
   if (!s || s.mean === null) return 'unsure';
-  if (s.ci95Low !== null && s.ci95Low <= 0 && (s.ci95High ?? 0) >= 0) return 'unsure';
+  if (spansZero(s)) return 'unsure';
   return s.mean > 0 ? 'good' : 'bad';
 }
 

@@ -3,11 +3,12 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Summary } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json-file.ts';
 
 /**
- * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json) for the report, so a report
- * is always rendered from the saved outputs and never needs the simulation again. `NA` in a CSV becomes
- * null. Anything missing or malformed raises a SpreadlabError naming the file (and line and column for a
+ * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json) for the report and for
+ * reconcile, so a report is always rendered from the saved outputs and never needs the simulation again.
+ * `NA` in a CSV becomes null. Anything missing or malformed raises a SpreadlabError naming the file (and line and column for a
  * CSV cell) and what was expected.
  */
 export interface RunRecord {
@@ -22,6 +23,8 @@ export interface RunRecord {
 export interface FillRow {
   /** Exchange time, µs since the epoch. */
   ts: number;
+  /** The venue's order id, as written. */
+  orderId: string;
   side: 'buy' | 'sell';
   price: number;
   size: number;
@@ -76,18 +79,19 @@ export function loadRun(dir: string): LoadedRun {
   return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, horizons };
 }
 
-function readText(file: string): string {
+/** A missing file's message says what a run folder holds. */
+function requireFile(file: string): void {
   if (!existsSync(file)) throw new SpreadlabError(`${file}: missing (a run folder holds summary.json, fills.csv, timeseries.csv and run.json; re-run spreadlab backtest to write it)`);
+}
+
+function readText(file: string): string {
+  requireFile(file);
   return readFileSync(file, 'utf8');
 }
 
 function readJson(file: string): unknown {
-  const text = readText(file);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SpreadlabError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  requireFile(file);
+  return readJsonFile(file, 'run file');
 }
 
 function valueAt(object: unknown, path: string): unknown {
@@ -161,9 +165,10 @@ function cellReader(file: string) {
 
 function readFills(file: string, horizons: string[]): FillRow[] {
   const markoutColumns = horizons.map((h) => `markout_${h}_bps`);
-  const { column, rows } = readCsv(file, ['exch_ts_us', 'side', 'price', 'size', 'liquidity', 'fee', 'position_after', 'mid', 'effective_half_spread_bps', ...markoutColumns]);
+  const columns = ['exch_ts_us', 'order_id', 'side', 'price', 'size', 'liquidity', 'fee', 'position_after', 'mid', 'effective_half_spread_bps'];
+  const { column, rows } = readCsv(file, [...columns, ...markoutColumns]);
   const c = cellReader(file);
-  const at = Object.fromEntries(['exch_ts_us', 'side', 'price', 'size', 'liquidity', 'fee', 'position_after', 'mid', 'effective_half_spread_bps'].map((n) => [n, column(n)]));
+  const at = Object.fromEntries(columns.map((n) => [n, column(n)]));
   const markoutAt = markoutColumns.map(column);
   return rows.map((row, i) => {
     const line = i + 2;
@@ -175,6 +180,7 @@ function readFills(file: string, horizons: string[]): FillRow[] {
     });
     return {
       ts: c.num(row, line, at.exch_ts_us, 'exch_ts_us'),
+      orderId: row[at.order_id],
       side,
       price: c.num(row, line, at.price, 'price'),
       size: c.num(row, line, at.size, 'size'),

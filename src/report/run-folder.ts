@@ -9,26 +9,42 @@ import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { writeRunReport } from './html.ts';
 
 /**
- * Writes a run folder: summary.json, fills.csv, timeseries.csv, run.json, report.html. The folder is assembled under a
- * temporary name beside the target and renamed into place only when every file is written, so a crash
- * never leaves a half-written run folder under the final name. Outputs contain no wall-clock time: the same
- * scenario and seed give byte-identical files. Figures that do not exist (a markout past the end of the
- * data, a missing quote) are written as NA, which pandas reads as NaN.
+ * Writes a run's files: summary.json, fills.csv, timeseries.csv, run.json, report.html.
+ * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
+ *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
+ *   all (report.html, rendered from the others, comes last).
+ * - writeRunFolder makes a folder of them: assembled under a temporary name beside the target and renamed
+ *   into place only when every file is written, so a crash never leaves a half-written run folder under
+ *   the final name.
+ * Outputs contain no wall-clock time: the same scenario and seed give byte-identical files. Figures that
+ * do not exist (a markout past the end of the data, a missing quote) are written as NA, which pandas reads
+ * as NaN.
  */
 export const RUN_FILES = ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'report.html'] as const;
 
 export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
-  const analysis = analyzeRun(run);
   const staging = join(dirname(dir), `.${basename(dir)}.partial`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  writeFileSync(join(staging, 'summary.json'), json(analysis.summary));
-  writeFileSync(join(staging, 'fills.csv'), fillsCsv(run, analysis));
-  writeFileSync(join(staging, 'timeseries.csv'), timeseriesCsv(run, analysis));
-  writeFileSync(join(staging, 'run.json'), json(runRecord(run, overrides)));
-  writeRunReport(staging); // report.html, rendered from the files just written (as `spreadlab report` does)
+  const analysis = writeRunFiles(staging, run, overrides);
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);
+  return analysis;
+}
+
+export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
+  const analysis = analyzeRun(run);
+  const put = (name: string, write: (path: string) => void): void => {
+    const partial = join(dir, `.${name}.partial`);
+    write(partial);
+    renameSync(partial, join(dir, name));
+  };
+  const text = (value: string) => (path: string) => writeFileSync(path, value);
+  put('summary.json', text(json(analysis.summary)));
+  put('fills.csv', text(fillsCsv(run, analysis)));
+  put('timeseries.csv', text(timeseriesCsv(run, analysis)));
+  put('run.json', text(json(runRecord(run, overrides))));
+  put('report.html', (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
   return analysis;
 }
 

@@ -72,7 +72,8 @@ export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ s
   return { startTs, endTs };
 }
 
-function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
+/** Opens the data source a scenario names (paths relative to `baseDir`). */
+export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
   const { data } = scenario;
   return DATA_SOURCES[dataSourceKey(data)].open(data as never, {
     units,
@@ -82,7 +83,8 @@ function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Prom
   });
 }
 
-function latencyInMicros(config: Scenario['venue']['latency']): LatencyConfig {
+/** The scenario's latency settings (ms) as the latency model's config (µs). */
+export function latencyInMicros(config: Scenario['venue']['latency']): LatencyConfig {
   if (config.model === 'constant') {
     return { model: 'constant', entryUs: Math.round(config.entryMs * US_PER_MS), responseUs: Math.round(config.responseMs * US_PER_MS) };
   }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json-file.ts';
 import { DATA_SOURCES, dataSourceKey } from '../data/sources.ts';
 import { STRATEGIES } from '../strategy/registry.ts';
 
@@ -105,18 +105,7 @@ function registered(registry: Record<string, { schema: z.ZodTypeAny }>, keyOf: (
 
 /** Reads, overrides and validates a scenario file. */
 export function loadScenario(file: string, overrides: string[] = []): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new SpreadlabError(`${file}: cannot read scenario (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new SpreadlabError(`${file}: not valid JSON: ${(error as Error).message}`);
-  }
+  const raw = readJsonFile(file, 'scenario');
   for (const override of overrides) applyOverride(raw, override);
   return parseScenario(raw, file);
 }

@@ -17,3 +17,8 @@ export function csvCell(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
+
+/** CSV text: one line of csvCell cells per row (the header is a row), each line ending in a newline. */
+export function csvText(rows: readonly (readonly unknown[])[]): string {
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
+}

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
-import { csvCell } from './flatten.ts';
+import { csvText } from './flatten.ts';
 import type { ResultRow } from './objective.ts';
 
 /**
@@ -13,6 +13,7 @@ import type { ResultRow } from './objective.ts';
  * - runs.jsonl gets one line per finished run, written with a single append: a run is either wholly in the
  *   journal or not at all. A last line cut short by a kill is dropped (and rewritten away) on resume, so no
  *   finished run is lost or counted twice, and the run is simply done again.
+ *   Merging shards writes the merged folder's whole journal at once, atomically.
  * - results.csv is written only from the journal, in run-index order, under a temporary name renamed into
  *   place: it never shows a half-written row, and it is the same whatever order runs finished in.
  */
@@ -62,7 +63,16 @@ export function readJournal(dir: string): Map<number, JournalEntry> {
 }
 
 export function appendJournal(dir: string, entry: JournalEntry): void {
-  appendFileSync(join(dir, JOURNAL), `${JSON.stringify(entry)}\n`);
+  appendFileSync(join(dir, JOURNAL), journalLine(entry));
+}
+
+/** Writes a whole journal at once (a merged sweep's). */
+export function writeJournal(dir: string, entries: JournalEntry[]): void {
+  writeAtomically(join(dir, JOURNAL), entries.map(journalLine).join(''));
+}
+
+function journalLine(entry: JournalEntry): string {
+  return `${JSON.stringify(entry)}\n`;
 }
 
 export function rowObject(entry: JournalEntry): ResultRow {
@@ -82,12 +92,11 @@ export function writeResults(dir: string, entries: JournalEntry[]): void {
       }
     }
   }
-  const lines = [columns.map(csvCell).join(',')];
-  for (const entry of sorted) {
+  const rows = sorted.map((entry) => {
     const row = rowObject(entry);
-    lines.push(columns.map((c) => csvCell(row[c])).join(','));
-  }
-  writeAtomically(join(dir, RESULTS), `${lines.join('\n')}\n`);
+    return columns.map((c) => row[c]);
+  });
+  writeAtomically(join(dir, RESULTS), csvText([columns, ...rows]));
 }
 
 export function writeAtomically(file: string, text: string): void {

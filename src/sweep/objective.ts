@@ -75,15 +75,20 @@ export function configFigures(rows: ResultRow[], paramPaths: string[]): ConfigFi
     });
 }
 
-export function chooseBest(configs: ConfigFigures[], objective: string, minimize: boolean, constraints: Constraint[]): ConfigFigures | null {
+/**
+ * The configurations passing the constraints with a figure for the objective, best first (highest, or
+ * lowest when minimizing); ties keep the list's order (configFigures lists them by config number).
+ */
+export function rankConfigs(configs: ConfigFigures[], objective: string, minimize: boolean, constraints: Constraint[]): ConfigFigures[] {
   if (configs.length > 0 && !(objective in configs[0].means)) {
     throw new SpreadlabError(`--objective ${objective}: not a numeric column of the results (e.g. pnl.total, realizedSpreadBps.30s)`);
   }
-  let best: ConfigFigures | null = null;
-  for (const c of configs) {
-    const figure = c.means[objective];
-    if (figure === null || !constraints.every((k) => passes(c.means[k.column] ?? null, k))) continue;
-    if (best === null || (minimize ? figure < best.means[objective]! : figure > best.means[objective]!)) best = c;
-  }
-  return best;
+  const figure = (c: ConfigFigures): number => c.means[objective]!;
+  return configs
+    .filter((c) => typeof c.means[objective] === 'number' && constraints.every((k) => passes(c.means[k.column] ?? null, k)))
+    .sort((a, b) => (minimize ? figure(a) - figure(b) : figure(b) - figure(a)));
+}
+
+export function chooseBest(configs: ConfigFigures[], objective: string, minimize: boolean, constraints: Constraint[]): ConfigFigures | null {
+  return rankConfigs(configs, objective, minimize, constraints)[0] ?? null;
 }

@@ -1,4 +1,4 @@
-import { analyzeRun } from '../analytics/summary.ts';
+import { analyzeRun, horizonLabel } from '../analytics/summary.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { flatten } from './flatten.ts';
@@ -15,9 +15,6 @@ export interface SweepBase {
   overrides: string[];
 }
 
-/** Columns of results.csv that come first, before the flattened summary. */
-export const RUN_COLUMNS = ['run', 'config', 'seed'] as const;
-
 /** The scenario of one run: the base, its overrides, then the run's parameters and seed. */
 export function scenarioForRun(base: SweepBase, params: Record<string, unknown>, seed: number, extra: string[] = []): Scenario {
   const raw = structuredClone(base.raw);
@@ -26,6 +23,11 @@ export function scenarioForRun(base: SweepBase, params: Record<string, unknown>,
   applyOverride(raw, `seed=${seed}`);
   for (const override of extra) applyOverride(raw, override);
   return parseScenario(raw, base.file);
+}
+
+/** The main markout horizon's label ("30s") of the base scenario with its overrides, as its summaries name it. */
+export function mainHorizonOf(base: SweepBase): string {
+  return horizonLabel(scenarioForRun(base, {}, 1).analytics.mainHorizonSeconds);
 }
 
 /**

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
-import { appendJournal, checkManifest, readJournal, rowObject, writeAtomically, writeResults, MANIFEST, type JournalEntry } from './journal.ts';
+import { readJsonFile } from '../core/json-file.ts';
+import { appendJournal, checkManifest, readJournal, rowObject, writeAtomically, writeJournal, writeResults, MANIFEST, type JournalEntry } from './journal.ts';
 import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
 import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
-import { scenarioForRun, type SweepBase } from './run-one.ts';
+import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
 import { renderSweepPage } from '../report/sweep-page.ts';
 
 /**
@@ -44,12 +45,7 @@ export interface Selection {
 }
 
 export function readScenarioBase(scenarioFile: string, overrides: string[]): SweepBase {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(scenarioFile, 'utf8'));
-  } catch (error) {
-    throw new SpreadlabError(`${scenarioFile}: cannot read scenario JSON (${(error as Error).message})`);
-  }
+  const raw = readJsonFile(scenarioFile, 'scenario');
   return { raw, file: scenarioFile, baseDir: dirname(scenarioFile), overrides };
 }
 
@@ -135,6 +131,7 @@ function writeSweepPage(dir: string, plan: SweepPlan, entries: JournalEntry[], s
     minimize: selection.minimize,
     best: best && { config: best.config, params: best.params },
     params: paths,
+    mainHorizon: mainHorizonOf(plan.base),
     title: plan.base.file,
   });
   writeAtomically(join(dir, 'sweep.html'), html);
@@ -176,6 +173,6 @@ export function mergeShards(dirs: string[], out: string, selection: Selection): 
   mkdirSync(out, { recursive: true });
   checkManifest(out, { ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }) });
   const entries = plan.runs.map((r) => all.get(r.index)!);
-  writeAtomically(join(out, 'runs.jsonl'), entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  writeJournal(out, entries);
   return { best: finishSweep(out, plan, entries, selection), runs: entries.length };
 }

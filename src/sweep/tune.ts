@@ -3,7 +3,8 @@ import { SpreadlabError } from '../core/errors.ts';
 import { writeResults, type JournalEntry } from './journal.ts';
 import { configFigures } from './objective.ts';
 import { runPool } from './pool.ts';
-import { finishSweep, planSweep, type SweepPlan } from './sweep.ts';
+import { mainHorizonOf } from './run-one.ts';
+import { finishSweep, planSweep, readScenarioBase, type SweepPlan } from './sweep.ts';
 
 /**
  * The seed guide's tuning rule: start at a spread (10 bps), measure realized spread at the main horizon over
@@ -37,17 +38,17 @@ export async function tune(options: TuneOptions): Promise<{ chosen: number | nul
   mkdirSync(options.out, { recursive: true });
   const entries: JournalEntry[] = [];
   const steps: TuneStep[] = [];
-  let mainHorizon = '';
+  const realized = `realizedSpreadBps.${mainHorizonOf(readScenarioBase(options.scenarioFile, options.overrides))}`;
   const measure = async (phase: TuneStep['phase'], spread: number): Promise<TuneStep> => {
     const plan = planSweep({ ...options, grid: [`${options.param}=${spread}`] });
-    mainHorizon ||= `${(plan.base.raw as { analytics?: { mainHorizonSeconds?: number } }).analytics?.mainHorizonSeconds ?? 30}s`;
     const offset = entries.length;
+    // Runs are numbered across steps, and each step is its own configuration; the rows carry both.
     const runs = plan.runs.map((r) => ({ ...r, index: offset + r.index, config: steps.length }));
     const rows: JournalEntry[] = [];
-    await runPool(plan.base, runs, options.workers, (index, row) => rows.push({ index, row: row.map(([k, v]) => [k, k === 'run' ? index : k === 'config' ? steps.length : v]) }));
+    await runPool(plan.base, runs, options.workers, (index, row) => rows.push({ index, row }));
     entries.push(...rows);
     const [figures] = configFigures(rows.map((e) => Object.fromEntries(e.row)), [options.param]);
-    const step: TuneStep = { phase, spread, realizedBps: figures.means[`realizedSpreadBps.${mainHorizon}`] ?? null, fills: figures.means['fills.count'] ?? null };
+    const step: TuneStep = { phase, spread, realizedBps: figures.means[realized] ?? null, fills: figures.means['fills.count'] ?? null };
     steps.push(step);
     options.onStep?.(step);
     return step;
@@ -70,7 +71,7 @@ export async function tune(options: TuneOptions): Promise<{ chosen: number | nul
     chosen = narrower.spread;
   }
   const plan: SweepPlan = planSweep({ ...options, grid: [`${options.param}=${chosen}`] });
-  const selection = { objective: `realizedSpreadBps.${mainHorizon}`, minimize: false, require: [`${mainHorizon === '' ? '' : `realizedSpreadBps.${mainHorizon}`}>0`] };
+  const selection = { objective: realized, minimize: false, require: [`${realized}>0`] };
   finishSweep(options.out, plan, entries, selection, (configs) => configs.find((c) => c.params[options.param] === chosen) ?? null);
   return { chosen, steps };
 }

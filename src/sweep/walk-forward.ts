@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { dataSpan } from '../sim/run-scenario.ts';
-import { csvCell } from './flatten.ts';
+import { csvText } from './flatten.ts';
 import { renderSweepPage } from '../report/sweep-page.ts';
 import { writeAtomically } from './journal.ts';
 import { readScenarioBase, sweep, type SweepOptions } from './sweep.ts';
-import { scenarioForRun } from './run-one.ts';
+import { mainHorizonOf, scenarioForRun } from './run-one.ts';
 
 /**
  * Walk-forward: pick the best configuration on a training window, then measure that one configuration on
@@ -20,7 +20,8 @@ import { scenarioForRun } from './run-one.ts';
  *   test sweep runs only the configuration chosen on the training window: nothing from the test window
  *   reaches the choice.
  * - walkforward.csv has one row per fold: windows, chosen parameters, and the objective, realized spread at
- *   the main horizon and fill count in-sample ("train.") and out-of-sample ("test.").
+ *   the main horizon (the scenario's, after --set overrides) and fill count in-sample ("train.") and
+ *   out-of-sample ("test.").
  */
 export interface Fold {
   train: { from: string; to: string };
@@ -50,7 +51,7 @@ export interface FoldOutcome {
   test: Record<string, number | null> | null;
 }
 
-export async function walkForward(options: SweepOptions, folds: Fold[], mainHorizon: string): Promise<FoldOutcome[]> {
+export async function walkForward(options: SweepOptions, folds: Fold[]): Promise<FoldOutcome[]> {
   const outcomes: FoldOutcome[] = [];
   for (const [i, windows] of folds.entries()) {
     const window = (w: { from: string; to: string }): string[] => [`window.from=${w.from}`, `window.to=${w.to}`];
@@ -64,7 +65,7 @@ export async function walkForward(options: SweepOptions, folds: Fold[], mainHori
     const test = await sweep({ ...options, random: undefined, require: [], grid, overrides: [...options.overrides, ...window(windows.test)], out: join(dir, 'test') });
     outcomes.push({ fold: i, windows, params: train.best.params, train: train.best.means, test: test.best?.means ?? null });
   }
-  writeWalkForward(options.out, outcomes, options.objective, mainHorizon);
+  writeWalkForward(options.out, outcomes, options.objective, mainHorizonOf(readScenarioBase(options.scenarioFile, options.overrides)));
   return outcomes;
 }
 
@@ -82,7 +83,7 @@ function writeWalkForward(dir: string, outcomes: FoldOutcome[], objective: strin
     ...figures.map((f) => o.train?.[f] ?? null),
     ...figures.map((f) => o.test?.[f] ?? null),
   ]);
-  writeAtomically(join(dir, 'walkforward.csv'), `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`);
+  writeAtomically(join(dir, 'walkforward.csv'), csvText([header, ...rows]));
   const chosen = outcomes.filter((o) => o.params !== null);
   if (chosen.length === 0) return;
   // The walk-forward page: one row per fold, the in-sample objective as the objective column beside its

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { isUserError } from '../core/errors.ts';
 import type { PlannedRun } from './grid.ts';
 import { runOne, type SweepBase } from './run-one.ts';
 import { localColumns, rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
@@ -29,7 +30,6 @@ parentPort!.on('message', async (message: RunRequest | PreloadMessage) => {
   try {
     parentPort!.postMessage({ index: run.index, row: await runOne(base, run, extra) } satisfies RunReply);
   } catch (error) {
-    const userError = error instanceof Error && error.name === 'SpreadlabError';
-    parentPort!.postMessage({ index: run.index, error: error instanceof Error ? error.message : String(error), userError } satisfies RunReply);
+    parentPort!.postMessage({ index: run.index, error: error instanceof Error ? error.message : String(error), userError: isUserError(error) } satisfies RunReply);
   }
 });

@@ -4,44 +4,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseLiveConfig } from '../../src/live/config.ts';
-import { wallMicros, type FeedSink, type MarketFeed } from '../../src/live/feed.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
-
-/**
- * A market that swings: the book sits at 99.99 / 100.01 and every 100 ms a trade prints alternately at
- * 99.90 (a seller hitting bids down to there) and 100.10, so quotes at ±5 bps get filled.
- */
-class FakeFeed implements MarketFeed {
-  private timers: NodeJS.Timeout[] = [];
-  private n = 0;
-  constructor(private readonly stallAfterMs = Infinity) {}
-  start(sink: FeedSink): void {
-    const t0 = Date.now();
-    const book = () => {
-      const ts = wallMicros();
-      const wiggle = (this.n++ % 3) * 0.01;
-      sink.book({ exchTs: ts, localTs: ts, bids: [[99.99 - wiggle, 1], [99.98 - wiggle, 2], [99.9, 5]], asks: [[100.01 + wiggle, 1], [100.02 + wiggle, 2], [100.1, 5]] });
-    };
-    book();
-    let k = 0;
-    this.timers.push(
-      setInterval(() => {
-        if (Date.now() - t0 > this.stallAfterMs) return;
-        book();
-      }, 50),
-      setInterval(() => {
-        if (Date.now() - t0 > this.stallAfterMs) return;
-        const ts = wallMicros();
-        const sell = k++ % 2 === 0;
-        sink.trade({ exchTs: ts, localTs: ts, id: String(k), price: sell ? 99.9 : 100.1, size: 0.5, takerSide: sell ? 'sell' : 'buy' });
-      }, 100),
-    );
-  }
-  async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-  }
-}
+import { FakeFeed } from './fake-feed.ts';
 
 function config(provenance = true, risk: Record<string, number> = {}) {
   return parseLiveConfig(

@@ -88,9 +88,10 @@ describe('promote guardrails', () => {
 
   it('refuses a non-positive realized spread and too few fills, each overridable by its own flag', async () => {
     const dir = sweepDir({ 'realizedSpreadBps.30s': -0.3, 'fills.count': 12 });
-    const r = await promote(options(dir, { allowNoOos: true }));
+    const refusedOptions = options(dir, { allowNoOos: true });
+    const r = await promote(refusedOptions);
     expect(names(r.refused)).toEqual(['realized-spread', 'fills']);
-    expect(existsSync(options(dir).out)).toBe(false);
+    expect(existsSync(refusedOptions.out)).toBe(false);
     const o = options(dir, { allowNoOos: true, allowNonpositiveSpread: true });
     expect(names((await promote(o)).refused)).toEqual(['fills']);
     const all = options(dir, { allowNoOos: true, allowNonpositiveSpread: true, allowFewFills: true });

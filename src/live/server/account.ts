@@ -11,6 +11,9 @@ import type { Liquidity } from '../../venue/fees.ts';
  * Rules:
  * - Orders are numbered 1, 2, 3 … (Binance's numeric orderId); a client order id is kept as sent, or
  *   generated ("spreadlab-<orderId>") when none is sent.
+ * - An order is open (NEW / PARTIALLY_FILLED) from newOrder until a fill completes it (applyFill) or it
+ *   ends (endOrder); the open ones are also kept in their own map, in order of creation, so that
+ *   openOrders() does not scan every order ever placed. Order statuses change only through these methods.
  * - Position, cash, fees and rebates are held exactly by the engine's Ledger (micro tick-lots).
  * - Realized PnL of a fill (Binance's `rp`) is what the fill closes of the position against its average
  *   entry price: closed × (price − entry) × sign of the position; opening fills realize 0.
@@ -79,6 +82,8 @@ export class Account {
   readonly ledger = new Ledger();
   readonly orders = new Map<number, OrderRecord>();
   readonly fills: FillRecord[] = [];
+  /** The open orders (NEW / PARTIALLY_FILLED), by orderId. */
+  private readonly open = new Map<number, OrderRecord>();
   private nextOrderId = 1;
   /** Wall ms of the last change of the position or balance. */
   updateTime: number;
@@ -104,11 +109,20 @@ export class Account {
       updateTime: fields.time,
     };
     this.orders.set(orderId, record);
+    this.open.set(orderId, record);
     return record;
   }
 
+  /** The open orders, oldest first. */
   openOrders(): OrderRecord[] {
-    return [...this.orders.values()].filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED');
+    return [...this.open.values()];
+  }
+
+  /** An open order ends without (completely) filling. */
+  endOrder(order: OrderRecord, status: 'CANCELED' | 'EXPIRED', wallMs: number): void {
+    order.status = status;
+    order.updateTime = wallMs;
+    this.open.delete(order.orderId);
   }
 
   /** The order a request names by orderId or, failing that, by client order id (the latest with it). */
@@ -127,6 +141,7 @@ export class Account {
     order.executedQty += qty;
     order.cumQuote += price * qty;
     order.status = order.executedQty >= order.origQty ? 'FILLED' : 'PARTIALLY_FILLED';
+    if (order.status === 'FILLED') this.open.delete(order.orderId);
     order.updateTime = wallMs;
     this.updateTime = wallMs;
     const fill: FillRecord = {

@@ -28,6 +28,11 @@ export class BinanceJson {
     return this.units.formatSize(lots);
   }
 
+  /** Book levels ([ticks, lots], as LocalVenue.depth gives them) as Binance prints them: [price, qty]. */
+  levels(levels: [number, number][]): [string, string][] {
+    return levels.map(([price, qty]) => [this.price(price), this.qty(qty)]);
+  }
+
   /** Average fill price of an order (Binance prints "0" before the first fill). */
   avgPrice(order: OrderRecord): string {
     if (order.executedQty === 0) return '0';

@@ -17,6 +17,8 @@ import type { LocalVenue } from './venue.ts';
  *   be within [now − recvWindow, now + 1000 ms] of the wall clock (recvWindow default 5000; -1021).
  * - listenKey endpoints need only the API key.
  * - Prices and quantities must be whole ticks/steps (-4014 / -4023).
+ * - Once a request has passed its checks, the market is brought up to its arrival time (venue.advance,
+ *   once per request; the venue's order methods rely on it) before its handler runs.
  */
 export type Params = URLSearchParams;
 
@@ -148,8 +150,7 @@ route('GET', ['/fapi/v1/depth'], 'none', (params, wallMs, { venue }) => {
   symbolParam(params, venue);
   const limit = Math.min(1000, Math.max(1, Number(params.get('limit') ?? 500) || 500));
   const { bids, asks } = venue.depth(limit);
-  const level = ([p, q]: [number, number]) => [venue.json.price(p), venue.json.qty(q)];
-  return { lastUpdateId: venue.feed.updateId, E: wallMs, T: wallMs, bids: bids.map(level), asks: asks.map(level) };
+  return { lastUpdateId: venue.feed.updateId, E: wallMs, T: wallMs, bids: venue.json.levels(bids), asks: venue.json.levels(asks) };
 });
 
 route('GET', ['/fapi/v1/trades'], 'none', (params, _w, { venue }) => {

@@ -2,8 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SpreadlabError } from '../../core/errors.ts';
 import { MarketUnits } from '../../core/market.ts';
-import { DATA_SOURCES, dataSourceKey } from '../../data/sources.ts';
-import { tradingWindow } from '../../sim/run-scenario.ts';
+import { openData, tradingWindow } from '../../sim/run-scenario.ts';
 import type { Scenario } from '../../sim/scenario.ts';
 import { feeSchedule } from '../../venue/fees.ts';
 import { createQueueModel } from '../../venue/queue.ts';
@@ -69,12 +68,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   if (!(speed > 0) || !Number.isFinite(speed)) throw new SpreadlabError(`--speed ${speed}: expected a positive number`);
   if (!options.secret) throw new SpreadlabError('the server needs an API secret to check signatures with (--secret or SPREADLAB_SERVE_SECRET)');
   const units = new MarketUnits(scenario.market);
-  const data = await DATA_SOURCES[dataSourceKey(scenario.data)].open(scenario.data as never, {
-    units,
-    seed: scenario.seed,
-    durationSeconds: scenario.durationSeconds,
-    baseDir: options.baseDir,
-  });
+  const data = await openData(scenario, units, options.baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
   const symbol = venueSymbol(options.symbol ?? scenario.market.symbol);
   const fees = feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps);

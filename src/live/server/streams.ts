@@ -189,8 +189,7 @@ export class StreamHub {
   private partial(batch: DiffBatch, levels: number, now: number): Record<string, unknown> {
     const { venue } = this;
     const { bids, asks } = venue.depth(levels);
-    const level = ([p, q]: [number, number]) => [venue.json.price(p), venue.json.qty(q)];
-    return { e: 'depthUpdate', E: now, T: now, s: venue.symbol.id, U: batch.U, u: batch.u, pu: batch.pu, b: bids.map(level), a: asks.map(level) };
+    return { e: 'depthUpdate', E: now, T: now, s: venue.symbol.id, U: batch.U, u: batch.u, pu: batch.pu, b: venue.json.levels(bids), a: venue.json.levels(asks) };
   }
 
   private publish(kind: 'trade' | 'aggTrade' | 'bookTicker', build: () => Record<string, unknown>): void {

@@ -2,7 +2,7 @@ import type { MarketUnits } from '../../core/market.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
 import type { MarketEvent, MarketEventSource, Trade } from '../../data/events.ts';
-import { SimExchange, type VenueFill } from '../../venue/exchange.ts';
+import { POST_ONLY_CROSS, SimExchange, type VenueFill } from '../../venue/exchange.ts';
 import type { FeeSchedule } from '../../venue/fees.ts';
 import type { QueueModel } from '../../venue/queue.ts';
 import { Account, type OrderRecord, type OrderType, type TimeInForce } from './account.ts';
@@ -21,7 +21,8 @@ import type { VenueSymbol } from './symbol.ts';
  *   so a book message is never half applied). Events before dataStart (the scenario's window) are applied
  *   at start-up. The data's exchTs are made non-decreasing. After the data's end the book stays as it was.
  *   A test hook can freeze the clock: no market event is applied until it restarts, and the data resumes
- *   where it stopped (the frozen wall time is skipped).
+ *   where it stopped (the frozen wall time is skipped). The order methods (placeOrder, cancelOrder,
+ *   cancelAll, amend) do not advance the clock themselves: their caller has (handleRest, once per request).
  * - Everything a client sees is stamped with wall-clock ms (the market simply moves `speed` times faster
  *   than the data did); the records also keep data time.
  * - Orders: LIMIT GTC, IOC, FOK, GTX (post-only: refused with -5022, no order created, if on arrival it
@@ -181,7 +182,6 @@ export class LocalVenue {
   }
 
   placeOrder(request: OrderRequest, wallMs: number): OrderRecord {
-    this.advance(wallMs);
     const { book } = this.exchange;
     if (request.clientOrderId !== undefined && this.account.openOrders().some((o) => o.clientOrderId === request.clientOrderId)) {
       throw ERRORS.duplicateClientId();
@@ -228,7 +228,6 @@ export class LocalVenue {
   }
 
   cancelOrder(orderId: number | undefined, clientOrderId: string | undefined, wallMs: number): OrderRecord {
-    this.advance(wallMs);
     const order = this.account.find(orderId, clientOrderId);
     if (!order || (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED')) throw ERRORS.unknownOrder();
     this.exchange.cancel(String(order.orderId));
@@ -237,7 +236,6 @@ export class LocalVenue {
   }
 
   cancelAll(wallMs: number): OrderRecord[] {
-    this.advance(wallMs);
     const open = this.account.openOrders();
     for (const order of open) {
       this.exchange.cancel(String(order.orderId));
@@ -248,12 +246,11 @@ export class LocalVenue {
 
   /** PUT /fapi/v1/order: new price and total quantity of a resting limit order. */
   amend(orderId: number | undefined, clientOrderId: string | undefined, price: Ticks, qty: Lots, wallMs: number): OrderRecord {
-    this.advance(wallMs);
     const order = this.account.find(orderId, clientOrderId);
     if (!order || (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED')) throw ERRORS.unknownOrder();
     if (qty <= order.executedQty) throw ERRORS.qtyTooSmall();
     const reply = this.exchange.amend(String(order.orderId), price, qty - order.executedQty, this.nowData);
-    if (reply.status === 'rejected') throw reply.reason?.includes('cross') ? ERRORS.postOnlyWouldCross() : ERRORS.unknownOrder();
+    if (reply.status === 'rejected') throw reply.reason === POST_ONLY_CROSS ? ERRORS.postOnlyWouldCross() : ERRORS.unknownOrder();
     order.price = price;
     order.origQty = qty;
     order.updateTime = wallMs;
@@ -340,8 +337,7 @@ export class LocalVenue {
   }
 
   private end(order: OrderRecord, status: 'CANCELED' | 'EXPIRED', wallMs: number): void {
-    order.status = status;
-    order.updateTime = wallMs;
+    this.account.endOrder(order, status, wallMs);
     this.listener.user(this.json.orderTradeUpdate(order, status, wallMs));
   }
 

@@ -1,0 +1,79 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseLiveConfig } from '../../src/live/config.ts';
+import { runLive } from '../../src/live/live-run.ts';
+import type { BookView, Snapshot, TradeView } from '../../src/strategy/api.ts';
+import { STRATEGIES } from '../../src/strategy/registry.ts';
+import { FakeFeed } from './fake-feed.ts';
+
+/** What the test strategy saw through its hooks and its first snapshot. */
+const seen = { books: [] as BookView[], trades: [] as TradeView[], snapshot: null as Snapshot | null };
+
+// A strategy that only listens: registers onBook/onTrade, takes one snapshot, then waits for the stop.
+STRATEGIES['test-hooks'] = {
+  schema: z.object({ name: z.string() }).strict(),
+  create: () => async ({ venue, clock, market }) => {
+    venue.onBook((book) => seen.books.push(book));
+    venue.onTrade((trade) => seen.trades.push(trade));
+    seen.snapshot = await venue.getSnapshot(market, 1);
+    while (await clock.sleep(50));
+  },
+};
+afterAll(() => {
+  delete STRATEGIES['test-hooks'];
+});
+
+function config() {
+  return parseLiveConfig(
+    {
+      kind: 'spreadlab-live-config',
+      version: 1,
+      name: 'dry-hooks',
+      scenario: {
+        name: 'dry-hooks',
+        durationSeconds: 60,
+        market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
+        data: { kind: 'synthetic', model: 'random-walk', start: '2024-01-01T00:00:00Z', startPrice: 100, volatility: 0.01, spreadTicks: 1, levels: 20, levelSize: 0.02, churn: 0.1, tradesPerSecond: 2, tradeSize: 0.05, refreshMs: 100, feedLatencyMs: 5 },
+        venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
+        analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
+        strategy: { name: 'test-hooks' },
+      },
+      risk: { maxPosition: 0.05, maxLoss: 100, maxOrdersPerMinute: 2000, staleDataSeconds: 1, priceBandBps: 100 },
+      provenance: { source: 'test' },
+    },
+    'test config',
+  );
+}
+
+describe('dry-run market data', () => {
+  it("a dry-run strategy's onBook and onTrade hooks fire, as they do live", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dry-hooks-')), 'run');
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 1_000);
+    const result = await runLive({ config: config(), configFile: 'c.json', exchange: 'fake', mode: 'dry-run', sandbox: false, out, allowUnpromoted: false, feed: new FakeFeed(), stopSignal: stop.signal });
+    expect(result.stopReason).toBe('stopped by the caller');
+
+    // Books: only when the top changed (it moves every update here), with the run's market and a mid.
+    expect(seen.books.length).toBeGreaterThan(3);
+    for (const b of seen.books) {
+      expect(b.market).toBe('BTCUSDT');
+      expect(b.mid).toBeCloseTo((b.bestBid + b.bestAsk) / 2, 9);
+      expect(b.bestBid).toBeLessThan(b.bestAsk);
+    }
+    // Trades: every printed trade, as the feed gave it.
+    expect(seen.trades.length).toBeGreaterThan(3);
+    expect(seen.trades.some((t) => t.takerSide === 'sell' && t.price === 99.9)).toBe(true);
+    expect(seen.trades.some((t) => t.takerSide === 'buy' && t.price === 100.1)).toBe(true);
+    expect(seen.trades.every((t) => t.market === 'BTCUSDT' && t.size === 0.5)).toBe(true);
+    // getSnapshot answers from the feed's book.
+    expect(seen.snapshot?.bids.length).toBe(1);
+    expect(seen.snapshot?.mid).toBeGreaterThan(99.9);
+    expect(seen.snapshot?.mid).toBeLessThan(100.1);
+    // The run files are written into the run folder itself: nothing staged beside it or left half-written.
+    expect(readdirSync(out).sort()).toEqual(['fills.csv', 'live.json', 'market.raw.gz', 'orders.jsonl', 'report.html', 'run.json', 'summary.json', 'timeseries.csv']);
+    expect(readdirSync(dirname(out))).toEqual(['run']);
+  }, 30_000);
+});
