@@ -1,26 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spreadlab } from './spawn-cli.ts';
 
 /**
  * Convention 3: the same scenario, data and seed give byte-identical outputs in any process. Each run here
  * is a separate CLI process writing to its own temp folder.
  */
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-determinism-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function backtest(out: string, ...extra: string[]): void {
-  const r = spawnSync(process.execPath, ['bin/spreadlab.js', 'backtest', 'scenarios/demo.json', '--set', 'durationSeconds=300', '--quiet', '--out', out, ...extra], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, CI: '1' },
-  });
-  if (r.error) throw r.error;
+  const r = spreadlab('backtest', 'scenarios/demo.json', '--set', 'durationSeconds=300', '--quiet', '--out', out, ...extra);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 }

@@ -1,28 +1,19 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { flatten } from '../../src/sweep/flatten.ts';
+import { ROOT, spreadlab, spreadlabOk as cli } from '../spawn-cli.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const SHORT = ['--set', 'durationSeconds=120'];
 const GRID = ['--grid', 'strategy.spreadBps=5,10', '--grid', 'strategy.skewFactor=0,1', '--seeds', '2'];
-
-function cli(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['bin/spreadlab.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
-  if (result.status !== 0) throw new Error(`spreadlab ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return result;
-}
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'spreadlab-sweep-'));
 const read = (dir: string, file = 'results.csv'): string => readFileSync(join(dir, file), 'utf8');
 
-function parseCsv(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v])));
-}
+const parseCsv = (text: string): Record<string, string>[] => parse(text, { columns: true });
 
 describe('spreadlab sweep (real processes)', () => {
   const single = tmp();
@@ -80,7 +71,7 @@ describe('spreadlab sweep (real processes)', () => {
   it('merging incomplete shards is refused with the missing runs named', () => {
     const shard = tmp();
     cli(['sweep', 'scenarios/demo.json', ...GRID, ...SHORT, '--workers', '1', '--shard', '0/3', '--out', shard]);
-    const result = spawnSync(process.execPath, ['bin/spreadlab.js', 'sweep-merge', shard, '--out', tmp()], { cwd: ROOT, encoding: 'utf8' });
+    const result = spreadlab('sweep-merge', shard, '--out', tmp());
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/missing runs 1, 2, 4/);
   });
@@ -108,7 +99,7 @@ describe('spreadlab sweep (real processes)', () => {
   });
 
   it('a folder holding a different sweep is refused', () => {
-    const result = spawnSync(process.execPath, ['bin/spreadlab.js', 'sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=7', ...SHORT, '--out', single], { cwd: ROOT, encoding: 'utf8' });
+    const result = spreadlab('sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=7', ...SHORT, '--out', single);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/holds a different sweep/);
   });

@@ -1,24 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { ROOT, spreadlabOk as cli } from '../spawn-cli.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'spreadlab-wf-'));
 
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/spreadlab.js', ...args], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`spreadlab ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return result;
-}
-
-function csvRows(text: string): Record<string, string>[] {
-  const [header, ...lines] = text.trim().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], v])));
-}
+const csvRows = (text: string): Record<string, string>[] => parse(text, { columns: true });
 
 describe('spreadlab tune on an informed-flow market', () => {
   it('widens while realized spread is negative, then narrows while it stays positive', () => {
