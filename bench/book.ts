@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
 import { OrderBook } from 'tardis-dev/dist/orderbook.js';
 import type { BookChange, BookPriceLevel } from 'tardis-dev/dist/types.js';
 import { L2Book } from '../src/book/l2-book.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { BookSide, BookSnapshot } from '../src/data/events.ts';
-import type { BenchRow } from './report.ts';
+import { fastestOf, packageVersion, type BenchRow } from './report.ts';
 
 /**
  * L2 book benchmark: our tick-indexed L2Book against tardis-dev's OrderBook (a red-black tree of decimal
@@ -144,14 +143,9 @@ function toTardis(stream: BookStream): { snapshot: BookChange; changes: BookChan
   return { snapshot, changes };
 }
 
-interface Timed {
-  seconds: number;
-  checksum: number;
-}
-
-function runOurs(stream: BookStream): Timed {
+/** Applies the stream to our book; returns the checksum of best bid + best ask after every update. */
+function runOurs(stream: BookStream): number {
   const { sides, prices, sizes, count } = stream;
-  const start = performance.now();
   const book = new L2Book();
   book.applySnapshot(stream.snapshot);
   let checksum = 0;
@@ -159,11 +153,11 @@ function runOurs(stream: BookStream): Timed {
     book.set(sides[i], prices[i], sizes[i]);
     checksum += book.bestBid + book.bestAsk;
   }
-  return { seconds: (performance.now() - start) / 1000, checksum };
+  return checksum;
 }
 
-function runTardis(snapshot: BookChange, changes: BookChange[]): Timed {
-  const start = performance.now();
+/** The same for tardis-dev's book; its checksum is in decimal prices. */
+function runTardis(snapshot: BookChange, changes: BookChange[]): number {
   const book = new OrderBook();
   book.update(snapshot);
   let checksum = 0;
@@ -171,21 +165,7 @@ function runTardis(snapshot: BookChange, changes: BookChange[]): Timed {
     book.update(changes[i]);
     checksum += (book.bestBid()?.price ?? NaN) + (book.bestAsk()?.price ?? NaN);
   }
-  return { seconds: (performance.now() - start) / 1000, checksum };
-}
-
-function bestOf(run: () => Timed): Timed {
-  run(); // warm-up
-  let best: Timed | null = null;
-  for (let i = 0; i < RUNS; i++) {
-    const timed = run();
-    if (best === null || timed.seconds < best.seconds) best = timed;
-  }
-  return best as Timed;
-}
-
-function tardisVersion(): string {
-  return (createRequire(import.meta.url)('tardis-dev/package.json') as { version: string }).version;
+  return checksum;
 }
 
 export async function benchBook(): Promise<BenchRow[]> {
@@ -195,11 +175,11 @@ export async function benchBook(): Promise<BenchRow[]> {
     `book stream: snapshot ${SNAPSHOT_LEVELS}+${SNAPSHOT_LEVELS} levels, ${stream.count.toLocaleString('en-US')} ` +
       `updates, ${((100 * stream.deletes) / stream.count).toFixed(1)}% deletes, seed '${SEED}'`,
   );
-  const ours = bestOf(() => runOurs(stream));
-  const peer = bestOf(() => runTardis(tardis.snapshot, tardis.changes));
+  const ours = await fastestOf(RUNS, () => runOurs(stream));
+  const peer = await fastestOf(RUNS, () => runTardis(tardis.snapshot, tardis.changes));
   // Same best bid/ask after every update: the peer's decimal sum, in ticks, equals ours up to float rounding.
-  if (!(Math.abs(peer.checksum / TICK - ours.checksum) <= 1e-9 * Math.abs(ours.checksum))) {
-    throw new Error(`book bench: best bid/ask disagree (ours ${ours.checksum}, tardis ${peer.checksum / TICK} ticks)`);
+  if (!(Math.abs(peer.value / TICK - ours.value) <= 1e-9 * Math.abs(ours.value))) {
+    throw new Error(`book bench: best bid/ask disagree (ours ${ours.value}, tardis ${peer.value / TICK} ticks)`);
   }
   return [
     {
@@ -207,7 +187,7 @@ export async function benchBook(): Promise<BenchRow[]> {
       ours: stream.count / ours.seconds,
       peer: stream.count / peer.seconds,
       unit: 'updates/s',
-      peerName: `tardis-dev ${tardisVersion()} OrderBook`,
+      peerName: `tardis-dev ${packageVersion('tardis-dev')} OrderBook`,
     },
   ];
 }

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { MarketUnits } from '../src/core/market.ts';
@@ -6,10 +7,10 @@ import { openColumns, type EventColumns } from '../src/data/columns.ts';
 import { ProblemLog } from '../src/data/problems.ts';
 import { loadReplay } from '../src/data/replay.ts';
 import { readTardisFile } from '../src/data/tardis/reader.ts';
-import type { BenchRow } from './report.ts';
+import { fastestOf, packageVersion, type BenchRow } from './report.ts';
 
 /**
- * Data benchmarks on the real BTCUSDT spot tardis files in ../shared/data (best of several runs):
+ * Data benchmarks on the real BTCUSDT spot tardis files in ../shared/data (one warm-up, then the best of several runs):
  * - ingest: our tardis reader (gunzip + parse + decode to whole ticks/lots + book check) vs csv-parse's
  *   stream parser (gunzip + split into string fields only, no number conversion) on the same .csv.gz;
  * - cached replay: events/s pulled through openColumns (what the simulator iterates) over the merged
@@ -22,13 +23,7 @@ const L2 = `${PREFIX}incremental_book_L2.csv.gz`;
 const units = new MarketUnits({ symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.000001, makerFeeBps: 0, takerFeeBps: 0 });
 
 async function best(runs: number, f: () => Promise<number>): Promise<number> {
-  let fastest = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await f();
-    fastest = Math.min(fastest, performance.now() - t0);
-  }
-  return fastest / 1000;
+  return (await fastestOf(runs, f)).seconds;
 }
 
 async function csvParseRows(path: string): Promise<number> {
@@ -64,14 +59,14 @@ export async function benchData(): Promise<BenchRow[]> {
   const scanSeconds = await best(7, async () => (sink += scan(columns)));
   if (sink === 42) console.error(''); // keep the scan from being optimised away
 
-  const cacheDir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/spreadlab-bench-`);
+  const cacheDir = mkdtempSync(`${tmpdir()}/spreadlab-bench-`);
   await loadReplay(files, { ...options, cache: { dir: cacheDir } });
   const cached = await best(5, async () => (await loadReplay(files, { ...options, cache: { dir: cacheDir } })).columns.length);
   const decoded = await best(3, async () => (await loadReplay(files, options)).columns.length);
-  (await import('node:fs')).rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(cacheDir, { recursive: true, force: true });
 
   return [
-    { name: `tardis CSV.gz ingest (${rows.toLocaleString('en-US')} book rows)`, ours: rows / ours, peer: rows / peer, unit: 'rows/s', peerName: 'csv-parse 6.2 stream (strings only)' },
+    { name: `tardis CSV.gz ingest (${rows.toLocaleString('en-US')} book rows)`, ours: rows / ours, peer: rows / peer, unit: 'rows/s', peerName: `csv-parse ${packageVersion('csv-parse')} stream (strings only)` },
     { name: `cached replay through openColumns (${events.toLocaleString('en-US')} events)`, ours: events / replaySeconds, peer: null, unit: 'events/s', peerName: '' },
     { name: 'cached replay: raw column scan', ours: columns.length / scanSeconds, peer: null, unit: 'rows/s', peerName: '' },
     { name: 'replay load from binary cache vs decoding CSV.gz (incl. SHA-256)', ours: columns.length / cached, peer: columns.length / decoded, unit: 'rows/s', peerName: 'our CSV.gz decode' },

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Shared shape and printing for benchmarks: each row puts our figure beside a peer's measured on the same
  * input in the same run, and the table shows the ratio ours/peer (for a rate, > 1 means we are faster).
@@ -33,4 +35,25 @@ export function formatTable(rows: readonly BenchRow[]): string {
 
 export function printTable(rows: readonly BenchRow[]): void {
   console.log(formatTable(rows));
+}
+
+/**
+ * One untimed warm-up call, then `runs` timed calls; returns the fastest call's seconds and its value.
+ * Every module but the venue's (which interleaves ours and the peer's runs) times its runs this way.
+ */
+export async function fastestOf<T>(runs: number, run: () => T | Promise<T>): Promise<{ seconds: number; value: T }> {
+  await run();
+  let best: { seconds: number; value: T } | null = null;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const value = await run();
+    const seconds = (performance.now() - start) / 1000;
+    if (best === null || seconds < best.seconds) best = { seconds, value };
+  }
+  return best as { seconds: number; value: T };
+}
+
+/** The installed version of a peer package, for the table's peer column (read from node_modules: not every package exports its package.json). */
+export function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
 }

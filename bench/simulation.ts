@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { analyzeRun } from '../src/analytics/summary.ts';
 import { runScenario, type ScenarioRun } from '../src/sim/run-scenario.ts';
 import { loadScenario } from '../src/sim/scenario.ts';
-import type { BenchRow } from './report.ts';
+import { fastestOf, type BenchRow } from './report.ts';
 
 /**
  * Whole-simulation benchmark: the shipped demo scenario (scenarios/demo.json: one simulated hour of the
@@ -12,28 +12,17 @@ import type { BenchRow } from './report.ts';
  * and ledger. The figure is market events processed per second of wall time (result.marketEvents /
  * seconds). The analytics pass (analyzeRun: markouts, PnL decomposition, risk, timeline) is timed apart,
  * on the finished run, and reported in the same unit (market events of the run analysed per second).
- * Best of three runs each (the first doubles as the warm-up); the three simulations must agree on their
+ * One warm-up run, then the best of three, each; the four simulations must agree on their
  * event and fill counts (determinism), or the benchmark throws. No peer runs this scenario: no peer column.
  */
 
 const SCENARIO = fileURLToPath(new URL('../scenarios/demo.json', import.meta.url));
 const RUNS = 3;
 
-async function bestOf<T>(run: () => Promise<T> | T): Promise<{ seconds: number; value: T }> {
-  let best: { seconds: number; value: T } | null = null;
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    const value = await run();
-    const seconds = (performance.now() - start) / 1000;
-    if (best === null || seconds < best.seconds) best = { seconds, value };
-  }
-  return best as { seconds: number; value: T };
-}
-
 export async function benchSimulation(): Promise<BenchRow[]> {
   const scenario = loadScenario(SCENARIO);
   const runs: ScenarioRun[] = [];
-  const sim = await bestOf(async () => {
+  const sim = await fastestOf(RUNS, async () => {
     const run = await runScenario(scenario, dirname(SCENARIO));
     runs.push(run);
     return run;
@@ -47,7 +36,7 @@ export async function benchSimulation(): Promise<BenchRow[]> {
       );
     }
   }
-  const analysis = await bestOf(() => analyzeRun(sim.value));
+  const analysis = await fastestOf(RUNS, () => analyzeRun(sim.value));
   const fmt = (n: number): string => n.toLocaleString('en-US');
   console.log(
     `simulation: scenario '${scenario.name}' (${scenario.durationSeconds ?? '?'} s simulated, seed ${scenario.seed}): ` +

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   OrderBook,
   Side as PeerSide,
@@ -15,7 +14,7 @@ import { SimExchange } from '../src/venue/exchange.ts';
 import { feeSchedule } from '../src/venue/fees.ts';
 import type { OrderIntent } from '../src/venue/orders.ts';
 import { createQueueModel } from '../src/venue/queue.ts';
-import type { BenchRow } from './report.ts';
+import { packageVersion, type BenchRow } from './report.ts';
 
 /**
  * Venue benchmark: own-order operations/s of our simulated exchange (SimExchange) against
@@ -445,10 +444,6 @@ function bestOfInterleaved(runOurs: () => Timed, runPeer: () => Timed): { ours: 
   return { ours: ours as Timed, peer: peer as Timed };
 }
 
-function peerVersion(): string {
-  return (createRequire(import.meta.url)('nodejs-order-book/package.json') as { version: string }).version;
-}
-
 export async function benchVenue(): Promise<BenchRow[]> {
   const stream = generateVenueStream(new Rng(SEED));
   const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -471,7 +466,7 @@ export async function benchVenue(): Promise<BenchRow[]> {
       ours: stream.ownOps / ours.seconds,
       peer: stream.ownOps / peer.seconds,
       unit: 'ops/s',
-      peerName: `nodejs-order-book ${peerVersion()} OrderBook`,
+      peerName: `nodejs-order-book ${packageVersion('nodejs-order-book')} OrderBook`,
     },
   ];
 }
