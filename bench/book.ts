@@ -81,8 +81,7 @@ export function generateStream(rng: Rng): BookStream {
   }
   state.applySnapshot(snapshot);
 
-  const distance = (): number =>
-    rng.uniform() < 0.02 ? rng.int(0, 1500) : Math.floor(rng.exponential(1 / DISTANCE_MEAN));
+  const distance = (): number => (rng.uniform() < 0.02 ? rng.int(0, 1500) : Math.floor(rng.exponential(1 / DISTANCE_MEAN)));
 
   while (count < UPDATES) {
     const r = rng.uniform();

@@ -28,7 +28,9 @@ async function best(runs: number, f: () => Promise<number>): Promise<number> {
 
 async function csvParseRows(path: string): Promise<number> {
   let n = 0;
-  const parser = createReadStream(path).pipe(createGunzip()).pipe(parse({ from_line: 2 }));
+  const parser = createReadStream(path)
+    .pipe(createGunzip())
+    .pipe(parse({ from_line: 2 }));
   for await (const _record of parser) n++;
   return n;
 }
@@ -45,7 +47,14 @@ export async function benchData(): Promise<BenchRow[]> {
   const peer = await best(3, () => csvParseRows(L2));
 
   const files = ['incremental_book_L2', 'trades', 'quotes'].map((t) => ({ path: `${PREFIX}${t}.csv.gz`, display: t }));
-  const options = { units, format: 'tardis' as const, onError: 'stop' as const, onGap: 'stop' as const, timezone: 'UTC', alignLocalTime: false };
+  const options = {
+    units,
+    format: 'tardis' as const,
+    onError: 'stop' as const,
+    onGap: 'stop' as const,
+    timezone: 'UTC',
+    alignLocalTime: false,
+  };
   const { columns } = await loadReplay(files, options);
   const open = openColumns(columns);
   let events = 0;
@@ -66,10 +75,28 @@ export async function benchData(): Promise<BenchRow[]> {
   rmSync(cacheDir, { recursive: true, force: true });
 
   return [
-    { name: `tardis CSV.gz ingest (${rows.toLocaleString('en-US')} book rows)`, ours: rows / ours, peer: rows / peer, unit: 'rows/s', peerName: `csv-parse ${packageVersion('csv-parse')} stream (strings only)` },
-    { name: `cached replay through openColumns (${events.toLocaleString('en-US')} events)`, ours: events / replaySeconds, peer: null, unit: 'events/s', peerName: '' },
+    {
+      name: `tardis CSV.gz ingest (${rows.toLocaleString('en-US')} book rows)`,
+      ours: rows / ours,
+      peer: rows / peer,
+      unit: 'rows/s',
+      peerName: `csv-parse ${packageVersion('csv-parse')} stream (strings only)`,
+    },
+    {
+      name: `cached replay through openColumns (${events.toLocaleString('en-US')} events)`,
+      ours: events / replaySeconds,
+      peer: null,
+      unit: 'events/s',
+      peerName: '',
+    },
     { name: 'cached replay: raw column scan', ours: columns.length / scanSeconds, peer: null, unit: 'rows/s', peerName: '' },
-    { name: 'replay load from binary cache vs decoding CSV.gz (incl. SHA-256)', ours: columns.length / cached, peer: columns.length / decoded, unit: 'rows/s', peerName: 'our CSV.gz decode' },
+    {
+      name: 'replay load from binary cache vs decoding CSV.gz (incl. SHA-256)',
+      ours: columns.length / cached,
+      peer: columns.length / decoded,
+      unit: 'rows/s',
+      peerName: 'our CSV.gz decode',
+    },
   ];
 }
 

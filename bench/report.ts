@@ -21,10 +21,7 @@ function formatFigure(value: number): string {
 
 /** A markdown table of the rows, with the ratio ours/peer. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const lines = [
-    '| benchmark | ours | peer | unit | ratio (ours/peer) | peer |',
-    '|---|---:|---:|---|---:|---|',
-  ];
+  const lines = ['| benchmark | ours | peer | unit | ratio (ours/peer) | peer |', '|---|---:|---:|---|---:|---|'];
   for (const row of rows) {
     const peer = row.peer === null ? 'n/a' : formatFigure(row.peer);
     const ratio = row.peer === null ? '—' : `${(row.ours / row.peer).toFixed(2)}×`;
@@ -55,5 +52,6 @@ export async function fastestOf<T>(runs: number, run: () => T | Promise<T>): Pro
 
 /** The installed version of a peer package, for the table's peer column (read from node_modules: not every package exports its package.json). */
 export function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string })
+    .version;
 }

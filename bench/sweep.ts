@@ -35,8 +35,20 @@ export async function benchSweep(): Promise<BenchRow[]> {
   const two = await wall(2);
   const seconds = (ms: number): number => ms / 1000;
   return [
-    { name: `sweep of ${runs.length} replay runs, 1 worker: wall vs ideal`, ours: seconds(one), peer: seconds(single), unit: 's', peerName: 'ideal: Σ single-run times' },
-    { name: `sweep of ${runs.length} replay runs, 2 workers: wall vs ideal`, ours: seconds(two), peer: seconds(single / 2), unit: 's', peerName: 'ideal: Σ single-run times / 2' },
+    {
+      name: `sweep of ${runs.length} replay runs, 1 worker: wall vs ideal`,
+      ours: seconds(one),
+      peer: seconds(single),
+      unit: 's',
+      peerName: 'ideal: Σ single-run times',
+    },
+    {
+      name: `sweep of ${runs.length} replay runs, 2 workers: wall vs ideal`,
+      ours: seconds(two),
+      peer: seconds(single / 2),
+      unit: 's',
+      peerName: 'ideal: Σ single-run times / 2',
+    },
     { name: 'sweep speed-up from 1 to 2 workers', ours: one / two, peer: null, unit: '×', peerName: '' },
   ];
 }

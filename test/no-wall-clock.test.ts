@@ -125,7 +125,9 @@ describe('no wall clock or Math.random outside src/cli and src/live', () => {
 
   it('every allowlist entry still matches exactly one use', () => {
     for (const allowed of ALLOWED) {
-      const matches = findings.filter((f) => f.file === allowed.file && f.fn === allowed.fn && f.what === allowed.what && f.args === allowed.args);
+      const matches = findings.filter(
+        (f) => f.file === allowed.file && f.fn === allowed.fn && f.what === allowed.what && f.args === allowed.args,
+      );
       expect(matches, `${allowed.file} ${allowed.fn} ${allowed.what}: ${allowed.why}`).toHaveLength(1);
     }
   });
@@ -171,13 +173,18 @@ describe('the detector itself', () => {
   });
 
   it('allows new Date(x) only in the listed function with one argument', () => {
-    const inIso = findClockUses('src/analytics/summary.ts', 'export function isoMicros(us: number) { return new Date(us / 1000).toISOString(); }');
+    const inIso = findClockUses(
+      'src/analytics/summary.ts',
+      'export function isoMicros(us: number) { return new Date(us / 1000).toISOString(); }',
+    );
     expect(inIso.map(isAllowed)).toEqual([true]);
     // reading the clock (no argument) in the same function is not allowed
     const noArg = findClockUses('src/analytics/summary.ts', 'export function isoMicros() { return new Date().toISOString(); }');
     expect(noArg.map(isAllowed)).toEqual([false]);
     // the same call in another function or file is not allowed
-    expect(findClockUses('src/analytics/summary.ts', 'function other(ms: number) { return new Date(ms); }').map(isAllowed)).toEqual([false]);
+    expect(findClockUses('src/analytics/summary.ts', 'function other(ms: number) { return new Date(ms); }').map(isAllowed)).toEqual([
+      false,
+    ]);
     expect(findClockUses('src/sim/x.ts', 'function isoMicros(ms: number) { return new Date(ms); }').map(isAllowed)).toEqual([false]);
   });
 });

@@ -66,15 +66,28 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
   const horizonLabels = settings.horizonsSeconds.map(horizonLabel);
   const mainHorizon = horizonLabel(settings.mainHorizonSeconds);
   const mainIndex = horizonLabels.indexOf(mainHorizon);
-  const markouts = fills.map((f) => fillMarkouts(f, result.midPath, settings.horizonsSeconds.map((h) => h * 1e6), result.endTs));
+  const markouts = fills.map((f) =>
+    fillMarkouts(
+      f,
+      result.midPath,
+      settings.horizonsSeconds.map((h) => h * 1e6),
+      result.endTs,
+    ),
+  );
   const weights = fills.map((f) => f.size);
 
   const realizedSpreadBps: Summary['realizedSpreadBps'] = {};
   const realizedSpreadStats: Summary['realizedSpreadStats'] = {};
   const adverseSelectionBps: Summary['adverseSelectionBps'] = {};
   horizonLabels.forEach((label, h) => {
-    const realized = weightedStat(markouts.map((m) => m.markoutBps[h]), weights);
-    const effectiveComplete = weightedStat(markouts.map((m) => (Number.isFinite(m.markoutBps[h]) ? m.effectiveBps : NaN)), weights);
+    const realized = weightedStat(
+      markouts.map((m) => m.markoutBps[h]),
+      weights,
+    );
+    const effectiveComplete = weightedStat(
+      markouts.map((m) => (Number.isFinite(m.markoutBps[h]) ? m.effectiveBps : NaN)),
+      weights,
+    );
     realizedSpreadBps[label] = realized.mean;
     realizedSpreadStats[label] = { ...realized, incomplete: markouts.filter((m) => !Number.isFinite(m.markoutBps[h])).length };
     adverseSelectionBps[label] = realized.mean === null || effectiveComplete.mean === null ? null : effectiveComplete.mean - realized.mean;
@@ -105,7 +118,10 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     mainHorizon,
     realizedSpreadBps,
     realizedSpreadStats,
-    effectiveSpreadBps: weightedStat(markouts.map((m) => m.effectiveBps), weights).mean,
+    effectiveSpreadBps: weightedStat(
+      markouts.map((m) => m.effectiveBps),
+      weights,
+    ).mean,
     adverseSelectionBps,
     pnl: {
       total: units.money(total),
@@ -126,13 +142,24 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     },
     orders: { sent: result.ordersSent, rejected: result.rejects, cancelled: result.cancels },
     quotes: { twoSidedUptime: quotes.twoSidedUptime, requotes: quotes.requotes },
-    quotedSpread: { mean: quotes.meanSpreadTicks === null ? null : quotes.meanSpreadTicks * units.spec.tickSize, meanBps: quotes.meanSpreadBps },
+    quotedSpread: {
+      mean: quotes.meanSpreadTicks === null ? null : quotes.meanSpreadTicks * units.spec.tickSize,
+      meanBps: quotes.meanSpreadBps,
+    },
     inventory: inventoryFigures(result, units, maxInventory),
     risk: riskFigures(result, units, settings.riskIntervalSeconds, timeseries),
     breakdown: {
-      bySide: groupStat(fills.map((f) => f.side), mainMarkouts, weights),
+      bySide: groupStat(
+        fills.map((f) => f.side),
+        mainMarkouts,
+        weights,
+      ),
       bySize: groupStat(sizeBuckets(fills.map((f) => units.size(f.size))), mainMarkouts, weights),
-      byHour: groupStat(fills.map((f) => isoMicros(f.exchTs).slice(11, 13)), mainMarkouts, weights),
+      byHour: groupStat(
+        fills.map((f) => isoMicros(f.exchTs).slice(11, 13)),
+        mainMarkouts,
+        weights,
+      ),
     },
   };
   return { summary, markouts, horizonLabels, timeseries };

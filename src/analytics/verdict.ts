@@ -12,11 +12,14 @@ export function verdict(summary: Summary): string {
   const stat = summary.realizedSpreadStats[h];
   if (stat.mean === null) return `verdict: no fills with a complete ${h} markout, so realized spread cannot be judged yet.`;
   const figure = `realized spread at ${h} ${signed(stat.mean)} bps`;
-  const interval = stat.ci95Low === null ? `(n=${stat.count}, too few fills for an interval)` : `(95% CI ${signed(stat.ci95Low)} to ${signed(stat.ci95High!)}, n=${stat.count})`;
+  const interval =
+    stat.ci95Low === null
+      ? `(n=${stat.count}, too few fills for an interval)`
+      : `(95% CI ${signed(stat.ci95Low)} to ${signed(stat.ci95High!)}, n=${stat.count})`;
   const judgement =
     stat.mean > 0
       ? 'positive: the spread covers adverse selection'
-      : 'negative: the spread is too narrow for this market\'s adverse selection; the seed\'s advice: widen by 5 bps';
+      : "negative: the spread is too narrow for this market's adverse selection; the seed's advice: widen by 5 bps";
   return `verdict: ${figure} ${interval}: ${judgement}${spansZero(stat) ? ' (but the interval spans zero: not yet distinguishable from noise)' : ''}.`;
 }
 

@@ -223,7 +223,10 @@ export class L2Book {
         if (Number.isNaN(bestAsk)) bestAsk = i + this.base;
       }
     }
-    for (const [far, name] of [[this.farBids, 'bid'], [this.farAsks, 'ask']] as const) {
+    for (const [far, name] of [
+      [this.farBids, 'bid'],
+      [this.farAsks, 'ask'],
+    ] as const) {
       for (let j = 0; j < far.count; j++) {
         const price = far.prices[j];
         if (far.sizes[j] < 0) return `negative size at price ${price}`;

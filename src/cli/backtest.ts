@@ -61,7 +61,10 @@ export function formatSummary(s: Summary): string {
     ['maker / taker volume', `${s.fills.makerVolume} / ${s.fills.takerVolume}`],
     ['orders sent / rejected / cancelled', `${s.orders.sent} / ${s.orders.rejected} / ${s.orders.cancelled}`],
     ['inventory final / max |q|', `${s.inventory.final} / ${s.inventory.max}`],
-    [`Sharpe (per ${s.risk.intervalSeconds} s) / max drawdown`, `${s.risk.sharpe === null ? 'NA' : s.risk.sharpe.toFixed(3)} / ${s.risk.maxDrawdown}`],
+    [
+      `Sharpe (per ${s.risk.intervalSeconds} s) / max drawdown`,
+      `${s.risk.sharpe === null ? 'NA' : s.risk.sharpe.toFixed(3)} / ${s.risk.maxDrawdown}`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');

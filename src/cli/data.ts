@@ -26,8 +26,17 @@ interface CommonArgs {
 
 const common = <T>(y: Argv<T>) =>
   y
-    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'data files (.csv, .csv.gz, Binance raw .gz, LOBSTER .csv)' })
-    .option('format', { choices: ['auto', 'tardis', 'binance-raw', 'lobster'] as const, default: 'auto' as const, describe: 'input format (default: detect per file)' })
+    .positional('files', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'data files (.csv, .csv.gz, Binance raw .gz, LOBSTER .csv)',
+    })
+    .option('format', {
+      choices: ['auto', 'tardis', 'binance-raw', 'lobster'] as const,
+      default: 'auto' as const,
+      describe: 'input format (default: detect per file)',
+    })
     .option('date', { type: 'string', describe: 'LOBSTER trading day YYYY-MM-DD (default: from the file name)' })
     .option('timezone', { type: 'string', default: 'America/New_York', describe: 'LOBSTER exchange time zone' })
     .option('tick-size', { type: 'number', describe: 'check prices are whole ticks of this size (default: infer)' })
@@ -46,11 +55,22 @@ export function formatInspect(r: InspectReport): string {
     ['format', r.format],
     ['symbol', r.symbol || '-'],
     ['time span', `${iso(r.start)} → ${iso(r.end)} (${span} s)`],
-    ['rows', `${r.rows} from ${r.lines} lines: ${r.byKind.messages} book messages (${r.byKind.snapshotRows} snapshot rows, ${r.byKind.deltas} deltas), ${r.byKind.trades} trades, ${r.byKind.quotes} quotes`],
+    [
+      'rows',
+      `${r.rows} from ${r.lines} lines: ${r.byKind.messages} book messages (${r.byKind.snapshotRows} snapshot rows, ${r.byKind.deltas} deltas), ${r.byKind.trades} trades, ${r.byKind.quotes} quotes`,
+    ],
     ['tick size (inferred)', r.tickSize === null ? '-' : String(r.tickSize)],
     ['lot size (inferred)', r.lotSize === null ? '-' : String(r.lotSize)],
-    ['local − exchange time', r.localMinusExch ? `median ${(r.localMinusExch.median / 1000).toFixed(1)} ms (min ${(r.localMinusExch.min / 1000).toFixed(1)}, max ${(r.localMinusExch.max / 1000).toFixed(1)})` : '-'],
-    ['time gaps > 5 s', r.timeGaps.length === 0 ? 'none' : r.timeGaps.map((g) => `${g.seconds.toFixed(1)} s after ${iso(g.at)}`).join('; ')],
+    [
+      'local − exchange time',
+      r.localMinusExch
+        ? `median ${(r.localMinusExch.median / 1000).toFixed(1)} ms (min ${(r.localMinusExch.min / 1000).toFixed(1)}, max ${(r.localMinusExch.max / 1000).toFixed(1)})`
+        : '-',
+    ],
+    [
+      'time gaps > 5 s',
+      r.timeGaps.length === 0 ? 'none' : r.timeGaps.map((g) => `${g.seconds.toFixed(1)} s after ${iso(g.at)}`).join('; '),
+    ],
     ['sequence gaps', String(r.sequenceGaps)],
     ['rows dropped by rule', String(r.dropped)],
     ['problems', String(r.problems)],
@@ -70,7 +90,13 @@ export const dataCommand: CommandModule = {
         (y) => common(y).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
         async (args) => {
           const a = args as unknown as CommonArgs & { json: boolean };
-          const { reports, problems } = await inspectFiles(inputsOf(a.files), { format: a.format, date: a.date, timezone: a.timezone, tickSize: a['tick-size'], lotSize: a['lot-size'] });
+          const { reports, problems } = await inspectFiles(inputsOf(a.files), {
+            format: a.format,
+            date: a.date,
+            timezone: a.timezone,
+            tickSize: a['tick-size'],
+            lotSize: a['lot-size'],
+          });
           if (a.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
           else process.stdout.write(reports.map(formatInspect).join('\n'));
           for (const p of problems.slice(0, 5)) process.stderr.write(`${formatProblem(p)}\n`);
@@ -79,7 +105,12 @@ export const dataCommand: CommandModule = {
       .command(
         'validate <files..>',
         'list every problem as file:line:column (exit 2 when there is any)',
-        (y) => common(y).option('on-error', { choices: ['stop', 'skip'] as const, default: 'skip' as const, describe: 'stop at the first problem, or list them all' }),
+        (y) =>
+          common(y).option('on-error', {
+            choices: ['stop', 'skip'] as const,
+            default: 'skip' as const,
+            describe: 'stop at the first problem, or list them all',
+          }),
         async (args) => {
           const a = args as unknown as CommonArgs & { 'on-error': 'stop' | 'skip' };
           const { problems, problemCount } = await inspectFiles(inputsOf(a.files), {
@@ -113,17 +144,39 @@ export const dataCommand: CommandModule = {
           const tickSize = a['tick-size'] ?? FINE_STEP;
           const lotSize = a['lot-size'] ?? FINE_STEP;
           const units = new MarketUnits({ symbol: '', tickSize, lotSize, makerFeeBps: 0, takerFeeBps: 0 });
-          const replay = await loadReplay(inputsOf(a.files), { units, format: a.format, onError: 'stop', onGap: 'resync', date: a.date, timezone: a.timezone, alignLocalTime: false, cache: null });
+          const replay = await loadReplay(inputsOf(a.files), {
+            units,
+            format: a.format,
+            onError: 'stop',
+            onGap: 'resync',
+            date: a.date,
+            timezone: a.timezone,
+            alignLocalTime: false,
+            cache: null,
+          });
           const first = replay.inputs[0];
           const symbol = a.symbol ?? (first.symbol || 'UNKNOWN');
-          const exchange = a.exchange ?? (first.format.startsWith('binance') ? 'binance' : first.format.startsWith('lobster') ? 'lobster' : basename(a.files[0]).split('_')[0]);
-          const written = await writeTardis(replay.columns, { dir: a.out, prefix: `${exchange}_${symbol}`, exchange, symbol, tickSize, lotSize });
+          const exchange =
+            a.exchange ??
+            (first.format.startsWith('binance')
+              ? 'binance'
+              : first.format.startsWith('lobster')
+                ? 'lobster'
+                : basename(a.files[0]).split('_')[0]);
+          const written = await writeTardis(replay.columns, {
+            dir: a.out,
+            prefix: `${exchange}_${symbol}`,
+            exchange,
+            symbol,
+            tickSize,
+            lotSize,
+          });
           for (const w of written) process.stdout.write(`wrote ${w}\n`);
         },
       )
       .command(
         'fetch <source>',
-        "download tardis.dev CSV.gz datasets (the first day of each month is free; TARDIS_API_KEY for others)",
+        'download tardis.dev CSV.gz datasets (the first day of each month is free; TARDIS_API_KEY for others)',
         (y) =>
           y
             .positional('source', { choices: ['tardis'] as const, demandOption: true })
@@ -142,7 +195,10 @@ export const dataCommand: CommandModule = {
             exchange: a.exchange,
             symbol: a.symbol,
             date: a.date,
-            types: a.types.split(',').map((t) => t.trim()).filter(Boolean),
+            types: a.types
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
             outDir: a.out,
             apiKey: process.env.TARDIS_API_KEY,
             onProgress: (file, received, total) => {

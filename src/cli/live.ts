@@ -60,26 +60,48 @@ interface ReconcileArgs {
 
 const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
   y
-    .option('max-position', { type: 'number', describe: 'risk: max |position|, base units (default: strategy maxInventory, else 10 × size)' })
+    .option('max-position', {
+      type: 'number',
+      describe: 'risk: max |position|, base units (default: strategy maxInventory, else 10 × size)',
+    })
     .option('max-loss', { type: 'number', describe: 'risk: kill switch loss, quote currency (default: 2 % of max position notional)' })
-    .option('max-orders-per-minute', { type: 'number', describe: 'risk: order rate limit (default: 3 × the strategy\'s own rate, ≥ 60)' })
+    .option('max-orders-per-minute', { type: 'number', describe: "risk: order rate limit (default: 3 × the strategy's own rate, ≥ 60)" })
     .option('stale-seconds', { type: 'number', describe: 'risk: pause after this long without market data (default 10)' })
-    .option('price-band-bps', { type: 'number', describe: 'risk: refuse orders further than this from the mid (default 5 × spreadBps, ≥ 50)' }) as Argv<PromoteArgs>;
+    .option('price-band-bps', {
+      type: 'number',
+      describe: 'risk: refuse orders further than this from the mid (default 5 × spreadBps, ≥ 50)',
+    }) as Argv<PromoteArgs>;
 
 export const promoteCommand: CommandModule<object, PromoteArgs> = {
   command: 'promote <source>',
-  describe: 'turn a sweep/walk-forward/run folder\'s chosen config into a live config (with guardrails and provenance)',
+  describe: "turn a sweep/walk-forward/run folder's chosen config into a live config (with guardrails and provenance)",
   builder: (yargs) =>
     riskFlags(
       yargs
-        .positional('source', { type: 'string', demandOption: true, describe: 'sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder' })
+        .positional('source', {
+          type: 'string',
+          demandOption: true,
+          describe: 'sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder',
+        })
         .option('out', { type: 'string', demandOption: true, describe: 'live config to write, e.g. configs/live/btc-mm.json' })
         .option('rank', { type: 'number', default: PROMOTE_DEFAULTS.rank, describe: 'which configuration of a sweep (1 = best)' })
-        .option('allow-nonpositive-spread', { type: 'boolean', default: false, describe: 'promote although realized spread at the main horizon is ≤ 0 (recorded in the file)' })
-        .option('allow-no-oos', { type: 'boolean', default: false, describe: 'promote without out-of-sample figures, or with much worse ones (recorded)' })
+        .option('allow-nonpositive-spread', {
+          type: 'boolean',
+          default: false,
+          describe: 'promote although realized spread at the main horizon is ≤ 0 (recorded in the file)',
+        })
+        .option('allow-no-oos', {
+          type: 'boolean',
+          default: false,
+          describe: 'promote without out-of-sample figures, or with much worse ones (recorded)',
+        })
         .option('allow-few-fills', { type: 'boolean', default: false, describe: 'promote with fewer fills than --min-fills (recorded)' })
         .option('min-fills', { type: 'number', default: PROMOTE_DEFAULTS.minFills, describe: 'fewest in-sample fills to judge a config' })
-        .option('oos-ratio', { type: 'number', default: PROMOTE_DEFAULTS.oosRatio, describe: 'out-of-sample objective must be ≥ this × in-sample' }) as Argv<PromoteArgs>,
+        .option('oos-ratio', {
+          type: 'number',
+          default: PROMOTE_DEFAULTS.oosRatio,
+          describe: 'out-of-sample objective must be ≥ this × in-sample',
+        }) as Argv<PromoteArgs>,
     ),
   handler: async (args) => {
     const risk: Partial<RiskLimits> = {};
@@ -101,13 +123,15 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     });
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
-    process.stdout.write(`wrote ${args.out}: ${config.scenario.strategy.name} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`);
+    process.stdout.write(
+      `wrote ${args.out}: ${config.scenario.strategy.name} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
+    );
   },
 };
 
 export const liveCommand: CommandModule<object, LiveArgs> = {
   command: 'live',
-  describe: 'run a live config\'s strategy on an exchange (ccxt), in paper mode (--paper) or logging orders only (--dry-run)',
+  describe: "run a live config's strategy on an exchange (ccxt), in paper mode (--paper) or logging orders only (--dry-run)",
   builder: (yargs) =>
     yargs
       .option('config', { type: 'string', demandOption: true, describe: 'live config written by spreadlab promote' })
@@ -117,7 +141,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       .option('dry-run', { type: 'boolean', default: false, describe: 'live market data; log the orders it would send' })
       .option('minutes', { type: 'number', describe: 'stop after this many minutes (default: until Ctrl-C)' })
       .option('out', { type: 'string', describe: 'run folder (default reports/live-<config name>-<time>)' })
-      .option('base-url', { type: 'string', describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)' })
+      .option('base-url', {
+        type: 'string',
+        describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)',
+      })
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
   handler: async (args) => {
@@ -144,7 +171,9 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     });
     if (!args.quiet) {
       process.stdout.write(formatSummary(result.analysis.summary));
-      process.stdout.write(`\n${verdict(result.analysis.summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`);
+      process.stdout.write(
+        `\n${verdict(result.analysis.summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
+      );
     }
     // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).
     if (result.killed) process.once('exit', () => (process.exitCode = 3));
@@ -181,17 +210,21 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       handleSignals: true,
     });
     setTimeout(() => process.exit(), 1_000).unref();
-    process.stdout.write(`wrote ${r.file} (${r.lines} lines; tickSize ${r.tickSize}, lotSize ${r.lotSize}); replay it with data {"kind": "replay", "files": ["${r.file}"]}\n`);
+    process.stdout.write(
+      `wrote ${r.file} (${r.lines} lines; tickSize ${r.tickSize}, lotSize ${r.lotSize}); replay it with data {"kind": "replay", "files": ["${r.file}"]}\n`,
+    );
   },
 };
 
 export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
   command: 'reconcile <dir>',
-  describe: 'replay a live run\'s recorded market through the simulator and compare fill by fill',
+  describe: "replay a live run's recorded market through the simulator and compare fill by fill",
   builder: (yargs) =>
-    yargs
-      .positional('dir', { type: 'string', demandOption: true, describe: 'a live or paper run folder' })
-      .option('tolerance-ms', { type: 'number', default: 5000, describe: 'largest time difference of a matched pair' }) as Argv<ReconcileArgs>,
+    yargs.positional('dir', { type: 'string', demandOption: true, describe: 'a live or paper run folder' }).option('tolerance-ms', {
+      type: 'number',
+      default: 5000,
+      describe: 'largest time difference of a matched pair',
+    }) as Argv<ReconcileArgs>,
   handler: async (args) => {
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
     process.stdout.write(formatReconcile(summary));

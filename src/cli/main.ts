@@ -18,9 +18,19 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('spreadlab')
       .usage('$0 <command> [options]')
       .command('backtest <scenario>', 'run a scenario through the simulated venue and write a run folder', backtestOptions, backtestCommand)
-      .command('report <runs..>', 're-render a run folder\'s report.html from its saved outputs, or compare several runs (--out cmp.html)', reportOptions, reportCommand)
+      .command(
+        'report <runs..>',
+        "re-render a run folder's report.html from its saved outputs, or compare several runs (--out cmp.html)",
+        reportOptions,
+        reportCommand,
+      )
       .command('sweep <scenario>', 'run a grid of parameters in parallel; write results.csv and best.json', sweepOptions, sweepCommand)
-      .command('tune <scenario>', "the seed's tuning rule: widen while realized spread is negative, then narrow while positive", tuneOptions, tuneCommand)
+      .command(
+        'tune <scenario>',
+        "the seed's tuning rule: widen while realized spread is negative, then narrow while positive",
+        tuneOptions,
+        tuneCommand,
+      )
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
       .command(dataCommand)
       .command((await import('./serve.ts')).serveModule as never)

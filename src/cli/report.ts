@@ -14,7 +14,10 @@ export interface ReportArgs {
 export function reportOptions(yargs: Argv): Argv<ReportArgs> {
   return yargs
     .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'run folder(s) written by spreadlab backtest' })
-    .option('out', { type: 'string', describe: `HTML file to write (default: RUN_DIR/${REPORT_FILE} for one run, compare.html for several)` })
+    .option('out', {
+      type: 'string',
+      describe: `HTML file to write (default: RUN_DIR/${REPORT_FILE} for one run, compare.html for several)`,
+    })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .example('$0 report reports/demo-1', `re-render reports/demo-1/${REPORT_FILE} from its saved outputs`)
     .example('$0 report reports/demo-1 reports/demo-2 --out cmp.html', 'compare runs side by side') as Argv<ReportArgs>;
@@ -33,5 +36,8 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   } catch (error) {
     throw new SpreadlabError(`${out}: cannot write the report (${(error as Error).message})`);
   }
-  if (!args.quiet) process.stdout.write(`wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`);
+  if (!args.quiet)
+    process.stdout.write(
+      `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,
+    );
 }

@@ -35,13 +35,17 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
     .option('secret', { type: 'string', describe: 'HMAC secret (default $SPREADLAB_SERVE_SECRET)' })
     .option('balance', { type: 'number', default: 10_000, describe: 'starting balance of the quote asset' })
     .option('leverage', { type: 'number', default: 20, describe: 'leverage reported (no margin checks)' })
-    .option('symbol', { type: 'string', describe: 'Binance symbol to serve (default derived from market.symbol, e.g. SYN-USD → SYNUSDT)' }) as Argv<ServeArgs>;
+    .option('symbol', {
+      type: 'string',
+      describe: 'Binance symbol to serve (default derived from market.symbol, e.g. SYN-USD → SYNUSDT)',
+    }) as Argv<ServeArgs>;
 }
 
 export async function serveCommand(args: ServeArgs): Promise<void> {
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = loadScenario(args.scenario, overrides);
-  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new SpreadlabError(`--port ${args.port}: expected 0..65535`);
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
+    throw new SpreadlabError(`--port ${args.port}: expected 0..65535`);
   let apiKey = args.apiKey ?? process.env.SPREADLAB_SERVE_API_KEY;
   let secret = args.secret ?? process.env.SPREADLAB_SERVE_SECRET;
   let generated = false;
@@ -80,7 +84,7 @@ export async function serveCommand(args: ServeArgs): Promise<void> {
 /** The yargs command, registered with one line in main.ts. */
 export const serveModule: CommandModule<object, ServeArgs> = {
   command: 'serve',
-  describe: 'serve a scenario\'s market as a local Binance USD-M futures exchange (HTTP + WebSocket on 127.0.0.1) for ccxt clients',
+  describe: "serve a scenario's market as a local Binance USD-M futures exchange (HTTP + WebSocket on 127.0.0.1) for ccxt clients",
   builder: serveOptions as CommandModule<object, ServeArgs>['builder'],
   handler: serveCommand,
 };

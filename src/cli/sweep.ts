@@ -32,31 +32,47 @@ export function selectionOptions<T>(yargs: Argv<T>): Argv<T & SelectionArgs> {
   return yargs
     .option('objective', { type: 'string', default: 'pnl.total', describe: 'results column to optimise (mean over seeds)' })
     .option('minimize', { type: 'boolean', default: false, describe: 'pick the lowest objective instead of the highest' })
-    .option('require', { type: 'string', array: true, default: [], describe: 'constraint on a results column, e.g. "realizedSpreadBps.30s>0" (repeatable)' }) as Argv<
-    T & SelectionArgs
-  >;
+    .option('require', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'constraint on a results column, e.g. "realizedSpreadBps.30s>0" (repeatable)',
+    }) as Argv<T & SelectionArgs>;
 }
 
 export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
   return selectionOptions(yargs)
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' })
-    .option('grid', { type: 'string', array: true, default: [], describe: 'path=values: a list 0,0.5,1 or a range start:stop:step (repeatable; the product is swept)' })
+    .option('grid', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'path=values: a list 0,0.5,1 or a range start:stop:step (repeatable; the product is swept)',
+    })
     .option('seeds', { type: 'number', describe: 'run every configuration with seeds 1..N (synthetic data)' })
     .option('random', { type: 'number', describe: 'draw K configurations at random from the grid ranges instead of the full product' })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: cores)' })
     .option('out', { type: 'string', describe: 'sweep folder (default reports/sweep-<scenario name>); rerun the same command to resume' })
     .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field for every run: path=value' })
-    .option('train', { type: 'string', describe: 'walk-forward: training window FROM..TO (ISO times or offsets such as 0s..30m); needs --test' })
+    .option('train', {
+      type: 'string',
+      describe: 'walk-forward: training window FROM..TO (ISO times or offsets such as 0s..30m); needs --test',
+    })
     .option('test', { type: 'string', describe: 'walk-forward: test window FROM..TO, measured with the config chosen on --train' })
     .option('folds', { type: 'number', describe: 'walk-forward over K folds: the data cut in K+1 parts, train on one, test on the next' })
-    .option('shard', { type: 'string', describe: 'run only slice I/N of the run list (I from 0; default from JOB_COMPLETION_INDEX with --shards)' })
+    .option('shard', {
+      type: 'string',
+      describe: 'run only slice I/N of the run list (I from 0; default from JOB_COMPLETION_INDEX with --shards)',
+    })
     .example('$0 sweep scenarios/demo.json --grid strategy.spreadBps=5:30:5 --grid strategy.skewFactor=0,0.25,0.5,1 --seeds 3', '')
     .check((args) => {
-      if (args.grid.length === 0) throw new SpreadlabError('--grid: name at least one parameter to sweep, e.g. --grid strategy.spreadBps=5:30:5');
+      if (args.grid.length === 0)
+        throw new SpreadlabError('--grid: name at least one parameter to sweep, e.g. --grid strategy.spreadBps=5:30:5');
       if (!(args.workers >= 1)) throw new SpreadlabError('--workers: expected a whole number ≥ 1');
       if ((args.train === undefined) !== (args.test === undefined)) throw new SpreadlabError('--train and --test go together');
       if (args.folds !== undefined && args.train !== undefined) throw new SpreadlabError('use either --folds or --train/--test');
-      if ((args.folds !== undefined || args.train !== undefined) && args.shard) throw new SpreadlabError('--shard does not combine with walk-forward');
+      if ((args.folds !== undefined || args.train !== undefined) && args.shard)
+        throw new SpreadlabError('--shard does not combine with walk-forward');
       return true;
     }) as unknown as Argv<SweepArgs>;
 }
@@ -90,7 +106,10 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
     onProgress: (done: number, total: number) => progress.update(total > 0 ? done / total : 1),
   };
   if (args.folds !== undefined || args.train !== undefined) {
-    const folds = args.folds !== undefined ? await foldsOf(options, args.folds) : [{ train: parseWindowFlag('--train', args.train!), test: parseWindowFlag('--test', args.test!) }];
+    const folds =
+      args.folds !== undefined
+        ? await foldsOf(options, args.folds)
+        : [{ train: parseWindowFlag('--train', args.train!), test: parseWindowFlag('--test', args.test!) }];
     const outcomes = await walkForward(options, folds);
     progress.done();
     for (const o of outcomes) process.stdout.write(describeFold(o, args.objective));
@@ -106,14 +125,18 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
 
 export function describeBest(best: ConfigFigures | null, objective: string): string {
   if (!best) return 'no configuration passed the constraints: see best.json\n';
-  const params = Object.entries(best.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const params = Object.entries(best.params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
   return `best: ${params}  ${objective} = ${best.means[objective]} (mean over ${best.seeds.length} seed${best.seeds.length > 1 ? 's' : ''}); written to best.json\n`;
 }
 
 function describeFold(o: FoldOutcome, objective: string): string {
   const head = `fold ${o.fold}: train ${o.windows.train.from}..${o.windows.train.to}, test ${o.windows.test.from}..${o.windows.test.to}`;
   if (!o.params) return `${head}: no configuration passed the constraints\n`;
-  const params = Object.entries(o.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const params = Object.entries(o.params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
   return `${head}\n  chose ${params}: ${objective} in-sample ${o.train?.[objective]} → out-of-sample ${o.test?.[objective] ?? 'NA'}\n`;
 }
 
@@ -141,7 +164,12 @@ export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
     .option('seeds', { type: 'number', describe: 'average each step over seeds 1..N (synthetic data)' })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
     .option('out', { type: 'string', describe: 'output folder (default reports/tune-<scenario name>)' })
-    .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value' }) as unknown as Argv<TuneArgs>;
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'override a scenario field: path=value',
+    }) as unknown as Argv<TuneArgs>;
 }
 
 export async function tuneCommand(args: TuneArgs): Promise<void> {
@@ -159,9 +187,13 @@ export async function tuneCommand(args: TuneArgs): Promise<void> {
     workers: args.workers,
     out,
     onStep: (s) =>
-      process.stdout.write(`${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: realized spread ${s.realizedBps === null ? 'NA' : `${s.realizedBps.toFixed(2)} bps`}, ${s.fills ?? 'NA'} fills\n`),
+      process.stdout.write(
+        `${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: realized spread ${s.realizedBps === null ? 'NA' : `${s.realizedBps.toFixed(2)} bps`}, ${s.fills ?? 'NA'} fills\n`,
+      ),
   });
-  process.stdout.write(`chosen: ${args.param}=${chosen} (narrowest spread with positive realized spread); ${out}/results.csv, ${out}/best.json\n`);
+  process.stdout.write(
+    `chosen: ${args.param}=${chosen} (narrowest spread with positive realized spread); ${out}/results.csv, ${out}/best.json\n`,
+  );
 }
 
 export interface MergeArgs extends SelectionArgs {

@@ -68,7 +68,8 @@ export class MarketUnits {
    * decimal so the printed figure is the nearest double to the exact value.
    */
   money(microTickLots: bigint): number {
-    const mantissa = BigInt(Math.round(this.spec.tickSize * 10 ** this.priceDecimals)) * BigInt(Math.round(this.spec.lotSize * 10 ** this.sizeDecimals));
+    const mantissa =
+      BigInt(Math.round(this.spec.tickSize * 10 ** this.priceDecimals)) * BigInt(Math.round(this.spec.lotSize * 10 ** this.sizeDecimals));
     const scale = this.priceDecimals + this.sizeDecimals + 6;
     const scaled = microTickLots * mantissa;
     const negative = scaled < 0n;

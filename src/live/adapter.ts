@@ -49,7 +49,14 @@ export interface CcxtExchange {
   watchMyTrades(symbol: string): Promise<CcxtTrade[]>;
   watchOrders(symbol: string): Promise<{ id: string; status: string; remaining?: number }[]>;
   fetchOrderBook(symbol: string, limit?: number): Promise<{ bids: number[][]; asks: number[][]; timestamp?: number }>;
-  createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<CcxtOrder>;
+  createOrder(
+    symbol: string,
+    type: string,
+    side: string,
+    amount: number,
+    price?: number,
+    params?: Record<string, unknown>,
+  ): Promise<CcxtOrder>;
   cancelOrder(id: string, symbol: string): Promise<unknown>;
   cancelAllOrders(symbol: string): Promise<unknown>;
   fetchOpenOrders(symbol: string): Promise<CcxtOrder[]>;
@@ -92,7 +99,8 @@ export interface ConnectOptions {
 export async function connectExchange(options: ConnectOptions): Promise<CcxtExchange> {
   const ccxt = (await import('ccxt')).default as unknown as { pro: Record<string, new (config: Record<string, unknown>) => CcxtExchange> };
   const Exchange = ccxt.pro[options.exchange];
-  if (!Exchange) throw new SpreadlabError(`--exchange ${options.exchange}: not a ccxt exchange with websocket support (e.g. binanceusdm, bybit, okx)`);
+  if (!Exchange)
+    throw new SpreadlabError(`--exchange ${options.exchange}: not a ccxt exchange with websocket support (e.g. binanceusdm, bybit, okx)`);
   const ex = new Exchange({
     apiKey: options.apiKey,
     secret: options.secret,
@@ -123,14 +131,21 @@ export async function resolveMarket(ex: CcxtExchange, symbol: string): Promise<s
   const markets = Object.values(ex.markets);
   // A scenario's "BASE-QUOTE" (e.g. the demo's SYN-USD) also finds BASE/QUOTE, and a USD quote a USDT one.
   const [base, quote] = symbol.toUpperCase().split(/[-/_:]/);
-  const byParts = (m: (typeof markets)[number]): boolean => quote !== undefined && m.base === base && (m.quote === quote || (quote === 'USD' && m.quote === 'USDT'));
+  const byParts = (m: (typeof markets)[number]): boolean =>
+    quote !== undefined && m.base === base && (m.quote === quote || (quote === 'USD' && m.quote === 'USDT'));
   const found =
     markets.find((m) => m.symbol === symbol) ??
     markets.find((m) => m.id === symbol && m.symbol.includes(':')) ??
     markets.find((m) => m.id === symbol) ??
     markets.find((m) => byParts(m) && m.symbol.includes(':')) ??
     markets.find(byParts);
-  if (!found) throw new SpreadlabError(`market ${symbol}: not listed by ${ex.id} (e.g. ${markets.slice(0, 3).map((m) => m.id).join(', ')})`);
+  if (!found)
+    throw new SpreadlabError(
+      `market ${symbol}: not listed by ${ex.id} (e.g. ${markets
+        .slice(0, 3)
+        .map((m) => m.id)
+        .join(', ')})`,
+    );
   return found.symbol;
 }
 
@@ -155,20 +170,35 @@ export class CcxtFeed implements MarketFeed {
 
   start(sink: FeedSink): void {
     this.loops.push(
-      this.loop('book', async () => {
-        const ob = await this.ex.watchOrderBook(this.symbol);
-        if (this.stopped) return;
-        const localTs = wallMicros();
-        sink.book({ exchTs: ob.timestamp ? ob.timestamp * 1000 : localTs, localTs, bids: ob.bids, asks: ob.asks });
-      }, sink),
-      this.loop('trades', async () => {
-        const trades = await this.ex.watchTrades(this.symbol);
-        if (this.stopped) return;
-        const localTs = wallMicros();
-        for (const t of trades) {
-          sink.trade({ exchTs: t.timestamp ? t.timestamp * 1000 : localTs, localTs, id: String(t.id ?? ''), price: t.price, size: t.amount, takerSide: t.side === 'sell' ? 'sell' : 'buy' });
-        }
-      }, sink),
+      this.loop(
+        'book',
+        async () => {
+          const ob = await this.ex.watchOrderBook(this.symbol);
+          if (this.stopped) return;
+          const localTs = wallMicros();
+          sink.book({ exchTs: ob.timestamp ? ob.timestamp * 1000 : localTs, localTs, bids: ob.bids, asks: ob.asks });
+        },
+        sink,
+      ),
+      this.loop(
+        'trades',
+        async () => {
+          const trades = await this.ex.watchTrades(this.symbol);
+          if (this.stopped) return;
+          const localTs = wallMicros();
+          for (const t of trades) {
+            sink.trade({
+              exchTs: t.timestamp ? t.timestamp * 1000 : localTs,
+              localTs,
+              id: String(t.id ?? ''),
+              price: t.price,
+              size: t.amount,
+              takerSide: t.side === 'sell' ? 'sell' : 'buy',
+            });
+          }
+        },
+        sink,
+      ),
     );
   }
 
@@ -225,7 +255,13 @@ export abstract class FeedVenue extends VenueHooks {
 
   /** A market trade reached us: tell the strategy's onTrade hooks. */
   publishTrade(trade: TradeUpdate): void {
-    const view: TradeView = { market: this.market, timestamp: trade.localTs / 1000, price: trade.price, size: trade.size, takerSide: trade.takerSide };
+    const view: TradeView = {
+      market: this.market,
+      timestamp: trade.localTs / 1000,
+      price: trade.price,
+      size: trade.size,
+      takerSide: trade.takerSide,
+    };
     for (const h of this.tradeHandlers) h(view);
   }
 
@@ -233,7 +269,8 @@ export abstract class FeedVenue extends VenueHooks {
     this.checkMarket(market);
     const book = this.latest ?? (await this.bookBeforeFeed(depth));
     if (!book) return { market, timestamp: Date.now(), bestBid: NaN, bestAsk: NaN, mid: NaN, bids: [], asks: [] };
-    const take = (levels: BookUpdate['bids']): Level[] => Array.from({ length: Math.min(depth, levels.length) }, (_, i) => ({ price: Number(levels[i][0]), size: Number(levels[i][1]) }));
+    const take = (levels: BookUpdate['bids']): Level[] =>
+      Array.from({ length: Math.min(depth, levels.length) }, (_, i) => ({ price: Number(levels[i][0]), size: Number(levels[i][1]) }));
     const bids = take(book.bids);
     const asks = take(book.asks);
     const bestBid = bids[0]?.price ?? NaN;
@@ -331,7 +368,11 @@ export class LiveVenue extends FeedVenue implements Venue {
     this.open.clear();
     for (const o of orders) {
       if (o.price === undefined || o.side === undefined) continue;
-      this.open.set(o.id, { side: o.side as Side, price: this.units.roundToTick(o.price), remaining: Math.round((o.remaining ?? o.amount ?? 0) / this.units.spec.lotSize) });
+      this.open.set(o.id, {
+        side: o.side as Side,
+        price: this.units.roundToTick(o.price),
+        remaining: Math.round((o.remaining ?? o.amount ?? 0) / this.units.spec.lotSize),
+      });
     }
     const p = positions.find((x) => x.symbol === this.symbol);
     const exchangePosition = p ? (p.contracts ?? 0) * (p.side === 'short' ? -1 : 1) : 0;
@@ -362,7 +403,14 @@ export class LiveVenue extends FeedVenue implements Venue {
 
   async getOpenOrders(market: string): Promise<OpenOrder[]> {
     this.checkMarket(market);
-    return [...this.open.entries()].map(([id, o]) => ({ id, market, side: o.side, price: this.units.price(o.price), remaining: this.units.size(o.remaining), filled: 0 }));
+    return [...this.open.entries()].map(([id, o]) => ({
+      id,
+      market,
+      side: o.side,
+      price: this.units.price(o.price),
+      remaining: this.units.size(o.remaining),
+      filled: 0,
+    }));
   }
 
   async placeOrder(request: OrderRequest): Promise<OrderAck> {
@@ -386,21 +434,46 @@ export class LiveVenue extends FeedVenue implements Venue {
     if (request.timeInForce === 'IOC') params.timeInForce = 'IOC';
     this.tape.ordersSent++;
     const sentAt = wallMicros();
-    this.log.write('place', { side: request.side, price: request.price ?? null, size: request.size, type, postOnly: request.postOnly ?? false });
+    this.log.write('place', {
+      side: request.side,
+      price: request.price ?? null,
+      size: request.size,
+      type,
+      postOnly: request.postOnly ?? false,
+    });
     try {
-      const order = await this.ex.createOrder(this.symbol, type, request.side, this.units.size(size), type === 'limit' ? this.units.price(price) : undefined, params);
+      const order = await this.ex.createOrder(
+        this.symbol,
+        type,
+        request.side,
+        this.units.size(size),
+        type === 'limit' ? this.units.price(price) : undefined,
+        params,
+      );
       const status = mapStatus(order.status);
       const remaining = Math.round((order.remaining ?? (status === 'open' ? this.units.size(size) : 0)) / this.units.spec.lotSize);
       const filled = Math.round((order.filled ?? 0) / this.units.spec.lotSize);
       if (status === 'open' && remaining > 0) this.open.set(order.id, { side: request.side, price, remaining });
       if (status === 'rejected') this.tape.rejects++;
-      this.log.write('ack', { id: order.id, status, filled: this.units.size(filled), remaining: this.units.size(remaining), rtt_us: wallMicros() - sentAt });
+      this.log.write('ack', {
+        id: order.id,
+        status,
+        filled: this.units.size(filled),
+        remaining: this.units.size(remaining),
+        rtt_us: wallMicros() - sentAt,
+      });
       this.ownQuotes();
       return { id: order.id, status, filled: this.units.size(filled), remaining: this.units.size(remaining) };
     } catch (error) {
       this.tape.rejects++;
       const reason = this.log.redact((error as Error).message);
-      this.log.write('reject', { side: request.side, price: request.price ?? null, size: request.size, reason, rtt_us: wallMicros() - sentAt });
+      this.log.write('reject', {
+        side: request.side,
+        price: request.price ?? null,
+        size: request.size,
+        reason,
+        rtt_us: wallMicros() - sentAt,
+      });
       return { id: '', status: 'rejected', filled: 0, remaining: request.size, reason };
     }
   }
@@ -438,7 +511,13 @@ export class LiveVenue extends FeedVenue implements Venue {
     if (!known) return { id: orderId, status: 'rejected', filled: 0, remaining: 0, reason: 'unknown or closed order' };
     const cancelled = await this.cancelOrder(market, orderId);
     if (cancelled.status !== 'cancelled') return cancelled;
-    return this.placeOrder({ market, side: known.side, price: change.price ?? this.units.price(known.price), size: change.size ?? this.units.size(known.remaining), postOnly: true });
+    return this.placeOrder({
+      market,
+      side: known.side,
+      price: change.price ?? this.units.price(known.price),
+      size: change.size ?? this.units.size(known.remaining),
+      postOnly: true,
+    });
   }
 
   private bookTrade(t: CcxtTrade): void {
@@ -450,7 +529,10 @@ export class LiveVenue extends FeedVenue implements Venue {
     const size = Math.round(t.amount / this.units.spec.lotSize);
     const liquidity = t.takerOrMaker === 'taker' ? 'taker' : 'maker';
     const unit = this.units.spec.tickSize * this.units.spec.lotSize;
-    const fee = typeof t.fee?.cost === 'number' && Number.isFinite(t.fee.cost) ? BigInt(Math.round((t.fee.cost / unit) * 1e6)) : feeMicroTickLots(price, size, liquidity, this.fees);
+    const fee =
+      typeof t.fee?.cost === 'number' && Number.isFinite(t.fee.cost)
+        ? BigInt(Math.round((t.fee.cost / unit) * 1e6))
+        : feeMicroTickLots(price, size, liquidity, this.fees);
     const orderId = String(t.order ?? '');
     const own = this.open.get(orderId);
     let remaining = 0;
@@ -462,9 +544,28 @@ export class LiveVenue extends FeedVenue implements Venue {
     const exchTs = (t.timestamp ?? Date.now()) * 1000;
     this.lastFillMs = Math.max(this.lastFillMs ?? 0, exchTs / 1000);
     this.tape.addFill({ orderId, side, price, size, liquidity, fee, exchTs, remaining });
-    this.log.write('fill', { id: orderId, trade: t.id ?? null, side, price: this.units.price(price), size: this.units.size(size), liquidity, fee: this.units.money(fee), exch_ts_us: exchTs, position: this.position() });
+    this.log.write('fill', {
+      id: orderId,
+      trade: t.id ?? null,
+      side,
+      price: this.units.price(price),
+      size: this.units.size(size),
+      liquidity,
+      fee: this.units.money(fee),
+      exch_ts_us: exchTs,
+      position: this.position(),
+    });
     this.ownQuotes();
-    const event: FillEvent = { orderId, market: this.market, side, price: this.units.price(price), size: this.units.size(size), fee: this.units.money(fee), liquidity, timestamp: exchTs / 1000 };
+    const event: FillEvent = {
+      orderId,
+      market: this.market,
+      side,
+      price: this.units.price(price),
+      size: this.units.size(size),
+      fee: this.units.money(fee),
+      liquidity,
+      timestamp: exchTs / 1000,
+    };
     for (const h of this.fillHandlers) h(event);
     this.onFillBooked();
   }
@@ -513,7 +614,14 @@ export class DryRunVenue extends FeedVenue implements Venue {
   async placeOrder(request: OrderRequest): Promise<OrderAck> {
     const id = `dry-${this.next++}`;
     this.tape.ordersSent++;
-    this.log.write('would-place', { id, side: request.side, price: request.price ?? null, size: request.size, type: request.type ?? 'limit', postOnly: request.postOnly ?? false });
+    this.log.write('would-place', {
+      id,
+      side: request.side,
+      price: request.price ?? null,
+      size: request.size,
+      type: request.type ?? 'limit',
+      postOnly: request.postOnly ?? false,
+    });
     this.open.set(id, { id, market: this.market, side: request.side, price: request.price ?? NaN, remaining: request.size, filled: 0 });
     this.quotes();
     return { id, status: 'open', filled: 0, remaining: request.size };
@@ -564,10 +672,13 @@ export class RealClock implements Clock {
     if (this.stopping) return Promise.resolve(false);
     return new Promise((resolve) => {
       const entry = {
-        timer: setTimeout(() => {
-          this.pending.delete(entry);
-          resolve(!this.stopping);
-        }, Math.max(0, ms)),
+        timer: setTimeout(
+          () => {
+            this.pending.delete(entry);
+            resolve(!this.stopping);
+          },
+          Math.max(0, ms),
+        ),
         resolve,
       };
       this.pending.add(entry);

@@ -56,7 +56,10 @@ const liveConfigSchema = z
     name: z.string().min(1),
     scenario: z.record(z.unknown()),
     risk: riskSchema,
-    guardrails: z.object({ checks: z.array(checkSchema), overridden: z.array(z.string()) }).strict().optional(),
+    guardrails: z
+      .object({ checks: z.array(checkSchema), overridden: z.array(z.string()) })
+      .strict()
+      .optional(),
     provenance: z.record(z.unknown()).optional(),
   })
   .strict();

@@ -87,9 +87,27 @@ export function bookEvents(update: BookUpdate, diff: { snapshot: boolean; change
   if (diff.snapshot) {
     const bids = diff.changes.filter((c) => c.side === 'bid').sort((a, b) => b.price - a.price);
     const asks = diff.changes.filter((c) => c.side === 'ask').sort((a, b) => a.price - b.price);
-    return [{ kind: 'snapshot', exchTs, localTs, bidPrices: bids.map((c) => c.price), bidSizes: bids.map((c) => c.size), askPrices: asks.map((c) => c.price), askSizes: asks.map((c) => c.size) }];
+    return [
+      {
+        kind: 'snapshot',
+        exchTs,
+        localTs,
+        bidPrices: bids.map((c) => c.price),
+        bidSizes: bids.map((c) => c.size),
+        askPrices: asks.map((c) => c.price),
+        askSizes: asks.map((c) => c.size),
+      },
+    ];
   }
-  return diff.changes.map((c, i) => ({ kind: 'delta', exchTs, localTs, side: c.side, price: c.price, size: c.size, last: i === diff.changes.length - 1 }));
+  return diff.changes.map((c, i) => ({
+    kind: 'delta',
+    exchTs,
+    localTs,
+    side: c.side,
+    price: c.price,
+    size: c.size,
+    last: i === diff.changes.length - 1,
+  }));
 }
 
 export function tradeEvent(trade: TradeUpdate, units: MarketUnits): MarketEvent {

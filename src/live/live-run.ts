@@ -10,7 +10,16 @@ import { RUN_FILES, writeRunFiles } from '../report/run-folder.ts';
 import { createStrategy, type ScenarioRun } from '../sim/run-scenario.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
-import { CcxtFeed, connectExchange, DryRunVenue, LiveVenue, type FeedVenue, RealClock, resolveMarket, type CcxtExchange } from './adapter.ts';
+import {
+  CcxtFeed,
+  connectExchange,
+  DryRunVenue,
+  LiveVenue,
+  type FeedVenue,
+  RealClock,
+  resolveMarket,
+  type CcxtExchange,
+} from './adapter.ts';
 import type { LiveConfig } from './config.ts';
 import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type MarketFeed, type TradeUpdate } from './feed.ts';
 import { PaperVenue } from './paper.ts';
@@ -77,10 +86,14 @@ const FIRST_BOOK_TIMEOUT_MS = 30_000;
 export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const { config, mode } = options;
   if (!config.provenance && !options.allowUnpromoted) {
-    throw new SpreadlabError(`${options.configFile}: no provenance (not written by spreadlab promote); promote a sweep or run first, or pass --allow-unpromoted`);
+    throw new SpreadlabError(
+      `${options.configFile}: no provenance (not written by spreadlab promote); promote a sweep or run first, or pass --allow-unpromoted`,
+    );
   }
   if (mode === 'live' && (!options.apiKey || !options.secret)) {
-    throw new SpreadlabError('live trading needs SPREADLAB_API_KEY and SPREADLAB_API_SECRET in the environment (use --paper or --dry-run to run without keys)');
+    throw new SpreadlabError(
+      'live trading needs SPREADLAB_API_KEY and SPREADLAB_API_SECRET in the environment (use --paper or --dry-run to run without keys)',
+    );
   }
   const scenario = config.scenario;
   const units = new MarketUnits(scenario.market);
@@ -98,14 +111,22 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const started = { wallIso: new Date().toISOString() };
   try {
     if (!feed || mode === 'live') {
-      ex = await connectExchange({ exchange: options.exchange, sandbox: options.sandbox, baseUrl: options.baseUrl, apiKey: options.apiKey, secret: options.secret });
+      ex = await connectExchange({
+        exchange: options.exchange,
+        sandbox: options.sandbox,
+        baseUrl: options.baseUrl,
+        apiKey: options.apiKey,
+        secret: options.secret,
+      });
       ccxtSymbol = await resolveMarket(ex, symbol);
       feed ??= new CcxtFeed(ex, ccxtSymbol, (event, fields) => log.write(event, fields));
     }
   } catch (error) {
     await ex?.close().catch(() => {});
     if (error instanceof SpreadlabError) throw error;
-    throw new SpreadlabError(log.redact(`cannot connect to ${options.exchange}${options.baseUrl ? ` at ${options.baseUrl}` : ''}: ${(error as Error).message}`));
+    throw new SpreadlabError(
+      log.redact(`cannot connect to ${options.exchange}${options.baseUrl ? ` at ${options.baseUrl}` : ''}: ${(error as Error).message}`),
+    );
   }
 
   const tape = new RunTape(units, wallMicros());
@@ -188,13 +209,23 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   let checkTimer: NodeJS.Timeout | null = null;
   let minutesTimer: NodeJS.Timeout | null = null;
   try {
-    const waited = await Promise.race([firstBookSeen.then(() => true), stopped.then(() => false), sleep(FIRST_BOOK_TIMEOUT_MS).then(() => false)]);
+    const waited = await Promise.race([
+      firstBookSeen.then(() => true),
+      stopped.then(() => false),
+      sleep(FIRST_BOOK_TIMEOUT_MS).then(() => false),
+    ]);
     if (!waited && !stopReason) stopNow('no market data within 30 s of the start');
     if (live && !stopReason) await live.start();
     guard = new RiskGuard(
       venue,
       config.risk,
-      { now: () => Date.now(), mid: () => tape.mid(), position: () => (live ? live.position() : tape.position()), equity: () => tape.equity(), lastMarketData: () => lastMarketData },
+      {
+        now: () => Date.now(),
+        mid: () => tape.mid(),
+        position: () => (live ? live.position() : tape.position()),
+        equity: () => tape.equity(),
+        lastMarketData: () => lastMarketData,
+      },
       (event) => {
         log.write(`guard-${event.type}`, { reason: event.reason, order: event.order });
         if (event.type !== 'refused') say(`risk guard: ${event.type}: ${event.reason}`);
@@ -204,9 +235,12 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     if (!stopReason) {
       strategyStartUs = wallMicros();
       log.write('start', { mode, exchange: options.exchange, market: symbol, strategy: scenario.strategy.name });
-      say(`${mode} run of ${config.name} on ${options.exchange} ${symbol} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`);
+      say(
+        `${mode} run of ${config.name} on ${options.exchange} ${symbol} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`,
+      );
       checkTimer = setInterval(() => void guard!.check(symbol), 250);
-      if (options.minutes !== undefined) minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
+      if (options.minutes !== undefined)
+        minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
       const strategy = createStrategy(scenario.strategy);
       strategy({ venue: guard, clock, market: symbol, tickSize: units.spec.tickSize, lotSize: units.spec.lotSize }).then(
         () => stopNow('the strategy returned'),
@@ -250,7 +284,12 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const result = tape.result(endUs);
   result.startTs = startUs;
   const runScenario = liveScenario(scenario, config.name, mode);
-  const run: ScenarioRun = { scenario: runScenario, units, result, dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }] };
+  const run: ScenarioRun = {
+    scenario: runScenario,
+    units,
+    result,
+    dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }],
+  };
   const analysis = writeRunFiles(out, run, []);
   writeFileSync(
     join(out, 'live.json'),
@@ -289,7 +328,12 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
 function liveScenario(scenario: Scenario, name: string, mode: string): Scenario {
   const { window: _w, durationSeconds: _d, ...rest } = scenario;
   return parseScenario(
-    { ...rest, name: name.replace(/[^A-Za-z0-9._-]/g, '_'), description: `${mode} run; data: the market it recorded`, data: { kind: 'replay', files: [MARKET_FILE], format: 'binance-raw', cache: false } },
+    {
+      ...rest,
+      name: name.replace(/[^A-Za-z0-9._-]/g, '_'),
+      description: `${mode} run; data: the market it recorded`,
+      data: { kind: 'replay', files: [MARKET_FILE], format: 'binance-raw', cache: false },
+    },
     'live run scenario',
   );
 }

@@ -197,7 +197,9 @@ async function readCandidate(dir: string, rank: number): Promise<Candidate> {
   if (existsSync(join(dir, 'walkforward.csv'))) return readWalkForward(dir);
   if (existsSync(join(dir, 'best.json'))) return readSweep(dir, rank);
   if (existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'run.json'))) return readRun(dir);
-  throw new SpreadlabError(`${dir}: not a sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder (summary.json + run.json)`);
+  throw new SpreadlabError(
+    `${dir}: not a sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder (summary.json + run.json)`,
+  );
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -215,7 +217,10 @@ interface BestJson {
 
 async function readSweep(dir: string, rank: number): Promise<Candidate> {
   const best = readJson(join(dir, 'best.json')) as unknown as BestJson;
-  if (!best.best || !best.scenario) throw new SpreadlabError(`${join(dir, 'best.json')}: the sweep chose no configuration (${String((best as unknown as { reason?: string }).reason ?? 'no best')})`);
+  if (!best.best || !best.scenario)
+    throw new SpreadlabError(
+      `${join(dir, 'best.json')}: the sweep chose no configuration (${String((best as unknown as { reason?: string }).reason ?? 'no best')})`,
+    );
   let chosen: ConfigFigures = { config: best.best.config, params: best.best.params, seeds: best.best.seeds, means: best.best.figures };
   if (rank !== 1) chosen = rankedConfig(dir, best, rank);
   const raw = structuredClone(best.scenario) as Record<string, unknown>;
@@ -241,7 +246,12 @@ function rankedConfig(dir: string, best: BestJson, rank: number): ConfigFigures 
   if (!(Number.isInteger(rank) && rank >= 1)) throw new SpreadlabError(`--rank ${rank}: expected a whole number ≥ 1`);
   const manifest = readJson(join(dir, MANIFEST)) as { paramPaths?: string[] };
   const rows = [...readJournal(dir).values()].sort((a, b) => a.index - b.index).map(rowObject);
-  const ranked = rankConfigs(configFigures(rows, manifest.paramPaths ?? []), best.objective, best.direction === 'minimize', best.require.map(parseConstraint));
+  const ranked = rankConfigs(
+    configFigures(rows, manifest.paramPaths ?? []),
+    best.objective,
+    best.direction === 'minimize',
+    best.require.map(parseConstraint),
+  );
   if (rank > ranked.length) throw new SpreadlabError(`--rank ${rank}: the sweep in ${dir} has ${ranked.length} eligible configuration(s)`);
   return ranked[rank - 1];
 }
@@ -249,12 +259,22 @@ function rankedConfig(dir: string, best: BestJson, rank: number): ConfigFigures 
 async function readWalkForward(dir: string): Promise<Candidate> {
   const rows = parseCsv(readFileSync(join(dir, 'walkforward.csv'), 'utf8'), join(dir, 'walkforward.csv'));
   if (rows.length === 0) throw new SpreadlabError(`${join(dir, 'walkforward.csv')}: no folds`);
-  const folds = readdirSync(dir).filter((f) => /^fold-\d+$/.test(f)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  const lastWithBest = [...rows].reverse().find((r) => r['train.from'] !== undefined && Object.keys(r).some((k) => k.startsWith('train.') && r[k] !== null && !['train.from', 'train.to'].includes(k)));
+  const folds = readdirSync(dir)
+    .filter((f) => /^fold-\d+$/.test(f))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const lastWithBest = [...rows]
+    .reverse()
+    .find(
+      (r) =>
+        r['train.from'] !== undefined &&
+        Object.keys(r).some((k) => k.startsWith('train.') && r[k] !== null && !['train.from', 'train.to'].includes(k)),
+    );
   if (!lastWithBest || folds.length === 0) throw new SpreadlabError(`${dir}: no fold chose a configuration`);
   const foldIndex = Number(lastWithBest.fold);
   const inner = await readSweep(join(dir, `fold-${foldIndex}`, 'train'), 1);
-  const figureKeys = Object.keys(rows[0]).filter((k) => k.startsWith('train.') && k !== 'train.from' && k !== 'train.to').map((k) => k.slice(6));
+  const figureKeys = Object.keys(rows[0])
+    .filter((k) => k.startsWith('train.') && k !== 'train.from' && k !== 'train.to')
+    .map((k) => k.slice(6));
   const meanOf = (prefix: string): Figures | null => {
     const out: Figures = {};
     for (const key of figureKeys) {

@@ -71,14 +71,29 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
   }
   const liveRun = loadRun(dir);
   const liveJson = readLiveJson(join(dir, 'live.json'));
-  if (liveJson.strategyStartUs === null) throw new SpreadlabError(`${dir}/live.json: the strategy never started (no market data?): nothing to reconcile`);
+  if (liveJson.strategyStartUs === null)
+    throw new SpreadlabError(`${dir}/live.json: the strategy never started (no market data?): nothing to reconcile`);
   const window = { from: isoMicros(liveJson.strategyStartUs), to: isoMicros(liveJson.endUs) };
   const scenario = parseScenario({ ...liveRun.record.scenario, window }, join(dir, 'run.json'));
   const simRun = await runScenario(scenario, dir);
   const simAnalysis = writeRunFolder(join(dir, 'sim'), simRun, [`window.from=${window.from}`, `window.to=${window.to}`]);
   const { units } = simRun;
-  const simFills: Fill[] = simRun.result.fills.map((f) => ({ ts: f.exchTs, orderId: f.orderId, side: f.side, price: units.price(f.price), size: units.size(f.size), liquidity: f.liquidity }));
-  const liveFills: Fill[] = liveRun.fills.map((f) => ({ ts: f.ts, orderId: f.orderId, side: f.side, price: f.price, size: f.size, liquidity: f.liquidity }));
+  const simFills: Fill[] = simRun.result.fills.map((f) => ({
+    ts: f.exchTs,
+    orderId: f.orderId,
+    side: f.side,
+    price: units.price(f.price),
+    size: units.size(f.size),
+    liquidity: f.liquidity,
+  }));
+  const liveFills: Fill[] = liveRun.fills.map((f) => ({
+    ts: f.ts,
+    orderId: f.orderId,
+    side: f.side,
+    price: f.price,
+    size: f.size,
+    liquidity: f.liquidity,
+  }));
   const rows = matchFills(liveFills, simFills, options.toleranceMs * 1000);
   const liveSummary = liveRun.summary;
   const matched = rows.filter((r) => r.status === 'matched');
@@ -92,8 +107,16 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
     meanAbsDtMs: mean(matched.map((r) => Math.abs(r.sim!.ts - r.live!.ts) / 1000)),
     meanPriceDiff: mean(matched.map((r) => r.sim!.price - r.live!.price)),
     sameprice: matched.filter((r) => r.sim!.price === r.live!.price).length,
-    live: { pnl: liveSummary.pnl.total, realizedSpreadBps: liveSummary.realizedSpreadBps[liveSummary.mainHorizon] ?? null, position: liveSummary.inventory.final },
-    sim: { pnl: simAnalysis.summary.pnl.total, realizedSpreadBps: simAnalysis.summary.realizedSpreadBps[simAnalysis.summary.mainHorizon] ?? null, position: simAnalysis.summary.inventory.final },
+    live: {
+      pnl: liveSummary.pnl.total,
+      realizedSpreadBps: liveSummary.realizedSpreadBps[liveSummary.mainHorizon] ?? null,
+      position: liveSummary.inventory.final,
+    },
+    sim: {
+      pnl: simAnalysis.summary.pnl.total,
+      realizedSpreadBps: simAnalysis.summary.realizedSpreadBps[simAnalysis.summary.mainHorizon] ?? null,
+      position: simAnalysis.summary.inventory.final,
+    },
     toleranceMs: options.toleranceMs,
     window,
   };
@@ -136,7 +159,24 @@ export function matchFills(live: Fill[], sim: Fill[], toleranceUs: number): Reco
 }
 
 function reconcileCsv(rows: ReconcileRow[]): string {
-  const header = ['status', 'side', 'live_ts_us', 'live_time', 'sim_ts_us', 'sim_time', 'dt_ms', 'live_price', 'sim_price', 'price_diff', 'live_size', 'sim_size', 'live_liquidity', 'sim_liquidity', 'live_order_id', 'sim_order_id'];
+  const header = [
+    'status',
+    'side',
+    'live_ts_us',
+    'live_time',
+    'sim_ts_us',
+    'sim_time',
+    'dt_ms',
+    'live_price',
+    'sim_price',
+    'price_diff',
+    'live_size',
+    'sim_size',
+    'live_liquidity',
+    'sim_liquidity',
+    'live_order_id',
+    'sim_order_id',
+  ];
   const cells = rows.map((r) => {
     const { live: l, sim: s } = r;
     return [

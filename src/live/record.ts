@@ -93,7 +93,10 @@ export class RawRecorder implements FeedSink {
   private diffLine(localTs: number, E: number, b: [string, string][], a: [string, string][]): void {
     const U = this.updateId;
     const u = U + 1;
-    this.line(localTs, { stream: `${this.streamSymbol.toLowerCase()}@depth`, data: { e: 'depthUpdate', E, T: E, s: this.streamSymbol, U, u, pu: U, b, a } });
+    this.line(localTs, {
+      stream: `${this.streamSymbol.toLowerCase()}@depth`,
+      data: { e: 'depthUpdate', E, T: E, s: this.streamSymbol, U, u, pu: U, b, a },
+    });
     this.updateId = u;
   }
 
@@ -137,7 +140,8 @@ export async function recordMarket(options: RecordOptions): Promise<{ file: stri
     const step = (p: number | undefined): number | undefined => (p === undefined ? undefined : ex.precisionMode === 2 ? 10 ** -p : p);
     const tickSize = options.tickSize ?? step(market.precision?.price);
     const lotSize = options.lotSize ?? step(market.precision?.amount);
-    if (!tickSize || !lotSize) throw new Error(`${options.exchange} gives no price/amount step for ${symbol}: pass --tick-size and --lot-size`);
+    if (!tickSize || !lotSize)
+      throw new Error(`${options.exchange} gives no price/amount step for ${symbol}: pass --tick-size and --lot-size`);
     const units = new MarketUnits({ symbol: market.id, tickSize, lotSize, makerFeeBps: 0, takerFeeBps: 0 });
     const recorder = new RawRecorder(options.out, units, market.id);
     const feed = new CcxtFeed(ex, symbol, () => {});

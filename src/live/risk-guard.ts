@@ -82,7 +82,8 @@ export class RiskGuard implements Venue {
       }
     }
     this.dropOld();
-    if (this.sent.length >= this.limits.maxOrdersPerMinute) return `order rate: ${this.sent.length} orders in the last 60 s (limit ${this.limits.maxOrdersPerMinute})`;
+    if (this.sent.length >= this.limits.maxOrdersPerMinute)
+      return `order rate: ${this.sent.length} orders in the last 60 s (limit ${this.limits.maxOrdersPerMinute})`;
     const position = this.state.position();
     let openSame = 0;
     for (const o of this.open.values()) if (o.side === request.side) openSame += o.remaining;
@@ -107,7 +108,12 @@ export class RiskGuard implements Venue {
 
   async amendOrder(market: string, orderId: string, change: { price?: number; size?: number }): Promise<OrderAck> {
     const known = this.open.get(orderId);
-    const request: OrderRequest = { market, side: known?.side ?? 'buy', size: Math.max(0, (change.size ?? known?.remaining ?? 0) - (known?.remaining ?? 0)), price: change.price };
+    const request: OrderRequest = {
+      market,
+      side: known?.side ?? 'buy',
+      size: Math.max(0, (change.size ?? known?.remaining ?? 0) - (known?.remaining ?? 0)),
+      price: change.price,
+    };
     const reason = this.refusal(request);
     if (reason !== null) {
       this.onEvent({ type: 'refused', reason, order: request });
@@ -180,7 +186,10 @@ export class RiskGuard implements Venue {
     }
     const breach = Math.abs(this.state.position()) > this.limits.maxPosition + EPS;
     if (breach && !this.positionBreach) {
-      this.onEvent({ type: 'position-limit', reason: `|position| ${Math.abs(this.state.position())} > maxPosition ${this.limits.maxPosition}: cancel all` });
+      this.onEvent({
+        type: 'position-limit',
+        reason: `|position| ${Math.abs(this.state.position())} > maxPosition ${this.limits.maxPosition}: cancel all`,
+      });
       await this.cancelAllSafely(market);
     }
     this.positionBreach = breach;

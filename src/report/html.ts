@@ -59,7 +59,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON safe inside a <script> element: `<` escaped, as are the JS line separators. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const STYLE = `
@@ -176,7 +179,9 @@ export interface Figure {
 
 /** A dotted path into an object ("pnl.total", "realizedSpreadStats.30s.mean"). */
 export function valueAt(object: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
 }
 
 const MINUS = '\u2212';
@@ -221,10 +226,16 @@ function decimalsOf(x: number): number {
 const UNIT: Record<FigureFormat, string> = { money: '', bps: ' bps', count: '', pct: ' %', ratio: '', size: '' };
 
 /** A figure as a span carrying its key and exact value. */
-export function figureSpan(summary: unknown, key: string, format: FigureFormat, opts: { unit?: boolean; sign?: boolean; run?: number } = {}): string {
+export function figureSpan(
+  summary: unknown,
+  key: string,
+  format: FigureFormat,
+  opts: { unit?: boolean; sign?: boolean; run?: number } = {},
+): string {
   const value = valueAt(summary, key);
   const text = formatFigure(value, format);
-  const cls = opts.sign && typeof value === 'number' && text !== 'n/a' ? (value > 0 ? ' class="pos"' : value < 0 ? ' class="neg"' : '') : '';
+  const cls =
+    opts.sign && typeof value === 'number' && text !== 'n/a' ? (value > 0 ? ' class="pos"' : value < 0 ? ' class="neg"' : '') : '';
   const scale = format === 'pct' ? ' data-scale="100"' : '';
   const run = opts.run === undefined ? '' : ` data-run="${opts.run}"`;
   const json = typeof value === 'number' ? String(value) : 'null';
@@ -284,7 +295,10 @@ export function headlineTable(summary: Summary): string {
       `Realized spread ${h}`,
       `${figureSpan(summary, `${stat}.mean`, 'bps', { sign: true })}<small>95% CI ${figureSpan(summary, `${stat}.ci95Low`, 'bps', { unit: false })} to ${figureSpan(summary, `${stat}.ci95High`, 'bps', { unit: false })} bps · n=${figureSpan(summary, `${stat}.count`, 'count')}</small>`,
     ],
-    ['Fills', `${figureSpan(summary, 'fills.count', 'count')}<small>${figureSpan(summary, 'fills.buys', 'count')} buys · ${figureSpan(summary, 'fills.sells', 'count')} sells</small>`],
+    [
+      'Fills',
+      `${figureSpan(summary, 'fills.count', 'count')}<small>${figureSpan(summary, 'fills.buys', 'count')} buys · ${figureSpan(summary, 'fills.sells', 'count')} sells</small>`,
+    ],
     ['Two-sided uptime', `${figureSpan(summary, 'quotes.twoSidedUptime', 'pct')}<small>both quotes resting</small>`],
     [`Sharpe`, `${figureSpan(summary, 'risk.sharpe', 'ratio')}<small>per ${summary.risk.intervalSeconds} s, not annualised</small>`],
     ['Max drawdown', `${figureSpan(summary, 'risk.maxDrawdown', 'money')}<small>quote currency</small>`],
@@ -303,15 +317,32 @@ function scenarioCard(run: LoadedRun): string {
   const strategy = scenario.strategy as Record<string, unknown> | undefined;
   const market = scenario.market as Record<string, unknown> | undefined;
   const data = scenario.data as Record<string, unknown> | undefined;
-  const params = strategy ? Object.entries(strategy).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : '';
+  const params = strategy
+    ? Object.entries(strategy)
+        .filter(([k]) => k !== 'name')
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(', ')
+    : '';
   const rows: [string, string][] = [
     ['scenario', `${escapeHtml(record.scenario.name)} · seed ${record.seed}`],
     ['scenario SHA-256', `<code data-key="scenarioSha256">${escapeHtml(record.scenarioSha256)}</code>`],
-    ['market', escapeHtml(market ? `${String(market.symbol)} · tick ${String(market.tickSize)} · lot ${String(market.lotSize)} · maker ${String(market.makerFeeBps)} bps · taker ${String(market.takerFeeBps)} bps` : '')],
+    [
+      'market',
+      escapeHtml(
+        market
+          ? `${String(market.symbol)} · tick ${String(market.tickSize)} · lot ${String(market.lotSize)} · maker ${String(market.makerFeeBps)} bps · taker ${String(market.takerFeeBps)} bps`
+          : '',
+      ),
+    ],
     ['strategy', escapeHtml(strategy ? `${String(strategy.name)} (${params})` : '')],
     ['data', escapeHtml(data ? `${String(data.kind)}${data.model ? ` / ${String(data.model)}` : ''}` : '')],
     ['overrides', record.overrides.length > 0 ? record.overrides.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ') : 'none'],
-    ['data files', record.dataFiles.length > 0 ? record.dataFiles.map((f) => `<code>${escapeHtml(f.path)}</code> <code>sha256 ${escapeHtml(f.sha256)}</code>`).join('<br>') : 'none (synthetic)'],
+    [
+      'data files',
+      record.dataFiles.length > 0
+        ? record.dataFiles.map((f) => `<code>${escapeHtml(f.path)}</code> <code>sha256 ${escapeHtml(f.sha256)}</code>`).join('<br>')
+        : 'none (synthetic)',
+    ],
     ['spreadlab', escapeHtml(record.spreadlab)],
   ];
   return `<div class="card"><h2 style="margin-top:0">Scenario</h2><dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
@@ -319,7 +350,9 @@ function scenarioCard(run: LoadedRun): string {
 }
 
 function figuresTable(summary: Summary): string {
-  const rows = detailFigures(summary).map((f) => `<tr><td class="label">${escapeHtml(f.label)}</td><td>${figureSpan(summary, f.key, f.format)}</td></tr>`);
+  const rows = detailFigures(summary).map(
+    (f) => `<tr><td class="label">${escapeHtml(f.label)}</td><td>${figureSpan(summary, f.key, f.format)}</td></tr>`,
+  );
   return `<div class="card"><h2 style="margin-top:0">All figures</h2><table class="figures"><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
@@ -348,15 +381,29 @@ export function runLabels(runs: LoadedRun[]): string[] {
 export function renderComparison(runs: LoadedRun[]): string {
   const labels = runLabels(runs);
   const h = runs[0].summary.mainHorizon;
-  const headline = new Set(['pnl.total', `realizedSpreadBps.${h}`, `adverseSelectionBps.${h}`, 'fills.count', 'quotes.twoSidedUptime', 'risk.sharpe', 'risk.maxDrawdown']);
+  const headline = new Set([
+    'pnl.total',
+    `realizedSpreadBps.${h}`,
+    `adverseSelectionBps.${h}`,
+    'fills.count',
+    'quotes.twoSidedUptime',
+    'risk.sharpe',
+    'risk.maxDrawdown',
+  ]);
   const figures = detailFigures(runs[0].summary);
   const header = `<tr><th>figure</th>${labels.map((l, i) => `<th data-run="${i}">${escapeHtml(l)}</th>`).join('')}</tr>`;
   const meta = (label: string, cell: (run: LoadedRun, i: number) => string, cls = '') =>
     `<tr><td class="label">${label}</td>${runs.map((run, i) => `<td${cls}>${cell(run, i)}</td>`).join('')}</tr>`;
   const strategyText = (run: LoadedRun) =>
-    run.record.scenario.strategy ? Object.entries(run.record.scenario.strategy).map(([k, v]) => (k === 'name' ? String(v) : `${k}=${JSON.stringify(v)}`)).join(' · ') : '';
-  const figureRow = (f: Figure) => meta(escapeHtml(f.label), (run, i) => figureSpan(run.summary, f.key, f.format, { run: i, sign: f.key === 'pnl.total' }));
-  const table = (rows: string[]) => `<div class="card" style="overflow-x:auto"><table class="figures compare"><thead>${header}</thead><tbody>${rows.join('')}</tbody></table></div>`;
+    run.record.scenario.strategy
+      ? Object.entries(run.record.scenario.strategy)
+          .map(([k, v]) => (k === 'name' ? String(v) : `${k}=${JSON.stringify(v)}`))
+          .join(' · ')
+      : '';
+  const figureRow = (f: Figure) =>
+    meta(escapeHtml(f.label), (run, i) => figureSpan(run.summary, f.key, f.format, { run: i, sign: f.key === 'pnl.total' }));
+  const table = (rows: string[]) =>
+    `<div class="card" style="overflow-x:auto"><table class="figures compare"><thead>${header}</thead><tbody>${rows.join('')}</tbody></table></div>`;
   const headRows = [
     meta('scenario', (run) => escapeHtml(`${run.summary.scenario} · seed ${run.summary.seed}`)),
     meta('strategy', (run) => escapeHtml(strategyText(run)), ' class="wrap"'),
@@ -364,11 +411,17 @@ export function renderComparison(runs: LoadedRun[]): string {
     ...figures.filter((f) => headline.has(f.key)).map(figureRow),
   ];
   const allRows = [
-    meta('scenario SHA-256', (run) => `<code title="${escapeHtml(run.record.scenarioSha256)}">${escapeHtml(run.record.scenarioSha256.slice(0, 16))}…</code>`),
+    meta(
+      'scenario SHA-256',
+      (run) => `<code title="${escapeHtml(run.record.scenarioSha256)}">${escapeHtml(run.record.scenarioSha256.slice(0, 16))}…</code>`,
+    ),
     meta('period', (run) => escapeHtml(period(run.summary)), ' class="wrap"'),
     ...figures.map(figureRow),
   ];
-  const verdicts = runs.map((run, i) => `<div class="card verdict ${verdictClass(run.summary)}" data-verdict data-run="${i}"><b>${escapeHtml(labels[i])}</b>: ${escapeHtml(verdict(run.summary))}</div>`);
+  const verdicts = runs.map(
+    (run, i) =>
+      `<div class="card verdict ${verdictClass(run.summary)}" data-verdict data-run="${i}"><b>${escapeHtml(labels[i])}</b>: ${escapeHtml(verdict(run.summary))}</div>`,
+  );
   const head = [
     `<h1>Comparison of ${runs.length} runs</h1>`,
     `<p class="sub">spreadlab comparison · ${labels.map(escapeHtml).join(' · ')}</p>`,

@@ -67,7 +67,9 @@ export interface LoadedRun {
 
 export function loadRun(dir: string): LoadedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new SpreadlabError(`${dir}: not a run folder (expected a folder written by spreadlab backtest, holding summary.json, fills.csv, timeseries.csv, run.json)`);
+    throw new SpreadlabError(
+      `${dir}: not a run folder (expected a folder written by spreadlab backtest, holding summary.json, fills.csv, timeseries.csv, run.json)`,
+    );
   }
   const summary = readJson(join(dir, 'summary.json')) as Summary;
   checkSummary(join(dir, 'summary.json'), summary);
@@ -81,7 +83,10 @@ export function loadRun(dir: string): LoadedRun {
 
 /** A missing file's message says what a run folder holds. */
 function requireFile(file: string): void {
-  if (!existsSync(file)) throw new SpreadlabError(`${file}: missing (a run folder holds summary.json, fills.csv, timeseries.csv and run.json; re-run spreadlab backtest to write it)`);
+  if (!existsSync(file))
+    throw new SpreadlabError(
+      `${file}: missing (a run folder holds summary.json, fills.csv, timeseries.csv and run.json; re-run spreadlab backtest to write it)`,
+    );
 }
 
 function readText(file: string): string {
@@ -96,27 +101,48 @@ function readJson(file: string): unknown {
 
 function valueAt(object: unknown, path: string): unknown {
   if (path === '') return object;
-  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
 }
 
 function expectType(file: string, object: unknown, path: string, what: 'number' | 'string' | 'object' | 'number|null' | 'array'): void {
   const v = valueAt(object, path);
   const ok =
-    what === 'number|null' ? v === null || typeof v === 'number' :
-    what === 'array' ? Array.isArray(v) :
-    what === 'object' ? v !== null && typeof v === 'object' && !Array.isArray(v) :
-    typeof v === what;
+    what === 'number|null'
+      ? v === null || typeof v === 'number'
+      : what === 'array'
+        ? Array.isArray(v)
+        : what === 'object'
+          ? v !== null && typeof v === 'object' && !Array.isArray(v)
+          : typeof v === what;
   const expected = what === 'number|null' ? 'a number or null' : what === 'object' || what === 'array' ? `an ${what}` : `a ${what}`;
-  if (!ok) throw new SpreadlabError(`${file}: ${path === '' ? 'top level' : path}: expected ${expected}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  if (!ok)
+    throw new SpreadlabError(
+      `${file}: ${path === '' ? 'top level' : path}: expected ${expected}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+    );
 }
 
 function checkSummary(file: string, s: unknown): void {
   expectType(file, s, '', 'object');
   for (const path of ['scenario', 'mainHorizon', 'period.start', 'period.end']) expectType(file, s, path, 'string');
-  for (const path of ['seed', 'period.seconds', 'pnl.total', 'pnl.spreadCapture', 'pnl.inventory', 'pnl.fees', 'pnl.rebates', 'fills.count', 'quotes.twoSidedUptime', 'risk.maxDrawdown', 'risk.intervalSeconds']) {
+  for (const path of [
+    'seed',
+    'period.seconds',
+    'pnl.total',
+    'pnl.spreadCapture',
+    'pnl.inventory',
+    'pnl.fees',
+    'pnl.rebates',
+    'fills.count',
+    'quotes.twoSidedUptime',
+    'risk.maxDrawdown',
+    'risk.intervalSeconds',
+  ]) {
     expectType(file, s, path, 'number');
   }
-  for (const path of ['realizedSpreadStats', 'realizedSpreadBps', 'breakdown.bySide', 'breakdown.bySize', 'breakdown.byHour']) expectType(file, s, path, 'object');
+  for (const path of ['realizedSpreadStats', 'realizedSpreadBps', 'breakdown.bySide', 'breakdown.bySize', 'breakdown.byHour'])
+    expectType(file, s, path, 'object');
   expectType(file, s, 'risk.sharpe', 'number|null');
   const main = (s as Summary).mainHorizon;
   expectType(file, s, `realizedSpreadStats.${main}`, 'object');
@@ -143,7 +169,8 @@ function readCsv(file: string, required: string[]): { column: (name: string) => 
   if (records.length === 0) throw new SpreadlabError(`${file}: empty (expected a header line)`);
   const header = records[0];
   const missing = required.filter((c) => !header.includes(c));
-  if (missing.length > 0) throw new SpreadlabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${header.join(',')})`);
+  if (missing.length > 0)
+    throw new SpreadlabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${header.join(',')})`);
   return { column: (name) => header.indexOf(name), rows: records.slice(1) };
 }
 
@@ -151,13 +178,15 @@ function cellReader(file: string) {
   return {
     num(row: string[], line: number, index: number, name: string): number {
       const v = Number(row[index]);
-      if (row[index] === '' || !Number.isFinite(v)) throw new SpreadlabError(`${file} line ${line}, column ${name}: expected a number, got "${row[index]}"`);
+      if (row[index] === '' || !Number.isFinite(v))
+        throw new SpreadlabError(`${file} line ${line}, column ${name}: expected a number, got "${row[index]}"`);
       return v;
     },
     numOrNa(row: string[], line: number, index: number, name: string): number | null {
       if (row[index] === 'NA') return null;
       const v = Number(row[index]);
-      if (row[index] === '' || !Number.isFinite(v)) throw new SpreadlabError(`${file} line ${line}, column ${name}: expected a number or NA, got "${row[index]}"`);
+      if (row[index] === '' || !Number.isFinite(v))
+        throw new SpreadlabError(`${file} line ${line}, column ${name}: expected a number or NA, got "${row[index]}"`);
       return v;
     },
   };
@@ -165,7 +194,18 @@ function cellReader(file: string) {
 
 function readFills(file: string, horizons: string[]): FillRow[] {
   const markoutColumns = horizons.map((h) => `markout_${h}_bps`);
-  const columns = ['exch_ts_us', 'order_id', 'side', 'price', 'size', 'liquidity', 'fee', 'position_after', 'mid', 'effective_half_spread_bps'];
+  const columns = [
+    'exch_ts_us',
+    'order_id',
+    'side',
+    'price',
+    'size',
+    'liquidity',
+    'fee',
+    'position_after',
+    'mid',
+    'effective_half_spread_bps',
+  ];
   const { column, rows } = readCsv(file, [...columns, ...markoutColumns]);
   const c = cellReader(file);
   const at = Object.fromEntries(columns.map((n) => [n, column(n)]));
@@ -173,7 +213,8 @@ function readFills(file: string, horizons: string[]): FillRow[] {
   return rows.map((row, i) => {
     const line = i + 2;
     const side = row[at.side];
-    if (side !== 'buy' && side !== 'sell') throw new SpreadlabError(`${file} line ${line}, column side: expected buy or sell, got "${side}"`);
+    if (side !== 'buy' && side !== 'sell')
+      throw new SpreadlabError(`${file} line ${line}, column side: expected buy or sell, got "${side}"`);
     const markoutBps: Record<string, number | null> = {};
     horizons.forEach((h, k) => {
       markoutBps[h] = c.numOrNa(row, line, markoutAt[k], markoutColumns[k]);
@@ -194,7 +235,19 @@ function readFills(file: string, horizons: string[]): FillRow[] {
   });
 }
 
-const TIMESERIES_COLUMNS = ['ts_us', 'mid', 'bid', 'ask', 'inventory', 'pnl_total', 'pnl_spread_capture', 'pnl_inventory', 'pnl_fees', 'pnl_rebates', 'pnl_funding'];
+const TIMESERIES_COLUMNS = [
+  'ts_us',
+  'mid',
+  'bid',
+  'ask',
+  'inventory',
+  'pnl_total',
+  'pnl_spread_capture',
+  'pnl_inventory',
+  'pnl_fees',
+  'pnl_rebates',
+  'pnl_funding',
+];
 
 function readTimeseries(file: string): TimeseriesRow[] {
   const { column, rows } = readCsv(file, TIMESERIES_COLUMNS);

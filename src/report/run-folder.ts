@@ -63,7 +63,20 @@ function na(value: number, digits?: number): string | number {
 }
 
 function fillsCsv({ result, units }: ScenarioRun, analysis: RunAnalysis): string {
-  const header = ['exch_ts_us', 'time', 'order_id', 'side', 'price', 'size', 'liquidity', 'fee', 'position_after', 'mid', 'effective_half_spread', 'effective_half_spread_bps'];
+  const header = [
+    'exch_ts_us',
+    'time',
+    'order_id',
+    'side',
+    'price',
+    'size',
+    'liquidity',
+    'fee',
+    'position_after',
+    'mid',
+    'effective_half_spread',
+    'effective_half_spread_bps',
+  ];
   for (const h of analysis.horizonLabels) header.push(`mid_${h}`, `markout_${h}`, `markout_${h}_bps`);
   const tick = units.spec.tickSize;
   const rows = result.fills.map((f, i) => {
@@ -82,14 +95,29 @@ function fillsCsv({ result, units }: ScenarioRun, analysis: RunAnalysis): string
       na(m.effectiveTicks * tick, units.priceDecimals + 1),
       na(m.effectiveBps, 4),
     ];
-    m.midAfter.forEach((mid, h) => row.push(na(mid * tick, units.priceDecimals + 1), na(m.markoutTicks[h] * tick, units.priceDecimals + 1), na(m.markoutBps[h], 4)));
+    m.midAfter.forEach((mid, h) =>
+      row.push(na(mid * tick, units.priceDecimals + 1), na(m.markoutTicks[h] * tick, units.priceDecimals + 1), na(m.markoutBps[h], 4)),
+    );
     return row;
   });
   return csv(header, rows);
 }
 
 function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {
-  const header = ['ts_us', 'time', 'mid', 'bid', 'ask', 'inventory', 'pnl_total', 'pnl_spread_capture', 'pnl_inventory', 'pnl_fees', 'pnl_rebates', 'pnl_funding'];
+  const header = [
+    'ts_us',
+    'time',
+    'mid',
+    'bid',
+    'ask',
+    'inventory',
+    'pnl_total',
+    'pnl_spread_capture',
+    'pnl_inventory',
+    'pnl_fees',
+    'pnl_rebates',
+    'pnl_funding',
+  ];
   const money = (halfTickLots: number): number => units.money((BigInt(halfTickLots) * MICRO) / 2n);
   const price = (ticks: number): string => (Number.isFinite(ticks) ? units.formatPrice(ticks) : 'NA');
   const rows = analysis.timeseries.map((s) => [

@@ -141,7 +141,10 @@ export function pnlSpec(run: LoadedRun): Spec {
   return {
     title: {
       text: 'Cumulative PnL and where it came from',
-      subtitle: lines(`total = spread capture + inventory + fees + rebates${labels.includes('funding') ? ' + funding' : ''} (quote currency, marked to mid)`, sampledNote(rows.length, run.timeseries.length, 'samples')),
+      subtitle: lines(
+        `total = spread capture + inventory + fees + rebates${labels.includes('funding') ? ' + funding' : ''} (quote currency, marked to mid)`,
+        sampledNote(rows.length, run.timeseries.length, 'samples'),
+      ),
     },
     width: WIDE,
     height: 260,
@@ -169,16 +172,33 @@ export function quotesSpec(run: LoadedRun): Spec {
   const rows = downsample(run.timeseries, MAX_POINTS, (s) => s.mid);
   const series = rows.map((s) => ({ t: ms(s.ts), mid: s.mid, bid: s.bid, ask: s.ask }));
   const fills = stride(run.fills, MAX_FILL_MARKS);
-  const fillValues = fills.map((f) => ({ t: ms(f.ts), price: f.price, side: f.side, size: f.size, liquidity: f.liquidity, position: f.positionAfter }));
+  const fillValues = fills.map((f) => ({
+    t: ms(f.ts),
+    price: f.price,
+    side: f.side,
+    size: f.size,
+    liquidity: f.liquidity,
+    position: f.positionAfter,
+  }));
   const sampleSeconds = sampleInterval(run);
   const quoteLine = (field: string, label: string, color: string): Spec => ({
     data: { values: series },
     transform: [UTC_LABEL, { filter: `isValid(datum.${field})` }],
-    mark: { type: 'line', interpolate: 'step-after', color, strokeWidth: field === 'mid' ? 1.2 : 1.6, opacity: field === 'mid' ? 0.9 : 0.8, clip: true },
+    mark: {
+      type: 'line',
+      interpolate: 'step-after',
+      color,
+      strokeWidth: field === 'mid' ? 1.2 : 1.6,
+      opacity: field === 'mid' ? 0.9 : 0.8,
+      clip: true,
+    },
     encoding: {
       x: TIME_X,
       y: { field, type: 'quantitative', title: 'price (quote currency)', scale: { zero: false } },
-      tooltip: [{ field: 'time', title: 'time (UTC)' }, { field, type: 'quantitative', title: label }],
+      tooltip: [
+        { field: 'time', title: 'time (UTC)' },
+        { field, type: 'quantitative', title: label },
+      ],
     },
   });
   return {
@@ -192,7 +212,10 @@ export function quotesSpec(run: LoadedRun): Spec {
     width: WIDE,
     height: 320,
     layer: [
-      { ...quoteLine('mid', 'mid', COLORS.mid), params: [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }] },
+      {
+        ...quoteLine('mid', 'mid', COLORS.mid),
+        params: [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }],
+      },
       quoteLine('bid', 'our bid', COLORS.buy),
       quoteLine('ask', 'our ask', COLORS.sell),
       {
@@ -202,7 +225,12 @@ export function quotesSpec(run: LoadedRun): Spec {
         encoding: {
           x: TIME_X,
           y: { field: 'price', type: 'quantitative' },
-          shape: { field: 'side', type: 'nominal', title: 'fill', scale: { domain: ['buy', 'sell'], range: ['triangle-up', 'triangle-down'] } },
+          shape: {
+            field: 'side',
+            type: 'nominal',
+            title: 'fill',
+            scale: { domain: ['buy', 'sell'], range: ['triangle-up', 'triangle-down'] },
+          },
           color: { field: 'side', type: 'nominal', title: 'fill', scale: { domain: ['buy', 'sell'], range: [COLORS.buy, COLORS.sell] } },
           tooltip: [
             { field: 'time', title: 'time (UTC)' },
@@ -247,9 +275,17 @@ export function inventorySpec(run: LoadedRun): Spec {
   ];
   if (limit !== null) {
     layers.push({
-      data: { values: [{ limit, label: `+max ${limit}` }, { limit: -limit, label: `−max ${limit}` }] },
+      data: {
+        values: [
+          { limit, label: `+max ${limit}` },
+          { limit: -limit, label: `−max ${limit}` },
+        ],
+      },
       layer: [
-        { mark: { type: 'rule', color: COLORS.sell, strokeDash: [6, 4], strokeWidth: 1.4 }, encoding: { y: { field: 'limit', type: 'quantitative' } } },
+        {
+          mark: { type: 'rule', color: COLORS.sell, strokeDash: [6, 4], strokeWidth: 1.4 },
+          encoding: { y: { field: 'limit', type: 'quantitative' } },
+        },
         {
           mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: COLORS.sell, fontSize: 11 },
           encoding: { y: { field: 'limit', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
@@ -261,7 +297,10 @@ export function inventorySpec(run: LoadedRun): Spec {
   return {
     title: {
       text: 'Inventory',
-      subtitle: lines(limit === null ? 'the strategy has no maxInventory' : `dashed: the strategy's limits ±${limit}`, sampledNote(rows.length, run.timeseries.length, 'samples')),
+      subtitle: lines(
+        limit === null ? 'the strategy has no maxInventory' : `dashed: the strategy's limits ±${limit}`,
+        sampledNote(rows.length, run.timeseries.length, 'samples'),
+      ),
     },
     width: WIDE,
     height: 180,
@@ -292,7 +331,10 @@ export function markoutCurve(run: LoadedRun, sides: string[] = ['all', 'buy', 's
       ...run.horizons.map((h): [string, number, (f: FillRow) => number | null] => [h, horizonSeconds(h), (f) => f.markoutBps[h]]),
     ];
     for (const [label, horizon, value] of at) {
-      const stat: WeightedStat = weightedStat(fills.map((f) => value(f) ?? NaN), weights);
+      const stat: WeightedStat = weightedStat(
+        fills.map((f) => value(f) ?? NaN),
+        weights,
+      );
       points.push({ side, horizon, label, mean: r(stat.mean, 4), lo: r(stat.ci95Low, 4), hi: r(stat.ci95High, 4), n: stat.count });
     }
   }
@@ -316,7 +358,12 @@ export function markoutLayers(colorField: string, colorScale: Spec, horizons: nu
     {
       transform: [{ filter: 'isValid(datum.lo)' }],
       mark: { type: 'area', opacity: 0.15 },
-      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, fill: { field: colorField, type: 'nominal', scale: colorScale, legend: LEGEND } },
+      encoding: {
+        x,
+        y: { field: 'lo', type: 'quantitative' },
+        y2: { field: 'hi' },
+        fill: { field: colorField, type: 'nominal', scale: colorScale, legend: LEGEND },
+      },
     },
     {
       transform: [{ filter: 'isValid(datum.mean)' }],
@@ -343,7 +390,10 @@ export function markoutSpec(run: LoadedRun): Spec {
   const values = markoutCurve(run);
   const horizons = [0, ...run.horizons.map(horizonSeconds)];
   return {
-    title: { text: 'Markout curve: what the mid did after our fills', subtitle: ['size-weighted mean with 95% band, by fill side', '0 s = effective half-spread; a falling curve = adverse selection'] },
+    title: {
+      text: 'Markout curve: what the mid did after our fills',
+      subtitle: ['size-weighted mean with 95% band, by fill side', '0 s = effective half-spread; a falling curve = adverse selection'],
+    },
     width: HALF,
     height: 260,
     data: { values },
@@ -363,7 +413,11 @@ export function histogramSpec(run: LoadedRun): Spec {
   return {
     title: {
       text: `Realized spread per fill at ${h}`,
-      subtitle: lines(`markout ${h} after each fill, bps (+ = we kept spread)`, `${all.length} fills complete at ${h}`, sampledNote(fills.length, all.length, 'fills')),
+      subtitle: lines(
+        `markout ${h} after each fill, bps (+ = we kept spread)`,
+        `${all.length} fills complete at ${h}`,
+        sampledNote(fills.length, all.length, 'fills'),
+      ),
     },
     width: HALF,
     height: 260,
@@ -385,10 +439,18 @@ export function histogramSpec(run: LoadedRun): Spec {
       {
         data: { values: rules },
         layer: [
-          { mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { x: { field: 'x', type: 'quantitative' }, color: { field: 'color', type: 'nominal', scale: null } } },
+          {
+            mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 },
+            encoding: { x: { field: 'x', type: 'quantitative' }, color: { field: 'color', type: 'nominal', scale: null } },
+          },
           {
             mark: { type: 'text', align: 'left', dx: 4, dy: 0, baseline: 'top', fontSize: 11 },
-            encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 2 }, text: { field: 'label' }, color: { field: 'color', type: 'nominal', scale: null } },
+            encoding: {
+              x: { field: 'x', type: 'quantitative' },
+              y: { value: 2 },
+              text: { field: 'label' },
+              color: { field: 'color', type: 'nominal', scale: null },
+            },
           },
         ],
       },
@@ -431,9 +493,15 @@ export function breakdownSpec(run: LoadedRun): Spec {
     ],
   });
   return {
-    title: { text: `Realized spread at ${h} by hour and by fill size`, subtitle: `size-weighted mean markout at ${h}, bps (bars) with 95% interval (whiskers); from summary.json breakdown` },
+    title: {
+      text: `Realized spread at ${h} by hour and by fill size`,
+      subtitle: `size-weighted mean markout at ${h}, bps (bars) with 95% interval (whiskers); from summary.json breakdown`,
+    },
     spacing: 40,
-    hconcat: [panel(rows(run.summary.breakdown.byHour), 'by hour of day (UTC)', 'hour (UTC)'), panel(rows(run.summary.breakdown.bySize), 'by fill size', 'fill size (base units)')],
+    hconcat: [
+      panel(rows(run.summary.breakdown.byHour), 'by hour of day (UTC)', 'hour (UTC)'),
+      panel(rows(run.summary.breakdown.bySize), 'by fill size', 'fill size (base units)'),
+    ],
   };
 }
 
@@ -482,7 +550,11 @@ export function comparePnlSpec(runs: LoadedRun[], labels: string[]): Spec {
           y: { field: 'pnl', type: 'quantitative' },
           color: { field: 'run', type: 'nominal', sort: labels, scale: { domain: labels } },
           opacity: { condition: { param: 'hover', empty: false, value: 1 }, value: 0 },
-          tooltip: [{ field: 'run' }, { field: 'minutes', type: 'quantitative', title: 'elapsed (min)', format: '.2f' }, { field: 'pnl', type: 'quantitative', title: 'PnL', format: ',.6~f' }],
+          tooltip: [
+            { field: 'run' },
+            { field: 'minutes', type: 'quantitative', title: 'elapsed (min)', format: '.2f' },
+            { field: 'pnl', type: 'quantitative', title: 'PnL', format: ',.6~f' },
+          ],
         },
       },
     ],

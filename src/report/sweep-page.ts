@@ -65,9 +65,14 @@ interface Panel {
 }
 
 function panelsOf(input: SweepPageInput, columns: Set<string>): Panel[] {
-  const horizon = input.mainHorizon ?? (columns.has('realizedSpreadBps.30s') ? '30s' : [...columns].find((c) => c.startsWith('realizedSpreadBps.'))?.slice('realizedSpreadBps.'.length));
+  const horizon =
+    input.mainHorizon ??
+    (columns.has('realizedSpreadBps.30s')
+      ? '30s'
+      : [...columns].find((c) => c.startsWith('realizedSpreadBps.'))?.slice('realizedSpreadBps.'.length));
   const fields: [string, string][] = [[input.objective, `objective: ${input.objective}${input.minimize ? ' (lower is better)' : ''}`]];
-  if (horizon !== undefined && columns.has(`realizedSpreadBps.${horizon}`)) fields.push([`realizedSpreadBps.${horizon}`, `realized spread ${horizon} (bps)`]);
+  if (horizon !== undefined && columns.has(`realizedSpreadBps.${horizon}`))
+    fields.push([`realizedSpreadBps.${horizon}`, `realized spread ${horizon} (bps)`]);
   if (columns.has('fills.count')) fields.push(['fills.count', 'fills']);
   for (const prefix of ['test.', 'outOfSample.']) {
     if (columns.has(`${prefix}${input.objective}`)) fields.push([`${prefix}${input.objective}`, `out-of-sample ${input.objective}`]);
@@ -114,7 +119,14 @@ function heatmapSpec(input: SweepPageInput, panel: Panel, isBest: (row: SweepRow
   const values = [...cells.values()].map((c) => {
     const value = c.n > 0 ? c.sum / c.n : null;
     const label = value === null ? 'n/a' : display(Number(value.toPrecision(4)));
-    return { x: display(c.x), y: display(c.y), value: value === null ? null : Number(value.toPrecision(8)), label: c.best ? `★ ${label}` : label, rows: c.rows, best: c.best };
+    return {
+      x: display(c.x),
+      y: display(c.y),
+      value: value === null ? null : Number(value.toPrecision(8)),
+      label: c.best ? `★ ${label}` : label,
+      rows: c.rows,
+      best: c.best,
+    };
   });
   const numbers = values.map((v) => v.value).filter(isNumber);
   const lo = numbers.length > 0 ? Math.min(...numbers) : 0;
@@ -144,7 +156,13 @@ function heatmapSpec(input: SweepPageInput, panel: Panel, isBest: (row: SweepRow
         encoding: {
           x: xAxis,
           y: yAxis,
-          color: { field: 'value', type: 'quantitative', title: panel.label, scale, legend: { orient: 'right', direction: 'vertical', gradientLength: 160 } },
+          color: {
+            field: 'value',
+            type: 'quantitative',
+            title: panel.label,
+            scale,
+            legend: { orient: 'right', direction: 'vertical', gradientLength: 160 },
+          },
           tooltip: [
             { field: 'x', type: 'ordinal', title: xParam },
             { field: 'y', type: 'ordinal', title: yParam },
@@ -216,7 +234,9 @@ export function renderSweepPage(input: SweepPageInput): string {
   const { rows, axes, objective } = input;
   if (rows.length === 0) throw new SpreadlabError('sweep page: no result rows to show');
   const columns = new Set(rows.flatMap((r) => Object.keys(r)));
-  for (const axis of axes) if (!columns.has(axis)) throw new SpreadlabError(`sweep page: ${axis} is not a column of the results (columns: ${[...columns].join(', ')})`);
+  for (const axis of axes)
+    if (!columns.has(axis))
+      throw new SpreadlabError(`sweep page: ${axis} is not a column of the results (columns: ${[...columns].join(', ')})`);
   if (!columns.has(objective)) throw new SpreadlabError(`sweep page: objective ${objective} is not a column of the results`);
   const params = input.params ?? [...new Set([...axes, ...[...columns].filter((c) => PARAM_PREFIXES.some((p) => c.startsWith(p)))])];
   const otherParams = params.filter((p) => !axes.includes(p) && new Set(rows.map((r) => JSON.stringify(r[p]))).size > 1);

@@ -160,7 +160,7 @@ class Backtest {
         this.applyVenueEvent(venueTs);
         continue;
       }
-      if (item && itemTs < localTs || (itemTs === localTs && item && item.rank < Rank.localMarket)) {
+      if ((item && itemTs < localTs) || (itemTs === localTs && item && item.rank < Rank.localMarket)) {
         if (itemTs > this.endTs) return this.finish();
         this.scheduler.pop();
         this.now = itemTs;

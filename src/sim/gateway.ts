@@ -70,7 +70,13 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   }
 
   context(): StrategyContext {
-    return { venue: this, clock: this, market: this.market, tickSize: this.parts.units.spec.tickSize, lotSize: this.parts.units.spec.lotSize };
+    return {
+      venue: this,
+      clock: this,
+      market: this.market,
+      tickSize: this.parts.units.spec.tickSize,
+      lotSize: this.parts.units.spec.lotSize,
+    };
   }
 
   private get market(): string {
@@ -201,7 +207,13 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   publishTrade(trade: Trade): boolean {
     if (this.tradeHandlers.length === 0) return false;
     const { units } = this.parts;
-    const view: TradeView = { market: this.market, timestamp: this.now(), price: units.price(trade.price), size: units.size(trade.size), takerSide: trade.takerSide };
+    const view: TradeView = {
+      market: this.market,
+      timestamp: this.now(),
+      price: units.price(trade.price),
+      size: units.size(trade.size),
+      takerSide: trade.takerSide,
+    };
     for (const handler of this.tradeHandlers) handler(view);
     return true;
   }
@@ -286,6 +298,12 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   private toAck(reply: VenueReply): OrderAck {
     if (reply.status === 'rejected') this.rejects++;
     const { units } = this.parts;
-    return { id: reply.id, status: reply.status, filled: units.size(reply.filled), remaining: units.size(reply.remaining), reason: reply.reason };
+    return {
+      id: reply.id,
+      status: reply.status,
+      filled: units.size(reply.filled),
+      remaining: units.size(reply.remaining),
+      reason: reply.reason,
+    };
   }
 }

@@ -51,7 +51,9 @@ export function tradingWindow(scenario: Scenario, data: { startTs: number; endTs
   const startTs = Math.max(data.startTs, at(scenario.window?.from, data.startTs));
   const endTs = Math.min(data.endTs, at(scenario.window?.to, data.endTs));
   if (!(endTs > startTs)) {
-    throw new SpreadlabError(`window: ${scenario.window?.from ?? 'start'}..${scenario.window?.to ?? 'end'} leaves no time inside the data (${isoMicros(data.startTs)} to ${isoMicros(data.endTs)})`);
+    throw new SpreadlabError(
+      `window: ${scenario.window?.from ?? 'start'}..${scenario.window?.to ?? 'end'} leaves no time inside the data (${isoMicros(data.startTs)} to ${isoMicros(data.endTs)})`,
+    );
   }
   return { startTs, endTs };
 }

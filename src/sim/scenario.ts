@@ -52,7 +52,10 @@ const analyticsSchema = z
     riskIntervalSeconds: positive.default(60),
   })
   .strict()
-  .refine((a) => a.horizonsSeconds.includes(a.mainHorizonSeconds), { message: 'mainHorizonSeconds must be one of horizonsSeconds', path: ['mainHorizonSeconds'] });
+  .refine((a) => a.horizonsSeconds.includes(a.mainHorizonSeconds), {
+    message: 'mainHorizonSeconds must be one of horizonsSeconds',
+    path: ['mainHorizonSeconds'],
+  });
 
 export const scenarioSchema = z
   .object({
@@ -84,14 +87,24 @@ export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy'>
  * A field whose schema depends on its own discriminator(s), looked up in a registry (data sources by
  * kind/model, strategies by name); the error for an unknown one lists the registered names.
  */
-function registered(registry: Record<string, { schema: z.ZodTypeAny }>, keyOf: (raw: Record<string, unknown>) => string, discriminators: string[]) {
+function registered(
+  registry: Record<string, { schema: z.ZodTypeAny }>,
+  keyOf: (raw: Record<string, unknown>) => string,
+  discriminators: string[],
+) {
   return z.record(z.unknown()).transform((raw, ctx) => {
     const entry = registry[keyOf(raw)];
     if (!entry) {
       const [first] = discriminators;
-      const field = discriminators.find((d) => raw[d] !== undefined && !Object.keys(registry).some((k) => k.split('/').includes(String(raw[d])))) ?? first;
+      const field =
+        discriminators.find((d) => raw[d] !== undefined && !Object.keys(registry).some((k) => k.split('/').includes(String(raw[d])))) ??
+        first;
       const names = [...new Set(Object.keys(registry).map((k) => k.split('/')[discriminators.indexOf(field)] ?? k))];
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(raw[field])}` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [field],
+        message: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(raw[field])}`,
+      });
       return z.NEVER;
     }
     const parsed = entry.schema.safeParse(raw);
@@ -148,7 +161,12 @@ function parseValue(text: string): unknown {
 }
 
 function formatPath(path: (string | number)[]): string {
-  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? '(top level)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 function describeIssue(issue: z.ZodIssue): string {

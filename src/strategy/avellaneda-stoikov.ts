@@ -60,7 +60,13 @@ export function avellanedaStoikovQuotes(
 }
 
 /** Rounds quotes to the tick and keeps them from crossing the book (bid < best ask, ask > best bid). */
-export function placeableQuotes(bid: number, ask: number, bestBid: number, bestAsk: number, tickSize: number): { bid: number; ask: number } {
+export function placeableQuotes(
+  bid: number,
+  ask: number,
+  bestBid: number,
+  bestAsk: number,
+  tickSize: number,
+): { bid: number; ask: number } {
   return {
     bid: roundToTick(Math.min(bid, bestAsk - tickSize), tickSize),
     ask: roundToTick(Math.max(ask, bestBid + tickSize), tickSize),

@@ -32,13 +32,15 @@ export interface PlannedRun {
 
 export function parseGridFlag(flag: string): GridAxis {
   const eq = flag.indexOf('=');
-  if (eq <= 0 || eq === flag.length - 1) throw new SpreadlabError(`--grid ${flag}: expected path=values, e.g. strategy.spreadBps=5:30:5 or strategy.skewFactor=0,0.5,1`);
+  if (eq <= 0 || eq === flag.length - 1)
+    throw new SpreadlabError(`--grid ${flag}: expected path=values, e.g. strategy.spreadBps=5:30:5 or strategy.skewFactor=0,0.5,1`);
   const path = flag.slice(0, eq);
   const spec = flag.slice(eq + 1);
   const range = /^(-?[\d.]+(?:e-?\d+)?):(-?[\d.]+(?:e-?\d+)?):([\d.]+(?:e-?\d+)?)$/.exec(spec);
   if (range) {
     const [start, stop, step] = range.slice(1).map(Number);
-    if (!(step > 0) || !(stop >= start)) throw new SpreadlabError(`--grid ${flag}: a range is start:stop:step with stop ≥ start and step > 0`);
+    if (!(step > 0) || !(stop >= start))
+      throw new SpreadlabError(`--grid ${flag}: a range is start:stop:step with stop ≥ start and step > 0`);
     const values: number[] = [];
     for (let i = 0; ; i++) {
       const value = round12(start + i * step);

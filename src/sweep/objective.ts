@@ -71,7 +71,12 @@ export function configFigures(rows: ResultRow[], paramPaths: string[]): ConfigFi
           means[column] = values.some((v) => v === null) ? null : (values as number[]).reduce((a, b) => a + b, 0) / values.length;
         }
       }
-      return { config, params: Object.fromEntries(paramPaths.map((p) => [p, list[0][p]])), seeds: list.map((r) => r.seed as number), means };
+      return {
+        config,
+        params: Object.fromEntries(paramPaths.map((p) => [p, list[0][p]])),
+        seeds: list.map((r) => r.seed as number),
+        means,
+      };
     });
 }
 
@@ -89,6 +94,11 @@ export function rankConfigs(configs: ConfigFigures[], objective: string, minimiz
     .sort((a, b) => (minimize ? figure(a) - figure(b) : figure(b) - figure(a)));
 }
 
-export function chooseBest(configs: ConfigFigures[], objective: string, minimize: boolean, constraints: Constraint[]): ConfigFigures | null {
+export function chooseBest(
+  configs: ConfigFigures[],
+  objective: string,
+  minimize: boolean,
+  constraints: Constraint[],
+): ConfigFigures | null {
   return rankConfigs(configs, objective, minimize, constraints)[0] ?? null;
 }

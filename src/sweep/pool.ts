@@ -51,7 +51,13 @@ async function decodeOnce(base: SweepBase, first: PlannedRun): Promise<[string, 
   });
 }
 
-function drain(thread: Worker, queue: PlannedRun[], base: SweepBase, extra: string[], onResult: (index: number, row: [string, unknown][]) => void): Promise<void> {
+function drain(
+  thread: Worker,
+  queue: PlannedRun[],
+  base: SweepBase,
+  extra: string[],
+  onResult: (index: number, row: [string, unknown][]) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const next = (): void => {
       const run = queue.shift();
@@ -61,7 +67,9 @@ function drain(thread: Worker, queue: PlannedRun[], base: SweepBase, extra: stri
     thread.on('message', (reply: RunReply) => {
       if ('error' in reply) {
         queue.length = 0;
-        reject(reply.userError ? new SpreadlabError(`run ${reply.index}: ${reply.error}`) : new Error(`run ${reply.index}: ${reply.error}`));
+        reject(
+          reply.userError ? new SpreadlabError(`run ${reply.index}: ${reply.error}`) : new Error(`run ${reply.index}: ${reply.error}`),
+        );
         return;
       }
       onResult(reply.index, reply.row);

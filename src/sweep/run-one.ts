@@ -38,12 +38,7 @@ export function mainHorizonOf(base: SweepBase): string {
 export async function runOne(base: SweepBase, run: PlannedRun, extra: string[] = []): Promise<[string, unknown][]> {
   const scenario = scenarioForRun(base, run.params, run.seed, extra);
   const { summary } = analyzeRun(await runScenario(scenario, base.baseDir));
-  const row: [string, unknown][] = [
-    ['run', run.index],
-    ['config', run.config],
-    ['seed', run.seed],
-    ...Object.entries(run.params),
-  ];
+  const row: [string, unknown][] = [['run', run.index], ['config', run.config], ['seed', run.seed], ...Object.entries(run.params)];
   const taken = new Set(row.map(([k]) => k));
   const { breakdown: _breakdown, ...figures } = summary;
   for (const [key, value] of flatten(figures)) if (!taken.has(key)) row.push([key, value]);

@@ -3,7 +3,17 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
-import { appendJournal, checkManifest, readJournal, rowObject, writeAtomically, writeJournal, writeResults, MANIFEST, type JournalEntry } from './journal.ts';
+import {
+  appendJournal,
+  checkManifest,
+  readJournal,
+  rowObject,
+  writeAtomically,
+  writeJournal,
+  writeResults,
+  MANIFEST,
+  type JournalEntry,
+} from './journal.ts';
 import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
 import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
@@ -53,7 +63,8 @@ export function planSweep(options: Pick<SweepOptions, 'scenarioFile' | 'override
   const base = readScenarioBase(options.scenarioFile, options.overrides);
   const scenario = scenarioForRun(base, {}, 1);
   const synthetic = scenario.data.kind === 'synthetic';
-  if (options.seeds !== undefined && !synthetic) throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
+  if (options.seeds !== undefined && !synthetic)
+    throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
   const seeds = synthetic ? Array.from({ length: options.seeds ?? 1 }, (_, i) => i + 1) : [scenario.seed];
   const axes = options.grid.map(parseGridFlag);
   const runs = planRuns(axes, seeds, options.random === undefined ? undefined : { count: options.random, seed: scenario.seed });
@@ -64,11 +75,15 @@ export function planSweep(options: Pick<SweepOptions, 'scenarioFile' | 'override
     checked.add(run.config);
     scenarioForRun(base, run.params, run.seed);
   }
-  const runListHash = createHash('sha256').update(JSON.stringify({ raw: base.raw, overrides: base.overrides, runs })).digest('hex');
+  const runListHash = createHash('sha256')
+    .update(JSON.stringify({ raw: base.raw, overrides: base.overrides, runs }))
+    .digest('hex');
   return { base, axes, runs, runListHash };
 }
 
-export async function sweep(options: SweepOptions): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
+export async function sweep(
+  options: SweepOptions,
+): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
   const plan = planSweep(options);
   mkdirSync(options.out, { recursive: true });
   checkManifest(options.out, manifestOf(plan, options));
@@ -96,10 +111,16 @@ export function finishSweep(
   plan: SweepPlan,
   entries: JournalEntry[],
   selection: Selection,
-  pick: (configs: ConfigFigures[]) => ConfigFigures | null = (configs) => chooseBest(configs, selection.objective, selection.minimize, selection.require.map(parseConstraint)),
+  pick: (configs: ConfigFigures[]) => ConfigFigures | null = (configs) =>
+    chooseBest(configs, selection.objective, selection.minimize, selection.require.map(parseConstraint)),
 ): ConfigFigures | null {
   writeResults(dir, entries);
-  const best = pick(configFigures(entries.map(rowObject), plan.axes.map((a) => a.path)));
+  const best = pick(
+    configFigures(
+      entries.map(rowObject),
+      plan.axes.map((a) => a.path),
+    ),
+  );
   const bestJson = {
     objective: selection.objective,
     direction: selection.minimize ? 'minimize' : 'maximize',
@@ -160,18 +181,30 @@ export function mergeShards(dirs: string[], out: string, selection: Selection): 
   });
   const first = manifests[0];
   manifests.forEach((m, i) => {
-    if (m.runListHash !== first.runListHash) throw new SpreadlabError(`${dirs[i]}: a shard of a different sweep than ${dirs[0]} (run lists differ)`);
+    if (m.runListHash !== first.runListHash)
+      throw new SpreadlabError(`${dirs[i]}: a shard of a different sweep than ${dirs[0]} (run lists differ)`);
   });
-  const plan = planSweep({ scenarioFile: first.scenarioFile, overrides: first.overrides, grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined });
-  if (plan.runListHash !== first.runListHash) throw new SpreadlabError(`${first.scenarioFile} changed since the shards ran: the run list no longer matches`);
+  const plan = planSweep({
+    scenarioFile: first.scenarioFile,
+    overrides: first.overrides,
+    grid: first.grid,
+    seeds: first.seeds ?? undefined,
+    random: first.random ?? undefined,
+  });
+  if (plan.runListHash !== first.runListHash)
+    throw new SpreadlabError(`${first.scenarioFile} changed since the shards ran: the run list no longer matches`);
   const all = new Map<number, JournalEntry>();
   for (const dir of dirs) for (const [index, entry] of readJournal(dir)) all.set(index, entry);
   const missing = plan.runs.filter((r) => !all.has(r.index)).map((r) => r.index);
   if (missing.length > 0) {
-    throw new SpreadlabError(`the shards hold ${all.size} of ${plan.runs.length} runs; missing runs ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}: finish or rerun those shards`);
+    throw new SpreadlabError(
+      `the shards hold ${all.size} of ${plan.runs.length} runs; missing runs ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}: finish or rerun those shards`,
+    );
   }
   mkdirSync(out, { recursive: true });
-  checkManifest(out, { ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }) });
+  checkManifest(out, {
+    ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }),
+  });
   const entries = plan.runs.map((r) => all.get(r.index)!);
   writeJournal(out, entries);
   return { best: finishSweep(out, plan, entries, selection), runs: entries.length };

@@ -47,7 +47,10 @@ export async function tune(options: TuneOptions): Promise<{ chosen: number | nul
     const rows: JournalEntry[] = [];
     await runPool(plan.base, runs, options.workers, (index, row) => rows.push({ index, row }));
     entries.push(...rows);
-    const [figures] = configFigures(rows.map((e) => Object.fromEntries(e.row)), [options.param]);
+    const [figures] = configFigures(
+      rows.map((e) => Object.fromEntries(e.row)),
+      [options.param],
+    );
     const step: TuneStep = { phase, spread, realizedBps: figures.means[realized] ?? null, fills: figures.means['fills.count'] ?? null };
     steps.push(step);
     options.onStep?.(step);
@@ -60,7 +63,9 @@ export async function tune(options: TuneOptions): Promise<{ chosen: number | nul
     spread += options.widenBy;
     if (spread > options.maxSpread) {
       writeResults(options.out, entries);
-      throw new SpreadlabError(`tune: realized spread stayed ≤ 0 up to ${options.maxSpread} bps (--max-spread); this market's adverse selection exceeds the spreads tried`);
+      throw new SpreadlabError(
+        `tune: realized spread stayed ≤ 0 up to ${options.maxSpread} bps (--max-spread); this market's adverse selection exceeds the spreads tried`,
+      );
     }
     step = await measure('widen', spread);
   }

@@ -30,7 +30,8 @@ export interface Fold {
 
 export function parseWindowFlag(flag: string, text: string): { from: string; to: string } {
   const parts = text.split('..');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new SpreadlabError(`${flag} ${text}: expected FROM..TO (ISO times or offsets from the data start, e.g. 0s..30m)`);
+  if (parts.length !== 2 || !parts[0] || !parts[1])
+    throw new SpreadlabError(`${flag} ${text}: expected FROM..TO (ISO times or offsets from the data start, e.g. 0s..30m)`);
   return { from: parts[0], to: parts[1] };
 }
 
@@ -62,7 +63,14 @@ export async function walkForward(options: SweepOptions, folds: Fold[]): Promise
       continue;
     }
     const grid = Object.entries(train.best.params).map(([path, value]) => `${path}=${JSON.stringify(value)}`);
-    const test = await sweep({ ...options, random: undefined, require: [], grid, overrides: [...options.overrides, ...window(windows.test)], out: join(dir, 'test') });
+    const test = await sweep({
+      ...options,
+      random: undefined,
+      require: [],
+      grid,
+      overrides: [...options.overrides, ...window(windows.test)],
+      out: join(dir, 'test'),
+    });
     outcomes.push({ fold: i, windows, params: train.best.params, train: train.best.means, test: test.best?.means ?? null });
   }
   writeWalkForward(options.out, outcomes, options.objective, mainHorizonOf(readScenarioBase(options.scenarioFile, options.overrides)));
@@ -72,7 +80,16 @@ export async function walkForward(options: SweepOptions, folds: Fold[]): Promise
 function writeWalkForward(dir: string, outcomes: FoldOutcome[], objective: string, mainHorizon: string): void {
   const figures = [objective, `realizedSpreadBps.${mainHorizon}`, 'fills.count'].filter((f, i, all) => all.indexOf(f) === i);
   const paramPaths = [...new Set(outcomes.flatMap((o) => Object.keys(o.params ?? {})))];
-  const header = ['fold', 'train.from', 'train.to', 'test.from', 'test.to', ...paramPaths, ...figures.map((f) => `train.${f}`), ...figures.map((f) => `test.${f}`)];
+  const header = [
+    'fold',
+    'train.from',
+    'train.to',
+    'test.from',
+    'test.to',
+    ...paramPaths,
+    ...figures.map((f) => `train.${f}`),
+    ...figures.map((f) => `test.${f}`),
+  ];
   const rows = outcomes.map((o) => [
     o.fold,
     o.windows.train.from,
@@ -92,7 +109,12 @@ function writeWalkForward(dir: string, outcomes: FoldOutcome[], objective: strin
     fold: o.fold,
     ...o.params,
     [objective]: o.train?.[objective] ?? null,
-    ...Object.fromEntries(figures.flatMap((f) => [[`train.${f}`, o.train?.[f] ?? null], [`test.${f}`, o.test?.[f] ?? null]])),
+    ...Object.fromEntries(
+      figures.flatMap((f) => [
+        [`train.${f}`, o.train?.[f] ?? null],
+        [`test.${f}`, o.test?.[f] ?? null],
+      ]),
+    ),
   }));
   const html = renderSweepPage({
     rows: pageRows,

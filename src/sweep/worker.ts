@@ -30,6 +30,10 @@ parentPort!.on('message', async (message: RunRequest | PreloadMessage) => {
   try {
     parentPort!.postMessage({ index: run.index, row: await runOne(base, run, extra) } satisfies RunReply);
   } catch (error) {
-    parentPort!.postMessage({ index: run.index, error: error instanceof Error ? error.message : String(error), userError: isUserError(error) } satisfies RunReply);
+    parentPort!.postMessage({
+      index: run.index,
+      error: error instanceof Error ? error.message : String(error),
+      userError: isUserError(error),
+    } satisfies RunReply);
   }
 });

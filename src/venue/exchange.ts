@@ -201,7 +201,18 @@ export class SimExchange {
 
   /** Rests an order, reusing a record of a closed one when there is one. */
   private rest(order: OrderIntent, remaining: Lots, filled: Lots, now: Micros): void {
-    const resting = this.free.pop() ?? { id: '', side: 'buy', price: 0, remaining: 0, filled: 0, postOnly: false, priority: 0, arrivedAt: 0, queueAhead: 0, tradedSinceDepth: 0 };
+    const resting = this.free.pop() ?? {
+      id: '',
+      side: 'buy',
+      price: 0,
+      remaining: 0,
+      filled: 0,
+      postOnly: false,
+      priority: 0,
+      arrivedAt: 0,
+      queueAhead: 0,
+      tradedSinceDepth: 0,
+    };
     resting.id = order.id;
     resting.side = order.side;
     resting.price = order.price;

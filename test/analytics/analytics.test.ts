@@ -31,7 +31,11 @@ function midPath(points: [number, number][]): Series {
 
 describe('markout sign conventions', () => {
   // Mid 100 at the fill (ticks), then 103 after 1 s, then 98 after 5 s.
-  const path = midPath([[0, 100], [1 * S, 103], [5 * S, 98]]);
+  const path = midPath([
+    [0, 100],
+    [1 * S, 103],
+    [5 * S, 98],
+  ]);
   const horizons = [1 * S, 5 * S];
 
   it('buy: markout = mid(t+h) − price, effective = mid(t) − price', () => {
@@ -79,7 +83,15 @@ describe('weighted statistics', () => {
 });
 
 const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: -2, takerFeeBps: 0 });
-const book: MarketEvent = { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9998], bidSizes: [10], askPrices: [10002], askSizes: [10] };
+const book: MarketEvent = {
+  kind: 'snapshot',
+  exchTs: 0,
+  localTs: 0,
+  bidPrices: [9998],
+  bidSizes: [10],
+  askPrices: [10002],
+  askSizes: [10],
+};
 
 /** Quotes a bid at 99.99 and an ask at 100.01 once; the market then hits one of them and moves. */
 const quoteOnce: Strategy = async ({ venue, clock, market }) => {
@@ -92,7 +104,15 @@ const quoteOnce: Strategy = async ({ venue, clock, market }) => {
 
 /** A sell trade hits our bid at 1 s; then the whole book shifts by `move` ticks at 1.5 s; data ends at 100 s. */
 function marketAfterBuy(move: number): MarketEvent[] {
-  const shifted = (t: number): MarketEvent => ({ kind: 'snapshot', exchTs: t, localTs: t, bidPrices: [9998 + move], bidSizes: [10], askPrices: [10002 + move], askSizes: [10] });
+  const shifted = (t: number): MarketEvent => ({
+    kind: 'snapshot',
+    exchTs: t,
+    localTs: t,
+    bidPrices: [9998 + move],
+    bidSizes: [10],
+    askPrices: [10002 + move],
+    askSizes: [10],
+  });
   return [
     book,
     { kind: 'trade', exchTs: 1 * S, localTs: 1 * S, price: 9999, size: 1, takerSide: 'sell' },

@@ -40,16 +40,39 @@ describe('L2Book', () => {
 
   it('a snapshot resets the book: levels absent from it are gone', () => {
     const book = new L2Book();
-    book.applySnapshot(snapshot([[100, 5], [99, 3], [98, 1]], [[101, 4], [102, 2]]));
+    book.applySnapshot(
+      snapshot(
+        [
+          [100, 5],
+          [99, 3],
+          [98, 1],
+        ],
+        [
+          [101, 4],
+          [102, 2],
+        ],
+      ),
+    );
     book.set('bid', 97, 7);
     book.set('ask', 110, 9);
-    book.applySnapshot(snapshot([[95, 1]], [[105, 2], [106, 3]]));
+    book.applySnapshot(
+      snapshot(
+        [[95, 1]],
+        [
+          [105, 2],
+          [106, 3],
+        ],
+      ),
+    );
     expect(book.bestBid).toBe(95);
     expect(book.bestAsk).toBe(105);
     expect(book.levelCount).toEqual({ bids: 1, asks: 2 });
     for (const p of [97, 98, 99, 100]) expect(book.sizeAt('bid', p)).toBe(0);
     for (const p of [101, 102, 110]) expect(book.sizeAt('ask', p)).toBe(0);
-    expect(top(book, 'ask', 5)).toEqual([[105, 2], [106, 3]]);
+    expect(top(book, 'ask', 5)).toEqual([
+      [105, 2],
+      [106, 3],
+    ]);
     expect(book.checkInvariants()).toBeNull();
   });
 
@@ -64,7 +87,18 @@ describe('L2Book', () => {
 
   it('a size of 0 deletes a level; deleting a missing level changes nothing', () => {
     const book = new L2Book();
-    book.applySnapshot(snapshot([[100, 5], [99, 3]], [[101, 4], [102, 2]]));
+    book.applySnapshot(
+      snapshot(
+        [
+          [100, 5],
+          [99, 3],
+        ],
+        [
+          [101, 4],
+          [102, 2],
+        ],
+      ),
+    );
     book.set('bid', 99, 0);
     expect(book.sizeAt('bid', 99)).toBe(0);
     expect(book.levelCount).toEqual({ bids: 1, asks: 2 });
@@ -87,7 +121,20 @@ describe('L2Book', () => {
 
   it('best bid and ask move to the next level when the best level is deleted', () => {
     const book = new L2Book();
-    book.applySnapshot(snapshot([[100, 5], [97, 3], [90, 1]], [[101, 4], [104, 2], [120, 6]]));
+    book.applySnapshot(
+      snapshot(
+        [
+          [100, 5],
+          [97, 3],
+          [90, 1],
+        ],
+        [
+          [101, 4],
+          [104, 2],
+          [120, 6],
+        ],
+      ),
+    );
     book.set('bid', 100, 0);
     expect(book.bestBid).toBe(97);
     expect(book.bestBidSize()).toBe(3);
@@ -180,11 +227,41 @@ describe('L2Book', () => {
 
   it('topLevels lists bids high to low and asks low to high, at most as many as asked', () => {
     const book = new L2Book();
-    book.applySnapshot(snapshot([[95, 1], [100, 2], [98, 3], [90, 4]], [[110, 5], [103, 6], [101, 7]]));
-    expect(top(book, 'bid', 3)).toEqual([[100, 2], [98, 3], [95, 1]]);
-    expect(top(book, 'bid', 10)).toEqual([[100, 2], [98, 3], [95, 1], [90, 4]]);
-    expect(top(book, 'ask', 2)).toEqual([[101, 7], [103, 6]]);
-    expect(top(book, 'ask', 10)).toEqual([[101, 7], [103, 6], [110, 5]]);
+    book.applySnapshot(
+      snapshot(
+        [
+          [95, 1],
+          [100, 2],
+          [98, 3],
+          [90, 4],
+        ],
+        [
+          [110, 5],
+          [103, 6],
+          [101, 7],
+        ],
+      ),
+    );
+    expect(top(book, 'bid', 3)).toEqual([
+      [100, 2],
+      [98, 3],
+      [95, 1],
+    ]);
+    expect(top(book, 'bid', 10)).toEqual([
+      [100, 2],
+      [98, 3],
+      [95, 1],
+      [90, 4],
+    ]);
+    expect(top(book, 'ask', 2)).toEqual([
+      [101, 7],
+      [103, 6],
+    ]);
+    expect(top(book, 'ask', 10)).toEqual([
+      [101, 7],
+      [103, 6],
+      [110, 5],
+    ]);
     const prices: number[] = [0, 0];
     const sizes: number[] = [0, 0];
     expect(book.topLevels('bid', prices, sizes)).toBe(2);
@@ -302,7 +379,11 @@ describe('L2Book dense window and far region', () => {
       expect(price).toBeLessThan(book.windowLow + book.windowSpan);
     }
     expect(book.sizeAt('ask', 5000)).toBe(4);
-    expect(top(book, 'ask', 5)).toEqual([[1001, 2], [1100, 3], [5000, 4]]);
+    expect(top(book, 'ask', 5)).toEqual([
+      [1001, 2],
+      [1100, 3],
+      [5000, 4],
+    ]);
     expect(book.checkInvariants()).toBeNull();
   });
 
@@ -319,14 +400,22 @@ describe('L2Book dense window and far region', () => {
     expect(book.bestBid).toBe(100_000);
     expect(book.bestBidSize()).toBe(7);
     expect(book.windowLow).toBe(low);
-    expect(top(book, 'bid', 3)).toEqual([[100_000, 7], [1000, 10], [999, 11]]);
+    expect(top(book, 'bid', 3)).toEqual([
+      [100_000, 7],
+      [1000, 10],
+      [999, 11],
+    ]);
     expect(book.checkInvariants()).toMatch(/crossed/);
     both(book, ref, 'bid', 100_000, 0); // back to the best in the window
     expect(book.bestBid).toBe(1000);
     // the mirror on the ask side, below the window
     both(book, ref, 'ask', 500, 8);
     expect(book.bestAsk).toBe(500);
-    expect(top(book, 'ask', 3)).toEqual([[500, 8], [1001, 20], [1002, 21]]);
+    expect(top(book, 'ask', 3)).toEqual([
+      [500, 8],
+      [1001, 20],
+      [1002, 21],
+    ]);
     both(book, ref, 'ask', 500, 0);
     expect(book.bestAsk).toBe(1001);
     // far bids below the window become the best once the window's bids are gone
@@ -336,7 +425,10 @@ describe('L2Book dense window and far region', () => {
     expect(book.bestBid).toBe(20);
     expect(book.bestBidSize()).toBe(4);
     expect(book.windowLow).toBe(low); // spread of 981 ticks: wider than half the span, the window does not chase
-    expect(all(book, 'bid')).toEqual([[20, 4], [10, 3]]);
+    expect(all(book, 'bid')).toEqual([
+      [20, 4],
+      [10, 3],
+    ]);
     both(book, ref, 'bid', 20, 0);
     expect(book.bestBid).toBe(10);
     // far asks above the window become the best once the window's asks are gone
@@ -412,7 +504,10 @@ describe('L2Book dense window and far region', () => {
     book.set('bid', 1030, 4); // 10 ticks apart, bid past the edge zone: centre on the mid, 1035
     expect(book.windowLow).toBe(1035 - 32);
     expect(book.sizeAt('bid', 1000)).toBe(1); // now far
-    expect(top(book, 'bid', 5)).toEqual([[1030, 4], [1000, 1]]);
+    expect(top(book, 'bid', 5)).toEqual([
+      [1030, 4],
+      [1000, 1],
+    ]);
     expect(top(book, 'ask', 5)).toEqual([[1040, 2]]);
     expect(book.checkInvariants()).toBeNull();
   });
@@ -457,8 +552,7 @@ const CENTRE = 10_000_000;
 // wide empty stretches; those from 150k ticks out lie beyond the default dense span of 2^16 ticks, so even
 // the default book keeps them in its far region.
 const ANCHORS = [
-  0, 0, 0, 0, 30, -30, 1_000, -1_000, 20_000, -20_000, 150_000, -150_000, 450_000, -300_000, 2_500_000, -4_000_000,
-  6_000_000,
+  0, 0, 0, 0, 30, -30, 1_000, -1_000, 20_000, -20_000, 150_000, -150_000, 450_000, -300_000, 2_500_000, -4_000_000, 6_000_000,
 ];
 // [initial capacity, maxSpan] of the book under test: from spans far narrower than the clusters (most levels
 // far, the window moving all the time) to the default span (only the 150k+ anchors far).
@@ -527,10 +621,18 @@ function walkStep(ref: ReferenceBook, op: Extract<Op, { kind: 'walk' }>): [BookS
   const ask = ref.bestAsk;
   if (op.up) {
     const touch = !Number.isNaN(ask) ? ask : !Number.isNaN(bid) ? bid + 1 : CENTRE;
-    return [['ask', touch + op.stride, op.size], ['ask', touch, 0], ['bid', touch, op.size]];
+    return [
+      ['ask', touch + op.stride, op.size],
+      ['ask', touch, 0],
+      ['bid', touch, op.size],
+    ];
   }
   const touch = !Number.isNaN(bid) ? bid : !Number.isNaN(ask) ? ask - 1 : CENTRE;
-  return [['bid', touch - op.stride, op.size], ['bid', touch, 0], ['ask', touch, op.size]];
+  return [
+    ['bid', touch - op.stride, op.size],
+    ['bid', touch, 0],
+    ['ask', touch, op.size],
+  ];
 }
 
 function sameNumber(a: number, b: number): boolean {

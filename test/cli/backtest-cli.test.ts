@@ -53,7 +53,17 @@ describe('spreadlab backtest (real CLI)', () => {
 
   it('summary.json has the headline figures, numeric and consistent', () => {
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    for (const value of [s.pnl.total, s.pnl.fees, s.pnl.rebates, s.fills.count, s.fills.buys, s.fills.sells, s.inventory.final, s.inventory.max, s.events]) {
+    for (const value of [
+      s.pnl.total,
+      s.pnl.fees,
+      s.pnl.rebates,
+      s.fills.count,
+      s.fills.buys,
+      s.fills.sells,
+      s.inventory.final,
+      s.inventory.max,
+      s.events,
+    ]) {
       expect(numeric(value)).toBe(true);
     }
     expect(s.scenario).toBe('demo');
@@ -95,7 +105,9 @@ describe('spreadlab backtest (real CLI)', () => {
       expect(['maker', 'taker']).toContain(f[col('liquidity')]);
     }
     // maker volume in the summary is the sum of the maker fills' sizes (in lots of 0.001 to stay exact)
-    const makerLots = fields.filter((f) => f[col('liquidity')] === 'maker').reduce((sum, f) => sum + Math.round(Number(f[col('size')]) * 1000), 0);
+    const makerLots = fields
+      .filter((f) => f[col('liquidity')] === 'maker')
+      .reduce((sum, f) => sum + Math.round(Number(f[col('size')]) * 1000), 0);
     expect(makerLots).toBe(Math.round(s.fills.makerVolume * 1000));
   });
 

@@ -15,12 +15,14 @@ const seen = { books: [] as BookView[], trades: [] as TradeView[], snapshot: nul
 // A strategy that only listens: registers onBook/onTrade, takes one snapshot, then waits for the stop.
 STRATEGIES['test-hooks'] = {
   schema: z.object({ name: z.string() }).strict(),
-  create: () => async ({ venue, clock, market }) => {
-    venue.onBook((book) => seen.books.push(book));
-    venue.onTrade((trade) => seen.trades.push(trade));
-    seen.snapshot = await venue.getSnapshot(market, 1);
-    while (await clock.sleep(50));
-  },
+  create:
+    () =>
+    async ({ venue, clock, market }) => {
+      venue.onBook((book) => seen.books.push(book));
+      venue.onTrade((trade) => seen.trades.push(trade));
+      seen.snapshot = await venue.getSnapshot(market, 1);
+      while (await clock.sleep(50));
+    },
 };
 afterAll(() => {
   delete STRATEGIES['test-hooks'];
@@ -36,7 +38,21 @@ function config() {
         name: 'dry-hooks',
         durationSeconds: 60,
         market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-        data: { kind: 'synthetic', model: 'random-walk', start: '2024-01-01T00:00:00Z', startPrice: 100, volatility: 0.01, spreadTicks: 1, levels: 20, levelSize: 0.02, churn: 0.1, tradesPerSecond: 2, tradeSize: 0.05, refreshMs: 100, feedLatencyMs: 5 },
+        data: {
+          kind: 'synthetic',
+          model: 'random-walk',
+          start: '2024-01-01T00:00:00Z',
+          startPrice: 100,
+          volatility: 0.01,
+          spreadTicks: 1,
+          levels: 20,
+          levelSize: 0.02,
+          churn: 0.1,
+          tradesPerSecond: 2,
+          tradeSize: 0.05,
+          refreshMs: 100,
+          feedLatencyMs: 5,
+        },
         venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
         analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
         strategy: { name: 'test-hooks' },
@@ -53,7 +69,17 @@ describe('dry-run market data', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dry-hooks-')), 'run');
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 1_000);
-    const result = await runLive({ config: config(), configFile: 'c.json', exchange: 'fake', mode: 'dry-run', sandbox: false, out, allowUnpromoted: false, feed: new FakeFeed(), stopSignal: stop.signal });
+    const result = await runLive({
+      config: config(),
+      configFile: 'c.json',
+      exchange: 'fake',
+      mode: 'dry-run',
+      sandbox: false,
+      out,
+      allowUnpromoted: false,
+      feed: new FakeFeed(),
+      stopSignal: stop.signal,
+    });
     expect(result.stopReason).toBe('stopped by the caller');
 
     // Books: only when the top changed (it moves every update here), with the run's market and a mid.
@@ -73,7 +99,16 @@ describe('dry-run market data', () => {
     expect(seen.snapshot?.mid).toBeGreaterThan(99.9);
     expect(seen.snapshot?.mid).toBeLessThan(100.1);
     // The run files are written into the run folder itself: nothing staged beside it or left half-written.
-    expect(readdirSync(out).sort()).toEqual(['fills.csv', 'live.json', 'market.raw.gz', 'orders.jsonl', 'report.html', 'run.json', 'summary.json', 'timeseries.csv']);
+    expect(readdirSync(out).sort()).toEqual([
+      'fills.csv',
+      'live.json',
+      'market.raw.gz',
+      'orders.jsonl',
+      'report.html',
+      'run.json',
+      'summary.json',
+      'timeseries.csv',
+    ]);
     expect(readdirSync(dirname(out))).toEqual(['run']);
   }, 30_000);
 });

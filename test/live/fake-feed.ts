@@ -14,7 +14,20 @@ export class FakeFeed implements MarketFeed {
     const book = () => {
       const ts = wallMicros();
       const wiggle = (this.n++ % 3) * 0.01;
-      sink.book({ exchTs: ts, localTs: ts, bids: [[99.99 - wiggle, 1], [99.98 - wiggle, 2], [99.9, 5]], asks: [[100.01 + wiggle, 1], [100.02 + wiggle, 2], [100.1, 5]] });
+      sink.book({
+        exchTs: ts,
+        localTs: ts,
+        bids: [
+          [99.99 - wiggle, 1],
+          [99.98 - wiggle, 2],
+          [99.9, 5],
+        ],
+        asks: [
+          [100.01 + wiggle, 1],
+          [100.02 + wiggle, 2],
+          [100.1, 5],
+        ],
+      });
     };
     book();
     let k = 0;

@@ -26,7 +26,19 @@ const serverScenario = parseScenario(
     seed: 3,
     durationSeconds: 900,
     market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: 10, takerFeeBps: 10 },
-    data: { kind: 'synthetic', model: 'random-walk', startPrice: 100, volatility: 0.002, spreadTicks: 1, levels: 20, levelSize: 0.02, churn: 0.1, tradesPerSecond: 1, tradeSize: 0.001, refreshMs: 100 },
+    data: {
+      kind: 'synthetic',
+      model: 'random-walk',
+      startPrice: 100,
+      volatility: 0.002,
+      spreadTicks: 1,
+      levels: 20,
+      levelSize: 0.02,
+      churn: 0.1,
+      tradesPerSecond: 1,
+      tradeSize: 0.001,
+      refreshMs: 100,
+    },
     strategy: { name: 'fixed-spread', spreadBps: 10, size: 0.01, requoteMs: 1000 },
   },
   'live-server-test',
@@ -58,7 +70,11 @@ function liveConfig(dir: string, name: string, risk: Record<string, number>): st
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms: number, what: string): Promise<T> {
+async function waitFor<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  ms: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -95,10 +111,27 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
 
   function startLive(name: string, risk: Record<string, number> = {}): LiveProcess {
     const out = join(tmp, `run-${name}`);
-    const child = spawn(process.execPath, ['bin/spreadlab.js', 'live', '--config', liveConfig(tmp, name, risk), '--exchange', 'binanceusdm', '--base-url', server.url, '--out', out, '--minutes', '2'], {
-      env: { ...process.env, SPREADLAB_API_KEY: API_KEY, SPREADLAB_API_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/spreadlab.js',
+        'live',
+        '--config',
+        liveConfig(tmp, name, risk),
+        '--exchange',
+        'binanceusdm',
+        '--base-url',
+        server.url,
+        '--out',
+        out,
+        '--minutes',
+        '2',
+      ],
+      {
+        env: { ...process.env, SPREADLAB_API_KEY: API_KEY, SPREADLAB_API_SECRET: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let text = '';
     child.stdout!.on('data', (d) => (text += d));
@@ -130,17 +163,29 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     try {
       await waitFor(quoting, 40_000, 'two-sided quotes on the server');
       await fillOur('BUY');
-      await waitFor(() => events(live.out).some((e) => e.event === 'fill' && e.side === 'buy'), 5_000, 'the buy fill to reach the live run');
+      await waitFor(
+        () => events(live.out).some((e) => e.event === 'fill' && e.side === 'buy'),
+        5_000,
+        'the buy fill to reach the live run',
+      );
       await waitFor(quoting, 5_000, 'quotes again');
       await fillOur('SELL');
-      await waitFor(() => events(live.out).some((e) => e.event === 'fill' && e.side === 'sell'), 5_000, 'the sell fill to reach the live run');
+      await waitFor(
+        () => events(live.out).some((e) => e.event === 'fill' && e.side === 'sell'),
+        5_000,
+        'the sell fill to reach the live run',
+      );
 
       // The server drops every socket and one of our orders fills while the run is disconnected: the run
       // reconnects, resyncs, and reads the missed fill back.
       await waitFor(quoting, 5_000, 'quotes');
       expect(server.dropSockets()).toBeGreaterThan(0);
       await fillOur('BUY');
-      await waitFor(() => events(live.out).some((e) => e.event === 'resync' && e.why === 'reconnect'), 10_000, 'a resync after the reconnect');
+      await waitFor(
+        () => events(live.out).some((e) => e.event === 'resync' && e.why === 'reconnect'),
+        10_000,
+        'a resync after the reconnect',
+      );
       await waitFor(() => events(live.out).filter((e) => e.event === 'fill').length >= 3, 8_000, 'the fill made during the outage');
       expect(events(live.out).some((e) => e.event === 'fills-recovered')).toBe(true);
       await waitFor(quoting, 5_000, 'quotes after the reconnect');
@@ -171,14 +216,22 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     const serverFills = state().fills;
     const liveFills = parseCsv(readFileSync(join(live.out, 'fills.csv'), 'utf8'));
     expect(liveFills.length).toBe(serverFills.length);
-    expect(liveFills.map((f) => [f.side, f.price, f.size, String(f.order_id)])).toEqual(serverFills.map((f) => [f.side, f.price, f.qty, String(f.orderId)]));
+    expect(liveFills.map((f) => [f.side, f.price, f.size, String(f.order_id)])).toEqual(
+      serverFills.map((f) => [f.side, f.price, f.qty, String(f.orderId)]),
+    );
     const summary = JSON.parse(readFileSync(join(live.out, 'summary.json'), 'utf8'));
     expect(summary.inventory.final).toBeCloseTo(state().position.qty, 9);
     expect(summary.pnl.fees + summary.pnl.rebates).toBeCloseTo(-(state().balance.feesPaid - state().balance.rebatesEarned), 9);
-    for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'market.raw.gz', 'orders.jsonl']) expect(existsSync(join(live.out, f)), f).toBe(true);
+    for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'market.raw.gz', 'orders.jsonl'])
+      expect(existsSync(join(live.out, f)), f).toBe(true);
 
     // No secret anywhere: run folder (the market file unzipped too) and the process's output.
-    const texts = [live.output(), ...readdirSync(live.out).map((f) => (f.endsWith('.gz') ? gunzipSync(readFileSync(join(live.out, f))).toString('utf8') : readFileSync(join(live.out, f), 'utf8')))];
+    const texts = [
+      live.output(),
+      ...readdirSync(live.out).map((f) =>
+        f.endsWith('.gz') ? gunzipSync(readFileSync(join(live.out, f))).toString('utf8') : readFileSync(join(live.out, f), 'utf8'),
+      ),
+    ];
     for (const text of texts) {
       expect(text.includes(API_KEY)).toBe(false);
       expect(text.includes(SECRET)).toBe(false);

@@ -18,7 +18,21 @@ function config(provenance = true, risk: Record<string, number> = {}) {
         name: 'paper-test',
         durationSeconds: 60,
         market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-        data: { kind: 'synthetic', model: 'random-walk', start: '2024-01-01T00:00:00Z', startPrice: 100, volatility: 0.01, spreadTicks: 1, levels: 20, levelSize: 0.02, churn: 0.1, tradesPerSecond: 2, tradeSize: 0.05, refreshMs: 100, feedLatencyMs: 5 },
+        data: {
+          kind: 'synthetic',
+          model: 'random-walk',
+          start: '2024-01-01T00:00:00Z',
+          startPrice: 100,
+          volatility: 0.01,
+          spreadTicks: 1,
+          levels: 20,
+          levelSize: 0.02,
+          churn: 0.1,
+          tradesPerSecond: 2,
+          tradeSize: 0.05,
+          refreshMs: 100,
+          feedLatencyMs: 5,
+        },
         venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
         analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
         strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 150, maxInventory: 0.05, skewFactor: 0.5 },
@@ -39,19 +53,51 @@ function stopAfter(ms: number): AbortSignal {
 describe('paper mode', () => {
   it('a config without provenance is refused unless allowUnpromoted', async () => {
     const out = mkdtempSync(join(tmpdir(), 'paper-'));
-    await expect(runLive({ config: config(false), configFile: 'c.json', exchange: 'fake', mode: 'paper', sandbox: false, out, allowUnpromoted: false, feed: new FakeFeed() })).rejects.toThrow(/no provenance/);
+    await expect(
+      runLive({
+        config: config(false),
+        configFile: 'c.json',
+        exchange: 'fake',
+        mode: 'paper',
+        sandbox: false,
+        out,
+        allowUnpromoted: false,
+        feed: new FakeFeed(),
+      }),
+    ).rejects.toThrow(/no provenance/);
   });
 
   it('live mode without keys in the environment is refused before connecting', async () => {
     const out = mkdtempSync(join(tmpdir(), 'paper-'));
-    await expect(runLive({ config: config(), configFile: 'c.json', exchange: 'binanceusdm', mode: 'live', sandbox: false, out, allowUnpromoted: false })).rejects.toThrow(/SPREADLAB_API_KEY/);
+    await expect(
+      runLive({
+        config: config(),
+        configFile: 'c.json',
+        exchange: 'binanceusdm',
+        mode: 'live',
+        sandbox: false,
+        out,
+        allowUnpromoted: false,
+      }),
+    ).rejects.toThrow(/SPREADLAB_API_KEY/);
   });
 
   it('the same strategy quotes on live data, the simulated venue fills it, the run folder matches a backtest’s; reconcile replays it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
-    const result = await runLive({ config: config(), configFile: 'c.json', exchange: 'fake', mode: 'paper', sandbox: false, out, allowUnpromoted: false, feed: new FakeFeed(), stopSignal: stopAfter(2_500) });
+    const result = await runLive({
+      config: config(),
+      configFile: 'c.json',
+      exchange: 'fake',
+      mode: 'paper',
+      sandbox: false,
+      out,
+      allowUnpromoted: false,
+      feed: new FakeFeed(),
+      stopSignal: stopAfter(2_500),
+    });
     expect(result.stopReason).toBe('stopped by the caller');
-    for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'live.json', 'orders.jsonl', 'market.raw.gz']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'live.json', 'orders.jsonl', 'market.raw.gz'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const summary = result.analysis.summary;
     expect(summary.fills.count).toBeGreaterThan(2);
     expect(summary.fills.buys).toBeGreaterThan(0);
@@ -67,7 +113,9 @@ describe('paper mode', () => {
       expect(Math.abs(Number(price) - 100)).toBeLessThanOrEqual(0.1);
     }
     // The recorded market is a Binance raw capture.
-    const raw = gunzipSync(readFileSync(join(out, 'market.raw.gz'))).toString('utf8').split('\n');
+    const raw = gunzipSync(readFileSync(join(out, 'market.raw.gz')))
+      .toString('utf8')
+      .split('\n');
     expect(raw[0]).toMatch(/^\d+ \{"lastUpdateId":/);
     expect(raw.some((l) => l.includes('"e":"trade"'))).toBe(true);
 
@@ -83,8 +131,21 @@ describe('paper mode', () => {
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
-    await runLive({ config: config(), configFile: 'c.json', exchange: 'fake', mode: 'paper', sandbox: false, out, allowUnpromoted: false, feed: new FakeFeed(600), stopSignal: stopAfter(2_500) });
-    const events = readFileSync(join(out, 'orders.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; ts_us: number });
+    await runLive({
+      config: config(),
+      configFile: 'c.json',
+      exchange: 'fake',
+      mode: 'paper',
+      sandbox: false,
+      out,
+      allowUnpromoted: false,
+      feed: new FakeFeed(600),
+      stopSignal: stopAfter(2_500),
+    });
+    const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; ts_us: number });
     const pause = events.find((e) => e.event === 'guard-pause');
     expect(pause).toBeDefined();
     expect(events.some((e) => e.event === 'guard-refused' && e.ts_us > pause!.ts_us)).toBe(true);
@@ -92,7 +153,17 @@ describe('paper mode', () => {
 
   it('dry-run logs the orders it would send and fills nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dry-')), 'run');
-    const result = await runLive({ config: config(), configFile: 'c.json', exchange: 'fake', mode: 'dry-run', sandbox: false, out, allowUnpromoted: false, feed: new FakeFeed(), stopSignal: stopAfter(1_000) });
+    const result = await runLive({
+      config: config(),
+      configFile: 'c.json',
+      exchange: 'fake',
+      mode: 'dry-run',
+      sandbox: false,
+      out,
+      allowUnpromoted: false,
+      feed: new FakeFeed(),
+      stopSignal: stopAfter(1_000),
+    });
     expect(result.analysis.summary.fills.count).toBe(0);
     const log = readFileSync(join(out, 'orders.jsonl'), 'utf8');
     expect(log).toMatch(/"event":"would-place","id":"dry-1","side":"buy","price":99\.95/);

@@ -10,7 +10,21 @@ const scenario = {
   seed: 1,
   durationSeconds: 600,
   market: { symbol: 'BTCUSDT', tickSize: 0.1, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-  data: { kind: 'synthetic', model: 'random-walk', start: '2024-01-01T00:00:00Z', startPrice: 100, volatility: 0.01, spreadTicks: 1, levels: 20, levelSize: 0.02, churn: 0.1, tradesPerSecond: 2, tradeSize: 0.05, refreshMs: 100, feedLatencyMs: 5 },
+  data: {
+    kind: 'synthetic',
+    model: 'random-walk',
+    start: '2024-01-01T00:00:00Z',
+    startPrice: 100,
+    volatility: 0.01,
+    spreadTicks: 1,
+    levels: 20,
+    levelSize: 0.02,
+    churn: 0.1,
+    tradesPerSecond: 2,
+    tradeSize: 0.05,
+    refreshMs: 100,
+    feedLatencyMs: 5,
+  },
   strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.1, skewFactor: 0.5 },
 };
 
@@ -22,7 +36,13 @@ function sweepDir(figures: Record<string, number | null>, objective = 'realizedS
       objective,
       direction: 'maximize',
       require: [],
-      best: { config: 0, params: { 'strategy.spreadBps': 12 }, seeds: [1, 2], objectiveMean: figures[objective], figures: { finalMid: 100, ...figures } },
+      best: {
+        config: 0,
+        params: { 'strategy.spreadBps': 12 },
+        seeds: [1, 2],
+        objectiveMean: figures[objective],
+        figures: { finalMid: 100, ...figures },
+      },
       scenario,
       source: { scenarioFile: 'scenarios/x.json', overrides: [], runListHash: 'abc' },
     }),
@@ -32,7 +52,8 @@ function sweepDir(figures: Record<string, number | null>, objective = 'realizedS
 
 function walkForwardDir(train: { rs: number; fills: number }, test: { rs: number; fills: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'promote-wf-'));
-  const header = 'fold,train.from,train.to,test.from,test.to,strategy.spreadBps,train.realizedSpreadBps.30s,train.fills.count,test.realizedSpreadBps.30s,test.fills.count';
+  const header =
+    'fold,train.from,train.to,test.from,test.to,strategy.spreadBps,train.realizedSpreadBps.30s,train.fills.count,test.realizedSpreadBps.30s,test.fills.count';
   const rows = [0, 1].map((i) => `${i},${i}s,${i + 1}s,${i + 1}s,${i + 2}s,12,${train.rs},${train.fills},${test.rs},${test.fills}`);
   writeFileSync(join(dir, 'walkforward.csv'), `${[header, ...rows].join('\n')}\n`);
   for (const i of [0, 1]) {
@@ -44,7 +65,12 @@ function walkForwardDir(train: { rs: number; fills: number }, test: { rs: number
         objective: 'realizedSpreadBps.30s',
         direction: 'maximize',
         require: [],
-        best: { config: 0, params: { 'strategy.spreadBps': 12 }, seeds: [1], figures: { 'realizedSpreadBps.30s': train.rs, 'fills.count': train.fills, finalMid: 100 } },
+        best: {
+          config: 0,
+          params: { 'strategy.spreadBps': 12 },
+          seeds: [1],
+          figures: { 'realizedSpreadBps.30s': train.rs, 'fills.count': train.fills, finalMid: 100 },
+        },
         scenario: { ...scenario, window: { from: `${i}s`, to: `${i + 1}s` } },
         source: { scenarioFile: 'scenarios/x.json' },
       }),
@@ -102,8 +128,12 @@ describe('promote guardrails', () => {
   });
 
   it('a realized spread of exactly 0 is not positive; a missing one (no complete fills) is refused', async () => {
-    expect(names((await promote(options(sweepDir({ 'realizedSpreadBps.30s': 0, 'fills.count': 50 }), { allowNoOos: true }))).refused)).toEqual(['realized-spread']);
-    expect(names((await promote(options(sweepDir({ 'realizedSpreadBps.30s': null, 'fills.count': 50 }), { allowNoOos: true }))).refused)).toEqual(['realized-spread']);
+    expect(
+      names((await promote(options(sweepDir({ 'realizedSpreadBps.30s': 0, 'fills.count': 50 }), { allowNoOos: true }))).refused),
+    ).toEqual(['realized-spread']);
+    expect(
+      names((await promote(options(sweepDir({ 'realizedSpreadBps.30s': null, 'fills.count': 50 }), { allowNoOos: true }))).refused),
+    ).toEqual(['realized-spread']);
   });
 
   it('walk-forward: out-of-sample at ≥ 50 % of in-sample passes; below 50 % is "much worse" and refused', async () => {
@@ -124,7 +154,18 @@ describe('promote guardrails', () => {
   it('--rank picks the N-th configuration of the sweep journal by the objective', async () => {
     const dir = sweepDir({ 'realizedSpreadBps.30s': 3, 'fills.count': 80 });
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ paramPaths: ['strategy.spreadBps'], runListHash: 'abc' }));
-    const row = (index: number, config: number, spread: number, rs: number) => JSON.stringify({ index, row: [['run', index], ['config', config], ['seed', 1], ['strategy.spreadBps', spread], ['realizedSpreadBps.30s', rs], ['fills.count', 70]] });
+    const row = (index: number, config: number, spread: number, rs: number) =>
+      JSON.stringify({
+        index,
+        row: [
+          ['run', index],
+          ['config', config],
+          ['seed', 1],
+          ['strategy.spreadBps', spread],
+          ['realizedSpreadBps.30s', rs],
+          ['fills.count', 70],
+        ],
+      });
     writeFileSync(join(dir, 'runs.jsonl'), `${[row(0, 0, 8, 1), row(1, 1, 12, 3), row(2, 2, 16, 2)].join('\n')}\n`);
     const o = options(dir, { rank: 2, allowNoOos: true });
     expect((await promote(o)).refused).toEqual([]);

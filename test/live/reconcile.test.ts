@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { matchFills } from '../../src/live/reconcile.ts';
 
-const fill = (ts: number, side: string, price: number, size = 0.01, orderId = '') => ({ ts, side, price, size, liquidity: 'maker', orderId });
+const fill = (ts: number, side: string, price: number, size = 0.01, orderId = '') => ({
+  ts,
+  side,
+  price,
+  size,
+  liquidity: 'maker',
+  orderId,
+});
 
 describe('reconcile: pairing live and simulated fills', () => {
   it('pairs by side within the tolerance, prefers the same price, and labels the rest missed / extra, in time order', () => {
-    const live = [fill(1_000_000, 'buy', 99.9, 0.01, 'L1'), fill(5_000_000, 'sell', 100.1, 0.01, 'L2'), fill(9_000_000, 'buy', 99.8, 0.01, 'L3')];
+    const live = [
+      fill(1_000_000, 'buy', 99.9, 0.01, 'L1'),
+      fill(5_000_000, 'sell', 100.1, 0.01, 'L2'),
+      fill(9_000_000, 'buy', 99.8, 0.01, 'L3'),
+    ];
     const sim = [
       fill(1_200_000, 'buy', 99.8, 0.01, '1'), // closer in time but another price
       fill(1_900_000, 'buy', 99.9, 0.01, '2'), // same price, 0.9 s away: preferred

@@ -52,7 +52,13 @@ function setup(overrides: Partial<{ mid: number; position: number; equity: numbe
   const guard = new RiskGuard(
     venue,
     limits,
-    { now: () => world.now, mid: () => world.mid, position: () => world.position, equity: () => world.equity, lastMarketData: () => world.lastData },
+    {
+      now: () => world.now,
+      mid: () => world.mid,
+      position: () => world.position,
+      equity: () => world.equity,
+      lastMarketData: () => world.lastData,
+    },
     (e) => events.push(e),
     (r) => kills.push(r),
   );

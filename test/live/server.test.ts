@@ -72,7 +72,12 @@ describe('local exchange server with a real ccxt binanceusdm client', () => {
   const state = async (): Promise<ServerState> => (await fetch(`${server.url}/_spreadlab/state`)).json() as Promise<ServerState>;
   const hook = async (path: string) => (await fetch(`${server.url}/_spreadlab/${path}`, { method: 'POST' })).json();
   const client = async (secret = SECRET): Promise<Ccxt> => {
-    const c = new ccxt.pro.binanceusdm({ apiKey: API_KEY, secret, ...LOOPBACK_CCXT_OPTIONS, options: { ...LOOPBACK_CCXT_OPTIONS.options } });
+    const c = new ccxt.pro.binanceusdm({
+      apiKey: API_KEY,
+      secret,
+      ...LOOPBACK_CCXT_OPTIONS,
+      options: { ...LOOPBACK_CCXT_OPTIONS.options },
+    });
     await pointCcxtAt(c, server.url);
     clients.push(c);
     return c;
@@ -194,10 +199,14 @@ describe('local exchange server with a real ccxt binanceusdm client', () => {
     expect((await state()).openOrders).toHaveLength(0);
     expect(await ex.fetchOpenOrders(SYMBOL)).toEqual([]);
     await ordersP;
-    await waitFor(() => {
-      const cached = ex.orders.filter((o: any) => o.id === a.id || o.id === b.id);
-      return cached.length === 2 && cached.every((o: any) => o.status === 'canceled');
-    }, 5_000, 'both CANCELED events');
+    await waitFor(
+      () => {
+        const cached = ex.orders.filter((o: any) => o.id === a.id || o.id === b.id);
+        return cached.length === 2 && cached.every((o: any) => o.status === 'canceled');
+      },
+      5_000,
+      'both CANCELED events',
+    );
   }, 20_000);
 
   it('fills a market order as taker and books the realized PnL', async () => {
@@ -240,7 +249,9 @@ describe('local exchange server with a real ccxt binanceusdm client', () => {
     await within(wrong.loadMarkets(), 5_000, 'loadMarkets');
     await expect(within(wrong.fetchBalance(), 5_000, 'fetchBalance')).rejects.toBeInstanceOf(ccxt.AuthenticationError);
     await expect(wrong.createOrder(SYMBOL, 'limit', 'buy', 0.01, 50, { postOnly: true })).rejects.toThrow(/-1022/);
-    const res = await fetch(`${server.url}/fapi/v1/openOrders?timestamp=${Date.now()}&signature=${'0'.repeat(64)}`, { headers: { 'X-MBX-APIKEY': API_KEY } });
+    const res = await fetch(`${server.url}/fapi/v1/openOrders?timestamp=${Date.now()}&signature=${'0'.repeat(64)}`, {
+      headers: { 'X-MBX-APIKEY': API_KEY },
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ code: -1022, msg: 'Signature for this request is not valid.' });
     const noKey = await fetch(`${server.url}/fapi/v1/openOrders?timestamp=${Date.now()}&signature=00`);
@@ -253,12 +264,29 @@ describe('local exchange server protocol details (plain HTTP and WebSocket)', ()
   const sockets: WebSocket[] = [];
   const quick = parseScenario({ ...JSON.parse(JSON.stringify(scenario)), name: 'serve-protocol', durationSeconds: 0.5 }, 'serve-protocol');
 
-  const signed = async (method: string, path: string, params: Record<string, string | number>, options: { secret?: string; apiKey?: string | null; timestamp?: number } = {}) => {
-    const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])), timestamp: String(options.timestamp ?? Date.now()) }).toString();
-    const signature = createHmac('sha256', options.secret ?? SECRET).update(query).digest('hex');
+  const signed = async (
+    method: string,
+    path: string,
+    params: Record<string, string | number>,
+    options: { secret?: string; apiKey?: string | null; timestamp?: number } = {},
+  ) => {
+    const query = new URLSearchParams({
+      ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+      timestamp: String(options.timestamp ?? Date.now()),
+    }).toString();
+    const signature = createHmac('sha256', options.secret ?? SECRET)
+      .update(query)
+      .digest('hex');
     const headers: Record<string, string> = options.apiKey === null ? {} : { 'X-MBX-APIKEY': options.apiKey ?? API_KEY };
     const body = `${query}&signature=${signature}`;
-    const res = method === 'GET' || method === 'DELETE' ? await fetch(`${server.url}${path}?${body}`, { method, headers }) : await fetch(`${server.url}${path}`, { method, headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    const res =
+      method === 'GET' || method === 'DELETE'
+        ? await fetch(`${server.url}${path}?${body}`, { method, headers })
+        : await fetch(`${server.url}${path}`, {
+            method,
+            headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+            body,
+          });
     return { status: res.status, json: (await res.json()) as any };
   };
   const open = (path: string) =>
@@ -270,7 +298,8 @@ describe('local exchange server protocol details (plain HTTP and WebSocket)', ()
       ws.once('open', () => resolve({ ws, messages }));
       ws.once('error', reject);
     });
-  const trade = (side: string, price: number, qty: number) => fetch(`${server.url}/_spreadlab/trade?side=${side}&price=${price}&qty=${qty}`, { method: 'POST' });
+  const trade = (side: string, price: number, qty: number) =>
+    fetch(`${server.url}/_spreadlab/trade?side=${side}&price=${price}&qty=${qty}`, { method: 'POST' });
 
   beforeAll(async () => {
     server = await startExchangeServer({ scenario: quick, baseDir: '.', port: 0, speed: 1, apiKey: API_KEY, secret: SECRET });
@@ -287,41 +316,84 @@ describe('local exchange server protocol details (plain HTTP and WebSocket)', ()
     expect(await signed('POST', '/fapi/v1/order', order, { apiKey: null })).toMatchObject({ status: 401, json: { code: -2014 } });
     expect(await signed('POST', '/fapi/v1/order', order, { apiKey: 'other' })).toMatchObject({ status: 401, json: { code: -2015 } });
     expect(await signed('POST', '/fapi/v1/order', order, { secret: 'other' })).toMatchObject({ status: 400, json: { code: -1022 } });
-    expect(await signed('POST', '/fapi/v1/order', order, { timestamp: Date.now() - 60_000 })).toMatchObject({ status: 400, json: { code: -1021 } });
+    expect(await signed('POST', '/fapi/v1/order', order, { timestamp: Date.now() - 60_000 })).toMatchObject({
+      status: 400,
+      json: { code: -1021 },
+    });
     expect((await signed('POST', '/fapi/v1/order', { ...order, price: '90.005' })).json.code).toBe(-4014);
     expect((await signed('POST', '/fapi/v1/order', { ...order, quantity: '0.0105' })).json.code).toBe(-4023);
     expect((await signed('POST', '/fapi/v1/order', { ...order, symbol: 'BTCUSDT' })).json.code).toBe(-1121);
     expect((await signed('DELETE', '/fapi/v1/order', { symbol: 'SYNUSDT', orderId: 999 })).json.code).toBe(-2011);
-    expect((await signed('POST', '/fapi/v1/order', { ...order, side: 'SELL', type: 'MARKET', reduceOnly: 'true', timeInForce: '' })).json.code).toBe(-2022);
+    expect(
+      (await signed('POST', '/fapi/v1/order', { ...order, side: 'SELL', type: 'MARKET', reduceOnly: 'true', timeInForce: '' })).json.code,
+    ).toBe(-2022);
     expect(server.state().orders).toHaveLength(0);
   });
 
   it('sends NEW, TRADE (+ACCOUNT_UPDATE) and EXPIRED for an IOC that takes part of the best ask, and amends a resting order', async () => {
-    const { json: key } = await fetch(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': API_KEY } }).then(async (r) => ({ json: (await r.json()) as any }));
+    const { json: key } = await fetch(`${server.url}/fapi/v1/listenKey`, { method: 'POST', headers: { 'X-MBX-APIKEY': API_KEY } }).then(
+      async (r) => ({ json: (await r.json()) as any }),
+    );
     const user = await open(`/private/ws?listenKey=${key.listenKey}`);
     const book = server.venue.depth(1);
     const [askTicks, askLots] = book.asks[0];
     const u = server.venue.units;
     const qty = u.formatSize(askLots + 1);
-    const ioc = await signed('POST', '/fapi/v1/order', { symbol: 'SYNUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'IOC', quantity: qty, price: u.formatPrice(askTicks) });
+    const ioc = await signed('POST', '/fapi/v1/order', {
+      symbol: 'SYNUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'IOC',
+      quantity: qty,
+      price: u.formatPrice(askTicks),
+    });
     expect(ioc.json).toMatchObject({ status: 'EXPIRED', executedQty: u.formatSize(askLots), origQty: qty, timeInForce: 'IOC' });
     await waitFor(() => user.messages.length >= 4 || undefined, 5_000, 'four user events');
     expect(user.messages.map((m) => (m.e === 'ORDER_TRADE_UPDATE' ? m.o.x : m.e))).toEqual(['NEW', 'TRADE', 'ACCOUNT_UPDATE', 'EXPIRED']);
     const fill = user.messages[1].o;
-    expect(fill).toMatchObject({ X: 'PARTIALLY_FILLED', l: u.formatSize(askLots), L: u.formatPrice(askTicks), m: false, N: 'USDT', i: ioc.json.orderId });
+    expect(fill).toMatchObject({
+      X: 'PARTIALLY_FILLED',
+      l: u.formatSize(askLots),
+      L: u.formatPrice(askTicks),
+      m: false,
+      N: 'USDT',
+      i: ioc.json.orderId,
+    });
     expect(Number(fill.n)).toBeCloseTo(u.price(askTicks) * u.size(askLots) * 5e-4, 8);
     expect(user.messages[2].a.P[0]).toMatchObject({ s: 'SYNUSDT', pa: u.formatSize(askLots), ps: 'BOTH' });
 
-    const fok = await signed('POST', '/fapi/v1/order', { symbol: 'SYNUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'FOK', quantity: '1000', price: u.formatPrice(askTicks + 5) });
+    const fok = await signed('POST', '/fapi/v1/order', {
+      symbol: 'SYNUSDT',
+      side: 'BUY',
+      type: 'LIMIT',
+      timeInForce: 'FOK',
+      quantity: '1000',
+      price: u.formatPrice(askTicks + 5),
+    });
     expect(fok.json).toMatchObject({ status: 'EXPIRED', executedQty: '0.000' });
 
-    const rest = await signed('POST', '/fapi/v1/order', { symbol: 'SYNUSDT', side: 'SELL', type: 'LIMIT', timeInForce: 'GTX', quantity: '0.005', price: u.formatPrice(askTicks + 20) });
+    const rest = await signed('POST', '/fapi/v1/order', {
+      symbol: 'SYNUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTX',
+      quantity: '0.005',
+      price: u.formatPrice(askTicks + 20),
+    });
     expect(rest.json.status).toBe('NEW');
-    const amended = await signed('PUT', '/fapi/v1/order', { symbol: 'SYNUSDT', side: 'SELL', orderId: rest.json.orderId, quantity: '0.007', price: u.formatPrice(askTicks + 10) });
+    const amended = await signed('PUT', '/fapi/v1/order', {
+      symbol: 'SYNUSDT',
+      side: 'SELL',
+      orderId: rest.json.orderId,
+      quantity: '0.007',
+      price: u.formatPrice(askTicks + 10),
+    });
     expect(amended.json).toMatchObject({ status: 'NEW', price: u.formatPrice(askTicks + 10), origQty: '0.007' });
     await waitFor(() => user.messages.some((m) => m.o?.x === 'AMENDMENT') || undefined, 5_000, 'the AMENDMENT event');
     const openOrders = await signed('GET', '/fapi/v1/openOrders', { symbol: 'SYNUSDT' });
-    expect(openOrders.json.map((o: any) => [o.orderId, o.price, o.origQty])).toEqual([[rest.json.orderId, u.formatPrice(askTicks + 10), '0.007']]);
+    expect(openOrders.json.map((o: any) => [o.orderId, o.price, o.origQty])).toEqual([
+      [rest.json.orderId, u.formatPrice(askTicks + 10), '0.007'],
+    ]);
     const trades = await signed('GET', '/fapi/v1/userTrades', { symbol: 'SYNUSDT' });
     expect(trades.json).toHaveLength(1);
     expect(trades.json[0]).toMatchObject({ orderId: ioc.json.orderId, maker: false, buyer: true, qty: u.formatSize(askLots) });
@@ -334,7 +406,10 @@ describe('local exchange server protocol details (plain HTTP and WebSocket)', ()
     subscriber.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['synusdt@trade'], id: 7 }));
     subscriber.ws.send(JSON.stringify({ method: 'LIST_SUBSCRIPTIONS', id: 8 }));
     await waitFor(() => subscriber.messages.length >= 2 || undefined, 5_000, 'subscription replies');
-    expect(subscriber.messages).toEqual([{ result: null, id: 7 }, { result: ['synusdt@trade'], id: 8 }]);
+    expect(subscriber.messages).toEqual([
+      { result: null, id: 7 },
+      { result: ['synusdt@trade'], id: 8 },
+    ]);
 
     await fetch(`${server.url}/_spreadlab/feed?paused=true`, { method: 'POST' });
     await trade('sell', 50, 0.001);
@@ -342,7 +417,11 @@ describe('local exchange server protocol details (plain HTTP and WebSocket)', ()
     expect(raw.messages).toHaveLength(0);
     await fetch(`${server.url}/_spreadlab/feed?paused=false`, { method: 'POST' });
     await trade('buy', 150, 0.002);
-    await waitFor(() => (raw.messages.length > 0 && combined.messages.length > 0 && subscriber.messages.length > 2) || undefined, 5_000, 'trade messages');
+    await waitFor(
+      () => (raw.messages.length > 0 && combined.messages.length > 0 && subscriber.messages.length > 2) || undefined,
+      5_000,
+      'trade messages',
+    );
     expect(raw.messages).toEqual([expect.objectContaining({ e: 'trade', s: 'SYNUSDT', p: '150.00', q: '0.002', m: false })]);
     expect(combined.messages[0]).toMatchObject({ stream: 'synusdt@aggTrade', data: { e: 'aggTrade', p: '150.00', q: '0.002' } });
     expect(subscriber.messages[2]).toMatchObject({ e: 'trade', p: '150.00' });
@@ -387,10 +466,14 @@ describe('local exchange server market clock', () => {
 
 describe('spreadlab serve (the command)', () => {
   it('listens on 127.0.0.1, serves the scenario symbol, and exits 0 on SIGTERM; a bad scenario exits 2', async () => {
-    const child = spawn(process.execPath, ['bin/spreadlab.js', 'serve', '--scenario', 'scenarios/demo.json', '--port', '0', '--speed', '5'], {
-      env: { ...process.env, SPREADLAB_SERVE_API_KEY: API_KEY, SPREADLAB_SERVE_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['bin/spreadlab.js', 'serve', '--scenario', 'scenarios/demo.json', '--port', '0', '--speed', '5'],
+      {
+        env: { ...process.env, SPREADLAB_SERVE_API_KEY: API_KEY, SPREADLAB_SERVE_SECRET: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -51,7 +51,17 @@ describe('run report in chromium', () => {
 
     const figures = await shownFigures(page);
     const keys = figures.map((f) => f.key);
-    for (const key of ['pnl.total', 'realizedSpreadStats.30s.mean', 'realizedSpreadStats.30s.ci95Low', 'realizedSpreadStats.30s.ci95High', 'fills.count', 'quotes.twoSidedUptime', 'risk.sharpe', 'risk.maxDrawdown', 'scenarioSha256']) {
+    for (const key of [
+      'pnl.total',
+      'realizedSpreadStats.30s.mean',
+      'realizedSpreadStats.30s.ci95Low',
+      'realizedSpreadStats.30s.ci95High',
+      'fills.count',
+      'quotes.twoSidedUptime',
+      'risk.sharpe',
+      'risk.maxDrawdown',
+      'scenarioSha256',
+    ]) {
       expect(keys, key).toContain(key);
     }
     for (const f of figures) {
@@ -63,7 +73,9 @@ describe('run report in chromium', () => {
       expect(f.value, f.key).toBe(expected === null ? 'null' : String(expected));
       expectShown(f.text, expected, f.scale, f.key);
     }
-    expect(await page.textContent('[data-verdict]')).toContain(`realized spread at 30s ${summary.realizedSpreadStats['30s'].mean >= 0 ? '+' : ''}${summary.realizedSpreadStats['30s'].mean.toFixed(2)} bps`);
+    expect(await page.textContent('[data-verdict]')).toContain(
+      `realized spread at 30s ${summary.realizedSpreadStats['30s'].mean >= 0 ? '+' : ''}${summary.realizedSpreadStats['30s'].mean.toFixed(2)} bps`,
+    );
 
     // times are UTC whatever the browser's zone (Asia/Tokyo here): the run starts at 00:00:00 UTC
     const axisLabels = await page.$$eval('#chart-pnl svg .role-axis-label text', (els) => els.map((e) => e.textContent));
@@ -116,7 +128,16 @@ describe('sweep page in chromium', () => {
     const rows = handRows(true);
     const best = rows.find((r) => r['strategy.spreadBps'] === 10 && r['strategy.skewFactor'] === 0.5)!;
     const file = join(tmp, 'sweep.html');
-    writeFileSync(file, renderSweepPage({ rows, axes: ['strategy.spreadBps', 'strategy.skewFactor'], objective: 'pnl.total', best, title: 'hand-made sweep' }));
+    writeFileSync(
+      file,
+      renderSweepPage({
+        rows,
+        axes: ['strategy.spreadBps', 'strategy.skewFactor'],
+        objective: 'pnl.total',
+        best,
+        title: 'hand-made sweep',
+      }),
+    );
     const { page, problems, blocked } = await openPage(context, file);
     expect(problems).toEqual([]);
     expect(blocked).toEqual([]);
@@ -127,13 +148,17 @@ describe('sweep page in chromium', () => {
       // 9 cells + 9 labels + the best cell's outline
       expect(chart.marks, chart.id!).toBe(19);
     }
-    const visible = () => page.$$eval('[data-panel]', (els) => els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).map((e) => e.id));
+    const visible = () =>
+      page.$$eval('[data-panel]', (els) =>
+        els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).map((e) => e.id),
+      );
     expect(await visible()).toEqual(['chart-heatmap-0']);
     await page.selectOption('#panel-select', 'heatmap-2');
     expect(await visible()).toEqual(['chart-heatmap-2']);
     await page.selectOption('#panel-select', 'heatmap-0');
 
-    const column = (name: string) => page.$$eval(`#sweep-table tbody td[data-column="${name}"]`, (tds) => tds.map((td) => Number(td.getAttribute('data-sort'))));
+    const column = (name: string) =>
+      page.$$eval(`#sweep-table tbody td[data-column="${name}"]`, (tds) => tds.map((td) => Number(td.getAttribute('data-sort'))));
     await page.click('#sweep-table th[data-column="pnl.total"]');
     const ascending = await column('pnl.total');
     expect(ascending).toEqual([...ascending].sort((x, y) => x - y));
@@ -141,7 +166,10 @@ describe('sweep page in chromium', () => {
     const descending = await column('pnl.total');
     expect(descending).toEqual([...ascending].reverse());
     // the best configuration is on top when sorted by the objective, descending
-    expect(await page.$$eval('#sweep-table tbody tr', (trs) => trs.slice(0, 2).map((tr) => tr.hasAttribute('data-best')))).toEqual([true, true]);
+    expect(await page.$$eval('#sweep-table tbody tr', (trs) => trs.slice(0, 2).map((tr) => tr.hasAttribute('data-best')))).toEqual([
+      true,
+      true,
+    ]);
     expect(await page.locator('#sweep-table tbody tr[data-best]').count()).toBe(2);
     await page.screenshot({ path: join(tmp, 'sweep.png'), fullPage: true });
     await page.close();

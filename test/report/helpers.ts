@@ -41,7 +41,8 @@ export function externalReferences(html: string): string[] {
   for (const m of html.matchAll(/\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?\/\//gi)) found.push(m[0]);
   const withoutLibraries = html.replace(/<script>\/\* vega(?:-lite|-embed)? [\d.]+ \*\/[\s\S]*?<\/script>/g, '<script>LIB</script>');
   expect((html.match(/<script>\/\* vega/g) ?? []).length).toBe(3);
-  for (const m of withoutLibraries.matchAll(/<link\b[^>]*>|<script\b[^>]*\bsrc\b[^>]*>|<iframe\b|<img\b|<object\b|@import|url\(/gi)) found.push(m[0]);
+  for (const m of withoutLibraries.matchAll(/<link\b[^>]*>|<script\b[^>]*\bsrc\b[^>]*>|<iframe\b|<img\b|<object\b|@import|url\(/gi))
+    found.push(m[0]);
   for (const m of withoutLibraries.matchAll(/https?:\/\/[^\s"'<>)]*/gi)) found.push(m[0]);
   return found;
 }
@@ -55,12 +56,22 @@ export interface OpenedPage {
 
 /** Headless Debian chromium, a fresh profile, nothing but file: URLs allowed. */
 export async function launch(): Promise<{ context: BrowserContext; dir: string }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does this`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does this`);
   const dir = mkdtempSync(join(tmpdir(), 'spreadlab-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
     viewport: { width: 1100, height: 900 },
     // far from UTC, so a chart that formats times in local time would show it
     timezoneId: 'Asia/Tokyo',
@@ -96,7 +107,9 @@ export async function chartStates(page: Page) {
       rendered: el.getAttribute('data-rendered') === 'true',
       error: el.getAttribute('data-error'),
       svgs: el.querySelectorAll('svg').length + el.querySelectorAll('canvas').length,
-      marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > line, svg g.role-mark > rect, svg g.role-mark > text, svg g.role-mark > g').length,
+      marks: el.querySelectorAll(
+        'svg g.role-mark > path, svg g.role-mark > line, svg g.role-mark > rect, svg g.role-mark > text, svg g.role-mark > g',
+      ).length,
       symbols: el.querySelectorAll('svg g.mark-symbol.role-mark > path').length,
     })),
   );
@@ -116,7 +129,9 @@ export async function shownFigures(page: Page) {
 }
 
 export function valueAt(object: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
 }
 
 /** The displayed text matches the value to the precision shown (or says n/a for null). */

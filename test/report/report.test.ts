@@ -41,7 +41,15 @@ describe('vega-lite specs', () => {
 
   it('every axis has a title with its unit', () => {
     const text = JSON.stringify(runCharts(a).map((c) => c.spec));
-    for (const unit of ['time (UTC)', 'PnL (quote currency)', 'price (quote currency)', 'position (base units)', 'mean markout (bps', 'markout at 30s (bps)', 'size-weighted mean markout at 30s, bps']) {
+    for (const unit of [
+      'time (UTC)',
+      'PnL (quote currency)',
+      'price (quote currency)',
+      'position (base units)',
+      'mean markout (bps',
+      'markout at 30s (bps)',
+      'size-weighted mean markout at 30s, bps',
+    ]) {
       expect(text).toContain(unit);
     }
   });
@@ -109,7 +117,16 @@ describe('report.html', () => {
 
   it('carries the headline figures with their summary.json keys and exact values', () => {
     const html = renderRunReport(a);
-    for (const key of ['pnl.total', 'realizedSpreadStats.30s.mean', 'realizedSpreadStats.30s.ci95Low', 'realizedSpreadStats.30s.ci95High', 'fills.count', 'quotes.twoSidedUptime', 'risk.sharpe', 'risk.maxDrawdown']) {
+    for (const key of [
+      'pnl.total',
+      'realizedSpreadStats.30s.mean',
+      'realizedSpreadStats.30s.ci95Low',
+      'realizedSpreadStats.30s.ci95High',
+      'fills.count',
+      'quotes.twoSidedUptime',
+      'risk.sharpe',
+      'risk.maxDrawdown',
+    ]) {
       const m = html.match(new RegExp(`data-key="${key.replace(/\./g, '\\.')}" data-value="([^"]*)"`));
       expect(m, key).not.toBeNull();
       expect(m![1]).toBe(String(key.split('.').reduce<any>((o, k) => o[k], a.summary)));

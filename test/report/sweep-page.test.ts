@@ -11,7 +11,13 @@ function specsOf(html: string): Record<string, Record<string, unknown>> {
 describe('sweep page', () => {
   const rows = handRows();
   const best = rows.find((r) => r['strategy.spreadBps'] === 10 && r['strategy.skewFactor'] === 0.5)!;
-  const html = renderSweepPage({ rows, axes: ['strategy.spreadBps', 'strategy.skewFactor'], objective: 'pnl.total', best, title: 'demo sweep' });
+  const html = renderSweepPage({
+    rows,
+    axes: ['strategy.spreadBps', 'strategy.skewFactor'],
+    objective: 'pnl.total',
+    best,
+    title: 'demo sweep',
+  });
 
   it('has a heatmap per panel: objective, realized spread, fills; each compiles without a warning', () => {
     const specs = specsOf(html);
@@ -25,7 +31,8 @@ describe('sweep page', () => {
   });
 
   it('averages each cell over seeds and marks the best cell', () => {
-    const values = (specsOf(html)['heatmap-0'].data as { values: { x: string; y: string; value: number; rows: number; best: boolean }[] }).values;
+    const values = (specsOf(html)['heatmap-0'].data as { values: { x: string; y: string; value: number; rows: number; best: boolean }[] })
+      .values;
     expect(values).toHaveLength(9);
     const cell = values.find((v) => v.x === '10' && v.y === '0.5')!;
     expect(cell.rows).toBe(2);
@@ -37,13 +44,19 @@ describe('sweep page', () => {
     expect(html.match(/<tr[^>]*data-best/g)).toHaveLength(2);
     const body = html.match(/<table class="figures sweep" id="sweep-table">[\s\S]*?<\/table>/)![0];
     expect(body.match(/<tr/g)).toHaveLength(rows.length + 1);
-    for (const column of ['strategy.spreadBps', 'strategy.skewFactor', 'seed', 'pnl.total', 'realizedSpreadBps.30s', 'fills.count']) expect(body).toContain(`data-column="${column}"`);
+    for (const column of ['strategy.spreadBps', 'strategy.skewFactor', 'seed', 'pnl.total', 'realizedSpreadBps.30s', 'fills.count'])
+      expect(body).toContain(`data-column="${column}"`);
     expect(html).toContain('Best by pnl.total');
     expect(externalReferences(html)).toEqual([]);
   });
 
   it('shows in-sample and out-of-sample columns and an out-of-sample panel when rows carry them', () => {
-    const withOos = renderSweepPage({ rows: handRows(true), axes: ['strategy.spreadBps', 'strategy.skewFactor'], objective: 'pnl.total', best: { config: 4, params: { 'strategy.spreadBps': 10, 'strategy.skewFactor': 0.5 } } });
+    const withOos = renderSweepPage({
+      rows: handRows(true),
+      axes: ['strategy.spreadBps', 'strategy.skewFactor'],
+      objective: 'pnl.total',
+      best: { config: 4, params: { 'strategy.spreadBps': 10, 'strategy.skewFactor': 0.5 } },
+    });
     expect(withOos).toContain('data-column="train.pnl.total"');
     expect(withOos).toContain('data-column="test.pnl.total"');
     expect(withOos).toContain('in-sample and out-of-sample');
@@ -55,7 +68,13 @@ describe('sweep page', () => {
   });
 
   it('a minimised objective flips the colour scale; no best is stated plainly', () => {
-    const page = renderSweepPage({ rows, axes: ['strategy.spreadBps', 'strategy.skewFactor'], objective: 'pnl.total', minimize: true, best: null });
+    const page = renderSweepPage({
+      rows,
+      axes: ['strategy.spreadBps', 'strategy.skewFactor'],
+      objective: 'pnl.total',
+      minimize: true,
+      best: null,
+    });
     expect(page).toContain('No configuration qualified as best.');
     expect(page).not.toMatch(/<tr[^>]*data-best/);
     const color = JSON.stringify(specsOf(page)['heatmap-0']);
@@ -63,9 +82,15 @@ describe('sweep page', () => {
   });
 
   it('an unknown axis or objective is a SpreadlabError naming it', () => {
-    expect(() => renderSweepPage({ rows, axes: ['strategy.nope', 'strategy.skewFactor'], objective: 'pnl.total', best: null })).toThrow(SpreadlabError);
-    expect(() => renderSweepPage({ rows, axes: ['strategy.nope', 'strategy.skewFactor'], objective: 'pnl.total', best: null })).toThrow(/strategy\.nope/);
-    expect(() => renderSweepPage({ rows, axes: ['strategy.spreadBps', 'strategy.skewFactor'], objective: 'sharpe', best: null })).toThrow(/objective sharpe/);
+    expect(() => renderSweepPage({ rows, axes: ['strategy.nope', 'strategy.skewFactor'], objective: 'pnl.total', best: null })).toThrow(
+      SpreadlabError,
+    );
+    expect(() => renderSweepPage({ rows, axes: ['strategy.nope', 'strategy.skewFactor'], objective: 'pnl.total', best: null })).toThrow(
+      /strategy\.nope/,
+    );
+    expect(() => renderSweepPage({ rows, axes: ['strategy.spreadBps', 'strategy.skewFactor'], objective: 'sharpe', best: null })).toThrow(
+      /objective sharpe/,
+    );
     expect(() => renderSweepPage({ rows: [], axes: ['a', 'b'], objective: 'x', best: null })).toThrow(SpreadlabError);
   });
 });

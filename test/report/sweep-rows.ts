@@ -8,7 +8,10 @@ export function handRows(withOutOfSample = false): SweepRow[] {
   for (const spread of [5, 10, 20]) {
     for (const skew of [0, 0.5, 1]) {
       for (const seed of [1, 2]) {
-        const pnl = (spread === 10 && skew === 0.5 ? 0.05 : 0.01 * (spread / 10) - 0.02 * Math.abs(skew - 0.5)) + seed * 0.001 - (spread === 5 ? 0.03 : 0);
+        const pnl =
+          (spread === 10 && skew === 0.5 ? 0.05 : 0.01 * (spread / 10) - 0.02 * Math.abs(skew - 0.5)) +
+          seed * 0.001 -
+          (spread === 5 ? 0.03 : 0);
         const row: SweepRow = {
           run: run++,
           config,
@@ -30,4 +33,3 @@ export function handRows(withOutOfSample = false): SweepRow[] {
   }
   return rows;
 }
-

@@ -13,9 +13,22 @@ const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFe
 const ENTRY = 5_000; // µs
 const RESPONSE = 7_000;
 
-const book: MarketEvent = { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9999], bidSizes: [10], askPrices: [10001], askSizes: [10] };
+const book: MarketEvent = {
+  kind: 'snapshot',
+  exchTs: 0,
+  localTs: 0,
+  bidPrices: [9999],
+  bidSizes: [10],
+  askPrices: [10001],
+  askSizes: [10],
+};
 
-function run(events: MarketEvent[], strategy: Strategy, endTs = 1_000_000, latency = createLatencyModel({ model: 'constant', entryUs: ENTRY, responseUs: RESPONSE }, new Rng('x'))) {
+function run(
+  events: MarketEvent[],
+  strategy: Strategy,
+  endTs = 1_000_000,
+  latency = createLatencyModel({ model: 'constant', entryUs: ENTRY, responseUs: RESPONSE }, new Rng('x')),
+) {
   return runBacktest({
     units,
     fees: feeSchedule(0, 0),
@@ -31,7 +44,14 @@ function run(events: MarketEvent[], strategy: Strategy, endTs = 1_000_000, laten
 describe('latency', () => {
   it('an order sent at t reaches the venue at t + entry latency: a trade before then cannot fill it', async () => {
     // Sell trades at 100.00 (tick 10000) hit our bid at 10000 only once it rests (no queue: empty level).
-    const trades: MarketEvent[] = [ENTRY - 1, ENTRY, ENTRY + 1].map((t) => ({ kind: 'trade', exchTs: t, localTs: t, price: 10000, size: 1, takerSide: 'sell' }));
+    const trades: MarketEvent[] = [ENTRY - 1, ENTRY, ENTRY + 1].map((t) => ({
+      kind: 'trade',
+      exchTs: t,
+      localTs: t,
+      price: 10000,
+      size: 1,
+      takerSide: 'sell',
+    }));
     const result = await run([book, ...trades], async ({ venue, market }) => {
       await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
     });
@@ -75,9 +95,14 @@ describe('latency', () => {
   it('random latency keeps each channel FIFO', async () => {
     const latency = createLatencyModel({ model: 'lognormal', entryMedianUs: 5_000, responseMedianUs: 5_000, sigma: 1.5 }, new Rng('fifo'));
     const order: number[] = [];
-    await run([book], async ({ venue, market }) => {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => venue.getPosition(market).then(() => order.push(i))));
-    }, 10_000_000, latency);
+    await run(
+      [book],
+      async ({ venue, market }) => {
+        await Promise.all(Array.from({ length: 50 }, (_, i) => venue.getPosition(market).then(() => order.push(i))));
+      },
+      10_000_000,
+      latency,
+    );
     expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });
@@ -87,10 +112,14 @@ describe('event loop', () => {
     let cycles = 0;
     let returned = false;
     const lastTrade: MarketEvent = { kind: 'trade', exchTs: 2_000_000, localTs: 2_000_000, price: 10000, size: 1, takerSide: 'buy' };
-    const result = await run([book, lastTrade], async ({ clock }) => {
-      while (await clock.sleep(100)) cycles++;
-      returned = true;
-    }, 1_000_000);
+    const result = await run(
+      [book, lastTrade],
+      async ({ clock }) => {
+        while (await clock.sleep(100)) cycles++;
+        returned = true;
+      },
+      1_000_000,
+    );
     expect(cycles).toBe(10); // wake-ups at 100 ms … 1000 ms; the one at 1000 ms is at the end time, still inside
     expect(returned).toBe(true);
     expect(result.endTs).toBe(1_000_000);
@@ -98,11 +127,15 @@ describe('event loop', () => {
 
   it('ends when replayed data runs out', async () => {
     const last: MarketEvent = { kind: 'trade', exchTs: 400_000, localTs: 400_000, price: 10000, size: 1, takerSide: 'buy' };
-    const result = await run([book, last], async ({ clock }) => {
-      while (await clock.sleep(50)) {
-        /* idle */
-      }
-    }, 10_000_000);
+    const result = await run(
+      [book, last],
+      async ({ clock }) => {
+        while (await clock.sleep(50)) {
+          /* idle */
+        }
+      },
+      10_000_000,
+    );
     expect(result.endTs).toBe(400_000);
     expect(result.marketEvents).toBe(2);
   });
@@ -123,8 +156,10 @@ describe('event loop', () => {
   });
 
   it('a strategy error fails the run with that error', async () => {
-    await expect(run([book], async () => {
-      throw new Error('strategy bug');
-    })).rejects.toThrow('strategy bug');
+    await expect(
+      run([book], async () => {
+        throw new Error('strategy bug');
+      }),
+    ).rejects.toThrow('strategy bug');
   });
 });

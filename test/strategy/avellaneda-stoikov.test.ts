@@ -59,7 +59,9 @@ describe('avellaneda-stoikov strategy in the 2008 scenario', () => {
     const run = await runScenario(scenario, 'scenarios');
     const { result, units } = run;
     // t = 0, q = 0, mid 100.005: spread 0.4 + 1.2907704 = 1.6907704 → bid 99.1596 → 99.16, ask 100.8504 → 100.85
-    const firstTwoSided = [...Array(result.quotePath.length).keys()].find((i) => Number.isFinite(result.quotePath.values[0][i]) && Number.isFinite(result.quotePath.values[1][i]))!;
+    const firstTwoSided = [...Array(result.quotePath.length).keys()].find(
+      (i) => Number.isFinite(result.quotePath.values[0][i]) && Number.isFinite(result.quotePath.values[1][i]),
+    )!;
     expect(result.quotePath.time[firstTwoSided]).toBe(result.startTs);
     expect([result.quotePath.values[0][firstTwoSided], result.quotePath.values[1][firstTwoSided]]).toEqual([9916, 10085]);
 
@@ -100,7 +102,10 @@ describe('avellaneda-stoikov strategy in the 2008 scenario', () => {
         const profit: number[] = [];
         const q: number[] = [];
         for (let seed = 1; seed <= SEEDS; seed++) {
-          const run = await runScenario(paperScenario([`strategy.gamma=${gamma}`, `strategy.variant=${variant}`, `seed=${seed}`]), 'scenarios');
+          const run = await runScenario(
+            paperScenario([`strategy.gamma=${gamma}`, `strategy.variant=${variant}`, `seed=${seed}`]),
+            'scenarios',
+          );
           const { ledger, finalMid2 } = run.result;
           profit.push(run.units.money(ledger.equity(finalMid2)));
           q.push(ledger.position);

@@ -59,7 +59,9 @@ describe('glft strategy in the AS market', () => {
     const run = await runScenario(glftScenario(2), '.');
     const { quotePath, fills } = run.result;
     // mid 100.005, q = 0: 100.005 ∓ 0.6712438 → 99.3337562 → 99.33, 100.6762438 → 100.68
-    const first = [...Array(quotePath.length).keys()].find((i) => Number.isFinite(quotePath.values[0][i]) && Number.isFinite(quotePath.values[1][i]))!;
+    const first = [...Array(quotePath.length).keys()].find(
+      (i) => Number.isFinite(quotePath.values[0][i]) && Number.isFinite(quotePath.values[1][i]),
+    )!;
     expect([quotePath.values[0][first], quotePath.values[1][first]]).toEqual([9933, 10068]);
     expect(fills.length).toBeGreaterThan(20);
     expect(Math.max(...fills.map((f) => Math.abs(f.positionAfter)))).toBeLessThanOrEqual(3);
@@ -259,7 +261,7 @@ describe('glft with online A and k in the AS market (true A = 140 per time unit,
     }
   });
 
-  it('with estimation off (the default) the quotes and fills are today\'s: golden values and no subscriptions', async () => {
+  it("with estimation off (the default) the quotes and fills are today's: golden values and no subscriptions", async () => {
     // Recorded before online A and k existed (the same runs as the test above it in this file).
     const golden = [
       { seed: 2, entries: 644, bidCount: 395, bidSum: 3921264, askCount: 223, askSum: 2246223, fills: 87, signedPriceSum: 24742 },
@@ -268,7 +270,17 @@ describe('glft with online A and k in the AS market (true A = 140 per time unit,
     for (const expected of golden) {
       for (const strategyParams of [{}, { estimateIntensity: false }]) {
         const copy = structuredClone(raw);
-        copy.strategy = { name: 'glft', gamma: 0.1, k: 1.5, A: 140, sigma: 2, size: 1, requoteMs: 1000, maxInventory: 3, ...strategyParams };
+        copy.strategy = {
+          name: 'glft',
+          gamma: 0.1,
+          k: 1.5,
+          A: 140,
+          sigma: 2,
+          size: 1,
+          requoteMs: 1000,
+          maxInventory: 3,
+          ...strategyParams,
+        };
         applyOverride(copy, `seed=${expected.seed}`);
         const { quotePath, fills } = (await runScenario(parseScenario(copy, 'glft'), '.')).result;
         let bidCount = 0;
@@ -281,7 +293,16 @@ describe('glft with online A and k in the AS market (true A = 140 per time unit,
           if (Number.isFinite(ask)) (askCount++, (askSum += ask));
         }
         const signedPriceSum = fills.reduce((sum, f) => sum + (f.side === 'buy' ? f.price : -f.price), 0);
-        expect({ seed: expected.seed, entries: quotePath.length, bidCount, bidSum, askCount, askSum, fills: fills.length, signedPriceSum }).toEqual(expected);
+        expect({
+          seed: expected.seed,
+          entries: quotePath.length,
+          bidCount,
+          bidSum,
+          askCount,
+          askSum,
+          fills: fills.length,
+          signedPriceSum,
+        }).toEqual(expected);
       }
     }
     // Off, the strategy never subscribes to trades or books; on, it subscribes to both.
@@ -295,7 +316,13 @@ describe('glft with online A and k in the AS market (true A = 140 per time unit,
         onTrade: () => subscribed.push('trade'),
         onBook: () => subscribed.push('book'),
       } as unknown as Venue;
-      const context: StrategyContext = { venue, clock: { now: () => 0, sleep: async () => false }, market: 'X', tickSize: 0.01, lotSize: 1 };
+      const context: StrategyContext = {
+        venue,
+        clock: { now: () => 0, sleep: async () => false },
+        market: 'X',
+        tickSize: 0.01,
+        lotSize: 1,
+      };
       await glft({ ...base, estimateIntensity: on })(context);
       expect(subscribed.sort()).toEqual(on ? ['book', 'trade'] : []);
     }

@@ -125,7 +125,13 @@ function fakeContext(options: FakeOptions) {
 
 describe('fixedSpread strategy loop', () => {
   it('per cycle: sleep → getSnapshot → cancelAllOrders → buy → sell, post-only; ends when sleep says false', async () => {
-    const ctx = fakeContext({ cycles: 2, books: [{ bid: 99.99, ask: 100.01 }, { bid: 199.99, ask: 200.01 }] });
+    const ctx = fakeContext({
+      cycles: 2,
+      books: [
+        { bid: 99.99, ask: 100.01 },
+        { bid: 199.99, ask: 200.01 },
+      ],
+    });
     await ctx.run(fixedSpread({ spreadBps: 10, size: 0.01, requoteMs: 3000 }));
     expect(ctx.calls).toEqual([
       'sleep(3000)',

@@ -32,7 +32,8 @@ describe('spreadlab sweep (real processes)', () => {
       ['6', '10', '1', '1'],
       ['7', '10', '1', '2'],
     ]);
-    for (const column of ['pnl.total', 'realizedSpreadBps.30s', 'fills.count', 'inventory.final', 'quotedSpread.mean']) expect(rows[0]).toHaveProperty(column);
+    for (const column of ['pnl.total', 'realizedSpreadBps.30s', 'fills.count', 'inventory.final', 'quotedSpread.mean'])
+      expect(rows[0]).toHaveProperty(column);
     const best = JSON.parse(read(single, 'best.json'));
     const means = [0, 2, 4, 6].map((i) => (Number(rows[i]['pnl.total']) + Number(rows[i + 1]['pnl.total'])) / 2);
     expect(best.best.objectiveMean).toBeCloseTo(Math.max(...means), 12);
@@ -46,7 +47,20 @@ describe('spreadlab sweep (real processes)', () => {
 
   it('each row equals a single spreadlab backtest of that configuration', () => {
     const run = tmp();
-    cli(['backtest', 'scenarios/demo.json', ...SHORT, '--set', 'strategy.spreadBps=10', '--set', 'strategy.skewFactor=1', '--seed', '2', '--out', run, '--quiet']);
+    cli([
+      'backtest',
+      'scenarios/demo.json',
+      ...SHORT,
+      '--set',
+      'strategy.spreadBps=10',
+      '--set',
+      'strategy.skewFactor=1',
+      '--seed',
+      '2',
+      '--out',
+      run,
+      '--quiet',
+    ]);
     const summary = JSON.parse(read(run, 'summary.json'));
     const row = parseCsv(read(single))[7];
     let compared = 0;
@@ -60,7 +74,12 @@ describe('spreadlab sweep (real processes)', () => {
 
   it('3 shards in 3 processes, merged, equal the one-process sweep', () => {
     const shards = [0, 1, 2].map(() => tmp());
-    shards.forEach((dir, i) => cli(['sweep', 'scenarios/demo.json', ...GRID, ...SHORT, '--workers', '1', '--out', dir], { JOB_COMPLETION_INDEX: String(i), SPREADLAB_SHARDS: '3' }));
+    shards.forEach((dir, i) =>
+      cli(['sweep', 'scenarios/demo.json', ...GRID, ...SHORT, '--workers', '1', '--out', dir], {
+        JOB_COMPLETION_INDEX: String(i),
+        SPREADLAB_SHARDS: '3',
+      }),
+    );
     expect(parseCsv(read(shards[1])).map((r) => r.run)).toEqual(['1', '4', '7']);
     const merged = tmp();
     cli(['sweep-merge', ...shards, '--out', merged]);
@@ -78,7 +97,18 @@ describe('spreadlab sweep (real processes)', () => {
 
   it('a killed sweep resumes where it stopped: no run lost or duplicated, no half-written row', async () => {
     const dir = tmp();
-    const args = ['bin/spreadlab.js', 'sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=4:10:1', ...SHORT, '--workers', '1', '--out', dir];
+    const args = [
+      'bin/spreadlab.js',
+      'sweep',
+      'scenarios/demo.json',
+      '--grid',
+      'strategy.spreadBps=4:10:1',
+      ...SHORT,
+      '--workers',
+      '1',
+      '--out',
+      dir,
+    ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
     const journal = join(dir, 'runs.jsonl');
     const lines = (): number => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter(Boolean).length : 0);
@@ -91,7 +121,10 @@ describe('spreadlab sweep (real processes)', () => {
     appendFileSync(journal, '{"index":6,"row":[["run",6],["con'); // as if killed in the middle of a write
     const resumed = cli(args.slice(1));
     expect(resumed.stdout).toMatch(/7 runs/);
-    const indices = readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).index);
+    const indices = readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).index);
     expect([...indices].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const fresh = tmp();
     cli(['sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=4:10:1', ...SHORT, '--workers', '2', '--out', fresh]);

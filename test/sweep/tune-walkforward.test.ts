@@ -13,8 +13,23 @@ const csvRows = (text: string): Record<string, string>[] => parse(text, { column
 describe('spreadlab tune on an informed-flow market', () => {
   it('widens while realized spread is negative, then narrows while it stays positive', () => {
     const out = tmp();
-    const { stdout } = cli(['tune', 'scenarios/informed-flow-demo.json', '--set', 'durationSeconds=600', '--start', '2', '--workers', '2', '--out', out]);
-    const steps = [...stdout.matchAll(/^(widen|narrow)\s+([\d.]+) bps: realized spread (-?[\d.]+) bps/gm)].map((m) => ({ phase: m[1], spread: Number(m[2]), realized: Number(m[3]) }));
+    const { stdout } = cli([
+      'tune',
+      'scenarios/informed-flow-demo.json',
+      '--set',
+      'durationSeconds=600',
+      '--start',
+      '2',
+      '--workers',
+      '2',
+      '--out',
+      out,
+    ]);
+    const steps = [...stdout.matchAll(/^(widen|narrow)\s+([\d.]+) bps: realized spread (-?[\d.]+) bps/gm)].map((m) => ({
+      phase: m[1],
+      spread: Number(m[2]),
+      realized: Number(m[3]),
+    }));
     // Informed takers (30 %) trade before ±10-tick jumps: at 2 bps the spread is too narrow.
     expect(steps[0]).toMatchObject({ phase: 'widen', spread: 2 });
     expect(steps[0].realized).toBeLessThan(0);
@@ -45,7 +60,10 @@ describe('walk-forward', () => {
     const files = ['incremental_book_L2', 'trades', 'quotes'].map((kind) => join(dir, `sample_${kind}.csv.gz`));
     copyFileSync(`${SAMPLE}_incremental_book_L2.csv.gz`, files[0]);
     copyFileSync(`${SAMPLE}_quotes.csv.gz`, files[2]);
-    const lines = gunzipSync(readFileSync(`${SAMPLE}_trades.csv.gz`)).toString('utf8').trimEnd().split('\n');
+    const lines = gunzipSync(readFileSync(`${SAMPLE}_trades.csv.gz`))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
     const altered = lines.filter((line, i) => i === 0 || Number(line.split(',')[2]) < TEST_FROM_US || i % 2 === 0);
     expect(altered).not.toEqual(lines);
     writeFileSync(files[1], gzipSync(`${altered.join('\n')}\n`));
@@ -56,7 +74,15 @@ describe('walk-forward', () => {
     const original = tmp();
     cli(['sweep', 'scenarios/informed-flow-replay.json', ...ARGS, '--out', original]);
     const altered = tmp();
-    cli(['sweep', 'scenarios/informed-flow-replay.json', ...ARGS, '--set', `data.files=${JSON.stringify(alteredCopy())}`, '--out', altered]);
+    cli([
+      'sweep',
+      'scenarios/informed-flow-replay.json',
+      ...ARGS,
+      '--set',
+      `data.files=${JSON.stringify(alteredCopy())}`,
+      '--out',
+      altered,
+    ]);
     const [a] = csvRows(readFileSync(join(original, 'walkforward.csv'), 'utf8'));
     const [b] = csvRows(readFileSync(join(altered, 'walkforward.csv'), 'utf8'));
     expect(b['strategy.spreadBps']).toBe(a['strategy.spreadBps']);
@@ -65,7 +91,19 @@ describe('walk-forward', () => {
     expect(b['test.fills.count'] === a['test.fills.count'] && b['test.pnl.total'] === a['test.pnl.total']).toBe(false);
     // Out-of-sample figures come from the test window alone: they equal a backtest of that window.
     const run = tmp();
-    cli(['backtest', 'scenarios/informed-flow-replay.json', '--set', `strategy.spreadBps=${a['strategy.spreadBps']}`, '--set', 'window.from=15m', '--set', 'window.to=30m', '--out', run, '--quiet']);
+    cli([
+      'backtest',
+      'scenarios/informed-flow-replay.json',
+      '--set',
+      `strategy.spreadBps=${a['strategy.spreadBps']}`,
+      '--set',
+      'window.from=15m',
+      '--set',
+      'window.to=30m',
+      '--out',
+      run,
+      '--quiet',
+    ]);
     const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
     expect(Number(a['test.pnl.total'])).toBe(summary.pnl.total);
     expect(summary.period.start).toBe('2024-01-01T00:15:00.000000Z');

@@ -28,8 +28,23 @@ function limit(id: string, side: 'buy' | 'sell', price: number, size: number, ex
   return { id, side, type: 'limit', price, size, postOnly: false, timeInForce: 'GTC', ...extra };
 }
 
-const trade = (price: number, size: number, takerSide: 'buy' | 'sell', exchTs = 10): Trade => ({ kind: 'trade', exchTs, localTs: exchTs, price, size, takerSide });
-const delta = (side: 'bid' | 'ask', price: number, size: number, last = true, exchTs = 10): BookDelta => ({ kind: 'delta', exchTs, localTs: exchTs, side, price, size, last });
+const trade = (price: number, size: number, takerSide: 'buy' | 'sell', exchTs = 10): Trade => ({
+  kind: 'trade',
+  exchTs,
+  localTs: exchTs,
+  price,
+  size,
+  takerSide,
+});
+const delta = (side: 'bid' | 'ask', price: number, size: number, last = true, exchTs = 10): BookDelta => ({
+  kind: 'delta',
+  exchTs,
+  localTs: exchTs,
+  side,
+  price,
+  size,
+  last,
+});
 
 describe('post-only', () => {
   it('is rejected, not repriced, when it would cross the book on arrival', () => {
@@ -252,12 +267,27 @@ type SessionOp =
 
 const near = fc.integer({ min: -3, max: 3 }); // ticks around the touch, where quotes, level changes and trades meet
 const sessionOp: fc.Arbitrary<SessionOp> = fc.oneof(
-  fc.record({ kind: fc.constant('quote' as const), side: fc.constantFrom('buy' as const, 'sell' as const), offset: near, size: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({
+    kind: fc.constant('quote' as const),
+    side: fc.constantFrom('buy' as const, 'sell' as const),
+    offset: near,
+    size: fc.integer({ min: 1, max: 8 }),
+  }),
   fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(5) }),
   fc.constant({ kind: 'cancelAll' as const }),
   fc.record({ kind: fc.constant('amend' as const), pick: fc.nat(5), offset: near, size: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('delta' as const), side: fc.constantFrom('bid' as const, 'ask' as const), price: fc.integer({ min: 9994, max: 10006 }), size: fc.integer({ min: 0, max: 30 }) }),
-  fc.record({ kind: fc.constant('trade' as const), takerSide: fc.constantFrom('buy' as const, 'sell' as const), offset: near, size: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({
+    kind: fc.constant('delta' as const),
+    side: fc.constantFrom('bid' as const, 'ask' as const),
+    price: fc.integer({ min: 9994, max: 10006 }),
+    size: fc.integer({ min: 0, max: 30 }),
+  }),
+  fc.record({
+    kind: fc.constant('trade' as const),
+    takerSide: fc.constantFrom('buy' as const, 'sell' as const),
+    offset: near,
+    size: fc.integer({ min: 1, max: 40 }),
+  }),
 );
 
 describe('SimExchange over random sessions (property)', () => {
@@ -288,7 +318,9 @@ describe('SimExchange over random sessions (property)', () => {
             if (Number.isNaN(best)) continue;
             const price = best + (op.takerSide === 'buy' ? op.offset : -op.offset);
             const before = fills.length;
-            const through = exchange.openOrders().filter((o) => (op.takerSide === 'sell' ? o.side === 'buy' && o.price > price : o.side === 'sell' && o.price < price));
+            const through = exchange
+              .openOrders()
+              .filter((o) => (op.takerSide === 'sell' ? o.side === 'buy' && o.price > price : o.side === 'sell' && o.price < price));
             exchange.applyMarketEvent(trade(price, op.size, op.takerSide));
             const taken = fills.slice(before).reduce((sum, f) => sum + f.size, 0);
             expect(taken).toBeLessThanOrEqual(op.size);

@@ -97,7 +97,11 @@ export class Account {
     this.updateTime = startWallMs;
   }
 
-  newOrder(fields: Omit<OrderRecord, 'orderId' | 'clientOrderId' | 'executedQty' | 'cumQuote' | 'status' | 'updateTime'> & { clientOrderId?: string }): OrderRecord {
+  newOrder(
+    fields: Omit<OrderRecord, 'orderId' | 'clientOrderId' | 'executedQty' | 'cumQuote' | 'status' | 'updateTime'> & {
+      clientOrderId?: string;
+    },
+  ): OrderRecord {
     const orderId = this.nextOrderId++;
     const record: OrderRecord = {
       ...fields,
@@ -135,7 +139,16 @@ export class Account {
   }
 
   /** Books one fill of an order; returns the fill record. */
-  applyFill(order: OrderRecord, price: Ticks, qty: Lots, liquidity: Liquidity, fee: bigint, tradeId: number, wallMs: number, dataTs: Micros): FillRecord {
+  applyFill(
+    order: OrderRecord,
+    price: Ticks,
+    qty: Lots,
+    liquidity: Liquidity,
+    fee: bigint,
+    tradeId: number,
+    wallMs: number,
+    dataTs: Micros,
+  ): FillRecord {
     const realizedPnl = this.realizedBy(order.side, price, qty);
     this.ledger.applyFill(order.side, price, qty, fee);
     order.executedQty += qty;
@@ -172,7 +185,9 @@ export class Account {
     const { ledger } = this;
     const markTicks = Number.isFinite(mid2) ? mid2 / 2 : ledger.averageEntry;
     const entry = ledger.position === 0 ? 0 : ledger.averageEntry;
-    const equity = Number.isFinite(mid2) ? this.units.money(ledger.equity(mid2)) : this.units.money(ledger.cash - ledger.feesPaid + ledger.rebatesEarned) + this.tickLots(ledger.position * entry);
+    const equity = Number.isFinite(mid2)
+      ? this.units.money(ledger.equity(mid2))
+      : this.units.money(ledger.cash - ledger.feesPaid + ledger.rebatesEarned) + this.tickLots(ledger.position * entry);
     const marginBalance = this.initialBalance + equity;
     const unrealizedProfit = ledger.position === 0 ? 0 : this.tickLots(ledger.position * (markTicks - entry));
     const notional = ledger.position === 0 ? 0 : this.tickLots(ledger.position * markTicks);

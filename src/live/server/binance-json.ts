@@ -71,7 +71,12 @@ export class BinanceJson {
   }
 
   /** One ORDER_TRADE_UPDATE; `fill` for execution type TRADE. */
-  orderTradeUpdate(order: OrderRecord, executionType: 'NEW' | 'CANCELED' | 'EXPIRED' | 'TRADE' | 'AMENDMENT', wallMs: number, fill?: FillRecord): Record<string, unknown> {
+  orderTradeUpdate(
+    order: OrderRecord,
+    executionType: 'NEW' | 'CANCELED' | 'EXPIRED' | 'TRADE' | 'AMENDMENT',
+    wallMs: number,
+    fill?: FillRecord,
+  ): Record<string, unknown> {
     const o: Record<string, unknown> = {
       s: this.symbol.id,
       c: order.clientOrderId,
@@ -165,7 +170,13 @@ export class BinanceJson {
       updateTime: ledger.position === 0 ? 0 : this.account.updateTime,
     };
     if (version === 2) {
-      return { ...common, leverage: String(this.account.leverage), marginType: 'cross', isAutoAddMargin: 'false', maxNotionalValue: '1000000000' };
+      return {
+        ...common,
+        leverage: String(this.account.leverage),
+        marginType: 'cross',
+        isAutoAddMargin: 'false',
+        maxNotionalValue: '1000000000',
+      };
     }
     return {
       ...common,
@@ -343,7 +354,16 @@ export function leverageBrackets(symbol: VenueSymbol, leverage: number): Record<
     {
       symbol: symbol.id,
       notionalCoef: 1.0,
-      brackets: [{ bracket: 1, initialLeverage: leverage, notionalCap: 1_000_000_000, notionalFloor: 0, maintMarginRatio: MAINT_MARGIN_RATIO, cum: 0.0 }],
+      brackets: [
+        {
+          bracket: 1,
+          initialLeverage: leverage,
+          notionalCap: 1_000_000_000,
+          notionalFloor: 0,
+          maintMarginRatio: MAINT_MARGIN_RATIO,
+          cum: 0.0,
+        },
+      ],
     },
   ];
 }

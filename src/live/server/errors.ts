@@ -33,7 +33,8 @@ export const ERRORS = {
   qtyStep: () => new BinanceError(-4023, 'Quantity not increased by step size.', 400),
   qtyTooSmall: () => new BinanceError(-4003, 'Quantity less than or equal to zero.', 400),
   priceTooSmall: () => new BinanceError(-4001, 'Price less than 0.', 400),
-  postOnlyWouldCross: () => new BinanceError(-5022, 'Due to the order could not be executed as maker, the Post Only order will be rejected.', 400),
+  postOnlyWouldCross: () =>
+    new BinanceError(-5022, 'Due to the order could not be executed as maker, the Post Only order will be rejected.', 400),
   reduceOnly: () => new BinanceError(-2022, 'ReduceOnly Order is rejected.', 400),
   unknownOrder: () => new BinanceError(-2011, 'Unknown order sent.', 400),
   noSuchOrder: () => new BinanceError(-2013, 'Order does not exist.', 400),

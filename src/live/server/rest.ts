@@ -144,7 +144,9 @@ function sideParam(params: Params): Side {
 
 route('GET', ['/fapi/v1/ping'], 'none', () => ({}));
 route('GET', ['/fapi/v1/time'], 'none', (_p, wallMs) => ({ serverTime: wallMs }));
-route('GET', ['/fapi/v1/exchangeInfo'], 'none', (_p, wallMs, { venue, startedMs }) => exchangeInfo(venue.units, venue.symbol, wallMs, startedMs));
+route('GET', ['/fapi/v1/exchangeInfo'], 'none', (_p, wallMs, { venue, startedMs }) =>
+  exchangeInfo(venue.units, venue.symbol, wallMs, startedMs),
+);
 
 route('GET', ['/fapi/v1/depth'], 'none', (params, wallMs, { venue }) => {
   symbolParam(params, venue);
@@ -195,7 +197,16 @@ route('GET', ['/fapi/v1/ticker/price', '/fapi/v2/ticker/price'], 'none', (params
 route('GET', ['/fapi/v1/premiumIndex'], 'none', (params, wallMs, { venue }) => {
   symbolParam(params, venue, false);
   const mark = midPrice(venue);
-  const index = { symbol: venue.symbol.id, markPrice: mark, indexPrice: mark, estimatedSettlePrice: mark, lastFundingRate: '0.00000000', interestRate: '0.00000000', nextFundingTime: 0, time: wallMs };
+  const index = {
+    symbol: venue.symbol.id,
+    markPrice: mark,
+    indexPrice: mark,
+    estimatedSettlePrice: mark,
+    lastFundingRate: '0.00000000',
+    interestRate: '0.00000000',
+    nextFundingTime: 0,
+    time: wallMs,
+  };
   return params.has('symbol') ? index : [index];
 });
 
@@ -241,7 +252,10 @@ route('POST', ['/fapi/v1/order'], 'signed', (params, wallMs, { venue }) => {
   }
   const clientOrderId = params.get('newClientOrderId') ?? undefined;
   if (clientOrderId !== undefined && !/^[.A-Z:/a-z0-9_-]{1,36}$/.test(clientOrderId)) throw ERRORS.badParam('newClientOrderId');
-  const order = venue.placeOrder({ side, type: type as OrderType, timeInForce, price, qty, clientOrderId, reduceOnly: params.get('reduceOnly') === 'true' }, wallMs);
+  const order = venue.placeOrder(
+    { side, type: type as OrderType, timeInForce, price, qty, clientOrderId, reduceOnly: params.get('reduceOnly') === 'true' },
+    wallMs,
+  );
   return venue.json.order(order);
 });
 
@@ -279,7 +293,8 @@ route('GET', ['/fapi/v1/openOrder'], 'signed', (params, _w, { venue }) => {
   symbolParam(params, venue);
   const { orderId, clientOrderId } = orderIdParams(params);
   const order = venue.account.find(orderId, clientOrderId);
-  if (!order || (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED')) throw new BinanceError(-2013, 'Order does not exist.', 400);
+  if (!order || (order.status !== 'NEW' && order.status !== 'PARTIALLY_FILLED'))
+    throw new BinanceError(-2013, 'Order does not exist.', 400);
   return venue.json.order(order);
 });
 
@@ -298,7 +313,10 @@ route('GET', ['/fapi/v1/userTrades'], 'signed', (params, _w, { venue }) => {
   symbolParam(params, venue);
   const limit = Math.min(1000, Number(params.get('limit') ?? 500) || 500);
   const fromId = params.has('fromId') ? Number(params.get('fromId')) : -Infinity;
-  return venue.account.fills.filter((f) => f.tradeId >= fromId).slice(fromId === -Infinity ? -limit : 0, fromId === -Infinity ? undefined : limit).map((f) => venue.json.userTrade(f));
+  return venue.account.fills
+    .filter((f) => f.tradeId >= fromId)
+    .slice(fromId === -Infinity ? -limit : 0, fromId === -Infinity ? undefined : limit)
+    .map((f) => venue.json.userTrade(f));
 });
 
 // ---- account and positions ----
@@ -315,7 +333,9 @@ for (const version of [2, 3] as const) {
     if (version === 3 && venue.account.ledger.position === 0 && venue.account.openOrders().length === 0) return [];
     return [venue.json.positionRisk(venue.account.balances(venue.mid2()), version, wallMs)];
   });
-  route('GET', [`/fapi/v${version}/account`], 'signed', (_p, wallMs, { venue }) => venue.json.accountInfo(venue.account.balances(venue.mid2()), version, wallMs));
+  route('GET', [`/fapi/v${version}/account`], 'signed', (_p, wallMs, { venue }) =>
+    venue.json.accountInfo(venue.account.balances(venue.mid2()), version, wallMs),
+  );
 }
 
 route('GET', ['/fapi/v2/balance', '/fapi/v3/balance'], 'signed', (_p, wallMs, { venue }) => {

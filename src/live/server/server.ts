@@ -66,7 +66,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const { scenario } = options;
   const speed = options.speed ?? 1;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new SpreadlabError(`--speed ${speed}: expected a positive number`);
-  if (!options.secret) throw new SpreadlabError('the server needs an API secret to check signatures with (--secret or SPREADLAB_SERVE_SECRET)');
+  if (!options.secret)
+    throw new SpreadlabError('the server needs an API secret to check signatures with (--secret or SPREADLAB_SERVE_SECRET)');
   const units = new MarketUnits(scenario.market);
   const data = await openData(scenario, units, options.baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
@@ -115,12 +116,18 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
         const [path, rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
         if (path.startsWith('/_spreadlab/')) return hook(req.method ?? 'GET', path, new URLSearchParams(rawQuery), res);
         const header = req.headers['x-mbx-apikey'];
-        const answer = handleRest({ method: req.method ?? 'GET', path, rawQuery, rawBody, apiKeyHeader: Array.isArray(header) ? header[0] : header }, Date.now(), rest);
+        const answer = handleRest(
+          { method: req.method ?? 'GET', path, rawQuery, rawBody, apiKeyHeader: Array.isArray(header) ? header[0] : header },
+          Date.now(),
+          rest,
+        );
         if (answer.status !== 200) counters.rejected++;
         reply(res, answer.status, answer.body);
       })
       .catch((error: unknown) => {
-        process.stderr.write(`spreadlab serve: internal error on ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `spreadlab serve: internal error on ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
         reply(res, 500, JSON.stringify({ code: -1000, msg: 'An unknown error occurred while processing the request.' }));
       });
   });
@@ -128,7 +135,8 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
 
   const hook = (method: string, path: string, params: URLSearchParams, res: ServerResponse): void => {
     const now = Date.now();
-    if (method === 'GET' && path === '/_spreadlab/state') return reply(res, 200, JSON.stringify(buildState(venue, streams, counters, speed, now)));
+    if (method === 'GET' && path === '/_spreadlab/state')
+      return reply(res, 200, JSON.stringify(buildState(venue, streams, counters, speed, now)));
     if (method === 'POST' && path === '/_spreadlab/drop-sockets') return reply(res, 200, JSON.stringify({ dropped: streams.dropAll() }));
     if (method === 'POST' && path === '/_spreadlab/feed') {
       streams.paused = params.get('paused') === 'true';
@@ -169,7 +177,9 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   pump();
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new SpreadlabError(`cannot listen on 127.0.0.1:${options.port ?? 0} (${error.code ?? error.message})`)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new SpreadlabError(`cannot listen on 127.0.0.1:${options.port ?? 0} (${error.code ?? error.message})`)),
+    );
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
@@ -194,7 +204,13 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   };
 }
 
-function buildState(venue: LocalVenue, streams: StreamHub, counters: { requests: number; rejected: number }, speed: number, wallMs: number) {
+function buildState(
+  venue: LocalVenue,
+  streams: StreamHub,
+  counters: { requests: number; rejected: number },
+  speed: number,
+  wallMs: number,
+) {
   const { account, units, json } = venue;
   const { book } = venue.exchange;
   const balances = account.balances(venue.mid2());

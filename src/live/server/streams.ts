@@ -24,11 +24,7 @@ import type { LocalVenue, PublicTrade } from './venue.ts';
  * sent and depth diffs accumulate, so the U/u/pu chain continues unbroken after the pause.
  */
 type Subscription = (
-  | { kind: 'depth'; rate: number; levels?: number }
-  | { kind: 'trade' }
-  | { kind: 'aggTrade' }
-  | { kind: 'bookTicker' }
-  | { kind: 'other' }
+  { kind: 'depth'; rate: number; levels?: number } | { kind: 'trade' } | { kind: 'aggTrade' } | { kind: 'bookTicker' } | { kind: 'other' }
 ) & { /** The stream name as the client wrote it (echoed in combined frames). */ name?: string };
 
 interface Connection {
@@ -80,7 +76,9 @@ export class StreamHub {
       const connection: Connection = { ws, combined: segments.includes('stream'), streams: new Map() };
       if (isPrivate) connection.listenKey = listenKey;
       else {
-        const initial = connection.combined ? (url.searchParams.get('streams') ?? '').split('/') : segments.slice(1).filter((s) => s.includes('@'));
+        const initial = connection.combined
+          ? (url.searchParams.get('streams') ?? '').split('/')
+          : segments.slice(1).filter((s) => s.includes('@'));
         for (const name of initial) if (name) this.subscribe(connection, name);
       }
       this.connections.add(connection);
@@ -100,7 +98,14 @@ export class StreamHub {
     if (this.paused) return;
     const { venue } = this;
     const time = Math.round(trade.wallMs);
-    const base = { E: time, T: time, s: venue.symbol.id, p: venue.json.price(trade.price), q: venue.json.qty(trade.qty), m: trade.takerSide === 'sell' };
+    const base = {
+      E: time,
+      T: time,
+      s: venue.symbol.id,
+      p: venue.json.price(trade.price),
+      q: venue.json.qty(trade.qty),
+      m: trade.takerSide === 'sell',
+    };
     this.publish('trade', () => ({ e: 'trade', ...base, t: trade.id, X: 'MARKET' }));
     this.publish('aggTrade', () => ({ e: 'aggTrade', ...base, a: trade.id, f: trade.id, l: trade.id }));
   }
@@ -136,7 +141,8 @@ export class StreamHub {
     if (!batch) return;
     const now = Date.now();
     const payloads = new Map<string, string>();
-    const payload = (levels: number | undefined): Record<string, unknown> => (levels === undefined ? this.diff(batch, now) : this.partial(batch, levels, now));
+    const payload = (levels: number | undefined): Record<string, unknown> =>
+      levels === undefined ? this.diff(batch, now) : this.partial(batch, levels, now);
     for (const c of this.connections) {
       for (const sub of c.streams.values()) {
         if (sub.kind !== 'depth' || sub.rate !== rate) continue;
@@ -189,7 +195,17 @@ export class StreamHub {
   private partial(batch: DiffBatch, levels: number, now: number): Record<string, unknown> {
     const { venue } = this;
     const { bids, asks } = venue.depth(levels);
-    return { e: 'depthUpdate', E: now, T: now, s: venue.symbol.id, U: batch.U, u: batch.u, pu: batch.pu, b: venue.json.levels(bids), a: venue.json.levels(asks) };
+    return {
+      e: 'depthUpdate',
+      E: now,
+      T: now,
+      s: venue.symbol.id,
+      U: batch.U,
+      u: batch.u,
+      pu: batch.pu,
+      b: venue.json.levels(bids),
+      a: venue.json.levels(asks),
+    };
   }
 
   private publish(kind: 'trade' | 'aggTrade' | 'bookTicker', build: () => Record<string, unknown>): void {

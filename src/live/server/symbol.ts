@@ -36,7 +36,9 @@ export function venueSymbol(marketSymbol: string): VenueSymbol {
     }
   }
   if (!base || !quote || !/^[A-Z0-9]+$/.test(base) || !/^[A-Z0-9]+$/.test(quote)) {
-    throw new SpreadlabError(`market.symbol: cannot serve "${marketSymbol}" as a Binance USD-M symbol; expected BASE-QUOTE such as "BTC-USDT" (or pass --symbol BTCUSDT)`);
+    throw new SpreadlabError(
+      `market.symbol: cannot serve "${marketSymbol}" as a Binance USD-M symbol; expected BASE-QUOTE such as "BTC-USDT" (or pass --symbol BTCUSDT)`,
+    );
   }
   if (quote === 'USD') quote = 'USDT';
   return { id: base + quote, base, quote, ccxt: `${base}/${quote}:${quote}` };

@@ -187,11 +187,15 @@ export class LocalVenue {
       throw ERRORS.duplicateClientId();
     }
     const position = this.account.ledger.position;
-    if (request.reduceOnly && (position === 0 || (position > 0) === (request.side === 'buy') || request.qty > Math.abs(position))) {
+    if (request.reduceOnly && (position === 0 || position > 0 === (request.side === 'buy') || request.qty > Math.abs(position))) {
       throw ERRORS.reduceOnly();
     }
     const isLimit = request.type === 'LIMIT';
-    if (isLimit && request.timeInForce === 'GTX' && (request.side === 'buy' ? request.price >= book.bestAsk : request.price <= book.bestBid)) {
+    if (
+      isLimit &&
+      request.timeInForce === 'GTX' &&
+      (request.side === 'buy' ? request.price >= book.bestAsk : request.price <= book.bestBid)
+    ) {
       throw ERRORS.postOnlyWouldCross();
     }
     const order = this.account.newOrder({
@@ -356,7 +360,13 @@ export class LocalVenue {
 /** Sources may reuse the object they return: keep a copy of an event held back for later. */
 function copyEvent(event: MarketEvent): MarketEvent {
   if (event.kind === 'snapshot') {
-    return { ...event, bidPrices: [...event.bidPrices], bidSizes: [...event.bidSizes], askPrices: [...event.askPrices], askSizes: [...event.askSizes] };
+    return {
+      ...event,
+      bidPrices: [...event.bidPrices],
+      bidSizes: [...event.bidSizes],
+      askPrices: [...event.askPrices],
+      askSizes: [...event.askSizes],
+    };
   }
   return { ...event };
 }
