@@ -2,7 +2,7 @@ import { OrderBook } from 'tardis-dev/dist/orderbook.js';
 import type { BookChange, BookPriceLevel } from 'tardis-dev/dist/types.js';
 import { L2Book } from '../src/book/l2-book.ts';
 import { Rng } from '../src/core/rng.ts';
-import type { BookSide, BookSnapshot } from '../src/data/events.ts';
+import type { BookSide, BookSnapshot } from '../src/core/events.ts';
 import { fastestOf, packageVersion, type BenchRow } from './report.ts';
 
 /**

@@ -9,7 +9,7 @@ import {
 import { L2Book } from '../src/book/l2-book.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { Side } from '../src/core/units.ts';
-import type { BookDelta, BookSide, BookSnapshot, Trade } from '../src/data/events.ts';
+import type { BookDelta, BookSide, BookSnapshot, Trade } from '../src/core/events.ts';
 import { SimExchange } from '../src/venue/exchange.ts';
 import { feeSchedule } from '../src/venue/fees.ts';
 import type { OrderIntent } from '../src/venue/orders.ts';

@@ -1,3 +1,4 @@
+import { isoMicros } from '../core/units.ts';
 import { quantileSorted } from 'simple-statistics';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { fillMarkouts, weightedStat, type FillMarkouts, type WeightedStat } from './markouts.ts';
@@ -192,11 +193,4 @@ function sizeBuckets(sizes: number[]): string[] {
   const sorted = [...sizes].sort((a, b) => a - b);
   const edges = [0.25, 0.5, 0.75, 1].map((q) => quantileSorted(sorted, q));
   return sizes.map((s) => `≤${edges.find((edge) => s <= edge)}`);
-}
-
-/** ISO 8601 with microseconds, UTC. */
-export function isoMicros(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const micro = String(us - ms * 1000).padStart(3, '0');
-  return new Date(ms).toISOString().replace('Z', `${micro}Z`);
 }

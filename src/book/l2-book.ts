@@ -1,4 +1,4 @@
-import type { BookSide, BookSnapshot } from '../data/events.ts';
+import type { BookSide, BookSnapshot } from '../core/events.ts';
 import type { Lots, Ticks } from '../core/units.ts';
 
 /** The default cap on the dense window: 2^16 ticks (512 KiB a side), ±327 USD around BTC at tick 0.01. */

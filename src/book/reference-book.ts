@@ -1,4 +1,4 @@
-import type { BookSide, BookSnapshot } from '../data/events.ts';
+import type { BookSide, BookSnapshot } from '../core/events.ts';
 import type { Lots, Ticks } from '../core/units.ts';
 
 /**

@@ -1,6 +1,6 @@
+import { isoMicros } from '../core/units.ts';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { writeTardis } from '../data/convert.ts';
 import { fetchTardis } from '../data/fetch.ts';

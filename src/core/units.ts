@@ -21,3 +21,10 @@ export function sideSign(side: Side): 1 | -1 {
 export function oppositeSide(side: Side): Side {
   return side === 'buy' ? 'sell' : 'buy';
 }
+
+/** ISO 8601 with microseconds, UTC. */
+export function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const micro = String(us - ms * 1000).padStart(3, '0');
+  return new Date(ms).toISOString().replace('Z', `${micro}Z`);
+}

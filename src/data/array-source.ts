@@ -1,4 +1,4 @@
-import type { MarketEvent, OpenMarketEvents } from './events.ts';
+import type { MarketEvent, OpenMarketEvents } from '../core/events.ts';
 
 /** Events held in memory, in localTs order, opened as a source (for tests and small hand-built markets). */
 export function openEventArray(events: readonly MarketEvent[]): OpenMarketEvents {

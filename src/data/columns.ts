@@ -1,4 +1,4 @@
-import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from './events.ts';
+import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from '../core/events.ts';
 
 /**
  * Market events stored column by column in typed arrays: what readers decode into, what the binary cache

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MarketUnits } from '../core/market.ts';
 import type { Micros } from '../core/units.ts';
-import type { OpenMarketEvents } from './events.ts';
+import type { OpenMarketEvents } from '../core/events.ts';
 import { randomWalkSource } from './synthetic/random-walk-config.ts';
 import { replaySource } from './replay-config.ts';
 import { MODEL_SOURCES } from './synthetic/models.ts';

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { readCacheRows, type CacheFile } from './cache.ts';
 import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns } from './columns.ts';
-import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from './events.ts';
+import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { RANK, sortsBefore } from './merge.ts';
 
 /**

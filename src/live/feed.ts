@@ -1,6 +1,6 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
-import type { BookSide, MarketEvent } from '../data/events.ts';
+import type { BookSide, MarketEvent } from '../core/events.ts';
 
 /**
  * Live market data as the live commands see it, whatever its source (ccxt websockets, a test's fake):

@@ -1,6 +1,7 @@
+import { isoMicros } from '../core/units.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isoMicros, type RunAnalysis } from '../analytics/summary.ts';
+import { type RunAnalysis } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';

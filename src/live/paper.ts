@@ -1,7 +1,7 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/units.ts';
-import type { MarketEvent } from '../data/events.ts';
+import type { MarketEvent } from '../core/events.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
 import { latencyInMicros } from '../sim/run-scenario.ts';

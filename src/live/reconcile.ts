@@ -1,6 +1,6 @@
+import { isoMicros } from '../core/units.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { loadRun } from '../report/load-run.ts';

@@ -1,8 +1,9 @@
+import { isoMicros } from '../core/units.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { equityOf } from '../analytics/risk.ts';
-import { analyzeRun, isoMicros, type RunAnalysis } from '../analytics/summary.ts';
+import { analyzeRun, type RunAnalysis } from '../analytics/summary.ts';
 import { packageVersion } from '../core/version.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';

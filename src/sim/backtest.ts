@@ -1,7 +1,7 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Micros } from '../core/units.ts';
 import { L2Book } from '../book/l2-book.ts';
-import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../data/events.ts';
+import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
 import type { Strategy } from '../strategy/api.ts';

@@ -16,7 +16,7 @@ import type {
   TradeView,
   Venue,
 } from '../strategy/api.ts';
-import type { Trade } from '../data/events.ts';
+import type { Trade } from '../core/events.ts';
 import { VenueHooks } from '../strategy/hooks.ts';
 import type { SimExchange, VenueFill } from '../venue/exchange.ts';
 import type { FifoChannel, LatencyModel } from '../venue/latency.ts';

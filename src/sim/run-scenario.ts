@@ -1,8 +1,8 @@
+import { isoMicros } from '../core/units.ts';
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { isoMicros } from '../analytics/summary.ts';
 import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
 import type { Strategy } from '../strategy/api.ts';
 import { STRATEGIES } from '../strategy/registry.ts';

@@ -5,7 +5,9 @@
  * backtest each call costs its modelled latency in virtual time (entry latency to reach the venue,
  * response latency back), so the cost of a quoting loop's own round trips shows in its results.
  */
-export type Side = 'buy' | 'sell';
+import type { OrderStatus, Side } from '../core/events.ts';
+
+export type { OrderStatus, Side };
 
 export interface Level {
   price: number;
@@ -37,8 +39,6 @@ export interface OrderRequest {
   /** Default 'GTC'. */
   timeInForce?: 'GTC' | 'IOC';
 }
-
-export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected';
 
 export interface OrderAck {
   id: string;

@@ -1,5 +1,5 @@
+import { isoMicros } from '../core/units.ts';
 import { join } from 'node:path';
-import { isoMicros } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { dataSpan } from '../sim/run-scenario.ts';
 import { csvText } from './flatten.ts';

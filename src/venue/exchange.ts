@@ -1,9 +1,9 @@
 import { L2Book } from '../book/l2-book.ts';
 import { objectArray, truncate } from '../core/arrays.ts';
-import type { BookSide, MarketEvent, Trade } from '../data/events.ts';
+import type { BookSide, MarketEvent, OrderStatus, Trade } from '../core/events.ts';
 import { oppositeSide, type Lots, type Micros, type Side, type Ticks } from '../core/units.ts';
 import { feeMicroTickLots, type FeeSchedule, type Liquidity } from './fees.ts';
-import type { OrderIntent, OrderStatus, RestingOrder, VenueReply } from './orders.ts';
+import type { OrderIntent, RestingOrder, VenueReply } from './orders.ts';
 import type { QueueModel } from './queue.ts';
 
 /**

@@ -1,4 +1,5 @@
 import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
+import type { OrderStatus } from '../core/events.ts';
 import type { QueueState } from './queue.ts';
 
 export type OrderType = 'limit' | 'market';
@@ -28,8 +29,6 @@ export interface RestingOrder extends QueueState {
   priority: number;
   arrivedAt: Micros;
 }
-
-export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected';
 
 /** The venue's answer to a request, in engine units. */
 export interface VenueReply {

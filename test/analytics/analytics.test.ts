@@ -4,7 +4,7 @@ import { Series } from '../../src/core/series.ts';
 import { MarketUnits } from '../../src/core/market.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { openEventArray } from '../../src/data/array-source.ts';
-import type { MarketEvent } from '../../src/data/events.ts';
+import type { MarketEvent } from '../../src/core/events.ts';
 import { fillMarkouts, weightedStat } from '../../src/analytics/markouts.ts';
 import { analyzeRun } from '../../src/analytics/summary.ts';
 import { sampleTimeline } from '../../src/analytics/timeline.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_MAX_SPAN, L2Book } from '../../src/book/l2-book.ts';
 import { ReferenceBook } from '../../src/book/reference-book.ts';
-import type { BookSide, BookSnapshot } from '../../src/data/events.ts';
+import type { BookSide, BookSnapshot } from '../../src/core/events.ts';
 
 function snapshot(bids: [number, number][], asks: [number, number][]): BookSnapshot {
   return {

@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCacheFile } from '../../src/data/cache.ts';
 import { openColumns } from '../../src/data/columns.ts';
-import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/data/events.ts';
+import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/core/events.ts';
 import { loadReplay, prepareStream, type ReplayInput } from '../../src/data/replay.ts';
 import { openStream } from '../../src/data/stream.ts';
 import { writeRunFolder } from '../../src/report/run-folder.ts';

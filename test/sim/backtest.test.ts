@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray } from '../../src/data/array-source.ts';
-import type { MarketEvent } from '../../src/data/events.ts';
+import type { MarketEvent } from '../../src/core/events.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
 import type { FillEvent, Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';

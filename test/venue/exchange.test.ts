@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BookDelta, BookSnapshot, Trade } from '../../src/data/events.ts';
+import type { BookDelta, BookSnapshot, Trade } from '../../src/core/events.ts';
 import { SimExchange, type VenueFill } from '../../src/venue/exchange.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import type { OrderIntent } from '../../src/venue/orders.ts';

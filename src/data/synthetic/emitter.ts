@@ -1,6 +1,6 @@
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
 import type { Rng } from '../../core/rng.ts';
-import type { BookDelta, BookSide, BookSnapshot, MarketEventSource, OpenMarketEvents, Quote, Trade } from '../events.ts';
+import type { BookDelta, BookSide, BookSnapshot, MarketEventSource, OpenMarketEvents, Quote, Trade } from '../../core/events.ts';
 
 /** What every synthetic market's parameters hold: its period and the latency of the strategy's feed. */
 export interface SyntheticTiming {

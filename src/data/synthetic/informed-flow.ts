@@ -1,6 +1,6 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
-import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
+import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../core/events.ts';
 import { closingQuote, MessageBuffer, ThinBook, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Lots, Micros, Ticks } from '../../core/units.ts';
-import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from '../events.ts';
+import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from '../../core/events.ts';
 import { MessageBuffer, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { SpreadlabError } from '../../core/errors.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
 import { writeTardis } from '../convert.ts';
-import type { MarketEventSource } from '../events.ts';
+import type { MarketEventSource } from '../../core/events.ts';
 import { DATA_SOURCES, dataSourceKey } from '../sources.ts';
 import { MarketUnits } from '../../core/market.ts';
 import type { Scenario } from '../../sim/scenario.ts';

@@ -1,5 +1,5 @@
 import type { L2Book } from '../../book/l2-book.ts';
-import type { BookSide } from '../../data/events.ts';
+import type { BookSide } from '../../core/events.ts';
 import type { Ticks } from '../../core/units.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { MarketUnits } from '../../core/market.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
-import type { MarketEvent, MarketEventSource, Trade } from '../../data/events.ts';
+import type { MarketEvent, MarketEventSource, Trade } from '../../core/events.ts';
 import { POST_ONLY_CROSS, SimExchange, type VenueFill } from '../../venue/exchange.ts';
 import type { FeeSchedule } from '../../venue/fees.ts';
 import type { QueueModel } from '../../venue/queue.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/core/rng.ts';
-import type { Trade } from '../../../src/data/events.ts';
+import type { Trade } from '../../../src/core/events.ts';
 import { openAvellanedaStoikov, type AvellanedaStoikovParams } from '../../../src/data/synthetic/avellaneda-stoikov.ts';
 import { parseScenario } from '../../../src/sim/scenario.ts';
 import type { Strategy } from '../../../src/strategy/api.ts';

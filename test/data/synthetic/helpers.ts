@@ -1,6 +1,6 @@
 import { MarketUnits } from '../../../src/core/market.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import type { MarketEvent, OpenMarketEvents } from '../../../src/data/events.ts';
+import type { MarketEvent, OpenMarketEvents } from '../../../src/core/events.ts';
 import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../../../src/data/sources.ts';
 import { runBacktest, type BacktestResult } from '../../../src/sim/backtest.ts';
 import { parseScenario, type Scenario } from '../../../src/sim/scenario.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { L2Book } from '../../../src/book/l2-book.ts';
-import type { MarketEvent, Trade } from '../../../src/data/events.ts';
+import type { MarketEvent, Trade } from '../../../src/core/events.ts';
 import { parseScenario } from '../../../src/sim/scenario.ts';
 import type { Strategy } from '../../../src/strategy/api.ts';
 import { roundToTick } from '../../../src/strategy/seed.ts';

@@ -1,4 +1,9 @@
-import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
+import type { Lots, Micros, Side, Ticks } from './units.ts';
+
+export type { Side } from './units.ts';
+
+/** Where an order stands: the same words at the venue and in the strategy API. */
+export type OrderStatus = 'open' | 'filled' | 'cancelled' | 'rejected';
 
 /**
  * Market events, as every reader and generator produces them.
