@@ -20,7 +20,7 @@ const SCENARIO = fileURLToPath(new URL('../scenarios/demo.json', import.meta.url
 const RUNS = 3;
 
 export async function benchSimulation(): Promise<BenchRow[]> {
-  const scenario = loadScenario(SCENARIO);
+  const scenario = await loadScenario(SCENARIO);
   const runs: ScenarioRun[] = [];
   const sim = await fastestOf(RUNS, async () => {
     const run = await runScenario(scenario, dirname(SCENARIO));

@@ -17,7 +17,7 @@ const SCENARIO = 'scenarios/btcusdt-spot-replay.json';
 const GRID = ['strategy.spreadBps=1:16:1', 'strategy.skewFactor=0:3:0.2'];
 
 export async function benchSweep(): Promise<BenchRow[]> {
-  const plan = planSweep({ scenarioFile: SCENARIO, overrides: [], grid: GRID });
+  const plan = await planSweep({ scenarioFile: SCENARIO, overrides: [], grid: GRID });
   const { base, runs } = plan;
   await runOne(base, runs[0]); // warm: decode into the cache, JIT
   let single = 0;

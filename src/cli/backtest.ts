@@ -26,7 +26,7 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
 
 export async function backtestCommand(args: BacktestArgs): Promise<void> {
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
-  const scenario = loadScenario(args.scenario, overrides);
+  const scenario = await loadScenario(args.scenario, overrides);
   const progress = progressBar(`backtest ${scenario.name}`);
   const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();

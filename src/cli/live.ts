@@ -1,3 +1,4 @@
+import { strategyLabel } from '../strategy/resolve.ts';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { verdict } from '../analytics/verdict.ts';
@@ -124,7 +125,7 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
     process.stdout.write(
-      `wrote ${args.out}: ${config.scenario.strategy.name} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
+      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
     );
   },
 };

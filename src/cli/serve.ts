@@ -43,7 +43,7 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
 
 export async function serveCommand(args: ServeArgs): Promise<void> {
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
-  const scenario = loadScenario(args.scenario, overrides);
+  const scenario = await loadScenario(args.scenario, overrides);
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
     throw new SpreadlabError(`--port ${args.port}: expected 0..65535`);
   let apiKey = args.apiKey ?? process.env.SPREADLAB_SERVE_API_KEY;

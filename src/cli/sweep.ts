@@ -207,7 +207,7 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
     .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged sweep' }) as unknown as Argv<MergeArgs>;
 }
 
-export function mergeCommand(args: MergeArgs): void {
-  const { best, runs } = mergeShards(args.dirs, args.out, args);
+export async function mergeCommand(args: MergeArgs): Promise<void> {
+  const { best, runs } = await mergeShards(args.dirs, args.out, args);
   process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(best, args.objective)}`);
 }

@@ -25,7 +25,7 @@ export const synthCommand: CommandModule = {
   handler: async (args) => {
     const a = args as unknown as SynthArgs;
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
-    const scenario = loadScenario(a.scenario, overrides);
+    const scenario = await loadScenario(a.scenario, overrides);
     const written = await writeSyntheticTardis(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
     for (const w of written) process.stdout.write(`wrote ${w}\n`);
   },

@@ -7,6 +7,7 @@ export class SpreadlabError extends Error {
   override readonly name = 'SpreadlabError';
 }
 
+/** Also true for a SpreadlabError of another copy of this package (a user's strategy module may import one). */
 export function isUserError(err: unknown): err is SpreadlabError {
-  return err instanceof SpreadlabError;
+  return err instanceof SpreadlabError || (err instanceof Error && err.name === 'SpreadlabError');
 }

@@ -1,6 +1,6 @@
 import { isoMicros } from '../core/units.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type RunAnalysis } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { MarketUnits } from '../core/market.ts';
@@ -8,7 +8,8 @@ import { Rng } from '../core/rng.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
 import { RUN_FILES, writeRunFiles } from '../report/run-folder.ts';
-import { createStrategy, type ScenarioRun } from '../sim/run-scenario.ts';
+import type { ScenarioRun } from '../sim/run-scenario.ts';
+import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
 import {
@@ -96,7 +97,9 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       'live trading needs SPREADLAB_API_KEY and SPREADLAB_API_SECRET in the environment (use --paper or --dry-run to run without keys)',
     );
   }
-  const scenario = config.scenario;
+  const strategy = await resolveStrategy(config.scenario.strategy, dirname(options.configFile), options.configFile);
+  if (config.provenance) checkModuleUnchanged(strategy.module, config.provenance, options.configFile);
+  const scenario: Scenario = { ...config.scenario, strategy: strategy.config };
   const units = new MarketUnits(scenario.market);
   const symbol = scenario.market.symbol;
   const out = options.out;
@@ -235,21 +238,22 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     );
     if (!stopReason) {
       strategyStartUs = wallMicros();
-      log.write('start', { mode, exchange: options.exchange, market: symbol, strategy: scenario.strategy.name });
+      log.write('start', { mode, exchange: options.exchange, market: symbol, strategy: strategyLabel(scenario.strategy) });
       say(
         `${mode} run of ${config.name} on ${options.exchange} ${symbol} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`,
       );
       checkTimer = setInterval(() => void guard!.check(symbol), 250);
       if (options.minutes !== undefined)
         minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
-      const strategy = createStrategy(scenario.strategy);
-      strategy({ venue: guard, clock, market: symbol, tickSize: units.spec.tickSize, lotSize: units.spec.lotSize }).then(
-        () => stopNow('the strategy returned'),
-        (error: unknown) => {
-          strategyError = error;
-          stopNow(`the strategy failed: ${error instanceof Error ? error.message : String(error)}`);
-        },
-      );
+      strategy
+        .create()({ venue: guard, clock, market: symbol, tickSize: units.spec.tickSize, lotSize: units.spec.lotSize })
+        .then(
+          () => stopNow('the strategy returned'),
+          (error: unknown) => {
+            strategyError = error;
+            stopNow(`the strategy failed: ${error instanceof Error ? error.message : String(error)}`);
+          },
+        );
     }
     await stopped;
   } catch (error) {
@@ -290,6 +294,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     units,
     result,
     dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }],
+    strategyModule: strategy.module,
   };
   const analysis = writeRunFiles(out, run, []);
   writeFileSync(
@@ -323,6 +328,21 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     throw strategyError;
   }
   return { out, analysis, stopReason, killed: guard?.killed ?? false, openOrdersLeft };
+}
+
+/**
+ * A promoted config names the strategy module it was measured with by its hash: a module edited since then
+ * has not been measured, so it must be promoted again.
+ */
+function checkModuleUnchanged(module: StrategyModule | null, provenance: Record<string, unknown>, configFile: string): void {
+  if (!module) return;
+  const promoted = (provenance.strategyModule as StrategyModule | undefined)?.sha256;
+  if (promoted === module.sha256) return;
+  throw new SpreadlabError(
+    promoted === undefined
+      ? `${configFile}: provenance has no strategyModule hash for ${module.path}; promote again with this version of spreadlab`
+      : `${configFile}: strategy module ${module.path} changed since it was promoted (sha256 ${promoted.slice(0, 12)}… now ${module.sha256.slice(0, 12)}…): backtest it and promote again`,
+  );
 }
 
 /** The scenario a live run's folder records: the config's, with the recorded market as its data. */

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { horizonLabel } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
@@ -7,6 +7,7 @@ import { readJsonFile } from '../core/json-file.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
 import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
+import { loadStrategyModule, type StrategyConfig, type StrategyModule } from '../strategy/resolve.ts';
 import { flatten } from '../sweep/flatten.ts';
 import { readJournal, rowObject, MANIFEST } from '../sweep/journal.ts';
 import { configFigures, parseConstraint, rankConfigs, type ConfigFigures } from '../sweep/objective.ts';
@@ -65,6 +66,8 @@ interface Candidate {
   /** Per-fold figures of a walk-forward. */
   folds?: Record<string, unknown>[];
   dataFiles: { path: string; sha256: string | null }[];
+  /** The user's strategy module as it was measured (its hash), when the scenario names one. */
+  strategyModule: StrategyModule | null;
   period: Record<string, unknown>;
   extra: Record<string, unknown>;
 }
@@ -79,7 +82,9 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   const horizon = horizonLabel(candidate.scenario.analytics.mainHorizonSeconds);
   const checks = guardrails(candidate, horizon, options);
   const refused = checks.filter((c) => !c.passed && !c.overridden);
-  const { window: _window, ...scenario } = candidate.scenario;
+  const { window: _window, ...measured } = candidate.scenario;
+  const { strategy, strategyModule } = await promotedStrategy(candidate, options);
+  const scenario = { ...measured, strategy };
   const lastFold = candidate.extra.lastFoldInSample as Figures | undefined;
   const referenceMid = candidate.inSample.finalMid ?? lastFold?.finalMid ?? null;
   const risk: RiskLimits = { ...defaultRisk(scenario.strategy, referenceMid), ...(options.risk ?? {}) };
@@ -100,6 +105,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       direction: candidate.direction,
       mainHorizon: horizon,
       dataFiles: candidate.dataFiles,
+      strategyModule: strategyModule ?? undefined,
       period: candidate.period,
       inSample: candidate.inSample,
       outOfSample: candidate.outOfSample,
@@ -114,6 +120,33 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     writeFileSync(options.out, `${JSON.stringify(config, null, 2)}\n`);
   }
   return { config, refused };
+}
+
+/**
+ * A user's strategy module is promoted as measured: its file must still hash as it did when the sweep or
+ * run measured it, and the live config names it relative to the config's own folder.
+ */
+async function promotedStrategy(
+  candidate: Candidate,
+  options: PromoteOptions,
+): Promise<{ strategy: StrategyConfig; strategyModule: StrategyModule | null }> {
+  const strategy = candidate.scenario.strategy;
+  if (strategy.module === undefined) return { strategy, strategyModule: null };
+  const measured = candidate.strategyModule;
+  if (!measured) {
+    throw new SpreadlabError(
+      `${options.source}: no record of the strategy module's hash (written by an older spreadlab): run it again, then promote`,
+    );
+  }
+  const { module: current } = await loadStrategyModule(measured.path, '.', options.source);
+  if (current.sha256 !== measured.sha256) {
+    throw new SpreadlabError(
+      `${options.source}: strategy module ${measured.path} changed since it was measured (sha256 ${measured.sha256.slice(0, 12)}… now ${current.sha256.slice(0, 12)}…): run the sweep or backtest again, then promote`,
+    );
+  }
+  const fromConfig = relative(dirname(resolve(options.out)), resolve(measured.path));
+  const path = fromConfig.startsWith('.') || isAbsolute(fromConfig) ? fromConfig : `./${fromConfig}`;
+  return { strategy: { ...strategy, module: path }, strategyModule: { ...current, path } };
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -212,7 +245,7 @@ interface BestJson {
   require: string[];
   best: { config: number; params: Record<string, unknown>; seeds: number[]; figures: Figures } | null;
   scenario?: unknown;
-  source?: { scenarioFile?: string };
+  source?: { scenarioFile?: string; strategyModule?: StrategyModule };
 }
 
 async function readSweep(dir: string, rank: number): Promise<Candidate> {
@@ -236,6 +269,7 @@ async function readSweep(dir: string, rank: number): Promise<Candidate> {
     inSample: chosen.means,
     outOfSample: null,
     dataFiles: await hashDataFiles(scenario, scenarioDir),
+    strategyModule: best.source?.strategyModule ?? null,
     period: periodOf(scenario),
     extra: { config: chosen.config, seeds: chosen.seeds, require: best.require },
   };
@@ -301,7 +335,11 @@ async function readWalkForward(dir: string): Promise<Candidate> {
 
 async function readRun(dir: string): Promise<Candidate> {
   const summary = readJson(join(dir, 'summary.json'));
-  const run = readJson(join(dir, 'run.json')) as { scenario: unknown; dataFiles?: { path: string; sha256: string }[] };
+  const run = readJson(join(dir, 'run.json')) as {
+    scenario: unknown;
+    dataFiles?: { path: string; sha256: string }[];
+    strategyModule?: StrategyModule;
+  };
   const scenario = parseScenario(run.scenario, join(dir, 'run.json'));
   const { breakdown: _b, ...figures } = summary;
   const inSample: Figures = {};
@@ -315,6 +353,7 @@ async function readRun(dir: string): Promise<Candidate> {
     inSample,
     outOfSample: null,
     dataFiles: run.dataFiles ?? [],
+    strategyModule: run.strategyModule ?? null,
     period: summary.period as Record<string, unknown>,
     extra: {},
   };

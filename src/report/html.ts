@@ -1,3 +1,4 @@
+import { strategyLabel } from '../strategy/resolve.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -319,7 +320,7 @@ function scenarioCard(run: LoadedRun): string {
   const data = scenario.data as Record<string, unknown> | undefined;
   const params = strategy
     ? Object.entries(strategy)
-        .filter(([k]) => k !== 'name')
+        .filter(([k]) => k !== 'name' && k !== 'module')
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(', ')
     : '';
@@ -334,7 +335,7 @@ function scenarioCard(run: LoadedRun): string {
           : '',
       ),
     ],
-    ['strategy', escapeHtml(strategy ? `${String(strategy.name)} (${params})` : '')],
+    ['strategy', escapeHtml(strategy ? `${strategyLabel(strategy)} (${params})` : '')],
     ['data', escapeHtml(data ? `${String(data.kind)}${data.model ? ` / ${String(data.model)}` : ''}` : '')],
     ['overrides', record.overrides.length > 0 ? record.overrides.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ') : 'none'],
     [
@@ -363,7 +364,7 @@ export function renderRunReport(run: LoadedRun): string {
   const limit = maxInventoryOf(run);
   const head = [
     `<h1>${escapeHtml(summary.scenario)} <span style="font-weight:400;color:var(--muted)">· seed ${summary.seed}</span></h1>`,
-    `<p class="sub">spreadlab run report · ${escapeHtml(period(summary))} · ${formatFigure(summary.events, 'count')} market events${strategy ? ` · ${escapeHtml(String(strategy.name))}` : ''}${limit !== null ? ` · max inventory ${limit}` : ''}</p>`,
+    `<p class="sub">spreadlab run report · ${escapeHtml(period(summary))} · ${formatFigure(summary.events, 'count')} market events${strategy ? ` · ${escapeHtml(strategyLabel(strategy))}` : ''}${limit !== null ? ` · max inventory ${limit}` : ''}</p>`,
     `<div class="card verdict ${verdictClass(summary)}" data-verdict>${escapeHtml(verdict(summary))}</div>`,
     headlineTable(summary),
   ].join('\n');

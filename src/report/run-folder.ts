@@ -146,5 +146,6 @@ function runRecord(run: ScenarioRun, overrides: string[]): unknown {
     seed: run.scenario.seed,
     overrides,
     dataFiles: run.dataFiles,
+    ...(run.strategyModule ? { strategyModule: run.strategyModule } : {}),
   };
 }

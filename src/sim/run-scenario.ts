@@ -4,8 +4,7 @@ import { Rng } from '../core/rng.ts';
 import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
-import type { Strategy } from '../strategy/api.ts';
-import { STRATEGIES } from '../strategy/registry.ts';
+import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { feeSchedule } from '../venue/fees.ts';
 import { createLatencyModel, type LatencyConfig } from '../venue/latency.ts';
 import { createQueueModel } from '../venue/queue.ts';
@@ -19,10 +18,14 @@ export interface ScenarioRun {
   result: BacktestResult;
   /** Data files read, with their SHA-256 (empty for synthetic data). */
   dataFiles: { path: string; sha256: string }[];
+  /** The user's strategy module, when the scenario names one. */
+  strategyModule: StrategyModule | null;
 }
 
 /** Builds the market, data, venue models and strategy a scenario describes, and runs it. */
-export async function runScenario(scenario: Scenario, baseDir: string, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
+export async function runScenario(given: Scenario, baseDir: string, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
+  const strategy = await resolveStrategy(given.strategy, baseDir, given.name);
+  const scenario: Scenario = { ...given, strategy: strategy.config };
   const units = new MarketUnits(scenario.market);
   const rng = new Rng(String(scenario.seed));
   const data = await openData(scenario, units, baseDir);
@@ -35,10 +38,10 @@ export async function runScenario(scenario: Scenario, baseDir: string, onProgres
     endTs,
     queue: createQueueModel(scenario.venue.queue),
     latency: createLatencyModel(latencyInMicros(scenario.venue.latency), rng.fork('latency')),
-    strategy: createStrategy(scenario.strategy),
+    strategy: strategy.create(),
     onProgress,
   });
-  return { scenario, units, result, dataFiles: data.files };
+  return { scenario, units, result, dataFiles: data.files, strategyModule: strategy.module };
 }
 
 /**
@@ -96,9 +99,4 @@ export function latencyInMicros(config: Scenario['venue']['latency']): LatencyCo
     responseMedianUs: config.responseMedianMs * US_PER_MS,
     sigma: config.sigma,
   };
-}
-
-export function createStrategy(config: Scenario['strategy']): Strategy {
-  const { name, ...params } = config;
-  return STRATEGIES[name].create(params as never);
 }

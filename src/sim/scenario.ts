@@ -1,8 +1,10 @@
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { DATA_SOURCES, dataSourceKey } from '../data/sources.ts';
-import { STRATEGIES } from '../strategy/registry.ts';
+import { describeIssue, schemaProblems } from '../core/schema-errors.ts';
+import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } from '../strategy/resolve.ts';
 
 /**
  * Scenario files: one JSON document that says everything a run needs (market, data, venue models,
@@ -70,7 +72,7 @@ export const scenarioSchema = z
     data: registered(DATA_SOURCES, dataSourceKey, ['kind', 'model']),
     venue: venueSchema.default({}),
     analytics: analyticsSchema.default({}),
-    strategy: registered(STRATEGIES, (raw) => String(raw.name), ['name']),
+    strategy: strategyField(),
   })
   .strict()
   .refine((s) => s.durationSeconds !== undefined || s.data.kind !== 'synthetic', {
@@ -80,7 +82,7 @@ export const scenarioSchema = z
 
 export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy'> & {
   data: { kind: string; model?: string } & Record<string, unknown>;
-  strategy: { name: string } & Record<string, unknown>;
+  strategy: StrategyConfig;
 };
 
 /**
@@ -116,18 +118,65 @@ function registered(
   });
 }
 
-/** Reads, overrides and validates a scenario file. */
-export function loadScenario(file: string, overrides: string[] = []): Scenario {
+/**
+ * The `strategy` field: a built-in's parameters are checked here by its own schema; a user's module
+ * (`"module": "./file.ts"`) is only checked for its path here, and its parameters when it is loaded
+ * (resolveStrategy in strategy/resolve.ts: loading runs code, which validation does not).
+ */
+function strategyField() {
+  return z.record(z.unknown()).transform((raw, ctx) => {
+    if (raw.module !== undefined) {
+      if (typeof raw.module !== 'string' || raw.module === '') {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['module'],
+          message: 'expected the path of your strategy file, e.g. "./my-strategy.ts"',
+        });
+      } else if (raw.name !== undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['name'],
+          message: 'give "name" (a built-in) or "module" (your file), not both',
+        });
+      }
+      return raw as StrategyConfig;
+    }
+    const definition = findBuiltIn(raw.name);
+    if (!definition) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['name'], message: unknownStrategy(raw.name) });
+      return z.NEVER;
+    }
+    const { name, ...params } = raw;
+    const parsed = definition.params.strict().safeParse(params);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: describeIssue(issue) } as z.IssueData);
+      return z.NEVER;
+    }
+    return { name, ...parsed.data } as StrategyConfig;
+  });
+}
+
+/**
+ * Reads, overrides and validates a scenario file, its strategy included (a user's module is loaded and its
+ * parameters checked and completed with their defaults).
+ */
+export async function loadScenario(file: string, overrides: string[] = []): Promise<Scenario> {
   const raw = readJsonFile(file, 'scenario');
   for (const override of overrides) applyOverride(raw, override);
-  return parseScenario(raw, file);
+  return withResolvedStrategy(parseScenario(raw, file), dirname(file), file);
+}
+
+/** The scenario with its strategy checked and completed (for a module, by loading it). */
+export async function withResolvedStrategy(scenario: Scenario, baseDir: string, source: string): Promise<Scenario> {
+  if (scenario.strategy.module === undefined) return scenario;
+  const { config } = await resolveStrategy(scenario.strategy, baseDir, source);
+  return { ...scenario, strategy: config };
 }
 
 export function parseScenario(raw: unknown, source: string): Scenario {
   const result = scenarioSchema.safeParse(raw);
   if (result.success) return result.data as Scenario;
-  const problems = result.error.issues.map((issue) => `${source}: ${formatPath(issue.path)}: ${describeIssue(issue)}`);
-  throw new SpreadlabError(problems.join('\n'));
+  throw new SpreadlabError(schemaProblems(source, result.error));
 }
 
 /** Applies one `path=value` override to a raw scenario object. */
@@ -158,21 +207,4 @@ function parseValue(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function formatPath(path: (string | number)[]): string {
-  return path.length === 0
-    ? '(top level)'
-    : path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
-        .join('.')
-        .replace(/\.\[/g, '[');
-}
-
-function describeIssue(issue: z.ZodIssue): string {
-  if (issue.code === 'custom') return issue.message;
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_union_discriminator') return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${issue.received}`;
-  return issue.message;
 }

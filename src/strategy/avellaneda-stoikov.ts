@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Strategy } from './api.ts';
+import { defineStrategy } from './define.ts';
 import { requote, roundToTick } from './seed.ts';
 
 /**
@@ -24,17 +26,30 @@ import { requote, roundToTick } from './seed.ts';
  * priority is never kept (irrelevant in the AS market, where quotes usually rest outside the displayed
  * book). The loop's own latency delays each cycle: with non-zero latency the cycle drifts from the grid.
  */
-export interface AvellanedaStoikovStrategyParams {
-  gamma: number;
-  k: number;
-  sigma: number;
-  horizon: number;
-  timeUnitSeconds: number;
-  size: number;
-  requoteMs: number;
-  variant: 'inventory' | 'symmetric';
-  maxInventory?: number;
-}
+const positive = z.number().positive();
+
+/** The parameters both model-based strategies (this one and GLFT) share. */
+export const modelParams = z.object({
+  /** Risk aversion γ. */
+  gamma: positive,
+  /** Decay k of the fill intensity with distance, per price unit. */
+  k: positive,
+  /** Volatility σ of the mid, price units per √time unit. */
+  sigma: z.number().nonnegative(),
+  /** Order size, base units. */
+  size: positive,
+  requoteMs: positive.default(1000),
+});
+
+const avellanedaStoikovParams = modelParams.extend({
+  /** Horizon T, time units. */
+  horizon: positive,
+  timeUnitSeconds: positive.default(1),
+  variant: z.enum(['inventory', 'symmetric']).default('inventory'),
+  maxInventory: positive.optional(),
+});
+
+export type AvellanedaStoikovStrategyParams = z.output<typeof avellanedaStoikovParams>;
 
 export interface ModelQuotes {
   /** Centre of the quotes (r for the inventory strategy, s for the symmetric one). */
@@ -89,3 +104,11 @@ export function avellanedaStoikov(params: AvellanedaStoikovStrategyParams): Stra
     } while (await clock.sleep(params.requoteMs));
   };
 }
+
+export const avellanedaStoikovStrategy = defineStrategy({
+  name: 'avellaneda-stoikov',
+  description:
+    "Avellaneda & Stoikov (2008): quotes around the reservation price (variant inventory) or the mid (the paper's symmetric benchmark)",
+  params: avellanedaStoikovParams,
+  create: avellanedaStoikov,
+});

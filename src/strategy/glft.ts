@@ -1,6 +1,8 @@
 import { linearRegression } from 'simple-statistics';
+import { z } from 'zod';
 import type { Strategy } from './api.ts';
-import { placeableQuotes } from './avellaneda-stoikov.ts';
+import { modelParams, placeableQuotes } from './avellaneda-stoikov.ts';
+import { defineStrategy } from './define.ts';
 import { requote } from './seed.ts';
 
 /**
@@ -46,29 +48,31 @@ import { requote } from './seed.ts';
  * a few 1/k. In the AS market (A = 140, k = 1.5) an 1800 s window, about 2,500 trades, lands within about 3 %
  * (one standard deviation) of both.
  */
-export interface GlftParams {
-  gamma: number;
-  k: number;
-  A: number;
-  sigma: number;
-  size: number;
-  requoteMs: number;
-  maxInventory: number;
-  estimateSigma: boolean;
-  estimationWindowSeconds: number;
-  minSamples: number;
-  timeUnitSeconds: number;
-  /** Replace A and k by the online fit of the trades' depths (off by default). */
-  estimateIntensity?: boolean;
-  /** Width of a depth bucket, price units (default: the market's tick). */
-  depthBucket?: number;
-  /** Number of depth buckets fitted (default 70). */
-  depthBuckets?: number;
-  /** Trades the window must hold before the fit is used (default 100). */
-  minTrades?: number;
+const positive = z.number().positive();
+
+const glftParams = modelParams.extend({
+  /** Arrival rate A of market orders reaching the mid, per time unit (the same unit as σ's). */
+  A: positive,
+  maxInventory: positive,
+  /** Replace σ by a rolling estimate from the mids the loop reads (off by default). */
+  estimateSigma: z.boolean().default(false),
+  estimationWindowSeconds: positive.default(600),
+  minSamples: z.number().int().positive().default(30),
+  /** Seconds in the time unit σ and A are given in (used by the estimates only). */
+  timeUnitSeconds: positive.default(1),
+  /** Replace A and k by an online fit of the depths market trades reach (off by default). */
+  estimateIntensity: z.boolean().default(false),
+  /** Width of a depth bucket of that fit, price units (default: the market's tick). */
+  depthBucket: positive.optional(),
+  depthBuckets: z.number().int().min(3).default(70),
+  /** Trades in the window before the fit replaces A and k. */
+  minTrades: z.number().int().positive().default(100),
+});
+
+export type GlftParams = z.output<typeof glftParams> & {
   /** Told the parameters each cycle quotes with (not a scenario setting: for code that builds the strategy). */
   onParameters?: (used: GlftCycle) => void;
-}
+};
 
 /** What one quoting cycle used. */
 export interface GlftCycle {
@@ -143,7 +147,7 @@ export function glft(params: GlftParams): Strategy {
         windowMs: params.estimationWindowSeconds * 1000,
         unitMs: params.timeUnitSeconds * 1000,
         bucket: params.depthBucket ?? tickSize,
-        buckets: params.depthBuckets ?? 70,
+        buckets: params.depthBuckets,
       });
       let mid = NaN;
       venue.onBook((book) => {
@@ -168,7 +172,7 @@ export function glft(params: GlftParams): Strategy {
       }
       if (intensity !== null) {
         const fit = intensity.fit(clock.now());
-        if (fit !== null && fit.trades >= (params.minTrades ?? 100)) {
+        if (fit !== null && fit.trades >= params.minTrades) {
           A = fit.A;
           k = fit.k;
         }
@@ -272,3 +276,10 @@ export class IntensityEstimator {
     }
   }
 }
+
+export const glftStrategy = defineStrategy({
+  name: 'glft',
+  description: 'Guéant, Lehalle & Fernandez-Tapia (2013): closed-form inventory-aware quotes, optionally with online σ, A and k',
+  params: glftParams,
+  create: glft,
+});

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { decimalsOf } from '../core/market.ts';
 import type { Strategy, StrategyContext } from './api.ts';
+import { defineStrategy } from './define.ts';
 
 /**
  * The seed guide's two quoting loops, kept to their arithmetic, written as a user writes a live bot.
@@ -16,16 +18,24 @@ import type { Strategy, StrategyContext } from './api.ts';
 /** Decimal sizes are compared with this slack, so 0.03 + 0.01 counts as 0.04. */
 const SIZE_EPSILON = 1e-9;
 
-export interface FixedSpreadParams {
-  spreadBps: number;
-  size: number;
-  requoteMs: number;
-}
+const positive = z.number().positive();
 
-export interface InventorySkewParams extends FixedSpreadParams {
-  maxInventory: number;
-  skewFactor: number;
-}
+const fixedSpreadParams = z.object({
+  /** Full quoted spread, bps of the mid. */
+  spreadBps: positive,
+  /** Order size, base units. */
+  size: positive,
+  requoteMs: positive.default(3000),
+});
+
+const inventorySkewParams = fixedSpreadParams.extend({
+  /** |position| limit, base units: the skew's scale and a side's quoting limit. */
+  maxInventory: positive,
+  skewFactor: z.number().nonnegative().default(0.5),
+});
+
+export type FixedSpreadParams = z.output<typeof fixedSpreadParams>;
+export type InventorySkewParams = z.output<typeof inventorySkewParams>;
 
 export interface Quotes {
   bid: number;
@@ -103,3 +113,17 @@ export function inventorySkew(params: InventorySkewParams): Strategy {
     }
   };
 }
+
+export const fixedSpreadStrategy = defineStrategy({
+  name: 'fixed-spread',
+  description: "the seed guide's loop: a post-only bid and ask spreadBps apart around the mid, requoted every requoteMs",
+  params: fixedSpreadParams,
+  create: fixedSpread,
+});
+
+export const inventorySkewStrategy = defineStrategy({
+  name: 'inventory-skew',
+  description: "the seed guide's loop with both quotes skewed against the position, and no quote past maxInventory",
+  params: inventorySkewParams,
+  create: inventorySkew,
+});

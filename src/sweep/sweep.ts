@@ -19,6 +19,7 @@ import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from '
 import { runPool } from './pool.ts';
 import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
 import { renderSweepPage } from '../report/sweep-page.ts';
+import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 
 /**
  * A parameter sweep: plan the runs, run the ones not yet in the folder's journal across worker threads,
@@ -45,7 +46,9 @@ export interface SweepPlan {
   base: SweepBase;
   axes: GridAxis[];
   runs: PlannedRun[];
+  /** Over the scenario, overrides, runs and the strategy module's hash: a changed module is a different sweep. */
   runListHash: string;
+  strategyModule: StrategyModule | null;
 }
 
 export interface Selection {
@@ -59,9 +62,12 @@ export function readScenarioBase(scenarioFile: string, overrides: string[]): Swe
   return { raw, file: scenarioFile, baseDir: dirname(scenarioFile), overrides };
 }
 
-export function planSweep(options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random'>): SweepPlan {
+export async function planSweep(
+  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random'>,
+): Promise<SweepPlan> {
   const base = readScenarioBase(options.scenarioFile, options.overrides);
   const scenario = scenarioForRun(base, {}, 1);
+  const { module: strategyModule } = await resolveStrategy(scenario.strategy, base.baseDir, base.file);
   const synthetic = scenario.data.kind === 'synthetic';
   if (options.seeds !== undefined && !synthetic)
     throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
@@ -73,18 +79,20 @@ export function planSweep(options: Pick<SweepOptions, 'scenarioFile' | 'override
   for (const run of runs) {
     if (checked.has(run.config)) continue;
     checked.add(run.config);
-    scenarioForRun(base, run.params, run.seed);
+    const planned = scenarioForRun(base, run.params, run.seed);
+    if (strategyModule) await resolveStrategy(planned.strategy, base.baseDir, base.file);
   }
-  const runListHash = createHash('sha256')
-    .update(JSON.stringify({ raw: base.raw, overrides: base.overrides, runs }))
-    .digest('hex');
-  return { base, axes, runs, runListHash };
+  const listed = strategyModule
+    ? { raw: base.raw, overrides: base.overrides, runs, strategyModule: strategyModule.sha256 }
+    : { raw: base.raw, overrides: base.overrides, runs };
+  const runListHash = createHash('sha256').update(JSON.stringify(listed)).digest('hex');
+  return { base, axes, runs, runListHash, strategyModule };
 }
 
 export async function sweep(
   options: SweepOptions,
 ): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
-  const plan = planSweep(options);
+  const plan = await planSweep(options);
   mkdirSync(options.out, { recursive: true });
   checkManifest(options.out, manifestOf(plan, options));
   const journal = readJournal(options.out);
@@ -134,7 +142,12 @@ export function finishSweep(
     },
     reason: best ? undefined : 'no configuration passed the --require constraints (or every objective was NA)',
     scenario: best ? scenarioForRun(plan.base, best.params, best.seeds[0]) : undefined,
-    source: { scenarioFile: plan.base.file, overrides: plan.base.overrides, runListHash: plan.runListHash },
+    source: {
+      scenarioFile: plan.base.file,
+      overrides: plan.base.overrides,
+      runListHash: plan.runListHash,
+      strategyModule: plan.strategyModule ?? undefined,
+    },
   };
   writeAtomically(join(dir, 'best.json'), `${JSON.stringify(bestJson, null, 2)}\n`);
   writeSweepPage(dir, plan, entries, selection, best);
@@ -173,7 +186,11 @@ function manifestOf(plan: SweepPlan, options: Pick<SweepOptions, 'grid' | 'seeds
 }
 
 /** Merges the journals of shard folders into one complete sweep folder. */
-export function mergeShards(dirs: string[], out: string, selection: Selection): { best: ConfigFigures | null; runs: number } {
+export async function mergeShards(
+  dirs: string[],
+  out: string,
+  selection: Selection,
+): Promise<{ best: ConfigFigures | null; runs: number }> {
   const manifests = dirs.map((dir) => {
     const file = join(dir, MANIFEST);
     if (!existsSync(file)) throw new SpreadlabError(`${dir}: not a sweep folder (no ${MANIFEST})`);
@@ -184,7 +201,7 @@ export function mergeShards(dirs: string[], out: string, selection: Selection): 
     if (m.runListHash !== first.runListHash)
       throw new SpreadlabError(`${dirs[i]}: a shard of a different sweep than ${dirs[0]} (run lists differ)`);
   });
-  const plan = planSweep({
+  const plan = await planSweep({
     scenarioFile: first.scenarioFile,
     overrides: first.overrides,
     grid: first.grid,

@@ -40,7 +40,7 @@ export async function tune(options: TuneOptions): Promise<{ chosen: number | nul
   const steps: TuneStep[] = [];
   const realized = `realizedSpreadBps.${mainHorizonOf(readScenarioBase(options.scenarioFile, options.overrides))}`;
   const measure = async (phase: TuneStep['phase'], spread: number): Promise<TuneStep> => {
-    const plan = planSweep({ ...options, grid: [`${options.param}=${spread}`] });
+    const plan = await planSweep({ ...options, grid: [`${options.param}=${spread}`] });
     const offset = entries.length;
     // Runs are numbered across steps, and each step is its own configuration; the rows carry both.
     const runs = plan.runs.map((r) => ({ ...r, index: offset + r.index, config: steps.length }));
@@ -75,7 +75,7 @@ export async function tune(options: TuneOptions): Promise<{ chosen: number | nul
     if (!(narrower.realizedBps !== null && narrower.realizedBps > 0)) break;
     chosen = narrower.spread;
   }
-  const plan: SweepPlan = planSweep({ ...options, grid: [`${options.param}=${chosen}`] });
+  const plan: SweepPlan = await planSweep({ ...options, grid: [`${options.param}=${chosen}`] });
   const selection = { objective: realized, minimize: false, require: [`${realized}>0`] };
   finishSweep(options.out, plan, entries, selection, (configs) => configs.find((c) => c.params[options.param] === chosen) ?? null);
   return { chosen, steps };

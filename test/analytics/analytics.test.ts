@@ -143,7 +143,7 @@ async function analyzeHandBuilt(events: MarketEvent[]) {
     latency: createLatencyModel({ model: 'constant', entryUs: 1000, responseUs: 1000 }, new Rng('t')),
     strategy: quoteOnce,
   });
-  return analyzeRun({ scenario: testScenario, units, result, dataFiles: [] });
+  return analyzeRun({ scenario: testScenario, units, result, dataFiles: [], strategyModule: null });
 }
 
 describe('realized spread on hand-built markets', () => {
@@ -182,7 +182,7 @@ describe('realized spread on hand-built markets', () => {
 
 describe('PnL decomposition', () => {
   it('spread capture + inventory + fees + rebates = total, to the last µTL, on the demo market', async () => {
-    const scenario = loadScenario('scenarios/demo.json', ['durationSeconds=600', 'market.takerFeeBps=5']);
+    const scenario = await loadScenario('scenarios/demo.json', ['durationSeconds=600', 'market.takerFeeBps=5']);
     const run = await runScenario(scenario, 'scenarios');
     const { result } = run;
     expect(result.fills.length).toBeGreaterThan(50);

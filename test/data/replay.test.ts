@@ -13,10 +13,10 @@ const SCENARIO = join(import.meta.dirname, '../../scenarios/btcusdt-spot-replay.
 describe('the shipped BTCUSDT spot replay scenario', () => {
   it('resolves its data to ../shared/data, produces fills, and the same summary on every run, cached or not', async () => {
     process.env.SPREADLAB_CACHE_DIR = tempDir();
-    const scenario = loadScenario(SCENARIO);
+    const scenario = await loadScenario(SCENARIO);
     const first = await runScenario(scenario, join(SCENARIO, '..'));
-    const second = await runScenario(loadScenario(SCENARIO), join(SCENARIO, '..')); // from the cache
-    const uncached = await runScenario(loadScenario(SCENARIO, ['data.cache=false']), join(SCENARIO, '..'));
+    const second = await runScenario(await loadScenario(SCENARIO), join(SCENARIO, '..')); // from the cache
+    const uncached = await runScenario(await loadScenario(SCENARIO, ['data.cache=false']), join(SCENARIO, '..'));
     delete process.env.SPREADLAB_CACHE_DIR;
     expect(first.dataFiles.map((f) => f.path.split('/').pop())).toEqual([
       'binance_BTCUSDT_2024-08-08T2354_2024-08-09T0005_incremental_book_L2.csv.gz',

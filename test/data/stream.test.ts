@@ -148,9 +148,9 @@ describe('a backtest of scenarios/btcusdt-spot-replay.json with streaming on', (
   it('writes byte-identical fills.csv and summary.json to streaming off', async () => {
     const out = tempDir();
     const base = join(SCENARIO, '..');
-    const off = await runScenario(loadScenario(SCENARIO), base);
+    const off = await runScenario(await loadScenario(SCENARIO), base);
     writeRunFolder(join(out, 'off'), off, []);
-    const streamed = await runScenario(loadScenario(SCENARIO, ['data.stream=true', 'data.chunkRows=1000']), base);
+    const streamed = await runScenario(await loadScenario(SCENARIO, ['data.stream=true', 'data.chunkRows=1000']), base);
     writeRunFolder(join(out, 'on'), streamed, []);
     expect(off.result.fills.length).toBeGreaterThan(50);
     expect(streamed.result.startTs).toBe(off.result.startTs);
@@ -162,7 +162,7 @@ describe('a backtest of scenarios/btcusdt-spot-replay.json with streaming on', (
   });
 
   it('refuses stream without the cache, with a message naming the setting', async () => {
-    await expect(runScenario(loadScenario(SCENARIO, ['data.stream=true', 'data.cache=false']), join(SCENARIO, '..'))).rejects.toThrow(/data\.stream.*data\.cache/);
+    await expect(runScenario(await loadScenario(SCENARIO, ['data.stream=true', 'data.cache=false']), join(SCENARIO, '..'))).rejects.toThrow(/data\.stream.*data\.cache/);
   });
 });
 

@@ -1,32 +1,14 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { afterAll, describe, expect, it } from 'vitest';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
-import type { BookView, Snapshot, TradeView } from '../../src/strategy/api.ts';
-import { STRATEGIES } from '../../src/strategy/registry.ts';
+import { loadStrategyModule } from '../../src/strategy/resolve.ts';
+import type { Seen } from '../fixtures/strategies/listen-hooks.ts';
 import { FakeFeed } from './fake-feed.ts';
 
-/** What the test strategy saw through its hooks and its first snapshot. */
-const seen = { books: [] as BookView[], trades: [] as TradeView[], snapshot: null as Snapshot | null };
-
-// A strategy that only listens: registers onBook/onTrade, takes one snapshot, then waits for the stop.
-STRATEGIES['test-hooks'] = {
-  schema: z.object({ name: z.string() }).strict(),
-  create:
-    () =>
-    async ({ venue, clock, market }) => {
-      venue.onBook((book) => seen.books.push(book));
-      venue.onTrade((trade) => seen.trades.push(trade));
-      seen.snapshot = await venue.getSnapshot(market, 1);
-      while (await clock.sleep(50));
-    },
-};
-afterAll(() => {
-  delete STRATEGIES['test-hooks'];
-});
+const LISTEN_HOOKS = resolve('test/fixtures/strategies/listen-hooks.ts');
 
 function config() {
   return parseLiveConfig(
@@ -55,10 +37,9 @@ function config() {
         },
         venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
         analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
-        strategy: { name: 'test-hooks' },
+        strategy: { module: LISTEN_HOOKS },
       },
       risk: { maxPosition: 0.05, maxLoss: 100, maxOrdersPerMinute: 2000, staleDataSeconds: 1, priceBandBps: 100 },
-      provenance: { source: 'test' },
     },
     'test config',
   );
@@ -67,6 +48,7 @@ function config() {
 describe('dry-run market data', () => {
   it("a dry-run strategy's onBook and onTrade hooks fire, as they do live", async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dry-hooks-')), 'run');
+    await loadStrategyModule(LISTEN_HOOKS, '.', 'test'); // loaded before the clock starts, as the timing below assumes
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 1_000);
     const result = await runLive({
@@ -76,11 +58,12 @@ describe('dry-run market data', () => {
       mode: 'dry-run',
       sandbox: false,
       out,
-      allowUnpromoted: false,
+      allowUnpromoted: true,
       feed: new FakeFeed(),
       stopSignal: stop.signal,
     });
     expect(result.stopReason).toBe('stopped by the caller');
+    const seen = (globalThis as { listenHooksSeen?: Seen }).listenHooksSeen!;
 
     // Books: only when the top changed (it moves every update here), with the run's market and a mid.
     expect(seen.books.length).toBeGreaterThan(3);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../src/core/errors.ts';
 import { applyOverride, loadScenario, parseScenario } from '../../src/sim/scenario.ts';
-import { STRATEGIES } from '../../src/strategy/registry.ts';
+import { BUILT_IN_STRATEGIES } from '../../src/strategy/registry.ts';
 
 const DEMO = new URL('../../scenarios/demo.json', import.meta.url).pathname;
 const demoRaw = (): Record<string, any> => JSON.parse(readFileSync(DEMO, 'utf8'));
@@ -23,9 +23,19 @@ function userError(fn: () => unknown): string {
   throw new Error('expected a SpreadlabError, nothing was thrown');
 }
 
+/** The SpreadlabError message the promise `fn` returns rejects with. */
+async function rejection(fn: () => Promise<unknown>): Promise<string> {
+  const error = await fn().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SpreadlabError);
+  return (error as Error).message;
+}
+
 describe('parseScenario', () => {
-  it('parses the shipped demo scenario', () => {
-    const s = loadScenario(DEMO);
+  it('parses the shipped demo scenario', async () => {
+    const s = await loadScenario(DEMO);
     expect(s.name).toBe('demo');
     expect(s.seed).toBe(1);
     expect(s.durationSeconds).toBe(3600);
@@ -80,10 +90,12 @@ describe('parseScenario', () => {
     raw.strategy.name = 'nope';
     const message = userError(() => parseScenario(raw, 'x.json'));
     expect(message.split('\n')).toHaveLength(1);
-    expect(message).toMatch(/^x\.json: strategy\.name: expected one of "[^"]+"(, "[^"]+")*(, got "nope")?$/);
+    expect(message).toMatch(
+      /^x\.json: strategy\.name: expected one of "[^"]+"(, "[^"]+")*, got "nope" \(or "module": "\.\/my-strategy\.ts" for a strategy of your own\)$/,
+    );
     // every registered strategy is listed (the registry grows, so the list is read from it)
-    const listed = [...message.replace(/, got .*$/, '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-    expect(listed.sort()).toEqual(Object.keys(STRATEGIES).sort());
+    const listed = [...message.replace(/, got .*$/s, '').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(BUILT_IN_STRATEGIES.map((s) => s.name).sort());
     expect(listed).toEqual(expect.arrayContaining(['fixed-spread', 'inventory-skew']));
 
     const latency = demoRaw();
@@ -177,38 +189,38 @@ describe('applyOverride', () => {
 });
 
 describe('loadScenario', () => {
-  it('applies overrides before validation', () => {
-    const s = loadScenario(DEMO, ['durationSeconds=120', 'seed=7', 'strategy.spreadBps=12.5']);
+  it('applies overrides before validation', async () => {
+    const s = await loadScenario(DEMO, ['durationSeconds=120', 'seed=7', 'strategy.spreadBps=12.5']);
     expect(s.durationSeconds).toBe(120);
     expect(s.seed).toBe(7);
     expect(s.strategy.spreadBps).toBe(12.5);
   });
 
-  it('names the file in validation errors', () => {
+  it('names the file in validation errors', async () => {
     // switching to fixed-spread leaves inventory-skew's keys, which fixed-spread does not know
-    const message = userError(() => loadScenario(DEMO, ['strategy.name=fixed-spread']));
+    const message = await rejection(() => loadScenario(DEMO, ['strategy.name=fixed-spread']));
     expect(message).toBe(`${DEMO}: strategy: unknown key(s) "maxInventory", "skewFactor"`);
   });
 
-  it('a file that is not JSON errors with the file name', () => {
+  it('a file that is not JSON errors with the file name', async () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ "name": "demo", ');
-    const message = userError(() => loadScenario(file));
+    const message = await rejection(() => loadScenario(file));
     expect(message.startsWith(`${file}: not valid JSON: `)).toBe(true);
   });
 
-  it('a missing file errors with the file name and the reason', () => {
+  it('a missing file errors with the file name and the reason', async () => {
     const file = join(dir, 'absent.json');
-    expect(userError(() => loadScenario(file))).toBe(`${file}: cannot read scenario (ENOENT)`);
+    expect(await rejection(() => loadScenario(file))).toBe(`${file}: cannot read scenario (ENOENT)`);
   });
 
-  it('a file whose top level is not an object is refused, with or without overrides', () => {
+  it('a file whose top level is not an object is refused, with or without overrides', async () => {
     const list = join(dir, 'list.json');
     writeFileSync(list, '[1, 2]');
-    expect(userError(() => loadScenario(list))).toBe(`${list}: (top level): expected object, got array`);
-    expect(userError(() => loadScenario(list, ['seed=2']))).toBe(`${list}: (top level): expected object, got array`);
+    expect(await rejection(() => loadScenario(list))).toBe(`${list}: (top level): expected object, got array`);
+    expect(await rejection(() => loadScenario(list, ['seed=2']))).toBe(`${list}: (top level): expected object, got array`);
     const scalar = join(dir, 'scalar.json');
     writeFileSync(scalar, '42');
-    expect(userError(() => loadScenario(scalar, ['seed=2']))).toBe('scenario: expected a JSON object at the top level');
+    expect(await rejection(() => loadScenario(scalar, ['seed=2']))).toBe('scenario: expected a JSON object at the top level');
   });
 });

@@ -55,7 +55,7 @@ describe('placeableQuotes', () => {
 
 describe('avellaneda-stoikov strategy in the 2008 scenario', () => {
   it('posts the paper quotes at t = 0 and reports pnl.total = cash + q·s_T, inventory.final and quotedSpread.mean', async () => {
-    const scenario = loadScenario(SCENARIO);
+    const scenario = await loadScenario(SCENARIO);
     const run = await runScenario(scenario, 'scenarios');
     const { result, units } = run;
     // t = 0, q = 0, mid 100.005: spread 0.4 + 1.2907704 = 1.6907704 → bid 99.1596 → 99.16, ask 100.8504 → 100.85

@@ -196,6 +196,9 @@ describe('glft with online A and k in the AS market (true A = 140 per time unit,
     estimationWindowSeconds: 600,
     minSamples: 30,
     timeUnitSeconds: 200,
+    estimateIntensity: false,
+    depthBuckets: 70,
+    minTrades: 100,
   };
 
   it('is a scenario setting, off by default: estimateIntensity, depthBucket, depthBuckets (≥ 3), minTrades', () => {

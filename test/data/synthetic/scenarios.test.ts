@@ -13,8 +13,8 @@ const SHIPPED: [string, string[]][] = [
 describe('shipped model-based scenarios', () => {
   for (const [file, overrides] of SHIPPED) {
     it(`${file} ${overrides.join(' ')}`.trim(), async () => {
-      const a = await runScenario(loadScenario(file, overrides), 'scenarios');
-      const b = await runScenario(loadScenario(file, overrides), 'scenarios');
+      const a = await runScenario(await loadScenario(file, overrides), 'scenarios');
+      const b = await runScenario(await loadScenario(file, overrides), 'scenarios');
       expect(a.result.fills.length).toBeGreaterThan(10);
       expect(b.result.fills).toEqual(a.result.fills);
       expect(a.result.endTs - a.result.startTs).toBe(a.scenario.durationSeconds! * 1e6);

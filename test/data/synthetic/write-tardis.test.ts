@@ -12,7 +12,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('data synth: synthetic markets written as tardis CSV.gz', () => {
   it('a replay of the written files gives the same fills as the synthetic run (AS 2008 scenario)', async () => {
-    const synthetic = loadScenario('scenarios/avellaneda-stoikov-2008.json', ['seed=3']);
+    const synthetic = await loadScenario('scenarios/avellaneda-stoikov-2008.json', ['seed=3']);
     const files = await writeSyntheticTardis(synthetic, 'scenarios', { dir: tmp, prefix: 'as' });
     expect(files.map((f) => f.slice(tmp.length + 1))).toEqual(['as_incremental_book_L2.csv.gz', 'as_trades.csv.gz', 'as_quotes.csv.gz']);
     const raw = JSON.parse(readFileSync('scenarios/avellaneda-stoikov-2008.json', 'utf8')) as Record<string, unknown>;
@@ -28,18 +28,18 @@ describe('data synth: synthetic markets written as tardis CSV.gz', () => {
   });
 
   it('refuses a scenario whose data is not synthetic', async () => {
-    const replay = loadScenario('scenarios/informed-flow-replay.json');
+    const replay = await loadScenario('scenarios/informed-flow-replay.json');
     await expect(writeSyntheticTardis(replay, 'scenarios', { dir: tmp })).rejects.toThrow(/data\.kind: expected "synthetic"/);
   });
 
   it('the shipped sample in data/synthetic is what the informed-flow demo generates, and its replay scenario matches the demo', async () => {
-    const demo = loadScenario('scenarios/informed-flow-demo.json');
+    const demo = await loadScenario('scenarios/informed-flow-demo.json');
     const dir = join(tmp, 'sample');
     await writeSyntheticTardis(demo, 'scenarios', { dir });
     const shipped = readdirSync('data/synthetic').filter((f) => f.startsWith('synthetic_GM-USD_informed-flow_seed1_')).sort();
     expect(shipped).toEqual(readdirSync(dir).sort());
     for (const f of shipped) expect(gunzipSync(readFileSync(join('data/synthetic', f))).equals(gunzipSync(readFileSync(join(dir, f))))).toBe(true);
-    const replay = loadScenario('scenarios/informed-flow-replay.json', ['data.cache=false']);
+    const replay = await loadScenario('scenarios/informed-flow-replay.json', ['data.cache=false']);
     const [a, b] = [await runScenario(demo, 'scenarios'), await runScenario(replay, 'scenarios')];
     expect(b.result.fills).toEqual(a.result.fills);
   });

@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+
+/**
+ * How a schema's complaints read to a user: one line per problem, `source: json.path: what was expected`,
+ * e.g. `scenarios/demo.json: strategy.spreadBps: expected number, got string`.
+ */
+export function schemaProblems(source: string, error: z.ZodError, prefix: (string | number)[] = []): string {
+  return error.issues.map((issue) => `${source}: ${formatPath([...prefix, ...issue.path])}: ${describeIssue(issue)}`).join('\n');
+}
+
+export function formatPath(path: (string | number)[]): string {
+  return path.length === 0
+    ? '(top level)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
+}
+
+export function describeIssue(issue: z.ZodIssue): string {
+  if (issue.code === 'custom') return issue.message;
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_union_discriminator') return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${issue.received}`;
+  return issue.message;
+}
