@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so a checkout works without a build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// The installed command runs the compiled JavaScript in dist/ (built by `npm install` through the prepare
+// script, or `npm run build`); `npm run spreadlab -- …` runs the TypeScript sources instead.
+import { existsSync } from 'node:fs';
+
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('spreadlab: dist/ is missing: run `npm run build` in the spreadlab folder (npm install does it)\n');
+  process.exit(1);
+}
+await import(main.href);

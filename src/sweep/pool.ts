@@ -24,7 +24,7 @@ export async function runPool(
   if (runs.length === 0) return;
   const preload = await decodeOnce(base, runs[0]);
   const queue = [...runs];
-  const threads = Array.from({ length: Math.min(workers, runs.length) }, () => new Worker(new URL('./worker-entry.js', import.meta.url)));
+  const threads = Array.from({ length: Math.min(workers, runs.length) }, () => new Worker(WORKER_FILE));
   for (const thread of threads) thread.postMessage({ preload } satisfies PreloadMessage);
   try {
     await Promise.all(threads.map((thread) => drain(thread, queue, base, extra, onResult)));
@@ -32,6 +32,9 @@ export async function runPool(
     await Promise.all(threads.map((t) => t.terminate()));
   }
 }
+
+/** The compiled worker next to the compiled pool; from the TypeScript sources, an entry that registers tsx first. */
+const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './worker.js', import.meta.url);
 
 const sharedCopies = new WeakMap<EventColumns, EventColumns>();
 

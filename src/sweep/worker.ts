@@ -6,7 +6,8 @@ import { localColumns, rememberReplay, type DecodedReplay } from '../data/shared
 
 /**
  * A sweep worker thread: receives runs one at a time and posts back each run's row (or its error message).
- * Loaded through worker-entry.js, which registers tsx so the thread runs the TypeScript sources directly.
+ * Compiled, the pool starts this file; from the TypeScript sources it starts worker-entry.js, which registers
+ * tsx first.
  */
 export interface RunRequest {
   base: SweepBase;

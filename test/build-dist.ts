@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * vitest global setup: the installed command (bin/spreadlab.js) and the example strategies (which import
+ * 'spreadlab') run the compiled package in dist/, so the tests first rebuild it when any source is newer
+ * than the last build. On a clean clone `npm install` has just built it and this does nothing.
+ */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const STAMP = join(ROOT, 'dist', '.tsbuildinfo');
+
+function newestSource(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newestSource(join(path, name))));
+}
+
+export default function buildDist(): void {
+  const sources = Math.max(
+    newestSource(join(ROOT, 'src')),
+    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => newestSource(join(ROOT, f))),
+  );
+  if (existsSync(STAMP) && statSync(STAMP).mtimeMs >= sources) return;
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+}
