@@ -12,16 +12,12 @@ import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
-import {
-  CcxtFeed,
-  connectExchange,
-  DryRunVenue,
-  LiveVenue,
-  type FeedVenue,
-  RealClock,
-  resolveMarket,
-  type CcxtExchange,
-} from './adapter.ts';
+import { connectExchange, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
+import { CcxtFeed } from './ccxt-feed.ts';
+import { DryRunVenue } from './dry-run-venue.ts';
+import type { FeedVenue } from './feed-venue.ts';
+import { LiveVenue } from './live-venue.ts';
+import { RealClock } from './real-clock.ts';
 import type { LiveConfig } from './config.ts';
 import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type MarketFeed, type TradeUpdate } from './feed.ts';
 import { PaperVenue } from './paper.ts';

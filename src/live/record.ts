@@ -130,7 +130,8 @@ export interface RecordOptions {
 
 /** `spreadlab record`: live market data from a ccxt exchange into a Binance raw capture file. */
 export async function recordMarket(options: RecordOptions): Promise<{ file: string; lines: number; tickSize: number; lotSize: number }> {
-  const { connectExchange, resolveMarket, CcxtFeed } = await import('./adapter.ts');
+  const { connectExchange, resolveMarket } = await import('./ccxt-client.ts');
+  const { CcxtFeed } = await import('./ccxt-feed.ts');
   const { MarketUnits } = await import('../core/market.ts');
   const ex = await connectExchange({ exchange: options.exchange, sandbox: options.sandbox, baseUrl: options.baseUrl });
   try {

@@ -18,6 +18,7 @@ import type {
 } from '../strategy/api.ts';
 import type { Trade } from '../core/events.ts';
 import { VenueHooks } from '../strategy/hooks.ts';
+import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts';
 import type { SimExchange, VenueFill } from '../venue/exchange.ts';
 import type { FifoChannel, LatencyModel } from '../venue/latency.ts';
 import type { OrderIntent, VenueReply } from '../venue/orders.ts';
@@ -36,8 +37,9 @@ import { Rank, type Scheduler } from './scheduler.ts';
  *   before the response latency has passed since the fill.
  * - Order ids are assigned when the strategy sends the order ("1", "2", …), so it may cancel an order whose
  *   acknowledgement has not arrived yet.
- * - A request whose price or size is not a whole number of ticks or lots is rejected at once, without
- *   reaching the venue (as an exchange client library refuses it before sending).
+ * - A request that fails the order checks (order-check.ts: a limit order without a price, a size or price
+ *   that is not a whole positive number of lots or ticks) is rejected at once, without reaching the venue
+ *   (as an exchange client library refuses it before sending), exactly as the live venues reject it.
  * - `clock.now()` is virtual milliseconds; `clock.sleep(ms)` resolves true at now + ms, or false when the
  *   run ends first. Only the market named in the context can be traded.
  */
@@ -139,13 +141,10 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
 
   placeOrder(request: OrderRequest): Promise<OrderAck> {
     const id = String(this.nextOrderId++);
-    let intent: OrderIntent;
-    try {
-      intent = this.toIntent(id, request);
-    } catch (error) {
-      return Promise.resolve(this.rejectAtOnce(id, request.size, error));
-    }
+    const checked = checkOrder(this.parts.units, request);
+    if (!checked.ok) return Promise.resolve(this.rejectAtOnce(id, request.size, checked.reason));
     this.ordersSent++;
+    const intent: OrderIntent = { id, ...checked.order };
     return this.roundTrip(request.market, (arrival) => this.toAck(this.parts.exchange.submit(intent, arrival)));
   }
 
@@ -166,18 +165,12 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   }
 
   amendOrder(market: string, orderId: string, change: { price?: number; size?: number }): Promise<OrderAck> {
-    let price: number;
-    let size: number;
-    try {
-      price = change.price === undefined ? NaN : this.parts.units.toTicks(change.price);
-      size = change.size === undefined ? NaN : this.parts.units.toLots(change.size);
-    } catch (error) {
-      return Promise.resolve(this.rejectAtOnce(orderId, change.size ?? 0, error));
-    }
+    const checked = checkAmend(this.parts.units, change);
+    if (!checked.ok) return Promise.resolve(this.rejectAtOnce(orderId, change.size ?? 0, checked.reason));
     return this.roundTrip(market, (arrival) => {
       const order = this.parts.exchange.openOrders().find((o) => o.id === orderId);
-      const newPrice = Number.isNaN(price) ? (order?.price ?? 0) : price;
-      const newSize = Number.isNaN(size) ? (order?.remaining ?? 0) : size;
+      const newPrice = checked.price ?? order?.price ?? 0;
+      const newSize = checked.size ?? order?.remaining ?? 0;
       return this.toAck(this.parts.exchange.amend(orderId, newPrice, newSize, arrival));
     });
   }
@@ -273,26 +266,9 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     };
   }
 
-  private toIntent(id: string, request: OrderRequest): OrderIntent {
-    const { units } = this.parts;
-    const type = request.type ?? 'limit';
-    if (type === 'limit' && request.price === undefined) throw new SpreadlabError('a limit order needs a price');
-    const size = units.toLots(request.size);
-    if (size <= 0) throw new SpreadlabError(`order size must be positive, got ${request.size}`);
-    return {
-      id,
-      side: request.side,
-      type,
-      price: type === 'limit' ? units.toTicks(request.price!) : NaN,
-      size,
-      postOnly: request.postOnly ?? false,
-      timeInForce: request.timeInForce ?? 'GTC',
-    };
-  }
-
-  private rejectAtOnce(id: string, size: number, error: unknown): OrderAck {
+  private rejectAtOnce(id: string, size: number, reason: string): OrderAck {
     this.rejects++;
-    return { id, status: 'rejected', filled: 0, remaining: size, reason: error instanceof Error ? error.message : String(error) };
+    return rejectedAck(id, size, reason);
   }
 
   private toAck(reply: VenueReply): OrderAck {

@@ -2,7 +2,7 @@ import type { BookView, FillEvent, TradeView } from './api.ts';
 
 /**
  * The event hooks every Venue offers a strategy (onFill, onBook, onTrade): one way to register handlers.
- * Venues (the backtest's gateway, the live adapter) extend this class and call the handlers where their
+ * Venues (the backtest's gateway, the live and dry-run venues) extend this class and call the handlers where their
  * events arrive.
  */
 export abstract class VenueHooks {

@@ -2,8 +2,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MarketUnits } from '../../src/core/market.ts';
 import { parseLiveConfig } from '../../src/live/config.ts';
+import { DryRunVenue } from '../../src/live/dry-run-venue.ts';
 import { runLive } from '../../src/live/live-run.ts';
+import { EventLog, RunTape } from '../../src/live/tape.ts';
 import { loadStrategyModule } from '../../src/strategy/resolve.ts';
 import type { Seen } from '../fixtures/strategies/listen-hooks.ts';
 import { FakeFeed } from './fake-feed.ts';
@@ -94,4 +97,34 @@ describe('dry-run market data', () => {
     ]);
     expect(readdirSync(dirname(out))).toEqual(['run']);
   }, 30_000);
+});
+
+describe('dry-run orders', () => {
+  it('rest as logged, amend in place, cancel, and count: nothing is sent or filled', async () => {
+    const units = new MarketUnits({ symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: 0, takerFeeBps: 0 });
+    const tape = new RunTape(units, 0);
+    const venue = new DryRunVenue('BTCUSDT', units, tape, new EventLog(null, []));
+    const market = 'BTCUSDT';
+    expect(await venue.placeOrder({ market, side: 'buy', price: 99.5, size: 0.01 })).toEqual({
+      id: 'dry-1',
+      status: 'open',
+      filled: 0,
+      remaining: 0.01,
+    });
+    expect(await venue.placeOrder({ market, side: 'sell', price: 100.5, size: 0.02 })).toMatchObject({ id: 'dry-2', status: 'open' });
+    expect(await venue.amendOrder(market, 'dry-1', { price: 99.6 })).toEqual({ id: 'dry-1', status: 'open', filled: 0, remaining: 0.01 });
+    expect(await venue.getOpenOrders(market)).toEqual([
+      { id: 'dry-1', market, side: 'buy', price: 99.6, remaining: 0.01, filled: 0 },
+      { id: 'dry-2', market, side: 'sell', price: 100.5, remaining: 0.02, filled: 0 },
+    ]);
+    // Our quotes on the tape: the latest is the amended bid and the ask (ticks).
+    const quotes = tape.quotePath;
+    expect([quotes.values[0][quotes.length - 1], quotes.values[1][quotes.length - 1]]).toEqual([9960, 10050]);
+    expect(await venue.cancelOrder(market, 'dry-9')).toMatchObject({ status: 'rejected' });
+    expect(await venue.cancelOrder(market, 'dry-2')).toMatchObject({ status: 'cancelled' });
+    expect(await venue.cancelAllOrders(market)).toBe(1);
+    expect(await venue.getPosition(market)).toBe(0);
+    expect([tape.ordersSent, tape.cancels, tape.fills.length]).toEqual([2, 2, 0]);
+    await expect(venue.placeOrder({ market: 'ETHUSDT', side: 'buy', price: 1, size: 1 })).rejects.toThrow('unknown market "ETHUSDT"');
+  });
 });

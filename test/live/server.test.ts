@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parseScenario } from '../../src/sim/scenario.ts';
-import { LOOPBACK_CCXT_OPTIONS, pointCcxtAt } from '../../src/live/server/ccxt-loopback.ts';
+import { connectExchange } from '../../src/live/ccxt-client.ts';
 import { startExchangeServer, type ExchangeServer, type ServerState } from '../../src/live/server/server.ts';
 
 /**
@@ -72,13 +72,8 @@ describe('local exchange server with a real ccxt binanceusdm client', () => {
   const state = async (): Promise<ServerState> => (await fetch(`${server.url}/_spreadlab/state`)).json() as Promise<ServerState>;
   const hook = async (path: string) => (await fetch(`${server.url}/_spreadlab/${path}`, { method: 'POST' })).json();
   const client = async (secret = SECRET): Promise<Ccxt> => {
-    const c = new ccxt.pro.binanceusdm({
-      apiKey: API_KEY,
-      secret,
-      ...LOOPBACK_CCXT_OPTIONS,
-      options: { ...LOOPBACK_CCXT_OPTIONS.options },
-    });
-    await pointCcxtAt(c, server.url);
+    // The live commands' own connection: every REST and websocket URL pointed at the server.
+    const c: Ccxt = await connectExchange({ exchange: 'binanceusdm', sandbox: false, baseUrl: server.url, apiKey: API_KEY, secret });
     clients.push(c);
     return c;
   };

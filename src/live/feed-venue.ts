@@ -1,0 +1,125 @@
+import { SpreadlabError } from '../core/errors.ts';
+import type { MarketUnits } from '../core/market.ts';
+import type { Lots, Side, Ticks } from '../core/units.ts';
+import type { BookView, Level, OpenOrder, OrderAck, Snapshot, TradeView } from '../strategy/api.ts';
+import { VenueHooks } from '../strategy/hooks.ts';
+import { rejectedAck } from '../strategy/order-check.ts';
+import { wallMicros, type BookUpdate, type TradeUpdate } from './feed.ts';
+import type { EventLog, RunTape } from './tape.ts';
+
+/**
+ * What the live and the dry-run venue share: the run hands both every book and trade the same way, so the
+ * strategy's onBook/onTrade hooks, getSnapshot, the open orders and the tape's own-quote record behave
+ * alike in both.
+ *
+ * Rules:
+ * - `publishBook` keeps the latest book; the onBook hooks run only when the run says the top changed.
+ *   `publishTrade` runs the onTrade hooks for every trade. Hook times are local receipt times (ms).
+ * - `getSnapshot` answers from the latest book (a real bot's view), cut to `depth` levels; before the
+ *   first update from `bookBeforeFeed` (REST live; none in a dry run: an empty snapshot, NaN prices).
+ * - `open` is our open orders as we know them (ticks, lots); after every change the venue records our
+ *   best bid and ask on the tape (`publishQuotes`, local time; NaN for a side without an order).
+ * - A request refused before sending (order-check.ts) counts as a reject on the tape; a refused new order's
+ *   ack has no id, a refused amend's the order's.
+ * - Only the run's market can be traded; another market name throws.
+ */
+export interface OwnOrder {
+  side: Side;
+  price: Ticks;
+  remaining: Lots;
+}
+
+export abstract class FeedVenue extends VenueHooks {
+  latest: BookUpdate | null = null;
+  readonly open = new Map<string, OwnOrder>();
+
+  constructor(
+    protected readonly market: string,
+    protected readonly units: MarketUnits,
+    protected readonly tape: RunTape,
+    protected readonly log: EventLog,
+  ) {
+    super();
+  }
+
+  /** A book update reached us: remember it and tell the strategy's onBook hooks when the top changed. */
+  publishBook(update: BookUpdate, bestBid: number, bestAsk: number, changed: boolean): void {
+    this.latest = update;
+    if (!changed || this.bookHandlers.length === 0) return;
+    const view: BookView = { market: this.market, timestamp: update.localTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2 };
+    for (const h of this.bookHandlers) h(view);
+  }
+
+  /** A market trade reached us: tell the strategy's onTrade hooks. */
+  publishTrade(trade: TradeUpdate): void {
+    const view: TradeView = {
+      market: this.market,
+      timestamp: trade.localTs / 1000,
+      price: trade.price,
+      size: trade.size,
+      takerSide: trade.takerSide,
+    };
+    for (const h of this.tradeHandlers) h(view);
+  }
+
+  async getSnapshot(market: string, depth = 10): Promise<Snapshot> {
+    this.checkMarket(market);
+    const book = this.latest ?? (await this.bookBeforeFeed(depth));
+    if (!book) return { market, timestamp: Date.now(), bestBid: NaN, bestAsk: NaN, mid: NaN, bids: [], asks: [] };
+    const take = (levels: BookUpdate['bids']): Level[] =>
+      Array.from({ length: Math.min(depth, levels.length) }, (_, i) => ({ price: Number(levels[i][0]), size: Number(levels[i][1]) }));
+    const bids = take(book.bids);
+    const asks = take(book.asks);
+    const bestBid = bids[0]?.price ?? NaN;
+    const bestAsk = asks[0]?.price ?? NaN;
+    return { market, timestamp: book.exchTs / 1000, bestBid, bestAsk, mid: (bestBid + bestAsk) / 2, bids, asks };
+  }
+
+  async getOpenOrders(market: string): Promise<OpenOrder[]> {
+    this.checkMarket(market);
+    return [...this.open.entries()].map(([id, o]) => ({
+      id,
+      market,
+      side: o.side,
+      price: this.units.price(o.price),
+      remaining: this.units.size(o.remaining),
+      filled: 0,
+    }));
+  }
+
+  /** The book getSnapshot answers before the feed's first update (null: an empty snapshot). */
+  protected abstract bookBeforeFeed(depth: number): Promise<BookUpdate | null>;
+
+  /** Records our best bid and ask (ticks; NaN when none) among the open orders. */
+  protected publishQuotes(): void {
+    let bid = NaN;
+    let ask = NaN;
+    for (const o of this.open.values()) {
+      if (o.side === 'buy' && !(o.price <= bid)) bid = o.price;
+      if (o.side === 'sell' && !(o.price >= ask)) ask = o.price;
+    }
+    this.tape.ownQuotes(wallMicros(), bid, ask);
+  }
+
+  /** A request refused before it was sent: counted on the tape, answered at once. */
+  protected refuse(id: string, remaining: number, reason: string): OrderAck {
+    this.tape.rejects++;
+    return rejectedAck(id, remaining, reason);
+  }
+
+  /**
+   * Forgets every open order as cancelled: `count` of them (default: those open now; live, those open when
+   * the cancel was sent) counted on the tape and logged as `event`. Returns the count.
+   */
+  protected forgetAll(event: string, count = this.open.size): number {
+    this.open.clear();
+    this.tape.cancels += count;
+    this.log.write(event, { count });
+    this.publishQuotes();
+    return count;
+  }
+
+  protected checkMarket(market: string): void {
+    if (market !== this.market) throw new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`);
+  }
+}
