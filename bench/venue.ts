@@ -13,8 +13,9 @@ import type { BookDelta, BookSide, BookSnapshot, Trade } from '../src/core/event
 import { SimExchange } from '../src/venue/exchange.ts';
 import { feeSchedule } from '../src/venue/fees.ts';
 import type { OrderIntent } from '../src/venue/orders.ts';
-import { createQueueModel } from '../src/venue/queue.ts';
+
 import { packageVersion, type BenchRow } from './report.ts';
+import { createQueueModel } from '../src/venue/models.ts';
 
 /**
  * Venue benchmark: own-order operations/s of our simulated exchange (SimExchange) against

@@ -4,15 +4,15 @@ import type { Micros } from '../core/units.ts';
 import type { MarketEvent } from '../core/events.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
-import { latencyInMicros } from '../sim/run-scenario.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import { SimExchange } from '../venue/exchange.ts';
 import { feeSchedule } from '../venue/fees.ts';
-import { createLatencyModel, FifoChannel } from '../venue/latency.ts';
-import { createQueueModel } from '../venue/queue.ts';
+import { FifoChannel } from '../venue/latency.ts';
+
 import { wallMicros } from './feed.ts';
 import type { RunTape } from './tape.ts';
+import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 
 /**
  * Paper trading: live market data, our orders and fills simulated by the backtest's own venue
@@ -66,7 +66,7 @@ export class PaperVenue {
       exchange: this.exchange,
       ledger: tape.ledger,
       scheduler: this.scheduler,
-      latency: createLatencyModel(latencyInMicros(venue.latency), rng),
+      latency: createLatencyModel(venue.latency, rng),
       entry: new FifoChannel(),
       responses: new FifoChannel(),
       now: () => wallMicros(),

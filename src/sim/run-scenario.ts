@@ -6,10 +6,10 @@ import { SpreadlabError } from '../core/errors.ts';
 import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { feeSchedule } from '../venue/fees.ts';
-import { createLatencyModel, type LatencyConfig } from '../venue/latency.ts';
-import { createQueueModel } from '../venue/queue.ts';
+
 import { runBacktest, type BacktestResult } from './backtest.ts';
 import type { Scenario } from './scenario.ts';
+import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 
 /** Everything a finished scenario run produced, with the units needed to print it. */
 export interface ScenarioRun {
@@ -37,7 +37,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
     startTs,
     endTs,
     queue: createQueueModel(scenario.venue.queue),
-    latency: createLatencyModel(latencyInMicros(scenario.venue.latency), rng.fork('latency')),
+    latency: createLatencyModel(scenario.venue.latency, rng.fork('latency')),
     strategy: strategy.create(),
     onProgress,
   });
@@ -86,17 +86,4 @@ export function openData(scenario: Scenario, units: MarketUnits, baseDir: string
     durationSeconds: scenario.durationSeconds,
     baseDir,
   });
-}
-
-/** The scenario's latency settings (ms) as the latency model's config (µs). */
-export function latencyInMicros(config: Scenario['venue']['latency']): LatencyConfig {
-  if (config.model === 'constant') {
-    return { model: 'constant', entryUs: Math.round(config.entryMs * US_PER_MS), responseUs: Math.round(config.responseMs * US_PER_MS) };
-  }
-  return {
-    model: 'lognormal',
-    entryMedianUs: config.entryMedianMs * US_PER_MS,
-    responseMedianUs: config.responseMedianMs * US_PER_MS,
-    sigma: config.sigma,
-  };
 }

@@ -4,6 +4,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { DATA_SOURCES, dataSourceKey } from '../data/sources.ts';
 import { describeIssue, schemaProblems } from '../core/schema-errors.ts';
+import { LATENCY_MODELS, QUEUE_MODELS, type LatencyConfig, type QueueConfig } from '../venue/models.ts';
 import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } from '../strategy/resolve.ts';
 
 /**
@@ -13,7 +14,6 @@ import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } fr
  * parses, as a string otherwise).
  */
 const positive = z.number().positive();
-const nonNegative = z.number().nonnegative();
 
 const marketSchema = z
   .object({
@@ -25,20 +25,23 @@ const marketSchema = z
   })
   .strict();
 
-const latencySchema = z.discriminatedUnion('model', [
-  z.object({ model: z.literal('constant'), entryMs: nonNegative, responseMs: nonNegative }).strict(),
-  z.object({ model: z.literal('lognormal'), entryMedianMs: positive, responseMedianMs: positive, sigma: nonNegative }).strict(),
-]);
-
-const queueSchema = z.discriminatedUnion('model', [
-  z.object({ model: z.literal('risk-averse') }).strict(),
-  z.object({ model: z.literal('probabilistic'), power: positive.default(2) }).strict(),
-]);
+/** `{"model": NAME, …its params}` for one of `models`, each model's params strict. */
+function modelField<M extends { name: string; params: z.AnyZodObject }>(models: readonly M[]) {
+  // the options are built from a list, so their literal types are not known here (the Scenario type names them)
+  const options = models.map(
+    (m) =>
+      z
+        .object({ model: z.literal(m.name) })
+        .merge(m.params)
+        .strict() as z.ZodDiscriminatedUnionOption<'model'>,
+  );
+  return z.discriminatedUnion('model', options as [z.ZodDiscriminatedUnionOption<'model'>, ...z.ZodDiscriminatedUnionOption<'model'>[]]);
+}
 
 const venueSchema = z
   .object({
-    queue: queueSchema.default({ model: 'risk-averse' }),
-    latency: latencySchema.default({ model: 'constant', entryMs: 20, responseMs: 20 }),
+    queue: modelField(QUEUE_MODELS).default({ model: 'risk-averse' }),
+    latency: modelField(LATENCY_MODELS).default({ model: 'constant', entryMs: 20, responseMs: 20 }),
   })
   .strict();
 
@@ -80,7 +83,8 @@ export const scenarioSchema = z
     path: ['durationSeconds'],
   });
 
-export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy'> & {
+export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy' | 'venue'> & {
+  venue: { queue: QueueConfig; latency: LatencyConfig };
   data: { kind: string; model?: string } & Record<string, unknown>;
   strategy: StrategyConfig;
 };

@@ -1,13 +1,15 @@
+import { z } from 'zod';
 import type { Rng } from '../core/rng.ts';
-import type { Micros } from '../core/units.ts';
+import { US_PER_MS, type Micros } from '../core/units.ts';
+import { defineVenueModel } from './model.ts';
 
 /**
  * Latency models: how long an order takes to reach the venue (entry) and how long the venue's answer or a
  * fill notice takes to reach the strategy (response).
  *
  * Rules:
- * - `constant`: every entry takes `entryUs`, every response `responseUs`.
- * - `lognormal`: each delay is drawn from a lognormal distribution with the given median and log-sd, from
+ * - `constant`: every entry takes `entryMs`, every response `responseMs` (rounded to whole µs).
+ * - `lognormal`: each delay is drawn from a lognormal distribution with the given median (ms) and log-sd, from
  *   the seeded RNG passed in, so a run is reproducible; delays are rounded to whole µs.
  * - Each channel is FIFO: the simulator never lets a later message overtake an earlier one on the same
  *   channel (a random draw that would do so is held back to the earlier message's arrival time).
@@ -20,19 +22,29 @@ export interface LatencyModel {
   response(): Micros;
 }
 
-export type LatencyConfig =
-  | { model: 'constant'; entryUs: number; responseUs: number }
-  | { model: 'lognormal'; entryMedianUs: number; responseMedianUs: number; sigma: number };
+const nonNegative = z.number().nonnegative();
+const positive = z.number().positive();
 
-export function createLatencyModel(config: LatencyConfig, rng: Rng): LatencyModel {
-  if (config.model === 'constant') {
-    return { entry: () => config.entryUs, response: () => config.responseUs };
-  }
-  return {
-    entry: () => Math.round(rng.lognormal(config.entryMedianUs, config.sigma)),
-    response: () => Math.round(rng.lognormal(config.responseMedianUs, config.sigma)),
-  };
-}
+export const constantLatency = defineVenueModel({
+  name: 'constant',
+  description: 'every entry takes entryMs, every response responseMs',
+  params: z.object({ entryMs: nonNegative, responseMs: nonNegative }),
+  create: ({ entryMs, responseMs }, _rng: Rng): LatencyModel => {
+    const entryUs = Math.round(entryMs * US_PER_MS);
+    const responseUs = Math.round(responseMs * US_PER_MS);
+    return { entry: () => entryUs, response: () => responseUs };
+  },
+});
+
+export const lognormalLatency = defineVenueModel({
+  name: 'lognormal',
+  description: 'each delay drawn from a lognormal with the given median (ms) and log-sd, from the seeded RNG',
+  params: z.object({ entryMedianMs: positive, responseMedianMs: positive, sigma: nonNegative }),
+  create: ({ entryMedianMs, responseMedianMs, sigma }, rng: Rng): LatencyModel => ({
+    entry: () => Math.round(rng.lognormal(entryMedianMs * US_PER_MS, sigma)),
+    response: () => Math.round(rng.lognormal(responseMedianMs * US_PER_MS, sigma)),
+  }),
+});
 
 /** A FIFO channel: arrival = max(send time + delay, previous arrival). */
 export class FifoChannel {

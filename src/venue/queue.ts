@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Lots } from '../core/units.ts';
+import { defineVenueModel } from './model.ts';
 
 /**
  * Queue position models: how much displayed size stands ahead of one of our resting orders at its price.
@@ -38,12 +40,6 @@ export interface QueueModel {
   onDepthChange(state: QueueState, previous: Lots, next: Lots): void;
 }
 
-export type QueueConfig = { model: 'risk-averse' } | { model: 'probabilistic'; power: number };
-
-export function createQueueModel(config: QueueConfig): QueueModel {
-  return config.model === 'risk-averse' ? riskAverse : probabilistic(config.power);
-}
-
 function consumeByTrade(state: QueueState, size: Lots): void {
   const taken = Math.min(state.queueAhead, size);
   state.queueAhead -= taken;
@@ -78,3 +74,17 @@ function probabilistic(power: number): QueueModel {
     },
   };
 }
+
+export const riskAverseQueue = defineVenueModel({
+  name: 'risk-averse',
+  description: 'advance only when trades consume the level (behind every cancel): pessimistic',
+  params: z.object({}),
+  create: () => riskAverse,
+});
+
+export const probabilisticQueue = defineVenueModel({
+  name: 'probabilistic',
+  description: "hftbacktest's ProbQueueModel: unexplained size decreases split between front and back by a power law",
+  params: z.object({ power: z.number().positive().default(2) }),
+  create: ({ power }) => probabilistic(power),
+});

@@ -14,8 +14,7 @@ import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
 import type { Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
-import { createLatencyModel } from '../../src/venue/latency.ts';
-import { createQueueModel } from '../../src/venue/queue.ts';
+import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
 
 const S = 1_000_000;
 
@@ -140,7 +139,7 @@ async function analyzeHandBuilt(events: MarketEvent[]) {
     startTs: 0,
     endTs: 100 * S,
     queue: createQueueModel({ model: 'risk-averse' }),
-    latency: createLatencyModel({ model: 'constant', entryUs: 1000, responseUs: 1000 }, new Rng('t')),
+    latency: createLatencyModel({ model: 'constant', entryMs: 1, responseMs: 1 }, new Rng('t')),
     strategy: quoteOnce,
   });
   return analyzeRun({ scenario: testScenario, units, result, dataFiles: [], strategyModule: null });

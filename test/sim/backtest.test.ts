@@ -5,9 +5,9 @@ import type { MarketEvent } from '../../src/core/events.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
 import type { FillEvent, Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
-import { createLatencyModel } from '../../src/venue/latency.ts';
-import { createQueueModel } from '../../src/venue/queue.ts';
+
 import { Rng } from '../../src/core/rng.ts';
+import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
 
 const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 });
 const ENTRY = 5_000; // µs
@@ -27,7 +27,7 @@ function run(
   events: MarketEvent[],
   strategy: Strategy,
   endTs = 1_000_000,
-  latency = createLatencyModel({ model: 'constant', entryUs: ENTRY, responseUs: RESPONSE }, new Rng('x')),
+  latency = createLatencyModel({ model: 'constant', entryMs: ENTRY / 1000, responseMs: RESPONSE / 1000 }, new Rng('x')),
 ) {
   return runBacktest({
     units,
@@ -93,7 +93,7 @@ describe('latency', () => {
   });
 
   it('random latency keeps each channel FIFO', async () => {
-    const latency = createLatencyModel({ model: 'lognormal', entryMedianUs: 5_000, responseMedianUs: 5_000, sigma: 1.5 }, new Rng('fifo'));
+    const latency = createLatencyModel({ model: 'lognormal', entryMedianMs: 5, responseMedianMs: 5, sigma: 1.5 }, new Rng('fifo'));
     const order: number[] = [];
     await run(
       [book],

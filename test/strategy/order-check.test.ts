@@ -10,8 +10,7 @@ import { runBacktest } from '../../src/sim/backtest.ts';
 import type { OrderAck, OrderRequest, Venue } from '../../src/strategy/api.ts';
 import { checkAmend, checkOrder } from '../../src/strategy/order-check.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
-import { createLatencyModel } from '../../src/venue/latency.ts';
-import { createQueueModel } from '../../src/venue/queue.ts';
+import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
 
 const market = 'BTCUSDT';
 const units = new MarketUnits({ symbol: market, tickSize: 0.01, lotSize: 0.001, makerFeeBps: 0, takerFeeBps: 0 });
@@ -85,7 +84,7 @@ describe('the same malformed order is refused the same way by every venue', () =
       startTs: 0,
       endTs: 1_000_000,
       queue: createQueueModel({ model: 'risk-averse' }),
-      latency: createLatencyModel({ model: 'constant', entryUs: 5_000, responseUs: 5_000 }, new Rng('x')),
+      latency: createLatencyModel({ model: 'constant', entryMs: 5, responseMs: 5 }, new Rng('x')),
       strategy: async ({ venue }) => {
         simAnswers = await answers(venue);
       },

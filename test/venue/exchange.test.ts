@@ -4,7 +4,7 @@ import type { BookDelta, BookSnapshot, Trade } from '../../src/core/events.ts';
 import { SimExchange, type VenueFill } from '../../src/venue/exchange.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import type { OrderIntent } from '../../src/venue/orders.ts';
-import { createQueueModel, type QueueConfig } from '../../src/venue/queue.ts';
+import { type QueueConfig, createQueueModel } from '../../src/venue/models.ts';
 
 // A book around 100.00 in ticks of 0.01: bids 9999, 9998, 9997; asks 10001, 10002, 10003.
 const snapshot: BookSnapshot = {

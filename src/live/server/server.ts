@@ -5,7 +5,7 @@ import { MarketUnits } from '../../core/market.ts';
 import { openData, tradingWindow } from '../../sim/run-scenario.ts';
 import type { Scenario } from '../../sim/scenario.ts';
 import { feeSchedule } from '../../venue/fees.ts';
-import { createQueueModel } from '../../venue/queue.ts';
+
 import type { OrderRecord } from './account.ts';
 import { money } from './binance-json.ts';
 import { DIFF_RATES_MS } from './book-feed.ts';
@@ -13,6 +13,7 @@ import { handleRest, type RestContext } from './rest.ts';
 import { StreamHub } from './streams.ts';
 import { venueSymbol, type VenueSymbol } from './symbol.ts';
 import { LocalVenue, type PublicTrade } from './venue.ts';
+import { createQueueModel } from '../../venue/models.ts';
 
 /**
  * `spreadlab serve`: the simulated venue as a local Binance USD-M futures server (HTTP + WebSocket on

@@ -6,8 +6,9 @@ import { runBacktest, type BacktestResult } from '../../../src/sim/backtest.ts';
 import { parseScenario, type Scenario } from '../../../src/sim/scenario.ts';
 import type { Strategy } from '../../../src/strategy/api.ts';
 import { feeSchedule } from '../../../src/venue/fees.ts';
-import { createLatencyModel } from '../../../src/venue/latency.ts';
-import { createQueueModel } from '../../../src/venue/queue.ts';
+import { createLatencyModel, createQueueModel } from '../../../src/venue/models.ts';
+
+
 
 /** Every event of one open, copied (sources may reuse their event objects). */
 export function collect(open: OpenMarketEvents, limit = Infinity): MarketEvent[] {
@@ -39,7 +40,7 @@ export async function backtestWith(raw: unknown, strategy: Strategy): Promise<{ 
     startTs: data.startTs,
     endTs: data.endTs,
     queue: createQueueModel(scenario.venue.queue),
-    latency: createLatencyModel({ model: 'constant', entryUs: 0, responseUs: 0 }, new Rng('latency')),
+    latency: createLatencyModel({ model: 'constant', entryMs: 0, responseMs: 0 }, new Rng('latency')),
     strategy,
   });
   return { units, result, scenario };
