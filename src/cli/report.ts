@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
-import { REPORT_FILE, renderComparison, renderRunReport } from '../report/html.ts';
+import { renderComparison, renderRunReport } from '../report/html.ts';
 import { loadRun } from '../report/load-run.ts';
+import { RUN_FILE } from '../report/run-files.ts';
 
 export interface ReportArgs {
   runs: string[];
@@ -16,10 +17,10 @@ export function reportOptions(yargs: Argv): Argv<ReportArgs> {
     .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'run folder(s) written by spreadlab backtest' })
     .option('out', {
       type: 'string',
-      describe: `HTML file to write (default: RUN_DIR/${REPORT_FILE} for one run, compare.html for several)`,
+      describe: `HTML file to write (default: RUN_DIR/${RUN_FILE.report} for one run, compare.html for several)`,
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
-    .example('$0 report reports/demo-1', `re-render reports/demo-1/${REPORT_FILE} from its saved outputs`)
+    .example('$0 report reports/demo-1', `re-render reports/demo-1/${RUN_FILE.report} from its saved outputs`)
     .example('$0 report reports/demo-1 reports/demo-2 --out cmp.html', 'compare runs side by side') as Argv<ReportArgs>;
 }
 
@@ -28,7 +29,7 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   const dirs = args.runs;
   if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
   const runs = dirs.map((dir) => loadRun(dir));
-  const out = args.out ?? (runs.length === 1 ? join(dirs[0], REPORT_FILE) : 'compare.html');
+  const out = args.out ?? (runs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
   try {
     mkdirSync(dirname(out), { recursive: true });

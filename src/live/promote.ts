@@ -6,6 +6,8 @@ import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
+import { readRunRecord, readSummary } from '../report/load-run.ts';
+import { RUN_FILE } from '../report/run-files.ts';
 import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { loadStrategyModule, type StrategyConfig, type StrategyModule } from '../strategy/resolve.ts';
 import { flatten } from '../sweep/flatten.ts';
@@ -229,9 +231,9 @@ async function readCandidate(dir: string, rank: number): Promise<Candidate> {
   if (!existsSync(dir)) throw new SpreadlabError(`${dir}: no such folder`);
   if (existsSync(join(dir, 'walkforward.csv'))) return readWalkForward(dir);
   if (existsSync(join(dir, 'best.json'))) return readSweep(dir, rank);
-  if (existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'run.json'))) return readRun(dir);
+  if (existsSync(join(dir, RUN_FILE.summary)) && existsSync(join(dir, RUN_FILE.record))) return readRun(dir);
   throw new SpreadlabError(
-    `${dir}: not a sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder (summary.json + run.json)`,
+    `${dir}: not a sweep folder (best.json), walk-forward folder (walkforward.csv) or run folder (${RUN_FILE.summary} + ${RUN_FILE.record})`,
   );
 }
 
@@ -334,13 +336,9 @@ async function readWalkForward(dir: string): Promise<Candidate> {
 }
 
 async function readRun(dir: string): Promise<Candidate> {
-  const summary = readJson(join(dir, 'summary.json'));
-  const run = readJson(join(dir, 'run.json')) as {
-    scenario: unknown;
-    dataFiles?: { path: string; sha256: string }[];
-    strategyModule?: StrategyModule;
-  };
-  const scenario = parseScenario(run.scenario, join(dir, 'run.json'));
+  const summary = readSummary(join(dir, RUN_FILE.summary));
+  const run = readRunRecord(join(dir, RUN_FILE.record));
+  const scenario = parseScenario(run.scenario, join(dir, RUN_FILE.record));
   const { breakdown: _b, ...figures } = summary;
   const inSample: Figures = {};
   for (const [k, v] of flatten(figures)) if (typeof v === 'number' || v === null) inSample[k] = v as number | null;
@@ -352,9 +350,9 @@ async function readRun(dir: string): Promise<Candidate> {
     direction: 'maximize',
     inSample,
     outOfSample: null,
-    dataFiles: run.dataFiles ?? [],
+    dataFiles: run.dataFiles,
     strategyModule: run.strategyModule ?? null,
-    period: summary.period as Record<string, unknown>,
+    period: summary.period,
     extra: {},
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { loadRun } from '../report/load-run.ts';
+import { RUN_DATA_FILES, RUN_FILE } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { parseScenario } from '../sim/scenario.ts';
@@ -66,7 +67,7 @@ export interface ReconcileSummary {
 
 export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
   const { dir } = options;
-  for (const f of ['run.json', 'live.json', 'fills.csv', 'summary.json', 'timeseries.csv']) {
+  for (const f of [...RUN_DATA_FILES, 'live.json']) {
     if (!existsSync(join(dir, f))) throw new SpreadlabError(`${dir}: not a live run folder (no ${f})`);
   }
   const liveRun = loadRun(dir);
@@ -74,7 +75,7 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
   if (liveJson.strategyStartUs === null)
     throw new SpreadlabError(`${dir}/live.json: the strategy never started (no market data?): nothing to reconcile`);
   const window = { from: isoMicros(liveJson.strategyStartUs), to: isoMicros(liveJson.endUs) };
-  const scenario = parseScenario({ ...liveRun.record.scenario, window }, join(dir, 'run.json'));
+  const scenario = parseScenario({ ...liveRun.record.scenario, window }, join(dir, RUN_FILE.record));
   const simRun = await runScenario(scenario, dir);
   const simAnalysis = writeRunFolder(join(dir, 'sim'), simRun, [`window.from=${window.from}`, `window.to=${window.to}`]);
   const { units } = simRun;

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
 import { spansZero, verdict } from '../analytics/verdict.ts';
 import { loadRun, type LoadedRun } from './load-run.ts';
+import { RUN_FILE } from './run-files.ts';
 import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, runCharts, type ChartSpec, type Spec } from './specs.ts';
 
 /**
@@ -437,10 +438,8 @@ export function renderComparison(runs: LoadedRun[]): string {
   return renderPage({ title: `spreadlab comparison: ${labels.join(' vs ')}`, head, charts, tail });
 }
 
-export const REPORT_FILE = 'report.html';
-
 /** Renders a run folder's report.html from its saved files (the one code path for backtest and `spreadlab report`). */
-export function writeRunReport(dir: string, out: string = join(dir, REPORT_FILE)): string {
+export function writeRunReport(dir: string, out: string = join(dir, RUN_FILE.report)): string {
   const html = renderRunReport(loadRun(dir));
   writeFileSync(out, html);
   return out;

@@ -1,57 +1,38 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import type { z } from 'zod';
 import type { Summary } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import {
+  FILLS_COLUMNS,
+  FILLS_HORIZON_COLUMNS,
+  fillsHeader,
+  RUN_DATA_FILES,
+  RUN_FILE,
+  runRecordSchema,
+  summarySchema,
+  TIMESERIES_COLUMNS,
+  TIMESERIES_HEADER,
+  type CellKind,
+  type CellValue,
+  type ColumnSpec,
+  type FillRow,
+  type FillsHorizonFigure,
+  type RowOf,
+  type RunRecord,
+  type TimeseriesRow,
+} from './run-files.ts';
 
 /**
- * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json) for the report and for
- * reconcile, so a report is always rendered from the saved outputs and never needs the simulation again.
- * `NA` in a CSV becomes null. Anything missing or malformed raises a SpreadlabError naming the file (and line and column for a
- * CSV cell) and what was expected.
+ * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json) through the run-files
+ * contract (run-files.ts) for the report, reconcile and promote, so a report is always rendered from the
+ * saved outputs and never needs the simulation again. Every column is read; `NA` in a CSV becomes null.
+ * Anything missing, malformed or not as the contract says (a CSV header other than the contract's, a
+ * summary key missing) raises a SpreadlabError naming the file (and line and column for a CSV cell, the
+ * JSON path for a JSON value) and what was expected.
  */
-export interface RunRecord {
-  spreadlab: string;
-  scenario: { name: string; strategy?: Record<string, unknown>; [key: string]: unknown };
-  scenarioSha256: string;
-  seed: number;
-  overrides: string[];
-  dataFiles: { path: string; sha256: string }[];
-}
-
-export interface FillRow {
-  /** Exchange time, µs since the epoch. */
-  ts: number;
-  /** The venue's order id, as written. */
-  orderId: string;
-  side: 'buy' | 'sell';
-  price: number;
-  size: number;
-  liquidity: string;
-  fee: number;
-  positionAfter: number;
-  mid: number | null;
-  effectiveBps: number | null;
-  /** Markout in bps by horizon label ("30s"); null when the horizon ran past the end. */
-  markoutBps: Record<string, number | null>;
-}
-
-export interface TimeseriesRow {
-  /** Sample time, µs since the epoch. */
-  ts: number;
-  mid: number | null;
-  bid: number | null;
-  ask: number | null;
-  inventory: number;
-  pnlTotal: number;
-  spreadCapture: number;
-  inventoryPnl: number;
-  fees: number;
-  rebates: number;
-  funding: number;
-}
-
 export interface LoadedRun {
   /** The folder as given. */
   dir: string;
@@ -68,98 +49,51 @@ export interface LoadedRun {
 export function loadRun(dir: string): LoadedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new SpreadlabError(
-      `${dir}: not a run folder (expected a folder written by spreadlab backtest, holding summary.json, fills.csv, timeseries.csv, run.json)`,
+      `${dir}: not a run folder (expected a folder written by spreadlab backtest, holding ${RUN_DATA_FILES.join(', ')})`,
     );
   }
-  const summary = readJson(join(dir, 'summary.json')) as Summary;
-  checkSummary(join(dir, 'summary.json'), summary);
-  const record = readJson(join(dir, 'run.json')) as RunRecord;
-  checkRecord(join(dir, 'run.json'), record);
+  const summary = readSummary(join(dir, RUN_FILE.summary));
+  const record = readRunRecord(join(dir, RUN_FILE.record));
   const horizons = Object.keys(summary.realizedSpreadStats);
-  const fills = readFills(join(dir, 'fills.csv'), horizons);
-  const timeseries = readTimeseries(join(dir, 'timeseries.csv'));
+  const fills = readFills(join(dir, RUN_FILE.fills), horizons);
+  const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
   return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, horizons };
+}
+
+/** A run's summary.json, checked against the contract. */
+export function readSummary(file: string): Summary {
+  return readJson(file, summarySchema);
+}
+
+/** A run's run.json, checked against the contract. */
+export function readRunRecord(file: string): RunRecord {
+  return readJson(file, runRecordSchema);
 }
 
 /** A missing file's message says what a run folder holds. */
 function requireFile(file: string): void {
   if (!existsSync(file))
     throw new SpreadlabError(
-      `${file}: missing (a run folder holds summary.json, fills.csv, timeseries.csv and run.json; re-run spreadlab backtest to write it)`,
+      `${file}: missing (a run folder holds ${RUN_DATA_FILES.slice(0, -1).join(', ')} and ${RUN_DATA_FILES.at(-1)}; re-run spreadlab backtest to write it)`,
     );
 }
 
-function readText(file: string): string {
+function readJson<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
   requireFile(file);
-  return readFileSync(file, 'utf8');
+  const result = schema.safeParse(readJsonFile(file, 'run file'));
+  if (result.success) return result.data;
+  throw new SpreadlabError(result.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`).join('\n'));
 }
 
-function readJson(file: string): unknown {
-  requireFile(file);
-  return readJsonFile(file, 'run file');
+function describeIssue(issue: z.ZodIssue): string {
+  const path = issue.path.length === 0 ? 'top level' : issue.path.join('.');
+  if (issue.code !== 'invalid_type') return `${path}: ${issue.message}`;
+  const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+  return `${path}: expected ${article} ${issue.expected}, got ${issue.received === 'undefined' ? 'nothing' : issue.received}`;
 }
 
-function valueAt(object: unknown, path: string): unknown {
-  if (path === '') return object;
-  return path
-    .split('.')
-    .reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), object);
-}
-
-function expectType(file: string, object: unknown, path: string, what: 'number' | 'string' | 'object' | 'number|null' | 'array'): void {
-  const v = valueAt(object, path);
-  const ok =
-    what === 'number|null'
-      ? v === null || typeof v === 'number'
-      : what === 'array'
-        ? Array.isArray(v)
-        : what === 'object'
-          ? v !== null && typeof v === 'object' && !Array.isArray(v)
-          : typeof v === what;
-  const expected = what === 'number|null' ? 'a number or null' : what === 'object' || what === 'array' ? `an ${what}` : `a ${what}`;
-  if (!ok)
-    throw new SpreadlabError(
-      `${file}: ${path === '' ? 'top level' : path}: expected ${expected}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
-    );
-}
-
-function checkSummary(file: string, s: unknown): void {
-  expectType(file, s, '', 'object');
-  for (const path of ['scenario', 'mainHorizon', 'period.start', 'period.end']) expectType(file, s, path, 'string');
-  for (const path of [
-    'seed',
-    'period.seconds',
-    'pnl.total',
-    'pnl.spreadCapture',
-    'pnl.inventory',
-    'pnl.fees',
-    'pnl.rebates',
-    'fills.count',
-    'quotes.twoSidedUptime',
-    'risk.maxDrawdown',
-    'risk.intervalSeconds',
-  ]) {
-    expectType(file, s, path, 'number');
-  }
-  for (const path of ['realizedSpreadStats', 'realizedSpreadBps', 'breakdown.bySide', 'breakdown.bySize', 'breakdown.byHour'])
-    expectType(file, s, path, 'object');
-  expectType(file, s, 'risk.sharpe', 'number|null');
-  const main = (s as Summary).mainHorizon;
-  expectType(file, s, `realizedSpreadStats.${main}`, 'object');
-}
-
-function checkRecord(file: string, r: unknown): void {
-  expectType(file, r, '', 'object');
-  expectType(file, r, 'scenario', 'object');
-  expectType(file, r, 'scenario.name', 'string');
-  expectType(file, r, 'scenarioSha256', 'string');
-  expectType(file, r, 'seed', 'number');
-  expectType(file, r, 'overrides', 'array');
-  expectType(file, r, 'dataFiles', 'array');
-}
-
-/** A CSV as header + rows of strings; every row must have the header's width. */
-function readCsv(file: string, required: string[]): { column: (name: string) => number; rows: string[][] } {
+/** A CSV's data rows (strings), after checking its header is exactly `expected`; every row must have its width. */
+function readCsv(file: string, expected: string[]): string[][] {
   let records: string[][];
   try {
     records = parse(readText(file), { relax_column_count: false, skip_empty_lines: true }) as string[][];
@@ -168,107 +102,74 @@ function readCsv(file: string, required: string[]): { column: (name: string) => 
   }
   if (records.length === 0) throw new SpreadlabError(`${file}: empty (expected a header line)`);
   const header = records[0];
-  const missing = required.filter((c) => !header.includes(c));
-  if (missing.length > 0)
-    throw new SpreadlabError(`${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (header: ${header.join(',')})`);
-  return { column: (name) => header.indexOf(name), rows: records.slice(1) };
+  if (header.join(',') !== expected.join(',')) {
+    const missing = expected.filter((c) => !header.includes(c));
+    const extra = header.filter((c) => !expected.includes(c));
+    const problems = [
+      ...(missing.length > 0 ? [`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`] : []),
+      ...(extra.length > 0 ? [`unexpected column${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`] : []),
+    ];
+    throw new SpreadlabError(
+      `${file}: unexpected header: ${problems.length > 0 ? problems.join('; ') : 'columns out of order'} (expected the header spreadlab writes: ${expected.join(',')}; got: ${header.join(',')})`,
+    );
+  }
+  return records.slice(1);
 }
 
-function cellReader(file: string) {
-  return {
-    num(row: string[], line: number, index: number, name: string): number {
-      const v = Number(row[index]);
-      if (row[index] === '' || !Number.isFinite(v))
-        throw new SpreadlabError(`${file} line ${line}, column ${name}: expected a number, got "${row[index]}"`);
-      return v;
-    },
-    numOrNa(row: string[], line: number, index: number, name: string): number | null {
-      if (row[index] === 'NA') return null;
-      const v = Number(row[index]);
-      if (row[index] === '' || !Number.isFinite(v))
-        throw new SpreadlabError(`${file} line ${line}, column ${name}: expected a number or NA, got "${row[index]}"`);
-      return v;
-    },
+function readText(file: string): string {
+  requireFile(file);
+  return readFileSync(file, 'utf8');
+}
+
+/** Reads one cell of a kind; `where` names it in errors ("fills.csv line 4, column price"). */
+function readCell<K extends CellKind>(kind: K, text: string, where: () => string): CellValue<K> {
+  const fail = (expected: string): never => {
+    throw new SpreadlabError(`${where()}: expected ${expected}, got "${text}"`);
   };
+  if (kind === 'text') return text as CellValue<K>;
+  if (kind === 'side') return (text === 'buy' || text === 'sell' ? text : fail('buy or sell')) as CellValue<K>;
+  if (kind === 'number|NA' && text === 'NA') return null as CellValue<K>;
+  const v = Number(text);
+  if (text === '' || !Number.isFinite(v)) fail(kind === 'number' ? 'a number' : 'a number or NA');
+  return v as CellValue<K>;
+}
+
+/** The cells of one row under `columns` (the first columns of its header, in order), by field. */
+function readColumns<Columns extends Record<string, ColumnSpec>>(
+  file: string,
+  columns: Columns,
+  row: string[],
+  line: number,
+): RowOf<Columns> {
+  const out: Record<string, unknown> = {};
+  Object.entries(columns).forEach(([name, { field, cell }], i) => {
+    out[field] = readCell(cell, row[i], () => `${file} line ${line}, column ${name}`);
+  });
+  return out as RowOf<Columns>;
 }
 
 function readFills(file: string, horizons: string[]): FillRow[] {
-  const markoutColumns = horizons.map((h) => `markout_${h}_bps`);
-  const columns = [
-    'exch_ts_us',
-    'order_id',
-    'side',
-    'price',
-    'size',
-    'liquidity',
-    'fee',
-    'position_after',
-    'mid',
-    'effective_half_spread_bps',
-  ];
-  const { column, rows } = readCsv(file, [...columns, ...markoutColumns]);
-  const c = cellReader(file);
-  const at = Object.fromEntries(columns.map((n) => [n, column(n)]));
-  const markoutAt = markoutColumns.map(column);
+  const header = fillsHeader(horizons);
+  const rows = readCsv(file, header);
+  const horizonColumns = horizons.flatMap((h) =>
+    (Object.entries(FILLS_HORIZON_COLUMNS) as [FillsHorizonFigure, (h: string) => string][]).map(([figure, name]) => ({
+      figure,
+      h,
+      name: name(h),
+      index: header.indexOf(name(h)),
+    })),
+  );
   return rows.map((row, i) => {
     const line = i + 2;
-    const side = row[at.side];
-    if (side !== 'buy' && side !== 'sell')
-      throw new SpreadlabError(`${file} line ${line}, column side: expected buy or sell, got "${side}"`);
-    const markoutBps: Record<string, number | null> = {};
-    horizons.forEach((h, k) => {
-      markoutBps[h] = c.numOrNa(row, line, markoutAt[k], markoutColumns[k]);
-    });
-    return {
-      ts: c.num(row, line, at.exch_ts_us, 'exch_ts_us'),
-      orderId: row[at.order_id],
-      side,
-      price: c.num(row, line, at.price, 'price'),
-      size: c.num(row, line, at.size, 'size'),
-      liquidity: row[at.liquidity],
-      fee: c.num(row, line, at.fee, 'fee'),
-      positionAfter: c.num(row, line, at.position_after, 'position_after'),
-      mid: c.numOrNa(row, line, at.mid, 'mid'),
-      effectiveBps: c.numOrNa(row, line, at.effective_half_spread_bps, 'effective_half_spread_bps'),
-      markoutBps,
-    };
+    const perHorizon: Record<FillsHorizonFigure, Record<string, number | null>> = { midAfter: {}, markout: {}, markoutBps: {} };
+    for (const { figure, h, name, index } of horizonColumns)
+      perHorizon[figure][h] = readCell('number|NA', row[index], () => `${file} line ${line}, column ${name}`);
+    return { ...readColumns(file, FILLS_COLUMNS, row, line), ...perHorizon };
   });
 }
 
-const TIMESERIES_COLUMNS = [
-  'ts_us',
-  'mid',
-  'bid',
-  'ask',
-  'inventory',
-  'pnl_total',
-  'pnl_spread_capture',
-  'pnl_inventory',
-  'pnl_fees',
-  'pnl_rebates',
-  'pnl_funding',
-];
-
 function readTimeseries(file: string): TimeseriesRow[] {
-  const { column, rows } = readCsv(file, TIMESERIES_COLUMNS);
-  const c = cellReader(file);
-  const at = Object.fromEntries(TIMESERIES_COLUMNS.map((n) => [n, column(n)]));
-  const parsed = rows.map((row, i) => {
-    const line = i + 2;
-    return {
-      ts: c.num(row, line, at.ts_us, 'ts_us'),
-      mid: c.numOrNa(row, line, at.mid, 'mid'),
-      bid: c.numOrNa(row, line, at.bid, 'bid'),
-      ask: c.numOrNa(row, line, at.ask, 'ask'),
-      inventory: c.num(row, line, at.inventory, 'inventory'),
-      pnlTotal: c.num(row, line, at.pnl_total, 'pnl_total'),
-      spreadCapture: c.num(row, line, at.pnl_spread_capture, 'pnl_spread_capture'),
-      inventoryPnl: c.num(row, line, at.pnl_inventory, 'pnl_inventory'),
-      fees: c.num(row, line, at.pnl_fees, 'pnl_fees'),
-      rebates: c.num(row, line, at.pnl_rebates, 'pnl_rebates'),
-      funding: c.num(row, line, at.pnl_funding, 'pnl_funding'),
-    };
-  });
-  if (parsed.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
-  return parsed;
+  const rows = readCsv(file, TIMESERIES_HEADER).map((row, i) => readColumns(file, TIMESERIES_COLUMNS, row, i + 2));
+  if (rows.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
+  return rows;
 }

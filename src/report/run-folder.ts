@@ -8,9 +8,11 @@ import { packageVersion } from '../core/version.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { writeRunReport } from './html.ts';
+import { fillsHeader, fillsRow, RUN_FILE, TIMESERIES_HEADER, timeseriesRow, type Cell, type RunRecord } from './run-files.ts';
 
 /**
- * Writes a run's files: summary.json, fills.csv, timeseries.csv, run.json, report.html.
+ * Writes a run's files (the run-files contract, run-files.ts): summary.json, fills.csv, timeseries.csv,
+ * run.json, report.html.
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
  *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
  *   all (report.html, rendered from the others, comes last).
@@ -21,8 +23,6 @@ import { writeRunReport } from './html.ts';
  * do not exist (a markout past the end of the data, a missing quote) are written as NA, which pandas reads
  * as NaN.
  */
-export const RUN_FILES = ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'report.html'] as const;
-
 export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
   const staging = join(dirname(dir), `.${basename(dir)}.partial`);
   rmSync(staging, { recursive: true, force: true });
@@ -41,11 +41,11 @@ export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]
     renameSync(partial, join(dir, name));
   };
   const text = (value: string) => (path: string) => writeFileSync(path, value);
-  put('summary.json', text(json(analysis.summary)));
-  put('fills.csv', text(fillsCsv(run, analysis)));
-  put('timeseries.csv', text(timeseriesCsv(run, analysis)));
-  put('run.json', text(json(runRecord(run, overrides))));
-  put('report.html', (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
+  put(RUN_FILE.summary, text(json(analysis.summary)));
+  put(RUN_FILE.fills, text(fillsCsv(run, analysis)));
+  put(RUN_FILE.timeseries, text(timeseriesCsv(run, analysis)));
+  put(RUN_FILE.record, text(json(runRecord(run, overrides))));
+  put(RUN_FILE.report, (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
   return analysis;
 }
 
@@ -53,92 +53,65 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-function csv(header: string[], rows: (string | number)[][]): string {
+function csv(header: string[], rows: Cell[][]): string {
   return `${[header.join(','), ...rows.map((r) => r.join(','))].join('\n')}\n`;
 }
 
 /** A number, or NA when it does not exist. */
-function na(value: number, digits?: number): string | number {
+function na(value: number, digits?: number): Cell {
   if (!Number.isFinite(value)) return 'NA';
   return digits === undefined ? value : Number(value.toFixed(digits));
 }
 
 function fillsCsv({ result, units }: ScenarioRun, analysis: RunAnalysis): string {
-  const header = [
-    'exch_ts_us',
-    'time',
-    'order_id',
-    'side',
-    'price',
-    'size',
-    'liquidity',
-    'fee',
-    'position_after',
-    'mid',
-    'effective_half_spread',
-    'effective_half_spread_bps',
-  ];
-  for (const h of analysis.horizonLabels) header.push(`mid_${h}`, `markout_${h}`, `markout_${h}_bps`);
   const tick = units.spec.tickSize;
+  const price = (ticks: number): Cell => na(ticks * tick, units.priceDecimals + 1);
   const rows = result.fills.map((f, i) => {
     const m = analysis.markouts[i];
-    const row: (string | number)[] = [
-      f.exchTs,
-      isoMicros(f.exchTs),
-      f.orderId,
-      f.side,
-      units.formatPrice(f.price),
-      units.formatSize(f.size),
-      f.liquidity,
-      units.money(f.fee),
-      units.formatSize(f.positionAfter),
-      na(m.mid * tick, units.priceDecimals + 1),
-      na(m.effectiveTicks * tick, units.priceDecimals + 1),
-      na(m.effectiveBps, 4),
-    ];
-    m.midAfter.forEach((mid, h) =>
-      row.push(na(mid * tick, units.priceDecimals + 1), na(m.markoutTicks[h] * tick, units.priceDecimals + 1), na(m.markoutBps[h], 4)),
+    return fillsRow(
+      {
+        exch_ts_us: f.exchTs,
+        time: isoMicros(f.exchTs),
+        order_id: f.orderId,
+        side: f.side,
+        price: units.formatPrice(f.price),
+        size: units.formatSize(f.size),
+        liquidity: f.liquidity,
+        fee: units.money(f.fee),
+        position_after: units.formatSize(f.positionAfter),
+        mid: price(m.mid),
+        effective_half_spread: price(m.effectiveTicks),
+        effective_half_spread_bps: na(m.effectiveBps, 4),
+      },
+      m.midAfter.map((mid, h) => ({ midAfter: price(mid), markout: price(m.markoutTicks[h]), markoutBps: na(m.markoutBps[h], 4) })),
     );
-    return row;
   });
-  return csv(header, rows);
+  return csv(fillsHeader(analysis.horizonLabels), rows);
 }
 
 function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {
-  const header = [
-    'ts_us',
-    'time',
-    'mid',
-    'bid',
-    'ask',
-    'inventory',
-    'pnl_total',
-    'pnl_spread_capture',
-    'pnl_inventory',
-    'pnl_fees',
-    'pnl_rebates',
-    'pnl_funding',
-  ];
   const money = (halfTickLots: number): number => units.money((BigInt(halfTickLots) * MICRO) / 2n);
   const price = (ticks: number): string => (Number.isFinite(ticks) ? units.formatPrice(ticks) : 'NA');
-  const rows = analysis.timeseries.map((s) => [
-    s.time,
-    isoMicros(s.time),
-    na((s.mid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
-    price(s.ownBid),
-    price(s.ownAsk),
-    units.formatSize(s.position),
-    equityOf(s, units),
-    money(s.spreadCapture),
-    money(s.inventory),
-    units.money(s.fees),
-    units.money(s.rebates),
-    0,
-  ]);
-  return csv(header, rows);
+  const rows = analysis.timeseries.map((s) =>
+    timeseriesRow({
+      ts_us: s.time,
+      time: isoMicros(s.time),
+      mid: na((s.mid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
+      bid: price(s.ownBid),
+      ask: price(s.ownAsk),
+      inventory: units.formatSize(s.position),
+      pnl_total: equityOf(s, units),
+      pnl_spread_capture: money(s.spreadCapture),
+      pnl_inventory: money(s.inventory),
+      pnl_fees: units.money(s.fees),
+      pnl_rebates: units.money(s.rebates),
+      pnl_funding: 0,
+    }),
+  );
+  return csv(TIMESERIES_HEADER, rows);
 }
 
-function runRecord(run: ScenarioRun, overrides: string[]): unknown {
+function runRecord(run: ScenarioRun, overrides: string[]): RunRecord {
   return {
     spreadlab: packageVersion(),
     scenario: run.scenario,

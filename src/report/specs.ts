@@ -1,6 +1,7 @@
 import { weightedStat } from '../analytics/markouts.ts';
 import type { WeightedStat } from '../analytics/markouts.ts';
-import type { FillRow, LoadedRun, TimeseriesRow } from './load-run.ts';
+import type { LoadedRun } from './load-run.ts';
+import type { FillRow, TimeseriesRow } from './run-files.ts';
 
 /**
  * Vega-lite specs built in code from a run folder's outputs (see load-run.ts). Each chart has a title,
