@@ -7,7 +7,7 @@ import { defaultCacheDir } from './cache.ts';
 import { loadReplay, prepareStream, type ReplayInput, type ReplayOptions, type StreamedReplay } from './replay.ts';
 import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
-import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
+import { defineDataSource, type DataContext, type OpenedData } from './source.ts';
 
 /**
  * Scenario `data` of kind "replay": recorded files replayed through the venue.
@@ -56,9 +56,11 @@ const schema = z
 
 export type ReplayConfig = z.infer<typeof schema>;
 
-export const replaySource: DataSourceKind = {
-  schema,
-  async open(config: ReplayConfig, context: DataContext): Promise<OpenedData> {
+export const replaySource = defineDataSource({
+  name: 'replay',
+  description: 'recorded market data files (any registered file format) replayed through the venue',
+  params: schema,
+  async open(config, context) {
     const key = replayKey(config, context.units.spec, context.baseDir);
     if (config.stream) return openStreamed(config, context, key);
     const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
@@ -68,7 +70,7 @@ export const replaySource: DataSourceKind = {
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
     return { open: openColumns(columns), startTs, endTs, files };
   },
-};
+});
 
 /** Streamed replays prepared in this process (cache files and span; no events are held). */
 const streamed = new Map<string, StreamedReplay>();

@@ -3,7 +3,8 @@ import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
+import { DATA_SOURCES } from '../data/sources.ts';
+import { findDataSource, type OpenedData } from '../data/source.ts';
 import type { Strategy } from '../strategy/api.ts';
 import { STRATEGIES } from '../strategy/registry.ts';
 import { feeSchedule } from '../venue/fees.ts';
@@ -77,7 +78,7 @@ export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ s
 /** Opens the data source a scenario names (paths relative to `baseDir`). */
 export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
   const { data } = scenario;
-  return DATA_SOURCES[dataSourceKey(data)].open(data as never, {
+  return findDataSource(DATA_SOURCES, data).open(data, {
     units,
     seed: scenario.seed,
     durationSeconds: scenario.durationSeconds,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
-import { DATA_SOURCES, dataSourceKey } from '../data/sources.ts';
+import { DATA_SOURCES } from '../data/sources.ts';
+import { dataSourceKey } from '../data/source.ts';
 import { STRATEGIES } from '../strategy/registry.ts';
 
 /**
@@ -57,6 +58,9 @@ const analyticsSchema = z
     path: ['mainHorizonSeconds'],
   });
 
+/** The registered data sources' schemas by name, as `registered` looks them up. */
+const DATA_SCHEMAS = Object.fromEntries(DATA_SOURCES.map((source) => [source.name, { schema: source.params }]));
+
 export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)'),
@@ -67,7 +71,7 @@ export const scenarioSchema = z
     /** Trade only inside this part of the data: ISO times or offsets from the data's start ("90s", "30m"). */
     window: z.object({ from: z.string().optional(), to: z.string().optional() }).strict().optional(),
     market: marketSchema,
-    data: registered(DATA_SOURCES, dataSourceKey, ['kind', 'model']),
+    data: registered(DATA_SCHEMAS, dataSourceKey, ['kind', 'model']),
     venue: venueSchema.default({}),
     analytics: analyticsSchema.default({}),
     strategy: registered(STRATEGIES, (raw) => String(raw.name), ['name']),
