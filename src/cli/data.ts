@@ -5,6 +5,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import { writeTardis } from '../data/convert.ts';
 import { fetchTardis } from '../data/fetch.ts';
 import { FINE_STEP, inspectFiles, type InspectReport } from '../data/inspect.ts';
+import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
 import { formatProblem } from '../data/problems.ts';
 import { MarketUnits } from '../core/market.ts';
 import { loadReplay } from '../data/replay.ts';
@@ -17,7 +18,7 @@ import { synthCommand } from './synth.ts';
  */
 interface CommonArgs {
   files: string[];
-  format: 'auto' | 'tardis' | 'binance-raw' | 'lobster';
+  format: 'auto' | FormatName;
   date?: string;
   timezone: string;
   'tick-size'?: number;
@@ -33,7 +34,7 @@ const common = <T>(y: Argv<T>) =>
       describe: 'data files (.csv, .csv.gz, Binance raw .gz, LOBSTER .csv)',
     })
     .option('format', {
-      choices: ['auto', 'tardis', 'binance-raw', 'lobster'] as const,
+      choices: ['auto', ...FILE_FORMATS.map((format) => format.name)],
       default: 'auto' as const,
       describe: 'input format (default: detect per file)',
     })
@@ -156,13 +157,7 @@ export const dataCommand: CommandModule = {
           });
           const first = replay.inputs[0];
           const symbol = a.symbol ?? (first.symbol || 'UNKNOWN');
-          const exchange =
-            a.exchange ??
-            (first.format.startsWith('binance')
-              ? 'binance'
-              : first.format.startsWith('lobster')
-                ? 'lobster'
-                : basename(a.files[0]).split('_')[0]);
+          const exchange = a.exchange ?? first.exchange;
           const written = await writeTardis(replay.columns, {
             dir: a.out,
             prefix: `${exchange}_${symbol}`,

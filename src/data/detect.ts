@@ -2,20 +2,14 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
-import { tardisTypeOf } from './tardis/reader.ts';
+import type { FileFormat, ReplayInput } from './format.ts';
+import { FILE_FORMATS, type FormatName } from './formats.ts';
 
 /**
- * Format detection from a file's first line (after gunzip when the file starts with the gzip magic):
- * - a tardis.dev CSV header (or any first line starting `exchange,symbol,`) → `tardis`;
- * - `<digits> {` (local ns, space, JSON) → `binance-raw`;
- * - a LOBSTER file name (`TICKER_YYYY-MM-DD_start_end_{message|orderbook}_N.csv`) or a first line of 6
- *   numeric fields (message) / 4N numeric fields (orderbook) → `lobster`.
- * Anything else is a SpreadlabError naming the file and the first line.
+ * Format detection from a file's name and first line (after gunzip when the file starts with the gzip
+ * magic), by the registered formats in registry order (rules in format.ts, each format's test in its
+ * file's header). Anything else is a SpreadlabError naming the file and the first line.
  */
-export type DataFormat = 'tardis' | 'binance-raw' | 'lobster';
-
-export const LOBSTER_NAME = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_(\d+)_(\d+)_(message|orderbook)_(\d+)\.csv$/;
-
 export function firstLine(path: string, display = path): string {
   let fd: number;
   try {
@@ -42,15 +36,23 @@ export function firstLine(path: string, display = path): string {
   return text.toString('latin1', 0, nl < 0 ? Math.min(text.length, 4096) : nl).replace(/\r$/, '');
 }
 
-export function detectFormat(path: string, display = path): DataFormat {
-  if (LOBSTER_NAME.test(basename(path))) return 'lobster';
+export function detectFormat(path: string, display = path): FileFormat {
+  const name = basename(path);
+  const byName = FILE_FORMATS.find((format) => format.detect.fileName?.(name));
+  if (byName) return byName;
   const line = firstLine(path, display);
-  // a header that starts like tardis's is read as tardis, so a wrong header is reported precisely
-  if (tardisTypeOf(line) || line.startsWith('exchange,symbol,')) return 'tardis';
-  if (/^\d{1,20} \{/.test(line)) return 'binance-raw';
-  const fields = line.split(',');
-  if (fields.length >= 4 && fields.every((f) => /^-?\d+(\.\d+)?$/.test(f)) && (fields.length === 6 || fields.length % 4 === 0)) return 'lobster';
+  const byLine = FILE_FORMATS.find((format) => format.detect.firstLine?.(line));
+  if (byLine) return byLine;
+  const expected = FILE_FORMATS.map((format) => format.description);
   throw new SpreadlabError(
-    `${display}:1: unknown data format, first line ${JSON.stringify(line.slice(0, 80))} (expected a tardis.dev CSV header, a Binance raw capture line "<local_ns> {json}", or LOBSTER message/orderbook CSV)`,
+    `${display}:1: unknown data format, first line ${JSON.stringify(line.slice(0, 80))} (expected ${expected.slice(0, -1).join(', ')}, or ${expected[expected.length - 1]})`,
   );
+}
+
+/** The format of an input: the one named, or detected from the file when `format` is "auto". */
+export function formatOf(input: ReplayInput, format: 'auto' | FormatName): FileFormat {
+  if (format === 'auto') return detectFormat(input.path, input.display);
+  const named = FILE_FORMATS.find((f) => f.name === format);
+  if (!named) throw new Error(`data format ${format} is not registered`);
+  return named;
 }

@@ -1,6 +1,8 @@
 import { MarketUnits } from '../core/market.ts';
 import { FLAG_LAST, Kind, type EventColumns } from './columns.ts';
-import { checkInputs, decodeUnit, groupInputs, type ReplayInput } from './replay.ts';
+import type { ReplayInput } from './format.ts';
+import type { FormatName } from './formats.ts';
+import { checkInputs, decodeUnit, groupInputs } from './replay.ts';
 import { ProblemLog, type Problem } from './problems.ts';
 
 /**
@@ -22,7 +24,7 @@ export const FINE_STEP = 1e-8;
 export interface InspectOptions {
   tickSize?: number;
   lotSize?: number;
-  format?: 'auto' | 'tardis' | 'binance-raw' | 'lobster';
+  format?: 'auto' | FormatName;
   date?: string;
   timezone?: string;
   gapSeconds?: number;

@@ -4,10 +4,12 @@ import { SpreadlabError } from '../core/errors.ts';
 import { US_PER_SECOND } from '../core/units.ts';
 import { openColumns } from './columns.ts';
 import { defaultCacheDir } from './cache.ts';
-import { loadReplay, prepareStream, type ReplayInput, type ReplayOptions, type StreamedReplay } from './replay.ts';
+import type { ReplayInput } from './format.ts';
+import { FILE_FORMATS } from './formats.ts';
+import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
 import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
-import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
+import { defineDataSource, type DataContext, type OpenedData } from './source.ts';
 
 /**
  * Scenario `data` of kind "replay": recorded files replayed through the venue.
@@ -18,8 +20,8 @@ import type { DataContext, DataSourceKind, OpenedData } from './sources.ts';
  *
  * Rules:
  * - `files` are relative to the scenario file's folder (absolute paths are kept). Formats are detected per
- *   file unless `format` names one. LOBSTER needs `date` (YYYY-MM-DD) when the file names do not carry it,
- *   and `timezone` (default America/New_York).
+ *   file unless `format` names one (`auto` or a registered format's name: formats.ts). LOBSTER needs `date`
+ *   (YYYY-MM-DD) when the file names do not carry it, and `timezone` (default America/New_York).
  * - The run starts at the first event's localTs and ends at the last event's (localTs or exchTs, whichever
  *   is later), or after the scenario's durationSeconds when that is given.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
@@ -38,7 +40,7 @@ const schema = z
   .object({
     kind: z.literal('replay'),
     files: z.array(z.string().min(1)).min(1),
-    format: z.enum(['auto', 'tardis', 'binance-raw', 'lobster']).default('auto'),
+    format: z.enum(['auto', ...FILE_FORMATS.map((format) => format.name)]).default('auto'),
     date: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
@@ -56,9 +58,11 @@ const schema = z
 
 export type ReplayConfig = z.infer<typeof schema>;
 
-export const replaySource: DataSourceKind = {
-  schema,
-  async open(config: ReplayConfig, context: DataContext): Promise<OpenedData> {
+export const replaySource = defineDataSource({
+  name: 'replay',
+  description: 'recorded market data files (any registered file format) replayed through the venue',
+  params: schema,
+  async open(config, context) {
     const key = replayKey(config, context.units.spec, context.baseDir);
     if (config.stream) return openStreamed(config, context, key);
     const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
@@ -68,7 +72,7 @@ export const replaySource: DataSourceKind = {
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
     return { open: openColumns(columns), startTs, endTs, files };
   },
-};
+});
 
 /** Streamed replays prepared in this process (cache files and span; no events are held). */
 const streamed = new Map<string, StreamedReplay>();

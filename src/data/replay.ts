@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import type { MarketUnits } from '../core/market.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { Kind, type EventColumns } from './columns.ts';
-import { detectFormat, LOBSTER_NAME, type DataFormat } from './detect.ts';
+import { formatOf } from './detect.ts';
+import type { Decoded, FileFormat, ReadOptions, ReplayInput } from './format.ts';
+import type { FormatName } from './formats.ts';
 import { mergeColumns, RANK, sortsBefore } from './merge.ts';
 import { ProblemLog, type OnError } from './problems.ts';
-import { readTardisFile, TardisDecoder, type DecodedFile } from './tardis/reader.ts';
-import { readBinanceRaw } from './binance/raw.ts';
-import { readLobster } from './lobster/reader.ts';
-import { lineChunks } from './input.ts';
 import { cachedDecode, cacheMeta, cachePath, ChunkedCacheWriter, openCacheFile, writeCache, type CacheFile, type CacheMeta, type CacheOptions, type Keyed } from './cache.ts';
 
 /**
@@ -19,10 +15,10 @@ import { cachedDecode, cacheMeta, cachePath, ChunkedCacheWriter, openCacheFile, 
  * align the capture host's clock.
  *
  * Rules:
- * - Binance raw captures given in one replay are one continuous stream, read in the order given (a later
- *   file continues the order-book sync of the earlier one: the 20240809 capture has no snapshot of its own).
- * - LOBSTER files come in message/orderbook pairs; naming only one of a pair finds the other next to it.
- * - tardis files are decoded one by one and merged (book, trades, quotes; several days in sequence).
+ * - Each file's format is detected (or named by `format`) and the files are grouped into decode units by
+ *   their format (format.ts; each format's grouping is in its file's header: a tardis file alone, all the
+ *   Binance raw files as one continuous stream, LOBSTER message/orderbook pairs). The units are decoded one
+ *   by one and merged (book, trades, quotes; several days in sequence).
  * - Clock alignment (`alignLocalTime`, on by default): when a capture host's clock runs behind the exchange
  *   (some book or trade row has localTs < exchTs), every localTs is shifted by the same constant so that
  *   min(localTs − exchTs) over book and trade rows is 0 — the strategy must never see an event before the
@@ -37,29 +33,20 @@ import { cachedDecode, cacheMeta, cachePath, ChunkedCacheWriter, openCacheFile, 
  * Known limits: loadReplay holds all files decoded in memory (about 50 bytes a row); use streaming for
  * inputs larger than RAM. Streaming needs the cache folder (room for about 50 bytes a row, plus as much
  * again while a file's entry is being assembled). A Binance raw chain or LOBSTER pair is still decoded
- * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks.
+ * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
+ * (the formats with `decodeChunked`).
  */
-export interface ReplayOptions {
-  units: MarketUnits;
-  format: 'auto' | DataFormat;
+export interface ReplayOptions extends Omit<ReadOptions, 'problems'> {
+  format: 'auto' | FormatName;
   onError: OnError | 'collect';
-  onGap: 'stop' | 'resync';
-  /** LOBSTER: the trading day (YYYY-MM-DD) when the file name does not give it. */
-  date?: string;
-  /** LOBSTER: the exchange's time zone (times in the files are seconds after local midnight). */
-  timezone: string;
   alignLocalTime: boolean;
   cache?: CacheOptions | null;
 }
 
-export interface ReplayInput {
-  path: string;
-  /** The name shown in messages. */
-  display: string;
-}
-
 export interface LoadedInput {
   format: string;
+  /** The exchange the unit's format names (`data convert` writes it when not told one). */
+  exchange: string;
   files: ReplayInput[];
   symbol: string;
   rows: number;
@@ -76,16 +63,6 @@ export interface Replay {
   /** µs added to every localTs by clock alignment (0 when none was needed). */
   localShiftUs: number;
   problems: ProblemLog;
-}
-
-/** The decoded content of one input unit (one tardis file, one Binance chain, one LOBSTER pair). */
-export interface Decoded {
-  columns: EventColumns;
-  format: string;
-  symbol: string;
-  lines: number;
-  dropped: number;
-  gaps: number;
 }
 
 export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<Replay> {
@@ -118,14 +95,14 @@ async function planReplay(inputs: ReplayInput[], options: ReplayOptions): Promis
   for (const unit of groupInputs(inputs, options)) {
     const files: { path: string; sha256: string }[] = [];
     for (const f of unit.files) files.push({ path: f.path, sha256: sha.get(f.path) ?? (await sha256File(f.path)) });
-    units.push({ ...unit, keyed: { files, format: unit.format, options } });
+    units.push({ ...unit, keyed: { files, format: unit.format.name, options } });
   }
   const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
   return { units, files };
 }
 
 function loadedInput(unit: Unit, meta: CacheMeta, rows: number, fromCache: boolean): LoadedInput {
-  return { format: meta.format, files: unit.files, symbol: meta.symbol, rows, lines: meta.lines, dropped: meta.dropped, gaps: meta.gaps, fromCache };
+  return { format: meta.format, exchange: unit.format.exchange(unit.files), files: unit.files, symbol: meta.symbol, rows, lines: meta.lines, dropped: meta.dropped, gaps: meta.gaps, fromCache };
 }
 
 /** Every input must be a readable file; returns each path's SHA-256. */
@@ -214,22 +191,20 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   };
 }
 
-/** Decodes one unit into its cache file: tardis chunk by chunk, other formats whole (see Known limits). */
+/** Decodes one unit into its cache file: in chunks when its format can, else whole (see Known limits). */
 async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: ProblemLog, path: string): Promise<void> {
   const before = problems.list.length;
-  if (unit.format !== 'tardis') {
+  const { format, files } = unit;
+  if (!format.decodeChunked) {
     const d = await decodeUnit(unit, options, problems);
     writeCache(path, d.columns, cacheMeta(d), problems.list.slice(before));
     return;
   }
-  const [file] = unit.files;
   const writer = new ChunkedCacheWriter(path);
   try {
-    const decoder = new TardisDecoder({ units: options.units, problems, display: file.display }, STREAM_DECODE_ROWS, (columns, count) => writer.append(columns, count));
-    for await (const chunk of lineChunks(file.path, file.display)) decoder.feed(chunk);
-    const r = decoder.finish();
-    writer.append(r.columns, r.columns.length);
-    writer.finish(cacheMeta(tardisDecoded(r)), problems.list.slice(before));
+    const d = await format.decodeChunked(files, readOptions(options, problems), STREAM_DECODE_ROWS, (columns, count) => writer.append(columns, count));
+    writer.append(d.columns, d.columns.length);
+    writer.finish(cacheMeta(d), problems.list.slice(before));
   } catch (error) {
     writer.abort();
     throw error;
@@ -240,71 +215,32 @@ async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: P
 export const STREAM_DECODE_ROWS = 1 << 16;
 
 export interface Unit {
-  format: DataFormat;
+  format: FileFormat;
   files: ReplayInput[];
 }
 
-/** Splits the inputs into decode units: each tardis file alone, all Binance raw files together, LOBSTER pairs. */
+/** Splits the inputs into decode units: each format groups its own files; units keep the order of their first file. */
 export function groupInputs(inputs: ReplayInput[], options: Pick<ReplayOptions, 'format'>): Unit[] {
+  const formats = inputs.map((input) => formatOf(input, options.format));
   const units: Unit[] = [];
-  let binance: Unit | null = null;
-  const lobsterSeen = new Set<string>();
-  for (const input of inputs) {
-    const format = options.format === 'auto' ? detectFormat(input.path, input.display) : options.format;
-    if (format === 'tardis') units.push({ format, files: [input] });
-    else if (format === 'binance-raw') {
-      if (!binance) {
-        binance = { format, files: [] };
-        units.push(binance);
-      }
-      binance.files.push(input);
-    } else {
-      const pair = lobsterPair(input, inputs);
-      const key = pair[0].path;
-      if (lobsterSeen.has(key)) continue;
-      lobsterSeen.add(key);
-      units.push({ format, files: pair });
-    }
+  for (const format of new Set(formats)) {
+    const files = inputs.filter((_, i) => formats[i] === format);
+    for (const group of format.group?.(files) ?? files.map((file) => [file])) units.push({ format, files: group });
   }
-  return units;
-}
-
-/** [message, orderbook] for a LOBSTER file, finding the partner among the inputs or next to the file. */
-function lobsterPair(input: ReplayInput, inputs: ReplayInput[]): ReplayInput[] {
-  const name = basename(input.path);
-  const m = LOBSTER_NAME.exec(name);
-  if (!m) {
-    throw new SpreadlabError(`${input.display}: LOBSTER files must keep their original names (TICKER_YYYY-MM-DD_start_end_message_N.csv and ..._orderbook_N.csv) so the pair can be matched`);
-  }
-  const partnerName = name.replace(`_${m[5]}_`, m[5] === 'message' ? '_orderbook_' : '_message_');
-  const partner = inputs.find((i) => basename(i.path) === partnerName) ?? {
-    path: join(dirname(input.path), partnerName),
-    display: join(dirname(input.display), partnerName),
-  };
-  try {
-    statSync(partner.path);
-  } catch {
-    throw new SpreadlabError(`${input.display}: LOBSTER ${m[5]} file without its partner: expected ${partner.display}`);
-  }
-  return m[5] === 'message' ? [input, partner] : [partner, input];
+  const firstIndex = (unit: Unit) => Math.min(...unit.files.map((file) => inputs.indexOf(file)).filter((i) => i >= 0));
+  return units
+    .map((unit) => ({ unit, at: firstIndex(unit) }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ unit }) => unit);
 }
 
 /** Decodes one unit in memory (no cache). */
 export async function decodeUnit(unit: Unit, options: ReplayOptions, problems: ProblemLog): Promise<Decoded> {
-  if (unit.format === 'tardis') {
-    const [file] = unit.files;
-    return tardisDecoded(await readTardisFile(file.path, { units: options.units, problems, display: file.display }));
-  }
-  if (unit.format === 'binance-raw') {
-    return readBinanceRaw(unit.files, { units: options.units, problems, onGap: options.onGap });
-  }
-  const [message, orderbook] = unit.files;
-  return readLobster(message, orderbook, { units: options.units, problems, date: options.date, timezone: options.timezone });
+  return unit.format.decode(unit.files, readOptions(options, problems));
 }
 
-/** A tardis file's decode as a unit's (tardis files have no sequence numbers, so no gaps). */
-function tardisDecoded(r: DecodedFile): Decoded {
-  return { columns: r.columns, format: r.format, symbol: r.symbol, lines: r.lines, dropped: r.dropped, gaps: 0 };
+function readOptions(options: ReplayOptions, problems: ProblemLog): ReadOptions {
+  return { units: options.units, problems, onGap: options.onGap, date: options.date, timezone: options.timezone };
 }
 
 /** Shifts localTs so that no book or trade row is seen locally before the exchange did it; returns the shift. */

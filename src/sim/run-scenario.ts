@@ -3,13 +3,13 @@ import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../data/sources.ts';
+import { DATA_SOURCES } from '../data/sources.ts';
+import { findDataSource, type OpenedData } from '../data/source.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { feeSchedule } from '../venue/fees.ts';
-
+import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
 import type { Scenario } from './scenario.ts';
-import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 
 /** Everything a finished scenario run produced, with the units needed to print it. */
 export interface ScenarioRun {
@@ -80,7 +80,7 @@ export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ s
 /** Opens the data source a scenario names (paths relative to `baseDir`). */
 export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
   const { data } = scenario;
-  return DATA_SOURCES[dataSourceKey(data)].open(data as never, {
+  return findDataSource(DATA_SOURCES, data).open(data, {
     units,
     seed: scenario.seed,
     durationSeconds: scenario.durationSeconds,

@@ -2,8 +2,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
-import { DATA_SOURCES, dataSourceKey } from '../data/sources.ts';
 import { describeIssue, schemaProblems } from '../core/schema-errors.ts';
+import { DATA_SOURCES } from '../data/sources.ts';
+import { dataSourceKey } from '../data/source.ts';
 import { LATENCY_MODELS, QUEUE_MODELS, type LatencyConfig, type QueueConfig } from '../venue/models.ts';
 import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } from '../strategy/resolve.ts';
 
@@ -62,6 +63,7 @@ const analyticsSchema = z
     path: ['mainHorizonSeconds'],
   });
 
+/** The registered data sources' schemas by name, as `registered` looks them up. */
 export const scenarioSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)'),
@@ -72,7 +74,7 @@ export const scenarioSchema = z
     /** Trade only inside this part of the data: ISO times or offsets from the data's start ("90s", "30m"). */
     window: z.object({ from: z.string().optional(), to: z.string().optional() }).strict().optional(),
     market: marketSchema,
-    data: registered(DATA_SOURCES, dataSourceKey, ['kind', 'model']),
+    data: dataField(),
     venue: venueSchema.default({}),
     analytics: analyticsSchema.default({}),
     strategy: strategyField(),
@@ -90,36 +92,32 @@ export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy' 
 };
 
 /**
- * A field whose schema depends on its own discriminator(s), looked up in a registry (data sources by
- * kind/model, strategies by name); the error for an unknown one lists the registered names.
+ * The `data` field: the source its `kind` (and `model`, for a synthetic market) names, checked by that
+ * source's schema; an unknown kind or model is answered with the registered names.
  */
-function registered(
-  registry: Record<string, { schema: z.ZodTypeAny }>,
-  keyOf: (raw: Record<string, unknown>) => string,
-  discriminators: string[],
-) {
+function dataField() {
+  const keys = DATA_SOURCES.map((source) => source.name.split('/'));
   return z.record(z.unknown()).transform((raw, ctx) => {
-    const entry = registry[keyOf(raw)];
-    if (!entry) {
-      const [first] = discriminators;
-      const field =
-        discriminators.find((d) => raw[d] !== undefined && !Object.keys(registry).some((k) => k.split('/').includes(String(raw[d])))) ??
-        first;
-      const names = [...new Set(Object.keys(registry).map((k) => k.split('/')[discriminators.indexOf(field)] ?? k))];
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: [field],
-        message: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(raw[field])}`,
-      });
-      return z.NEVER;
-    }
-    const parsed = entry.schema.safeParse(raw);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: describeIssue(issue) } as z.IssueData);
-      return z.NEVER;
-    }
-    return parsed.data as Record<string, unknown>;
+    const source = DATA_SOURCES.find((s) => s.name === dataSourceKey(raw));
+    if (source) return checked(source.params, raw, ctx);
+    const kinds = [...new Set(keys.map(([kind]) => kind))];
+    const field = kinds.includes(String(raw.kind)) ? 'model' : 'kind';
+    const names = field === 'kind' ? kinds : keys.filter(([kind]) => kind === raw.kind).map(([, model]) => model);
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: [field],
+      message: `expected one of ${names.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(raw[field])}`,
+    });
+    return z.NEVER;
   });
+}
+
+/** `value` parsed by `schema`, or its issues added to the enclosing field's. */
+function checked(schema: z.ZodTypeAny, value: unknown, ctx: z.RefinementCtx): Record<string, unknown> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: describeIssue(issue) } as z.IssueData);
+  return z.NEVER;
 }
 
 /**
@@ -151,12 +149,7 @@ function strategyField() {
       return z.NEVER;
     }
     const { name, ...params } = raw;
-    const parsed = definition.params.strict().safeParse(params);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, message: describeIssue(issue) } as z.IssueData);
-      return z.NEVER;
-    }
-    return { name, ...parsed.data } as StrategyConfig;
+    return { name, ...checked(definition.params.strict(), params, ctx) } as StrategyConfig;
   });
 }
 

@@ -5,7 +5,7 @@ import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.
 import { describeDecimalError, formatSteps, parseStepsString, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks } from '../input.ts';
 import { shown, type ProblemLog } from '../problems.ts';
-import type { Decoded, ReplayInput } from '../replay.ts';
+import { defineFileFormat, type Decoded, type ReplayInput } from '../format.ts';
 
 /**
  * Binance raw capture reader: one message a line, `<local_ns> <json>`, as hftbacktest's collector writes.
@@ -33,6 +33,10 @@ import type { Decoded, ReplayInput } from '../replay.ts';
  *   the next snapshot, buffering diffs again. A snapshot while in sync is ignored (the diff chain rules).
  * - Trades: `m` true means the buyer was the maker, so the taker sold. Trades and quotes are kept while the
  *   book is out of sync.
+ * - Format `binance-raw` (formats.ts): detected by a first line `<digits> {` (local ns, space, JSON). All the
+ *   Binance raw files given in one replay are one decode unit, one continuous stream read in the order given
+ *   (a later file continues the order-book sync of the earlier one: the 20240809 capture has no snapshot of
+ *   its own). `data convert` names the exchange `binance`.
  * Known limits: a line that is not valid JSON, or a message of another type (e.g. kline), is a problem
  * (skipped under `--on-error skip`); one symbol per stream.
  */
@@ -71,6 +75,15 @@ interface Snapshot {
 }
 
 const MAX_BUFFERED_DIFFS = 100_000;
+
+export const binanceRawFormat = defineFileFormat({
+  name: 'binance-raw',
+  description: 'a Binance raw capture line "<local_ns> {json}"',
+  detect: { firstLine: (line) => /^\d{1,20} \{/.test(line) },
+  group: (files) => [files],
+  decode: readBinanceRaw,
+  exchange: () => 'binance',
+});
 
 export async function readBinanceRaw(files: ReplayInput[], options: BinanceRawOptions): Promise<Decoded> {
   const reader = new BinanceRawReader(options);

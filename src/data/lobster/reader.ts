@@ -1,12 +1,12 @@
-import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { MarketUnits } from '../../core/market.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.ts';
 import { formatSteps, stepScale } from '../decimal.ts';
-import { LOBSTER_NAME } from '../detect.ts';
+import { defineFileFormat, type Decoded, type ReplayInput } from '../format.ts';
 import { lineChunks } from '../input.ts';
 import { shown, type ProblemLog } from '../problems.ts';
-import type { Decoded, ReplayInput } from '../replay.ts';
 
 /**
  * LOBSTER reader: a message file and its orderbook file (level N), no header, one row per event in both.
@@ -29,6 +29,11 @@ import type { Decoded, ReplayInput } from '../replay.ts';
  *   any displayed order, so it must not fill a displayed order in the venue.
  * - Problems: wrong field count, a non-integer or negative field, an unknown type or direction, time going
  *   backwards, a crossed orderbook row, a row count that differs between the two files.
+ * - Format `lobster` (formats.ts): detected by a LOBSTER file name
+ *   (`TICKER_YYYY-MM-DD_start_end_{message|orderbook}_N.csv`) or a first line of 6 numeric fields (message)
+ *   / 4N numeric fields (orderbook). Files come in message/orderbook pairs, one decode unit each; naming
+ *   only one of a pair finds the other among the inputs or next to it (so the files must keep their
+ *   original names). `data convert` names the exchange `lobster`.
  * Known limits: time-zone offset is taken at noon of the day (no DST change inside a trading day); hidden
  *   liquidity is not in the book.
  */
@@ -37,6 +42,53 @@ export interface LobsterOptions {
   problems: ProblemLog;
   date?: string;
   timezone: string;
+}
+
+const LOBSTER_NAME = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_(\d+)_(\d+)_(message|orderbook)_(\d+)\.csv$/;
+
+export const lobsterFormat = defineFileFormat({
+  name: 'lobster',
+  description: 'LOBSTER message/orderbook CSV',
+  detect: {
+    fileName: (name) => LOBSTER_NAME.test(name),
+    firstLine(line) {
+      const fields = line.split(',');
+      return fields.length >= 4 && fields.every((f) => /^-?\d+(\.\d+)?$/.test(f)) && (fields.length === 6 || fields.length % 4 === 0);
+    },
+  },
+  group(files) {
+    const pairs: ReplayInput[][] = [];
+    const seen = new Set<string>();
+    for (const input of files) {
+      const pair = lobsterPair(input, files);
+      if (seen.has(pair[0].path)) continue;
+      seen.add(pair[0].path);
+      pairs.push(pair);
+    }
+    return pairs;
+  },
+  decode: ([message, orderbook], options) => readLobster(message, orderbook, options),
+  exchange: () => 'lobster',
+});
+
+/** [message, orderbook] for a LOBSTER file, finding the partner among the inputs or next to the file. */
+function lobsterPair(input: ReplayInput, inputs: ReplayInput[]): ReplayInput[] {
+  const name = basename(input.path);
+  const m = LOBSTER_NAME.exec(name);
+  if (!m) {
+    throw new SpreadlabError(`${input.display}: LOBSTER files must keep their original names (TICKER_YYYY-MM-DD_start_end_message_N.csv and ..._orderbook_N.csv) so the pair can be matched`);
+  }
+  const partnerName = name.replace(`_${m[5]}_`, m[5] === 'message' ? '_orderbook_' : '_message_');
+  const partner = inputs.find((i) => basename(i.path) === partnerName) ?? {
+    path: join(dirname(input.path), partnerName),
+    display: join(dirname(input.display), partnerName),
+  };
+  try {
+    statSync(partner.path);
+  } catch {
+    throw new SpreadlabError(`${input.display}: LOBSTER ${m[5]} file without its partner: expected ${partner.display}`);
+  }
+  return m[5] === 'message' ? [input, partner] : [partner, input];
 }
 
 const EMPTY_ASK = 9999999999;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
-import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { defineDataSource } from '../source.ts';
 import { openAvellanedaStoikov } from './avellaneda-stoikov.ts';
 import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
 
@@ -36,11 +36,11 @@ const schema = z
   })
   .strict();
 
-type AvellanedaStoikovConfig = z.infer<typeof schema>;
-
-export const avellanedaStoikovSource: DataSourceKind = {
-  schema,
-  open(config: AvellanedaStoikovConfig, context: DataContext): OpenedData {
+export const avellanedaStoikovSource = defineDataSource({
+  name: 'synthetic/avellaneda-stoikov',
+  description: "the Avellaneda & Stoikov (2008) market: a random-walk mid and market orders reaching an exponential depth, the paper's fill model",
+  params: schema,
+  open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
     const tick = units.spec.tickSize;
@@ -64,4 +64,4 @@ export const avellanedaStoikovSource: DataSourceKind = {
     );
     return { open, startTs, endTs, files: [] };
   },
-};
+});

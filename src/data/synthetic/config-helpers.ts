@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SpreadlabError } from '../../core/errors.ts';
 import type { MarketUnits } from '../../core/market.ts';
 import { US_PER_MS, US_PER_SECOND, type Lots, type Micros } from '../../core/units.ts';
-import type { DataContext } from '../sources.ts';
+import type { DataContext } from '../source.ts';
 
 /** Scenario settings every synthetic market has (spread into each model's schema). */
 export const syntheticBase = {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { US_PER_MS } from '../../core/units.ts';
-import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { defineDataSource } from '../source.ts';
 import { lotsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
 import { openInformedFlow } from './informed-flow.ts';
 
@@ -36,11 +36,11 @@ const schema = z
   })
   .strict();
 
-type InformedFlowConfig = z.infer<typeof schema>;
-
-export const informedFlowSource: DataSourceKind = {
-  schema,
-  open(config: InformedFlowConfig, context: DataContext): OpenedData {
+export const informedFlowSource = defineDataSource({
+  name: 'synthetic/informed-flow',
+  description: 'Glosten–Milgrom informed flow: a hidden value jumps, the display follows with a lag, informed takers trade ahead of it',
+  params: schema,
+  open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
     const jumpTicks = config.jumpSize / units.spec.tickSize;
@@ -72,4 +72,4 @@ export const informedFlowSource: DataSourceKind = {
     );
     return { open, startTs, endTs, files: [] };
   },
-};
+});

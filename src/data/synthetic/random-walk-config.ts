@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
-import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { defineDataSource } from '../source.ts';
 import { syntheticBase, syntheticPeriod } from './config-helpers.ts';
 import { openRandomWalk } from './random-walk.ts';
 
@@ -25,11 +25,11 @@ const schema = z
   })
   .strict();
 
-type RandomWalkConfig = z.infer<typeof schema>;
-
-export const randomWalkSource: DataSourceKind = {
-  schema,
-  open(config: RandomWalkConfig, context: DataContext): OpenedData {
+export const randomWalkSource = defineDataSource({
+  name: 'synthetic/random-walk',
+  description: 'a seeded random-walk market with a churning L2 ladder and Poisson market orders (the demo market)',
+  params: schema,
+  open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
     const seed = String(context.seed);
@@ -52,4 +52,4 @@ export const randomWalkSource: DataSourceKind = {
     );
     return { open, startTs, endTs, files: [] };
   },
-};
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
-import type { DataContext, DataSourceKind, OpenedData } from '../sources.ts';
+import { defineDataSource } from '../source.ts';
 import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
 import { openRegime, type RegimeState } from './regime.ts';
 
@@ -36,15 +36,15 @@ const schema = z
   })
   .strict();
 
-type RegimeConfig = z.infer<typeof schema>;
-
-export const regimeSource: DataSourceKind = {
-  schema,
-  open(config: RegimeConfig, context: DataContext): OpenedData {
+export const regimeSource = defineDataSource({
+  name: 'synthetic/regime',
+  description: 'calm and volatile regimes with jumps, trading rising with volatility (stress tests of skew and inventory limits)',
+  params: schema,
+  open(config, context) {
     const { units } = context;
     const tick = units.spec.tickSize;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
-    const state = (r: RegimeConfig['calm']): RegimeState => ({
+    const state = (r: z.output<typeof regimeSchema>): RegimeState => ({
       volatilityTicks: r.volatility / tick,
       tradesPerSecond: r.tradesPerSecond,
       spreadTicks: r.spreadTicks,
@@ -70,4 +70,4 @@ export const regimeSource: DataSourceKind = {
     );
     return { open, startTs, endTs, files: [] };
   },
-};
+});

@@ -2,9 +2,9 @@ import { SpreadlabError } from '../../core/errors.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
 import { writeTardis } from '../convert.ts';
 import type { MarketEventSource } from '../../core/events.ts';
-import { DATA_SOURCES, dataSourceKey } from '../sources.ts';
-import { MarketUnits } from '../../core/market.ts';
-import type { Scenario } from '../../sim/scenario.ts';
+import { DATA_SOURCES } from '../sources.ts';
+import { findDataSource } from '../source.ts';
+import { MarketUnits, type MarketSpec } from '../../core/market.ts';
 
 /**
  * `spreadlab data synth`: a synthetic market written out as tardis.dev CSV.gz, so a synthetic day can be
@@ -19,17 +19,25 @@ import type { Scenario } from '../../sim/scenario.ts';
  * Known limits: tardis groups book rows into messages by local_timestamp, so two book messages of one µs
  * are read back as one (the book after it is the same). Replay needs the same tick and lot size.
  */
+/** What data synth reads of a scenario (sim/scenario.ts's Scenario has it). */
+export interface SynthScenario {
+  seed: number;
+  durationSeconds?: number;
+  market: MarketSpec;
+  data: { kind: string; model?: string } & Record<string, unknown>;
+}
+
 export interface SynthOutput {
   dir: string;
   prefix?: string;
 }
 
-export async function synthesize(scenario: Scenario, baseDir: string): Promise<EventColumns> {
+export async function synthesize(scenario: SynthScenario, baseDir: string): Promise<EventColumns> {
   if (scenario.data.kind !== 'synthetic') {
     throw new SpreadlabError(`data.kind: expected "synthetic" (data synth writes a synthetic market), got ${JSON.stringify(scenario.data.kind)}`);
   }
   const units = new MarketUnits(scenario.market);
-  const opened = await DATA_SOURCES[dataSourceKey(scenario.data)].open(scenario.data as never, {
+  const opened = await findDataSource(DATA_SOURCES, scenario.data).open(scenario.data, {
     units,
     seed: scenario.seed,
     durationSeconds: scenario.durationSeconds,
@@ -69,7 +77,7 @@ export function toColumns(source: MarketEventSource): EventColumns {
   return b.build();
 }
 
-export async function writeSyntheticTardis(scenario: Scenario, baseDir: string, out: SynthOutput): Promise<string[]> {
+export async function writeSyntheticTardis(scenario: SynthScenario, baseDir: string, out: SynthOutput): Promise<string[]> {
   const columns = await synthesize(scenario, baseDir);
   const symbol = scenario.market.symbol;
   const prefix = out.prefix ?? `synthetic_${symbol}_${String(scenario.data.model)}_seed${scenario.seed}`;

@@ -1,7 +1,9 @@
+import { basename } from 'node:path';
 import type { MarketUnits } from '../../core/market.ts';
 import { L2Book } from '../../book/l2-book.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type ColumnsSpill, type EventColumns } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
+import { defineFileFormat, type Decoded } from '../format.ts';
 import { lineChunks, uncompressedSize } from '../input.ts';
 import { ProblemLog, shown } from '../problems.ts';
 
@@ -26,6 +28,11 @@ import { ProblemLog, shown } from '../problems.ts';
  * - book_snapshot_N: each row is a top-N snapshot that replaces the whole book (levels beyond N vanish);
  *   empty fields end a side.
  * - One symbol per file: a row with another symbol is a problem.
+ * - Format `tardis` (formats.ts): detected by a tardis.dev CSV header, or any first line starting
+ *   `exchange,symbol,` (a header that starts like tardis's is read as tardis, so a wrong header is reported
+ *   precisely). Each file is a decode unit of its own (book, trades, quotes and days are merged by the
+ *   replay); it decodes in chunks for streaming. `data convert` names the exchange by the file name's first
+ *   `_`-separated part. No sequence numbers, so no gaps.
  * Known limits: no quoted fields (tardis never quotes these numeric files); derivative_ticker, liquidations
  * and options_chain are not read.
  */
@@ -75,16 +82,32 @@ export interface DecodedFile {
   dropped: number;
 }
 
-export async function readTardisFile(path: string, options: DecodeOptions): Promise<DecodedFile> {
+export const tardisFormat = defineFileFormat({
+  name: 'tardis',
+  description: 'a tardis.dev CSV header',
+  detect: { firstLine: (line) => tardisTypeOf(line) !== null || line.startsWith('exchange,symbol,') },
+  decode: async ([file], options) => tardisDecoded(await readTardisFile(file.path, { ...options, display: file.display })),
+  decodeChunked: async ([file], options, rows, spill) => tardisDecoded(await readTardisFile(file.path, { ...options, display: file.display }, { rows, spill })),
+  exchange: ([file]) => basename(file.path).split('_')[0],
+});
+
+/** A tardis file's decode as a unit's. */
+function tardisDecoded(r: DecodedFile): Decoded {
+  return { columns: r.columns, format: r.format, symbol: r.symbol, lines: r.lines, dropped: r.dropped, gaps: 0 };
+}
+
+/** Reads a whole file; with `chunks`, rows are handed to its spill `rows` at a time and only the rest is returned. */
+export async function readTardisFile(path: string, options: DecodeOptions, chunks?: { rows: number; spill: ColumnsSpill }): Promise<DecodedFile> {
   // size the column builder once (rows are at least ~40 bytes), instead of growing by doubling
-  const decoder = new TardisDecoder(options, Math.min(1 << 26, Math.ceil(uncompressedSize(path) / 40) + 1024));
+  const capacity = chunks ? chunks.rows : Math.min(1 << 26, Math.ceil(uncompressedSize(path) / 40) + 1024);
+  const decoder = new TardisDecoder(options, capacity, chunks?.spill);
   for await (const chunk of lineChunks(path, options.display)) decoder.feed(chunk);
   return decoder.finish();
 }
 
 const MAX_FIELDS = 4 + 4 * 1000;
 
-export class TardisDecoder {
+class TardisDecoder {
   private readonly out: ColumnsBuilder;
   private readonly book = new L2Book();
   private readonly tick: StepScale;

@@ -1,8 +1,9 @@
 import { MarketUnits } from '../../../src/core/market.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../../src/core/events.ts';
-import { DATA_SOURCES, dataSourceKey, type OpenedData } from '../../../src/data/sources.ts';
+import type { OpenedData } from '../../../src/data/source.ts';
 import { runBacktest, type BacktestResult } from '../../../src/sim/backtest.ts';
+import { openData } from '../../../src/sim/run-scenario.ts';
 import { parseScenario, type Scenario } from '../../../src/sim/scenario.ts';
 import type { Strategy } from '../../../src/strategy/api.ts';
 import { feeSchedule } from '../../../src/venue/fees.ts';
@@ -20,12 +21,7 @@ export function collect(open: OpenMarketEvents, limit = Infinity): MarketEvent[]
 
 export async function openScenarioData(scenario: Scenario): Promise<{ units: MarketUnits; data: OpenedData }> {
   const units = new MarketUnits(scenario.market);
-  const data = await DATA_SOURCES[dataSourceKey(scenario.data)].open(scenario.data as never, {
-    units,
-    seed: scenario.seed,
-    durationSeconds: scenario.durationSeconds,
-    baseDir: '.',
-  });
+  const data = await openData(scenario, units, '.');
   return { units, data };
 }
 
