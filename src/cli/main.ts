@@ -4,6 +4,7 @@ import { isUserError } from '../core/errors.ts';
 import { LIVE_COMMANDS } from './live.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
+import { scenarioSchemaCommand } from './scenario-schema.ts';
 import { reportCommand, reportOptions } from './report.ts';
 import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       )
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
       .command(dataCommand)
+      .command(scenarioSchemaCommand)
       .command((await import('./serve.ts')).serveModule as never)
       .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')

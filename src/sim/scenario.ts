@@ -16,7 +16,7 @@ import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } fr
  */
 const positive = z.number().positive();
 
-const marketSchema = z
+export const marketSchema = z
   .object({
     symbol: z.string().min(1),
     tickSize: positive,
@@ -39,14 +39,14 @@ function modelField<M extends { name: string; params: z.AnyZodObject }>(models: 
   return z.discriminatedUnion('model', options as [z.ZodDiscriminatedUnionOption<'model'>, ...z.ZodDiscriminatedUnionOption<'model'>[]]);
 }
 
-const venueSchema = z
+export const venueSchema = z
   .object({
     queue: modelField(QUEUE_MODELS).default({ model: 'risk-averse' }),
     latency: modelField(LATENCY_MODELS).default({ model: 'constant', entryMs: 20, responseMs: 20 }),
   })
   .strict();
 
-const analyticsSchema = z
+export const analyticsSchema = z
   .object({
     /** Markout horizons, seconds. */
     horizonsSeconds: z.array(positive).nonempty().default([1, 5, 30, 60]),
@@ -63,22 +63,36 @@ const analyticsSchema = z
     path: ['mainHorizonSeconds'],
   });
 
-/** The registered data sources' schemas by name, as `registered` looks them up. */
-export const scenarioSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)'),
+/**
+ * The fields of a scenario, in the order run.json records them; `data` and `strategy` depend on what the
+ * registries list (parsing checks them with dataField and strategyField below; the JSON Schema lists them).
+ */
+export function scenarioShape<Data extends z.ZodTypeAny, Strategy extends z.ZodTypeAny>(data: Data, strategy: Strategy) {
+  return {
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)')
+      .describe('names the run folder'),
     description: z.string().optional(),
-    seed: z.number().int().nonnegative().default(1),
+    seed: z.number().int().nonnegative().default(1).describe('seed of every random draw (market, latency)'),
     /** Simulated time to run; required for synthetic data, optional for replays (default: all the data). */
-    durationSeconds: positive.optional(),
+    durationSeconds: positive.optional().describe('simulated time to run; required for synthetic data'),
     /** Trade only inside this part of the data: ISO times or offsets from the data's start ("90s", "30m"). */
-    window: z.object({ from: z.string().optional(), to: z.string().optional() }).strict().optional(),
+    window: z
+      .object({ from: z.string().optional(), to: z.string().optional() })
+      .strict()
+      .optional()
+      .describe('trade only inside this part of the data: ISO times or offsets from its start such as "90s", "30m"'),
     market: marketSchema,
-    data: dataField(),
+    data,
     venue: venueSchema.default({}),
     analytics: analyticsSchema.default({}),
-    strategy: strategyField(),
-  })
+    strategy,
+  };
+}
+
+export const scenarioSchema = z
+  .object(scenarioShape(dataField(), strategyField()))
   .strict()
   .refine((s) => s.durationSeconds !== undefined || s.data.kind !== 'synthetic', {
     message: 'required for synthetic data (how long to simulate, in seconds)',
@@ -171,9 +185,16 @@ export async function withResolvedStrategy(scenario: Scenario, baseDir: string, 
 }
 
 export function parseScenario(raw: unknown, source: string): Scenario {
-  const result = scenarioSchema.safeParse(raw);
+  const result = scenarioSchema.safeParse(withoutSchemaKey(raw));
   if (result.success) return result.data as Scenario;
   throw new SpreadlabError(schemaProblems(source, result.error));
+}
+
+/** `"$schema"` names the JSON Schema an editor checks the file with; it is not part of the scenario (nor of run.json). */
+function withoutSchemaKey(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !('$schema' in raw)) return raw;
+  const { $schema: _schema, ...rest } = raw as Record<string, unknown>;
+  return rest;
 }
 
 /** Applies one `path=value` override to a raw scenario object. */
