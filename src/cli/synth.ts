@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { writeSyntheticTardis } from '../data/synthetic/write-tardis.ts';
+import { writeScenarioMarket } from '../sim/assemble.ts';
 import { loadScenario } from '../sim/scenario.ts';
 
 /** `spreadlab data synth <scenario> --out <dir>`: writes a scenario's synthetic market as tardis CSV.gz. */
@@ -26,7 +26,7 @@ export const synthCommand: CommandModule = {
     const a = args as unknown as SynthArgs;
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
     const scenario = await loadScenario(a.scenario, overrides);
-    const written = await writeSyntheticTardis(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
+    const written = await writeScenarioMarket(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
     for (const w of written) process.stdout.write(`wrote ${w}\n`);
   },
 };

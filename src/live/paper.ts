@@ -2,17 +2,15 @@ import type { MarketUnits } from '../core/market.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/units.ts';
 import type { MarketEvent } from '../core/events.ts';
+import { venueSetup } from '../sim/assemble.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import { SimExchange } from '../venue/exchange.ts';
-import { feeSchedule } from '../venue/fees.ts';
 import { FifoChannel } from '../venue/latency.ts';
-
 import { wallMicros } from './feed.ts';
 import type { RunTape } from './tape.ts';
-import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 
 /**
  * Paper trading: live market data, our orders and fills simulated by the backtest's own venue
@@ -53,8 +51,8 @@ export class PaperVenue {
     private readonly tape: RunTape,
     rng: Rng,
   ) {
-    const { market, venue } = scenario;
-    this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
+    const { queue, fees, latency } = venueSetup(scenario, rng);
+    this.exchange = new SimExchange(queue, fees, (fill) => {
       this.tape.addFill(fill);
       this.gateway.notifyFill(fill);
       // No quote check here: the venue removes filled orders only after reporting all their fills; the
@@ -66,7 +64,7 @@ export class PaperVenue {
       exchange: this.exchange,
       ledger: tape.ledger,
       scheduler: this.scheduler,
-      latency: createLatencyModel(venue.latency, rng),
+      latency,
       entry: new FifoChannel(),
       responses: new FifoChannel(),
       now: () => wallMicros(),

@@ -1,13 +1,7 @@
-import { isoMicros } from '../core/units.ts';
-import { MarketUnits } from '../core/market.ts';
+import type { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
-import { US_PER_MS, US_PER_SECOND } from '../core/units.ts';
-import { SpreadlabError } from '../core/errors.ts';
-import { DATA_SOURCES } from '../data/sources.ts';
-import { findDataSource, type OpenedData } from '../data/source.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
-import { feeSchedule } from '../venue/fees.ts';
-import { createLatencyModel, createQueueModel } from '../venue/models.ts';
+import { openData, tradingWindow, venueSetup } from './assemble.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -26,64 +20,10 @@ export interface ScenarioRun {
 export async function runScenario(given: Scenario, baseDir: string, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
   const strategy = await resolveStrategy(given.strategy, baseDir, given.name);
   const scenario: Scenario = { ...given, strategy: strategy.config };
-  const units = new MarketUnits(scenario.market);
-  const rng = new Rng(String(scenario.seed));
+  const venue = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'));
+  const { units } = venue;
   const data = await openData(scenario, units, baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
-  const result = await runBacktest({
-    units,
-    fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
-    openEvents: data.open,
-    startTs,
-    endTs,
-    queue: createQueueModel(scenario.venue.queue),
-    latency: createLatencyModel(scenario.venue.latency, rng.fork('latency')),
-    strategy: strategy.create(),
-    onProgress,
-  });
+  const result = await runBacktest({ ...venue, openEvents: data.open, startTs, endTs, strategy: strategy.create(), onProgress });
   return { scenario, units, result, dataFiles: data.files, strategyModule: strategy.module };
-}
-
-/**
- * The period the strategy trades: the data's span, narrowed by `window.from` / `window.to` when given (an
- * ISO time, or an offset from the data's start such as "90s", "30m", "2h"). Market events before the
- * window still build the venue's book; the strategy starts at the window's start.
- */
-export function tradingWindow(scenario: Scenario, data: { startTs: number; endTs: number }): { startTs: number; endTs: number } {
-  const at = (spec: string | undefined, fallback: number): number => (spec === undefined ? fallback : parseWindowTime(spec, data.startTs));
-  const startTs = Math.max(data.startTs, at(scenario.window?.from, data.startTs));
-  const endTs = Math.min(data.endTs, at(scenario.window?.to, data.endTs));
-  if (!(endTs > startTs)) {
-    throw new SpreadlabError(
-      `window: ${scenario.window?.from ?? 'start'}..${scenario.window?.to ?? 'end'} leaves no time inside the data (${isoMicros(data.startTs)} to ${isoMicros(data.endTs)})`,
-    );
-  }
-  return { startTs, endTs };
-}
-
-const OFFSET_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
-function parseWindowTime(spec: string, dataStart: number): number {
-  const offset = /^(\d+(?:\.\d+)?)([smhd])$/.exec(spec);
-  if (offset) return dataStart + Math.round(Number(offset[1]) * OFFSET_UNITS[offset[2]] * US_PER_SECOND);
-  const ms = Date.parse(spec);
-  if (Number.isNaN(ms)) throw new SpreadlabError(`window: "${spec}" is neither an ISO time nor an offset such as "90s", "30m", "2h"`);
-  return ms * US_PER_MS;
-}
-
-/** The time span of a scenario's data (opening it, as a run would). */
-export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ startTs: number; endTs: number }> {
-  const { startTs, endTs } = await openData(scenario, new MarketUnits(scenario.market), baseDir);
-  return { startTs, endTs };
-}
-
-/** Opens the data source a scenario names (paths relative to `baseDir`). */
-export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
-  const { data } = scenario;
-  return findDataSource(DATA_SOURCES, data).open(data, {
-    units,
-    seed: scenario.seed,
-    durationSeconds: scenario.durationSeconds,
-    baseDir,
-  });
 }

@@ -5,7 +5,7 @@ import type { SweepBase } from './run-one.ts';
 import type { PreloadMessage, RunReply, RunRequest } from './worker.ts';
 import type { EventColumns } from '../data/columns.ts';
 import { allReplays, sharedColumns, type DecodedReplay } from '../data/shared-replays.ts';
-import { dataSpan } from '../sim/run-scenario.ts';
+import { dataSpan } from '../sim/assemble.ts';
 import { scenarioForRun } from './run-one.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { isoMicros } from '../core/units.ts';
 import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
-import { dataSpan } from '../sim/run-scenario.ts';
+import { dataSpan } from '../sim/assemble.ts';
 import { csvText } from './flatten.ts';
 import { renderSweepPage } from '../report/sweep-page.ts';
 import { writeAtomically } from './journal.ts';

@@ -1,17 +1,15 @@
-import { SpreadlabError } from '../../core/errors.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../columns.ts';
 import { writeTardis } from '../convert.ts';
 import type { MarketEventSource } from '../../core/events.ts';
-import { DATA_SOURCES } from '../sources.ts';
-import { findDataSource } from '../source.ts';
-import { MarketUnits, type MarketSpec } from '../../core/market.ts';
+import type { MarketSpec } from '../../core/market.ts';
 
 /**
  * `spreadlab data synth`: a synthetic market written out as tardis.dev CSV.gz, so a synthetic day can be
  * replayed like a recorded one.
  *
  * Rules:
- * - The scenario's `data` must be synthetic; its seed, duration and market (tick and lot size) are used;
+ * - The scenario's `data` must be synthetic (checked by sim/assemble.ts, which opens it as a backtest does);
+ * its seed, duration and market (tick and lot size) are used;
  *   the strategy is ignored. The events are exactly those a backtest of the scenario would see.
  * - Files: <dir>/<prefix>_incremental_book_L2.csv.gz, _trades.csv.gz, _quotes.csv.gz (the closing quote),
  *   written by the tardis writer of `data convert` (see convert.ts for its rules); exchange "synthetic",
@@ -30,20 +28,6 @@ export interface SynthScenario {
 export interface SynthOutput {
   dir: string;
   prefix?: string;
-}
-
-export async function synthesize(scenario: SynthScenario, baseDir: string): Promise<EventColumns> {
-  if (scenario.data.kind !== 'synthetic') {
-    throw new SpreadlabError(`data.kind: expected "synthetic" (data synth writes a synthetic market), got ${JSON.stringify(scenario.data.kind)}`);
-  }
-  const units = new MarketUnits(scenario.market);
-  const opened = await findDataSource(DATA_SOURCES, scenario.data).open(scenario.data, {
-    units,
-    seed: scenario.seed,
-    durationSeconds: scenario.durationSeconds,
-    baseDir,
-  });
-  return toColumns(opened.open());
 }
 
 /** Copies a source into columns (the reverse of openColumns). */
@@ -77,9 +61,16 @@ export function toColumns(source: MarketEventSource): EventColumns {
   return b.build();
 }
 
-export async function writeSyntheticTardis(scenario: SynthScenario, baseDir: string, out: SynthOutput): Promise<string[]> {
-  const columns = await synthesize(scenario, baseDir);
+/** Writes a synthetic market's events (one open of its source) as tardis CSV.gz files; returns their paths. */
+export function writeSyntheticTardis(scenario: SynthScenario, events: MarketEventSource, out: SynthOutput): Promise<string[]> {
   const symbol = scenario.market.symbol;
   const prefix = out.prefix ?? `synthetic_${symbol}_${String(scenario.data.model)}_seed${scenario.seed}`;
-  return writeTardis(columns, { dir: out.dir, prefix, exchange: 'synthetic', symbol, tickSize: scenario.market.tickSize, lotSize: scenario.market.lotSize });
+  return writeTardis(toColumns(events), {
+    dir: out.dir,
+    prefix,
+    exchange: 'synthetic',
+    symbol,
+    tickSize: scenario.market.tickSize,
+    lotSize: scenario.market.lotSize,
+  });
 }

@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpreadlabError } from '../../core/errors.ts';
-import { MarketUnits } from '../../core/market.ts';
-import { openData, tradingWindow } from '../../sim/run-scenario.ts';
+import { Rng } from '../../core/rng.ts';
+import { openData, tradingWindow, venueSetup } from '../../sim/assemble.ts';
 import type { Scenario } from '../../sim/scenario.ts';
-import { feeSchedule } from '../../venue/fees.ts';
-
 import type { OrderRecord } from './account.ts';
 import { money } from './binance-json.ts';
 import { DIFF_RATES_MS } from './book-feed.ts';
@@ -13,7 +11,6 @@ import { handleRest, type RestContext } from './rest.ts';
 import { StreamHub } from './streams.ts';
 import { venueSymbol, type VenueSymbol } from './symbol.ts';
 import { LocalVenue, type PublicTrade } from './venue.ts';
-import { createQueueModel } from '../../venue/models.ts';
 
 /**
  * `spreadlab serve`: the simulated venue as a local Binance USD-M futures server (HTTP + WebSocket on
@@ -69,11 +66,11 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   if (!(speed > 0) || !Number.isFinite(speed)) throw new SpreadlabError(`--speed ${speed}: expected a positive number`);
   if (!options.secret)
     throw new SpreadlabError('the server needs an API secret to check signatures with (--secret or SPREADLAB_SERVE_SECRET)');
-  const units = new MarketUnits(scenario.market);
+  // the server's own round trip is the only latency, so the scenario's latency model is not used
+  const { units, fees, queue } = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'));
   const data = await openData(scenario, units, options.baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
   const symbol = venueSymbol(options.symbol ?? scenario.market.symbol);
-  const fees = feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps);
   const listenKeys = new Set<string>();
   let hub: StreamHub | undefined;
   const startedMs = Date.now();
@@ -82,7 +79,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       units,
       symbol,
       fees,
-      queue: createQueueModel(scenario.venue.queue),
+      queue,
       openEvents: data.open,
       dataStart: startTs,
       dataEnd: endTs,

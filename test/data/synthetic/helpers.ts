@@ -3,7 +3,7 @@ import { Rng } from '../../../src/core/rng.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../../src/core/events.ts';
 import type { OpenedData } from '../../../src/data/source.ts';
 import { runBacktest, type BacktestResult } from '../../../src/sim/backtest.ts';
-import { openData } from '../../../src/sim/run-scenario.ts';
+import { openData } from '../../../src/sim/assemble.ts';
 import { parseScenario, type Scenario } from '../../../src/sim/scenario.ts';
 import type { Strategy } from '../../../src/strategy/api.ts';
 import { feeSchedule } from '../../../src/venue/fees.ts';

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyOverride, loadScenario, parseScenario } from '../../../src/sim/scenario.ts';
 import { runScenario } from '../../../src/sim/run-scenario.ts';
-import { writeSyntheticTardis } from '../../../src/data/synthetic/write-tardis.ts';
+import { writeScenarioMarket } from '../../../src/sim/assemble.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-synth-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -13,7 +13,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('data synth: synthetic markets written as tardis CSV.gz', () => {
   it('a replay of the written files gives the same fills as the synthetic run (AS 2008 scenario)', async () => {
     const synthetic = await loadScenario('scenarios/avellaneda-stoikov-2008.json', ['seed=3']);
-    const files = await writeSyntheticTardis(synthetic, 'scenarios', { dir: tmp, prefix: 'as' });
+    const files = await writeScenarioMarket(synthetic, 'scenarios', { dir: tmp, prefix: 'as' });
     expect(files.map((f) => f.slice(tmp.length + 1))).toEqual(['as_incremental_book_L2.csv.gz', 'as_trades.csv.gz', 'as_quotes.csv.gz']);
     const raw = JSON.parse(readFileSync('scenarios/avellaneda-stoikov-2008.json', 'utf8')) as Record<string, unknown>;
     raw.data = { kind: 'replay', files, format: 'tardis', cache: false };
@@ -29,13 +29,13 @@ describe('data synth: synthetic markets written as tardis CSV.gz', () => {
 
   it('refuses a scenario whose data is not synthetic', async () => {
     const replay = await loadScenario('scenarios/informed-flow-replay.json');
-    await expect(writeSyntheticTardis(replay, 'scenarios', { dir: tmp })).rejects.toThrow(/data\.kind: expected "synthetic"/);
+    await expect(writeScenarioMarket(replay, 'scenarios', { dir: tmp })).rejects.toThrow(/data\.kind: expected "synthetic"/);
   });
 
   it('the shipped sample in data/synthetic is what the informed-flow demo generates, and its replay scenario matches the demo', async () => {
     const demo = await loadScenario('scenarios/informed-flow-demo.json');
     const dir = join(tmp, 'sample');
-    await writeSyntheticTardis(demo, 'scenarios', { dir });
+    await writeScenarioMarket(demo, 'scenarios', { dir });
     const shipped = readdirSync('data/synthetic').filter((f) => f.startsWith('synthetic_GM-USD_informed-flow_seed1_')).sort();
     expect(shipped).toEqual(readdirSync(dir).sort());
     for (const f of shipped) expect(gunzipSync(readFileSync(join('data/synthetic', f))).equals(gunzipSync(readFileSync(join(dir, f))))).toBe(true);
