@@ -1,15 +1,16 @@
 /**
  * widen-after-fill: a post-only bid and ask halfSpreadTicks either side of the mid, re-posted every
- * requoteMs, that backs off after a sign of informed flow. On each of its own fills (onFill), and on each
- * market trade of at least bigTradeSize (onTrade, when given), it quotes widenTicks further out on both
- * sides for the next widenMs (each new sign restarts the period), and when a period starts it pulls its
- * quotes at once (cancel all) instead of leaving them up until the next requote.
+ * requoteMs, that backs off after a sign of informed flow. After each of its own fills (onFill), and after
+ * each market order of at least bigTradeSize (onTrade, when given), it quotes widenTicks further out on
+ * both sides for widenMs (a new sign restarts the period); when a period starts it pulls its quotes at
+ * once (cancel all) rather than leave them up until the next requote.
  *
  * Parameters: size (base units per order), halfSpreadTicks (default 2), widenTicks (default 3), widenMs
  * (default 5000), requoteMs (default 1000), bigTradeSize (base units; default none: fills only).
- * Limits: no inventory limit (see the built-in inventory-skew for one); a fill noticed while a requote is
- * in flight can leave that requote's narrow quotes up until the next one; onTrade makes the run feed the
- * strategy every market trade, which costs some speed.
+ * Limits: no inventory limit (the built-in inventory-skew has one); a sign noticed while a requote is in
+ * flight leaves that requote's narrow quotes up until the next one; a market order is recognised by its
+ * prints sharing a time and side, so two orders at the same instant count as one; onTrade makes the
+ * backtest feed the strategy every market trade, which costs some speed.
  */
 import { defineStrategy, roundToTick, z } from 'spreadlab';
 
@@ -17,7 +18,7 @@ const ticks = z.number().int().nonnegative();
 
 export default defineStrategy({
   name: 'widen-after-fill',
-  description: 'a bid and an ask around the mid, widenTicks wider for widenMs after each fill or big market trade',
+  description: 'a bid and an ask around the mid, widenTicks wider for widenMs after each fill or big market order',
   params: z.object({
     size: z.number().positive(),
     halfSpreadTicks: ticks.default(2),
@@ -40,9 +41,9 @@ export default defineStrategy({
       if (bigTradeSize !== undefined) {
         // One market order prints a trade per price level it takes: add up the prints of one time and side.
         let sweep = { timestamp: NaN, takerSide: '', size: 0 };
-        venue.onTrade(({ timestamp, takerSide, size }) => {
-          const same = timestamp === sweep.timestamp && takerSide === sweep.takerSide;
-          sweep = { timestamp, takerSide, size: same ? sweep.size + size : size };
+        venue.onTrade((trade) => {
+          const same = trade.timestamp === sweep.timestamp && trade.takerSide === sweep.takerSide;
+          sweep = { timestamp: trade.timestamp, takerSide: trade.takerSide, size: same ? sweep.size + trade.size : trade.size };
           if (sweep.size >= bigTradeSize) widen();
         });
       }
