@@ -34,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
       .command(dataCommand)
       .command((await import('./serve.ts')).serveModule as never)
+      .command((await import('./new.ts')).newCommand)
       .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()
