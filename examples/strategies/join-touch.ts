@@ -12,8 +12,10 @@
  * Parameters: size (base units per order), maxInventory (base units), toleranceTicks (integer, default 2),
  * requoteMs (default 500).
  * Limits: between amends an order can be up to toleranceTicks − 1 ticks off the touch, behind it (fills
- * less) or ahead of it (inside the spread: filled first when the price moves through it); a partly filled
- * order keeps its smaller remaining size; three reads per cycle, each a round trip.
+ * less) or ahead of it (inside the spread: filled first when the price moves through it); live, the book
+ * includes its own orders, so an order alone ahead of the market is its own touch and stays there (the
+ * simulated venue's book leaves our orders out); a partly filled order keeps its smaller remaining size;
+ * three reads per cycle, each a round trip.
  */
 import { defineStrategy, z, type Side } from 'spreadlab';
 
@@ -41,6 +43,7 @@ export default defineStrategy({
         ];
         for (const [side, touch, room] of sides) {
           const order = orders.find((o) => o.side === side);
+          // A fill would pass maxInventory (1e-9: decimal sums are not exact, 0.06 + 0.01 < 0.07).
           if (room < size - 1e-9) {
             if (order) await venue.cancelOrder(market, order.id);
           } else if (!order) {

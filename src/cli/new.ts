@@ -1,15 +1,18 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { definitionProblem } from '../strategy/define.ts';
 
+/** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
+const DEMO_SCENARIO = new URL('../../scenarios/demo.json', import.meta.url);
+
 /**
  * `spreadlab new strategy NAME [--dir DIR]`: starts a strategy of the user's own. Writes into DIR (default:
  * the current folder, created when missing):
  * - NAME.ts: a working strategy made with defineStrategy (the built-in inventory-skew loop, to edit);
- * - NAME.json: a scenario that backtests it on ten minutes of the demo's synthetic market;
+ * - NAME.json: the demo scenario (scenarios/demo.json) cut to ten minutes, with NAME.ts as its strategy;
  * - NAME.test.ts: a vitest test that runs the scenario through the public API and checks it traded.
  * Rules: NAME follows defineStrategy's rule (lower-case words joined by "-"); nothing is written when any of
  * the three files exists (exit 2, naming it). The files import only 'spreadlab' (and vitest), so they run as
@@ -120,33 +123,19 @@ export default defineStrategy({
 `;
 }
 
+/**
+ * The shipped demo scenario (scenarios/demo.json: its market, venue and inventory-skew parameters), cut to
+ * ten minutes, with its strategy as the user's module.
+ */
 function scenario(name: string): object {
+  const demo = JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8'));
+  const { name: _builtIn, ...params } = demo.strategy;
   return {
+    ...demo,
     name,
-    description: `Ten simulated minutes of a seeded random-walk market (the demo's), quoted by ${name}.ts.`,
-    seed: 1,
+    description: `Ten simulated minutes of the demo's seeded random-walk market, quoted by ${name}.ts.`,
     durationSeconds: 600,
-    market: { symbol: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-    data: {
-      kind: 'synthetic',
-      model: 'random-walk',
-      start: '2024-01-01T00:00:00Z',
-      startPrice: 100,
-      volatility: 0.01,
-      spreadTicks: 1,
-      levels: 20,
-      levelSize: 0.02,
-      churn: 0.1,
-      tradesPerSecond: 2,
-      tradeSize: 0.05,
-      refreshMs: 100,
-      feedLatencyMs: 5,
-    },
-    venue: {
-      queue: { model: 'risk-averse' },
-      latency: { model: 'constant', entryMs: 20, responseMs: 20 },
-    },
-    strategy: { module: `./${name}.ts`, spreadBps: 10, size: 0.01, maxInventory: 0.1, skewFactor: 0.5, requoteMs: 3000 },
+    strategy: { module: `./${name}.ts`, ...params },
   };
 }
 

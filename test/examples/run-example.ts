@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { expect, it } from 'vitest';
 import { loadScenario } from '../../src/sim/scenario.ts';
 import { runScenario, type ScenarioRun } from '../../src/sim/run-scenario.ts';
 import { ROOT, spreadlabOk } from '../spawn-cli.ts';
@@ -30,16 +32,30 @@ export async function runRecorded(name: string, overrides: string[] = []): Promi
 }
 
 /** Each fill as `order_id side exch_ts_us`, in the run's order. */
-export function fillKeys(run: ScenarioRun): string[] {
+function fillKeys(run: ScenarioRun): string[] {
   return run.result.fills.map((f) => `${f.orderId} ${f.side} ${f.exchTs}`);
 }
 
-/** Backtests examples/strategies/NAME.json, unchanged, with the real CLI into `out`; returns its fills.csv as fillKeys does. */
-export function backtestWithCli(name: string, out: string): string[] {
-  spreadlabOk(['backtest', join(EXAMPLES_DIR, `${name}.json`), '--out', out]);
-  const [header, ...rows] = readFileSync(join(out, 'fills.csv'), 'utf8').trim().split('\n');
-  const [ts, id, side] = ['exch_ts_us', 'order_id', 'side'].map((column) => header.split(',').indexOf(column));
-  return rows.map((row) => row.split(',')).map((cells) => `${cells[id]} ${cells[side]} ${cells[ts]}`);
+/** The same, from the fills.csv of examples/strategies/NAME.json backtested unchanged by the real CLI. */
+function backtestWithCli(name: string): string[] {
+  const out = mkdtempSync(join(tmpdir(), `spreadlab-${name}-`));
+  try {
+    spreadlabOk(['backtest', join(EXAMPLES_DIR, `${name}.json`), '--out', out]);
+    const [header, ...rows] = readFileSync(join(out, 'fills.csv'), 'utf8').trim().split('\n');
+    const [ts, id, side] = ['exch_ts_us', 'order_id', 'side'].map((column) => header.split(',').indexOf(column));
+    return rows.map((row) => row.split(',')).map((cells) => `${cells[id]} ${cells[side]} ${cells[ts]}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** Every example's first test: its scenario runs from the CLI, and trades as the recorded run (the recorder changes nothing). */
+export function itRunsFromTheCli(name: string, recorded: () => RecordedRun): void {
+  it('runs from the CLI as its scenario file says, with the same fills as the recorded run', () => {
+    const fills = backtestWithCli(name);
+    expect(fills.length).toBeGreaterThan(100);
+    expect(fills).toEqual(fillKeys(recorded().run));
+  });
 }
 
 /** The record cut into the strategy's requote cycles: each starts with a getSnapshot call. */

@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { roundToTick } from '../../src/strategy/seed.ts';
-import { backtestWithCli, callsOf, fillKeys, requoteCycles, runRecorded, type Entry, type RecordedRun } from './run-example.ts';
-
-const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-widen-after-fill-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+import { itRunsFromTheCli, callsOf, requoteCycles, runRecorded, type Entry, type RecordedRun } from './run-example.ts';
 
 /** A notice that should widen the quotes: one of our fills, or the print that takes a market order's size to bigTradeSize. */
 interface Sign {
@@ -47,9 +41,7 @@ describe('examples/strategies/widen-after-fill.ts', () => {
     allSigns = signs(recorded.record, p.bigTradeSize);
   });
 
-  it('runs from the CLI as its scenario file says, with the same fills as the recorded run', () => {
-    expect(backtestWithCli('widen-after-fill', join(tmp, 'run'))).toEqual(fillKeys(recorded.run));
-  });
+  itRunsFromTheCli('widen-after-fill', () => recorded);
 
   it('quotes halfSpreadTicks around the mid, and widenTicks more while a fill or big market order is less than widenMs old', () => {
     const cycles = { narrow: 0, wide: 0, wideForFillsOnly: 0, wideForTradesOnly: 0 };
