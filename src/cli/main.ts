@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(dataCommand)
       .command(scenarioSchemaCommand)
       .command((await import('./serve.ts')).serveModule as never)
+      .command((await import('./new.ts')).newCommand)
       .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()

@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { z } from 'zod';
+import { SpreadlabError } from '../core/errors.ts';
+import { definitionProblem } from '../strategy/define.ts';
+
+/** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
+const DEMO_SCENARIO = new URL('../../scenarios/demo.json', import.meta.url);
+
+/**
+ * `spreadlab new strategy NAME [--dir DIR]`: starts a strategy of the user's own. Writes into DIR (default:
+ * the current folder, created when missing):
+ * - NAME.ts: a working strategy made with defineStrategy (the built-in inventory-skew loop, to edit);
+ * - NAME.json: the demo scenario (scenarios/demo.json) cut to ten minutes, with NAME.ts as its strategy;
+ * - NAME.test.ts: a vitest test that runs the scenario through the public API and checks it traded.
+ * Rules: NAME follows defineStrategy's rule (lower-case words joined by "-"); nothing is written when any of
+ * the three files exists (exit 2, naming it). The files import only 'spreadlab' (and vitest), so they run as
+ * written in any project that installed spreadlab.
+ */
+interface NewStrategyArgs {
+  name: string;
+  dir: string;
+}
+
+export const newCommand: CommandModule = {
+  command: 'new <kind>',
+  describe: 'start files of your own: `new strategy NAME` writes a strategy, a scenario that backtests it, and its test',
+  builder: (yargs: Argv) =>
+    yargs
+      .command(
+        'strategy <name>',
+        'write NAME.ts (a strategy made with defineStrategy), NAME.json (its scenario) and NAME.test.ts (its vitest test)',
+        (y) =>
+          y
+            .positional('name', { type: 'string', demandOption: true, describe: 'lower-case words joined by "-", e.g. my-strategy' })
+            .option('dir', { type: 'string', default: '.', describe: 'folder to write the files into' }),
+        (args) => newStrategy(args as unknown as NewStrategyArgs),
+      )
+      .demandCommand(1, 'name what to start, e.g. spreadlab new strategy my-strategy'),
+  handler: () => undefined,
+};
+
+function newStrategy({ name, dir }: NewStrategyArgs): void {
+  // The name rule is defineStrategy's: checked on a stand-in definition so the two cannot drift apart.
+  const problem = definitionProblem({ name, params: z.object({}), create: () => undefined });
+  if (problem !== null) throw new SpreadlabError(`new strategy: ${problem}`);
+  const files: [string, string][] = [
+    [`${name}.ts`, strategySource(name)],
+    [`${name}.json`, `${JSON.stringify(scenario(name), null, 2)}\n`],
+    [`${name}.test.ts`, testSource(name)],
+  ];
+  const paths = files.map(([file]) => join(dir, file));
+  const existing = paths.find((path) => existsSync(path));
+  if (existing) throw new SpreadlabError(`new strategy: ${existing} exists; not overwriting it (choose another name or --dir)`);
+  mkdirSync(dir, { recursive: true });
+  files.forEach(([, text], i) => writeFileSync(paths[i], text, { flag: 'wx' }));
+  const shown = paths.map((path) => relative(process.cwd(), path));
+  process.stdout.write(
+    [
+      `wrote ${shown[0]}  (the strategy: edit it)`,
+      `wrote ${shown[1]}  (a scenario that backtests it on a synthetic market)`,
+      `wrote ${shown[2]}  (a vitest test that runs the scenario)`,
+      '',
+      'next:',
+      `  npx spreadlab backtest ${shown[1]}`,
+      `  npx vitest run ${shown[2]}    (needs vitest: npm install --save-dev vitest)`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function strategySource(name: string): string {
+  return `/**
+ * ${name}: a market-making strategy of your own, started from spreadlab's inventory-skew loop.
+ *
+ * Every requoteMs it reads the mid and its position, skews the mid against the position (when long, both
+ * quotes move down so the ask fills sooner), cancels its orders and posts a post-only bid and ask spreadBps
+ * apart around the skewed mid. A side whose fill would take |position| beyond maxInventory is not quoted.
+ *
+ * Parameters: spreadBps (full quoted spread, bps of the mid), size (base units per order), maxInventory
+ * (base units), skewFactor (default 0.5: at maxInventory the quotes move by half the spread), requoteMs
+ * (default 3000).
+ * Limits: cancel-all and re-post every cycle, so no order keeps its queue position; no quote while either
+ * side of the book is empty.
+ *
+ * Backtest it: npx spreadlab backtest ${name}.json     Test it: npx vitest run ${name}.test.ts
+ */
+import { defineStrategy, roundToTick, z } from 'spreadlab';
+
+export default defineStrategy({
+  name: '${name}',
+  description: 'a bid and an ask spreadBps apart around the mid, both skewed against the position',
+  params: z.object({
+    spreadBps: z.number().positive(),
+    size: z.number().positive(),
+    maxInventory: z.number().positive(),
+    skewFactor: z.number().nonnegative().default(0.5),
+    requoteMs: z.number().positive().default(3000),
+  }),
+  create:
+    ({ spreadBps, size, maxInventory, skewFactor, requoteMs }) =>
+    async ({ venue, clock, market, tickSize }) => {
+      // Each venue call is a round trip: in a backtest it costs the scenario's latency in virtual time.
+      while (await clock.sleep(requoteMs)) {
+        const book = await venue.getSnapshot(market);
+        if (Number.isNaN(book.mid)) continue;
+        const position = await venue.getPosition(market);
+        const skewBps = -(position / maxInventory) * spreadBps * skewFactor;
+        const skewedMid = book.mid * (1 + skewBps / 10_000);
+        const half = (book.mid * spreadBps) / 10_000 / 2;
+        await venue.cancelAllOrders(market);
+        // The 1e-9 slack: decimal sums are not exact (0.06 + 0.01 gives 0.06999999999999999).
+        if (position + size <= maxInventory + 1e-9) {
+          await venue.placeOrder({ market, side: 'buy', size, price: roundToTick(skewedMid - half, tickSize), postOnly: true });
+        }
+        if (position - size >= -maxInventory - 1e-9) {
+          await venue.placeOrder({ market, side: 'sell', size, price: roundToTick(skewedMid + half, tickSize), postOnly: true });
+        }
+      }
+    },
+});
+`;
+}
+
+/**
+ * The shipped demo scenario (scenarios/demo.json: its market, venue and inventory-skew parameters), cut to
+ * ten minutes, with its strategy as the user's module.
+ */
+function scenario(name: string): object {
+  const demo = JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8'));
+  const { name: _builtIn, ...params } = demo.strategy;
+  return {
+    ...demo,
+    name,
+    description: `Ten simulated minutes of the demo's seeded random-walk market, quoted by ${name}.ts.`,
+    durationSeconds: 600,
+    strategy: { module: `./${name}.ts`, ...params },
+  };
+}
+
+function testSource(name: string): string {
+  return `import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { analyzeRun, loadScenario, runScenario } from 'spreadlab';
+
+const scenarioFile = fileURLToPath(new URL('./${name}.json', import.meta.url));
+
+describe('${name}', () => {
+  it('backtests its scenario: it buys and sells, and stays within maxInventory', async () => {
+    const scenario = await loadScenario(scenarioFile);
+    const { summary } = analyzeRun(await runScenario(scenario, dirname(scenarioFile)));
+    expect(summary.fills.buys).toBeGreaterThan(0);
+    expect(summary.fills.sells).toBeGreaterThan(0);
+    expect(summary.inventory.max).toBeLessThanOrEqual(Number(scenario.strategy.maxInventory));
+  });
+});
+`;
+}
