@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpreadlabError } from '../core/errors.ts';
 import { schemaProblems } from '../core/schema-errors.ts';
@@ -19,9 +19,10 @@ import { BUILT_IN_STRATEGIES } from './registry.ts';
  * - The parameters (every other key) are checked by the definition's `params` schema, strictly: unknown keys
  *   are errors, reported as `source: strategy.key: what was expected`. Defaults are filled in, and the
  *   completed object is what run folders record.
- * - A module is loaded once per process (and once per sweep worker). Its provenance is its path and a
- *   SHA-256 over the module file and every file of the user's it imports (not packages in node_modules),
- *   in import order; `promote` records it and `live` refuses a module whose hash changed.
+ * - A module is loaded once per process (and once per sweep worker). Its provenance is its absolute path
+ *   and a SHA-256 over the module file and every file of the user's it imports (not installed packages,
+ *   nor spreadlab's own code), each named by its path from the module's folder, in import order; `promote`
+ *   records it and `live` refuses a module whose hash changed.
  * Known limits: a module is not reloaded when its file changes during a process; a module's own
  * dependencies on data files are not hashed.
  */
@@ -32,7 +33,7 @@ export interface StrategyConfig {
 }
 
 export interface StrategyModule {
-  /** The file, as the scenario's path joined to the scenario's folder (as run folders record data files). */
+  /** The file: the scenario's path joined to the scenario's folder (as run folders record data files). */
   path: string;
   /** SHA-256 of the module and the local files it imports. */
   sha256: string;
@@ -100,17 +101,17 @@ const loaded = new Map<string, Promise<LoadedModule>>();
 
 /** Loads (once per process) the strategy module at `path`, relative to `baseDir`. */
 export function loadStrategyModule(path: string, baseDir: string, source: string): Promise<LoadedModule> {
-  const file = isAbsolute(path) ? path : join(baseDir, path);
+  const file = resolve(baseDir, path);
   let pending = loaded.get(file);
   if (!pending) {
-    pending = importModule(path, file, source);
+    pending = importModule(path, file, join(baseDir, path), source);
     loaded.set(file, pending);
     pending.catch(() => loaded.delete(file));
   }
   return pending;
 }
 
-async function importModule(path: string, file: string, source: string): Promise<LoadedModule> {
+async function importModule(path: string, file: string, shown: string, source: string): Promise<LoadedModule> {
   const where = `${source}: strategy.module: ${path}`;
   if (!MODULE_EXTENSIONS.some((ext) => file.endsWith(ext))) {
     throw new SpreadlabError(`${where}: expected a TypeScript or JavaScript file (${MODULE_EXTENSIONS.join(', ')})`);
@@ -129,7 +130,9 @@ async function importModule(path: string, file: string, source: string): Promise
     namespace = await tsImport(pathToFileURL(file).href, {
       parentURL: import.meta.url,
       onImport: (url: string) => {
-        if (url.startsWith('file:') && !url.includes('/node_modules/')) imported.push(fileURLToPath(url.replace(/\?.*$/, '')));
+        if (!url.startsWith('file:')) return;
+        const path = fileURLToPath(url.replace(/\?.*$/, ''));
+        if (!isPackageFile(path)) imported.push(path);
       },
     });
   } catch (error) {
@@ -140,7 +143,15 @@ async function importModule(path: string, file: string, source: string): Promise
   if (problem !== null) {
     throw new SpreadlabError(`${where}: expected a default export made with defineStrategy({ name, params, create }): ${problem}`);
   }
-  return { definition: definition as StrategyDefinition, module: { path: file, ...hashFiles(file, imported) } };
+  return { definition: definition as StrategyDefinition, module: { path: shown, ...hashFiles(file, imported) } };
+}
+
+/** This package's own code (its dist/ or src/, when a module imports 'spreadlab') and installed packages are not the user's. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE_CODE = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep];
+
+function isPackageFile(path: string): boolean {
+  return path.includes(`${sep}node_modules${sep}`) || PACKAGE_CODE.some((dir) => path.startsWith(dir));
 }
 
 function loadFailure(error: unknown): string {
