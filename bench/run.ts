@@ -4,6 +4,7 @@ import { benchBook } from './book.ts';
 import { benchData } from './data.ts';
 import { printTable, type BenchRow } from './report.ts';
 import { benchSimulation } from './simulation.ts';
+import { benchStartup } from './startup.ts';
 import { benchSweep } from './sweep.ts';
 import { benchVenue } from './venue.ts';
 
@@ -17,6 +18,7 @@ const modules: [string, () => Promise<BenchRow[]>][] = [
   ['simulation', benchSimulation],
   ['data', benchData],
   ['sweep', benchSweep],
+  ['startup', benchStartup],
 ];
 
 // A full garbage collection before each module, so that one module's leftovers (the book bench leaves

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
@@ -47,7 +48,7 @@ function newStrategy({ name, dir }: NewStrategyArgs): void {
   if (problem !== null) throw new SpreadlabError(`new strategy: ${problem}`);
   const files: [string, string][] = [
     [`${name}.ts`, strategySource(name)],
-    [`${name}.json`, `${JSON.stringify(scenario(name), null, 2)}\n`],
+    [`${name}.json`, `${JSON.stringify(scenario(name, dir), null, 2)}\n`],
     [`${name}.test.ts`, testSource(name)],
   ];
   const paths = files.map(([file]) => join(dir, file));
@@ -127,11 +128,13 @@ export default defineStrategy({
  * The shipped demo scenario (scenarios/demo.json: its market, venue and inventory-skew parameters), cut to
  * ten minutes, with its strategy as the user's module.
  */
-function scenario(name: string): object {
+function scenario(name: string, dir: string): object {
   const demo = JSON.parse(readFileSync(DEMO_SCENARIO, 'utf8'));
   const { name: _builtIn, ...params } = demo.strategy;
+  const schema = relative(resolve(dir), fileURLToPath(new URL('scenario.schema.json', DEMO_SCENARIO)));
   return {
     ...demo,
+    $schema: schema.startsWith('.') ? schema : `./${schema}`, // this installed spreadlab's JSON Schema, for editors
     name,
     description: `Ten simulated minutes of the demo's seeded random-walk market, quoted by ${name}.ts.`,
     durationSeconds: 600,
