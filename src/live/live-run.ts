@@ -290,6 +290,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     scenario: runScenario,
     units,
     result,
+    orders: tape.orders.records(),
     dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }],
     strategyModule: strategy.module,
   };
@@ -362,7 +363,7 @@ async function cancelEverything(ex: CcxtExchange, symbol: string, live: LiveVenu
     try {
       await withTimeout(ex.cancelAllOrders(symbol), 5_000);
       const left = await withTimeout(ex.fetchOpenOrders(symbol), 5_000);
-      live.open.clear();
+      live.closeAll();
       log.write('final-cancel-all', { attempt, left: left.length });
       if (left.length === 0) return 0;
     } catch (error) {

@@ -55,8 +55,7 @@ export class PaperVenue {
   ) {
     const { market, venue } = scenario;
     this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
-      this.tape.addFill(fill);
-      this.gateway.notifyFill(fill);
+      this.tape.addFill(fill, this.gateway.notifyFill(fill));
       // No quote check here: the venue removes filled orders only after reporting all their fills; the
       // check after each market message or order arrival sees them go.
     });
@@ -69,6 +68,7 @@ export class PaperVenue {
       latency: createLatencyModel(venue.latency, rng),
       entry: new FifoChannel(),
       responses: new FifoChannel(),
+      orderLog: tape.orders,
       now: () => wallMicros(),
       endTs: () => Infinity,
     });
@@ -91,6 +91,8 @@ export class PaperVenue {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.gateway.endRun();
+    const now = wallMicros();
+    for (const order of this.exchange.openOrders()) this.tape.orders.cancelled(order.id, now);
     const n = this.exchange.cancelAll();
     this.ownQuotes.check();
     return n;

@@ -9,6 +9,7 @@ import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { feeSchedule } from '../venue/fees.ts';
 import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
+import { OrderLog, type OrderRecord } from './order-log.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Everything a finished scenario run produced, with the units needed to print it. */
@@ -16,6 +17,8 @@ export interface ScenarioRun {
   scenario: Scenario;
   units: MarketUnits;
   result: BacktestResult;
+  /** Every order the strategy sent, in sending order (the order log). */
+  orders: readonly OrderRecord[];
   /** Data files read, with their SHA-256 (empty for synthetic data). */
   dataFiles: { path: string; sha256: string }[];
   /** The user's strategy module, when the scenario names one. */
@@ -30,6 +33,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
   const rng = new Rng(String(scenario.seed));
   const data = await openData(scenario, units, baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
+  const orderLog = new OrderLog();
   const result = await runBacktest({
     units,
     fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
@@ -39,9 +43,10 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
     queue: createQueueModel(scenario.venue.queue),
     latency: createLatencyModel(scenario.venue.latency, rng.fork('latency')),
     strategy: strategy.create(),
+    orderLog,
     onProgress,
   });
-  return { scenario, units, result, dataFiles: data.files, strategyModule: strategy.module };
+  return { scenario, units, result, orders: orderLog.records(), dataFiles: data.files, strategyModule: strategy.module };
 }
 
 /**
