@@ -150,7 +150,8 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     this.ordersSent++;
     const intent: OrderIntent = { id, ...checked.order };
     const { exchange, orderLog } = this.parts;
-    const record = orderLog.sent(id, checked.order, this.parts.now());
+    const sentTs = this.parts.now();
+    const record = orderLog.sent(id, checked.order, sentTs);
     return this.roundTrip(
       request.market,
       (arrival) => {
@@ -159,6 +160,7 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
         return this.toAck(reply);
       },
       (ack, back) => orderLog.answered(record, back, ack.status, ack.reason),
+      sentTs,
     );
   }
 
@@ -249,13 +251,21 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     return true;
   }
 
-  /** Sends a request: `act` runs at the venue on arrival; `answered`, if given, learns when the answer reached the strategy. */
-  private roundTrip<T>(market: string, act: (arrival: Micros) => T, answered?: (answer: T, back: Micros) => void): Promise<T> {
+  /**
+   * Sends a request at `sentTs` (default now): `act` runs at the venue on arrival; `answered`, if given, learns
+   * when the answer reached the strategy.
+   */
+  private roundTrip<T>(
+    market: string,
+    act: (arrival: Micros) => T,
+    answered?: (answer: T, back: Micros) => void,
+    sentTs: Micros = this.parts.now(),
+  ): Promise<T> {
     if (market !== this.market) {
       return Promise.reject(new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`));
     }
     const { scheduler, latency, entry, responses } = this.parts;
-    const arrival = entry.arrival(this.parts.now(), latency.entry());
+    const arrival = entry.arrival(sentTs, latency.entry());
     return new Promise((resolve) => {
       scheduler.schedule(arrival, Rank.orderArrival, () => {
         const answer = act(arrival);

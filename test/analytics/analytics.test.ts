@@ -19,7 +19,19 @@ import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts'
 const S = 1_000_000;
 
 function fill(side: 'buy' | 'sell', price: number, exchTs: number, midIndex: number, size = 1): FillRecord {
-  return { orderId: 'x', side, price, size, liquidity: 'maker', fee: 0n, exchTs, remaining: 0, positionAfter: 0, midIndex, noticeTs: exchTs };
+  return {
+    orderId: 'x',
+    side,
+    price,
+    size,
+    liquidity: 'maker',
+    fee: 0n,
+    exchTs,
+    remaining: 0,
+    positionAfter: 0,
+    midIndex,
+    noticeTs: exchTs,
+  };
 }
 
 function midPath(points: [number, number][]): Series {
