@@ -146,7 +146,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   let guard: RiskGuard | null = null;
   const checkSoon = (): void => void guard?.check(symbol);
   if (mode === 'paper') {
-    paper = new PaperVenue(units, scenario, tape, new Rng(String(scenario.seed)).fork('latency'));
+    paper = new PaperVenue(units, scenario, tape, new Rng(String(scenario.seed)).fork('latency'), dirname(options.configFile));
     venue = paper.gateway;
     clock = paper.gateway;
   } else if (mode === 'dry-run') {

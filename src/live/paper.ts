@@ -52,6 +52,8 @@ export class PaperVenue {
     scenario: Scenario,
     private readonly tape: RunTape,
     rng: Rng,
+    /** The config file's folder: a recorded latency's relative path starts there. */
+    baseDir: string,
   ) {
     const { market, venue } = scenario;
     this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
@@ -65,7 +67,7 @@ export class PaperVenue {
       exchange: this.exchange,
       ledger: tape.ledger,
       scheduler: this.scheduler,
-      latency: createLatencyModel(venue.latency, rng),
+      latency: createLatencyModel(venue.latency, rng, baseDir),
       entry: new FifoChannel(),
       responses: new FifoChannel(),
       orderLog: tape.orders,

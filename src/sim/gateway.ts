@@ -210,7 +210,7 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
       liquidity: fill.liquidity,
       timestamp: fill.exchTs / US_PER_MS,
     };
-    const arrival = this.parts.responses.arrival(fill.exchTs, this.parts.latency.response());
+    const arrival = this.parts.responses.arrival(fill.exchTs, this.parts.latency.response(fill.exchTs));
     this.parts.orderLog.filledBy(fill.orderId, fill.size);
     this.parts.scheduler.schedule(arrival, Rank.strategyNotice, () => {
       for (const handler of this.fillHandlers) handler(event);
@@ -265,11 +265,11 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
       return Promise.reject(new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`));
     }
     const { scheduler, latency, entry, responses } = this.parts;
-    const arrival = entry.arrival(sentTs, latency.entry());
+    const arrival = entry.arrival(sentTs, latency.entry(sentTs));
     return new Promise((resolve) => {
       scheduler.schedule(arrival, Rank.orderArrival, () => {
         const answer = act(arrival);
-        const back = responses.arrival(arrival, latency.response());
+        const back = responses.arrival(arrival, latency.response(arrival));
         scheduler.schedule(back, Rank.strategyNotice, () => {
           answered?.(answer, back);
           resolve(answer);

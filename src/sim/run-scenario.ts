@@ -41,7 +41,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
     startTs,
     endTs,
     queue: createQueueModel(scenario.venue.queue),
-    latency: createLatencyModel(scenario.venue.latency, rng.fork('latency')),
+    latency: createLatencyModel(scenario.venue.latency, rng.fork('latency'), baseDir),
     strategy: strategy.create(),
     orderLog,
     onProgress,

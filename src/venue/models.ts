@@ -1,13 +1,14 @@
 import type { Rng } from '../core/rng.ts';
-import type { LatencyModel } from './latency.ts';
+import type { LatencyContext, LatencyModel } from './latency.ts';
 import { constantLatency, lognormalLatency } from './latency.ts';
+import { recordedLatency } from './recorded-latency.ts';
 import { createFromConfig, type ModelConfig } from './model.ts';
 import type { QueueModel } from './queue.ts';
 import { probabilisticQueue, riskAverseQueue } from './queue.ts';
 
 /** The venue models a scenario can pick (`venue.queue.model`, `venue.latency.model`), default first. */
 export const QUEUE_MODELS = [riskAverseQueue, probabilisticQueue] as const;
-export const LATENCY_MODELS = [constantLatency, lognormalLatency] as const;
+export const LATENCY_MODELS = [constantLatency, lognormalLatency, recordedLatency] as const;
 
 export type QueueConfig = ModelConfig<(typeof QUEUE_MODELS)[number]>;
 export type LatencyConfig = ModelConfig<(typeof LATENCY_MODELS)[number]>;
@@ -16,6 +17,7 @@ export function createQueueModel(config: QueueConfig): QueueModel {
   return createFromConfig<QueueModel, void>(QUEUE_MODELS, config, undefined);
 }
 
-export function createLatencyModel(config: LatencyConfig, rng: Rng): LatencyModel {
-  return createFromConfig<LatencyModel, Rng>(LATENCY_MODELS, config, rng);
+/** A latency model; `baseDir` (default the working folder) is where a recording's relative path starts. */
+export function createLatencyModel(config: LatencyConfig, rng: Rng, baseDir = '.'): LatencyModel {
+  return createFromConfig<LatencyModel, LatencyContext>(LATENCY_MODELS, config, { rng, baseDir });
 }
