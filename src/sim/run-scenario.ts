@@ -7,7 +7,7 @@ import { DATA_SOURCES } from '../data/sources.ts';
 import { findDataSource, type OpenedData } from '../data/source.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { feeSchedule } from '../venue/fees.ts';
-import { createLatencyModel, createQueueModel } from '../venue/models.ts';
+import { createLatencyModel, createQueueModel, queueReadsOrderEvents } from '../venue/models.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
 import { OrderLog, type OrderRecord } from './order-log.ts';
 import type { Scenario } from './scenario.ts';
@@ -82,13 +82,24 @@ export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ s
   return { startTs, endTs };
 }
 
-/** Opens the data source a scenario names (paths relative to `baseDir`). */
-export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
+/**
+ * Opens the data source a scenario names (paths relative to `baseDir`), with the market's order events when
+ * the venue's queue model reads them (a SpreadlabError when the data has none).
+ */
+export async function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> {
   const { data } = scenario;
-  return findDataSource(DATA_SOURCES, data).open(data, {
+  const orderEvents = queueReadsOrderEvents(scenario.venue.queue);
+  const opened = await findDataSource(DATA_SOURCES, data).open(data, {
     units,
     seed: scenario.seed,
     durationSeconds: scenario.durationSeconds,
     baseDir,
+    orderEvents,
   });
+  if (orderEvents && !opened.orderEvents) {
+    throw new SpreadlabError(
+      `venue.queue: "${scenario.venue.queue.model}" follows the market order by order: it needs order-by-order data (a replay of LOBSTER message files), and this scenario's data (${data.kind}${data.model ? ` ${data.model}` : ''}) has no order events`,
+    );
+  }
+  return opened;
 }
