@@ -1,8 +1,12 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BookDelta, MarketEvent, OrderAction, OrderEvent } from '../../src/core/events.ts';
 import { SimExchange, type VenueFill } from '../../src/venue/exchange.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import { createQueueModel, type QueueConfig } from '../../src/venue/models.ts';
+import { runScenario, type ScenarioRun } from '../../src/sim/run-scenario.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
+import { ROOT } from '../spawn-cli.ts';
 
 /**
  * The l3 queue model on crafted order-by-order markets, each run beside the L2 risk-averse model on the same
@@ -139,5 +143,36 @@ describe('l3 queue: our exact place in the FIFO queue', () => {
     const l3 = replay(market, L3);
     expect(l3.queue.slice(1)).toEqual([0, 0, 0, 0, 0, NaN, NaN]);
     expect(l3.fills).toEqual([2]);
+  });
+});
+
+describe('l3 queue on the AMZN day (scenarios/lobster-amzn-l3.json, first hour)', () => {
+  const scenarioFile = join(ROOT, 'scenarios', 'lobster-amzn-l3.json');
+  const run = async (queue: string) =>
+    runScenario(await loadScenario(scenarioFile, ['window.to=1h', `venue.queue.model=${queue}`]), join(ROOT, 'scenarios'));
+
+  it('the same quotes as under an L2 model (fixed-spread does not react to its fills), fewer fills: L2 models are optimistic on level-1 data', async () => {
+    const l3 = await run('l3');
+    const riskAverse = await run('risk-averse');
+    const placed = (r: ScenarioRun) => r.orders.map((o) => [o.id, o.sentTs, o.side, o.price]);
+    expect(placed(l3)).toEqual(placed(riskAverse));
+    expect(l3.orders.length).toBe(718);
+    const volume = (r: ScenarioRun) => r.result.fills.reduce((v, f) => v + f.size, 0);
+    expect([l3.result.fills.length, volume(l3)]).toEqual([270, 15_124]);
+    expect([riskAverse.result.fills.length, volume(riskAverse)]).toEqual([284, 15_984]);
+    // Order by order: more orders fill less under the exact queue than more (risk-averse puts an order first
+    // whenever its level leaves the level-1 book, l3 moves it only with the orders ahead).
+    const filled = (r: ScenarioRun) => new Map(r.orders.map((o) => [o.id, o.filled]));
+    const byRiskAverse = filled(riskAverse);
+    const more = l3.orders.filter((o) => o.filled > byRiskAverse.get(o.id)!);
+    const less = l3.orders.filter((o) => o.filled < byRiskAverse.get(o.id)!);
+    expect(less.length).toBeGreaterThan(more.length);
+  }, 120_000);
+
+  it('refuses a scenario whose data has no order events', async () => {
+    const scenario = await loadScenario(join(ROOT, 'scenarios', 'demo.json'), ['venue.queue.model=l3', 'durationSeconds=10']);
+    await expect(runScenario(scenario, join(ROOT, 'scenarios'))).rejects.toThrow(
+      /venue\.queue: "l3" follows the market order by order: it needs order-by-order data \(a replay of LOBSTER message files\), and this scenario's data \(synthetic random-walk\) has no order events/,
+    );
   });
 });
