@@ -1,7 +1,7 @@
 import type { OrderStatus } from '../core/events.ts';
-import type { Lots, Micros, Side, Ticks } from '../core/units.ts';
+import type { Lots, Micros } from '../core/units.ts';
 import type { SimExchange } from '../venue/exchange.ts';
-import type { OrderType, TimeInForce, VenueReply } from '../venue/orders.ts';
+import type { OrderIntent, VenueReply } from '../venue/orders.ts';
 
 /**
  * The order log: one record per order a run sent (backtest, paper, live, dry run), from sending to its end.
@@ -27,15 +27,11 @@ import type { OrderType, TimeInForce, VenueReply } from '../venue/orders.ts';
  * - An order the exchange refused without giving it an id has the id "" (live only).
  * Known limits: an amend is not recorded (price and size are as placed, the queue as on arrival).
  */
-export interface OrderRecord {
+/** What is known of an order when it is sent (its price NaN for a market order). */
+export type SentOrder = Omit<OrderIntent, 'id'>;
+
+export interface OrderRecord extends SentOrder {
   id: string;
-  side: Side;
-  type: OrderType;
-  /** Limit price, ticks; NaN for a market order. */
-  price: Ticks;
-  size: Lots;
-  postOnly: boolean;
-  timeInForce: TimeInForce;
   sentTs: Micros;
   venueTs: Micros;
   ackTs: Micros;
@@ -47,16 +43,6 @@ export interface OrderRecord {
   filled: Lots;
   placedMid2: number;
   placedQueueAhead: Lots;
-}
-
-/** What is known of an order when it is sent. */
-export interface SentOrder {
-  side: Side;
-  type: OrderType;
-  price: Ticks;
-  size: Lots;
-  postOnly: boolean;
-  timeInForce: TimeInForce;
 }
 
 export class OrderLog {

@@ -1,44 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { MarketUnits } from '../../src/core/market.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
-import { finalStatus, OrderLog } from '../../src/sim/order-log.ts';
+import { finalStatus } from '../../src/sim/order-log.ts';
 import type { Strategy } from '../../src/strategy/api.ts';
-import { feeSchedule } from '../../src/venue/fees.ts';
-import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
+import { createLatencyModel } from '../../src/venue/models.ts';
+import { backtestWithOrderLog, BOOK_AROUND_100 as book } from './helpers.ts';
 
-const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 });
 const ENTRY = 5_000; // µs
 const RESPONSE = 7_000;
 
-// Bid 99.99 × 10, ask 100.01 × 10: the mid is 100.00 (2 × 10000 ticks).
-const book: MarketEvent = {
-  kind: 'snapshot',
-  exchTs: 0,
-  localTs: 0,
-  bidPrices: [9999],
-  bidSizes: [10],
-  askPrices: [10001],
-  askSizes: [10],
-};
-
-async function run(events: MarketEvent[], strategy: Strategy, endTs = 1_000_000) {
-  const orderLog = new OrderLog();
-  const result = await runBacktest({
-    units,
-    fees: feeSchedule(0, 0),
-    openEvents: openEventArray(events),
-    startTs: 0,
-    endTs,
-    queue: createQueueModel({ model: 'risk-averse' }),
-    latency: createLatencyModel({ model: 'constant', entryMs: ENTRY / 1000, responseMs: RESPONSE / 1000 }, new Rng('x')),
+const run = (events: MarketEvent[], strategy: Strategy) =>
+  backtestWithOrderLog(
+    events,
     strategy,
-    orderLog,
-  });
-  return { result, orders: orderLog.records() };
-}
+    createLatencyModel({ model: 'constant', entryMs: ENTRY / 1000, responseMs: RESPONSE / 1000 }, new Rng('x')),
+  );
 
 describe('the order log of a backtest', () => {
   it('records each order sent: times sent, at the venue, acknowledged, cancelled; the book and queue it met; its fills', async () => {

@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../src/core/errors.ts';
-import type { MarketEvent } from '../../src/core/events.ts';
-import { MarketUnits } from '../../src/core/market.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
-import { OrderLog } from '../../src/sim/order-log.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
-import { feeSchedule } from '../../src/venue/fees.ts';
-import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
+import { createLatencyModel } from '../../src/venue/models.ts';
+import { backtestWithOrderLog, BOOK_AROUND_100 } from '../sim/helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'recorded-latency-'));
 const rng = new Rng('x');
@@ -76,33 +71,17 @@ describe('recorded latency', () => {
   });
 
   it('a backtest’s orders take the recorded latencies at their send times', async () => {
-    const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 });
-    const book: MarketEvent = {
-      kind: 'snapshot',
-      exchTs: 0,
-      localTs: 0,
-      bidPrices: [9999],
-      bidSizes: [10],
-      askPrices: [10001],
-      askSizes: [10],
-    };
-    const orderLog = new OrderLog();
-    await runBacktest({
-      units,
-      fees: feeSchedule(0, 0),
-      openEvents: openEventArray([book]),
-      startTs: 0,
-      endTs: 20_000,
-      queue: createQueueModel({ model: 'risk-averse' }),
-      latency: model,
-      orderLog,
-      strategy: async ({ venue, clock, market }) => {
+    const { orders } = await backtestWithOrderLog(
+      [BOOK_AROUND_100],
+      async ({ venue, clock, market }) => {
         await clock.sleep(1.5); // sent at 1500: entry 200, the answer leaves at 1700: response 150
         await venue.placeOrder({ market, side: 'buy', price: 99.98, size: 1, postOnly: true });
         await venue.placeOrder({ market, side: 'sell', price: 100.02, size: 1, postOnly: true }); // sent at 1850
       },
-    });
-    expect(orderLog.records().map((o) => [o.sentTs, o.venueTs, o.ackTs])).toEqual([
+      model,
+      20_000,
+    );
+    expect(orders.map((o) => [o.sentTs, o.venueTs, o.ackTs])).toEqual([
       [1500, 1700, 1850],
       // entry at 1850: 100 + (300 − 100) · 850/1000 = 270; response at 2120: 200 + (100 − 200) · 1020/1200 = 115
       [1850, 2120, 2235],
