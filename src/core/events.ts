@@ -58,7 +58,30 @@ export interface Quote {
   askSize: Lots;
 }
 
-export type MarketEvent = BookSnapshot | BookDelta | Trade | Quote;
+/**
+ * What happened to one order of the market, from order-by-order (L3) data such as LOBSTER message files:
+ * - `add`: a new limit order of `size` joins the back of the queue at `price`;
+ * - `cancel`: `size` of the order is cancelled, the rest stays (and keeps its place);
+ * - `delete`: the order leaves the book; `size` is what it still had;
+ * - `execute`: `size` of the order traded against an incoming order (the same print also comes as a Trade).
+ * An order event of a message comes before that message's trade and book update (the readers' rule), so a
+ * venue knows which order an execution took before it matches the print.
+ */
+export type OrderAction = 'add' | 'cancel' | 'delete' | 'execute';
+
+export interface OrderEvent {
+  kind: 'order';
+  exchTs: Micros;
+  localTs: Micros;
+  action: OrderAction;
+  /** The exchange's id of the order. */
+  orderId: number;
+  side: BookSide;
+  price: Ticks;
+  size: Lots;
+}
+
+export type MarketEvent = BookSnapshot | BookDelta | Trade | Quote | OrderEvent;
 
 /**
  * A pull-based stream of market events in `localTs` order. The object returned by `next()` may be reused

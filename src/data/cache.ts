@@ -10,7 +10,7 @@ import type { Problem, ProblemLog } from './problems.ts';
  *
  * Rules:
  * - Key: the cache format version, the reader version, the format and every option that changes decoding
- *   (tickSize, lotSize, onError, onGap, LOBSTER date/time zone), and for each source file its size, mtime
+ *   (tickSize, lotSize, onError, onGap, LOBSTER date/time zone, order events asked for), and for each source file its size, mtime
  *   and SHA-256. Any change gives another key, so a stale entry is never read.
  * - File layout (`<key>.cols`): "SPLCOLS1", u32 LE header length, JSON header (row count, metadata, the
  *   problems recorded under skip, and `stats`: first/last localTs, the last row's exchTs and kind, and the
@@ -56,6 +56,7 @@ export interface Keyed {
     onGap: string;
     date?: string;
     timezone: string;
+    orderEvents?: boolean;
     cache?: CacheOptions | null;
   };
 }
@@ -71,6 +72,8 @@ export function cacheKey(k: Keyed): string {
     onGap: k.options.onGap,
     date: k.options.date ?? null,
     timezone: k.options.timezone,
+    // only when asked for, so the keys of entries without order events stay what they were
+    ...(k.options.orderEvents ? { orderEvents: true } : {}),
     files: k.files.map((f) => {
       const st = statSync(f.path);
       return { size: st.size, mtime: st.mtimeMs, sha256: f.sha256 };

@@ -1,4 +1,14 @@
-import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from '../core/events.ts';
+import type {
+  BookDelta,
+  BookSnapshot,
+  MarketEvent,
+  MarketEventSource,
+  OpenMarketEvents,
+  OrderAction,
+  OrderEvent,
+  Quote,
+  Trade,
+} from '../core/events.ts';
 
 /**
  * Market events stored column by column in typed arrays: what readers decode into, what the binary cache
@@ -9,13 +19,22 @@ import type { BookDelta, BookSnapshot, MarketEvent, MarketEventSource, OpenMarke
  * - SNAPSHOT: one level of a snapshot; the rows of one snapshot are consecutive, the first has
  *   FLAG_SNAPSHOT_START (it resets the book), sides in FLAG_ASK;
  * - TRADE: `price`, `size`, taker side in FLAG_ASK (set = the taker sold);
- * - QUOTE: best bid `price`/`size`, best ask `price2`/`size2` (NaN price when a side is absent).
+ * - QUOTE: best bid `price`/`size`, best ask `price2`/`size2` (NaN price when a side is absent);
+ * - ORDER: one order's event (order-by-order data): `price`, `size`, the order id in `price2` (exact up to
+ *   2^53), side in FLAG_ASK, the action in the two bits at ORDER_ACTION_SHIFT (ORDER_ACTIONS' index).
  * Rows are in localTs order.
  */
-export const Kind = { DELTA: 0, SNAPSHOT: 1, TRADE: 2, QUOTE: 3 } as const;
+export const Kind = { DELTA: 0, SNAPSHOT: 1, TRADE: 2, QUOTE: 3, ORDER: 4 } as const;
 export const FLAG_ASK = 1;
 export const FLAG_LAST = 2;
 export const FLAG_SNAPSHOT_START = 4;
+export const ORDER_ACTION_SHIFT = 3;
+export const ORDER_ACTIONS: readonly OrderAction[] = ['add', 'cancel', 'delete', 'execute'];
+
+/** The flags of an ORDER row. */
+export function orderFlags(action: OrderAction, ask: boolean): number {
+  return (ORDER_ACTIONS.indexOf(action) << ORDER_ACTION_SHIFT) | (ask ? FLAG_ASK : 0);
+}
 
 export interface EventColumns {
   length: number;
@@ -146,9 +165,10 @@ export class RowEvents {
   private readonly delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false };
   private readonly trade: Trade = { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' };
   private readonly quote: Quote = { kind: 'quote', exchTs: 0, localTs: 0, bidPrice: NaN, bidSize: 0, askPrice: NaN, askSize: 0 };
+  private readonly order: OrderEvent = { kind: 'order', exchTs: 0, localTs: 0, action: 'add', orderId: 0, side: 'bid', price: 0, size: 0 };
 
   /** The event of row `i` (not a snapshot row), with `shift` added to its localTs. */
-  read(c: Omit<EventColumns, 'length'>, i: number, shift: number): BookDelta | Trade | Quote {
+  read(c: Omit<EventColumns, 'length'>, i: number, shift: number): BookDelta | Trade | Quote | OrderEvent {
     const kind = c.kind[i];
     const ask = (c.flags[i] & FLAG_ASK) !== 0;
     if (kind === Kind.DELTA) {
@@ -169,6 +189,17 @@ export class RowEvents {
       t.size = c.size[i];
       t.takerSide = ask ? 'sell' : 'buy';
       return t;
+    }
+    if (kind === Kind.ORDER) {
+      const o = this.order;
+      o.exchTs = c.exchTs[i];
+      o.localTs = c.localTs[i] + shift;
+      o.action = ORDER_ACTIONS[(c.flags[i] >> ORDER_ACTION_SHIFT) & 3];
+      o.orderId = c.price2[i];
+      o.side = ask ? 'ask' : 'bid';
+      o.price = c.price[i];
+      o.size = c.size[i];
+      return o;
     }
     const q = this.quote;
     q.exchTs = c.exchTs[i];

@@ -42,6 +42,11 @@ export interface ReadOptions {
   date?: string;
   /** LOBSTER: the exchange's time zone (times in the files are seconds after local midnight). */
   timezone: string;
+  /**
+   * Decode the order-by-order events too (ORDER rows), for a queue model that reads them; only formats
+   * with `orderEvents` have them (default false: book, trades and quotes only).
+   */
+  orderEvents?: boolean;
 }
 
 /** The decoded content of one decode unit (one tardis file, one Binance chain, one LOBSTER pair). */
@@ -60,6 +65,8 @@ export interface FileFormat<Name extends string = string> {
   name: Name;
   /** What a file of this format looks like, as the unknown-format error lists it ("expected …"). */
   description: string;
+  /** Whether its files carry order-by-order events, decoded when ReadOptions.orderEvents asks. */
+  orderEvents?: boolean;
   /** How a file is recognised; see the rules above. */
   detect: {
     fileName?(name: string): boolean;

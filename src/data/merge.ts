@@ -4,7 +4,8 @@ import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './column
  * K-way merge of several event tables (one per file) into one table in localTs order.
  *
  * Tie rule, at equal localTs between rows of different inputs:
- *   1. trades, 2. book rows (snapshots and deltas), 3. quotes, then 4. input order (the order of `files`).
+ *   1. trades and order events, 2. book rows (snapshots and deltas), 3. quotes, then 4. input order (the
+ *   order of `files`). Order events (order-by-order data) describe the same executions as the trades.
  * Why trades first: a trade and the depth update that shows its consumption usually carry the same time;
  * the venue's queue model advances a resting order's queue by the trade, and the depth update that follows
  * then only re-reads the displayed size. Book first would shrink the queue by the depth update and then
@@ -14,8 +15,9 @@ import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './column
  * of one rank) stays contiguous.
  * Known limits: inputs must each be in localTs order (the readers guarantee it).
  */
-export const RANK = new Uint8Array(4);
+export const RANK = new Uint8Array(5);
 RANK[Kind.TRADE] = 0;
+RANK[Kind.ORDER] = 0;
 RANK[Kind.DELTA] = 1;
 RANK[Kind.SNAPSHOT] = 1;
 RANK[Kind.QUOTE] = 2;

@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { US_PER_SECOND } from '../core/units.ts';
-import { openColumns } from './columns.ts';
+import { Kind, openColumns } from './columns.ts';
 import { defaultCacheDir } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import { FILE_FORMATS } from './formats.ts';
@@ -34,6 +34,9 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  *   shift come from the cache headers. Streaming needs `cache` true (it reads the cache files) and is never
  *   chosen automatically. A sweep's workers each open the stream themselves (nothing is shared).
  * - `chunkRows` (default 65536, only with `stream`): rows read per file per chunk.
+ * - Order events (order-by-order data, for a queue model that reads them) are decoded only when the run's
+ *   context asks for them (the venue's queue model is an order-by-order one), from formats that have them
+ *   (LOBSTER message files); the replay then says whether it holds any.
  * Known limits: see replay.ts.
  */
 const schema = z
@@ -63,14 +66,14 @@ export const replaySource = defineDataSource({
   description: 'recorded market data files (any registered file format) replayed through the venue',
   params: schema,
   async open(config, context) {
-    const key = replayKey(config, context.units.spec, context.baseDir);
+    const key = replayKey({ ...config, orderEvents: context.orderEvents === true }, context.units.spec, context.baseDir);
     if (config.stream) return openStreamed(config, context, key);
     const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
     const n = columns.length;
     const startTs = n > 0 ? columns.localTs[0] : 0;
     const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-    return { open: openColumns(columns), startTs, endTs, files };
+    return { open: openColumns(columns), startTs, endTs, files, orderEvents: context.orderEvents === true && columns.kind.includes(Kind.ORDER) };
   },
 });
 
@@ -86,7 +89,13 @@ async function openStreamed(config: ReplayConfig, context: DataContext, key: str
   }
   const { startTs, lastTs } = replay;
   const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-  return { open: openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs }), startTs, endTs, files: replay.files };
+  return {
+    open: openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs }),
+    startTs,
+    endTs,
+    files: replay.files,
+    orderEvents: replay.orderEvents,
+  };
 }
 
 function inputsOf(config: ReplayConfig, context: DataContext): ReplayInput[] {
@@ -102,6 +111,7 @@ function replayOptions(config: ReplayConfig, context: DataContext): ReplayOption
     date: config.date,
     timezone: config.timezone,
     alignLocalTime: config.alignLocalTime,
+    orderEvents: context.orderEvents === true,
     cache: config.cache ? { dir: defaultCacheDir() } : null,
   };
 }

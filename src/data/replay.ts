@@ -139,6 +139,8 @@ export interface StreamedReplay {
   startTs: number;
   /** The last event's max(localTs, exchTs) (aligned), as the in-memory replay's end; 0 when there are no rows. */
   lastTs: number;
+  /** The stream holds order events: they were asked for and every decode unit's format has them. */
+  orderEvents: boolean;
   problems: ProblemLog;
 }
 
@@ -187,6 +189,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     rows,
     startTs: rows > 0 ? first + shift : 0,
     lastTs: ls ? Math.max(ls.lastLocalTs + shift, ls.lastExchTs) : 0,
+    orderEvents: options.orderEvents === true && units.every((unit) => unit.format.orderEvents === true),
     problems,
   };
 }
@@ -240,7 +243,7 @@ export async function decodeUnit(unit: Unit, options: ReplayOptions, problems: P
 }
 
 function readOptions(options: ReplayOptions, problems: ProblemLog): ReadOptions {
-  return { units: options.units, problems, onGap: options.onGap, date: options.date, timezone: options.timezone };
+  return { units: options.units, problems, onGap: options.onGap, date: options.date, timezone: options.timezone, orderEvents: options.orderEvents };
 }
 
 /** Shifts localTs so that no book or trade row is seen locally before the exchange did it; returns the shift. */

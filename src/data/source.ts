@@ -26,6 +26,8 @@ export interface DataContext {
   durationSeconds?: number;
   /** Folder of the scenario file: relative data paths resolve against it. */
   baseDir: string;
+  /** The venue's queue model reads order events: a source that has them (order-by-order data) includes them. */
+  orderEvents?: boolean;
 }
 
 export interface OpenedData {
@@ -34,6 +36,8 @@ export interface OpenedData {
   endTs: Micros;
   /** Data files read, with their SHA-256 (empty for synthetic data). */
   files: { path: string; sha256: string }[];
+  /** The events include order events (only when the context asked for them and the data has them). */
+  orderEvents?: boolean;
 }
 
 export interface DataSourceDefinition<Params extends z.AnyZodObject = z.AnyZodObject> {

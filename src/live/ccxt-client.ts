@@ -41,6 +41,8 @@ export interface CcxtOrder {
   amount?: number;
   filled?: number;
   remaining?: number;
+  /** When the exchange created the order, ms. */
+  timestamp?: number;
 }
 
 /** One of our fills. */

@@ -1,6 +1,7 @@
 import type { OrderAck, OrderRequest, Venue } from '../strategy/api.ts';
 import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts';
 import { FeedVenue } from './feed-venue.ts';
+import { wallMicros } from './feed.ts';
 
 /**
  * `--dry-run`: orders logged, never sent. Market data, the strategy's onBook/onTrade hooks, getSnapshot and
@@ -33,6 +34,8 @@ export class DryRunVenue extends FeedVenue implements Venue {
     if (!checked.ok) return this.refuse('', request.size, checked.reason);
     const id = `dry-${this.next++}`;
     this.tape.ordersSent++;
+    const now = wallMicros();
+    this.tape.orders.answered(this.recordSent(id, checked.order, now), now, 'open', undefined);
     this.log.write('would-place', {
       id,
       side: request.side,
@@ -50,7 +53,10 @@ export class DryRunVenue extends FeedVenue implements Venue {
     this.checkMarket(market);
     const had = this.open.delete(orderId);
     this.log.write('would-cancel', { id: orderId });
-    if (had) this.tape.cancels++;
+    if (had) {
+      this.tape.cancels++;
+      this.tape.orders.cancelled(orderId, wallMicros());
+    }
     this.publishQuotes();
     return { id: orderId, status: had ? 'cancelled' : 'rejected', filled: 0, remaining: 0 };
   }

@@ -1,6 +1,7 @@
 import { SpreadlabError } from '../core/errors.ts';
 import type { MarketUnits } from '../core/market.ts';
 import type { Lots, Side, Ticks } from '../core/units.ts';
+import type { OrderRecord, SentOrder } from '../sim/order-log.ts';
 import type { BookView, Level, OpenOrder, OrderAck, Snapshot, TradeView } from '../strategy/api.ts';
 import { VenueHooks } from '../strategy/hooks.ts';
 import { rejectedAck } from '../strategy/order-check.ts';
@@ -22,6 +23,8 @@ import type { EventLog, RunTape } from './tape.ts';
  * - A request refused before sending (order-check.ts) counts as a reject on the tape; a refused new order's
  *   ack has no id, a refused amend's the order's.
  * - Only the run's market can be traded; another market name throws.
+ * - Orders are recorded in the tape's order log (order-log.ts) with the book the feed showed when they
+ *   were sent (`recordSent`); forgetting open orders as cancelled stamps their cancel time.
  */
 export interface OwnOrder {
   side: Side;
@@ -101,6 +104,28 @@ export abstract class FeedVenue extends VenueHooks {
     this.tape.ownQuotes(wallMicros(), bid, ask);
   }
 
+  /**
+   * Records an order being sent (id "" until the exchange names it) with the feed's latest book: its mid and
+   * the size displayed at the order's price (0 inside the book's range without a level there, NaN beyond
+   * its last level or before the first book).
+   */
+  protected recordSent(id: string, order: SentOrder, sentTs: number): OrderRecord {
+    const record = this.tape.orders.sent(id, order, sentTs);
+    const book = this.latest;
+    if (!book || book.bids.length === 0 || book.asks.length === 0) return record;
+    const tick = (levels: BookUpdate['bids'], i: number): Ticks => this.units.roundToTick(Number(levels[i][0]));
+    const levels = order.side === 'buy' ? book.bids : book.asks;
+    let queueAhead = NaN;
+    for (let i = 0; i < levels.length; i++) {
+      const price = tick(levels, i);
+      if (price === order.price) queueAhead = Math.round(Number(levels[i][1]) / this.units.spec.lotSize);
+      const beyond = order.side === 'buy' ? price < order.price : price > order.price;
+      if (Number.isNaN(queueAhead) && beyond) queueAhead = 0;
+    }
+    this.tape.orders.placed(record, tick(book.bids, 0) + tick(book.asks, 0), queueAhead);
+    return record;
+  }
+
   /** A request refused before it was sent: counted on the tape, answered at once. */
   protected refuse(id: string, remaining: number, reason: string): OrderAck {
     this.tape.rejects++;
@@ -112,11 +137,18 @@ export abstract class FeedVenue extends VenueHooks {
    * the cancel was sent) counted on the tape and logged as `event`. Returns the count.
    */
   protected forgetAll(event: string, count = this.open.size): number {
-    this.open.clear();
+    this.closeAll();
     this.tape.cancels += count;
     this.log.write(event, { count });
     this.publishQuotes();
     return count;
+  }
+
+  /** Forgets every open order, stamping it cancelled now in the order log. */
+  closeAll(): void {
+    const now = wallMicros();
+    for (const id of this.open.keys()) this.tape.orders.cancelled(id, now);
+    this.open.clear();
   }
 
   protected checkMarket(market: string): void {

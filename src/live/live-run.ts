@@ -41,8 +41,8 @@ import { EventLog, RunTape } from './tape.ts';
  *   settle (≤ 3 s), then every open order is cancelled (retried 3 times; the exchange's open orders are
  *   read back and any left are cancelled again) before the streams close.
  * - The run folder holds what a backtest's does (summary.json, fills.csv, timeseries.csv, run.json,
- *   report.html) plus market.raw.gz (the market data it saw, Binance raw capture format), orders.jsonl
- *   (its order and guard events) and live.json (mode, exchange, times, stop reason). run.json's scenario
+ *   orders.csv — the order log, one row per order —, report.html) plus market.raw.gz (the market data it saw,
+ *   Binance raw capture format), orders.jsonl (the event log: its order and guard events) and live.json (mode, exchange, times, stop reason). run.json's scenario
  *   replays market.raw.gz, so `spreadlab reconcile DIR` can rerun it through the simulator. The run files
  *   are written into the folder when the run ends, each whole or not at all (writeRunFiles); live.json last.
  * - Live and dry-run venues are given every book and trade the same way, so a strategy's onBook/onTrade
@@ -146,7 +146,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   let guard: RiskGuard | null = null;
   const checkSoon = (): void => void guard?.check(symbol);
   if (mode === 'paper') {
-    paper = new PaperVenue(units, scenario, tape, new Rng(String(scenario.seed)).fork('latency'));
+    paper = new PaperVenue(units, scenario, tape, new Rng(String(scenario.seed)).fork('latency'), dirname(options.configFile));
     venue = paper.gateway;
     clock = paper.gateway;
   } else if (mode === 'dry-run') {
@@ -290,6 +290,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     scenario: runScenario,
     units,
     result,
+    orders: tape.orders.records(),
     dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }],
     strategyModule: strategy.module,
   };
@@ -362,7 +363,7 @@ async function cancelEverything(ex: CcxtExchange, symbol: string, live: LiveVenu
     try {
       await withTimeout(ex.cancelAllOrders(symbol), 5_000);
       const left = await withTimeout(ex.fetchOpenOrders(symbol), 5_000);
-      live.open.clear();
+      live.closeAll();
       log.write('final-cancel-all', { attempt, left: left.length });
       if (left.length === 0) return 0;
     } catch (error) {

@@ -144,6 +144,7 @@ export class LiveVenue extends FeedVenue implements Venue {
     if (checked.order.timeInForce === 'IOC') params.timeInForce = 'IOC';
     this.tape.ordersSent++;
     const sentAt = wallMicros();
+    const record = this.recordSent('', checked.order, sentAt);
     this.log.write('place', {
       side: request.side,
       price: request.price ?? null,
@@ -160,7 +161,11 @@ export class LiveVenue extends FeedVenue implements Venue {
         type === 'limit' ? this.units.price(price) : undefined,
         params,
       );
+      const ackAt = wallMicros();
       const status = mapStatus(order.status);
+      this.tape.orders.identify(record, order.id);
+      if (order.timestamp) this.tape.orders.arrived(record, order.timestamp * 1000);
+      this.tape.orders.answered(record, ackAt, status, undefined);
       const remaining = Math.round((order.remaining ?? (status === 'open' ? this.units.size(size) : 0)) / this.units.spec.lotSize);
       const filled = Math.round((order.filled ?? 0) / this.units.spec.lotSize);
       if (status === 'open' && remaining > 0) this.open.set(order.id, { side: request.side, price, remaining });
@@ -170,18 +175,20 @@ export class LiveVenue extends FeedVenue implements Venue {
         status,
         filled: this.units.size(filled),
         remaining: this.units.size(remaining),
-        rtt_us: wallMicros() - sentAt,
+        rtt_us: ackAt - sentAt,
       });
       this.publishQuotes();
       return { id: order.id, status, filled: this.units.size(filled), remaining: this.units.size(remaining) };
     } catch (error) {
       const reason = this.log.redact((error as Error).message);
+      const ackAt = wallMicros();
+      this.tape.orders.answered(record, ackAt, 'rejected', reason);
       this.log.write('reject', {
         side: request.side,
         price: request.price ?? null,
         size: request.size,
         reason,
-        rtt_us: wallMicros() - sentAt,
+        rtt_us: ackAt - sentAt,
       });
       return this.refuse('', request.size, reason);
     }
@@ -194,6 +201,7 @@ export class LiveVenue extends FeedVenue implements Venue {
       await this.ex.cancelOrder(orderId, this.symbol);
       this.open.delete(orderId);
       this.tape.cancels++;
+      this.tape.orders.cancelled(orderId, wallMicros());
       this.log.write('cancel', { id: orderId });
       this.publishQuotes();
       return { id: orderId, status: 'cancelled', filled: 0, remaining: 0 };
@@ -250,7 +258,8 @@ export class LiveVenue extends FeedVenue implements Venue {
     }
     const exchTs = (t.timestamp ?? Date.now()) * 1000;
     this.lastFillMs = Math.max(this.lastFillMs ?? 0, exchTs / 1000);
-    this.tape.addFill({ orderId, side, price, size, liquidity, fee, exchTs, remaining });
+    this.tape.addFill({ orderId, side, price, size, liquidity, fee, exchTs, remaining }, wallMicros());
+    this.tape.orders.filledBy(orderId, size);
     this.log.write('fill', {
       id: orderId,
       trade: t.id ?? null,

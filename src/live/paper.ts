@@ -50,11 +50,12 @@ export class PaperVenue {
     scenario: Scenario,
     private readonly tape: RunTape,
     rng: Rng,
+    /** The config file's folder: a recorded latency's relative path starts there. */
+    baseDir: string,
   ) {
-    const { queue, fees, latency } = venueSetup(scenario, rng);
+    const { queue, fees, latency } = venueSetup(scenario, rng, baseDir);
     this.exchange = new SimExchange(queue, fees, (fill) => {
-      this.tape.addFill(fill);
-      this.gateway.notifyFill(fill);
+      this.tape.addFill(fill, this.gateway.notifyFill(fill));
       // No quote check here: the venue removes filled orders only after reporting all their fills; the
       // check after each market message or order arrival sees them go.
     });
@@ -67,6 +68,7 @@ export class PaperVenue {
       latency,
       entry: new FifoChannel(),
       responses: new FifoChannel(),
+      orderLog: tape.orders,
       now: () => wallMicros(),
       endTs: () => Infinity,
     });
@@ -89,6 +91,8 @@ export class PaperVenue {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.gateway.endRun();
+    const now = wallMicros();
+    for (const order of this.exchange.openOrders()) this.tape.orders.cancelled(order.id, now);
     const n = this.exchange.cancelAll();
     this.ownQuotes.check();
     return n;

@@ -4,6 +4,7 @@ import { Series } from '../core/series.ts';
 import { sideSign, type Micros, type Ticks } from '../core/units.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import type { BacktestResult, FillRecord } from '../sim/backtest.ts';
+import { OrderLog } from '../sim/order-log.ts';
 import type { VenueFill } from '../venue/exchange.ts';
 
 /**
@@ -17,6 +18,7 @@ import type { VenueFill } from '../venue/exchange.ts';
  * - Fills are booked in arrival order; `result()` sorts them by exchange time (stable) and recomputes each
  *   fill's position-after and mid index, so fills.csv reads in time order.
  * - Our quote path is stamped with local time (when our order state changed as we know it).
+ * - `orders` is the run's order log (order-log.ts), kept by the venue the strategy trades on.
  */
 /** A fill as the tape books it: the same record the simulated venue reports. */
 export type TapeFill = VenueFill;
@@ -24,6 +26,7 @@ export type TapeFill = VenueFill;
 export class RunTape {
   readonly ledger = new Ledger();
   readonly fills: FillRecord[] = [];
+  readonly orders = new OrderLog();
   readonly midPath = new Series(1, 1 << 12);
   readonly quotePath = new Series(2);
   ordersSent = 0;
@@ -52,9 +55,10 @@ export class RunTape {
     this.midPath.push1(time, mid2);
   }
 
-  addFill(fill: TapeFill): void {
+  /** Books a fill whose notice reached the strategy at `noticeTs` (local µs). */
+  addFill(fill: TapeFill, noticeTs: Micros): void {
     this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
-    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1 });
+    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1, noticeTs });
   }
 
   /** Our best resting bid and ask changed (ticks, NaN when none). */

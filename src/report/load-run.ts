@@ -9,6 +9,8 @@ import {
   FILLS_COLUMNS,
   FILLS_HORIZON_COLUMNS,
   fillsHeader,
+  ORDERS_COLUMNS,
+  ORDERS_HEADER,
   RUN_DATA_FILES,
   RUN_FILE,
   runRecordSchema,
@@ -20,13 +22,14 @@ import {
   type ColumnSpec,
   type FillRow,
   type FillsHorizonFigure,
+  type OrderRow,
   type RowOf,
   type RunRecord,
   type TimeseriesRow,
 } from './run-files.ts';
 
 /**
- * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json) through the run-files
+ * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json, orders.csv) through the run-files
  * contract (run-files.ts) for the report, reconcile and promote, so a report is always rendered from the
  * saved outputs and never needs the simulation again. Every column is read; `NA` in a CSV becomes null.
  * Anything missing, malformed or not as the contract says (a CSV header other than the contract's, a
@@ -42,6 +45,8 @@ export interface LoadedRun {
   record: RunRecord;
   fills: FillRow[];
   timeseries: TimeseriesRow[];
+  /** The order log, one row per order in sending order. */
+  orders: OrderRow[];
   /** Horizon labels in summary order ("1s", "5s", …). */
   horizons: string[];
 }
@@ -57,7 +62,8 @@ export function loadRun(dir: string): LoadedRun {
   const horizons = Object.keys(summary.realizedSpreadStats);
   const fills = readFills(join(dir, RUN_FILE.fills), horizons);
   const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
-  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, horizons };
+  const orders = readOrders(join(dir, RUN_FILE.orders));
+  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, orders, horizons };
 }
 
 /** A run's summary.json, checked against the contract. */
@@ -128,6 +134,7 @@ function readCell<K extends CellKind>(kind: K, text: string, where: () => string
   };
   if (kind === 'text') return text as CellValue<K>;
   if (kind === 'side') return (text === 'buy' || text === 'sell' ? text : fail('buy or sell')) as CellValue<K>;
+  if (kind === 'boolean') return (text === 'true' || (text === 'false' ? false : fail('true or false'))) as CellValue<K>;
   if (kind === 'number|NA' && text === 'NA') return null as CellValue<K>;
   const v = Number(text);
   if (text === '' || !Number.isFinite(v)) fail(kind === 'number' ? 'a number' : 'a number or NA');
@@ -166,6 +173,11 @@ function readFills(file: string, horizons: string[]): FillRow[] {
       perHorizon[figure][h] = readCell('number|NA', row[index], () => `${file} line ${line}, column ${name}`);
     return { ...readColumns(file, FILLS_COLUMNS, row, line), ...perHorizon };
   });
+}
+
+/** A run's orders.csv (the order log), checked against the contract. */
+export function readOrders(file: string): OrderRow[] {
+  return readCsv(file, ORDERS_HEADER).map((row, i) => readColumns(file, ORDERS_COLUMNS, row, i + 2));
 }
 
 function readTimeseries(file: string): TimeseriesRow[] {

@@ -6,16 +6,20 @@ import type { StrategyModule } from '../strategy/resolve.ts';
  * The run-files contract: what a run folder holds, shared by its writers (run-folder.ts, for backtests and
  * live/paper runs) and its readers (load-run.ts, for report, reconcile, promote).
  * - File names: RUN_FILE; RUN_FILES lists them in the order they are written.
- * - fills.csv and timeseries.csv: the columns, in header order, each with the row field it is read into and
- *   the kind of cell it holds. fills.csv has the fixed FILLS_COLUMNS, then per markout horizon ("30s", in
- *   summary order) the FILLS_HORIZON_COLUMNS. The row types a reader returns (FillRow, TimeseriesRow) are
+ * - fills.csv, timeseries.csv and orders.csv: the columns, in header order, each with the row field it is
+ *   read into and the kind of cell it holds. fills.csv has the fixed FILLS_COLUMNS, then per markout horizon ("30s", in
+ *   summary order) the FILLS_HORIZON_COLUMNS. The row types a reader returns (FillRow, TimeseriesRow,
+ *   OrderRow) are
  *   derived from these tables and the writer gives a cell for every column by name, so a column added here
  *   is read without more code and the writer does not compile until it writes it.
  * - summary.json: the Summary type (src/analytics/summary.ts) is the source of truth; summarySchema reads it
  *   back and fails to compile when a Summary key is missing from it. Its key order is the writer's, so a
  *   summary read back serializes to the same bytes.
  * - run.json: RunRecord and runRecordSchema.
- * Cells: a number; a number or NA (a figure that does not exist; pandas reads it as NaN); text; a side.
+ * - orders.csv (the order log, src/sim/order-log.ts): one row per order sent, in sending order; fills.csv
+ *   rows link to it by order_id.
+ * Cells: a number; a number or NA (a figure that does not exist; pandas reads it as NaN); text (quoted as
+ * CSV quotes it when it holds a comma, a quote or a line break); a side; true or false.
  * A file that does not match (a missing or extra column, a header out of order, a missing summary key) is a
  * user error (SpreadlabError) raised by the reader, naming the file and what was expected.
  */
@@ -24,7 +28,8 @@ export const RUN_FILE = {
   fills: 'fills.csv',
   timeseries: 'timeseries.csv',
   record: 'run.json',
-  /** Rendered from the four others, so it is written last. */
+  orders: 'orders.csv',
+  /** Rendered from the others, so it is written last. */
   report: 'report.html',
 } as const;
 
@@ -32,9 +37,9 @@ export const RUN_FILE = {
 export const RUN_FILES = Object.values(RUN_FILE);
 
 /** The files a run is read back from (report.html is rendered from them). */
-export const RUN_DATA_FILES = [RUN_FILE.summary, RUN_FILE.fills, RUN_FILE.timeseries, RUN_FILE.record] as const;
+export const RUN_DATA_FILES = [RUN_FILE.summary, RUN_FILE.fills, RUN_FILE.timeseries, RUN_FILE.record, RUN_FILE.orders] as const;
 
-export type CellKind = 'number' | 'number|NA' | 'text' | 'side';
+export type CellKind = 'number' | 'number|NA' | 'text' | 'side' | 'boolean';
 
 /** What a cell of each kind is read as (NA becomes null). */
 export type CellValue<K extends CellKind> = K extends 'number'
@@ -43,7 +48,9 @@ export type CellValue<K extends CellKind> = K extends 'number'
     ? number | null
     : K extends 'side'
       ? 'buy' | 'sell'
-      : string;
+      : K extends 'boolean'
+        ? boolean
+        : string;
 
 /** A cell as written: a number, or text (including NA and decimals formatted to the market's precision). */
 export type Cell = string | number;
@@ -77,6 +84,14 @@ export const FILLS_COLUMNS = {
   mid: { field: 'mid', cell: 'number|NA' },
   effective_half_spread: { field: 'effectiveHalfSpread', cell: 'number|NA' },
   effective_half_spread_bps: { field: 'effectiveBps', cell: 'number|NA' },
+  /** When the strategy received the fill notice (its clock), µs since the epoch. */
+  local_ts_us: { field: 'localTs', cell: 'number' },
+  /** How long the order had been at the venue when it filled (exch_ts_us − the order's venue_ts_us), µs. */
+  order_age_us: { field: 'orderAgeUs', cell: 'number|NA' },
+  /** The order's placed_distance_ticks (orders.csv). */
+  placed_distance_ticks: { field: 'placedDistanceTicks', cell: 'number|NA' },
+  /** The order's placed_queue_ahead (orders.csv). */
+  placed_queue_ahead: { field: 'placedQueueAhead', cell: 'number|NA' },
 } as const satisfies Record<string, ColumnSpec>;
 
 export type FillsColumn = keyof typeof FILLS_COLUMNS;
@@ -135,9 +150,61 @@ export type TimeseriesRow = RowOf<typeof TIMESERIES_COLUMNS>;
 
 export const TIMESERIES_HEADER = Object.keys(TIMESERIES_COLUMNS) as TimeseriesColumn[];
 
+/** One row in `header` order, from its cells by column. */
+function rowInOrder<C extends string>(header: readonly C[], cells: Record<C, Cell>): Cell[] {
+  return header.map((c) => cells[c]);
+}
+
 /** One timeseries.csv row in header order. */
 export function timeseriesRow(cells: Record<TimeseriesColumn, Cell>): Cell[] {
-  return TIMESERIES_HEADER.map((c) => cells[c]);
+  return rowInOrder(TIMESERIES_HEADER, cells);
+}
+
+/**
+ * orders.csv, one row per order (rules in src/sim/order-log.ts). Times are µs since the epoch, NA when
+ * unknown or when it did not happen.
+ */
+export const ORDERS_COLUMNS = {
+  order_id: { field: 'orderId', cell: 'text' },
+  side: { field: 'side', cell: 'side' },
+  /** limit or market. */
+  type: { field: 'type', cell: 'text' },
+  /** Limit price; NA for a market order. */
+  price: { field: 'price', cell: 'number|NA' },
+  size: { field: 'size', cell: 'number' },
+  post_only: { field: 'postOnly', cell: 'boolean' },
+  /** GTC or IOC. */
+  time_in_force: { field: 'timeInForce', cell: 'text' },
+  /** When the strategy sent it. */
+  sent_ts_us: { field: 'sentTs', cell: 'number' },
+  /** When it reached the venue (live: the exchange's timestamp of the order, when it gives one). */
+  venue_ts_us: { field: 'venueTs', cell: 'number|NA' },
+  /** When the venue's answer reached the strategy. */
+  ack_ts_us: { field: 'ackTs', cell: 'number|NA' },
+  /** At the end of the run: open, filled, cancelled or rejected. */
+  status: { field: 'status', cell: 'text' },
+  /** Why the venue rejected it (empty otherwise). */
+  reason: { field: 'reason', cell: 'text' },
+  /** Size filled over the run. */
+  filled: { field: 'filled', cell: 'number' },
+  cancel_ts_us: { field: 'cancelTs', cell: 'number|NA' },
+  /** The mid of the book the order met when placed (see order-log.ts). */
+  placed_mid: { field: 'placedMid', cell: 'number|NA' },
+  /** How far the limit price was from that mid, ticks, positive on the order's own side (a bid below the mid). */
+  placed_distance_ticks: { field: 'placedDistanceTicks', cell: 'number|NA' },
+  /** The size ahead of the order in the queue at its price when placed, base units; NA when it did not rest. */
+  placed_queue_ahead: { field: 'placedQueueAhead', cell: 'number|NA' },
+} as const satisfies Record<string, ColumnSpec>;
+
+export type OrdersColumn = keyof typeof ORDERS_COLUMNS;
+
+export type OrderRow = RowOf<typeof ORDERS_COLUMNS>;
+
+export const ORDERS_HEADER = Object.keys(ORDERS_COLUMNS) as OrdersColumn[];
+
+/** One orders.csv row in header order. */
+export function ordersRow(cells: Record<OrdersColumn, Cell>): Cell[] {
+  return rowInOrder(ORDERS_HEADER, cells);
 }
 
 const nullableNumber = z.number().nullable();

@@ -8,11 +8,22 @@ import { packageVersion } from '../core/version.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { writeRunReport } from './html.ts';
-import { fillsHeader, fillsRow, RUN_FILE, TIMESERIES_HEADER, timeseriesRow, type Cell, type RunRecord } from './run-files.ts';
+import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
+import {
+  fillsHeader,
+  fillsRow,
+  ORDERS_HEADER,
+  ordersRow,
+  RUN_FILE,
+  TIMESERIES_HEADER,
+  timeseriesRow,
+  type Cell,
+  type RunRecord,
+} from './run-files.ts';
 
 /**
  * Writes a run's files (the run-files contract, run-files.ts): summary.json, fills.csv, timeseries.csv,
- * run.json, report.html.
+ * run.json, orders.csv, report.html.
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
  *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
  *   all (report.html, rendered from the others, comes last).
@@ -45,6 +56,7 @@ export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]
   put(RUN_FILE.fills, text(fillsCsv(run, analysis)));
   put(RUN_FILE.timeseries, text(timeseriesCsv(run, analysis)));
   put(RUN_FILE.record, text(json(runRecord(run, overrides))));
+  put(RUN_FILE.orders, text(ordersCsv(run)));
   put(RUN_FILE.report, (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
   return analysis;
 }
@@ -54,7 +66,12 @@ function json(value: unknown): string {
 }
 
 function csv(header: string[], rows: Cell[][]): string {
-  return `${[header.join(','), ...rows.map((r) => r.join(','))].join('\n')}\n`;
+  return `${[header.join(','), ...rows.map((r) => r.map(quoted).join(','))].join('\n')}\n`;
+}
+
+/** A cell as CSV writes it: text holding a comma, a quote or a line break goes in quotes (inner quotes doubled). */
+function quoted(cell: Cell): Cell {
+  return typeof cell === 'string' && /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
 /** A number, or NA when it does not exist. */
@@ -63,11 +80,19 @@ function na(value: number, digits?: number): Cell {
   return digits === undefined ? value : Number(value.toFixed(digits));
 }
 
-function fillsCsv({ result, units }: ScenarioRun, analysis: RunAnalysis): string {
+/** How far an order's limit price was from the mid it met, ticks, positive on its own side (a bid below the mid). */
+function placedDistance(order: OrderRecord): number {
+  const fromMid = order.price - order.placedMid2 / 2;
+  return order.side === 'buy' ? -fromMid : fromMid;
+}
+
+function fillsCsv({ result, units, orders }: ScenarioRun, analysis: RunAnalysis): string {
   const tick = units.spec.tickSize;
   const price = (ticks: number): Cell => na(ticks * tick, units.priceDecimals + 1);
+  const byId = new Map(orders.map((o) => [o.id, o]));
   const rows = result.fills.map((f, i) => {
     const m = analysis.markouts[i];
+    const order = byId.get(f.orderId);
     return fillsRow(
       {
         exch_ts_us: f.exchTs,
@@ -82,11 +107,44 @@ function fillsCsv({ result, units }: ScenarioRun, analysis: RunAnalysis): string
         mid: price(m.mid),
         effective_half_spread: price(m.effectiveTicks),
         effective_half_spread_bps: na(m.effectiveBps, 4),
+        local_ts_us: f.noticeTs,
+        order_age_us: na(f.exchTs - (order?.venueTs ?? NaN)),
+        placed_distance_ticks: na(order ? placedDistance(order) : NaN),
+        placed_queue_ahead: order ? sizeOrNa(units, order.placedQueueAhead) : 'NA',
       },
       m.midAfter.map((mid, h) => ({ midAfter: price(mid), markout: price(m.markoutTicks[h]), markoutBps: na(m.markoutBps[h], 4) })),
     );
   });
   return csv(fillsHeader(analysis.horizonLabels), rows);
+}
+
+function sizeOrNa(units: ScenarioRun['units'], lots: number): Cell {
+  return Number.isFinite(lots) ? units.formatSize(lots) : 'NA';
+}
+
+function ordersCsv({ orders, units }: ScenarioRun): string {
+  const rows = orders.map((o) =>
+    ordersRow({
+      order_id: o.id,
+      side: o.side,
+      type: o.type,
+      price: Number.isFinite(o.price) ? units.formatPrice(o.price) : 'NA',
+      size: units.formatSize(o.size),
+      post_only: String(o.postOnly),
+      time_in_force: o.timeInForce,
+      sent_ts_us: o.sentTs,
+      venue_ts_us: na(o.venueTs),
+      ack_ts_us: na(o.ackTs),
+      status: finalStatus(o),
+      reason: o.reason,
+      filled: units.formatSize(o.filled),
+      cancel_ts_us: na(o.cancelTs),
+      placed_mid: na((o.placedMid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
+      placed_distance_ticks: na(placedDistance(o)),
+      placed_queue_ahead: sizeOrNa(units, o.placedQueueAhead),
+    }),
+  );
+  return csv(ORDERS_HEADER, rows);
 }
 
 function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {

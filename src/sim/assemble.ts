@@ -7,7 +7,7 @@ import { findDataSource, type OpenedData } from '../data/source.ts';
 import { writeSyntheticTardis, type SynthOutput } from '../data/synthetic/write-tardis.ts';
 import { feeSchedule, type FeeSchedule } from '../venue/fees.ts';
 import type { LatencyModel } from '../venue/latency.ts';
-import { createLatencyModel, createQueueModel } from '../venue/models.ts';
+import { createLatencyModel, createQueueModel, queueReadsOrderEvents } from '../venue/models.ts';
 import type { QueueModel } from '../venue/queue.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -23,13 +23,16 @@ export interface VenueSetup {
   latency: LatencyModel;
 }
 
-/** The scenario's market and venue models; latency draws (lognormal) come from `latencyRng`. */
-export function venueSetup(scenario: Scenario, latencyRng: Rng): VenueSetup {
+/**
+ * The scenario's market and venue models; latency draws (lognormal) come from `latencyRng`; a recorded
+ * latency's relative path starts at `baseDir` (the scenario's or live config's folder).
+ */
+export function venueSetup(scenario: Scenario, latencyRng: Rng, baseDir: string): VenueSetup {
   return {
     units: new MarketUnits(scenario.market),
     fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
     queue: createQueueModel(scenario.venue.queue),
-    latency: createLatencyModel(scenario.venue.latency, latencyRng),
+    latency: createLatencyModel(scenario.venue.latency, latencyRng, baseDir),
   };
 }
 
@@ -66,15 +69,26 @@ export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ s
   return { startTs, endTs };
 }
 
-/** Opens the data source a scenario names (paths relative to `baseDir`). */
-export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> | OpenedData {
+/**
+ * Opens the data source a scenario names (paths relative to `baseDir`), with the market's order events when
+ * the venue's queue model reads them (a SpreadlabError when the data has none).
+ */
+export async function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<OpenedData> {
   const { data } = scenario;
-  return findDataSource(DATA_SOURCES, data).open(data, {
+  const orderEvents = queueReadsOrderEvents(scenario.venue.queue);
+  const opened = await findDataSource(DATA_SOURCES, data).open(data, {
     units,
     seed: scenario.seed,
     durationSeconds: scenario.durationSeconds,
     baseDir,
+    orderEvents,
   });
+  if (orderEvents && !opened.orderEvents) {
+    throw new SpreadlabError(
+      `venue.queue: "${scenario.venue.queue.model}" follows the market order by order: it needs order-by-order data (a replay of LOBSTER message files), and this scenario's data (${data.kind}${data.model ? ` ${data.model}` : ''}) has no order events`,
+    );
+  }
+  return opened;
 }
 
 /** `data synth`: a synthetic scenario's market, the events a backtest of it sees, written as tardis CSV.gz. */

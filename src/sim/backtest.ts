@@ -12,6 +12,7 @@ import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
 import { Rank, Scheduler } from './scheduler.ts';
 import { SimGateway } from './gateway.ts';
+import { OrderLog } from './order-log.ts';
 
 /**
  * The event loop of a backtest: one virtual clock that merges three streams in time order —
@@ -40,6 +41,8 @@ export interface BacktestSetup {
   queue: QueueModel;
   latency: LatencyModel;
   strategy: Strategy;
+  /** Where the run records its orders (default: a log of its own, dropped with the run). */
+  orderLog?: OrderLog;
   /** Called now and then with the share of simulated time done. */
   onProgress?: (fraction: number) => void;
 }
@@ -49,6 +52,8 @@ export interface FillRecord extends VenueFill {
   positionAfter: number;
   /** Index of the mid in force at the fill in `midPath` (-1 before the first two-sided book). */
   midIndex: number;
+  /** When the fill notice reached the strategy (local time, µs). */
+  noticeTs: Micros;
 }
 
 export interface BacktestResult {
@@ -111,6 +116,7 @@ class Backtest {
       latency: setup.latency,
       entry: new FifoChannel(),
       responses,
+      orderLog: setup.orderLog ?? new OrderLog(),
       now: () => this.now,
       endTs: () => this.endTs,
     });
@@ -236,8 +242,8 @@ class Backtest {
 
   private onVenueFill(fill: VenueFill): void {
     this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
-    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1 });
-    this.gateway.notifyFill(fill);
+    const noticeTs = this.gateway.notifyFill(fill);
+    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1, noticeTs });
   }
 
   private reportProgress(): void {

@@ -22,6 +22,7 @@ import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts'
 import type { SimExchange, VenueFill } from '../venue/exchange.ts';
 import type { FifoChannel, LatencyModel } from '../venue/latency.ts';
 import type { OrderIntent, VenueReply } from '../venue/orders.ts';
+import { placedAtVenue, type OrderLog } from './order-log.ts';
 import { Rank, type Scheduler } from './scheduler.ts';
 
 /**
@@ -42,6 +43,8 @@ import { Rank, type Scheduler } from './scheduler.ts';
  *   (as an exchange client library refuses it before sending), exactly as the live venues reject it.
  * - `clock.now()` is virtual milliseconds; `clock.sleep(ms)` resolves true at now + ms, or false when the
  *   run ends first. Only the market named in the context can be traded.
+ * - Every order sent is recorded in the order log (order-log.ts): sent, reached the venue (with the book
+ *   and queue it met), answered, cancelled, filled.
  */
 export interface GatewayParts {
   units: MarketUnits;
@@ -51,6 +54,7 @@ export interface GatewayParts {
   latency: LatencyModel;
   entry: FifoChannel;
   responses: FifoChannel;
+  orderLog: OrderLog;
   now: () => Micros;
   endTs: () => Micros;
 }
@@ -145,19 +149,35 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     if (!checked.ok) return Promise.resolve(this.rejectAtOnce(id, request.size, checked.reason));
     this.ordersSent++;
     const intent: OrderIntent = { id, ...checked.order };
-    return this.roundTrip(request.market, (arrival) => this.toAck(this.parts.exchange.submit(intent, arrival)));
+    const { exchange, orderLog } = this.parts;
+    const sentTs = this.parts.now();
+    const record = orderLog.sent(id, checked.order, sentTs);
+    return this.roundTrip(
+      request.market,
+      (arrival) => {
+        const reply = exchange.submit(intent, arrival);
+        placedAtVenue(orderLog, record, exchange, arrival, reply);
+        return this.toAck(reply);
+      },
+      (ack, back) => orderLog.answered(record, back, ack.status, ack.reason),
+      sentTs,
+    );
   }
 
   cancelOrder(market: string, orderId: string): Promise<OrderAck> {
-    return this.roundTrip(market, () => {
+    return this.roundTrip(market, (arrival) => {
       const reply = this.parts.exchange.cancel(orderId);
-      if (reply.status === 'cancelled') this.cancels++;
+      if (reply.status === 'cancelled') {
+        this.cancels++;
+        this.parts.orderLog.cancelled(orderId, arrival);
+      }
       return this.toAck(reply);
     });
   }
 
   cancelAllOrders(market: string): Promise<number> {
-    return this.roundTrip(market, () => {
+    return this.roundTrip(market, (arrival) => {
+      for (const order of this.parts.exchange.openOrders()) this.parts.orderLog.cancelled(order.id, arrival);
       const count = this.parts.exchange.cancelAll();
       this.cancels += count;
       return count;
@@ -177,8 +197,8 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
 
   // Called by the event loop
 
-  /** A fill happened at the venue: its notice reaches the strategy after the response latency. */
-  notifyFill(fill: VenueFill): void {
+  /** A fill happened at the venue: its notice reaches the strategy after the response latency, returned. */
+  notifyFill(fill: VenueFill): Micros {
     const { units } = this.parts;
     const event: FillEvent = {
       orderId: fill.orderId,
@@ -190,10 +210,12 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
       liquidity: fill.liquidity,
       timestamp: fill.exchTs / US_PER_MS,
     };
-    const arrival = this.parts.responses.arrival(fill.exchTs, this.parts.latency.response());
+    const arrival = this.parts.responses.arrival(fill.exchTs, this.parts.latency.response(fill.exchTs));
+    this.parts.orderLog.filledBy(fill.orderId, fill.size);
     this.parts.scheduler.schedule(arrival, Rank.strategyNotice, () => {
       for (const handler of this.fillHandlers) handler(event);
     });
+    return arrival;
   }
 
   /** A market trade reached the strategy's feed; returns whether a hook ran. */
@@ -229,17 +251,29 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     return true;
   }
 
-  private roundTrip<T>(market: string, act: (arrival: Micros) => T): Promise<T> {
+  /**
+   * Sends a request at `sentTs` (default now): `act` runs at the venue on arrival; `answered`, if given, learns
+   * when the answer reached the strategy.
+   */
+  private roundTrip<T>(
+    market: string,
+    act: (arrival: Micros) => T,
+    answered?: (answer: T, back: Micros) => void,
+    sentTs: Micros = this.parts.now(),
+  ): Promise<T> {
     if (market !== this.market) {
       return Promise.reject(new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`));
     }
     const { scheduler, latency, entry, responses } = this.parts;
-    const arrival = entry.arrival(this.parts.now(), latency.entry());
+    const arrival = entry.arrival(sentTs, latency.entry(sentTs));
     return new Promise((resolve) => {
       scheduler.schedule(arrival, Rank.orderArrival, () => {
         const answer = act(arrival);
-        const back = responses.arrival(arrival, latency.response());
-        scheduler.schedule(back, Rank.strategyNotice, () => resolve(answer));
+        const back = responses.arrival(arrival, latency.response(arrival));
+        scheduler.schedule(back, Rank.strategyNotice, () => {
+          answered?.(answer, back);
+          resolve(answer);
+        });
       });
     });
   }

@@ -3,6 +3,7 @@ import { Rng } from '../core/rng.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { openData, tradingWindow, venueSetup } from './assemble.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
+import { OrderLog, type OrderRecord } from './order-log.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Everything a finished scenario run produced, with the units needed to print it. */
@@ -10,6 +11,8 @@ export interface ScenarioRun {
   scenario: Scenario;
   units: MarketUnits;
   result: BacktestResult;
+  /** Every order the strategy sent, in sending order (the order log). */
+  orders: readonly OrderRecord[];
   /** Data files read, with their SHA-256 (empty for synthetic data). */
   dataFiles: { path: string; sha256: string }[];
   /** The user's strategy module, when the scenario names one. */
@@ -20,10 +23,11 @@ export interface ScenarioRun {
 export async function runScenario(given: Scenario, baseDir: string, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
   const strategy = await resolveStrategy(given.strategy, baseDir, given.name);
   const scenario: Scenario = { ...given, strategy: strategy.config };
-  const venue = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'));
+  const venue = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'), baseDir);
   const { units } = venue;
   const data = await openData(scenario, units, baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
-  const result = await runBacktest({ ...venue, openEvents: data.open, startTs, endTs, strategy: strategy.create(), onProgress });
-  return { scenario, units, result, dataFiles: data.files, strategyModule: strategy.module };
+  const orderLog = new OrderLog();
+  const result = await runBacktest({ ...venue, openEvents: data.open, startTs, endTs, strategy: strategy.create(), orderLog, onProgress });
+  return { scenario, units, result, orders: orderLog.records(), dataFiles: data.files, strategyModule: strategy.module };
 }

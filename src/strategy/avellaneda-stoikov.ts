@@ -21,6 +21,10 @@ import { requote, roundToTick } from './seed.ts';
  * - Prices are rounded to the nearest tick, then kept from crossing: the bid at most one tick below the
  *   best ask, the ask at least one tick above the best bid (a post-only quote that would cross is rejected
  *   by the venue; the paper's model lets λ(δ) exceed A for δ < 0, a venue cannot).
+ * - `postOnly: false` (default true): the quotes are sent as they are (rounded, not kept from crossing) as
+ *   plain limit orders, so a quote on the wrong side of the mid that crosses the book executes at once as a
+ *   marketable limit, at the book's prices: the venue's form of the paper's hit with λ(δ)·dt ≥ A·dt for
+ *   δ < 0 (the avellaneda-stoikov market's `fillRule: "paper"` is the rest of the paper's rule).
  * - `maxInventory` (base units, optional): a side whose fill would take |position| beyond it is not quoted.
  * Known limits: no quote while a side of the book is empty; cancel-all then re-post every cycle, so queue
  * priority is never kept (irrelevant in the AS market, where quotes usually rest outside the displayed
@@ -47,6 +51,8 @@ const avellanedaStoikovParams = modelParams.extend({
   timeUnitSeconds: positive.default(1),
   variant: z.enum(['inventory', 'symmetric']).default('inventory'),
   maxInventory: positive.optional(),
+  /** false: quotes are sent unclamped without postOnly (see the rules); optional so scenarios without it echo unchanged in run.json. */
+  postOnly: z.boolean().optional(),
 });
 
 export type AvellanedaStoikovStrategyParams = z.output<typeof avellanedaStoikovParams>;
@@ -99,8 +105,11 @@ export function avellanedaStoikov(params: AvellanedaStoikovStrategyParams): Stra
       const position = await venue.getPosition(market);
       const t = (clock.now() - startMs) / unitMs;
       const model = avellanedaStoikovQuotes(snap.mid, position / params.size, params.horizon - t, params);
-      const quotes = placeableQuotes(model.bid, model.ask, snap.bestBid, snap.bestAsk, tickSize);
-      await requote(context, quotes, position, params.size, params.maxInventory);
+      const postOnly = params.postOnly ?? true;
+      const quotes = postOnly
+        ? placeableQuotes(model.bid, model.ask, snap.bestBid, snap.bestAsk, tickSize)
+        : { bid: roundToTick(model.bid, tickSize), ask: roundToTick(model.ask, tickSize) };
+      await requote(context, quotes, position, params.size, params.maxInventory, postOnly);
     } while (await clock.sleep(params.requoteMs));
   };
 }

@@ -69,8 +69,9 @@ export function inventorySkewQuotes(
 }
 
 /**
- * Cancels all, then posts a post-only bid and ask of `size`; a side whose fill would take |position| beyond
- * `maxInventory` is skipped. The last step of every quoting loop here and in the model-based strategies.
+ * Cancels all, then posts a bid and ask of `size`, post-only unless `postOnly` is false; a side whose fill
+ * would take |position| beyond `maxInventory` is skipped. The last step of every quoting loop here and in the
+ * model-based strategies.
  */
 export async function requote(
   { venue, market }: StrategyContext,
@@ -78,14 +79,15 @@ export async function requote(
   position: number,
   size: number,
   maxInventory: number | undefined,
+  postOnly = true,
 ): Promise<void> {
   const limit = maxInventory ?? Infinity;
   await venue.cancelAllOrders(market);
   if (position + size <= limit + SIZE_EPSILON) {
-    await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly: true });
+    await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly });
   }
   if (position - size >= -limit - SIZE_EPSILON) {
-    await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly: true });
+    await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly });
   }
 }
 

@@ -32,7 +32,8 @@ import type { QueueModel } from './queue.ts';
  *   best bid at or above one of our asks), the market has traded through our price, so the whole remaining
  *   size fills at our price as maker.
  * - Maker fills pay the maker fee (a rebate when negative), taker fills the taker fee.
- * - Quote (best bid/offer) events do not change the venue's book; depth events do.
+ * - Quote (best bid/offer) events do not change the venue's book; depth events do. Order events (order-by-order
+ *   data) go to the queue model only (an order-by-order model follows the queue with them: l3-queue.ts).
  * - Replies (submit, cancel, amend) are one reused record, valid until the next call; closed orders'
  *   records are reused for new ones, so a steady quoting loop allocates nothing per order.
  * Known limits: liquidity our taker orders take is not removed from the replayed book; the taker walk sees
@@ -106,16 +107,23 @@ export class SimExchange {
     switch (event.kind) {
       case 'delta':
         this.applyDelta(event.side, event.price, event.size);
-        if (event.last) this.fillBookThrough(event.exchTs);
+        if (event.last) {
+          this.queue.onBookMessage?.(this.book, this.resting);
+          this.fillBookThrough(event.exchTs);
+        }
         break;
       case 'snapshot':
         this.rememberQueueLevels();
         this.book.applySnapshot(event);
         this.updateQueuesAfterSnapshot();
+        this.queue.onBookMessage?.(this.book, this.resting);
         this.fillBookThrough(event.exchTs);
         break;
       case 'trade':
         this.matchTrade(event);
+        break;
+      case 'order':
+        this.queue.onOrderEvent?.(event, this.resting);
         break;
       case 'quote':
         break;
@@ -228,6 +236,7 @@ export class SimExchange {
     order.arrivedAt = now;
     order.queueAhead = this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
     order.tradedSinceDepth = 0;
+    this.queue.onJoin?.(order, this.book);
     this.resting.push(order);
     this.widenPriceRange(order);
   }

@@ -11,6 +11,10 @@ import { defineVenueModel } from './model.ts';
  * - `constant`: every entry takes `entryMs`, every response `responseMs` (rounded to whole µs).
  * - `lognormal`: each delay is drawn from a lognormal distribution with the given median (ms) and log-sd, from
  *   the seeded RNG passed in, so a run is reproducible; delays are rounded to whole µs.
+ * - `recorded` (recorded-latency.ts): a recorded series of order latencies, interpolated over time.
+ * - A model is asked for the entry latency of a request sent at a time (the strategy's clock), and for the
+ *   response latency of an answer or fill notice leaving the venue at a time; `constant` and `lognormal`
+ *   do not depend on it.
  * - Each channel is FIFO: the simulator never lets a later message overtake an earlier one on the same
  *   channel (a random draw that would do so is held back to the earlier message's arrival time).
  * - Market data latency is not modelled here: replayed events reach the strategy at their recorded
@@ -18,8 +22,16 @@ import { defineVenueModel } from './model.ts';
  * Known limits: no dependence on load, message size or time of day; no packet loss.
  */
 export interface LatencyModel {
-  entry(): Micros;
-  response(): Micros;
+  /** The entry latency of a request sent at `sentTs`. */
+  entry(sentTs: Micros): Micros;
+  /** The response latency of an answer or fill notice leaving the venue at `venueTs`. */
+  response(venueTs: Micros): Micros;
+}
+
+/** What a latency model is made with: the run's seeded RNG and the scenario file's folder (for recordings). */
+export interface LatencyContext {
+  rng: Rng;
+  baseDir: string;
 }
 
 const nonNegative = z.number().nonnegative();
@@ -29,7 +41,7 @@ export const constantLatency = defineVenueModel({
   name: 'constant',
   description: 'every entry takes entryMs, every response responseMs',
   params: z.object({ entryMs: nonNegative, responseMs: nonNegative }),
-  create: ({ entryMs, responseMs }, _rng: Rng): LatencyModel => {
+  create: ({ entryMs, responseMs }, _context: LatencyContext): LatencyModel => {
     const entryUs = Math.round(entryMs * US_PER_MS);
     const responseUs = Math.round(responseMs * US_PER_MS);
     return { entry: () => entryUs, response: () => responseUs };
@@ -40,7 +52,7 @@ export const lognormalLatency = defineVenueModel({
   name: 'lognormal',
   description: 'each delay drawn from a lognormal with the given median (ms) and log-sd, from the seeded RNG',
   params: z.object({ entryMedianMs: positive, responseMedianMs: positive, sigma: nonNegative }),
-  create: ({ entryMedianMs, responseMedianMs, sigma }, rng: Rng): LatencyModel => ({
+  create: ({ entryMedianMs, responseMedianMs, sigma }, { rng }: LatencyContext): LatencyModel => ({
     entry: () => Math.round(rng.lognormal(entryMedianMs * US_PER_MS, sigma)),
     response: () => Math.round(rng.lognormal(responseMedianMs * US_PER_MS, sigma)),
   }),

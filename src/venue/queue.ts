@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { Lots } from '../core/units.ts';
+import type { L2Book } from '../book/l2-book.ts';
+import type { OrderEvent } from '../core/events.ts';
+import type { Lots, Side, Ticks } from '../core/units.ts';
 import { defineVenueModel } from './model.ts';
 
 /**
@@ -25,6 +27,9 @@ import { defineVenueModel } from './model.ts';
  *
  * Known limits: L2 data shows only the net change of a level, so an add and a cancel inside one update are
  * invisible; neither model knows the queue's real order.
+ *
+ * `l3` (l3-queue.ts) knows it: it follows every order of the market from order-by-order data, through the
+ * optional hooks below, which the L2 models do not have (and the venue then does not call).
  */
 export interface QueueState {
   /** Displayed size ahead of the order, in lots. */
@@ -33,14 +38,26 @@ export interface QueueState {
   tradedSinceDepth: Lots;
 }
 
+/** One of our orders as a queue model sees it. */
+export interface QueuedOrder extends QueueState {
+  side: Side;
+  price: Ticks;
+}
+
 export interface QueueModel {
   /** A trade of `size` at the order's price. */
   onTrade(state: QueueState, size: Lots): void;
   /** The displayed size at the order's price changed from `previous` to `next`. */
   onDepthChange(state: QueueState, previous: Lots, next: Lots): void;
+  /** Order-by-order models: one of our orders joined the back of the queue at its price (`queueAhead` holds the size displayed there). */
+  onJoin?(order: QueuedOrder, book: L2Book): void;
+  /** Order-by-order models: an order event of the market (every one; `ours` are our resting orders). */
+  onOrderEvent?(event: OrderEvent, ours: readonly QueuedOrder[]): void;
+  /** Order-by-order models: a complete book message was applied to `book`. */
+  onBookMessage?(book: L2Book, ours: readonly QueuedOrder[]): void;
 }
 
-function consumeByTrade(state: QueueState, size: Lots): void {
+export function consumeByTrade(state: QueueState, size: Lots): void {
   const taken = Math.min(state.queueAhead, size);
   state.queueAhead -= taken;
   state.tradedSinceDepth += taken;

@@ -19,7 +19,19 @@ import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts'
 const S = 1_000_000;
 
 function fill(side: 'buy' | 'sell', price: number, exchTs: number, midIndex: number, size = 1): FillRecord {
-  return { orderId: 'x', side, price, size, liquidity: 'maker', fee: 0n, exchTs, remaining: 0, positionAfter: 0, midIndex };
+  return {
+    orderId: 'x',
+    side,
+    price,
+    size,
+    liquidity: 'maker',
+    fee: 0n,
+    exchTs,
+    remaining: 0,
+    positionAfter: 0,
+    midIndex,
+    noticeTs: exchTs,
+  };
 }
 
 function midPath(points: [number, number][]): Series {
@@ -142,7 +154,7 @@ async function analyzeHandBuilt(events: MarketEvent[]) {
     latency: createLatencyModel({ model: 'constant', entryMs: 1, responseMs: 1 }, new Rng('t')),
     strategy: quoteOnce,
   });
-  return analyzeRun({ scenario: testScenario, units, result, dataFiles: [], strategyModule: null });
+  return analyzeRun({ scenario: testScenario, units, result, orders: [], dataFiles: [], strategyModule: null });
 }
 
 describe('realized spread on hand-built markets', () => {

@@ -29,6 +29,8 @@ function fields(e: MarketEvent): unknown[] {
       return [e.kind, e.exchTs, e.localTs, e.price, e.size, e.takerSide];
     case 'quote':
       return [e.kind, e.exchTs, e.localTs, e.bidPrice, e.bidSize, e.askPrice, e.askSize];
+    case 'order':
+      return [e.kind, e.exchTs, e.localTs, e.action, e.orderId, e.side, e.price, e.size];
   }
 }
 

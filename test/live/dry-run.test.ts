@@ -7,6 +7,7 @@ import { parseLiveConfig } from '../../src/live/config.ts';
 import { DryRunVenue } from '../../src/live/dry-run-venue.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { EventLog, RunTape } from '../../src/live/tape.ts';
+import { finalStatus } from '../../src/sim/order-log.ts';
 import { loadStrategyModule } from '../../src/strategy/resolve.ts';
 import type { Seen } from '../fixtures/strategies/listen-hooks.ts';
 import { FakeFeed } from './fake-feed.ts';
@@ -89,6 +90,7 @@ describe('dry-run market data', () => {
       'fills.csv',
       'live.json',
       'market.raw.gz',
+      'orders.csv',
       'orders.jsonl',
       'report.html',
       'run.json',
@@ -125,6 +127,13 @@ describe('dry-run orders', () => {
     expect(await venue.cancelAllOrders(market)).toBe(1);
     expect(await venue.getPosition(market)).toBe(0);
     expect([tape.ordersSent, tape.cancels, tape.fills.length]).toEqual([2, 2, 0]);
+    // The order log: both orders, sent and acknowledged at once (nothing reaches a venue), cancelled.
+    expect(
+      tape.orders.records().map((r) => [r.id, finalStatus(r), r.ackTs === r.sentTs, Number.isNaN(r.venueTs), r.cancelTs >= r.sentTs]),
+    ).toEqual([
+      ['dry-1', 'cancelled', true, true, true],
+      ['dry-2', 'cancelled', true, true, true],
+    ]);
     await expect(venue.placeOrder({ market: 'ETHUSDT', side: 'buy', price: 1, size: 1 })).rejects.toThrow('unknown market "ETHUSDT"');
   });
 });

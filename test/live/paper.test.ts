@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
+import { loadRun } from '../../src/report/load-run.ts';
 import { FakeFeed } from './fake-feed.ts';
 
 function config(provenance = true, risk: Record<string, number> = {}) {
@@ -96,7 +97,7 @@ describe('paper mode', () => {
       stopSignal: stopAfter(2_500),
     });
     expect(result.stopReason).toBe('stopped by the caller');
-    for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'live.json', 'orders.jsonl', 'market.raw.gz'])
+    for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'orders.csv', 'live.json', 'orders.jsonl', 'market.raw.gz'])
       expect(existsSync(join(out, f)), f).toBe(true);
     const summary = result.analysis.summary;
     expect(summary.fills.count).toBeGreaterThan(2);
@@ -111,6 +112,14 @@ describe('paper mode', () => {
       expect(liquidity).toBe('maker');
       expect(['buy', 'sell']).toContain(side);
       expect(Math.abs(Number(price) - 100)).toBeLessThanOrEqual(0.1);
+    }
+    // The order log: every order sent, each 5 ms to the simulated venue and 5 ms back (the config's latency);
+    // the run cancels what still rests when it stops.
+    const { orders } = loadRun(out);
+    expect(orders).toHaveLength(summary.orders.sent);
+    for (const o of orders) {
+      expect([o.venueTs! - o.sentTs, o.ackTs! - o.venueTs!]).toEqual([5_000, 5_000]);
+      expect(['filled', 'cancelled']).toContain(o.status);
     }
     // The recorded market is a Binance raw capture.
     const raw = gunzipSync(readFileSync(join(out, 'market.raw.gz')))

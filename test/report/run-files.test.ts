@@ -10,6 +10,9 @@ import {
   FILLS_HORIZON_COLUMNS,
   fillsHeader,
   fillsRow,
+  ORDERS_COLUMNS,
+  ORDERS_HEADER,
+  ordersRow,
   RUN_FILE,
   TIMESERIES_COLUMNS,
   TIMESERIES_HEADER,
@@ -17,6 +20,7 @@ import {
   type ColumnSpec,
   type FillsColumn,
   type FillsHorizonFigure,
+  type OrdersColumn,
   type TimeseriesColumn,
 } from '../../src/report/run-files.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
@@ -37,7 +41,7 @@ beforeAll(async () => {
 
 const text = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
 
-/** A written CSV as header + rows of raw cells (run files hold no quoted cells). */
+/** A written CSV as header + rows of raw cells (this run's files hold no quoted cells). */
 function rawCsv(dir: string, file: string): { header: string[]; rows: string[][] } {
   const [header, ...rows] = text(dir, file).trimEnd().split('\n');
   return { header: header.split(','), rows: rows.map((r) => r.split(',')) };
@@ -46,6 +50,7 @@ function rawCsv(dir: string, file: string): { header: string[]; rows: string[][]
 /** What a raw cell of this kind should read back as. */
 function expected(spec: ColumnSpec, cell: string): unknown {
   if (spec.cell === 'text' || spec.cell === 'side') return cell;
+  if (spec.cell === 'boolean') return cell === 'true';
   return cell === 'NA' ? null : Number(cell);
 }
 
@@ -87,12 +92,42 @@ describe('the run-files contract', () => {
     expect(fillsHeader(horizons).slice(-3)).toEqual(['mid_30s', 'markout_30s', 'markout_30s_bps']);
     const cells = Object.fromEntries(TIMESERIES_HEADER.map((c) => [c, c])) as Record<TimeseriesColumn, string>;
     expect(timeseriesRow(cells)).toEqual(TIMESERIES_HEADER);
+    const orderCells = Object.fromEntries(ORDERS_HEADER.map((c) => [c, c])) as Record<OrdersColumn, string>;
+    expect(ordersRow(orderCells)).toEqual(ORDERS_HEADER);
   });
 
   it('a written run folder has the contract headers, the horizons of its summary', () => {
     expect(loaded.horizons).toEqual(['1s', '5s', '30s', '60s']);
     expect(rawCsv(run, RUN_FILE.fills).header).toEqual(fillsHeader(loaded.horizons));
     expect(rawCsv(run, RUN_FILE.timeseries).header).toEqual(TIMESERIES_HEADER);
+    expect(rawCsv(run, RUN_FILE.orders).header).toEqual(ORDERS_HEADER);
+  });
+
+  it('reads back every column of orders.csv, cell for cell; fills link to their orders by id', () => {
+    const { header, rows } = rawCsv(run, RUN_FILE.orders);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(loaded.orders).toHaveLength(rows.length);
+    rows.forEach((row, i) => {
+      const order = loaded.orders[i] as unknown as Record<string, unknown>;
+      expect(Object.keys(order)).toHaveLength(header.length);
+      for (const [name, spec] of Object.entries(ORDERS_COLUMNS))
+        expect(order[spec.field], `line ${i + 2}, ${name}`).toEqual(expected(spec, row[header.indexOf(name)]));
+    });
+    const byId = new Map(loaded.orders.map((o) => [o.orderId, o]));
+    const filled = new Map<string, number>();
+    for (const fill of loaded.fills) {
+      const order = byId.get(fill.orderId)!;
+      expect(order.side).toBe(fill.side);
+      expect(fill.orderAgeUs).toBe(fill.ts - order.venueTs!);
+      expect(fill.localTs).toBeGreaterThanOrEqual(fill.ts);
+      expect([fill.placedDistanceTicks, fill.placedQueueAhead]).toEqual([order.placedDistanceTicks, order.placedQueueAhead]);
+      filled.set(fill.orderId, (filled.get(fill.orderId) ?? 0) + fill.size);
+    }
+    for (const order of loaded.orders) {
+      expect(order.filled).toBeCloseTo(filled.get(order.orderId) ?? 0, 9);
+      if (order.status === 'filled') expect(order.filled).toBeCloseTo(order.size, 9);
+    }
+    expect(new Set(loaded.orders.map((o) => o.status))).toEqual(new Set(['filled', 'cancelled', 'open']));
   });
 
   it('reads back every column of fills.csv, cell for cell', () => {
@@ -180,6 +215,21 @@ describe('a run folder that does not match the contract', () => {
       }),
       /fills\.csv line 3, column markout_5s: expected a number or NA, got "x"/,
     );
+  });
+
+  it('orders.csv missing, or with a post_only cell that is not true or false; a quoted reason reads whole', () => {
+    const missing = join(tmp, 'no-orders');
+    cpSync(run, missing, { recursive: true });
+    rmSync(join(missing, RUN_FILE.orders));
+    fails(missing, /orders\.csv: missing \(a run folder holds summary\.json, fills\.csv, timeseries\.csv, run\.json and orders\.csv/);
+    fails(
+      brokenCopy('bad-post-only', RUN_FILE.orders, (csv) => csv.replace(',true,GTC,', ',yes,GTC,')),
+      /orders\.csv line 2, column post_only: expected true or false, got "yes"/,
+    );
+    const quoted = brokenCopy('quoted-reason', RUN_FILE.orders, (csv) =>
+      csv.replace(/,GTC,(\d+),(\d+),(\d+),(\w+),,/, ',GTC,$1,$2,$3,$4,"refused, ""-5022""",'),
+    );
+    expect(loadRun(quoted).orders[0].reason).toBe('refused, "-5022"');
   });
 
   it('summary.json without a key, or without its main horizon', () => {

@@ -101,7 +101,7 @@ describe('parseScenario', () => {
     const latency = demoRaw();
     latency.venue.latency.model = 'gaussian';
     expect(userError(() => parseScenario(latency, 'x.json'))).toMatch(
-      /^x\.json: venue\.latency\.model: expected one of "constant", "lognormal"(, got "gaussian")?$/,
+      /^x\.json: venue\.latency\.model: expected one of "constant", "lognormal", "recorded"(, got "gaussian")?$/,
     );
     const data = demoRaw();
     data.data.model = 'brownian';

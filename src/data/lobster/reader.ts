@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { MarketUnits } from '../../core/market.ts';
 import { SpreadlabError } from '../../core/errors.ts';
-import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.ts';
+import type { OrderAction } from '../../core/events.ts';
+import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, orderFlags } from '../columns.ts';
 import { formatSteps, stepScale } from '../decimal.ts';
 import { defineFileFormat, type Decoded, type ReplayInput } from '../format.ts';
 import { lineChunks } from '../input.ts';
@@ -27,6 +28,13 @@ import { shown, type ProblemLog } from '../problems.ts';
  *   and 7 (halt) are not trades: dropped and counted. A hidden execution priced between ticks (midpoint
  *   pegs trade in half cents) is dropped and counted too: it took hidden liquidity at a better price than
  *   any displayed order, so it must not fill a displayed order in the venue.
+ * - Order events (only when ReadOptions.orderEvents asks, for an order-by-order queue model): every message
+ *   of type 1 (submit: `add`), 2 (partial cancel: `cancel` of the cancelled size), 3 (delete: `delete` of
+ *   the size it had) and 4 (visible execution: `execute`) is also an order event with its order id, on the
+ *   side of the order (direction 1: a bid), before the message's trade and book update. Hidden executions
+ *   (type 5, no order id), crosses and halts have none. LOBSTER's message file holds the events that touch
+ *   the levels its orderbook file shows (level 1: the best bid and ask only), so an order is followed while
+ *   its price is displayed: what happens at a level outside them is not in the file.
  * - Problems: wrong field count, a non-integer or negative field, an unknown type or direction, time going
  *   backwards, a crossed orderbook row, a row count that differs between the two files.
  * - Format `lobster` (formats.ts): detected by a LOBSTER file name
@@ -42,6 +50,8 @@ export interface LobsterOptions {
   problems: ProblemLog;
   date?: string;
   timezone: string;
+  /** Also decode the order events (see the rules). */
+  orderEvents?: boolean;
 }
 
 const LOBSTER_NAME = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_(\d+)_(\d+)_(message|orderbook)_(\d+)\.csv$/;
@@ -67,6 +77,7 @@ export const lobsterFormat = defineFileFormat({
     }
     return pairs;
   },
+  orderEvents: true,
   decode: ([message, orderbook], options) => readLobster(message, orderbook, options),
   exchange: () => 'lobster',
 });
@@ -90,6 +101,9 @@ function lobsterPair(input: ReplayInput, inputs: ReplayInput[]): ReplayInput[] {
   }
   return m[5] === 'message' ? [input, partner] : [partner, input];
 }
+
+/** The order event of each LOBSTER message type that has one. */
+const ORDER_EVENT_TYPES: Partial<Record<number, OrderAction>> = { 1: 'add', 2: 'cancel', 3: 'delete', 4: 'execute' };
 
 const EMPTY_ASK = 9999999999;
 const EMPTY_BID = -9999999999;
@@ -266,7 +280,21 @@ export async function readLobster(message: ReplayInput, orderbook: ReplayInput, 
       continue;
     }
     lastTs = ts;
-    // trade first
+    // the order event first, then the trade, then the book
+    const action = options.orderEvents ? ORDER_EVENT_TYPES[type] : undefined;
+    if (action) {
+      const tp = toTicks(price);
+      const sz = toLots(size);
+      if (!/^\d+$/.test(mf[2])) {
+        problems.report(message.display, msgs.line, column(2), `order id ${shown(mf[2])}: expected a non-negative integer`);
+        continue;
+      }
+      if (tp < 0 || sz < 0) {
+        problems.report(message.display, msgs.line, column(tp < 0 ? 4 : 3), `order ${tp < 0 ? `price ${mf[4]}` : `size ${mf[3]}`}: expected a whole number of ${tp < 0 ? tick.name : lot.name}`);
+        continue;
+      }
+      out.push(Kind.ORDER, orderFlags(action, direction === -1), ts, ts, tp, sz, Number(mf[2]));
+    }
     if (type === 4 || type === 5) {
       const tp = toTicks(price);
       const ts2 = toLots(size);

@@ -33,6 +33,12 @@ const schema = z
     levels: z.number().int().positive().default(1),
     /** Displayed size of each level, base units. */
     levelSize: z.number().positive(),
+    /**
+     * How a quote is hit: `poisson` (default: market orders arrive as Poisson processes, probability
+     * 1 − e^(−λ·dt) per step) or `paper` (the paper's λ·dt capped at 1, one market order a side per step).
+     * Optional rather than defaulted, so scenarios that do not name it echo unchanged in run.json.
+     */
+    fillRule: z.enum(['poisson', 'paper']).optional(),
   })
   .strict();
 
@@ -56,6 +62,7 @@ export const avellanedaStoikovSource = defineDataSource({
         orderSize: lotsOf(units, config.orderSize, 'data.orderSize'),
         levels: config.levels,
         levelSize: lotsOf(units, config.levelSize, 'data.levelSize'),
+        fillRule: config.fillRule ?? 'poisson',
         feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
         startTs,
         endTs,

@@ -5,7 +5,11 @@ import { closingQuote, MessageBuffer, ThinBook, marketOpener, type SyntheticTimi
 
 /**
  * The market of Avellaneda & Stoikov (2008), with its fill model produced by order flow that runs through
- * the venue.
+ * the venue, in one of two forms (`fillRule`):
+ * - `poisson` (default): market orders arrive as Poisson processes, so a quote at distance d is hit within a
+ *   step of length dt with probability 1 − e^(−λ(d)·dt), λ(d) = A·e^(−k·d) (the rules below);
+ * - `paper`: the paper's own section-4 rule, a hit with probability λ(d)·dt capped at 1 per step (see the
+ *   last rule).
  *
  * Rules:
  * - The mid s is an arithmetic random walk in price. Every `stepUs` (the paper's dt) it moves by one step:
@@ -30,6 +34,15 @@ import { closingQuote, MessageBuffer, ThinBook, marketOpener, type SyntheticTimi
  *   message per step (deletions, then additions, the last delta flagged).
  * - Order of events at one µs: the mid step, then sells, then buys. Times are whole µs (Poisson arrival
  *   times are kept exact and rounded when printed); localTs = exchTs + feedLatencyUs.
+ * - `paper`: no Poisson arrivals. At the end of each step, before the mid moves, each side gets one market
+ *   order whose depth beyond the mid is D = ln(A·dt / u) / k, u uniform on (0, 1) (from that side's stream),
+ *   printed as above (sell at ceil(s − D), buy at floor(s + D), s the mid of the step that ends). Then
+ *   P(D ≥ d) = min(1, A·dt·e^(−k·d)) = min(1, λ(d)·dt) for every d, negative ones too (D < 0 when
+ *   u > A·dt): a quote at distance d is hit in a step with the paper's probability, the quotes of one
+ *   step being those that rest during it. A print that no resting order can meet (a sell at or above the
+ *   best ask, a buy at or below the best bid: a quote there would have crossed) is not printed. A quote on
+ *   the wrong side of the mid crosses this one-tick book: the venue fills it at once as a marketable limit
+ *   when it is sent without postOnly (the paper fills it with probability min(1, λ(d)·dt) at its own price).
  * - The run closes with a best bid/offer quote event at endTs (the data lasts the whole duration).
  * - Two opens with the same seed produce the same events; the mid, the sell flow and the buy flow draw from
  *   three independent RNG streams.
@@ -54,6 +67,7 @@ export interface AvellanedaStoikovParams extends SyntheticTiming {
   orderSize: Lots;
   levels: number;
   levelSize: Lots;
+  fillRule: 'poisson' | 'paper';
 }
 
 export function openAvellanedaStoikov(params: AvellanedaStoikovParams, seedRng: () => Rng): OpenMarketEvents {
@@ -84,8 +98,9 @@ class AvellanedaStoikovMarket implements MarketEventSource {
     this.midRng = rng.fork('mid');
     this.sellRng = rng.fork('sells');
     this.buyRng = rng.fork('buys');
-    this.nextSell = p.startTs + this.gap(this.sellRng);
-    this.nextBuy = p.startTs + this.gap(this.buyRng);
+    const poisson = p.fillRule === 'poisson';
+    this.nextSell = poisson ? p.startTs + this.gap(this.sellRng) : Infinity;
+    this.nextBuy = poisson ? p.startTs + this.gap(this.buyRng) : Infinity;
   }
 
   next(): MarketEvent | null {
@@ -112,19 +127,20 @@ class AvellanedaStoikovMarket implements MarketEventSource {
   /** Produces the next message; false when the run is over. */
   private produce(): boolean {
     const nextStep = this.p.startTs + (this.stepIndex + 1) * this.p.stepUs;
+    if (this.p.fillRule === 'paper') {
+      if (nextStep > this.p.endTs) return false;
+      this.out.begin();
+      this.printStepOrders(nextStep);
+      this.step(nextStep);
+      return true;
+    }
     const sellTs = Math.round(this.nextSell);
     const buyTs = Math.round(this.nextBuy);
     const time = Math.min(nextStep, sellTs, buyTs);
     if (time > this.p.endTs) return false;
     this.out.begin();
     if (time === nextStep) {
-      this.stepIndex++;
-      const move = this.p.walk === 'binomial' ? (this.midRng.uniform() < 0.5 ? -1 : 1) : this.midRng.normal();
-      this.mid += move * this.p.stepTicks;
-      const best = Math.floor(this.mid);
-      // A step that leaves the best prices unchanged produces an empty message: next() moves on.
-      this.book.moveTo(this.out, time, best, best + 1);
-      this.out.end();
+      this.step(time);
       return true;
     }
     if (time === sellTs) {
@@ -137,5 +153,25 @@ class AvellanedaStoikovMarket implements MarketEventSource {
       this.nextBuy += this.gap(this.buyRng);
     }
     return true;
+  }
+
+  /** Moves the mid one step and the book with it (a step that leaves the best prices unchanged emits nothing: next() moves on). */
+  private step(time: Micros): void {
+    this.stepIndex++;
+    const move = this.p.walk === 'binomial' ? (this.midRng.uniform() < 0.5 ? -1 : 1) : this.midRng.normal();
+    this.mid += move * this.p.stepTicks;
+    const best = Math.floor(this.mid);
+    this.book.moveTo(this.out, time, best, best + 1);
+    this.out.end();
+  }
+
+  /** `paper`: the step's one market order a side, at depth ln(A·dt/u)/k, printed when a resting order could meet it. */
+  private printStepOrders(time: Micros): void {
+    const perStep = this.p.ordersPerSecond * (this.p.stepUs / 1e6);
+    // 1 − uniform() lies in (0, 1]
+    const sell = Math.ceil(this.mid - Math.log(perStep / (1 - this.sellRng.uniform())) / this.p.kPerTick);
+    const buy = Math.floor(this.mid + Math.log(perStep / (1 - this.buyRng.uniform())) / this.p.kPerTick);
+    if (sell < this.book.bestAsk) this.out.trade(time, sell, this.p.orderSize, 'sell');
+    if (buy > this.book.bestBid) this.out.trade(time, buy, this.p.orderSize, 'buy');
   }
 }

@@ -67,7 +67,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   if (!options.secret)
     throw new SpreadlabError('the server needs an API secret to check signatures with (--secret or SPREADLAB_SERVE_SECRET)');
   // the server's own round trip is the only latency, so the scenario's latency model is not used
-  const { units, fees, queue } = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'));
+  const { units, fees, queue } = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'), options.baseDir);
   const data = await openData(scenario, units, options.baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
   const symbol = venueSymbol(options.symbol ?? scenario.market.symbol);

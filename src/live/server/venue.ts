@@ -326,6 +326,9 @@ export class LocalVenue {
         this.exchange.applyMarketEvent(event);
         break;
       }
+      case 'order':
+        this.exchange.applyMarketEvent(event);
+        break;
       case 'quote':
         break;
     }

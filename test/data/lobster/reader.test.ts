@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLAG_ASK, Kind } from '../../../src/data/columns.ts';
+import type { OrderEvent } from '../../../src/core/events.ts';
+import { FLAG_ASK, Kind, ORDER_ACTION_SHIFT, RowEvents } from '../../../src/data/columns.ts';
 import { midnightMicros, readLobster } from '../../../src/data/lobster/reader.ts';
 import { ProblemLog } from '../../../src/data/problems.ts';
 import { bookStates, SHARED, units, writeTemp, tempDir } from '../helpers.ts';
@@ -57,6 +58,38 @@ describe('LOBSTER level 1, AMZN 2012-06-21', () => {
       // direction 1: a buy limit order was executed, so the taker sold
       expect((c.flags[i] & FLAG_ASK) !== 0).toBe(execs[k][5] === '1');
     }
+  });
+
+  it('order events, when asked for: one per submit, cancel, delete and visible execution, with its id, before the message’s print', async () => {
+    const options = { units: units(0.01, 1), problems: new ProblemLog(), timezone: 'America/New_York' };
+    const without = await readLobster(file('AMZN', 'message'), file('AMZN', 'orderbook'), options);
+    const r = await readLobster(file('AMZN', 'message'), file('AMZN', 'orderbook'), { ...options, orderEvents: true });
+    const msgs = readFileSync(file('AMZN', 'message').path, 'latin1').trim().split('\n').map((l) => l.split(','));
+    const withEvents = msgs.filter((m) => ['1', '2', '3', '4'].includes(m[1]));
+    expect(withEvents.length).toBe(27_845 + 16 + 18_235 + 8_974);
+    const c = r.columns;
+    const orders: number[] = [];
+    const others: number[] = [];
+    for (let i = 0; i < c.length; i++) (c.kind[i] === Kind.ORDER ? orders : others).push(i);
+    expect(orders.length).toBe(withEvents.length);
+    // Without them, the same rows as ever: the other rows are those of a read that did not ask.
+    expect(others.length).toBe(without.columns.length);
+    expect(others.every((i, k) => c.kind[i] === without.columns.kind[k] && c.price[i] === without.columns.price[k])).toBe(true);
+    const events = new RowEvents();
+    for (const k of [0, 1, 2, 3, 1000, orders.length - 1]) {
+      const e = events.read(c, orders[k], 0) as OrderEvent;
+      const m = withEvents[k];
+      expect([e.kind, e.action, e.orderId, e.price, e.size, e.side]).toEqual([
+        'order',
+        { 1: 'add', 2: 'cancel', 3: 'delete', 4: 'execute' }[m[1]],
+        Number(m[2]),
+        Number(m[4]) / 100,
+        Number(m[3]),
+        m[5] === '1' ? 'bid' : 'ask',
+      ]);
+    }
+    // An execution's order event comes right before its print: the venue knows whose order traded.
+    for (const i of orders) if (((c.flags[i] >> ORDER_ACTION_SHIFT) & 3) === 3) expect(c.kind[i + 1]).toBe(Kind.TRADE);
   });
 
   it('reports bad rows with file:line:column', async () => {

@@ -17,6 +17,7 @@ const params: AvellanedaStoikovParams = {
   orderSize: 10,
   levels: 1,
   levelSize: 1,
+  fillRule: 'poisson',
   feedLatencyUs: 0,
   startTs: 0,
   endTs: 2_000_000_000,
@@ -156,5 +157,55 @@ describe('avellaneda-stoikov market: fill intensity A·e^(−kδ) through the ve
     const { fills, exposureUnits } = await measureIntensity(delta, {}, 4);
     const expected = 140 * Math.exp(-1.5 * delta) * exposureUnits;
     expect(Math.abs(fills - expected)).toBeLessThan(4 * Math.sqrt(expected));
+  });
+});
+
+describe("avellaneda-stoikov market, fillRule 'paper': the paper's own λ(d)·dt per step, capped at 1", () => {
+  // σ = 0 holds the mid at 10000.5 ticks; A·dt = 0.7 a step (0.7 orders a second, a step a second).
+  const paper: AvellanedaStoikovParams = { ...params, stepTicks: 0, startMid: 10_000.5, fillRule: 'paper' };
+
+  /** The share of steps whose sell print reaches a bid `d` ticks below the mid (a print at or below it). */
+  function hitShare(p: AvellanedaStoikovParams, d: number): number {
+    const bid = 10_000.5 - d;
+    const events = collect(openAvellanedaStoikov(p, () => new Rng('9')));
+    const steps = (p.endTs - p.startTs) / p.stepUs;
+    const hit = new Set(events.filter((e): e is Trade => e.kind === 'trade' && e.takerSide === 'sell' && e.price <= bid).map((t) => t.exchTs));
+    return hit.size / steps;
+  }
+
+  for (const d of [0.5, 10.5, 30.5]) {
+    it(`a bid ${d} ticks below the mid is reached in a step with probability min(1, A·dt·e^(−k·d)), not 1 − e^(−λ·dt)`, () => {
+      const lambdaDt = 0.7 * Math.exp(-params.kPerTick * d);
+      const expected = Math.min(1, lambdaDt);
+      const share = hitShare(paper, d);
+      const se = Math.sqrt((expected * (1 - expected)) / 2000);
+      expect(Math.abs(share - expected)).toBeLessThan(4 * se);
+      // the Poisson form differs by more than that at every distance here
+      expect(Math.abs(1 - Math.exp(-lambdaDt) - expected)).toBeGreaterThan(4 * se);
+    });
+  }
+
+  it('one print a side at the end of each step, before the mid moves; none a resting order could not meet', () => {
+    const moving: AvellanedaStoikovParams = { ...params, fillRule: 'paper' }; // one level a side
+    const events = collect(openAvellanedaStoikov(moving, () => new Rng('3')));
+    const best = { bid: NaN, ask: NaN };
+    let lastBookTs = -1;
+    const perStep = new Map<number, number>();
+    for (const e of events) {
+      if (e.kind === 'snapshot') [best.bid, best.ask, lastBookTs] = [e.bidPrices[0], e.askPrices[0], e.exchTs];
+      if (e.kind === 'delta') {
+        if (e.size > 0) best[e.side] = e.price;
+        lastBookTs = e.exchTs;
+      }
+      if (e.kind !== 'trade') continue;
+      expect(e.exchTs % moving.stepUs).toBe(0);
+      expect(lastBookTs).toBeLessThan(e.exchTs); // printed before its step's book move
+      // a sell below the best ask (a bid rests at most there − 1 tick), a buy above the best bid
+      if (e.takerSide === 'sell') expect(e.price).toBeLessThan(best.ask);
+      else expect(e.price).toBeGreaterThan(best.bid);
+      perStep.set(e.exchTs, (perStep.get(e.exchTs) ?? 0) + 1);
+    }
+    expect(Math.max(...perStep.values())).toBe(2);
+    expect(perStep.size).toBeGreaterThan(1000);
   });
 });
