@@ -161,6 +161,7 @@ export const summarySchema = z
     mainHorizon: z.string(),
     realizedSpreadBps: z.record(z.string(), nullableNumber),
     realizedSpreadStats: z.record(z.string(), weightedStatSchema.extend({ incomplete: z.number() })),
+    netRealizedSpreadStats: z.record(z.string(), weightedStatSchema),
     effectiveSpreadBps: nullableNumber,
     adverseSelectionBps: z.record(z.string(), nullableNumber),
     pnl: z.object({
