@@ -12,6 +12,8 @@ import {
   RUN_DATA_FILES,
   RUN_FILE,
   runRecordSchema,
+  STRATEGY_SERIES_COLUMNS,
+  STRATEGY_SERIES_HEADER,
   summarySchema,
   TIMESERIES_COLUMNS,
   TIMESERIES_HEADER,
@@ -22,11 +24,13 @@ import {
   type FillsHorizonFigure,
   type RowOf,
   type RunRecord,
+  type StrategySeriesRow,
   type TimeseriesRow,
 } from './run-files.ts';
 
 /**
- * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json) through the run-files
+ * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json, and strategy-series.csv when
+ * there is one) through the run-files
  * contract (run-files.ts) for the report, reconcile and promote, so a report is always rendered from the
  * saved outputs and never needs the simulation again. Every column is read; `NA` in a CSV becomes null.
  * Anything missing, malformed or not as the contract says (a CSV header other than the contract's, a
@@ -42,6 +46,8 @@ export interface LoadedRun {
   record: RunRecord;
   fills: FillRow[];
   timeseries: TimeseriesRow[];
+  /** The series the strategy recorded (strategy-series.csv; empty when the folder has none). */
+  strategySeries: StrategySeriesRow[];
   /** Horizon labels in summary order ("1s", "5s", …). */
   horizons: string[];
 }
@@ -57,7 +63,11 @@ export function loadRun(dir: string): LoadedRun {
   const horizons = Object.keys(summary.realizedSpreadStats);
   const fills = readFills(join(dir, RUN_FILE.fills), horizons);
   const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
-  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, horizons };
+  const seriesFile = join(dir, RUN_FILE.strategySeries);
+  const strategySeries = existsSync(seriesFile)
+    ? readCsv(seriesFile, STRATEGY_SERIES_HEADER).map((row, i) => readColumns(seriesFile, STRATEGY_SERIES_COLUMNS, row, i + 2))
+    : [];
+  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, strategySeries, horizons };
 }
 
 /** A run's summary.json, checked against the contract. */

@@ -6,7 +6,10 @@ import type { StrategyModule } from '../strategy/resolve.ts';
  * The run-files contract: what a run folder holds, shared by its writers (run-folder.ts, for backtests and
  * live/paper runs) and its readers (load-run.ts, for report, reconcile, promote).
  * - File names: RUN_FILE; RUN_FILES lists them in the order they are written.
- * - fills.csv and timeseries.csv: the columns, in header order, each with the row field it is read into and
+ * - strategy-series.csv, written only when the strategy recorded a series (context.record): one row per
+ *   recorded point, long format (ts_us, time, name, value; pandas: pivot on name), series by series in the
+ *   order first recorded, each in time order.
+ * - fills.csv, timeseries.csv and strategy-series.csv: the columns, in header order, each with the row field it is read into and
  *   the kind of cell it holds. fills.csv has the fixed FILLS_COLUMNS, then per markout horizon ("30s", in
  *   summary order) the FILLS_HORIZON_COLUMNS. The row types a reader returns (FillRow, TimeseriesRow) are
  *   derived from these tables and the writer gives a cell for every column by name, so a column added here
@@ -24,12 +27,14 @@ export const RUN_FILE = {
   fills: 'fills.csv',
   timeseries: 'timeseries.csv',
   record: 'run.json',
-  /** Rendered from the four others, so it is written last. */
+  /** Only when the strategy recorded a series. */
+  strategySeries: 'strategy-series.csv',
+  /** Rendered from the others, so it is written last. */
   report: 'report.html',
 } as const;
 
-/** The run files in the order they are written. */
-export const RUN_FILES = Object.values(RUN_FILE);
+/** The run files every run folder holds, in the order they are written. */
+export const RUN_FILES = [RUN_FILE.summary, RUN_FILE.fills, RUN_FILE.timeseries, RUN_FILE.record, RUN_FILE.report];
 
 /** The files a run is read back from (report.html is rendered from them). */
 export const RUN_DATA_FILES = [RUN_FILE.summary, RUN_FILE.fills, RUN_FILE.timeseries, RUN_FILE.record] as const;
@@ -138,6 +143,27 @@ export const TIMESERIES_HEADER = Object.keys(TIMESERIES_COLUMNS) as TimeseriesCo
 /** One timeseries.csv row in header order. */
 export function timeseriesRow(cells: Record<TimeseriesColumn, Cell>): Cell[] {
   return TIMESERIES_HEADER.map((c) => cells[c]);
+}
+
+/** strategy-series.csv: one row per point a strategy recorded. */
+export const STRATEGY_SERIES_COLUMNS = {
+  /** The strategy's clock when it recorded the value, µs since the epoch. */
+  ts_us: { field: 'ts', cell: 'number' },
+  time: { field: 'time', cell: 'text' },
+  /** The series' name, as the strategy gave it. */
+  name: { field: 'name', cell: 'text' },
+  value: { field: 'value', cell: 'number' },
+} as const satisfies Record<string, ColumnSpec>;
+
+export type StrategySeriesColumn = keyof typeof STRATEGY_SERIES_COLUMNS;
+
+export type StrategySeriesRow = RowOf<typeof STRATEGY_SERIES_COLUMNS>;
+
+export const STRATEGY_SERIES_HEADER = Object.keys(STRATEGY_SERIES_COLUMNS) as StrategySeriesColumn[];
+
+/** One strategy-series.csv row in header order. */
+export function strategySeriesRow(cells: Record<StrategySeriesColumn, Cell>): Cell[] {
+  return STRATEGY_SERIES_HEADER.map((c) => cells[c]);
 }
 
 const nullableNumber = z.number().nullable();

@@ -93,6 +93,38 @@ describe('run report in chromium', () => {
   });
 });
 
+describe('run report of the adaptive strategy in chromium', () => {
+  it('charts the series the strategy recorded, a panel each, with the values of strategy-series.csv', async () => {
+    const run = join(tmp, 'adaptive');
+    const result = spreadlab('backtest', 'scenarios/adaptive-spread-demo.json', '--set', 'durationSeconds=600', '--out', run, '--quiet');
+    expect(result.status).toBe(0);
+    const rows = parse(readFileSync(join(run, 'strategy-series.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const { page, problems, blocked } = await openPage(context, join(run, 'report.html'));
+    expect(problems).toEqual([]);
+    expect(blocked).toEqual([]);
+    const charts = await chartStates(page);
+    expect(charts.map((c) => c.id)).toEqual(['pnl', 'quotes', 'strategy-series', 'inventory', 'markouts', 'histogram', 'breakdown']);
+    const chart = charts.find((c) => c.id === 'strategy-series')!;
+    expect(chart).toMatchObject({ rendered: true, error: null });
+    const names = [...new Set(rows.map((r) => r.name))];
+    expect(names).toEqual(['spreadBps', 'netRealizedBps']);
+    // one step line per series
+    expect(await page.locator('#chart-strategy-series svg g.mark-line.role-mark path').count()).toBe(names.length);
+    // the chart's data are the file's points (to 8 decimals, plus each series held to the end of the run)
+    const specs = JSON.parse((await page.textContent('#spreadlab-specs'))!);
+    const values = specs['strategy-series'].data.values as { t: number; name: string; value: number }[];
+    for (const name of names) {
+      const fromFile = rows
+        .filter((r) => r.name === name)
+        .map((r) => [Math.round(Number(r.ts_us) / 1000), Number(Number(r.value).toFixed(8))]);
+      const shown = values.filter((v) => v.name === name).map((v) => [v.t, v.value]);
+      expect(shown.slice(0, -1), name).toEqual(fromFile);
+    }
+    await page.locator('#chart-strategy-series').screenshot({ path: join(tmp, 'strategy-series.png') });
+    await page.close();
+  });
+});
+
 describe('comparison page in chromium', () => {
   it('renders both overlays; each run column shows its own summary.json figures', async () => {
     const a = join(tmp, 'narrow');
