@@ -25,7 +25,12 @@ export async function main(argv: string[]): Promise<number> {
         reportOptions,
         reportCommand,
       )
-      .command('sweep <scenario>', 'run a grid of parameters in parallel; write results.csv and best.json', sweepOptions, sweepCommand)
+      .command(
+        'sweep <scenario>',
+        'run a grid of parameters in parallel; write results.csv, configs.csv, best.json and sweep.html',
+        sweepOptions,
+        sweepCommand,
+      )
       .command(
         'tune <scenario>',
         "the guide's tuning rule, net of fees: widen until realized spread is consistently positive, then narrow while it stays so",

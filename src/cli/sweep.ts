@@ -57,7 +57,10 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
       describe: 'path=values: a list 0,0.5,1 or a range start:stop:step (repeatable; the product is swept)',
     })
     .option('seeds', { type: 'number', describe: 'run every configuration with seeds 1..N (synthetic data)' })
-    .option('random', { type: 'number', describe: 'draw K configurations at random from the grid ranges instead of the full product' })
+    .option('random', {
+      type: 'number',
+      describe: 'draw K distinct configurations of the grid at random (a range gives its steps) instead of the full product',
+    })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: cores)' })
     .option('out', { type: 'string', describe: 'sweep folder (default reports/sweep-<scenario name>); rerun the same command to resume' })
     .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field for every run: path=value' })

@@ -15,7 +15,7 @@ import {
   type JournalEntry,
 } from './journal.ts';
 import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
-import { seedSpread } from '../core/evidence.ts';
+import { DEFAULT_MIN_FILLS, seedSpread } from '../core/evidence.ts';
 import { chooseBest, configFigures, isCountColumn, minFillsConstraint, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
 import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
@@ -59,8 +59,8 @@ export interface Selection {
   objective: string;
   minimize: boolean;
   require: string[];
-  /** A configuration whose runs average fewer fills is never chosen (`--min-fills`, default DEFAULT_MIN_FILLS). */
-  minFills: number;
+  /** A configuration whose runs average fewer fills is never chosen (`--min-fills`; default DEFAULT_MIN_FILLS). */
+  minFills?: number;
 }
 
 export function readScenarioBase(scenarioFile: string, overrides: string[]): SweepBase {
@@ -135,10 +135,11 @@ export function finishSweep(
   choose?: { rule: string; reason: string; pick: (configs: ConfigFigures[]) => ConfigFigures | null },
 ): { best: ConfigFigures | null; warnings: string[] } {
   writeResults(dir, entries);
+  const minFills = selection.minFills ?? DEFAULT_MIN_FILLS;
   const paths = plan.axes.map((a) => a.path);
   const rows = entries.map(rowObject);
   const configs = configFigures(rows, paths);
-  const require = [...selection.require, ...(selection.minFills > 0 ? [minFillsConstraint(selection.minFills)] : [])];
+  const require = [...selection.require, ...(minFills > 0 ? [minFillsConstraint(minFills)] : [])];
   const best = choose ? choose.pick(configs) : chooseBest(configs, selection.objective, selection.minimize, require.map(parseConstraint));
   const meta: SweepMeta = {
     kind,
@@ -147,10 +148,10 @@ export function finishSweep(
     direction: selection.minimize ? 'minimize' : 'maximize',
     rule: choose?.rule ?? ruleOf(selection),
     require,
-    minFills: selection.minFills,
+    minFills,
     params: paths,
     mainHorizon: mainHorizonOf(plan.base),
-    warnings: [...edgeWarnings(paths, configs, best), ...excludedWarning(configs, best === null ? [] : [best], selection.minFills)],
+    warnings: [...edgeWarnings(paths, configs, best), ...excludedWarning(configs, best === null ? [] : [best], minFills)],
   };
   const metrics = sweepMetrics(Object.keys(rows[0] ?? {}), meta.objective, meta.mainHorizon);
   const bestRows = best ? rows.filter((r) => r.config === best.config) : [];
@@ -182,11 +183,11 @@ export function finishSweep(
 export function ruleOf(selection: Selection): string {
   const extra = selection.require.length > 0 ? ` passing ${selection.require.join(', ')}` : '';
   const direction = selection.minimize ? 'lowest mean' : 'highest mean';
-  return `Chosen: the ${direction} ${selection.objective} over the seeds (${selection.minimize ? 'minimised' : 'maximised'}) among the configurations whose runs average at least ${selection.minFills} fills${extra}.`;
+  return `Chosen: the ${direction} ${selection.objective} over the seeds (${selection.minimize ? 'minimised' : 'maximised'}) among the configurations whose runs average at least ${selection.minFills ?? DEFAULT_MIN_FILLS} fills${extra}.`;
 }
 
 function noBestReason(selection: Selection): string {
-  return `no configuration passed the constraints (at least ${selection.minFills} fills${selection.require.length > 0 ? `, ${selection.require.join(', ')}` : ''}) with a figure for ${selection.objective}`;
+  return `no configuration passed the constraints (at least ${selection.minFills ?? DEFAULT_MIN_FILLS} fills${selection.require.length > 0 ? `, ${selection.require.join(', ')}` : ''}) with a figure for ${selection.objective}`;
 }
 
 /** A warning for each numeric parameter with three or more values tried whose best value is the smallest or largest. */

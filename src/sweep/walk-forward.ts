@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isoMicros } from '../core/units.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { loadRun } from '../report/load-run.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
@@ -131,7 +132,7 @@ export async function walkForward(options: SweepOptions, folds: Fold[]): Promise
     objective: options.objective,
     direction: options.minimize ? 'minimize' : 'maximize',
     rule: `Each fold: ${ruleOf(options).replace(/^Chosen: t/, 't')}`,
-    minFills: options.minFills,
+    minFills: options.minFills ?? DEFAULT_MIN_FILLS,
     params: options.grid.map((g) => g.slice(0, g.indexOf('='))),
     mainHorizon,
     figures,
