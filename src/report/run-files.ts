@@ -138,11 +138,21 @@ export type TimeseriesColumn = keyof typeof TIMESERIES_COLUMNS;
 
 export type TimeseriesRow = RowOf<typeof TIMESERIES_COLUMNS>;
 
-export const TIMESERIES_HEADER = Object.keys(TIMESERIES_COLUMNS) as TimeseriesColumn[];
+/** A fixed-column CSV's header: its column table's names, in order. */
+function headerOf<Columns extends Record<string, ColumnSpec>>(columns: Columns): (keyof Columns & string)[] {
+  return Object.keys(columns) as (keyof Columns & string)[];
+}
+
+/** One row of a fixed-column CSV in header order, from its cells by column. */
+function rowOf<Columns extends Record<string, ColumnSpec>>(columns: Columns, cells: Record<keyof Columns, Cell>): Cell[] {
+  return headerOf(columns).map((c) => cells[c]);
+}
+
+export const TIMESERIES_HEADER = headerOf(TIMESERIES_COLUMNS);
 
 /** One timeseries.csv row in header order. */
 export function timeseriesRow(cells: Record<TimeseriesColumn, Cell>): Cell[] {
-  return TIMESERIES_HEADER.map((c) => cells[c]);
+  return rowOf(TIMESERIES_COLUMNS, cells);
 }
 
 /** strategy-series.csv: one row per point a strategy recorded. */
@@ -155,15 +165,13 @@ export const STRATEGY_SERIES_COLUMNS = {
   value: { field: 'value', cell: 'number' },
 } as const satisfies Record<string, ColumnSpec>;
 
-export type StrategySeriesColumn = keyof typeof STRATEGY_SERIES_COLUMNS;
-
 export type StrategySeriesRow = RowOf<typeof STRATEGY_SERIES_COLUMNS>;
 
-export const STRATEGY_SERIES_HEADER = Object.keys(STRATEGY_SERIES_COLUMNS) as StrategySeriesColumn[];
+export const STRATEGY_SERIES_HEADER = headerOf(STRATEGY_SERIES_COLUMNS);
 
 /** One strategy-series.csv row in header order. */
-export function strategySeriesRow(cells: Record<StrategySeriesColumn, Cell>): Cell[] {
-  return STRATEGY_SERIES_HEADER.map((c) => cells[c]);
+export function strategySeriesRow(cells: Record<keyof typeof STRATEGY_SERIES_COLUMNS, Cell>): Cell[] {
+  return rowOf(STRATEGY_SERIES_COLUMNS, cells);
 }
 
 const nullableNumber = z.number().nullable();

@@ -24,48 +24,18 @@ async function spreadPath(scenario: Record<string, unknown>): Promise<[number, n
 
 const strategy = { name: 'adaptive-spread', size: 0.01, requoteMs: 1000, maxInventory: 0.1, skewFactor: 0.5 };
 
-/** The informed-flow market: half the takers trade just before a ±10-tick jump, so a narrow quote is picked off. */
-const informed = {
-  name: 'informed',
-  durationSeconds: 1200,
-  market: { symbol: 'GM-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: 0, takerFeeBps: 0 },
-  data: {
-    kind: 'synthetic',
-    model: 'informed-flow',
-    startPrice: 100,
-    halfSpreadTicks: 1,
-    levels: 5,
-    levelSize: 0.05,
-    jumpSize: 0.1,
-    jumpsPerSecond: 0.2,
-    takersPerSecond: 2,
-    informedShare: 0.5,
-    informedLeadMs: 200,
-    lagMs: 20,
-    followMs: 5,
-    takerDepth: 0.1,
-    takerSize: 0.1,
-  },
-};
-
-/** A random walk without informed takers and a maker rebate: a wide quote keeps what it earns. */
-const uninformed = {
-  name: 'uninformed',
-  durationSeconds: 1800,
-  market: { symbol: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-  data: {
-    kind: 'synthetic',
-    model: 'random-walk',
-    startPrice: 100,
-    volatility: 0.01,
-    spreadTicks: 1,
-    levels: 20,
-    levelSize: 0.02,
-    churn: 0.1,
-    tradesPerSecond: 2,
-    tradeSize: 0.05,
-  },
-};
+/** The shipped informed-flow market: takers trade just before a ±10-tick jump, as many as `informedShare`. */
+const market = JSON.parse(readFileSync('scenarios/informed-flow-demo.json', 'utf8'));
+const withInformedShare = (informedShare: number, durationSeconds: number) => ({
+  name: `informed-${informedShare}`,
+  durationSeconds,
+  market: market.market,
+  data: { ...market.data, informedShare },
+});
+/** Half the takers are informed: a narrow quote is picked off before each jump. */
+const informed = withInformedShare(0.5, 1200);
+/** No informed takers: a quote wide enough keeps what it earns. */
+const uninformed = withInformedShare(0, 1800);
 
 describe('adaptive-spread', () => {
   it('widens by 5 bps where adverse selection makes its own fills lose (the informed-flow market)', async () => {
@@ -78,11 +48,11 @@ describe('adaptive-spread', () => {
     for (const [, bps] of path) expect(bps).toBeGreaterThanOrEqual(1);
   });
 
-  it('narrows by 1 bp at a time where its fills are consistently positive (a market without informed flow)', async () => {
-    const path = await spreadPath({ ...uninformed, strategy: { ...strategy, spreadBps: 16, requoteMs: 3000 } });
+  it('narrows by 1 bp at a time where its fills are consistently positive (the same market without informed takers)', async () => {
+    const path = await spreadPath({ ...uninformed, strategy: { ...strategy, spreadBps: 16 } });
     expect(path.length).toBeGreaterThan(3);
     for (let i = 1; i < path.length; i++) expect(path[i][1]).toBe(path[i - 1][1] - 1);
-    expect(path[path.length - 1][1]).toBeLessThan(14);
+    expect(path[path.length - 1][1]).toBeLessThan(10);
   });
 
   it('keeps its spread without enough evidence, and stays inside its bounds', async () => {
