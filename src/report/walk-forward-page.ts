@@ -19,15 +19,20 @@ import type { SweepMetric } from './sweep-page.ts';
  *   in-sample and out-of-sample, the runs, and links to the out-of-sample run reports. Windows wrap; the
  *   table scrolls sideways rather than cutting anything off.
  */
-export interface WalkForwardFold {
+/** One fold of a walk-forward, as walkforward.json records it. */
+export interface FoldOutcome {
   fold: number;
-  train: { from: string; to: string };
-  test: { from: string; to: string };
+  /** The training window and the test window that follows (ISO times). */
+  windows: { train: { from: string; to: string }; test: { from: string; to: string } };
+  /** The configuration chosen on the training window, or null when none qualified. */
   params: Record<string, unknown> | null;
-  inSample: Record<string, number | null> | null;
-  outOfSample: Record<string, number | null> | null;
+  /** Mean over the seeds of the chosen configuration's figures on the training window (in-sample). */
+  train: Record<string, number | null> | null;
+  /** The same on the test window (out-of-sample). */
+  test: Record<string, number | null> | null;
+  /** Runs of the training sweep. */
   trainRuns: number;
-  /** Out-of-sample run folders, relative to the page. */
+  /** The out-of-sample run folders, relative to the walk-forward folder (where the page is). */
   testRuns: string[];
 }
 
@@ -47,7 +52,7 @@ export interface WalkForwardPageInput {
   params: string[];
   /** Figures shown per fold, the objective first. */
   figures: SweepMetric[];
-  folds: WalkForwardFold[];
+  folds: FoldOutcome[];
   curve: CurvePoint[];
 }
 
@@ -65,8 +70,8 @@ function shortTime(iso: string): string {
 function objectiveSpec(input: WalkForwardPageInput): Spec {
   const metric = input.figures[0];
   const values = input.folds.flatMap((f) => [
-    { fold: `fold ${f.fold}`, sample: 'in-sample (train)', value: f.inSample?.[metric.column] ?? null },
-    { fold: `fold ${f.fold}`, sample: 'out-of-sample (test)', value: f.outOfSample?.[metric.column] ?? null },
+    { fold: `fold ${f.fold}`, sample: 'in-sample (train)', value: f.train?.[metric.column] ?? null },
+    { fold: `fold ${f.fold}`, sample: 'out-of-sample (test)', value: f.test?.[metric.column] ?? null },
   ]);
   const samples = ['in-sample (train)', 'out-of-sample (test)'];
   return {
@@ -112,7 +117,7 @@ function curveSpec(input: WalkForwardPageInput): Spec {
   );
   const starts = input.folds
     .filter((f) => input.curve.some((p) => p.fold === f.fold))
-    .map((f) => ({ t: Date.parse(f.test.from), label: `fold ${f.fold}` }));
+    .map((f) => ({ t: Date.parse(f.windows.test.from), label: `fold ${f.fold}` }));
   return {
     title: {
       text: 'Out-of-sample PnL, stitched across the test windows',
@@ -197,8 +202,8 @@ function figureCell(value: number | null | undefined, metric: SweepMetric): Tabl
   return { html: escapeHtml(formatFigure(v, metric.format)), sort: v, value: v };
 }
 
-function positiveOutOfSample(input: WalkForwardPageInput, f: WalkForwardFold): boolean {
-  const v = f.outOfSample?.[input.objective];
+function positiveOutOfSample(input: WalkForwardPageInput, f: FoldOutcome): boolean {
+  const v = f.test?.[input.objective];
   return typeof v === 'number' && (input.minimize ? v <= 0 : v >= 0);
 }
 
@@ -208,7 +213,7 @@ export function renderWalkForwardPage(input: WalkForwardPageInput): string {
   const testRuns = input.folds.reduce((a, f) => a + f.testRuns.length, 0);
   const stitched = input.curve.length > 0 ? input.curve[input.curve.length - 1].pnl : null;
   const metric = input.figures[0];
-  const mean = (side: 'inSample' | 'outOfSample'): number | null => {
+  const mean = (side: 'train' | 'test'): number | null => {
     const values = chosen.map((f) => f[side]?.[metric.column]).filter((v): v is number => typeof v === 'number');
     return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
   };
@@ -216,11 +221,13 @@ export function renderWalkForwardPage(input: WalkForwardPageInput): string {
   const banner =
     chosen.length === 0
       ? "<b>No fold chose a configuration</b>: see each fold's training sweep (fold-N/train/best.json) for why."
-      : `Out of sample: stitched PnL <b data-key="stitchedPnl" data-value="${stitched ?? 'null'}">${escapeHtml(formatFigure(stitched, 'money'))}</b> over ${chosen.length} test window${chosen.length === 1 ? '' : 's'} · ${escapeHtml(metric.label)} mean over folds ${escapeHtml(formatFigure(mean('inSample'), metric.format))} in-sample → <b>${escapeHtml(formatFigure(mean('outOfSample'), metric.format))}</b> out-of-sample · ${escapeHtml(metric.label)} ${input.minimize ? '≤' : '≥'} 0 out of sample in <span data-folds-good>${good} of ${chosen.length}</span> fold${chosen.length === 1 ? '' : 's'}${chosen.length < input.folds.length ? ` · ${input.folds.length - chosen.length} fold${input.folds.length - chosen.length === 1 ? '' : 's'} chose nothing` : ''}`;
+      : `Out of sample: stitched PnL <b data-key="stitchedPnl" data-value="${stitched ?? 'null'}">${escapeHtml(formatFigure(stitched, 'money'))}</b> over ${chosen.length} test window${chosen.length === 1 ? '' : 's'} · ${escapeHtml(metric.label)} mean over folds ${escapeHtml(formatFigure(mean('train'), metric.format))} in-sample → <b>${escapeHtml(formatFigure(mean('test'), metric.format))}</b> out-of-sample · ${escapeHtml(metric.label)} ${input.minimize ? '≤' : '≥'} 0 out of sample in <span data-folds-good>${good} of ${chosen.length}</span> fold${chosen.length === 1 ? '' : 's'}${chosen.length < input.folds.length ? ` · ${input.folds.length - chosen.length} fold${input.folds.length - chosen.length === 1 ? '' : 's'} chose nothing` : ''}`;
   const tone = chosen.length === 0 ? 'unsure' : good === chosen.length ? 'good' : good === 0 ? 'bad' : 'unsure';
 
   // The part of the times every window shares (a day, else a year) goes into the header; cells show the rest.
-  const stamps = input.folds.flatMap((f) => [f.train.from, f.train.to, f.test.from, f.test.to].map(shortTime));
+  const stamps = input.folds.flatMap((f) =>
+    [f.windows.train.from, f.windows.train.to, f.windows.test.from, f.windows.test.to].map(shortTime),
+  );
   const shared = [10, 4].find((n) => new Set(stamps.map((t) => t.slice(0, n))).size === 1) ?? 0;
   const common = shared === 0 ? '' : `, ${stamps[0].slice(0, shared)}`;
   const time = (iso: string): string => shortTime(iso).slice(shared === 0 ? 0 : shared + 1);
@@ -251,8 +258,8 @@ export function renderWalkForwardPage(input: WalkForwardPageInput): string {
     attributes: f.params === null ? ' class="excluded"' : '',
     cells: {
       fold: { html: String(f.fold), sort: f.fold },
-      train: window(f.train),
-      test: window(f.test),
+      train: window(f.windows.train),
+      test: window(f.windows.test),
       ...Object.fromEntries(
         input.params.map((p) => [
           p,
@@ -261,8 +268,8 @@ export function renderWalkForwardPage(input: WalkForwardPageInput): string {
       ),
       ...Object.fromEntries(
         input.figures.flatMap((m) => [
-          [`in:${m.column}`, figureCell(f.inSample?.[m.column], m)],
-          [`out:${m.column}`, figureCell(f.outOfSample?.[m.column], m)],
+          [`in:${m.column}`, figureCell(f.train?.[m.column], m)],
+          [`out:${m.column}`, figureCell(f.test?.[m.column], m)],
         ]),
       ),
       runs: { html: `${f.trainRuns} + ${f.testRuns.length}`, sort: f.trainRuns + f.testRuns.length },

@@ -7,7 +7,9 @@ import { readJsonFile } from '../core/json-file.ts';
 import { loadRun } from '../report/load-run.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { sweepMetrics } from '../report/sweep-page.ts';
-import { renderWalkForwardPage, type CurvePoint } from '../report/walk-forward-page.ts';
+import { renderWalkForwardPage, type CurvePoint, type FoldOutcome } from '../report/walk-forward-page.ts';
+
+export type { FoldOutcome };
 import { dataSpan, runScenario } from '../sim/run-scenario.ts';
 import { csvText } from './flatten.ts';
 import { writeAtomically } from './journal.ts';
@@ -32,10 +34,8 @@ import { mainHorizonOf, scenarioForRun, summaryFigures } from './run-one.ts';
  *   walkforward.html shows them (report/walk-forward-page.ts) with the out-of-sample PnL stitched across the
  *   test windows.
  */
-export interface Fold {
-  train: { from: string; to: string };
-  test: { from: string; to: string };
-}
+/** A fold's training window and the test window that follows. */
+export type Fold = FoldOutcome['windows'];
 
 export function parseWindowFlag(flag: string, text: string): { from: string; to: string } {
   const parts = text.split('..');
@@ -51,20 +51,6 @@ export async function foldsOf(options: Pick<SweepOptions, 'scenarioFile' | 'over
   const part = (endTs - startTs) / (count + 1);
   const at = (i: number): string => isoMicros(Math.round(startTs + i * part));
   return Array.from({ length: count }, (_, i) => ({ train: { from: at(i), to: at(i + 1) }, test: { from: at(i + 1), to: at(i + 2) } }));
-}
-
-export interface FoldOutcome {
-  fold: number;
-  windows: Fold;
-  params: Record<string, unknown> | null;
-  /** Mean over the seeds of the chosen configuration's figures on the training window. */
-  train: Record<string, number | null> | null;
-  /** The same on the test window. */
-  test: Record<string, number | null> | null;
-  /** Runs of the training sweep. */
-  trainRuns: number;
-  /** The out-of-sample run folders, relative to the walk-forward folder. */
-  testRuns: string[];
 }
 
 /** walkforward.json: the folds and how they chose, what the page is rendered from. */
@@ -215,16 +201,7 @@ export function writeWalkForwardPage(dir: string): string {
     rule: record.rule,
     params: record.params,
     figures: metrics,
-    folds: record.folds.map((f) => ({
-      fold: f.fold,
-      train: f.windows.train,
-      test: f.windows.test,
-      params: f.params,
-      inSample: f.train,
-      outOfSample: f.test,
-      trainRuns: f.trainRuns,
-      testRuns: f.testRuns,
-    })),
+    folds: record.folds,
     curve,
   });
   const out = join(dir, WALK_FORWARD.page);
