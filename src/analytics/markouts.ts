@@ -1,7 +1,8 @@
-import { probit, weightedMean, weightedVariance } from 'simple-statistics';
 import type { Series } from '../core/series.ts';
 import { sideSign } from '../core/units.ts';
 import type { FillRecord } from '../sim/backtest.ts';
+
+export { weightedStat, type WeightedStat } from '../core/evidence.ts';
 
 /**
  * Markouts: how the mid moved after each of our fills, the measure of adverse selection.
@@ -13,9 +14,7 @@ import type { FillRecord } from '../sim/backtest.ts';
  * - markout at horizon h: buy mid(t+h) − price; sell price − mid(t+h). In bps: 10 000 × markout / mid(t).
  * - A fill whose t + h lies after the end of the run has no markout at h: it is marked incomplete and left
  *   out of every figure at that horizon (never filled in with the last mid).
- * - Run figures are size-weighted means in bps. Their 95 % interval is mean ± z·sd/√n_eff, with sd the
- *   weighted standard deviation, n_eff = (Σw)² / Σw² the effective sample size of the weights, and z the
- *   normal quantile (probit(0.975)); fewer than 2 fills give no interval.
+ * - Run figures are size-weighted means in bps with their 95 % interval (weightedStat, core/evidence.ts).
  * - Adverse selection at h = effective − realized, both over the fills complete at h, so the identity
  *   holds exactly.
  * Known limits: the mid is the displayed book's; a one-sided book keeps the last two-sided mid.
@@ -48,32 +47,4 @@ export function fillMarkouts(fill: FillRecord, midPath: Series, horizonsUs: numb
     markoutBps.push((10_000 * markout) / mid);
   }
   return { mid, effectiveTicks, effectiveBps: (10_000 * effectiveTicks) / mid, midAfter, markoutTicks, markoutBps };
-}
-
-export interface WeightedStat {
-  mean: number | null;
-  count: number;
-  sd: number | null;
-  ci95Low: number | null;
-  ci95High: number | null;
-}
-
-/** Size-weighted mean of the finite values, with its 95 % interval as stated in the header. */
-export function weightedStat(values: number[], weights: number[]): WeightedStat {
-  const x: number[] = [];
-  const w: number[] = [];
-  values.forEach((v, i) => {
-    if (Number.isFinite(v)) {
-      x.push(v);
-      w.push(weights[i]);
-    }
-  });
-  if (x.length === 0) return { mean: null, count: 0, sd: null, ci95Low: null, ci95High: null };
-  const mean = weightedMean(x, w);
-  if (x.length < 2) return { mean, count: x.length, sd: null, ci95Low: null, ci95High: null };
-  const sd = Math.sqrt(weightedVariance(x, w));
-  const sumW = w.reduce((a, b) => a + b, 0);
-  const sumW2 = w.reduce((a, b) => a + b * b, 0);
-  const half = (probit(0.975) * sd) / Math.sqrt((sumW * sumW) / sumW2);
-  return { mean, count: x.length, sd, ci95Low: mean - half, ci95High: mean + half };
 }

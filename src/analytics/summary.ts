@@ -22,6 +22,12 @@ export interface Summary {
   realizedSpreadBps: Record<string, number | null>;
   /** Count, weighted sd and 95 % interval behind each realizedSpreadBps figure. */
   realizedSpreadStats: Record<string, WeightedStat & { incomplete: number }>;
+  /**
+   * Realized spread net of fees and rebates by horizon: per fill, the markout at h minus the fill's fee (a
+   * rebate adds), both in bps of the mid at the fill; size-weighted over the fills complete at h, with its
+   * interval. What the verdict and `tune` judge.
+   */
+  netRealizedSpreadStats: Record<string, WeightedStat>;
   /** Size-weighted mean effective half-spread (bps) over all fills. */
   effectiveSpreadBps: number | null;
   /** effective − realized by horizon, over the fills complete at that horizon. */
@@ -76,9 +82,12 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     ),
   );
   const weights = fills.map((f) => f.size);
+  // A fill's fee in bps of the mid at the fill (positive: paid; negative: a rebate earned).
+  const feeBps = fills.map((f, i) => (10_000 * units.money(f.fee)) / (markouts[i].mid * units.spec.tickSize * units.size(f.size)));
 
   const realizedSpreadBps: Summary['realizedSpreadBps'] = {};
   const realizedSpreadStats: Summary['realizedSpreadStats'] = {};
+  const netRealizedSpreadStats: Summary['netRealizedSpreadStats'] = {};
   const adverseSelectionBps: Summary['adverseSelectionBps'] = {};
   horizonLabels.forEach((label, h) => {
     const realized = weightedStat(
@@ -91,6 +100,10 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     );
     realizedSpreadBps[label] = realized.mean;
     realizedSpreadStats[label] = { ...realized, incomplete: markouts.filter((m) => !Number.isFinite(m.markoutBps[h])).length };
+    netRealizedSpreadStats[label] = weightedStat(
+      markouts.map((m, i) => m.markoutBps[h] - feeBps[i]),
+      weights,
+    );
     adverseSelectionBps[label] = realized.mean === null || effectiveComplete.mean === null ? null : effectiveComplete.mean - realized.mean;
   });
 
@@ -119,6 +132,7 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     mainHorizon,
     realizedSpreadBps,
     realizedSpreadStats,
+    netRealizedSpreadStats,
     effectiveSpreadBps: weightedStat(
       markouts.map((m) => m.effectiveBps),
       weights,

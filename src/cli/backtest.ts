@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
 import { verdict } from '../analytics/verdict.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
-import { RUN_FILES } from '../report/run-files.ts';
+import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { progressBar } from './progress.ts';
@@ -35,7 +35,11 @@ export async function backtestCommand(args: BacktestArgs): Promise<void> {
   const { summary } = writeRunFolder(out, run, overrides);
   if (!args.quiet) {
     process.stdout.write(formatSummary(summary));
-    process.stdout.write(`\n${verdict(summary)}\n\nwrote ${out}/ (${RUN_FILES.join(', ')})\n`);
+    const files =
+      run.result.strategySeries.points().length > 0
+        ? [...RUN_FILES.slice(0, -1), RUN_FILE.strategySeries, ...RUN_FILES.slice(-1)]
+        : RUN_FILES;
+    process.stdout.write(`\n${verdict(summary)}\n\nwrote ${out}/ (${files.join(', ')})\n`);
   }
 }
 

@@ -21,14 +21,19 @@ export async function main(argv: string[]): Promise<number> {
       .command('backtest <scenario>', 'run a scenario through the simulated venue and write a run folder', backtestOptions, backtestCommand)
       .command(
         'report <runs..>',
-        "re-render a run folder's report.html from its saved outputs, or compare several runs (--out cmp.html)",
+        "re-render a run folder's report.html (or a sweep/walk-forward folder's page) from its saved outputs, or compare several runs (--out cmp.html)",
         reportOptions,
         reportCommand,
       )
-      .command('sweep <scenario>', 'run a grid of parameters in parallel; write results.csv and best.json', sweepOptions, sweepCommand)
+      .command(
+        'sweep <scenario>',
+        'run a grid of parameters in parallel; write results.csv, configs.csv, best.json and sweep.html',
+        sweepOptions,
+        sweepCommand,
+      )
       .command(
         'tune <scenario>',
-        "the seed's tuning rule: widen while realized spread is negative, then narrow while positive",
+        "the guide's tuning rule, net of fees: widen until realized spread is consistently positive, then narrow while it stays so",
         tuneOptions,
         tuneCommand,
       )

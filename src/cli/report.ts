@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { renderComparison, renderRunReport } from '../report/html.ts';
 import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
+import { BEST, rerenderSweepFolder } from '../sweep/views.ts';
+import { WALK_FORWARD, writeWalkForwardPage } from '../sweep/walk-forward.ts';
 
 export interface ReportArgs {
   runs: string[];
@@ -14,20 +16,42 @@ export interface ReportArgs {
 
 export function reportOptions(yargs: Argv): Argv<ReportArgs> {
   return yargs
-    .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'run folder(s) written by spreadlab backtest' })
+    .positional('runs', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'run folder(s) written by spreadlab backtest, or one sweep, tune or walk-forward folder',
+    })
     .option('out', {
       type: 'string',
       describe: `HTML file to write (default: RUN_DIR/${RUN_FILE.report} for one run, compare.html for several)`,
     })
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' })
     .example('$0 report reports/demo-1', `re-render reports/demo-1/${RUN_FILE.report} from its saved outputs`)
-    .example('$0 report reports/demo-1 reports/demo-2 --out cmp.html', 'compare runs side by side') as Argv<ReportArgs>;
+    .example('$0 report reports/demo-1 reports/demo-2 --out cmp.html', 'compare runs side by side')
+    .example(
+      '$0 report reports/sweep-demo',
+      "re-render a sweep or tune folder's sweep.html (or a walk-forward folder's walkforward.html)",
+    ) as Argv<ReportArgs>;
 }
 
-/** Renders one run's report, or a comparison of several, from saved run folders (no re-simulation). */
+/**
+ * Renders one run's report, or a comparison of several, from saved run folders (no re-simulation); given a
+ * sweep, tune or walk-forward folder, re-renders its page from its saved files.
+ */
 export async function reportCommand(args: ReportArgs): Promise<void> {
   const dirs = args.runs;
   if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
+  const folderPage = dirs.map(sweepFolderPage);
+  if (folderPage.some((page) => page !== null)) {
+    if (dirs.length > 1 || args.out !== undefined)
+      throw new SpreadlabError(
+        `${dirs[folderPage.findIndex((p) => p !== null)]}: a sweep or walk-forward folder is re-rendered alone, in place (no --out, no other folders)`,
+      );
+    const out = folderPage[0]!(dirs[0]);
+    if (!args.quiet) process.stdout.write(`wrote ${out}\n`);
+    return;
+  }
   const runs = dirs.map((dir) => loadRun(dir));
   const out = args.out ?? (runs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
@@ -41,4 +65,11 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
     process.stdout.write(
       `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,
     );
+}
+
+/** The re-render function of a walk-forward or sweep (or tune) folder, or null for anything else. */
+function sweepFolderPage(dir: string): ((dir: string) => string) | null {
+  if (existsSync(join(dir, WALK_FORWARD.record))) return writeWalkForwardPage;
+  if (existsSync(join(dir, BEST))) return rerenderSweepFolder;
+  return null;
 }

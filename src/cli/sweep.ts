@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
 import { parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
 import { mergeShards, sweep } from '../sweep/sweep.ts';
-import { tune } from '../sweep/tune.ts';
+import { tune, type TuneStep } from '../sweep/tune.ts';
 import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
 import { progressBar } from './progress.ts';
 
@@ -12,6 +13,7 @@ export interface SelectionArgs {
   objective: string;
   minimize: boolean;
   require: string[];
+  minFills: number;
 }
 
 export interface SweepArgs extends SelectionArgs {
@@ -37,7 +39,12 @@ export function selectionOptions<T>(yargs: Argv<T>): Argv<T & SelectionArgs> {
       array: true,
       default: [],
       describe: 'constraint on a results column, e.g. "realizedSpreadBps.30s>0" (repeatable)',
-    }) as Argv<T & SelectionArgs>;
+    })
+    .option('min-fills', {
+      type: 'number',
+      default: DEFAULT_MIN_FILLS,
+      describe: 'never choose a configuration whose runs average fewer fills',
+    }) as unknown as Argv<T & SelectionArgs>;
 }
 
 export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
@@ -50,7 +57,10 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
       describe: 'path=values: a list 0,0.5,1 or a range start:stop:step (repeatable; the product is swept)',
     })
     .option('seeds', { type: 'number', describe: 'run every configuration with seeds 1..N (synthetic data)' })
-    .option('random', { type: 'number', describe: 'draw K configurations at random from the grid ranges instead of the full product' })
+    .option('random', {
+      type: 'number',
+      describe: 'draw K distinct configurations of the grid at random (a range gives its steps) instead of the full product',
+    })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: cores)' })
     .option('out', { type: 'string', describe: 'sweep folder (default reports/sweep-<scenario name>); rerun the same command to resume' })
     .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field for every run: path=value' })
@@ -62,7 +72,7 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
     .option('folds', { type: 'number', describe: 'walk-forward over K folds: the data cut in K+1 parts, train on one, test on the next' })
     .option('shard', {
       type: 'string',
-      describe: 'run only slice I/N of the run list (I from 0; default from JOB_COMPLETION_INDEX with --shards)',
+      describe: 'run only slice I/N of the run list (I from 0; default: JOB_COMPLETION_INDEX/SPREADLAB_SHARDS when both are set)',
     })
     .example('$0 sweep scenarios/demo.json --grid strategy.spreadBps=5:30:5 --grid strategy.skewFactor=0,0.25,0.5,1 --seeds 3', '')
     .check((args) => {
@@ -101,6 +111,7 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
     objective: args.objective,
     minimize: args.minimize,
     require: args.require,
+    minFills: args.minFills,
     out,
     shard,
     onProgress: (done: number, total: number) => progress.update(total > 0 ? done / total : 1),
@@ -113,31 +124,38 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
     const outcomes = await walkForward(options, folds);
     progress.done();
     for (const o of outcomes) process.stdout.write(describeFold(o, args.objective));
-    process.stdout.write(`walk-forward written to ${out}/walkforward.csv\n`);
+    process.stdout.write(`walk-forward written to ${out}/walkforward.csv, ${out}/walkforward.html\n`);
     return;
   }
   const outcome = await sweep(options);
   progress.done();
   const shardNote = shard ? ` (shard ${shard.index}/${shard.count}; merge the shards with spreadlab sweep-merge)` : '';
   process.stdout.write(`${outcome.entries.length} runs in ${out}/results.csv${shardNote}\n`);
-  if (outcome.complete) process.stdout.write(describeBest(outcome.best, args.objective));
+  if (outcome.complete) process.stdout.write(describeBest(outcome, args.objective, out));
 }
 
-export function describeBest(best: ConfigFigures | null, objective: string): string {
-  if (!best) return 'no configuration passed the constraints: see best.json\n';
+/** A figure as printed: 4 significant digits. */
+function rounded(x: number | null | undefined): string {
+  return x === null || x === undefined ? 'NA' : String(Number(x.toPrecision(4)));
+}
+
+export function describeBest(outcome: { best: ConfigFigures | null; warnings: string[] }, objective: string, out: string): string {
+  const { best, warnings } = outcome;
+  const warned = warnings.map((w) => `warning: ${w}\n`).join('');
+  if (!best) return `no configuration passed the constraints: see ${out}/best.json\n${warned}`;
   const params = Object.entries(best.params)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-  return `best: ${params}  ${objective} = ${best.means[objective]} (mean over ${best.seeds.length} seed${best.seeds.length > 1 ? 's' : ''}); written to best.json\n`;
+  return `best: ${params}  ${objective} = ${rounded(best.means[objective])} (mean over ${best.seeds.length} seed${best.seeds.length > 1 ? 's' : ''}), ${rounded(best.means['fills.count'])} fills a run; ${out}/best.json, ${out}/sweep.html\n${warned}`;
 }
 
 function describeFold(o: FoldOutcome, objective: string): string {
   const head = `fold ${o.fold}: train ${o.windows.train.from}..${o.windows.train.to}, test ${o.windows.test.from}..${o.windows.test.to}`;
-  if (!o.params) return `${head}: no configuration passed the constraints\n`;
+  if (!o.params) return `${head}: no configuration passed the constraints (see fold-${o.fold}/train/best.json)\n`;
   const params = Object.entries(o.params)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-  return `${head}\n  chose ${params}: ${objective} in-sample ${o.train?.[objective]} → out-of-sample ${o.test?.[objective] ?? 'NA'}\n`;
+  return `${head}\n  chose ${params}: ${objective} in-sample ${rounded(o.train?.[objective])} → out-of-sample ${rounded(o.test?.[objective])}\n`;
 }
 
 export interface TuneArgs {
@@ -147,6 +165,7 @@ export interface TuneArgs {
   widen: number;
   step: number;
   maxSpread: number;
+  minFills: number;
   seeds?: number;
   workers: number;
   out?: string;
@@ -158,10 +177,19 @@ export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' })
     .option('param', { type: 'string', default: 'strategy.spreadBps', describe: 'the spread parameter to tune (bps)' })
     .option('start', { type: 'number', default: 10, describe: 'spread to start from, bps' })
-    .option('widen', { type: 'number', default: 5, describe: 'widen by this while realized spread is negative, bps' })
-    .option('step', { type: 'number', default: 1, describe: 'then narrow by this while it stays positive, bps' })
+    .option('widen', {
+      type: 'number',
+      default: 5,
+      describe: 'widen by this while realized spread net of fees is not consistently positive, bps',
+    })
+    .option('step', { type: 'number', default: 1, describe: 'then narrow by this while it stays consistently positive, bps' })
     .option('max-spread', { type: 'number', default: 200, describe: 'give up beyond this spread, bps' })
-    .option('seeds', { type: 'number', describe: 'average each step over seeds 1..N (synthetic data)' })
+    .option('min-fills', {
+      type: 'number',
+      default: DEFAULT_MIN_FILLS,
+      describe: 'fewest fills with a complete markout to judge a spread on',
+    })
+    .option('seeds', { type: 'number', describe: 'pool each step over seeds 1..N (synthetic data)' })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
     .option('out', { type: 'string', describe: 'output folder (default reports/tune-<scenario name>)' })
     .option('set', {
@@ -172,10 +200,24 @@ export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
     }) as unknown as Argv<TuneArgs>;
 }
 
+const EVIDENCE_TEXT: Record<TuneStep['evidence'], string> = {
+  positive: 'consistently positive',
+  negative: 'consistently negative',
+  'spans-zero': 'not enough evidence (the interval spans 0)',
+  'too-few': 'not enough evidence (too few fills)',
+  none: 'no fills',
+};
+
+function describeStep(s: TuneStep): string {
+  const signed = (x: number | null): string => (x === null ? 'NA' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}`);
+  const interval = s.net.ci95Low === null ? '' : ` (95% CI ${signed(s.net.ci95Low)} to ${signed(s.net.ci95High)})`;
+  return `${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: net of fees ${signed(s.net.mean)} bps${interval}, before fees ${signed(s.grossBps)} bps, ${s.net.count} fills: ${EVIDENCE_TEXT[s.evidence]}\n`;
+}
+
 export async function tuneCommand(args: TuneArgs): Promise<void> {
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/tune-${scenarioName}`;
-  const { chosen } = await tune({
+  const { conclusion } = await tune({
     scenarioFile: args.scenario,
     overrides: args.set,
     param: args.param,
@@ -183,17 +225,13 @@ export async function tuneCommand(args: TuneArgs): Promise<void> {
     widenBy: args.widen,
     narrowBy: args.step,
     maxSpread: args.maxSpread,
+    minFills: args.minFills,
     seeds: args.seeds,
     workers: args.workers,
     out,
-    onStep: (s) =>
-      process.stdout.write(
-        `${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: realized spread ${s.realizedBps === null ? 'NA' : `${s.realizedBps.toFixed(2)} bps`}, ${s.fills ?? 'NA'} fills\n`,
-      ),
+    onStep: (s) => process.stdout.write(describeStep(s)),
   });
-  process.stdout.write(
-    `chosen: ${args.param}=${chosen} (narrowest spread with positive realized spread); ${out}/results.csv, ${out}/best.json\n`,
-  );
+  process.stdout.write(`${conclusion}\nwritten: ${out}/results.csv, ${out}/best.json, ${out}/sweep.html\n`);
 }
 
 export interface MergeArgs extends SelectionArgs {
@@ -208,6 +246,6 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
 }
 
 export async function mergeCommand(args: MergeArgs): Promise<void> {
-  const { best, runs } = await mergeShards(args.dirs, args.out, args);
-  process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(best, args.objective)}`);
+  const { runs, ...outcome } = await mergeShards(args.dirs, args.out, args);
+  process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
 }

@@ -1,4 +1,4 @@
-import { isoMicros } from '../core/units.ts';
+import { isoMicros, US_PER_MS } from '../core/units.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type RunAnalysis } from '../analytics/summary.ts';
@@ -8,7 +8,7 @@ import { Rng } from '../core/rng.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
 import { writeRunFiles } from '../report/run-folder.ts';
-import { RUN_FILES } from '../report/run-files.ts';
+import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
@@ -101,7 +101,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const symbol = scenario.market.symbol;
   const out = options.out;
   mkdirSync(out, { recursive: true });
-  for (const f of [...RUN_FILES, MARKET_FILE, ORDERS_FILE, 'live.json']) rmSync(join(out, f), { force: true });
+  for (const f of [...RUN_FILES, RUN_FILE.strategySeries, MARKET_FILE, ORDERS_FILE, 'live.json']) rmSync(join(out, f), { force: true });
   const print = options.print ?? (() => {});
   const log = new EventLog(join(out, ORDERS_FILE), [options.apiKey, options.secret]);
   const say = (line: string): void => print(log.redact(line));
@@ -243,7 +243,14 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       if (options.minutes !== undefined)
         minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
       strategy
-        .create()({ venue: guard, clock, market: symbol, tickSize: units.spec.tickSize, lotSize: units.spec.lotSize })
+        .create()({
+          venue: guard,
+          clock,
+          market: symbol,
+          tickSize: units.spec.tickSize,
+          lotSize: units.spec.lotSize,
+          record: (name, value) => tape.strategySeries.record(Math.round(clock.now() * US_PER_MS), name, value),
+        })
         .then(
           () => stopNow('the strategy returned'),
           (error: unknown) => {

@@ -71,6 +71,7 @@ export class PaperVenue {
       orderLog: tape.orders,
       now: () => wallMicros(),
       endTs: () => Infinity,
+      strategySeries: tape.strategySeries,
     });
     this.scheduler.onChange = () => this.arm();
   }

@@ -5,6 +5,7 @@ import { sideSign, type Micros, type Ticks } from '../core/units.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import type { BacktestResult, FillRecord } from '../sim/backtest.ts';
 import { OrderLog } from '../sim/order-log.ts';
+import { RecordedSeries } from '../strategy/recorded-series.ts';
 import type { VenueFill } from '../venue/exchange.ts';
 
 /**
@@ -29,6 +30,8 @@ export class RunTape {
   readonly orders = new OrderLog();
   readonly midPath = new Series(1, 1 << 12);
   readonly quotePath = new Series(2);
+  /** The series the strategy recorded (context.record), stamped with its clock. */
+  readonly strategySeries = new RecordedSeries();
   ordersSent = 0;
   rejects = 0;
   cancels = 0;
@@ -99,6 +102,7 @@ export class RunTape {
       finalMid2: this.lastMid2,
       midPath: this.midPath,
       quotePath: this.quotePath,
+      strategySeries: this.strategySeries,
       marketEvents: this.marketEvents,
       ordersSent: this.ordersSent,
       rejects: this.rejects,

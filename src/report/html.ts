@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
-import { spansZero, verdict } from '../analytics/verdict.ts';
+import { judgeRun, verdict } from '../analytics/verdict.ts';
 import { loadRun, type LoadedRun } from './load-run.ts';
 import { RUN_FILE } from './run-files.ts';
 import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, runCharts, type ChartSpec, type Spec } from './specs.ts';
@@ -281,10 +281,7 @@ export function detailFigures(summary: Summary): Figure[] {
 }
 
 function verdictClass(summary: Summary): string {
-  const s = summary.realizedSpreadStats[summary.mainHorizon];
-  if (!s || s.mean === null) return 'unsure';
-  if (spansZero(s)) return 'unsure';
-  return s.mean > 0 ? 'good' : 'bad';
+  return judgeRun(summary).tone;
 }
 
 /** The headline table: total PnL, realized spread at the main horizon with its interval, fills, uptime, Sharpe, drawdown. */

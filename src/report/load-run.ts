@@ -14,6 +14,8 @@ import {
   RUN_DATA_FILES,
   RUN_FILE,
   runRecordSchema,
+  STRATEGY_SERIES_COLUMNS,
+  STRATEGY_SERIES_HEADER,
   summarySchema,
   TIMESERIES_COLUMNS,
   TIMESERIES_HEADER,
@@ -25,11 +27,13 @@ import {
   type OrderRow,
   type RowOf,
   type RunRecord,
+  type StrategySeriesRow,
   type TimeseriesRow,
 } from './run-files.ts';
 
 /**
- * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json, orders.csv) through the run-files
+ * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json, orders.csv, and
+ * strategy-series.csv when there is one) through the run-files
  * contract (run-files.ts) for the report, reconcile and promote, so a report is always rendered from the
  * saved outputs and never needs the simulation again. Every column is read; `NA` in a CSV becomes null.
  * Anything missing, malformed or not as the contract says (a CSV header other than the contract's, a
@@ -47,6 +51,8 @@ export interface LoadedRun {
   timeseries: TimeseriesRow[];
   /** The order log, one row per order in sending order. */
   orders: OrderRow[];
+  /** The series the strategy recorded (strategy-series.csv; empty when the folder has none). */
+  strategySeries: StrategySeriesRow[];
   /** Horizon labels in summary order ("1s", "5s", …). */
   horizons: string[];
 }
@@ -63,7 +69,11 @@ export function loadRun(dir: string): LoadedRun {
   const fills = readFills(join(dir, RUN_FILE.fills), horizons);
   const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
   const orders = readOrders(join(dir, RUN_FILE.orders));
-  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, orders, horizons };
+  const seriesFile = join(dir, RUN_FILE.strategySeries);
+  const strategySeries = existsSync(seriesFile)
+    ? readCsv(seriesFile, STRATEGY_SERIES_HEADER).map((row, i) => readColumns(seriesFile, STRATEGY_SERIES_COLUMNS, row, i + 2))
+    : [];
+  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, orders, strategySeries, horizons };
 }
 
 /** A run's summary.json, checked against the contract. */

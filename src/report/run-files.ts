@@ -6,10 +6,13 @@ import type { StrategyModule } from '../strategy/resolve.ts';
  * The run-files contract: what a run folder holds, shared by its writers (run-folder.ts, for backtests and
  * live/paper runs) and its readers (load-run.ts, for report, reconcile, promote).
  * - File names: RUN_FILE; RUN_FILES lists them in the order they are written.
- * - fills.csv, timeseries.csv and orders.csv: the columns, in header order, each with the row field it is
- *   read into and the kind of cell it holds. fills.csv has the fixed FILLS_COLUMNS, then per markout horizon ("30s", in
- *   summary order) the FILLS_HORIZON_COLUMNS. The row types a reader returns (FillRow, TimeseriesRow,
- *   OrderRow) are
+ * - strategy-series.csv, written only when the strategy recorded a series (context.record): one row per
+ *   recorded point, long format (ts_us, time, name, value; pandas: pivot on name), series by series in the
+ *   order first recorded, each in time order.
+ * - fills.csv, timeseries.csv, orders.csv and strategy-series.csv: the columns, in header order, each with
+ *   the row field it is read into and the kind of cell it holds. fills.csv has the fixed FILLS_COLUMNS, then
+ *   per markout horizon ("30s", in summary order) the FILLS_HORIZON_COLUMNS. The row types a reader returns
+ *   (FillRow, TimeseriesRow, OrderRow, StrategySeriesRow) are
  *   derived from these tables and the writer gives a cell for every column by name, so a column added here
  *   is read without more code and the writer does not compile until it writes it.
  * - summary.json: the Summary type (src/analytics/summary.ts) is the source of truth; summarySchema reads it
@@ -29,12 +32,14 @@ export const RUN_FILE = {
   timeseries: 'timeseries.csv',
   record: 'run.json',
   orders: 'orders.csv',
+  /** Only when the strategy recorded a series. */
+  strategySeries: 'strategy-series.csv',
   /** Rendered from the others, so it is written last. */
   report: 'report.html',
 } as const;
 
-/** The run files in the order they are written. */
-export const RUN_FILES = Object.values(RUN_FILE);
+/** The run files every run folder holds, in the order they are written. */
+export const RUN_FILES = [RUN_FILE.summary, RUN_FILE.fills, RUN_FILE.timeseries, RUN_FILE.record, RUN_FILE.orders, RUN_FILE.report];
 
 /** The files a run is read back from (report.html is rendered from them). */
 export const RUN_DATA_FILES = [RUN_FILE.summary, RUN_FILE.fills, RUN_FILE.timeseries, RUN_FILE.record, RUN_FILE.orders] as const;
@@ -148,16 +153,40 @@ export type TimeseriesColumn = keyof typeof TIMESERIES_COLUMNS;
 
 export type TimeseriesRow = RowOf<typeof TIMESERIES_COLUMNS>;
 
-export const TIMESERIES_HEADER = Object.keys(TIMESERIES_COLUMNS) as TimeseriesColumn[];
-
-/** One row in `header` order, from its cells by column. */
-function rowInOrder<C extends string>(header: readonly C[], cells: Record<C, Cell>): Cell[] {
-  return header.map((c) => cells[c]);
+/** A fixed-column CSV's header: its column table's names, in order. */
+function headerOf<Columns extends Record<string, ColumnSpec>>(columns: Columns): (keyof Columns & string)[] {
+  return Object.keys(columns) as (keyof Columns & string)[];
 }
+
+/** One row of a fixed-column CSV in header order, from its cells by column. */
+function rowOf<Columns extends Record<string, ColumnSpec>>(columns: Columns, cells: Record<keyof Columns, Cell>): Cell[] {
+  return headerOf(columns).map((c) => cells[c]);
+}
+
+export const TIMESERIES_HEADER = headerOf(TIMESERIES_COLUMNS);
 
 /** One timeseries.csv row in header order. */
 export function timeseriesRow(cells: Record<TimeseriesColumn, Cell>): Cell[] {
-  return rowInOrder(TIMESERIES_HEADER, cells);
+  return rowOf(TIMESERIES_COLUMNS, cells);
+}
+
+/** strategy-series.csv: one row per point a strategy recorded. */
+export const STRATEGY_SERIES_COLUMNS = {
+  /** The strategy's clock when it recorded the value, µs since the epoch. */
+  ts_us: { field: 'ts', cell: 'number' },
+  time: { field: 'time', cell: 'text' },
+  /** The series' name, as the strategy gave it. */
+  name: { field: 'name', cell: 'text' },
+  value: { field: 'value', cell: 'number' },
+} as const satisfies Record<string, ColumnSpec>;
+
+export type StrategySeriesRow = RowOf<typeof STRATEGY_SERIES_COLUMNS>;
+
+export const STRATEGY_SERIES_HEADER = headerOf(STRATEGY_SERIES_COLUMNS);
+
+/** One strategy-series.csv row in header order. */
+export function strategySeriesRow(cells: Record<keyof typeof STRATEGY_SERIES_COLUMNS, Cell>): Cell[] {
+  return rowOf(STRATEGY_SERIES_COLUMNS, cells);
 }
 
 /**
@@ -200,11 +229,11 @@ export type OrdersColumn = keyof typeof ORDERS_COLUMNS;
 
 export type OrderRow = RowOf<typeof ORDERS_COLUMNS>;
 
-export const ORDERS_HEADER = Object.keys(ORDERS_COLUMNS) as OrdersColumn[];
+export const ORDERS_HEADER = headerOf(ORDERS_COLUMNS);
 
 /** One orders.csv row in header order. */
 export function ordersRow(cells: Record<OrdersColumn, Cell>): Cell[] {
-  return rowInOrder(ORDERS_HEADER, cells);
+  return rowOf(ORDERS_COLUMNS, cells);
 }
 
 const nullableNumber = z.number().nullable();
@@ -228,6 +257,7 @@ export const summarySchema = z
     mainHorizon: z.string(),
     realizedSpreadBps: z.record(z.string(), nullableNumber),
     realizedSpreadStats: z.record(z.string(), weightedStatSchema.extend({ incomplete: z.number() })),
+    netRealizedSpreadStats: z.record(z.string(), weightedStatSchema),
     effectiveSpreadBps: nullableNumber,
     adverseSelectionBps: z.record(z.string(), nullableNumber),
     pnl: z.object({

@@ -15,6 +15,8 @@ import {
   ORDERS_HEADER,
   ordersRow,
   RUN_FILE,
+  STRATEGY_SERIES_HEADER,
+  strategySeriesRow,
   TIMESERIES_HEADER,
   timeseriesRow,
   type Cell,
@@ -23,7 +25,7 @@ import {
 
 /**
  * Writes a run's files (the run-files contract, run-files.ts): summary.json, fills.csv, timeseries.csv,
- * run.json, orders.csv, report.html.
+ * run.json, orders.csv, strategy-series.csv (when the strategy recorded a series), report.html.
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
  *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
  *   all (report.html, rendered from the others, comes last).
@@ -57,6 +59,8 @@ export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]
   put(RUN_FILE.timeseries, text(timeseriesCsv(run, analysis)));
   put(RUN_FILE.record, text(json(runRecord(run, overrides))));
   put(RUN_FILE.orders, text(ordersCsv(run)));
+  const recorded = run.result.strategySeries.points();
+  if (recorded.length > 0) put(RUN_FILE.strategySeries, text(strategySeriesCsv(recorded)));
   put(RUN_FILE.report, (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
   return analysis;
 }
@@ -167,6 +171,11 @@ function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {
     }),
   );
   return csv(TIMESERIES_HEADER, rows);
+}
+
+function strategySeriesCsv(points: { time: number; name: string; value: number }[]): string {
+  const rows = points.map((p) => strategySeriesRow({ ts_us: p.time, time: isoMicros(p.time), name: p.name, value: p.value }));
+  return csv(STRATEGY_SERIES_HEADER, rows);
 }
 
 function runRecord(run: ScenarioRun, overrides: string[]): RunRecord {

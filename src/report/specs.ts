@@ -506,11 +506,68 @@ export function breakdownSpec(run: LoadedRun): Spec {
   };
 }
 
-/** The six charts of a run report, in page order. */
+/**
+ * 3b. The series the strategy recorded (strategy-series.csv), one panel per name with its own scale, as steps:
+ * each value holds until the next (and to the end of the run).
+ */
+export function strategySeriesSpec(run: LoadedRun): Spec {
+  const names = [...new Set(run.strategySeries.map((p) => p.name))];
+  const end = ms(run.timeseries[run.timeseries.length - 1].ts);
+  const values = names.flatMap((name) => {
+    const points = run.strategySeries.filter((p) => p.name === name);
+    const shown = downsample(points, Math.floor(MAX_POINTS / names.length), (p) => p.value).map((p) => ({
+      t: ms(p.ts),
+      name,
+      value: r(p.value, 8),
+    }));
+    return [...shown, { ...shown[shown.length - 1], t: Math.max(end, shown[shown.length - 1].t) }];
+  });
+  return {
+    title: {
+      text: 'What the strategy decided',
+      subtitle: lines(
+        `the series it recorded (context.record): ${names.join(', ')}; each value holds until the next`,
+        sampledNote(values.length - names.length, run.strategySeries.length, 'points'),
+      ),
+    },
+    data: { values },
+    transform: [UTC_LABEL],
+    facet: {
+      row: { field: 'name', type: 'nominal', title: null, sort: names, header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12 } },
+    },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: WIDE - 120,
+      height: 120,
+      layer: [
+        {
+          mark: { type: 'line', interpolate: 'step-after', color: COLORS.inventory, strokeWidth: 1.8 },
+          encoding: { x: TIME_X, y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } } },
+        },
+        {
+          // invisible hover targets: a tooltip at each point without drawing a marker on each
+          mark: { type: 'point', size: 60, opacity: 0 },
+          encoding: {
+            x: TIME_X,
+            y: { field: 'value', type: 'quantitative' },
+            tooltip: [
+              { field: 'time', title: 'time (UTC)' },
+              { field: 'name', type: 'nominal', title: 'series' },
+              { field: 'value', type: 'quantitative', format: ',.6~g' },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The charts of a run report, in page order (the strategy's series only when it recorded some). */
 export function runCharts(run: LoadedRun): ChartSpec[] {
   return [
     { id: 'pnl', spec: pnlSpec(run), wide: true },
     { id: 'quotes', spec: quotesSpec(run), wide: true },
+    ...(run.strategySeries.length > 0 ? [{ id: 'strategy-series', spec: strategySeriesSpec(run), wide: true }] : []),
     { id: 'inventory', spec: inventorySpec(run), wide: true },
     { id: 'markouts', spec: markoutSpec(run), wide: false },
     { id: 'histogram', spec: histogramSpec(run), wide: false },

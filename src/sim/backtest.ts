@@ -5,6 +5,7 @@ import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/e
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
 import type { Strategy } from '../strategy/api.ts';
+import { RecordedSeries } from '../strategy/recorded-series.ts';
 import { SimExchange, type VenueFill } from '../venue/exchange.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import type { FeeSchedule } from '../venue/fees.ts';
@@ -65,6 +66,8 @@ export interface BacktestResult {
   midPath: Series;
   /** Every change of our best resting bid and ask at the venue: time, bid, ask (ticks; NaN when none). */
   quotePath: Series;
+  /** The series the strategy recorded (context.record). */
+  strategySeries: RecordedSeries;
   marketEvents: number;
   ordersSent: number;
   rejects: number;
@@ -97,6 +100,7 @@ class Backtest {
   private lastMid2 = NaN;
   private readonly midPath = new Series(1);
   private readonly quotePath = new Series(2);
+  private readonly strategySeries = new RecordedSeries();
   private readonly ownQuotes: OwnQuoteWatch;
   private marketEvents = 0;
   private strategyFailure: unknown = null;
@@ -119,6 +123,7 @@ class Backtest {
       orderLog: setup.orderLog ?? new OrderLog(),
       now: () => this.now,
       endTs: () => this.endTs,
+      strategySeries: this.strategySeries,
     });
     this.venueFeed = setup.openEvents();
     this.venueNext = this.venueFeed.next();
@@ -142,6 +147,7 @@ class Backtest {
       finalMid2: this.lastMid2,
       midPath: this.midPath,
       quotePath: this.quotePath,
+      strategySeries: this.strategySeries,
       marketEvents: this.marketEvents,
       ordersSent: this.gateway.ordersSent,
       rejects: this.gateway.rejects,

@@ -18,6 +18,7 @@ import type {
 } from '../strategy/api.ts';
 import type { Trade } from '../core/events.ts';
 import { VenueHooks } from '../strategy/hooks.ts';
+import type { RecordedSeries } from '../strategy/recorded-series.ts';
 import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts';
 import type { SimExchange, VenueFill } from '../venue/exchange.ts';
 import type { FifoChannel, LatencyModel } from '../venue/latency.ts';
@@ -57,6 +58,8 @@ export interface GatewayParts {
   orderLog: OrderLog;
   now: () => Micros;
   endTs: () => Micros;
+  /** Where `context.record` puts the strategy's series. */
+  strategySeries: RecordedSeries;
 }
 
 const DEFAULT_DEPTH = 10;
@@ -82,6 +85,7 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
       market: this.market,
       tickSize: this.parts.units.spec.tickSize,
       lotSize: this.parts.units.spec.lotSize,
+      record: (name, value) => this.parts.strategySeries.record(this.parts.now(), name, value),
     };
   }
 

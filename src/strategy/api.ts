@@ -125,6 +125,11 @@ export interface StrategyContext {
   tickSize: number;
   /** Size step of the market. */
   lotSize: number;
+  /**
+   * Records a value of a named series at the current time, e.g. `record('spreadBps', 12)`: what the strategy
+   * decided, kept in the run folder's strategy-series.csv and charted in its report (recorded-series.ts).
+   */
+  record(name: string, value: number): void;
 }
 
 /** A strategy is an async function of its context: the same code runs in backtest, paper and live. */

@@ -1,4 +1,5 @@
 import type { StrategyDefinition } from './define.ts';
+import { adaptiveSpreadStrategy } from './adaptive-spread.ts';
 import { avellanedaStoikovStrategy } from './avellaneda-stoikov.ts';
 import { glftStrategy } from './glft.ts';
 import { fixedSpreadStrategy, inventorySkewStrategy } from './seed.ts';
@@ -7,6 +8,7 @@ import { fixedSpreadStrategy, inventorySkewStrategy } from './seed.ts';
 export const BUILT_IN_STRATEGIES: readonly StrategyDefinition[] = [
   fixedSpreadStrategy,
   inventorySkewStrategy,
+  adaptiveSpreadStrategy,
   avellanedaStoikovStrategy,
   glftStrategy,
 ];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decimalsOf } from '../core/market.ts';
-import type { Strategy, StrategyContext } from './api.ts';
+import type { OrderAck, Strategy, StrategyContext } from './api.ts';
 import { defineStrategy } from './define.ts';
 
 /**
@@ -28,7 +28,7 @@ const fixedSpreadParams = z.object({
   requoteMs: positive.default(3000),
 });
 
-const inventorySkewParams = fixedSpreadParams.extend({
+export const inventorySkewParams = fixedSpreadParams.extend({
   /** |position| limit, base units: the skew's scale and a side's quoting limit. */
   maxInventory: positive,
   skewFactor: z.number().nonnegative().default(0.5),
@@ -71,7 +71,7 @@ export function inventorySkewQuotes(
 /**
  * Cancels all, then posts a bid and ask of `size`, post-only unless `postOnly` is false; a side whose fill
  * would take |position| beyond `maxInventory` is skipped. The last step of every quoting loop here and in the
- * model-based strategies.
+ * model-based strategies. Resolves to the acknowledgements of the orders posted.
  */
 export async function requote(
   { venue, market }: StrategyContext,
@@ -80,15 +80,17 @@ export async function requote(
   size: number,
   maxInventory: number | undefined,
   postOnly = true,
-): Promise<void> {
+): Promise<OrderAck[]> {
   const limit = maxInventory ?? Infinity;
+  const acks: OrderAck[] = [];
   await venue.cancelAllOrders(market);
   if (position + size <= limit + SIZE_EPSILON) {
-    await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly });
+    acks.push(await venue.placeOrder({ market, side: 'buy', size, price: quotes.bid, postOnly }));
   }
   if (position - size >= -limit - SIZE_EPSILON) {
-    await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly });
+    acks.push(await venue.placeOrder({ market, side: 'sell', size, price: quotes.ask, postOnly }));
   }
+  return acks;
 }
 
 export function fixedSpread(params: FixedSpreadParams): Strategy {

@@ -9,8 +9,9 @@ import { Rng } from '../core/rng.ts';
  *   lands on the step grid; values rounded to 12 significant digits so 0.1 steps stay 0.1, 0.2, 0.3), or one
  *   value. Values are read as JSON (numbers, true/false, quoted strings) or taken as strings.
  * - The grid is the cartesian product in the order the flags were given, the last flag varying fastest;
- *   `--random K` instead draws K configurations, each parameter uniform over its range (or one of its listed
- *   values), from a generator seeded with the sweep's seed.
+ *   `--random K` instead draws K distinct configurations of that grid, each parameter uniform over its values
+ *   (a range's values are its steps, so 5:30:5 draws only 5, 10, …, 30), from a generator seeded with the
+ *   sweep's seed; K at least the grid's size runs the whole grid.
  * - Each configuration runs once per seed (seeds 1..N for synthetic data; the scenario's seed otherwise).
  *   Runs are numbered in order: configuration-major, seed-minor. This order is the order of results.csv,
  *   whatever the number of workers or shards.
@@ -18,8 +19,6 @@ import { Rng } from '../core/rng.ts';
 export interface GridAxis {
   path: string;
   values: unknown[];
-  /** For a range: its bounds, used by --random. */
-  range?: { start: number; stop: number };
 }
 
 export interface PlannedRun {
@@ -47,7 +46,7 @@ export function parseGridFlag(flag: string): GridAxis {
       if (value > stop + Math.abs(step) * 1e-9) break;
       values.push(value);
     }
-    return { path, values, range: { start, stop } };
+    return { path, values };
   }
   return { path, values: spec.split(',').map(parseValue) };
 }
@@ -80,16 +79,17 @@ function cartesian(axes: GridAxis[]): Record<string, unknown>[] {
 }
 
 function randomConfigs(axes: GridAxis[], count: number, seed: number): Record<string, unknown>[] {
+  const size = axes.reduce((n, axis) => n * axis.values.length, 1);
+  if (count >= size) return cartesian(axes);
   const rng = new Rng(`sweep-random/${seed}`);
-  return Array.from({ length: count }, () => {
+  const drawn = new Map<string, Record<string, unknown>>();
+  while (drawn.size < count) {
     const params: Record<string, unknown> = {};
-    for (const axis of axes) {
-      params[axis.path] = axis.range
-        ? round12(axis.range.start + rng.uniform() * (axis.range.stop - axis.range.start))
-        : axis.values[Math.floor(rng.uniform() * axis.values.length)];
-    }
-    return params;
-  });
+    for (const axis of axes) params[axis.path] = axis.values[Math.floor(rng.uniform() * axis.values.length)];
+    const key = JSON.stringify(params);
+    if (!drawn.has(key)) drawn.set(key, params);
+  }
+  return [...drawn.values()];
 }
 
 /** `--shard I/N` (I from 0): the runs whose index ≡ I mod N, so slices are balanced and disjoint. */

@@ -1,4 +1,4 @@
-import { analyzeRun, horizonLabel } from '../analytics/summary.ts';
+import { analyzeRun, horizonLabel, type Summary } from '../analytics/summary.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { flatten } from './flatten.ts';
@@ -40,7 +40,12 @@ export async function runOne(base: SweepBase, run: PlannedRun, extra: string[] =
   const { summary } = analyzeRun(await runScenario(scenario, base.baseDir));
   const row: [string, unknown][] = [['run', run.index], ['config', run.config], ['seed', run.seed], ...Object.entries(run.params)];
   const taken = new Set(row.map(([k]) => k));
-  const { breakdown: _breakdown, ...figures } = summary;
-  for (const [key, value] of flatten(figures)) if (!taken.has(key)) row.push([key, value]);
+  for (const [key, value] of summaryFigures(summary)) if (!taken.has(key)) row.push([key, value]);
   return row;
+}
+
+/** A summary's figures as result columns: flattened, without the per-fill breakdown. */
+export function summaryFigures(summary: Summary): [string, unknown][] {
+  const { breakdown: _breakdown, ...figures } = summary;
+  return flatten(figures);
 }

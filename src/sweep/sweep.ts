@@ -15,18 +15,25 @@ import {
   type JournalEntry,
 } from './journal.ts';
 import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
-import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from './objective.ts';
+import { DEFAULT_MIN_FILLS, seedSpread } from '../core/evidence.ts';
+import { chooseBest, configFigures, isCountColumn, minFillsConstraint, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
 import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
-import { renderSweepPage } from '../report/sweep-page.ts';
+import { sweepMetrics } from '../report/sweep-page.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
+import { BEST, writeSweepViews, type BestJson, type SweepMeta } from './views.ts';
 
 /**
  * A parameter sweep: plan the runs, run the ones not yet in the folder's journal across worker threads,
- * then write results.csv (one row per run, in run order) and best.json. See grid.ts for the run list,
- * journal.ts for resuming, objective.ts for how the best configuration is chosen.
+ * then write results.csv (one row per run, in run order), best.json, configs.csv and sweep.html. See grid.ts
+ * for the run list, journal.ts for resuming, objective.ts for how the best configuration is chosen,
+ * views.ts for configs.csv and the page.
+ * best.json: the selection (objective, direction, the rule as a sentence, every constraint including the
+ * fills minimum), the swept parameters, warnings (the best on the edge of the grid, configurations excluded
+ * for too few fills), the best configuration with its figures (means over seeds, counts rounded to whole
+ * numbers) and its metrics across seeds, the full scenario to rerun it, and where it came from.
  */
-export interface SweepOptions {
+export interface SweepOptions extends Selection {
   scenarioFile: string;
   overrides: string[];
   grid: string[];
@@ -34,9 +41,6 @@ export interface SweepOptions {
   seeds?: number;
   random?: number;
   workers: number;
-  objective: string;
-  minimize: boolean;
-  require: string[];
   out: string;
   shard: { index: number; count: number } | null;
   onProgress?: (done: number, total: number) => void;
@@ -55,6 +59,8 @@ export interface Selection {
   objective: string;
   minimize: boolean;
   require: string[];
+  /** A configuration whose runs average fewer fills is never chosen (`--min-fills`; default DEFAULT_MIN_FILLS). */
+  minFills?: number;
 }
 
 export function readScenarioBase(scenarioFile: string, overrides: string[]): SweepBase {
@@ -91,7 +97,7 @@ export async function planSweep(
 
 export async function sweep(
   options: SweepOptions,
-): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
+): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; warnings: string[]; complete: boolean }> {
   const plan = await planSweep(options);
   mkdirSync(options.out, { recursive: true });
   checkManifest(options.out, manifestOf(plan, options));
@@ -108,39 +114,58 @@ export async function sweep(
   });
   const entries = mine.map((r) => journal.get(r.index)!);
   const complete = options.shard === null || options.shard.count === 1;
-  const best = complete ? finishSweep(options.out, plan, entries, options) : null;
+  const finished = complete ? finishSweep(options.out, plan, entries, options, options.random === undefined ? 'grid' : 'random') : null;
   if (!complete) writeResults(options.out, entries);
-  return { plan, entries, best, complete };
+  return { plan, entries, best: finished?.best ?? null, warnings: finished?.warnings ?? [], complete };
 }
 
-/** Writes results.csv and best.json of a complete sweep (all its runs in `entries`). */
+/** How a folder's configurations were run and chosen: the sweep page and configs.csv follow it. */
+export type SweepKind = 'grid' | 'random' | 'tune';
+
+/**
+ * Writes results.csv, best.json, configs.csv and sweep.html of a complete sweep (all its runs in `entries`).
+ * `choose` overrides the rule that picks the best (tune's), with the sentence that states it.
+ */
 export function finishSweep(
   dir: string,
   plan: SweepPlan,
   entries: JournalEntry[],
   selection: Selection,
-  pick: (configs: ConfigFigures[]) => ConfigFigures | null = (configs) =>
-    chooseBest(configs, selection.objective, selection.minimize, selection.require.map(parseConstraint)),
-): ConfigFigures | null {
+  kind: SweepKind,
+  choose?: { rule: string; reason: string; pick: (configs: ConfigFigures[]) => ConfigFigures | null },
+): { best: ConfigFigures | null; warnings: string[] } {
   writeResults(dir, entries);
-  const best = pick(
-    configFigures(
-      entries.map(rowObject),
-      plan.axes.map((a) => a.path),
-    ),
-  );
-  const bestJson = {
+  const minFills = selection.minFills ?? DEFAULT_MIN_FILLS;
+  const paths = plan.axes.map((a) => a.path);
+  const rows = entries.map(rowObject);
+  const configs = configFigures(rows, paths);
+  const require = [...selection.require, ...(minFills > 0 ? [minFillsConstraint(minFills)] : [])];
+  const best = choose ? choose.pick(configs) : chooseBest(configs, selection.objective, selection.minimize, require.map(parseConstraint));
+  const meta: SweepMeta = {
+    kind,
+    title: `${kind === 'tune' ? 'tune' : 'sweep'} of ${plan.base.file}`,
     objective: selection.objective,
     direction: selection.minimize ? 'minimize' : 'maximize',
-    require: selection.require,
+    rule: choose?.rule ?? ruleOf(selection),
+    require,
+    minFills,
+    params: paths,
+    mainHorizon: mainHorizonOf(plan.base),
+    warnings: [...edgeWarnings(paths, configs, best), ...excludedWarning(configs, best === null ? [] : [best], minFills)],
+  };
+  const metrics = sweepMetrics(Object.keys(rows[0] ?? {}), meta.objective, meta.mainHorizon);
+  const bestRows = best ? rows.filter((r) => r.config === best.config) : [];
+  const bestJson: BestJson = {
+    ...meta,
     best: best && {
       config: best.config,
       params: best.params,
       seeds: best.seeds,
       objectiveMean: best.means[selection.objective],
-      figures: best.means,
+      figures: Object.fromEntries(Object.entries(best.means).map(([k, v]) => [k, v !== null && isCountColumn(k) ? Math.round(v) : v])),
+      acrossSeeds: Object.fromEntries(metrics.map((m) => [m.column, seedSpread(bestRows.map((r) => numberOrNull(r[m.column])))])),
     },
-    reason: best ? undefined : 'no configuration passed the --require constraints (or every objective was NA)',
+    reason: best ? undefined : (choose?.reason ?? noBestReason(selection)),
     scenario: best ? scenarioForRun(plan.base, best.params, best.seeds[0]) : undefined,
     source: {
       scenarioFile: plan.base.file,
@@ -149,26 +174,48 @@ export function finishSweep(
       strategyModule: plan.strategyModule ?? undefined,
     },
   };
-  writeAtomically(join(dir, 'best.json'), `${JSON.stringify(bestJson, null, 2)}\n`);
-  writeSweepPage(dir, plan, entries, selection, best);
-  return best;
+  writeAtomically(join(dir, BEST), `${JSON.stringify(bestJson, null, 2)}\n`);
+  writeSweepViews(dir, bestJson, rows);
+  return { best, warnings: meta.warnings };
 }
 
-/** sweep.html: the heatmap over the first two swept parameters (or the one parameter × seed). */
-function writeSweepPage(dir: string, plan: SweepPlan, entries: JournalEntry[], selection: Selection, best: ConfigFigures | null): void {
-  const paths = plan.axes.map((a) => a.path);
-  const rows = entries.map(rowObject);
-  const html = renderSweepPage({
-    rows,
-    axes: [paths[0], paths[1] ?? 'seed'],
-    objective: selection.objective,
-    minimize: selection.minimize,
-    best: best && { config: best.config, params: best.params },
-    params: paths,
-    mainHorizon: mainHorizonOf(plan.base),
-    title: plan.base.file,
+/** The sentence that states how a sweep chooses. */
+export function ruleOf(selection: Selection): string {
+  const extra = selection.require.length > 0 ? ` passing ${selection.require.join(', ')}` : '';
+  const direction = selection.minimize ? 'lowest mean' : 'highest mean';
+  return `Chosen: the ${direction} ${selection.objective} over the seeds (${selection.minimize ? 'minimised' : 'maximised'}) among the configurations whose runs average at least ${selection.minFills ?? DEFAULT_MIN_FILLS} fills${extra}.`;
+}
+
+function noBestReason(selection: Selection): string {
+  return `no configuration passed the constraints (at least ${selection.minFills ?? DEFAULT_MIN_FILLS} fills${selection.require.length > 0 ? `, ${selection.require.join(', ')}` : ''}) with a figure for ${selection.objective}`;
+}
+
+/** A warning for each numeric parameter with three or more values tried whose best value is the smallest or largest. */
+export function edgeWarnings(paths: string[], configs: ConfigFigures[], best: ConfigFigures | null): string[] {
+  if (!best) return [];
+  return paths.flatMap((path) => {
+    const values = [...new Set(configs.map((c) => c.params[path]))];
+    const value = best.params[path];
+    if (values.length < 3 || !values.every((v) => typeof v === 'number') || typeof value !== 'number') return [];
+    const sorted = (values as number[]).sort((a, b) => a - b);
+    const edge = value === sorted[0] ? 'smallest' : value === sorted[sorted.length - 1] ? 'largest' : null;
+    return edge === null
+      ? []
+      : [
+          `the best ${path} = ${value} is the ${edge} value tried: the optimum may lie beyond the grid; extend it ${edge === 'smallest' ? 'below' : 'above'} ${value} where the parameter allows`,
+        ];
   });
-  writeAtomically(join(dir, 'sweep.html'), html);
+}
+
+function excludedWarning(configs: ConfigFigures[], chosen: ConfigFigures[], minFills: number): string[] {
+  const few = configs.filter((c) => (c.means['fills.count'] ?? 0) < minFills && !chosen.includes(c)).length;
+  return few === 0
+    ? []
+    : [`${few} of ${configs.length} configurations averaged fewer than ${minFills} fills a run and could not be chosen (--min-fills)`];
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' ? v : null;
 }
 
 function manifestOf(plan: SweepPlan, options: Pick<SweepOptions, 'grid' | 'seeds' | 'random' | 'shard'>) {
@@ -190,7 +237,7 @@ export async function mergeShards(
   dirs: string[],
   out: string,
   selection: Selection,
-): Promise<{ best: ConfigFigures | null; runs: number }> {
+): Promise<{ best: ConfigFigures | null; warnings: string[]; runs: number }> {
   const manifests = dirs.map((dir) => {
     const file = join(dir, MANIFEST);
     if (!existsSync(file)) throw new SpreadlabError(`${dir}: not a sweep folder (no ${MANIFEST})`);
@@ -224,5 +271,5 @@ export async function mergeShards(
   });
   const entries = plan.runs.map((r) => all.get(r.index)!);
   writeJournal(out, entries);
-  return { best: finishSweep(out, plan, entries, selection), runs: entries.length };
+  return { ...finishSweep(out, plan, entries, selection, first.random === null ? 'grid' : 'random'), runs: entries.length };
 }

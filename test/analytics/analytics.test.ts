@@ -6,9 +6,9 @@ import { Rng } from '../../src/core/rng.ts';
 import { openEventArray } from '../../src/data/array-source.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { fillMarkouts, weightedStat } from '../../src/analytics/markouts.ts';
-import { analyzeRun } from '../../src/analytics/summary.ts';
+import { analyzeRun, type Summary } from '../../src/analytics/summary.ts';
 import { sampleTimeline } from '../../src/analytics/timeline.ts';
-import { verdict } from '../../src/analytics/verdict.ts';
+import { judgeRun, verdict } from '../../src/analytics/verdict.ts';
 import { runBacktest, type FillRecord } from '../../src/sim/backtest.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
@@ -165,7 +165,10 @@ describe('realized spread on hand-built markets', () => {
     expect(summary.effectiveSpreadBps).toBeCloseTo(1, 9);
     expect(summary.realizedSpreadBps['5s']).toBeCloseTo(((99.95 - 99.99) / 100) * 10_000, 9);
     expect(summary.realizedSpreadBps['5s']).toBeLessThan(0);
-    expect(verdict({ ...summary, mainHorizon: '5s' })).toMatch(/negative.*widen by 5 bps/);
+    // Net of the 2 bps maker rebate, which is in bps of the notional (99.99): 2 × 99.99 / 100 bps of the mid.
+    expect(summary.netRealizedSpreadStats['5s'].mean).toBeCloseTo(summary.realizedSpreadBps['5s']! + (2 * 99.99) / 100, 9);
+    // One fill decides nothing.
+    expect(verdict({ ...summary, mainHorizon: '5s' })).toMatch(/not enough evidence: only 1 fill with a complete 5s markout/);
   });
 
   it('uninformed flow (the mid does not move) gives realized = effective and zero adverse selection', async () => {
@@ -205,5 +208,42 @@ describe('PnL decomposition', () => {
     expect(p.spreadCapture + p.inventory + p.fees + p.rebates + p.funding).toBeCloseTo(p.total, 9);
     expect(p.rebates).toBeGreaterThan(0);
     expect(p.fees).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('the verdict, net of fees and on evidence', () => {
+  const stat = (mean: number, lo: number, hi: number, count = 40) => ({ mean, count, sd: 1, ci95Low: lo, ci95High: hi });
+  const summaryWith = (gross: ReturnType<typeof stat>, net: ReturnType<typeof stat>) =>
+    ({
+      mainHorizon: '30s',
+      realizedSpreadStats: { '30s': { ...gross, incomplete: 0 } },
+      netRealizedSpreadStats: { '30s': net },
+    }) as unknown as Summary;
+
+  it('a loss that is mostly fees: consistently negative, the fees named, widen by 5 bps', () => {
+    const v = judgeRun(summaryWith(stat(1.48, -1.79, 4.75), stat(-8.52, -11.79, -5.25)));
+    expect(v.tone).toBe('bad');
+    expect(v.text).toContain('net of fees -8.52 bps (95% CI -11.79 to -5.25, 40 fills; before fees +1.48, fees -10.00 a fill)');
+    expect(v.text).toContain('covers adverse selection but not the fees');
+    expect(v.text).toMatch(/Next: widen by 5 bps \(about 17\.0 bps more quoted spread/);
+  });
+
+  it('consistently positive net of fees: narrow by 1 bp', () => {
+    const v = judgeRun(summaryWith(stat(4, 3, 5), stat(6, 5, 7)));
+    expect(v).toMatchObject({ tone: 'good', evidence: 'positive' });
+    expect(v.text).toContain('rebates +2.00 a fill');
+    expect(v.text).toContain('Next: narrow by 1 bp');
+  });
+
+  it('positive before fees but spanning 0 after them: not enough evidence, run longer, with the fills it would take', () => {
+    const v = judgeRun(summaryWith(stat(3, 1, 5), stat(1, -1, 3, 50)));
+    expect(v).toMatchObject({ tone: 'unsure', evidence: 'spans-zero' });
+    expect(v.text).toContain('the interval spans 0. Next: run longer / more data: only 50 fills; about 200 would settle it');
+  });
+
+  it('fewer fills than the minimum: not enough evidence, whatever the interval', () => {
+    const summary = summaryWith(stat(3, 2, 4, 12), stat(3, 2, 4, 12));
+    expect(judgeRun(summary).text).toContain('only 12 fills with a complete 30s markout (at least 30 needed)');
+    expect(judgeRun(summary, { minFills: 10 }).tone).toBe('good');
   });
 });

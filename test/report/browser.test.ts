@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderSweepPage } from '../../src/report/sweep-page.ts';
 import { chartStates, expectShown, launch, openPage, shortBacktest, shownFigures, spreadlab, valueAt } from './helpers.ts';
-import { handRows } from './sweep-rows.ts';
 
 /**
  * The reports in a real browser: Debian chromium, headless, a fresh profile, opened from file:// with every
@@ -73,8 +72,9 @@ describe('run report in chromium', () => {
       expect(f.value, f.key).toBe(expected === null ? 'null' : String(expected));
       expectShown(f.text, expected, f.scale, f.key);
     }
+    const net = summary.netRealizedSpreadStats['30s'].mean;
     expect(await page.textContent('[data-verdict]')).toContain(
-      `realized spread at 30s ${summary.realizedSpreadStats['30s'].mean >= 0 ? '+' : ''}${summary.realizedSpreadStats['30s'].mean.toFixed(2)} bps`,
+      `realized spread at 30s net of fees ${net >= 0 ? '+' : ''}${net.toFixed(2)} bps`,
     );
 
     // times are UTC whatever the browser's zone (Asia/Tokyo here): the run starts at 00:00:00 UTC
@@ -89,6 +89,38 @@ describe('run report in chromium', () => {
     expect(await page.textContent('#vg-tooltip-element')).toContain('time (UTC)');
 
     await page.screenshot({ path: join(tmp, 'report.png'), fullPage: true });
+    await page.close();
+  });
+});
+
+describe('run report of the adaptive strategy in chromium', () => {
+  it('charts the series the strategy recorded, a panel each, with the values of strategy-series.csv', async () => {
+    const run = join(tmp, 'adaptive');
+    const result = spreadlab('backtest', 'scenarios/adaptive-spread-demo.json', '--set', 'durationSeconds=600', '--out', run, '--quiet');
+    expect(result.status).toBe(0);
+    const rows = parse(readFileSync(join(run, 'strategy-series.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const { page, problems, blocked } = await openPage(context, join(run, 'report.html'));
+    expect(problems).toEqual([]);
+    expect(blocked).toEqual([]);
+    const charts = await chartStates(page);
+    expect(charts.map((c) => c.id)).toEqual(['pnl', 'quotes', 'strategy-series', 'inventory', 'markouts', 'histogram', 'breakdown']);
+    const chart = charts.find((c) => c.id === 'strategy-series')!;
+    expect(chart).toMatchObject({ rendered: true, error: null });
+    const names = [...new Set(rows.map((r) => r.name))];
+    expect(names).toEqual(['spreadBps', 'netRealizedBps']);
+    // one step line per series
+    expect(await page.locator('#chart-strategy-series svg g.mark-line.role-mark path').count()).toBe(names.length);
+    // the chart's data are the file's points (to 8 decimals, plus each series held to the end of the run)
+    const specs = JSON.parse((await page.textContent('#spreadlab-specs'))!);
+    const values = specs['strategy-series'].data.values as { t: number; name: string; value: number }[];
+    for (const name of names) {
+      const fromFile = rows
+        .filter((r) => r.name === name)
+        .map((r) => [Math.round(Number(r.ts_us) / 1000), Number(Number(r.value).toFixed(8))]);
+      const shown = values.filter((v) => v.name === name).map((v) => [v.t, v.value]);
+      expect(shown.slice(0, -1), name).toEqual(fromFile);
+    }
+    await page.locator('#chart-strategy-series').screenshot({ path: join(tmp, 'strategy-series.png') });
     await page.close();
   });
 });
@@ -123,55 +155,202 @@ describe('comparison page in chromium', () => {
   });
 });
 
-describe('sweep page in chromium', () => {
-  it('renders the heatmaps, switches panels, sorts the table and marks the best', async () => {
-    const rows = handRows(true);
-    const best = rows.find((r) => r['strategy.spreadBps'] === 10 && r['strategy.skewFactor'] === 0.5)!;
-    const file = join(tmp, 'sweep.html');
-    writeFileSync(
-      file,
-      renderSweepPage({
-        rows,
-        axes: ['strategy.spreadBps', 'strategy.skewFactor'],
-        objective: 'pnl.total',
-        best,
-        title: 'hand-made sweep',
-      }),
+describe('sweep, tune and walk-forward pages in chromium', () => {
+  const SHORT = ['--set', 'durationSeconds=120', '--workers', '2'];
+  const dirs = {
+    oneD: join(tmp, 'sweep-1d'),
+    twoD: join(tmp, 'sweep-2d'),
+    random: join(tmp, 'sweep-random'),
+    tune: join(tmp, 'tune'),
+    wf: join(tmp, 'wf'),
+  };
+  beforeAll(() => {
+    const run = (...args: string[]) => expect(spreadlab(...args).status, args.join(' ')).toBe(0);
+    run('sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=4:10:2', '--seeds', '2', ...SHORT, '--out', dirs.oneD);
+    run(
+      'sweep',
+      'scenarios/demo.json',
+      '--grid',
+      'strategy.spreadBps=4,8,16',
+      '--grid',
+      'strategy.skewFactor=0,1',
+      ...SHORT,
+      '--out',
+      dirs.twoD,
     );
-    const { page, problems, blocked } = await openPage(context, file);
-    expect(problems).toEqual([]);
-    expect(blocked).toEqual([]);
-    const charts = await chartStates(page);
-    expect(charts).toHaveLength(4);
-    for (const chart of charts) {
-      expect(chart.rendered && chart.svgs > 0, chart.id!).toBe(true);
-      // 9 cells + 9 labels + the best cell's outline
-      expect(chart.marks, chart.id!).toBe(19);
+    run(
+      'sweep',
+      'scenarios/demo.json',
+      '--grid',
+      'strategy.spreadBps=4:20:2',
+      '--grid',
+      'strategy.skewFactor=0:1:0.25',
+      '--random',
+      '7',
+      ...SHORT,
+      '--out',
+      dirs.random,
+    );
+    run('tune', 'scenarios/demo.json', '--start', '20', '--step', '4', '--min-fills', '10', ...SHORT, '--out', dirs.tune);
+    run(
+      'sweep',
+      'scenarios/demo.json',
+      '--grid',
+      'strategy.spreadBps=4,8',
+      '--folds',
+      '2',
+      '--min-fills',
+      '10',
+      '--set',
+      'durationSeconds=240',
+      '--workers',
+      '2',
+      '--out',
+      dirs.wf,
+    );
+  });
+
+  const csv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), { columns: true });
+
+  /** Every table cell with a data-value, by row (its config or fold cell) and column. */
+  const tableValues = (page: Page, table: string, key: string) =>
+    page.$$eval(
+      `#${table} tbody tr`,
+      (trs, key) =>
+        trs.flatMap((tr) => {
+          const id = tr.querySelector(`td[data-column="${key}"]`)!.getAttribute('data-sort');
+          return Array.from(tr.querySelectorAll('td[data-value]') as ArrayLike<{ getAttribute(name: string): string | null }>).map(
+            (td) => ({
+              id,
+              column: td.getAttribute('data-column'),
+              value: td.getAttribute('data-value'),
+            }),
+          );
+        }),
+      key,
+    );
+
+  async function openSweep(dir: string, page = 'sweep.html') {
+    const opened = await openPage(context, join(dir, page));
+    expect(opened.problems).toEqual([]);
+    expect(opened.blocked).toEqual([]);
+    const charts = await chartStates(opened.page);
+    for (const chart of charts) expect(chart.rendered && chart.error === null && chart.svgs > 0, chart.id!).toBe(true);
+    return { page: opened.page, charts };
+  }
+
+  /** The page's table figures equal configs.csv, cell by cell. */
+  async function expectTableEqualsConfigs(page: Page, dir: string) {
+    const configs = csv(join(dir, 'configs.csv'));
+    const cells = await tableValues(page, 'sweep-table', 'config');
+    expect(cells.length).toBeGreaterThan(configs.length * 3);
+    for (const cell of cells) {
+      const row = configs.find((c) => c.config === cell.id)!;
+      expect(cell.value, `config ${cell.id} ${cell.column}`).toBe(row[cell.column!] === 'NA' ? 'null' : row[cell.column!]);
     }
+  }
+
+  it('1-D sweep: a line with error bars and a point per configuration; table = configs.csv; chooser and panels work', async () => {
+    const { page, charts } = await openSweep(dirs.oneD);
+    expect(charts.map((c) => c.id)).toContain('metric-0');
+    const pnl = charts.find((c) => c.id === 'metric-0')!;
+    // 4 configurations + the ring around the chosen one
+    expect(pnl.symbols).toBe(4 + 1);
+    expect(
+      await page.locator('#chart-metric-0 svg g.mark-rule.role-mark path, #chart-metric-0 svg g.mark-rule.role-mark line').count(),
+    ).toBeGreaterThan(4);
+    expect(await page.locator('#chart-metric-0 svg g.mark-line.role-mark path').count()).toBe(1);
+    expect(await page.textContent('[data-runs]')).toBe(String(csv(join(dirs.oneD, 'results.csv')).length));
+    expect(await page.textContent('[data-rule]')).toContain('(maximised)');
+    await expectTableEqualsConfigs(page, dirs.oneD);
+    // the chooser shows a hidden column
+    const hidden = () => page.locator('#sweep-table th[data-column="realizedSpreadBps.30s"]').isVisible();
+    expect(await hidden()).toBe(false);
+    await page.check('input[data-toggle="realizedSpreadBps.30s"]');
+    expect(await hidden()).toBe(true);
+    // the panel select
     const visible = () =>
       page.$$eval('[data-panel]', (els) =>
         els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).map((e) => e.id),
       );
-    expect(await visible()).toEqual(['chart-heatmap-0']);
-    await page.selectOption('#panel-select', 'heatmap-2');
-    expect(await visible()).toEqual(['chart-heatmap-2']);
-    await page.selectOption('#panel-select', 'heatmap-0');
+    expect(await visible()).toEqual(['chart-metric-0']);
+    await page.selectOption('#panel-select', 'metric-1');
+    expect(await visible()).toEqual(['chart-metric-1']);
+    // sorting by the objective, descending, puts the best on top
+    await page.click('#sweep-table th[data-column="pnl.total"]');
+    await page.click('#sweep-table th[data-column="pnl.total"]');
+    const best = JSON.parse(readFileSync(join(dirs.oneD, 'best.json'), 'utf8'));
+    expect(await page.$eval('#sweep-table tbody tr', (tr) => tr.hasAttribute('data-best'))).toBe(true);
+    expect(await page.$eval('#sweep-table tbody tr[data-best] td[data-column="config"]', (td) => td.textContent)).toBe(
+      String(best.best.config),
+    );
+    await page.screenshot({ path: join(tmp, 'sweep-1d.png'), fullPage: true });
+    await page.close();
+  });
 
-    const column = (name: string) =>
-      page.$$eval(`#sweep-table tbody td[data-column="${name}"]`, (tds) => tds.map((td) => Number(td.getAttribute('data-sort'))));
-    await page.click('#sweep-table th[data-column="pnl.total"]');
-    const ascending = await column('pnl.total');
-    expect(ascending).toEqual([...ascending].sort((x, y) => x - y));
-    await page.click('#sweep-table th[data-column="pnl.total"]');
-    const descending = await column('pnl.total');
-    expect(descending).toEqual([...ascending].reverse());
-    // the best configuration is on top when sorted by the objective, descending
-    expect(await page.$$eval('#sweep-table tbody tr', (trs) => trs.slice(0, 2).map((tr) => tr.hasAttribute('data-best')))).toEqual([
-      true,
-      true,
-    ]);
-    expect(await page.locator('#sweep-table tbody tr[data-best]').count()).toBe(2);
-    await page.screenshot({ path: join(tmp, 'sweep.png'), fullPage: true });
+  it('2-D sweep: a heatmap cell per parameter pair, the chosen one outlined; table = configs.csv', async () => {
+    const { page, charts } = await openSweep(dirs.twoD);
+    // 6 cells, 6 labels, 1 outline
+    expect(charts.find((c) => c.id === 'metric-0')!.marks).toBe(13);
+    await expectTableEqualsConfigs(page, dirs.twoD);
+    await page.screenshot({ path: join(tmp, 'sweep-2d.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('random sweep: one scatter point per configuration drawn', async () => {
+    const { page, charts } = await openSweep(dirs.random);
+    expect(charts.find((c) => c.id === 'metric-0')!.symbols).toBe(7 + 1);
+    await expectTableEqualsConfigs(page, dirs.random);
+    const results = csv(join(dirs.random, 'results.csv'));
+    for (const r of results) expect(Number(r['strategy.spreadBps']) % 2).toBe(0);
+    await page.screenshot({ path: join(tmp, 'sweep-random.png'), fullPage: true });
+    await page.close();
+  });
+
+  it("tune page: the spreads tried as a line with each run's interval, tune's rule in the banner", async () => {
+    const { page, charts } = await openSweep(dirs.tune);
+    const configs = csv(join(dirs.tune, 'configs.csv'));
+    const net = charts.find((c) => c.id === 'metric-0')!;
+    expect(net.symbols).toBe(configs.length + (JSON.parse(readFileSync(join(dirs.tune, 'best.json'), 'utf8')).best ? 1 : 0));
+    expect(await page.textContent('[data-rule]')).toMatch(/^Chosen by tune/);
+    expect(await page.textContent('[data-rule]')).not.toContain('maximised');
+    await expectTableEqualsConfigs(page, dirs.tune);
+    await page.screenshot({ path: join(tmp, 'tune.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('walk-forward page: per fold in- and out-of-sample figures = walkforward.csv, the stitched curve, the right counts', async () => {
+    const { page, charts } = await openSweep(dirs.wf, 'walkforward.html');
+    expect(charts.map((c) => c.id)).toEqual(['wf-objective', 'wf-pnl', 'wf-params']);
+    for (const chart of charts) expect(chart.marks, chart.id!).toBeGreaterThan(1);
+    const folds = csv(join(dirs.wf, 'walkforward.csv'));
+    expect(folds).toHaveLength(2);
+    // bars: in and out per fold
+    expect(await page.locator('#chart-wf-objective svg g.mark-rect.role-mark path').count()).toBe(4);
+    const record = JSON.parse(readFileSync(join(dirs.wf, 'walkforward.json'), 'utf8'));
+    const trainRuns = record.folds.reduce((a: number, f: { trainRuns: number }) => a + f.trainRuns, 0);
+    expect(trainRuns).toBe(4);
+    expect(await page.textContent('[data-runs]')).toBe(String(trainRuns + 2));
+    expect(await page.textContent('[data-folds]')).toBe('2');
+    const cells = await tableValues(page, 'wf-table', 'fold');
+    expect(cells).toHaveLength(2 * 2 * record.figures.length);
+    for (const cell of cells) {
+      const [side, column] = cell.column!.split(/:(.*)/);
+      const expected = folds.find((f) => f.fold === cell.id)![`${side === 'in' ? 'train' : 'test'}.${column}`];
+      expect(cell.value, `${cell.id} ${cell.column}`).toBe(expected === 'NA' ? 'null' : expected);
+    }
+    const stitched = Number(await page.getAttribute('[data-key="stitchedPnl"]', 'data-value'));
+    expect(stitched).toBeCloseTo(
+      folds.reduce((a, f) => a + Number(f['test.pnl.total']), 0),
+      9,
+    );
+    // nothing cut off: the table fits its card
+    const fits = await page.$eval('#wf-table', (t) => {
+      const table = t as unknown as { scrollWidth: number; parentElement: { clientWidth: number } };
+      return table.scrollWidth <= table.parentElement.clientWidth;
+    });
+    expect(fits).toBe(true);
+    await page.screenshot({ path: join(tmp, 'walkforward.png'), fullPage: true });
     await page.close();
   });
 });

@@ -120,7 +120,11 @@ function fakeContext(options: FakeOptions) {
     onBook: () => {},
     onTrade: () => {},
   };
-  return { calls, orders, run: (strategy: Strategy) => strategy({ venue, clock, market: 'SYN-USD', tickSize: 0.01, lotSize: 0.001 }) };
+  return {
+    calls,
+    orders,
+    run: (strategy: Strategy) => strategy({ venue, clock, market: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, record: () => {} }),
+  };
 }
 
 describe('fixedSpread strategy loop', () => {

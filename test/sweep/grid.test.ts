@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inShard, parseGridFlag, parseShard, planRuns } from '../../src/sweep/grid.ts';
-import { chooseBest, configFigures, parseConstraint } from '../../src/sweep/objective.ts';
+import { chooseBest, configFigures, isCountColumn, metricFigure, minFillsConstraint, parseConstraint } from '../../src/sweep/objective.ts';
+import { edgeWarnings } from '../../src/sweep/sweep.ts';
 import { csvCell, flatten } from '../../src/sweep/flatten.ts';
 
 describe('grid', () => {
@@ -33,16 +34,22 @@ describe('grid', () => {
     ]);
   });
 
-  it('random draws are seeded and stay inside the ranges', () => {
-    const axes = [parseGridFlag('a=5:30:5'), parseGridFlag('b=0,1')];
+  it('random draws are seeded, distinct, and on the step grid', () => {
+    const axes = [parseGridFlag('a=5:30:5'), parseGridFlag('b=0:1:0.25'), parseGridFlag('c=x,y')];
     const one = planRuns(axes, [1], { count: 20, seed: 7 });
     expect(planRuns(axes, [1], { count: 20, seed: 7 })).toEqual(one);
     expect(planRuns(axes, [1], { count: 20, seed: 8 })).not.toEqual(one);
+    expect(new Set(one.map((r) => JSON.stringify(r.params))).size).toBe(20);
     for (const run of one) {
-      expect(run.params.a).toBeGreaterThanOrEqual(5);
-      expect(run.params.a).toBeLessThanOrEqual(30);
-      expect([0, 1]).toContain(run.params.b);
+      expect([5, 10, 15, 20, 25, 30]).toContain(run.params.a);
+      expect([0, 0.25, 0.5, 0.75, 1]).toContain(run.params.b);
+      expect(['x', 'y']).toContain(run.params.c);
     }
+  });
+
+  it('as many random draws as the grid holds run the whole grid', () => {
+    const axes = [parseGridFlag('a=5:30:5'), parseGridFlag('b=0,1')];
+    expect(planRuns(axes, [1], { count: 50, seed: 7 })).toEqual(planRuns(axes, [1]));
   });
 
   it('shards are disjoint and cover the run list', () => {
@@ -77,6 +84,51 @@ describe('objective', () => {
     expect(chooseBest(configs, 'pnl.total', false, [parseConstraint('rs.30s>5')])).toBeNull();
     expect(() => parseConstraint('rs.30s>>0')).toThrow(/column>number/);
     expect(() => chooseBest(configs, 'nope', false, [])).toThrow(/not a numeric column/);
+  });
+
+  it('--min-fills is a constraint on the mean fills a run: a run with no fills never wins on PnL 0', () => {
+    const configs = configFigures(
+      [
+        { run: 0, config: 0, seed: 1, s: 8, 'pnl.total': 0, 'fills.count': 0 },
+        { run: 1, config: 1, seed: 1, s: 4, 'pnl.total': -0.5, 'fills.count': 40 },
+      ],
+      ['s'],
+    );
+    expect(chooseBest(configs, 'pnl.total', false, [])?.params).toEqual({ s: 8 });
+    expect(chooseBest(configs, 'pnl.total', false, [parseConstraint(minFillsConstraint(30))])?.params).toEqual({ s: 4 });
+  });
+
+  it('names the count columns', () => {
+    for (const c of ['fills.count', 'fills.buys', 'orders.sent', 'events', 'realizedSpreadStats.30s.incomplete', 'quotes.requotes'])
+      expect(isCountColumn(c), c).toBe(true);
+    for (const c of ['pnl.total', 'fills.makerVolume', 'realizedSpreadBps.30s', 'quotes.twoSidedUptime'])
+      expect(isCountColumn(c), c).toBe(false);
+  });
+
+  it("a figure across seeds: the seeds' interval with two or more, else the run's own interval over its fills", () => {
+    const two = metricFigure(
+      [
+        { x: 1, lo: 0, hi: 2 },
+        { x: 3, lo: 2, hi: 4 },
+      ],
+      'x',
+      ['lo', 'hi'],
+    );
+    expect(two).toMatchObject({ n: 2, mean: 2, interval: 'seeds' });
+    expect(two.low).toBeCloseTo(2 - (12.7062 * Math.SQRT2) / Math.SQRT2, 4);
+    expect(metricFigure([{ x: 1, lo: 0, hi: 2 }], 'x', ['lo', 'hi'])).toMatchObject({ mean: 1, low: 0, high: 2, interval: 'fills' });
+    expect(metricFigure([{ x: 1 }], 'x')).toMatchObject({ mean: 1, low: null, interval: null });
+  });
+
+  it('warns when the best lies on the edge of what was tried', () => {
+    const configs = configFigures(
+      [5, 10, 15].map((s, i) => ({ run: i, config: i, seed: 1, s, k: 0.5, 'pnl.total': s })),
+      ['s', 'k'],
+    );
+    const warnings = edgeWarnings(['s', 'k'], configs, configs[2]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/best s = 15 is the largest value tried/);
+    expect(edgeWarnings(['s'], configs, configs[1])).toEqual([]);
   });
 });
 

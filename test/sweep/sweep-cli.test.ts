@@ -35,8 +35,46 @@ describe('spreadlab sweep (real processes)', () => {
     for (const column of ['pnl.total', 'realizedSpreadBps.30s', 'fills.count', 'inventory.final', 'quotedSpread.mean'])
       expect(rows[0]).toHaveProperty(column);
     const best = JSON.parse(read(single, 'best.json'));
-    const means = [0, 2, 4, 6].map((i) => (Number(rows[i]['pnl.total']) + Number(rows[i + 1]['pnl.total'])) / 2);
-    expect(best.best.objectiveMean).toBeCloseTo(Math.max(...means), 12);
+    const mean = (i: number, column: string) => (Number(rows[i][column]) + Number(rows[i + 1][column])) / 2;
+    const eligible = [0, 2, 4, 6].filter((i) => mean(i, 'fills.count') >= 30);
+    expect(eligible.length).toBeGreaterThan(0);
+    expect(best.best.objectiveMean).toBeCloseTo(Math.max(...eligible.map((i) => mean(i, 'pnl.total'))), 12);
+    expect(best.require).toEqual(['fills.count>=30']);
+    // counts stay whole numbers in best.json
+    for (const [key, value] of Object.entries(best.best.figures as Record<string, number | null>))
+      if (/(^|\.)(count|buys|sells|sent|rejected|cancelled|requotes|incomplete)$|^events$/.test(key) && value !== null)
+        expect(Number.isInteger(value), key).toBe(true);
+  });
+
+  it('configs.csv: per configuration the mean, sd and 95% interval across seeds of each metric, equal to results.csv', () => {
+    const rows = parseCsv(read(single));
+    const configs = parseCsv(read(single, 'configs.csv'));
+    expect(configs).toHaveLength(4);
+    for (const c of configs) {
+      const runs = rows.filter((r) => r.config === c.config).map((r) => Number(r['pnl.total']));
+      expect(runs).toHaveLength(2);
+      const m = (runs[0] + runs[1]) / 2;
+      const sd = Math.abs(runs[0] - runs[1]) / Math.SQRT2;
+      expect(Number(c['pnl.total'])).toBeCloseTo(m, 12);
+      expect(Number(c['pnl.total.sd'])).toBeCloseTo(sd, 12);
+      expect(Number(c['pnl.total.ci95High'])).toBeCloseTo(m + (12.7062 * sd) / Math.SQRT2, 9);
+      expect(c.considered).toBe(String(Number(c['fills.count']) >= 30));
+    }
+  });
+
+  it('spreadlab report SWEEP_DIR re-renders sweep.html and configs.csv as the sweep wrote them', () => {
+    const page = read(single, 'sweep.html');
+    const configs = read(single, 'configs.csv');
+    const out = cli(['report', single]);
+    expect(out.stdout).toContain('sweep.html');
+    expect(read(single, 'sweep.html')).toBe(page);
+    expect(read(single, 'configs.csv')).toBe(configs);
+  });
+
+  it('sweep --help names only flags that exist', () => {
+    const help = cli(['sweep', '--help']).stdout;
+    expect(help).not.toContain('--shards');
+    expect(help).toContain('--min-fills');
   });
 
   it('results.csv is byte-identical whatever the number of workers', () => {
