@@ -10,6 +10,9 @@ import { defineStrategy } from './define.ts';
  *   bid at mid − half and ask at mid + half; sleep requoteMs. (Seed: 10 bps, size 0.01, 3 s.)
  * inventory-skew: as above, but ratio = net / maxInventory; skewBps = −ratio · spreadBps · skewFactor;
  *   skewedMid = mid · (1 + skewBps / 10 000); quotes at skewedMid ± half. (Seed: skewFactor 0.5.)
+ * Each cycle quotes, then sleeps (the guide's `while True: quote(); sleep(requote)`, ported as
+ * `do { … } while (await clock.sleep(requoteMs))`): the first quotes go out at the start, not one interval
+ * later; a cycle that skips quoting (empty book side) still sleeps.
  * Prices are rounded to the nearest tick. One addition to the seed, so that maxInventory is a limit and not
  * only a scale: a side whose fill would take |net| beyond maxInventory is not quoted.
  * Known limits: no quote when either side of the book is empty; cancel-all then re-post every cycle, so
@@ -92,25 +95,25 @@ export async function requote(
 export function fixedSpread(params: FixedSpreadParams): Strategy {
   return async (context) => {
     const { venue, clock, market, tickSize } = context;
-    while (await clock.sleep(params.requoteMs)) {
+    do {
       const snap = await venue.getSnapshot(market);
-      if (Number.isNaN(snap.mid)) continue;
+      if (Number.isNaN(snap.mid)) continue; // to the sleep: a do-while's continue runs its condition
       const quotes = fixedSpreadQuotes(snap.bestBid, snap.bestAsk, params.spreadBps, tickSize);
       await requote(context, quotes, 0, params.size, undefined);
-    }
+    } while (await clock.sleep(params.requoteMs));
   };
 }
 
 export function inventorySkew(params: InventorySkewParams): Strategy {
   return async (context) => {
     const { venue, clock, market, tickSize } = context;
-    while (await clock.sleep(params.requoteMs)) {
+    do {
       const snap = await venue.getSnapshot(market);
       if (Number.isNaN(snap.mid)) continue;
       const net = await venue.getPosition(market);
       const quotes = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
       await requote(context, quotes, net, params.size, params.maxInventory);
-    }
+    } while (await clock.sleep(params.requoteMs));
   };
 }
 

@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { MarketUnits } from '../../src/core/market.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { openEventArray } from '../../src/data/array-source.ts';
+import { runBacktest } from '../../src/sim/backtest.ts';
+import { feeSchedule } from '../../src/venue/fees.ts';
+import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
 import type { Clock, OrderAck, OrderRequest, Snapshot, Strategy, Venue } from '../../src/strategy/api.ts';
 import { fixedSpread, fixedSpreadQuotes, inventorySkew, inventorySkewQuotes, roundToTick } from '../../src/strategy/seed.ts';
 
@@ -124,9 +130,9 @@ function fakeContext(options: FakeOptions) {
 }
 
 describe('fixedSpread strategy loop', () => {
-  it('per cycle: sleep → getSnapshot → cancelAllOrders → buy → sell, post-only; ends when sleep says false', async () => {
+  it('per cycle: getSnapshot → cancelAllOrders → buy → sell, post-only, then sleep; ends when sleep says false', async () => {
     const ctx = fakeContext({
-      cycles: 2,
+      cycles: 1,
       books: [
         { bid: 99.99, ask: 100.01 },
         { bid: 199.99, ask: 200.01 },
@@ -134,8 +140,7 @@ describe('fixedSpread strategy loop', () => {
     });
     await ctx.run(fixedSpread({ spreadBps: 10, size: 0.01, requoteMs: 3000 }));
     expect(ctx.calls).toEqual([
-      'sleep(3000)',
-      'getSnapshot(SYN-USD)',
+      'getSnapshot(SYN-USD)', // quotes first: nothing is left unquoted for the first interval
       'cancelAllOrders(SYN-USD)',
       'placeOrder(buy 99.95)', // mid 100, half 0.05
       'placeOrder(sell 100.05)',
@@ -157,54 +162,62 @@ describe('fixedSpread strategy loop', () => {
   it('skips a cycle (no cancel, no orders) when a side of the book is empty', async () => {
     const ctx = fakeContext({ cycles: 1, books: [{ bid: NaN, ask: 100.01 }] });
     await ctx.run(fixedSpread({ spreadBps: 10, size: 0.01, requoteMs: 500 }));
-    expect(ctx.calls).toEqual(['sleep(500)', 'getSnapshot(SYN-USD)', 'sleep(500)']);
+    expect(ctx.calls).toEqual(['getSnapshot(SYN-USD)', 'sleep(500)', 'getSnapshot(SYN-USD)', 'sleep(500)']);
   });
 
-  it('returns at once when the first sleep resolves false', async () => {
+  it('returns after its first quotes when the first sleep resolves false', async () => {
     const ctx = fakeContext({ cycles: 0, books: [{ bid: 99.99, ask: 100.01 }] });
     await ctx.run(fixedSpread({ spreadBps: 10, size: 0.01, requoteMs: 3000 }));
-    expect(ctx.calls).toEqual(['sleep(3000)']);
+    expect(ctx.calls).toEqual([
+      'getSnapshot(SYN-USD)',
+      'cancelAllOrders(SYN-USD)',
+      'placeOrder(buy 99.95)',
+      'placeOrder(sell 100.05)',
+      'sleep(3000)',
+    ]);
   });
 });
 
 describe('inventorySkew strategy loop', () => {
   const params = { spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.1, skewFactor: 0.5 };
 
-  it('per cycle: sleep → getSnapshot → getPosition → cancelAllOrders → buy → sell, skewed by the position', async () => {
-    const ctx = fakeContext({ cycles: 3, books: [{ bid: 99.99, ask: 100.01 }], positions: [0, 0.04, -0.04] });
+  it('per cycle: getSnapshot → getPosition → cancelAllOrders → buy → sell, skewed by the position, then sleep', async () => {
+    const ctx = fakeContext({ cycles: 2, books: [{ bid: 99.99, ask: 100.01 }], positions: [0, 0.04, -0.04] });
     await ctx.run(inventorySkew(params));
     const cycle = (bid: number, ask: number) => [
-      'sleep(3000)',
       'getSnapshot(SYN-USD)',
       'getPosition(SYN-USD)',
       'cancelAllOrders(SYN-USD)',
       `placeOrder(buy ${bid})`,
       `placeOrder(sell ${ask})`,
+      'sleep(3000)',
     ];
     expect(ctx.calls).toEqual([
       ...cycle(99.95, 100.05), // net 0: no skew
       ...cycle(99.93, 100.03), // net +0.04: skewedMid 99.98
-      ...cycle(99.97, 100.07), // net −0.04: skewedMid 100.02
-      'sleep(3000)',
+      ...cycle(99.97, 100.07), // net −0.04: skewedMid 100.02; this sleep resolves false
     ]);
     expect(ctx.orders.every((o) => o.postOnly === true && o.size === 0.01 && o.market === 'SYN-USD')).toBe(true);
     expect(ctx.orders.map((o) => o.side)).toEqual(['buy', 'sell', 'buy', 'sell', 'buy', 'sell']);
   });
 
   it('at |net| ≥ maxInventory does not quote the side that would increase |net|', async () => {
-    const ctx = fakeContext({ cycles: 4, books: [{ bid: 99.99, ask: 100.01 }], positions: [0.1, -0.1, 0.12, 0.095] });
+    const ctx = fakeContext({ cycles: 3, books: [{ bid: 99.99, ask: 100.01 }], positions: [0.1, -0.1, 0.12, 0.095] });
     await ctx.run(inventorySkew(params));
-    const head = ['sleep(3000)', 'getSnapshot(SYN-USD)', 'getPosition(SYN-USD)', 'cancelAllOrders(SYN-USD)'];
+    const head = ['getSnapshot(SYN-USD)', 'getPosition(SYN-USD)', 'cancelAllOrders(SYN-USD)'];
     expect(ctx.calls).toEqual([
       // net +0.1 (= max): ratio 1, skewedMid 99.95 → sell only at 100.00
       ...head,
       'placeOrder(sell 100)',
+      'sleep(3000)',
       // net −0.1: ratio −1, skewedMid 100.05 → buy only at 100.00
       ...head,
       'placeOrder(buy 100)',
+      'sleep(3000)',
       // net +0.12 (beyond max): ratio 1.2, skewBps −6, skewedMid 99.94 → sell only at 99.99
       ...head,
       'placeOrder(sell 99.99)',
+      'sleep(3000)',
       // net +0.095: a buy of 0.01 would reach 0.105 > 0.1 → sell only; ratio 0.95, skewBps −4.75,
       // skewedMid 100 × 0.999525 = 99.9525, ask = 100.0025 → 100.00
       ...head,
@@ -219,7 +232,7 @@ describe('inventorySkew strategy loop', () => {
     expect(noisy + 0.01).toBeGreaterThan(0.1);
     // skewFactor 0 keeps the prices at 99.95 / 100.05 so that only the side choice is under test
     const flat = { ...params, skewFactor: 0 };
-    const ctx = fakeContext({ cycles: 2, books: [{ bid: 99.99, ask: 100.01 }], positions: [noisy, 0.0901] });
+    const ctx = fakeContext({ cycles: 1, books: [{ bid: 99.99, ask: 100.01 }], positions: [noisy, 0.0901] });
     await ctx.run(inventorySkew(flat));
     expect(ctx.orders.map((o) => `${o.side} ${o.price}`)).toEqual([
       'buy 99.95', // cycle 1: the buy would reach 0.1 (the limit): quoted
@@ -231,6 +244,50 @@ describe('inventorySkew strategy loop', () => {
   it('skips a cycle without asking the position when the book has an empty side', async () => {
     const ctx = fakeContext({ cycles: 1, books: [{ bid: 99.99, ask: NaN }] });
     await ctx.run(inventorySkew(params));
-    expect(ctx.calls).toEqual(['sleep(3000)', 'getSnapshot(SYN-USD)', 'sleep(3000)']);
+    expect(ctx.calls).toEqual(['getSnapshot(SYN-USD)', 'sleep(3000)', 'getSnapshot(SYN-USD)', 'sleep(3000)']);
+  });
+});
+
+describe('seed loops in a backtest', () => {
+  it('both loops quote at the start, one round trip in, not one requote interval later', async () => {
+    const units = new MarketUnits({ symbol: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: 0, takerFeeBps: 0 });
+    const book = {
+      kind: 'snapshot' as const,
+      exchTs: 0,
+      localTs: 0,
+      bidPrices: [9999],
+      bidSizes: [10],
+      askPrices: [10001],
+      askSizes: [10],
+    };
+    // the data lasts the whole second (the run ends when the data runs out)
+    const close = {
+      kind: 'quote' as const,
+      exchTs: 1_000_000,
+      localTs: 1_000_000,
+      bidPrice: 9999,
+      bidSize: 10,
+      askPrice: 10001,
+      askSize: 10,
+    };
+    for (const strategy of [
+      fixedSpread({ spreadBps: 10, size: 0.01, requoteMs: 3000 }),
+      inventorySkew({ spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.1, skewFactor: 0.5 }),
+    ]) {
+      const result = await runBacktest({
+        units,
+        fees: feeSchedule(0, 0),
+        openEvents: openEventArray([book, close]),
+        startTs: 0,
+        endTs: 1_000_000, // 1 s: shorter than requoteMs
+        queue: createQueueModel({ model: 'risk-averse' }),
+        latency: createLatencyModel({ model: 'constant', entryMs: 20, responseMs: 20 }, new Rng('x')),
+        strategy,
+      });
+      expect(result.ordersSent).toBe(2);
+      // our bid and ask rest from well inside the first second
+      expect(result.quotePath.length).toBeGreaterThan(0);
+      expect(result.quotePath.time[0]).toBeLessThan(1_000_000);
+    }
   });
 });
