@@ -6,7 +6,14 @@ import { runBacktest } from '../../src/sim/backtest.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
 import type { Clock, OrderAck, OrderRequest, Snapshot, Strategy, Venue } from '../../src/strategy/api.ts';
-import { fixedSpread, fixedSpreadQuotes, inventorySkew, inventorySkewQuotes, roundToTick } from '../../src/strategy/seed.ts';
+import {
+  fixedSpread,
+  fixedSpreadQuotes,
+  inventorySkew,
+  inventorySkewQuotes,
+  roundQuoteToTick,
+  roundToTick,
+} from '../../src/strategy/seed.ts';
 
 describe('roundToTick', () => {
   it('rounds to the nearest tick and prints it without float noise', () => {
@@ -24,6 +31,21 @@ describe('roundToTick', () => {
     expect(roundToTick(100.4, 0.25)).toBe(100.5); // 401.6 → 402 → 100.5
     expect(roundToTick(102.4, 2.5)).toBe(102.5); // 40.96 → 41 → 102.5
     expect(roundToTick(1.026, 0.025)).toBe(1.025); // 41.04 → 41 → 1.025
+  });
+});
+
+describe('roundQuoteToTick', () => {
+  it('rounds to the nearest tick, a half tick away from the mid: a bid down, an ask up', () => {
+    expect(roundQuoteToTick(100.004, 0.01, 'buy')).toBe(100);
+    expect(roundQuoteToTick(100.006, 0.01, 'buy')).toBe(100.01);
+    expect(roundQuoteToTick(100.005, 0.01, 'buy')).toBe(100);
+    expect(roundQuoteToTick(100.005, 0.01, 'sell')).toBe(100.01);
+    expect(roundQuoteToTick(100.004, 0.01, 'sell')).toBe(100);
+    // float noise around the half tick does not decide the side: 61832.215 / 0.01 = 6183221.499999999
+    expect(61832.215 / 0.01).toBeLessThan(6183221.5);
+    expect(roundQuoteToTick(61832.215, 0.01, 'sell')).toBe(61832.22);
+    expect(roundQuoteToTick(61832.215, 0.01, 'buy')).toBe(61832.21);
+    expect(roundQuoteToTick(100.3, 0.25, 'buy')).toBe(100.25);
   });
 });
 
@@ -61,6 +83,23 @@ describe('inventorySkewQuotes', () => {
   it('net < 0 shifts both quotes up', () => {
     // ratio = −0.4; skewBps = +2; skewedMid = 100.02 → 99.97 / 100.07
     expect(inventorySkewQuotes(99.99, 100.01, -0.04, params, 0.01)).toEqual({ bid: 99.97, ask: 100.07 });
+  });
+
+  it('at the inventory limit the reducing quote joins its own touch on either side, never the far one', () => {
+    // |net| = maxInventory, skewFactor 0.5: the reducing quote is at the mid, a half tick in a one-tick book.
+    // Over 1000 such books, long (ask at the mid) and short (bid at the mid) must behave alike.
+    const farTouch = { long: 0, short: 0 };
+    for (let i = 0; i < 1000; i++) {
+      const bid = roundToTick(61_000 + i * 0.01, 0.01);
+      const ask = roundToTick(bid + 0.01, 0.01);
+      const long = inventorySkewQuotes(bid, ask, params.maxInventory, params, 0.01);
+      const short = inventorySkewQuotes(bid, ask, -params.maxInventory, params, 0.01);
+      expect(long.ask === ask || long.ask === bid).toBe(true);
+      expect(short.bid === ask || short.bid === bid).toBe(true);
+      if (long.ask <= bid) farTouch.long++; // post-only would reject it
+      if (short.bid >= ask) farTouch.short++;
+    }
+    expect(farTouch).toEqual({ long: 0, short: 0 });
   });
 
   it('scales the skew by skewFactor (0 disables it)', () => {
