@@ -26,8 +26,10 @@ import type { QueueModel } from './queue.ts';
  *   trade price ("through") fill first, best price first, up to the trade's size. At the trade's own
  *   price the trade first consumes the queue ahead of the order (queue model), then our orders in time
  *   priority. A trade's quantity is never used twice: everything our orders take from one trade sums to at
- *   most its size. Fills can be partial; sizes stay whole lots (a fractional queue estimate rounds down
- *   what we get).
+ *   most its size, and one accounting of the print covers all our orders: what our through orders took
+ *   never reached the trade's price, so only the rest of the print consumes the queue ahead there (a
+ *   10-lot print of which our better bid took 4 advances the queue at the print's price by 6). Fills can
+ *   be partial; sizes stay whole lots (a fractional queue estimate rounds down what we get).
  * - Book-through: when, after a complete book message, the best ask is at or below one of our bids (or the
  *   best bid at or above one of our asks), the market has traded through our price, so the whole remaining
  *   size fills at our price as maker.
@@ -308,12 +310,13 @@ export class SimExchange {
     for (const order of matched) {
       let reach = available;
       if (order.price === trade.price) {
-        // What through fills left of the trade first consumes the market queue ahead, then our earlier
-        // orders at this price (whose whole remaining size stands ahead, filled or not).
+        // What through fills left of the trade (all that reached this price) first consumes the market
+        // queue ahead, then our earlier orders at this price (whose whole remaining size stands ahead,
+        // filled or not).
         if (Number.isNaN(atPriceBudget)) atPriceBudget = available;
         reach = Math.floor(atPriceBudget - order.queueAhead - ownAheadAtTradePrice);
         ownAheadAtTradePrice += order.remaining;
-        this.queue.onTrade(order, trade.size);
+        this.queue.onTrade(order, atPriceBudget);
       }
       const size = Math.min(order.remaining, Math.max(0, reach));
       if (size > 0) {

@@ -168,6 +168,16 @@ describe('fills from trades', () => {
     ]);
   });
 
+  it('one accounting of a print across our orders: what a through fill took does not also cut the queue at the price', () => {
+    const { exchange, fills } = setup();
+    exchange.submit(limit('through', 'buy', 9998, 4), 1); // 20 ahead at 9998
+    exchange.submit(limit('at', 'buy', 9997, 5), 2); // 30 ahead at 9997
+    exchange.applyMarketEvent(trade(9997, 10, 'sell'));
+    expect(fills.map((f) => [f.orderId, f.size])).toEqual([['through', 4]]);
+    // the aggressor's 10 lots: 4 to our better bid, so only 6 reached the queue at 9997
+    expect(exchange.openOrders()[0]).toMatchObject({ id: 'at', queueAhead: 24 });
+  });
+
   it('partial fills leave the rest resting with its remaining size', () => {
     const { exchange, fills } = setup();
     exchange.applyMarketEvent(delta('ask', 10002, 0));
