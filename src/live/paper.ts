@@ -16,7 +16,7 @@ import { createLatencyModel, createQueueModel } from '../venue/models.ts';
 
 /**
  * Paper trading: live market data, our orders and fills simulated by the backtest's own venue
- * (SimExchange with the scenario's queue model and fees) behind the backtest's own gateway (SimGateway with
+ * (SimExchange with the scenario's queue model, book-through rule and fees) behind the backtest's own gateway (SimGateway with
  * the scenario's latency model), driven by the real clock instead of the virtual one. No order is sent.
  *
  * Rules:
@@ -54,12 +54,17 @@ export class PaperVenue {
     rng: Rng,
   ) {
     const { market, venue } = scenario;
-    this.exchange = new SimExchange(createQueueModel(venue.queue), feeSchedule(market.makerFeeBps, market.takerFeeBps), (fill) => {
-      this.tape.addFill(fill);
-      this.gateway.notifyFill(fill);
-      // No quote check here: the venue removes filled orders only after reporting all their fills; the
-      // check after each market message or order arrival sees them go.
-    });
+    this.exchange = new SimExchange(
+      createQueueModel(venue.queue),
+      feeSchedule(market.makerFeeBps, market.takerFeeBps),
+      (fill) => {
+        this.tape.addFill(fill);
+        this.gateway.notifyFill(fill);
+        // No quote check here: the venue removes filled orders only after reporting all their fills; the
+        // check after each market message or order arrival sees them go.
+      },
+      venue.bookThrough,
+    );
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.tape.ownQuotes(wallMicros(), bid, ask));
     this.gateway = new SimGateway({
       units,

@@ -5,7 +5,7 @@ import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/e
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
 import type { Strategy } from '../strategy/api.ts';
-import { SimExchange, type VenueFill } from '../venue/exchange.ts';
+import { SimExchange, type BookThroughRule, type VenueFill } from '../venue/exchange.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
@@ -39,6 +39,8 @@ export interface BacktestSetup {
   endTs: Micros;
   queue: QueueModel;
   latency: LatencyModel;
+  /** The venue's book-through rule (exchange.ts); default crossed-quantity. */
+  bookThrough?: BookThroughRule;
   strategy: Strategy;
   /** Called now and then with the share of simulated time done. */
   onProgress?: (fraction: number) => void;
@@ -100,7 +102,7 @@ class Backtest {
     this.now = setup.startTs;
     this.endTs = setup.endTs;
     this.venueTime = -Infinity;
-    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill));
+    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill), setup.bookThrough);
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.quotePath.push2(this.now, bid, ask));
     const responses = new FifoChannel();
     this.gateway = new SimGateway({

@@ -38,6 +38,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
     endTs,
     queue: createQueueModel(scenario.venue.queue),
     latency: createLatencyModel(scenario.venue.latency, rng.fork('latency')),
+    bookThrough: scenario.venue.bookThrough,
     strategy: strategy.create(),
     onProgress,
   });
