@@ -27,6 +27,11 @@ import { SimGateway } from './gateway.ts';
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
  *   lets the strategy run until it is blocked again on virtual time (one macrotask turn) before moving on;
  *   market events in between are processed synchronously.
+ * - The mid path (`midPath`: the reference mid of every fill, of markouts and of the inventory PnL) records
+ *   the venue's book at message boundaries only: after a snapshot or a delta flagged `last`. Inside one
+ *   message the book may be crossed or half moved; a fill caused by a message (a book-through) takes its
+ *   mid from the last complete book before that message, and a trade's fill from the last complete book
+ *   before the trade. A one-sided complete book keeps the last two-sided mid.
  * - The run ends at `endTs` or when the data runs out, whichever is first; pending sleeps then resolve to
  *   false so a `while (await clock.sleep(ms))` loop returns. The final mark uses the last two-sided mid.
  * - Nothing here reads the wall clock or Math.random.
@@ -49,7 +54,7 @@ export interface BacktestSetup {
 export interface FillRecord extends VenueFill {
   /** Position after this fill, lots. */
   positionAfter: number;
-  /** Index of the mid in force at the fill in `midPath` (-1 before the first two-sided book). */
+  /** Index in `midPath` of the mid in force at the fill: the last complete book before it (-1 before the first two-sided book). */
   midIndex: number;
 }
 
@@ -58,7 +63,7 @@ export interface BacktestResult {
   ledger: Ledger;
   /** Best bid + best ask at the end, ticks (twice the final mid). */
   finalMid2: number;
-  /** Every change of the venue's mid: time (exchTs) and best bid + best ask (ticks). */
+  /** Every change of the venue's mid at a complete book (message boundary): time (exchTs) and best bid + best ask (ticks). */
   midPath: Series;
   /** Every change of our best resting bid and ask at the venue: time, bid, ask (ticks; NaN when none). */
   quotePath: Series;
@@ -189,16 +194,21 @@ class Backtest {
     this.now = time;
     const fillsBefore = this.fills.length;
     this.exchange.applyMarketEvent(event);
+    if (event.kind === 'snapshot' || (event.kind === 'delta' && event.last)) this.recordMid(time);
+    if (this.fills.length !== fillsBefore) this.ownQuotes.check();
+    this.marketEvents++;
+    if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
+    this.venueNext = this.venueFeed.next();
+  }
+
+  /** Records the venue's mid after a complete book message, when it changed (and both sides have a level). */
+  private recordMid(time: Micros): void {
     const book = this.exchange.book;
     const mid2 = book.bestBid + book.bestAsk;
     if (Number.isFinite(mid2) && mid2 !== this.lastMid2) {
       this.lastMid2 = mid2;
       this.midPath.push1(time, mid2);
     }
-    if (this.fills.length !== fillsBefore) this.ownQuotes.check();
-    this.marketEvents++;
-    if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
-    this.venueNext = this.venueFeed.next();
   }
 
   /** Applies one event to the strategy's feed; true when a hook ran (the strategy then gets a turn). */

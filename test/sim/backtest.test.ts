@@ -107,6 +107,33 @@ describe('latency', () => {
   });
 });
 
+describe('the mid at a fill', () => {
+  it('is the last complete book before the message that moved through our order, never a half-applied one', async () => {
+    const at = 50_000;
+    const step = (side: 'bid' | 'ask', price: number, size: number, last: boolean): MarketEvent => ({
+      kind: 'delta',
+      exchTs: at,
+      localTs: at,
+      side,
+      price,
+      size,
+      last,
+    });
+    // One message moves the book down through our bid at 100.00: an ask at 99.98 first (the book is crossed
+    // until the message ends), then the bids at 99.99 leave and 99.97 comes in.
+    const message = [step('ask', 9998, 5, false), step('bid', 9999, 0, false), step('bid', 9997, 5, true)];
+    const result = await run([book, ...message], async ({ venue, market }) => {
+      await venue.placeOrder({ market, side: 'buy', price: 100, size: 1, postOnly: true });
+    });
+    expect(result.fills.map((f) => [f.price, f.size, f.exchTs])).toEqual([[10000, 1, at]]);
+    const { midIndex } = result.fills[0];
+    // the book before the message: 99.99 / 100.01, mid 100.00 (mid2 in ticks: 20000); not 99.985 mid-message
+    expect(result.midPath.values[0][midIndex]).toBe(20000);
+    // the path holds complete books only: before the message, and after it (99.97 / 99.98)
+    expect(Array.from(result.midPath.values[0].subarray(0, result.midPath.length))).toEqual([20000, 9997 + 9998]);
+  });
+});
+
 describe('event loop', () => {
   it('sleep resolves false when the run ends, so the seed loop returns', async () => {
     let cycles = 0;
