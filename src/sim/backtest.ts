@@ -20,10 +20,12 @@ import { SimGateway } from './gateway.ts';
  * reaching the strategy, wake-ups) — with the tie rule stated in scheduler.ts.
  *
  * Rules:
- * - Market events are pulled from two independent opens of the same source, one per timeline, so no
- *   buffer of in-flight events is needed. The venue timeline needs non-decreasing exchTs: an event stamped
- *   earlier than its predecessor is applied at the predecessor's time (exchanges' streams can interleave
- *   slightly out of order).
+ * - Two timelines, as hftbacktest keeps them: the venue applies the market in the order the exchange did
+ *   it (`openVenueEvents`: exchTs order; for a replay, exchange-order.ts states its key and tie rule), the
+ *   strategy's feed sees it in the order it arrived (`openEvents`: localTs order, merge.ts's tie rule).
+ *   They are two opens of the same data, one per timeline. The venue's clock never goes back: an event
+ *   stamped earlier than its predecessor is applied at the predecessor's time (a quote, placed at its
+ *   local time, or data whose lag exceeds the reorder bound).
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
  *   lets the strategy run until it is blocked again on virtual time (one macrotask turn) before moving on;
  *   market events in between are processed synchronously.
@@ -39,7 +41,10 @@ import { SimGateway } from './gateway.ts';
 export interface BacktestSetup {
   units: MarketUnits;
   fees: FeeSchedule;
+  /** The strategy's feed: market events in localTs order. */
   openEvents: OpenMarketEvents;
+  /** The venue's timeline: the same events in exchTs order (OpenedData.openVenue). */
+  openVenueEvents: OpenMarketEvents;
   startTs: Micros;
   endTs: Micros;
   queue: QueueModel;
@@ -121,7 +126,7 @@ class Backtest {
       now: () => this.now,
       endTs: () => this.endTs,
     });
-    this.venueFeed = setup.openEvents();
+    this.venueFeed = setup.openVenueEvents();
     this.venueNext = this.venueFeed.next();
   }
 

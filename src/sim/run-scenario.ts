@@ -34,6 +34,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
     units,
     fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
     openEvents: data.open,
+    openVenueEvents: data.openVenue,
     startTs,
     endTs,
     queue: createQueueModel(scenario.venue.queue),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
+import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
 import type { FillEvent, Strategy } from '../../src/strategy/api.ts';
@@ -33,6 +33,7 @@ function run(
     units,
     fees: feeSchedule(0, 0),
     openEvents: openEventArray(events),
+    openVenueEvents: openEventArrayByExchTime(events),
     startTs: 0,
     endTs,
     queue: createQueueModel({ model: 'risk-averse' }),
@@ -104,6 +105,28 @@ describe('latency', () => {
       latency,
     );
     expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('two timelines', () => {
+  it('the venue applies the market in exchange-time order: a trade that reached us after the depth update showing it is counted once', async () => {
+    // Our bid rests at 99.99 behind the 10 lots displayed there. A 4-lot sell print at 99.99 happened at
+    // 90 ms (exchange time) but reached the capture at 110 ms, after the depth update that shows the level
+    // at 6 (done at 100 ms, received at 105 ms). Then, at 200 ms, a 6-lot print at 99.99.
+    const events: MarketEvent[] = [
+      book,
+      { kind: 'delta', exchTs: 100_000, localTs: 105_000, side: 'bid', price: 9999, size: 6, last: true },
+      { kind: 'trade', exchTs: 90_000, localTs: 110_000, price: 9999, size: 4, takerSide: 'sell' },
+      { kind: 'trade', exchTs: 200_000, localTs: 200_000, price: 9999, size: 6, takerSide: 'sell' },
+      { kind: 'trade', exchTs: 300_000, localTs: 300_000, price: 9999, size: 1, takerSide: 'sell' },
+    ];
+    const result = await run(events, async ({ venue, market }) => {
+      await venue.placeOrder({ market, side: 'buy', price: 99.99, size: 1, postOnly: true });
+    });
+    // In exchange order the 4-lot print takes the queue from 10 to 6 and the depth update only confirms 6;
+    // the 6-lot print at 200 ms then reaches the front, and only the 1-lot print at 300 ms fills us. (In
+    // arrival order the update would cut the queue to 6 and the late print again to 2: a fill at 200 ms.)
+    expect(result.fills.map((f) => [f.exchTs, f.size])).toEqual([[300_000, 1]]);
   });
 });
 

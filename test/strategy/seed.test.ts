@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
+import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
@@ -317,6 +317,7 @@ describe('seed loops in a backtest', () => {
         units,
         fees: feeSchedule(0, 0),
         openEvents: openEventArray([book, close]),
+        openVenueEvents: openEventArrayByExchTime([book, close]),
         startTs: 0,
         endTs: 1_000_000, // 1 s: shorter than requoteMs
         queue: createQueueModel({ model: 'risk-averse' }),

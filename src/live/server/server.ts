@@ -83,7 +83,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       symbol,
       fees,
       queue: createQueueModel(scenario.venue.queue),
-      openEvents: data.open,
+      openEvents: data.openVenue,
       dataStart: startTs,
       dataEnd: endTs,
       wallStartMs: startedMs,
