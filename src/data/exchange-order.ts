@@ -1,8 +1,9 @@
 import { objectArray } from '../core/arrays.ts';
-import type { BookDelta, MarketEvent, MarketEventSource, OpenMarketEvents, Quote, Trade } from '../core/events.ts';
+import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { MinHeap } from '../core/heap.ts';
 import type { Micros } from '../core/units.ts';
 import { Kind, type EventColumns } from './columns.ts';
+import { EventCopy } from './event-copy.ts';
 
 /**
  * The venue's timeline of a replay: the same events as the strategy's feed (localTs order, merge.ts), put
@@ -25,8 +26,8 @@ import { Kind, type EventColumns } from './columns.ts';
  *   the localTs of the last event read and maxLag the largest localTs − exchTs of the data's book and
  *   trade rows; every event not yet read has localTs ≥ L, hence a key ≥ L − maxLag, so none can sort
  *   before it. The buffer holds about maxLag of data (on the BTCUSDT spot capture: trades reach the capture
- *   up to 218 ms after they happened). Delta, trade and quote events are copied into pooled records (no
- *   allocation per event once the pool has grown to the buffer's size); a snapshot is copied whole.
+ *   up to 218 ms after they happened). Events are copied into pooled records (event-copy.ts: no
+ *   allocation per event once the pool has grown to the buffer's size).
  * - A maxLag smaller than the data's real lag yields the late events as soon as they are read (their key
  *   then sorts before events already yielded); the backtest applies such an event at the venue's current
  *   time. maxFeedLag and columnsFeedLag compute the bound from the events.
@@ -65,15 +66,11 @@ export function columnsFeedLag(columns: EventColumns): Micros {
   return lag;
 }
 
-/** One buffered event: its sort key and a copy of it (the pooled record owns one object of each kind). */
-interface Entry {
-  key: number;
-  rank: number;
-  seq: number;
-  event: MarketEvent;
-  readonly delta: BookDelta;
-  readonly trade: Trade;
-  readonly quote: Quote;
+/** One buffered event: its sort key and a copy of it. */
+class Entry extends EventCopy {
+  key = 0;
+  rank = 0;
+  seq = 0;
 }
 
 class ExchangeTimeOrder implements MarketEventSource {
@@ -113,7 +110,7 @@ class ExchangeTimeOrder implements MarketEventSource {
 
   /** Buffers a copy of one event read from the feed. */
   private read(event: MarketEvent): void {
-    const entry = this.free.pop() ?? newEntry();
+    const entry = this.free.pop() ?? new Entry();
     const rank = rankOf(event);
     const key = Math.max(event.kind === 'quote' ? event.localTs : event.exchTs, this.lastKey[rank]);
     this.lastKey[rank] = key;
@@ -121,7 +118,7 @@ class ExchangeTimeOrder implements MarketEventSource {
     entry.key = key;
     entry.rank = rank;
     entry.seq = this.seq++;
-    entry.event = copyInto(entry, event);
+    entry.copy(event);
     this.heap.push(entry);
   }
 }
@@ -130,62 +127,4 @@ function before(a: Entry, b: Entry): boolean {
   if (a.key !== b.key) return a.key < b.key;
   if (a.rank !== b.rank) return a.rank < b.rank;
   return a.seq < b.seq;
-}
-
-function newEntry(): Entry {
-  const delta: BookDelta = { kind: 'delta', exchTs: 0, localTs: 0, side: 'bid', price: 0, size: 0, last: false };
-  return {
-    key: 0,
-    rank: 0,
-    seq: 0,
-    event: delta,
-    delta,
-    trade: { kind: 'trade', exchTs: 0, localTs: 0, price: 0, size: 0, takerSide: 'buy' },
-    quote: { kind: 'quote', exchTs: 0, localTs: 0, bidPrice: NaN, bidSize: 0, askPrice: NaN, askSize: 0 },
-  };
-}
-
-/** Copies `event` into the entry's record of its kind (a snapshot into a new object) and returns the copy. */
-function copyInto(entry: Entry, event: MarketEvent): MarketEvent {
-  switch (event.kind) {
-    case 'delta': {
-      const d = entry.delta;
-      d.exchTs = event.exchTs;
-      d.localTs = event.localTs;
-      d.side = event.side;
-      d.price = event.price;
-      d.size = event.size;
-      d.last = event.last;
-      return d;
-    }
-    case 'trade': {
-      const t = entry.trade;
-      t.exchTs = event.exchTs;
-      t.localTs = event.localTs;
-      t.price = event.price;
-      t.size = event.size;
-      t.takerSide = event.takerSide;
-      return t;
-    }
-    case 'quote': {
-      const q = entry.quote;
-      q.exchTs = event.exchTs;
-      q.localTs = event.localTs;
-      q.bidPrice = event.bidPrice;
-      q.bidSize = event.bidSize;
-      q.askPrice = event.askPrice;
-      q.askSize = event.askSize;
-      return q;
-    }
-    case 'snapshot':
-      return {
-        kind: 'snapshot',
-        exchTs: event.exchTs,
-        localTs: event.localTs,
-        bidPrices: event.bidPrices.slice(),
-        bidSizes: event.bidSizes.slice(),
-        askPrices: event.askPrices.slice(),
-        askSizes: event.askSizes.slice(),
-      };
-  }
 }

@@ -35,7 +35,8 @@ export interface OpenedData {
   /**
    * The venue's timeline: the same events in exchTs order (as the exchange did them). A replay reorders its
    * feed (exchange-order.ts); a synthetic market generates in exchange-time order with a constant feed
-   * latency, so both orders are its own.
+   * latency, so both orders are its own and it gives `open` itself here (the backtest then reads it once
+   * for both timelines).
    */
   openVenue: OpenMarketEvents;
   startTs: Micros;

@@ -24,7 +24,10 @@ import { createLatencyModel, createQueueModel } from '../venue/models.ts';
  *   entry latency, replies and fill notices after the response latency, strategy wake-ups) run when the
  *   wall clock reaches their time, in the scheduler's order (same tie rule as a backtest).
  * - A live market event is applied to the simulated venue when it arrives (its exchange time is kept on
- *   fills); due scheduled items run first, so an order that reached the venue earlier sees the book it saw.
+ *   fills), and reaches the strategy's feed at the same moment (the gateway's book, hooks, getSnapshot);
+ *   due scheduled items run first, so an order that reached the venue earlier sees the book it saw.
+ *   Position and open orders are what the simulated acks and fill notices told the strategy, the fetch*
+ *   reads a modelled round trip to the simulated venue, exactly as in a backtest.
  * - Fills are booked on the run's tape (ledger, fills) and reach the strategy after the response latency,
  *   exactly as in a backtest. The strategy's Clock is the gateway's (sleep ends on the wall clock).
  * Known limits: as the backtest's venue (no market impact); timer resolution is about 1 ms.
@@ -85,9 +88,8 @@ export class PaperVenue {
     this.pump();
     for (const event of events) {
       this.exchange.applyMarketEvent(event);
-      if (event.kind === 'trade') this.gateway.publishTrade(event);
+      this.gateway.receiveMarket(event);
     }
-    this.gateway.publishBook(this.exchange.book);
     this.ownQuotes.check();
   }
 

@@ -1,6 +1,5 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Micros } from '../core/units.ts';
-import { L2Book } from '../book/l2-book.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
@@ -10,20 +9,25 @@ import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
+import { teeEvents } from '../data/tee.ts';
 import { Rank, Scheduler } from './scheduler.ts';
 import { SimGateway } from './gateway.ts';
 
 /**
  * The event loop of a backtest: one virtual clock that merges three streams in time order —
- * market events at the venue (by exchTs), market events at the strategy (by localTs, only when the strategy
- * registered an onBook or onTrade hook), and the scheduler's items (orders reaching the venue, replies and fills
- * reaching the strategy, wake-ups) — with the tie rule stated in scheduler.ts.
+ * market events at the venue (by exchTs), market events at the strategy's feed (by localTs), and the
+ * scheduler's items (orders reaching the venue, replies and fills reaching the strategy, wake-ups) — with
+ * the tie rule stated in scheduler.ts.
  *
  * Rules:
  * - Two timelines, as hftbacktest keeps them: the venue applies the market in the order the exchange did
  *   it (`openVenueEvents`: exchTs order; for a replay, exchange-order.ts states its key and tie rule), the
  *   strategy's feed sees it in the order it arrived (`openEvents`: localTs order, merge.ts's tie rule).
- *   They are two opens of the same data, one per timeline. The venue's clock never goes back: an event
+ *   They are two opens of the same data, one per timeline, or, when the data gives one opener for both
+ *   (a synthetic market, whose generator emits in exchange-time order with a constant feed latency), one
+ *   open read once for both (tee.ts). The strategy's feed is always kept, from the data's start (what the
+ *   strategy reads is that feed: gateway.ts); before the strategy starts no hook is registered, so the
+ *   feed is only applied. The venue's clock never goes back: an event
  *   stamped earlier than its predecessor is applied at the predecessor's time (a quote, placed at its
  *   local time, or data whose lag exceeds the reorder bound).
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
@@ -95,10 +99,8 @@ class Backtest {
   private readonly venueFeed: MarketEventSource;
   private venueNext: MarketEvent | null;
   private venueTime: Micros;
-  private localFeed: MarketEventSource | null = null;
-  private localNext: MarketEvent | null = null;
-  /** The strategy's own view of the book, built only when a hook needs the strategy's feed. */
-  private localBook: L2Book | null = null;
+  private readonly localFeed: MarketEventSource;
+  private localNext: MarketEvent | null;
   private now: Micros;
   private endTs: Micros;
   private lastMid2 = NaN;
@@ -126,8 +128,11 @@ class Backtest {
       now: () => this.now,
       endTs: () => this.endTs,
     });
-    this.venueFeed = setup.openVenueEvents();
+    // One data, two timelines: read once when its two orders are the same (a synthetic market), else opened twice.
+    [this.venueFeed, this.localFeed] =
+      setup.openVenueEvents === setup.openEvents ? teeEvents(setup.openEvents()) : [setup.openVenueEvents(), setup.openEvents()];
     this.venueNext = this.venueFeed.next();
+    this.localNext = this.localFeed.next();
   }
 
   async run(): Promise<BacktestResult> {
@@ -220,15 +225,9 @@ class Backtest {
   private applyLocalEvent(): boolean {
     const event = this.localNext!;
     this.now = event.localTs;
-    this.applyToLocalBook(event);
-    const hookRan = event.kind === 'trade' ? this.gateway.publishTrade(event) : this.gateway.publishBook(this.localBook!);
-    this.localNext = this.localFeed!.next();
+    const hookRan = this.gateway.receiveMarket(event);
+    this.localNext = this.localFeed.next();
     return hookRan;
-  }
-
-  private applyToLocalBook(event: MarketEvent): void {
-    if (event.kind === 'snapshot') this.localBook!.applySnapshot(event);
-    else if (event.kind === 'delta') this.localBook!.set(event.side, event.price, event.size);
   }
 
   private startStrategy(): void {
@@ -236,19 +235,6 @@ class Backtest {
     this.setup.strategy(context).catch((error: unknown) => {
       this.strategyFailure = error;
     });
-    if (this.gateway.wantsMarketFeed()) this.openLocalFeed();
-  }
-
-  /** Opens the strategy's own market feed, fast-forwarded to the start. */
-  private openLocalFeed(): void {
-    this.localBook = new L2Book();
-    this.localFeed = this.setup.openEvents();
-    let event = this.localFeed.next();
-    while (event && event.localTs <= this.setup.startTs) {
-      this.applyToLocalBook(event);
-      event = this.localFeed.next();
-    }
-    this.localNext = event;
   }
 
   private onVenueFill(fill: VenueFill): void {

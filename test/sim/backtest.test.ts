@@ -1,8 +1,11 @@
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
+import { runScenario } from '../../src/sim/run-scenario.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
 import type { FillEvent, Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 
@@ -80,17 +83,21 @@ describe('latency', () => {
     expect(seen[0].fill.timestamp).toBe(fillAt / 1000);
   });
 
-  it('every awaited call costs a round trip of virtual time', async () => {
+  it('every request costs a round trip of virtual time; reads of what the strategy was told cost none', async () => {
     const times: number[] = [];
     await run([book], async ({ venue, clock, market }) => {
       times.push(clock.now());
-      await venue.getSnapshot(market);
+      await venue.fetchSnapshot(market);
       times.push(clock.now());
       await venue.cancelAllOrders(market);
       times.push(clock.now());
+      await venue.getSnapshot(market);
+      await venue.getPosition(market);
+      await venue.getOpenOrders(market);
+      times.push(clock.now());
     });
     const roundTripMs = (ENTRY + RESPONSE) / 1000;
-    expect(times).toEqual([0, roundTripMs, 2 * roundTripMs]);
+    expect(times).toEqual([0, roundTripMs, 2 * roundTripMs, 2 * roundTripMs]);
   });
 
   it('random latency keeps each channel FIFO', async () => {
@@ -99,12 +106,104 @@ describe('latency', () => {
     await run(
       [book],
       async ({ venue, market }) => {
-        await Promise.all(Array.from({ length: 50 }, (_, i) => venue.getPosition(market).then(() => order.push(i))));
+        await Promise.all(Array.from({ length: 50 }, (_, i) => venue.fetchPosition(market).then(() => order.push(i))));
       },
       10_000_000,
       latency,
     );
     expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('what the strategy reads', () => {
+  it("getSnapshot is its feed at local time; fetchSnapshot is the venue at the request's arrival", async () => {
+    // The bid moves to 100.00 at 10 ms (exchange time); the strategy's feed shows it at 30 ms.
+    const move: MarketEvent = { kind: 'delta', exchTs: 10_000, localTs: 30_000, side: 'bid', price: 10000, size: 5, last: true };
+    const seen: Record<string, [number, number]> = {};
+    await run([book, move], async ({ venue, clock, market }) => {
+      await clock.sleep(20);
+      const local = await venue.getSnapshot(market);
+      seen.local20 = [local.bestBid, local.timestamp];
+      const fetched = await venue.fetchSnapshot(market); // sent at 20 ms, read at the venue at 25 ms
+      seen.fetched = [fetched.bestBid, fetched.timestamp];
+      await clock.sleep(20);
+      const later = await venue.getSnapshot(market);
+      seen.local52 = [later.bestBid, later.timestamp];
+    });
+    expect(seen).toEqual({ local20: [99.99, 0], fetched: [100, 25], local52: [100, 10] });
+  });
+
+  it('getPosition and getOpenOrders are the acks and fill notices received; the fetch reads ask the venue', async () => {
+    const fillAt = 50_000;
+    const reads: Record<string, unknown> = {};
+    const open = (remaining: number) => [{ id: '1', market: 'T', side: 'buy', price: 100, remaining, filled: 3 - remaining }];
+    await run(
+      [book, { kind: 'trade', exchTs: fillAt, localTs: fillAt, price: 10000, size: 2, takerSide: 'sell' }],
+      async ({ venue, clock, market }) => {
+        const placed = venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
+        await clock.sleep(6); // the order rests at the venue (5 ms), its ack is on its way (12 ms)
+        reads.beforeAck = await venue.getOpenOrders(market);
+        reads.fetchedBeforeAck = await venue.fetchOpenOrders(market); // back at 18 ms
+        await placed;
+        reads.afterAck = await venue.getOpenOrders(market);
+        await clock.sleep(52 - clock.now()); // filled at 50 ms at the venue; the notice arrives at 57 ms
+        reads.positionBeforeNotice = await venue.getPosition(market);
+        reads.fetchedPosition = await venue.fetchPosition(market); // read at the venue at 57 ms
+        await clock.sleep(60 - clock.now());
+        reads.positionAfterNotice = await venue.getPosition(market);
+        reads.openAfterNotice = await venue.getOpenOrders(market);
+        await venue.cancelAllOrders(market);
+        reads.openAfterCancelAll = await venue.getOpenOrders(market);
+      },
+      100_000,
+    );
+    expect(reads).toEqual({
+      beforeAck: [],
+      fetchedBeforeAck: open(3),
+      afterAck: open(3),
+      positionBeforeNotice: 0,
+      fetchedPosition: 2,
+      positionAfterNotice: 2,
+      openAfterNotice: open(1),
+      openAfterCancelAll: [],
+    });
+  });
+
+  it('onBook hooks run at the end of a feed message, never on a half-applied one', async () => {
+    const tops: [number, number][] = [];
+    const at = 20_000;
+    const message: MarketEvent[] = [
+      { kind: 'delta', exchTs: at, localTs: at, side: 'ask', price: 10000, size: 5, last: false },
+      { kind: 'delta', exchTs: at, localTs: at, side: 'bid', price: 9998, size: 5, last: false },
+      { kind: 'delta', exchTs: at, localTs: at, side: 'bid', price: 9999, size: 0, last: true },
+    ];
+    await run(
+      [book, ...message],
+      async ({ venue, clock }) => {
+        venue.onBook((b) => tops.push([b.bestBid, b.bestAsk]));
+        while (await clock.sleep(10)) {
+          /* idle */
+        }
+      },
+      50_000,
+    );
+    expect(tops).toEqual([[99.98, 100]]);
+  });
+});
+
+describe('feed latency', () => {
+  it("changes the demo's fills: its quoting loop reads the book its feed shows (0, 5 and 500 ms differ)", async () => {
+    const demo = join(import.meta.dirname, '../../scenarios/demo.json');
+    const fillsWith = async (feedLatencyMs: number) => {
+      const scenario = await loadScenario(demo, ['durationSeconds=600', `data.feedLatencyMs=${feedLatencyMs}`]);
+      const { result } = await runScenario(scenario, dirname(demo));
+      return JSON.stringify(result.fills.map((f) => [f.exchTs, f.side, f.price, f.size]));
+    };
+    const [none, five, slow] = [await fillsWith(0), await fillsWith(5), await fillsWith(500)];
+    expect(JSON.parse(none).length).toBeGreaterThan(50);
+    expect(five).not.toBe(none);
+    expect(slow).not.toBe(none);
+    expect(slow).not.toBe(five);
   });
 });
 

@@ -159,6 +159,9 @@ function fakeContext(options: FakeOptions) {
       return ack;
     },
     getOpenOrders: unused('getOpenOrders'),
+    fetchSnapshot: unused('fetchSnapshot'),
+    fetchPosition: unused('fetchPosition'),
+    fetchOpenOrders: unused('fetchOpenOrders'),
     cancelOrder: unused('cancelOrder'),
     amendOrder: unused('amendOrder'),
     onFill: () => {},
