@@ -27,7 +27,10 @@ import { SimGateway } from './gateway.ts';
  *   (a synthetic market, whose generator emits in exchange-time order with a constant feed latency), one
  *   open read once for both (tee.ts). The strategy's feed is always kept, from the data's start (what the
  *   strategy reads is that feed: gateway.ts); before the strategy starts no hook is registered, so the
- *   feed is only applied. The venue's clock never goes back: an event
+ *   feed is only applied.
+ * - The strategy starts at `startTs`, or, when its feed has shown nothing by then (a synthetic market's
+ *   first book reaches the feed one feed latency after the start), with the feed's first event, as a
+ *   live run waits for its first market data. The venue's clock never goes back: an event
  *   stamped earlier than its predecessor is applied at the predecessor's time (a quote, placed at its
  *   local time, or data whose lag exceeds the reorder bound).
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
@@ -108,6 +111,10 @@ class Backtest {
   private readonly quotePath = new Series(2);
   private readonly ownQuotes: OwnQuoteWatch;
   private marketEvents = 0;
+  /** Market events the strategy's feed has shown (it starts once there is one). */
+  private feedEvents = 0;
+  /** The start time came before the feed's first event: the strategy starts with that event. */
+  private startWaitsForFeed = false;
   private strategyFailure: unknown = null;
 
   constructor(private readonly setup: BacktestSetup) {
@@ -136,7 +143,10 @@ class Backtest {
   }
 
   async run(): Promise<BacktestResult> {
-    this.scheduler.schedule(this.setup.startTs, Rank.strategyWake, () => this.startStrategy());
+    this.scheduler.schedule(this.setup.startTs, Rank.strategyWake, () => {
+      if (this.feedEvents > 0) this.startStrategy();
+      else this.startWaitsForFeed = true;
+    });
     for (;;) {
       const resolvedStrategy = this.step();
       if (resolvedStrategy === null) break;
@@ -227,6 +237,7 @@ class Backtest {
     this.now = event.localTs;
     const hookRan = this.gateway.receiveMarket(event);
     this.localNext = this.localFeed.next();
+    if (this.feedEvents++ === 0 && this.startWaitsForFeed) this.scheduler.schedule(this.now, Rank.strategyWake, () => this.startStrategy());
     return hookRan;
   }
 

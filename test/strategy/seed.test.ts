@@ -1,10 +1,7 @@
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MarketUnits } from '../../src/core/market.ts';
-import { Rng } from '../../src/core/rng.ts';
-import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
-import { feeSchedule } from '../../src/venue/fees.ts';
-import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
+import { runScenario } from '../../src/sim/run-scenario.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
 import type { Clock, OrderAck, OrderRequest, Snapshot, Strategy, Venue } from '../../src/strategy/api.ts';
 import {
   fixedSpread,
@@ -292,45 +289,16 @@ describe('inventorySkew strategy loop', () => {
 
 describe('seed loops in a backtest', () => {
   it('both loops quote at the start, one round trip in, not one requote interval later', async () => {
-    const units = new MarketUnits({ symbol: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: 0, takerFeeBps: 0 });
-    const book = {
-      kind: 'snapshot' as const,
-      exchTs: 0,
-      localTs: 0,
-      bidPrices: [9999],
-      bidSizes: [10],
-      askPrices: [10001],
-      askSizes: [10],
-    };
-    // the data lasts the whole second (the run ends when the data runs out)
-    const close = {
-      kind: 'quote' as const,
-      exchTs: 1_000_000,
-      localTs: 1_000_000,
-      bidPrice: 9999,
-      bidSize: 10,
-      askPrice: 10001,
-      askSize: 10,
-    };
+    const demo = join(import.meta.dirname, '../../scenarios/demo.json');
     for (const strategy of [
-      fixedSpread({ spreadBps: 10, size: 0.01, requoteMs: 3000 }),
-      inventorySkew({ spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.1, skewFactor: 0.5 }),
+      '{"name":"fixed-spread","spreadBps":10,"size":0.01,"requoteMs":3000}',
+      '{"name":"inventory-skew","spreadBps":10,"size":0.01,"requoteMs":3000,"maxInventory":0.1}',
     ]) {
-      const result = await runBacktest({
-        units,
-        fees: feeSchedule(0, 0),
-        openEvents: openEventArray([book, close]),
-        openVenueEvents: openEventArrayByExchTime([book, close]),
-        startTs: 0,
-        endTs: 1_000_000, // 1 s: shorter than requoteMs
-        queue: createQueueModel({ model: 'risk-averse' }),
-        latency: createLatencyModel({ model: 'constant', entryMs: 20, responseMs: 20 }, new Rng('x')),
-        strategy,
-      });
+      // one second of the demo market: shorter than one requote interval
+      const { result } = await runScenario(await loadScenario(demo, ['durationSeconds=1', `strategy=${strategy}`]), dirname(demo));
       expect(result.ordersSent).toBe(2);
-      // our bid and ask rest from well inside the first second
       expect(result.quotePath.length).toBeGreaterThan(0);
-      expect(result.quotePath.time[0]).toBeLessThan(1_000_000);
+      expect(result.quotePath.time[0] - result.startTs).toBeLessThan(100_000); // resting within 100 ms of the start
     }
   });
 });
