@@ -7,7 +7,7 @@ import { defaultCacheDir } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import { FILE_FORMATS } from './formats.ts';
 import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
-import { byExchangeTime, columnsFeedLag } from './exchange-order.ts';
+import { byExchangeTime, openColumnsByExchTime } from './exchange-order.ts';
 import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
 import { defineDataSource, type DataContext, type OpenedData } from './source.ts';
@@ -26,9 +26,9 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  * - The run starts at the first event's localTs and ends at the last event's (localTs or exchTs, whichever
  *   is later), or after the scenario's durationSeconds when that is given.
  * - Two timelines: the strategy's feed reads the merged events in localTs order (merge.ts); the venue reads
- *   the same events in exchTs order, reordered on the fly by exchange-order.ts with the data's largest
- *   feed lag (localTs − exchTs of book and trade rows) as its bound: from the columns (computed once per
- *   decoded replay), or, streaming, from the cache headers.
+ *   the same events in exchTs order (exchange-order.ts): decoded columns through a row order merged once
+ *   and kept with them; a streamed replay through the reorder buffer, bounded by the data's largest feed
+ *   lag (localTs − exchTs of book and trade rows) from the cache headers.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
  * - `stream` (default false): false decodes every file into memory (about 50 bytes a row), merges them once
  *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
@@ -75,8 +75,7 @@ export const replaySource = defineDataSource({
     const startTs = n > 0 ? columns.localTs[0] : 0;
     const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-    const open = openColumns(columns);
-    return { open, openVenue: byExchangeTime(open, columnsFeedLag(columns)), startTs, endTs, files };
+    return { open: openColumns(columns), openVenue: openColumnsByExchTime(columns), startTs, endTs, files };
   },
 });
 

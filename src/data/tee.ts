@@ -1,4 +1,5 @@
 import { objectArray } from '../core/arrays.ts';
+import { Ring } from '../core/ring.ts';
 import type { MarketEvent, MarketEventSource } from '../core/events.ts';
 import { EventCopy } from './event-copy.ts';
 
@@ -25,15 +26,10 @@ export function teeEvents(source: MarketEventSource): [MarketEventSource, Market
   return [a, b];
 }
 
-/** What fills a ring's unused slots (never read: a slot is written before it is read). */
-const UNUSED_SLOT = new EventCopy();
-
 class Branch implements MarketEventSource {
   other!: Branch;
-  /** Queued copies: a ring over `slots`, from `head`, `count` of them. */
-  private slots = objectArray<EventCopy>();
-  private head = 0;
-  private count = 0;
+  /** Copies of events the other branch has read and this one has not yet yielded. */
+  private readonly queued = new Ring<EventCopy>();
   /** The copy last yielded: back to the pool on the next call. */
   private yielded: EventCopy | null = null;
 
@@ -47,40 +43,25 @@ class Branch implements MarketEventSource {
       this.pool.push(this.yielded);
       this.yielded = null;
     }
-    if (this.count === 0) {
+    if (this.queued.length === 0) {
       const event = this.source.next();
       if (!event) return null;
       this.other.enqueue(event);
       this.yielded = this.take();
       return this.yielded.copy(event);
     }
-    const record = this.slots[this.head];
-    this.head = (this.head + 1) % this.slots.length;
-    this.count--;
-    this.yielded = record;
-    return record.event;
+    this.yielded = this.queued.shift();
+    return this.yielded.event;
   }
 
   /** Queues a copy of `event` (read by the other branch) for this branch. */
   private enqueue(event: MarketEvent): void {
-    if (this.count === this.slots.length) this.grow();
     const record = this.take();
     record.copy(event);
-    this.slots[(this.head + this.count) % this.slots.length] = record;
-    this.count++;
+    this.queued.push(record);
   }
 
   private take(): EventCopy {
     return this.pool.pop() ?? new EventCopy();
-  }
-
-  /** Doubles the ring, unrolled so that the queue starts at 0. */
-  private grow(): void {
-    const bigger = objectArray<EventCopy>();
-    for (let i = 0; i < this.count; i++) bigger.push(this.slots[(this.head + i) % this.slots.length]);
-    const size = Math.max(16, this.slots.length * 2);
-    while (bigger.length < size) bigger.push(UNUSED_SLOT);
-    this.slots = bigger;
-    this.head = 0;
   }
 }

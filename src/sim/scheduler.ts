@@ -1,4 +1,3 @@
-import { MinHeap } from '../core/heap.ts';
 import type { Micros } from '../core/units.ts';
 
 /**
@@ -24,24 +23,55 @@ interface Item {
 }
 
 export class Scheduler {
-  private readonly heap = new MinHeap<Item>(before);
+  private readonly heap: Item[] = [];
   private seq = 0;
 
   get size(): number {
-    return this.heap.size;
+    return this.heap.length;
   }
 
   schedule(time: Micros, rank: Rank, run: () => void): void {
     this.heap.push({ time, rank, seq: this.seq++, run });
+    this.siftUp(this.heap.length - 1);
   }
 
   /** Time and rank of the next item, or null when empty. */
   peek(): Item | null {
-    return this.heap.peek();
+    return this.heap.length > 0 ? this.heap[0] : null;
   }
 
   pop(): Item {
-    return this.heap.pop();
+    const top = this.heap[0];
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) {
+      this.heap[0] = last;
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(heap[index], heap[parent])) break;
+      [heap[index], heap[parent]] = [heap[parent], heap[index]];
+      index = parent;
+    }
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    for (;;) {
+      const left = index * 2 + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < heap.length && before(heap[left], heap[smallest])) smallest = left;
+      if (right < heap.length && before(heap[right], heap[smallest])) smallest = right;
+      if (smallest === index) return;
+      [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
+      index = smallest;
+    }
   }
 }
 
