@@ -27,12 +27,12 @@ import { SimGateway } from './gateway.ts';
  *   (a synthetic market, whose generator emits in exchange-time order with a constant feed latency), one
  *   open read once for both (tee.ts). The strategy's feed is always kept, from the data's start (what the
  *   strategy reads is that feed: gateway.ts); before the strategy starts no hook is registered, so the
- *   feed is only applied.
+ *   feed is only applied. The venue's clock never goes back: an event stamped earlier than its
+ *   predecessor is applied at the predecessor's time (a quote, placed at its local time, or data whose lag
+ *   exceeds the reorder bound).
  * - The strategy starts at `startTs`, or, when its feed has shown nothing by then (a synthetic market's
  *   first book reaches the feed one feed latency after the start), with the feed's first event, as a
- *   live run waits for its first market data. The venue's clock never goes back: an event
- *   stamped earlier than its predecessor is applied at the predecessor's time (a quote, placed at its
- *   local time, or data whose lag exceeds the reorder bound).
+ *   live run waits for its first market data.
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
  *   lets the strategy run until it is blocked again on virtual time (one macrotask turn) before moving on;
  *   market events in between are processed synchronously.
