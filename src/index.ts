@@ -24,7 +24,7 @@ export type {
   TradeView,
   Venue,
 } from './strategy/api.ts';
-export { roundToTick } from './strategy/seed.ts';
+export { roundQuoteToTick, roundToTick } from './strategy/seed.ts';
 export { BUILT_IN_STRATEGIES } from './strategy/registry.ts';
 
 // Scenarios, runs and their outputs

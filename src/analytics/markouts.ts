@@ -8,8 +8,11 @@ export { weightedStat, type WeightedStat } from '../core/evidence.ts';
  * Markouts: how the mid moved after each of our fills, the measure of adverse selection.
  *
  * Rules (prices in ticks, sign so that positive is good for us):
- * - mid(t) is the venue's mid in force at time t (the last change at or before t); the mid at a fill is
- *   the one in force when the fill happened.
+ * - mid(t) is the venue's mid in force at time t: that of the last complete book (a message boundary: a
+ *   snapshot, or a delta flagged last) at or before t, as the backtest's mid path records it; the mid at
+ *   a fill is the one in force when the fill happened, so a fill caused by a message that moved through
+ *   our order is measured against the complete book before that message, never a half-applied (often
+ *   crossed) one.
  * - effective half-spread: buy mid(t) − price; sell price − mid(t).
  * - markout at horizon h: buy mid(t+h) − price; sell price − mid(t+h). In bps: 10 000 × markout / mid(t).
  * - A fill whose t + h lies after the end of the run has no markout at h: it is marked incomplete and left

@@ -75,9 +75,10 @@ function strategySource(name: string): string {
   return `/**
  * ${name}: a market-making strategy of your own, started from spreadlab's inventory-skew loop.
  *
- * Every requoteMs it reads the mid and its position, skews the mid against the position (when long, both
- * quotes move down so the ask fills sooner), cancels its orders and posts a post-only bid and ask spreadBps
- * apart around the skewed mid. A side whose fill would take |position| beyond maxInventory is not quoted.
+ * It quotes, then sleeps requoteMs, and again: it reads the mid and its position, skews the mid against the
+ * position (when long, both quotes move down so the ask fills sooner), cancels its orders and posts a
+ * post-only bid and ask spreadBps apart around the skewed mid. A side whose fill would take |position|
+ * beyond maxInventory is not quoted.
  *
  * Parameters: spreadBps (full quoted spread, bps of the mid), size (base units per order), maxInventory
  * (base units), skewFactor (default 0.5: at maxInventory the quotes move by half the spread), requoteMs
@@ -87,7 +88,7 @@ function strategySource(name: string): string {
  *
  * Backtest it: npx spreadlab backtest ${name}.json     Test it: npx vitest run ${name}.test.ts
  */
-import { defineStrategy, roundToTick, z } from 'spreadlab';
+import { defineStrategy, roundQuoteToTick, z } from 'spreadlab';
 
 export default defineStrategy({
   name: '${name}',
@@ -102,8 +103,9 @@ export default defineStrategy({
   create:
     ({ spreadBps, size, maxInventory, skewFactor, requoteMs }) =>
     async ({ venue, clock, market, tickSize }) => {
-      // Each venue call is a round trip: in a backtest it costs the scenario's latency in virtual time.
-      while (await clock.sleep(requoteMs)) {
+      // getSnapshot and getPosition read what the feed and the fill notices have shown (no round trip); the
+      // order calls are round trips: in a backtest each costs the scenario's latency in virtual time.
+      do {
         const book = await venue.getSnapshot(market);
         if (Number.isNaN(book.mid)) continue;
         const position = await venue.getPosition(market);
@@ -113,12 +115,12 @@ export default defineStrategy({
         await venue.cancelAllOrders(market);
         // The 1e-9 slack: decimal sums are not exact (0.06 + 0.01 gives 0.06999999999999999).
         if (position + size <= maxInventory + 1e-9) {
-          await venue.placeOrder({ market, side: 'buy', size, price: roundToTick(skewedMid - half, tickSize), postOnly: true });
+          await venue.placeOrder({ market, side: 'buy', size, price: roundQuoteToTick(skewedMid - half, tickSize, 'buy'), postOnly: true });
         }
         if (position - size >= -maxInventory - 1e-9) {
-          await venue.placeOrder({ market, side: 'sell', size, price: roundToTick(skewedMid + half, tickSize), postOnly: true });
+          await venue.placeOrder({ market, side: 'sell', size, price: roundQuoteToTick(skewedMid + half, tickSize, 'sell'), postOnly: true });
         }
-      }
+      } while (await clock.sleep(requoteMs));
     },
 });
 `;

@@ -13,12 +13,13 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   (tickSize, lotSize, onError, onGap, LOBSTER date/time zone, order events asked for), and for each source file its size, mtime
  *   and SHA-256. Any change gives another key, so a stale entry is never read.
  * - File layout (`<key>.cols`): "SPLCOLS1", u32 LE header length, JSON header (row count, metadata, the
- *   problems recorded under skip, and `stats`: first/last localTs, the last row's exchTs and kind, and the
- *   clock-alignment lead, so a streamed replay knows its span without a scan), padding to 8 bytes, then the
+ *   problems recorded under skip, and `stats`: first/last localTs, the last row's exchTs and kind, the
+ *   clock-alignment lead and the feed lag, so a streamed replay knows its span, its alignment and its
+ *   venue timeline's reorder bound without a scan), padding to 8 bytes, then the
  *   columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE), each padded to 8 bytes. Reading
  *   maps typed arrays onto one buffer (readCache) or reads rows in fixed-size chunks with fs.readSync
- *   (openCacheFile + readCacheRows, for streaming replay). Files written before `stats` existed still
- *   read; a stream then computes the stats with one chunked pass.
+ *   (openCacheFile + readCacheRows, for streaming replay). Files written before `stats` (or its `lag`)
+ *   existed still read; a stream then computes the stats with one chunked pass.
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
@@ -94,8 +95,10 @@ export function cacheMeta(d: CacheMeta): CacheMeta {
 
 /**
  * What a streamed replay needs to know about an input without scanning it: its first and last localTs, the
- * last row's exchTs and kind (the merged replay's end and tie order), and the clock-alignment lead
- * max(0, exchTs − localTs) over book and trade rows (replay.ts alignLocalTime).
+ * last row's exchTs and kind (the merged replay's end and tie order), the clock-alignment lead
+ * max(0, exchTs − localTs) over book and trade rows (replay.ts alignLocalTime), and the feed lag
+ * max(localTs − exchTs) over the same rows, before alignment (negative when the capture clock runs behind;
+ * null without such rows): the venue timeline's reorder bound (exchange-order.ts).
  */
 export interface CacheStats {
   firstLocalTs: number;
@@ -103,19 +106,24 @@ export interface CacheStats {
   lastExchTs: number;
   lastKind: number;
   lead: number;
+  /** Missing in files written before it was recorded (the stats are then computed again); null without book or trade rows. */
+  lag?: number | null;
 }
 
 /** Folds rows [0, count) into running stats (null before the first row). */
 export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length'>, count: number): CacheStats | null {
   if (count === 0) return stats;
-  const s = stats ?? { firstLocalTs: c.localTs[0], lastLocalTs: 0, lastExchTs: 0, lastKind: 0, lead: 0 };
+  const s = stats ?? { firstLocalTs: c.localTs[0], lastLocalTs: 0, lastExchTs: 0, lastKind: 0, lead: 0, lag: -Infinity };
   let lead = s.lead;
+  let lag = s.lag ?? -Infinity;
   for (let i = 0; i < count; i++) {
     if (c.kind[i] === Kind.QUOTE) continue;
     const l = c.exchTs[i] - c.localTs[i];
     if (l > lead) lead = l;
+    if (-l > lag) lag = -l;
   }
   s.lead = lead;
+  s.lag = lag;
   s.lastLocalTs = c.localTs[count - 1];
   s.lastExchTs = c.exchTs[count - 1];
   s.lastKind = c.kind[count - 1];
@@ -317,7 +325,7 @@ export function openCacheFile(path: string): CacheFile | null {
     if (!head || head.end > statSync(path).size) return null;
     const { header, offsets } = head;
     const file: CacheFile = { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats ?? null, offsets };
-    if (!file.stats && file.length > 0) file.stats = scanStats(file, fd);
+    if ((!file.stats || file.stats.lag === undefined) && file.length > 0) file.stats = scanStats(file, fd);
     return file;
   } catch {
     return null;

@@ -1,16 +1,18 @@
 import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
 
 /**
- * K-way merge of several event tables (one per file) into one table in localTs order.
+ * K-way merge of several event tables (one per file) into one table in localTs order: the strategy's feed.
  *
  * Tie rule, at equal localTs between rows of different inputs:
  *   1. trades and order events, 2. book rows (snapshots and deltas), 3. quotes, then 4. input order (the
  *   order of `files`). Order events (order-by-order data) describe the same executions as the trades.
- * Why trades first: a trade and the depth update that shows its consumption usually carry the same time;
- * the venue's queue model advances a resting order's queue by the trade, and the depth update that follows
- * then only re-reads the displayed size. Book first would shrink the queue by the depth update and then
- * again by the trade (double counting). Quotes last: a best-bid/offer summary describes the book after
- * the update.
+ * Trades first: a print usually happened before the depth update that shows the level it consumed, so the
+ * feed shows them in that order when they arrive together. Quotes last: a best-bid/offer summary describes
+ * the book after the update. This order does not keep the venue's queue model from counting a print twice:
+ * a trade often reaches the capture after (at a later localTs than) the depth update that already shrank
+ * its level, so no tie rule on localTs can put it first. The venue reads the same rows in exchange-time
+ * order instead (exchange-order.ts, with the same class ranks at equal exchange time): there the print
+ * advances our queue first and the depth update after it only re-reads the level.
  * Rows of one input never change their relative order, so one exchange message (rows sharing localTs, all
  * of one rank) stays contiguous.
  * Known limits: inputs must each be in localTs order (the readers guarantee it).

@@ -7,6 +7,7 @@ import { defaultCacheDir } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import { FILE_FORMATS } from './formats.ts';
 import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
+import { byExchangeTime, openColumnsByExchTime } from './exchange-order.ts';
 import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
 import { defineDataSource, type DataContext, type OpenedData } from './source.ts';
@@ -24,6 +25,10 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  *   (YYYY-MM-DD) when the file names do not carry it, and `timezone` (default America/New_York).
  * - The run starts at the first event's localTs and ends at the last event's (localTs or exchTs, whichever
  *   is later), or after the scenario's durationSeconds when that is given.
+ * - Two timelines: the strategy's feed reads the merged events in localTs order (merge.ts); the venue reads
+ *   the same events in exchTs order (exchange-order.ts): decoded columns through a row order merged once
+ *   and kept with them; a streamed replay through the reorder buffer, bounded by the data's largest feed
+ *   lag (localTs − exchTs of book and trade rows) from the cache headers.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
  * - `stream` (default false): false decodes every file into memory (about 50 bytes a row), merges them once
  *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
@@ -73,7 +78,14 @@ export const replaySource = defineDataSource({
     const startTs = n > 0 ? columns.localTs[0] : 0;
     const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-    return { open: openColumns(columns), startTs, endTs, files, orderEvents: context.orderEvents === true && columns.kind.includes(Kind.ORDER) };
+    return {
+      open: openColumns(columns),
+      openVenue: openColumnsByExchTime(columns),
+      startTs,
+      endTs,
+      files,
+      orderEvents: context.orderEvents === true && columns.kind.includes(Kind.ORDER),
+    };
   },
 });
 
@@ -89,8 +101,10 @@ async function openStreamed(config: ReplayConfig, context: DataContext, key: str
   }
   const { startTs, lastTs } = replay;
   const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
+  const open = openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs });
   return {
-    open: openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs }),
+    open,
+    openVenue: byExchangeTime(open, replay.maxFeedLagUs),
     startTs,
     endTs,
     files: replay.files,

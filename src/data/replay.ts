@@ -133,6 +133,8 @@ export interface StreamedReplay {
   files: { path: string; sha256: string }[];
   /** µs added to every localTs by clock alignment (0 when none was needed). */
   localShiftUs: number;
+  /** The largest localTs − exchTs of book and trade rows, after alignment (the venue timeline's reorder bound). */
+  maxFeedLagUs: number;
   /** Rows over all units. */
   rows: number;
   /** The first event's localTs (aligned); 0 when there are no rows. */
@@ -168,6 +170,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     loaded.push(loadedInput(unit, file.meta, file.length, fromCache));
   }
   let shift = 0;
+  let lag = -Infinity;
   let first = Infinity;
   let last = -1;
   let rows = 0;
@@ -176,6 +179,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     const s = f.stats;
     if (!s || f.length === 0) return;
     if (options.alignLocalTime && s.lead > shift) shift = s.lead;
+    if (s.lag != null && s.lag > lag) lag = s.lag;
     if (s.firstLocalTs < first) first = s.firstLocalTs;
     const l = last >= 0 ? cached[last].stats : null;
     if (!l || sortsBefore(l.lastLocalTs, RANK[l.lastKind], last, s.lastLocalTs, RANK[s.lastKind], j)) last = j;
@@ -186,6 +190,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     inputs: loaded,
     files,
     localShiftUs: shift,
+    maxFeedLagUs: Math.max(0, lag + shift),
     rows,
     startTs: rows > 0 ? first + shift : 0,
     lastTs: ls ? Math.max(ls.lastLocalTs + shift, ls.lastExchTs) : 0,

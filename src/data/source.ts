@@ -12,7 +12,8 @@ import type { OpenMarketEvents } from '../core/events.ts';
  *   market (dataSourceKey); its `params` schema is strict and checks the whole `data` object, `kind` and
  *   `model` included, so the name must match the schema's literals.
  * - `open` gets the settings as the schema outputs them (defaults filled in) and the run's context; it
- *   returns a factory of event streams (each call replays from the start) and the data's time span.
+ *   returns two factories of event streams (each call replays from the start), the strategy's feed in
+ *   localTs order and the venue's timeline in exchTs order, and the data's time span.
  * - Synthetic sources draw every random number from the context's seed; replays read files relative to the
  *   scenario's folder and report them with their SHA-256.
  * Known limits: the registry holds definitions of different settings; its entries are typed by the base
@@ -31,7 +32,15 @@ export interface DataContext {
 }
 
 export interface OpenedData {
+  /** The strategy's feed: the events in localTs order (as its market data reaches it). */
   open: OpenMarketEvents;
+  /**
+   * The venue's timeline: the same events in exchTs order (as the exchange did them). A replay reorders its
+   * feed (exchange-order.ts); a synthetic market generates in exchange-time order with a constant feed
+   * latency, so both orders are its own and it gives `open` itself here (the backtest then reads it once
+   * for both timelines).
+   */
+  openVenue: OpenMarketEvents;
   startTs: Micros;
   endTs: Micros;
   /** Data files read, with their SHA-256 (empty for synthetic data). */

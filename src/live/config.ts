@@ -15,7 +15,7 @@ import { parseScenario, type Scenario } from '../sim/scenario.ts';
  * Rules:
  * - `scenario` is an ordinary scenario (validated by the same schema as a backtest's): live and paper runs
  *   take the strategy, market and analytics settings from it; paper mode also takes the venue's queue and
- *   latency models from it. Its `data` is where the figures came from; a live run replaces it with the
+ *   latency models and its book-through rule from it. Its `data` is where the figures came from; a live run replaces it with the
  *   market data it records.
  * - `risk` units: maxPosition in base units (|position|), maxLoss in the quote currency (a loss, positive
  *   number: equity ≤ −maxLoss stops the run), maxOrdersPerMinute counts orders placed and amended in any

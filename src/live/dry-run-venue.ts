@@ -1,11 +1,12 @@
-import type { OrderAck, OrderRequest, Venue } from '../strategy/api.ts';
+import type { OpenOrder, OrderAck, OrderRequest, Venue } from '../strategy/api.ts';
 import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts';
 import { FeedVenue } from './feed-venue.ts';
 import { wallMicros } from './feed.ts';
 
 /**
  * `--dry-run`: orders logged, never sent. Market data, the strategy's onBook/onTrade hooks, getSnapshot and
- * the open orders work as live (FeedVenue); before the first book a snapshot is empty.
+ * the open orders work as live (FeedVenue); before the first book a snapshot is empty. The fetch* reads
+ * answer as the get* reads: there is no venue to ask (fetchSnapshot: the latest book).
  *
  * Rules:
  * - An order passes the same checks as in a backtest and live (order-check.ts); a refused one is answered
@@ -19,13 +20,23 @@ import { wallMicros } from './feed.ts';
 export class DryRunVenue extends FeedVenue implements Venue {
   private next = 1;
 
-  protected async bookBeforeFeed(): Promise<null> {
+  protected async fetchBook(): Promise<null> {
     return null;
   }
 
   async getPosition(market: string): Promise<number> {
     this.checkMarket(market);
     return 0;
+  }
+
+  /** Nothing is sent, so the venue's position is the dry run's own: 0. */
+  fetchPosition(market: string): Promise<number> {
+    return this.getPosition(market);
+  }
+
+  /** Nothing is sent, so the venue's open orders are the dry run's own record. */
+  fetchOpenOrders(market: string): Promise<OpenOrder[]> {
+    return this.getOpenOrders(market);
   }
 
   async placeOrder(request: OrderRequest): Promise<OrderAck> {

@@ -17,7 +17,9 @@ import type { EventLog, RunTape } from './tape.ts';
  * - `publishBook` keeps the latest book; the onBook hooks run only when the run says the top changed.
  *   `publishTrade` runs the onTrade hooks for every trade. Hook times are local receipt times (ms).
  * - `getSnapshot` answers from the latest book (a real bot's view), cut to `depth` levels; before the
- *   first update from `bookBeforeFeed` (REST live; none in a dry run: an empty snapshot, NaN prices).
+ *   first update from `fetchBook` (REST live; none in a dry run: an empty snapshot, NaN prices).
+ *   `fetchSnapshot` reads `fetchBook` (live: ccxt fetchOrderBook, a REST round trip; a dry run has no
+ *   exchange to ask and answers from the latest book).
  * - `open` is our open orders as we know them (ticks, lots); after every change the venue records our
  *   best bid and ask on the tape (`publishQuotes`, local time; NaN for a side without an order).
  * - A request refused before sending (order-check.ts) counts as a reject on the tape; a refused new order's
@@ -67,7 +69,15 @@ export abstract class FeedVenue extends VenueHooks {
 
   async getSnapshot(market: string, depth = 10): Promise<Snapshot> {
     this.checkMarket(market);
-    const book = this.latest ?? (await this.bookBeforeFeed(depth));
+    return this.snapshotOf(market, this.latest ?? (await this.fetchBook(depth)), depth);
+  }
+
+  async fetchSnapshot(market: string, depth = 10): Promise<Snapshot> {
+    this.checkMarket(market);
+    return this.snapshotOf(market, (await this.fetchBook(depth)) ?? this.latest, depth);
+  }
+
+  private snapshotOf(market: string, book: BookUpdate | null, depth: number): Snapshot {
     if (!book) return { market, timestamp: Date.now(), bestBid: NaN, bestAsk: NaN, mid: NaN, bids: [], asks: [] };
     const take = (levels: BookUpdate['bids']): Level[] =>
       Array.from({ length: Math.min(depth, levels.length) }, (_, i) => ({ price: Number(levels[i][0]), size: Number(levels[i][1]) }));
@@ -90,8 +100,8 @@ export abstract class FeedVenue extends VenueHooks {
     }));
   }
 
-  /** The book getSnapshot answers before the feed's first update (null: an empty snapshot). */
-  protected abstract bookBeforeFeed(depth: number): Promise<BookUpdate | null>;
+  /** The venue's book read with a request (REST), or null when there is no venue to ask (dry run). */
+  protected abstract fetchBook(depth: number): Promise<BookUpdate | null>;
 
   /** Records our best bid and ask (ticks; NaN when none) among the open orders. */
   protected publishQuotes(): void {

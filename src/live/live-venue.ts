@@ -1,11 +1,11 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Side } from '../core/units.ts';
-import type { FillEvent, OrderAck, OrderRequest, Venue } from '../strategy/api.ts';
+import type { FillEvent, OpenOrder, OrderAck, OrderRequest, Venue } from '../strategy/api.ts';
 import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts';
 import { feeMicroTickLots, feeSchedule } from '../venue/fees.ts';
-import type { CcxtExchange, CcxtTrade } from './ccxt-client.ts';
+import type { CcxtExchange, CcxtOrder, CcxtTrade } from './ccxt-client.ts';
 import { ccxtBookUpdate } from './ccxt-feed.ts';
-import { FeedVenue } from './feed-venue.ts';
+import { FeedVenue, type OwnOrder } from './feed-venue.ts';
 import { wallMicros, type BookUpdate } from './feed.ts';
 import { keepWatching } from './reconnect.ts';
 import type { EventLog, RunTape } from './tape.ts';
@@ -30,8 +30,10 @@ import type { EventLog, RunTape } from './tape.ts';
  *   is answered 'rejected' with its (redacted) text as the reason.
  * - amend = checks, then cancel + a new post-only order (a new id; always loses priority).
  *   `cancelAllOrders` resolves to the number of our orders that were open.
- * - `getPosition` is the position at the start plus our fills. Every error text goes through the event
- *   log's redaction before it is stored or returned.
+ * - `getPosition` is the position at the start plus our fills; `getOpenOrders` our orders as acks, fills and
+ *   order updates told us (FeedVenue). The REST reads: `fetchSnapshot` = fetchOrderBook, `fetchPosition` =
+ *   fetchPositions, `fetchOpenOrders` = fetchOpenOrders (answered as read, not adopted; resync adopts).
+ *   Every error text goes through the event log's redaction before it is stored or returned.
  * Known limits: one market per run; without fetchMyTrades, fills during an outage are missed (the position
  * resync catches their effect).
  */
@@ -102,15 +104,10 @@ export class LiveVenue extends FeedVenue implements Venue {
     const [orders, positions] = await Promise.all([this.ex.fetchOpenOrders(this.symbol), this.ex.fetchPositions([this.symbol])]);
     this.open.clear();
     for (const o of orders) {
-      if (o.price === undefined || o.side === undefined) continue;
-      this.open.set(o.id, {
-        side: o.side as Side,
-        price: this.units.roundToTick(o.price),
-        remaining: Math.round((o.remaining ?? o.amount ?? 0) / this.units.spec.lotSize),
-      });
+      const own = this.ownOrderOf(o);
+      if (own) this.open.set(o.id, own);
     }
-    const p = positions.find((x) => x.symbol === this.symbol);
-    const exchangePosition = p ? (p.contracts ?? 0) * (p.side === 'short' ? -1 : 1) : 0;
+    const exchangePosition = this.exchangePosition(positions);
     const ours = this.position();
     if (Math.abs(exchangePosition - ours) > this.units.spec.lotSize / 2) {
       this.basePosition += exchangePosition - ours;
@@ -124,14 +121,55 @@ export class LiveVenue extends FeedVenue implements Venue {
     return Number((this.basePosition + this.tape.position()).toFixed(this.units.sizeDecimals));
   }
 
-  /** Before the websocket book's first update: REST. */
-  protected async bookBeforeFeed(depth: number): Promise<BookUpdate> {
+  /** The exchange's book by REST (getSnapshot before the websocket book's first update; fetchSnapshot). */
+  protected async fetchBook(depth: number): Promise<BookUpdate> {
     return ccxtBookUpdate(await this.ex.fetchOrderBook(this.symbol, Math.max(5, depth)));
   }
 
   async getPosition(market: string): Promise<number> {
     this.checkMarket(market);
     return this.position();
+  }
+
+  /** The exchange's position (REST fetchPositions), not adopted: resync does that. */
+  async fetchPosition(market: string): Promise<number> {
+    this.checkMarket(market);
+    return this.exchangePosition(await this.ex.fetchPositions([this.symbol]));
+  }
+
+  /** The exchange's open orders (REST fetchOpenOrders), not adopted: resync does that. */
+  async fetchOpenOrders(market: string): Promise<OpenOrder[]> {
+    this.checkMarket(market);
+    const orders: OpenOrder[] = [];
+    for (const o of await this.ex.fetchOpenOrders(this.symbol)) {
+      const own = this.ownOrderOf(o);
+      if (own)
+        orders.push({
+          id: o.id,
+          market,
+          side: own.side,
+          price: this.units.price(own.price),
+          remaining: this.units.size(own.remaining),
+          filled: o.filled ?? 0,
+        });
+    }
+    return orders;
+  }
+
+  /** An order as fetchOpenOrders reads it, in ticks and lots (null without a price or side). */
+  private ownOrderOf(o: CcxtOrder): OwnOrder | null {
+    if (o.price === undefined || o.side === undefined) return null;
+    return {
+      side: o.side as Side,
+      price: this.units.roundToTick(o.price),
+      remaining: Math.round((o.remaining ?? o.amount ?? 0) / this.units.spec.lotSize),
+    };
+  }
+
+  /** Our signed position in fetchPositions' answer (0 when the market is not listed). */
+  private exchangePosition(positions: { symbol: string; contracts?: number; side?: string }[]): number {
+    const p = positions.find((x) => x.symbol === this.symbol);
+    return p ? (p.contracts ?? 0) * (p.side === 'short' ? -1 : 1) : 0;
   }
 
   async placeOrder(request: OrderRequest): Promise<OrderAck> {

@@ -14,7 +14,7 @@ import type { RunTape } from './tape.ts';
 
 /**
  * Paper trading: live market data, our orders and fills simulated by the backtest's own venue
- * (SimExchange with the scenario's queue model and fees) behind the backtest's own gateway (SimGateway with
+ * (SimExchange with the scenario's queue model, book-through rule and fees) behind the backtest's own gateway (SimGateway with
  * the scenario's latency model), driven by the real clock instead of the virtual one. No order is sent.
  *
  * Rules:
@@ -22,7 +22,10 @@ import type { RunTape } from './tape.ts';
  *   entry latency, replies and fill notices after the response latency, strategy wake-ups) run when the
  *   wall clock reaches their time, in the scheduler's order (same tie rule as a backtest).
  * - A live market event is applied to the simulated venue when it arrives (its exchange time is kept on
- *   fills); due scheduled items run first, so an order that reached the venue earlier sees the book it saw.
+ *   fills), and reaches the strategy's feed at the same moment (the gateway's book, hooks, getSnapshot);
+ *   due scheduled items run first, so an order that reached the venue earlier sees the book it saw.
+ *   Position and open orders are what the simulated acks and fill notices told the strategy, the fetch*
+ *   reads a modelled round trip to the simulated venue, exactly as in a backtest.
  * - Fills are booked on the run's tape (ledger, fills) and reach the strategy after the response latency,
  *   exactly as in a backtest. The strategy's Clock is the gateway's (sleep ends on the wall clock).
  * Known limits: as the backtest's venue (no market impact); timer resolution is about 1 ms.
@@ -53,12 +56,17 @@ export class PaperVenue {
     /** The config file's folder: a recorded latency's relative path starts there. */
     baseDir: string,
   ) {
-    const { queue, fees, latency } = venueSetup(scenario, rng, baseDir);
-    this.exchange = new SimExchange(queue, fees, (fill) => {
-      this.tape.addFill(fill, this.gateway.notifyFill(fill));
-      // No quote check here: the venue removes filled orders only after reporting all their fills; the
-      // check after each market message or order arrival sees them go.
-    });
+    const { queue, fees, latency, bookThrough } = venueSetup(scenario, rng, baseDir);
+    this.exchange = new SimExchange(
+      queue,
+      fees,
+      (fill) => {
+        this.tape.addFill(fill, this.gateway.notifyFill(fill));
+        // No quote check here: the venue removes filled orders only after reporting all their fills; the
+        // check after each market message or order arrival sees them go.
+      },
+      bookThrough,
+    );
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.tape.ownQuotes(wallMicros(), bid, ask));
     this.gateway = new SimGateway({
       units,
@@ -81,9 +89,8 @@ export class PaperVenue {
     this.pump();
     for (const event of events) {
       this.exchange.applyMarketEvent(event);
-      if (event.kind === 'trade') this.gateway.publishTrade(event);
+      this.gateway.receiveMarket(event);
     }
-    this.gateway.publishBook(this.exchange.book);
     this.ownQuotes.check();
   }
 

@@ -149,6 +149,18 @@ export class RiskGuard implements Venue {
     return this.inner.getOpenOrders(market);
   }
 
+  fetchSnapshot(market: string, depth?: number): Promise<Snapshot> {
+    return this.inner.fetchSnapshot(market, depth);
+  }
+
+  fetchPosition(market: string): Promise<number> {
+    return this.inner.fetchPosition(market);
+  }
+
+  fetchOpenOrders(market: string): Promise<OpenOrder[]> {
+    return this.inner.fetchOpenOrders(market);
+  }
+
   onFill(handler: (fill: FillEvent) => void): void {
     this.inner.onFill(handler);
   }

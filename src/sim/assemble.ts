@@ -6,6 +6,7 @@ import { DATA_SOURCES } from '../data/sources.ts';
 import { findDataSource, type OpenedData } from '../data/source.ts';
 import { writeSyntheticTardis, type SynthOutput } from '../data/synthetic/write-tardis.ts';
 import { feeSchedule, type FeeSchedule } from '../venue/fees.ts';
+import type { BookThroughRule } from '../venue/exchange.ts';
 import type { LatencyModel } from '../venue/latency.ts';
 import { createLatencyModel, createQueueModel, queueReadsOrderEvents } from '../venue/models.ts';
 import type { QueueModel } from '../venue/queue.ts';
@@ -21,6 +22,7 @@ export interface VenueSetup {
   fees: FeeSchedule;
   queue: QueueModel;
   latency: LatencyModel;
+  bookThrough: BookThroughRule;
 }
 
 /**
@@ -33,6 +35,7 @@ export function venueSetup(scenario: Scenario, latencyRng: Rng, baseDir: string)
     fees: feeSchedule(scenario.market.makerFeeBps, scenario.market.takerFeeBps),
     queue: createQueueModel(scenario.venue.queue),
     latency: createLatencyModel(scenario.venue.latency, latencyRng, baseDir),
+    bookThrough: scenario.venue.bookThrough,
   };
 }
 

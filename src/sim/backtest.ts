@@ -1,34 +1,48 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Micros } from '../core/units.ts';
-import { L2Book } from '../book/l2-book.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
 import type { Strategy } from '../strategy/api.ts';
 import { RecordedSeries } from '../strategy/recorded-series.ts';
-import { SimExchange, type VenueFill } from '../venue/exchange.ts';
+import { SimExchange, type BookThroughRule, type VenueFill } from '../venue/exchange.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
+import { teeEvents } from '../data/tee.ts';
 import { Rank, Scheduler } from './scheduler.ts';
 import { SimGateway } from './gateway.ts';
 import { OrderLog } from './order-log.ts';
 
 /**
  * The event loop of a backtest: one virtual clock that merges three streams in time order —
- * market events at the venue (by exchTs), market events at the strategy (by localTs, only when the strategy
- * registered an onBook or onTrade hook), and the scheduler's items (orders reaching the venue, replies and fills
- * reaching the strategy, wake-ups) — with the tie rule stated in scheduler.ts.
+ * market events at the venue (by exchTs), market events at the strategy's feed (by localTs), and the
+ * scheduler's items (orders reaching the venue, replies and fills reaching the strategy, wake-ups) — with
+ * the tie rule stated in scheduler.ts.
  *
  * Rules:
- * - Market events are pulled from two independent opens of the same source, one per timeline, so no
- *   buffer of in-flight events is needed. The venue timeline needs non-decreasing exchTs: an event stamped
- *   earlier than its predecessor is applied at the predecessor's time (exchanges' streams can interleave
- *   slightly out of order).
+ * - Two timelines, as hftbacktest keeps them: the venue applies the market in the order the exchange did
+ *   it (`openVenueEvents`: exchTs order; for a replay, exchange-order.ts states its key and tie rule), the
+ *   strategy's feed sees it in the order it arrived (`openEvents`: localTs order, merge.ts's tie rule).
+ *   They are two opens of the same data, one per timeline, or, when the data gives one opener for both
+ *   (a synthetic market, whose generator emits in exchange-time order with a constant feed latency), one
+ *   open read once for both (tee.ts). The strategy's feed is always kept, from the data's start (what the
+ *   strategy reads is that feed: gateway.ts); before the strategy starts no hook is registered, so the
+ *   feed is only applied. The venue's clock never goes back: an event stamped earlier than its
+ *   predecessor is applied at the predecessor's time (a quote, placed at its local time, or data whose lag
+ *   exceeds the reorder bound).
+ * - The strategy starts at `startTs`, or, when its feed has shown nothing by then (a synthetic market's
+ *   first book reaches the feed one feed latency after the start), with the feed's first event, as a
+ *   live run waits for its first market data.
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
  *   lets the strategy run until it is blocked again on virtual time (one macrotask turn) before moving on;
  *   market events in between are processed synchronously.
+ * - The mid path (`midPath`: the reference mid of every fill, of markouts and of the inventory PnL) records
+ *   the venue's book at message boundaries only: after a snapshot or a delta flagged `last`. Inside one
+ *   message the book may be crossed or half moved; a fill caused by a message (a book-through) takes its
+ *   mid from the last complete book before that message, and a trade's fill from the last complete book
+ *   before the trade. A one-sided complete book keeps the last two-sided mid.
  * - The run ends at `endTs` or when the data runs out, whichever is first; pending sleeps then resolve to
  *   false so a `while (await clock.sleep(ms))` loop returns. The final mark uses the last two-sided mid.
  * - Nothing here reads the wall clock or Math.random.
@@ -36,11 +50,16 @@ import { OrderLog } from './order-log.ts';
 export interface BacktestSetup {
   units: MarketUnits;
   fees: FeeSchedule;
+  /** The strategy's feed: market events in localTs order. */
   openEvents: OpenMarketEvents;
+  /** The venue's timeline: the same events in exchTs order (OpenedData.openVenue). */
+  openVenueEvents: OpenMarketEvents;
   startTs: Micros;
   endTs: Micros;
   queue: QueueModel;
   latency: LatencyModel;
+  /** The venue's book-through rule (exchange.ts); default crossed-quantity. */
+  bookThrough?: BookThroughRule;
   strategy: Strategy;
   /** Where the run records its orders (default: a log of its own, dropped with the run). */
   orderLog?: OrderLog;
@@ -51,7 +70,7 @@ export interface BacktestSetup {
 export interface FillRecord extends VenueFill {
   /** Position after this fill, lots. */
   positionAfter: number;
-  /** Index of the mid in force at the fill in `midPath` (-1 before the first two-sided book). */
+  /** Index in `midPath` of the mid in force at the fill: the last complete book before it (-1 before the first two-sided book). */
   midIndex: number;
   /** When the fill notice reached the strategy (local time, µs). */
   noticeTs: Micros;
@@ -62,7 +81,7 @@ export interface BacktestResult {
   ledger: Ledger;
   /** Best bid + best ask at the end, ticks (twice the final mid). */
   finalMid2: number;
-  /** Every change of the venue's mid: time (exchTs) and best bid + best ask (ticks). */
+  /** Every change of the venue's mid at a complete book (message boundary): time (exchTs) and best bid + best ask (ticks). */
   midPath: Series;
   /** Every change of our best resting bid and ask at the venue: time, bid, ask (ticks; NaN when none). */
   quotePath: Series;
@@ -91,10 +110,8 @@ class Backtest {
   private readonly venueFeed: MarketEventSource;
   private venueNext: MarketEvent | null;
   private venueTime: Micros;
-  private localFeed: MarketEventSource | null = null;
-  private localNext: MarketEvent | null = null;
-  /** The strategy's own view of the book, built only when a hook needs the strategy's feed. */
-  private localBook: L2Book | null = null;
+  private readonly localFeed: MarketEventSource;
+  private localNext: MarketEvent | null;
   private now: Micros;
   private endTs: Micros;
   private lastMid2 = NaN;
@@ -103,13 +120,17 @@ class Backtest {
   private readonly strategySeries = new RecordedSeries();
   private readonly ownQuotes: OwnQuoteWatch;
   private marketEvents = 0;
+  /** Market events the strategy's feed has shown (it starts once there is one). */
+  private feedEvents = 0;
+  /** The start time came before the feed's first event: the strategy starts with that event. */
+  private startWaitsForFeed = false;
   private strategyFailure: unknown = null;
 
   constructor(private readonly setup: BacktestSetup) {
     this.now = setup.startTs;
     this.endTs = setup.endTs;
     this.venueTime = -Infinity;
-    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill));
+    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill), setup.bookThrough);
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.quotePath.push2(this.now, bid, ask));
     const responses = new FifoChannel();
     this.gateway = new SimGateway({
@@ -125,12 +146,18 @@ class Backtest {
       endTs: () => this.endTs,
       strategySeries: this.strategySeries,
     });
-    this.venueFeed = setup.openEvents();
+    // One data, two timelines: read once when its two orders are the same (a synthetic market), else opened twice.
+    [this.venueFeed, this.localFeed] =
+      setup.openVenueEvents === setup.openEvents ? teeEvents(setup.openEvents()) : [setup.openVenueEvents(), setup.openEvents()];
     this.venueNext = this.venueFeed.next();
+    this.localNext = this.localFeed.next();
   }
 
   async run(): Promise<BacktestResult> {
-    this.scheduler.schedule(this.setup.startTs, Rank.strategyWake, () => this.startStrategy());
+    this.scheduler.schedule(this.setup.startTs, Rank.strategyWake, () => {
+      if (this.feedEvents > 0) this.startStrategy();
+      else this.startWaitsForFeed = true;
+    });
     for (;;) {
       const resolvedStrategy = this.step();
       if (resolvedStrategy === null) break;
@@ -199,31 +226,35 @@ class Backtest {
     this.now = time;
     const fillsBefore = this.fills.length;
     this.exchange.applyMarketEvent(event);
-    const book = this.exchange.book;
-    const mid2 = book.bestBid + book.bestAsk;
-    if (Number.isFinite(mid2) && mid2 !== this.lastMid2) {
-      this.lastMid2 = mid2;
-      this.midPath.push1(time, mid2);
-    }
+    if (event.kind === 'snapshot' || (event.kind === 'delta' && event.last)) this.recordMid(time);
     if (this.fills.length !== fillsBefore) this.ownQuotes.check();
     this.marketEvents++;
     if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
     this.venueNext = this.venueFeed.next();
   }
 
+  /** Records the venue's mid after a complete book message, when it changed (and both sides have a level). */
+  private recordMid(time: Micros): void {
+    const book = this.exchange.book;
+    const mid2 = book.bestBid + book.bestAsk;
+    if (Number.isFinite(mid2) && mid2 !== this.lastMid2) {
+      this.lastMid2 = mid2;
+      this.midPath.push1(time, mid2);
+    }
+  }
+
   /** Applies one event to the strategy's feed; true when a hook ran (the strategy then gets a turn). */
   private applyLocalEvent(): boolean {
     const event = this.localNext!;
     this.now = event.localTs;
-    this.applyToLocalBook(event);
-    const hookRan = event.kind === 'trade' ? this.gateway.publishTrade(event) : this.gateway.publishBook(this.localBook!);
-    this.localNext = this.localFeed!.next();
+    // Order-by-order events are for the venue's queue model only: a strategy's feed is the book and the tape.
+    const shown = event.kind !== 'order';
+    const hookRan = shown && this.gateway.receiveMarket(event);
+    this.localNext = this.localFeed.next();
+    if (shown && this.feedEvents++ === 0 && this.startWaitsForFeed) {
+      this.scheduler.schedule(this.now, Rank.strategyWake, () => this.startStrategy());
+    }
     return hookRan;
-  }
-
-  private applyToLocalBook(event: MarketEvent): void {
-    if (event.kind === 'snapshot') this.localBook!.applySnapshot(event);
-    else if (event.kind === 'delta') this.localBook!.set(event.side, event.price, event.size);
   }
 
   private startStrategy(): void {
@@ -231,19 +262,6 @@ class Backtest {
     this.setup.strategy(context).catch((error: unknown) => {
       this.strategyFailure = error;
     });
-    if (this.gateway.wantsMarketFeed()) this.openLocalFeed();
-  }
-
-  /** Opens the strategy's own market feed, fast-forwarded to the start. */
-  private openLocalFeed(): void {
-    this.localBook = new L2Book();
-    this.localFeed = this.setup.openEvents();
-    let event = this.localFeed.next();
-    while (event && event.localTs <= this.setup.startTs) {
-      this.applyToLocalBook(event);
-      event = this.localFeed.next();
-    }
-    this.localNext = event;
   }
 
   private onVenueFill(fill: VenueFill): void {

@@ -28,6 +28,15 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
   const data = await openData(scenario, units, baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
   const orderLog = new OrderLog();
-  const result = await runBacktest({ ...venue, openEvents: data.open, startTs, endTs, strategy: strategy.create(), orderLog, onProgress });
+  const result = await runBacktest({
+    ...venue,
+    openEvents: data.open,
+    openVenueEvents: data.openVenue,
+    startTs,
+    endTs,
+    strategy: strategy.create(),
+    orderLog,
+    onProgress,
+  });
   return { scenario, units, result, orders: orderLog.records(), dataFiles: data.files, strategyModule: strategy.module };
 }

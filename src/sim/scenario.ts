@@ -5,6 +5,7 @@ import { readJsonFile } from '../core/json-file.ts';
 import { describeIssue, schemaProblems } from '../core/schema-errors.ts';
 import { DATA_SOURCES } from '../data/sources.ts';
 import { dataSourceKey } from '../data/source.ts';
+import { BOOK_THROUGH_RULES, type BookThroughRule } from '../venue/exchange.ts';
 import { LATENCY_MODELS, QUEUE_MODELS, type LatencyConfig, type QueueConfig } from '../venue/models.ts';
 import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } from '../strategy/resolve.ts';
 
@@ -43,6 +44,12 @@ export const venueSchema = z
   .object({
     queue: modelField(QUEUE_MODELS).default({ model: 'risk-averse' }),
     latency: modelField(LATENCY_MODELS).default({ model: 'constant', entryMs: 20, responseMs: 20 }),
+    bookThrough: z
+      .enum(BOOK_THROUGH_RULES)
+      .default('crossed-quantity')
+      .describe(
+        'when the displayed book moves through a resting order: fill at most the displayed quantity that crossed (crossed-quantity, conservative) or the whole remaining size (full, optimistic)',
+      ),
   })
   .strict();
 
@@ -100,7 +107,7 @@ export const scenarioSchema = z
   });
 
 export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy' | 'venue'> & {
-  venue: { queue: QueueConfig; latency: LatencyConfig };
+  venue: { queue: QueueConfig; latency: LatencyConfig; bookThrough: BookThroughRule };
   data: { kind: string; model?: string } & Record<string, unknown>;
   strategy: StrategyConfig;
 };

@@ -1,9 +1,18 @@
 /**
  * The API a strategy sees, the same in a backtest, in paper trading and live. Prices and sizes are
  * decimals here (as a user writes a live bot); the venue converts them to ticks and lots and refuses a
- * price or size that is not a whole number of them. Every method that talks to the venue is async: in a
- * backtest each call costs its modelled latency in virtual time (entry latency to reach the venue,
- * response latency back), so the cost of a quoting loop's own round trips shows in its results.
+ * price or size that is not a whole number of them.
+ *
+ * Two kinds of reads, as a live bot has them:
+ * - `getSnapshot`, `getPosition`, `getOpenOrders` answer from what the strategy has received: its market
+ *   data feed (the websocket book, which lags the exchange by the feed latency) and its order
+ *   acknowledgements and fill notices. No request is sent; in a backtest they cost no virtual time.
+ * - `fetchSnapshot`, `fetchPosition`, `fetchOpenOrders` ask the venue (a REST call): the venue's book,
+ *   position and open orders when the request arrives. In a backtest each costs a round trip (entry
+ *   latency to reach the venue, response latency back); live they are ccxt's fetchOrderBook,
+ *   fetchPositions and fetchOpenOrders.
+ * Every method that sends a request (orders, cancels, fetches) is a round trip in a backtest, so the cost
+ * of a quoting loop's own requests shows in its results.
  */
 import type { OrderStatus, Side } from '../core/events.ts';
 
@@ -16,7 +25,10 @@ export interface Level {
 
 export interface Snapshot {
   market: string;
-  /** Venue time of the snapshot, in milliseconds since the epoch. */
+  /**
+   * Exchange time of the book shown, ms since the epoch: getSnapshot, the exchange time of the last feed
+   * message; fetchSnapshot, the venue's time when the request arrived.
+   */
   timestamp: number;
   bestBid: number;
   bestAsk: number;
@@ -92,10 +104,18 @@ export interface TradeView {
 }
 
 export interface Venue {
+  /** The book as the strategy's feed shows it now (top `depth` levels a side, default 10). No request. */
   getSnapshot(market: string, depth?: number): Promise<Snapshot>;
-  /** Net position in base units: positive long, negative short. */
+  /** Net position in base units (positive long, negative short), as the fill notices received add up. No request. */
   getPosition(market: string): Promise<number>;
+  /** Our orders acknowledged open, less those closed by answers or fill notices received since. No request. */
   getOpenOrders(market: string): Promise<OpenOrder[]>;
+  /** The venue's book when the request arrives (REST: a round trip). */
+  fetchSnapshot(market: string, depth?: number): Promise<Snapshot>;
+  /** The venue's position when the request arrives (REST: a round trip). */
+  fetchPosition(market: string): Promise<number>;
+  /** The venue's open orders when the request arrives (REST: a round trip). */
+  fetchOpenOrders(market: string): Promise<OpenOrder[]>;
   placeOrder(request: OrderRequest): Promise<OrderAck>;
   cancelOrder(market: string, orderId: string): Promise<OrderAck>;
   /** Resolves to the number of orders cancelled. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decimalsOf } from '../core/market.ts';
-import type { OrderAck, Strategy, StrategyContext } from './api.ts';
+import type { OrderAck, Side, Strategy, StrategyContext } from './api.ts';
 import { defineStrategy } from './define.ts';
 
 /**
@@ -10,7 +10,15 @@ import { defineStrategy } from './define.ts';
  *   bid at mid − half and ask at mid + half; sleep requoteMs. (Seed: 10 bps, size 0.01, 3 s.)
  * inventory-skew: as above, but ratio = net / maxInventory; skewBps = −ratio · spreadBps · skewFactor;
  *   skewedMid = mid · (1 + skewBps / 10 000); quotes at skewedMid ± half. (Seed: skewFactor 0.5.)
- * Prices are rounded to the nearest tick. One addition to the seed, so that maxInventory is a limit and not
+ * Each cycle quotes, then sleeps (the guide's `while True: quote(); sleep(requote)`, ported as
+ * `do { … } while (await clock.sleep(requoteMs))`): the first quotes go out at the start, not one interval
+ * later; a cycle that skips quoting (empty book side) still sleeps.
+ * Prices are rounded to the nearest tick, and a price halfway between two ticks (within a millionth of a
+ * tick) away from the mid: a bid down, an ask up (roundQuoteToTick). So both sides behave alike: at
+ * |net| = maxInventory with skewFactor 0.5 the reducing quote lands on the mid, which in a one-tick-spread
+ * book is a half tick; rounding half up sent a reducing bid to the best ask (rejected by post-only, and in
+ * the books where float noise fell the other way, a reducing ask to the best bid), so the two sides of one
+ * position limit behaved differently. One addition to the seed, so that maxInventory is a limit and not
  * only a scale: a side whose fill would take |net| beyond maxInventory is not quoted.
  * Known limits: no quote when either side of the book is empty; cancel-all then re-post every cycle, so
  * queue priority is never kept across cycles (that is the seed's design).
@@ -43,14 +51,36 @@ export interface Quotes {
 }
 
 export function roundToTick(price: number, tickSize: number): number {
+  return priceOfTicks(Math.round(price / tickSize), tickSize);
+}
+
+/** A price within this share of a tick of a half tick counts as halfway (float noise of price / tickSize). */
+const HALF_TICK_SLACK = 1e-6;
+
+/**
+ * A quote's price rounded to the nearest tick, with a price halfway between two ticks rounded away from the
+ * mid: a bid down, an ask up. So both sides round alike: a quote at a half-tick mid (a one-tick spread) joins
+ * its own side's touch instead of landing on the far touch, where post-only rejects it.
+ */
+export function roundQuoteToTick(price: number, tickSize: number, side: Side): number {
+  const ticks = price / tickSize;
+  return priceOfTicks(side === 'buy' ? Math.ceil(ticks - 0.5 - HALF_TICK_SLACK) : Math.floor(ticks + 0.5 + HALF_TICK_SLACK), tickSize);
+}
+
+function priceOfTicks(ticks: number, tickSize: number): number {
   // decimalsOf, not -log10(tickSize): a tick of 0.25 needs 2 decimals (100.25 must not print as 100.3).
-  return Number((Math.round(price / tickSize) * tickSize).toFixed(decimalsOf(tickSize)));
+  return Number((ticks * tickSize).toFixed(decimalsOf(tickSize)));
+}
+
+/** Bid and ask around `center`, `half` away, each rounded by roundQuoteToTick. */
+function quotesAround(center: number, half: number, tickSize: number): Quotes {
+  return { bid: roundQuoteToTick(center - half, tickSize, 'buy'), ask: roundQuoteToTick(center + half, tickSize, 'sell') };
 }
 
 export function fixedSpreadQuotes(bestBid: number, bestAsk: number, spreadBps: number, tickSize: number): Quotes {
   const mid = (bestBid + bestAsk) / 2;
   const half = (mid * spreadBps) / 10_000 / 2;
-  return { bid: roundToTick(mid - half, tickSize), ask: roundToTick(mid + half, tickSize) };
+  return quotesAround(mid, half, tickSize);
 }
 
 export function inventorySkewQuotes(
@@ -65,7 +95,7 @@ export function inventorySkewQuotes(
   const ratio = net / params.maxInventory;
   const skewBps = -ratio * params.spreadBps * params.skewFactor;
   const skewedMid = mid * (1 + skewBps / 10_000);
-  return { bid: roundToTick(skewedMid - half, tickSize), ask: roundToTick(skewedMid + half, tickSize) };
+  return quotesAround(skewedMid, half, tickSize);
 }
 
 /**
@@ -96,25 +126,25 @@ export async function requote(
 export function fixedSpread(params: FixedSpreadParams): Strategy {
   return async (context) => {
     const { venue, clock, market, tickSize } = context;
-    while (await clock.sleep(params.requoteMs)) {
+    do {
       const snap = await venue.getSnapshot(market);
-      if (Number.isNaN(snap.mid)) continue;
+      if (Number.isNaN(snap.mid)) continue; // to the sleep: a do-while's continue runs its condition
       const quotes = fixedSpreadQuotes(snap.bestBid, snap.bestAsk, params.spreadBps, tickSize);
       await requote(context, quotes, 0, params.size, undefined);
-    }
+    } while (await clock.sleep(params.requoteMs));
   };
 }
 
 export function inventorySkew(params: InventorySkewParams): Strategy {
   return async (context) => {
     const { venue, clock, market, tickSize } = context;
-    while (await clock.sleep(params.requoteMs)) {
+    do {
       const snap = await venue.getSnapshot(market);
       if (Number.isNaN(snap.mid)) continue;
       const net = await venue.getPosition(market);
       const quotes = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
       await requote(context, quotes, net, params.size, params.maxInventory);
-    }
+    } while (await clock.sleep(params.requoteMs));
   };
 }
 

@@ -26,11 +26,23 @@ import type { QueueModel } from './queue.ts';
  *   trade price ("through") fill first, best price first, up to the trade's size. At the trade's own
  *   price the trade first consumes the queue ahead of the order (queue model), then our orders in time
  *   priority. A trade's quantity is never used twice: everything our orders take from one trade sums to at
- *   most its size. Fills can be partial; sizes stay whole lots (a fractional queue estimate rounds down
- *   what we get).
- * - Book-through: when, after a complete book message, the best ask is at or below one of our bids (or the
- *   best bid at or above one of our asks), the market has traded through our price, so the whole remaining
- *   size fills at our price as maker.
+ *   most its size, and one accounting of the print covers all our orders: what our through orders took
+ *   never reached the trade's price, so only the rest of the print consumes the queue ahead there (a
+ *   10-lot print of which our better bid took 4 advances the queue at the print's price by 6). Fills can
+ *   be partial; sizes stay whole lots (a fractional queue estimate rounds down what we get).
+ * - Book-through: when, after a complete book message (a delta flagged last, a snapshot), the best ask is
+ *   at or below one of our bids (or the best bid at or above one of our asks), the market has moved through
+ *   our price, and the order fills at its price as maker. How much, by the venue's `bookThrough` rule:
+ *   - `crossed-quantity` (default, conservative): at most the displayed quantity that crossed, the opposite
+ *     side's sizes at or through the order's price. A displayed cross is used once: each order remembers
+ *     the quantity through its price at the last complete book (`crossSeen`) and later messages fill it
+ *     only with what was added through its price since; when nothing of ours is crossed any more, every
+ *     order forgets. Our orders on one side share the crossed quantity, best price first (then time
+ *     priority): an order gets what is newly displayed through its price less what our better orders took
+ *     in the same message (as if they took the liquidity that also reached it). An order arriving (or
+ *     amended) through the displayed book counts what is displayed through its price then as seen: a
+ *     crossing limit order took it as a taker on arrival. The unfilled rest keeps resting at its price.
+ *   - `full` (optimistic, hftbacktest's rule): the whole remaining size fills, however little crossed.
  * - Maker fills pay the maker fee (a rebate when negative), taker fills the taker fee.
  * - Quote (best bid/offer) events do not change the venue's book; depth events do. Order events (order-by-order
  *   data) go to the queue model only (an order-by-order model follows the queue with them: l3-queue.ts).
@@ -40,6 +52,9 @@ import type { QueueModel } from './queue.ts';
  * at most `MAX_WALK_LEVELS` levels; no self-trade prevention; no minimum notional.
  */
 export const MAX_WALK_LEVELS = 1_000;
+/** How much of a resting order a book moving through its price fills (see the header). */
+export const BOOK_THROUGH_RULES = ['crossed-quantity', 'full'] as const;
+export type BookThroughRule = (typeof BOOK_THROUGH_RULES)[number];
 export const POST_ONLY_CROSS = 'post-only order would cross the book';
 const UNKNOWN_ORDER = 'unknown or closed order';
 
@@ -59,6 +74,10 @@ export interface VenueFill {
 /** Price-time priority of our bids (highest first) and asks (lowest first). */
 const bidPriority = (a: RestingOrder, b: RestingOrder): number => (a.price === b.price ? a.priority - b.priority : b.price - a.price);
 const askPriority = (a: RestingOrder, b: RestingOrder): number => (a.price === b.price ? a.priority - b.priority : a.price - b.price);
+
+/** Our bids first, then our asks, each side in price-time priority. */
+const sidePriority = (a: RestingOrder, b: RestingOrder): number =>
+  a.side !== b.side ? (a.side === 'buy' ? -1 : 1) : a.side === 'buy' ? bidPriority(a, b) : askPriority(a, b);
 
 /** Whether a trade at `price` that hits `hitSide` reaches the order (at or through its price). */
 function reaches(order: RestingOrder, hitSide: Side, price: Ticks): boolean {
@@ -82,11 +101,14 @@ export class SimExchange {
   private bidHigh = -Infinity;
   private askLow = Infinity;
   private askHigh = -Infinity;
+  /** Whether some order may remember a displayed cross (crossSeen > 0), to forget when the book uncrosses. */
+  private crossRemembered = false;
 
   constructor(
     private readonly queue: QueueModel,
     private readonly fees: FeeSchedule,
     private readonly onFill: (fill: VenueFill) => void,
+    private readonly bookThrough: BookThroughRule = 'crossed-quantity',
   ) {}
 
   openOrders(): readonly RestingOrder[] {
@@ -220,6 +242,7 @@ export class SimExchange {
       arrivedAt: 0,
       queueAhead: 0,
       tradedSinceDepth: 0,
+      crossSeen: 0,
     };
     resting.id = order.id;
     resting.side = order.side;
@@ -237,6 +260,8 @@ export class SimExchange {
     order.queueAhead = this.book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
     order.tradedSinceDepth = 0;
     this.queue.onJoin?.(order, this.book);
+    order.crossSeen = this.displayedThrough(order.side, order.price);
+    if (order.crossSeen > 0) this.crossRemembered = true;
     this.resting.push(order);
     this.widenPriceRange(order);
   }
@@ -317,12 +342,13 @@ export class SimExchange {
     for (const order of matched) {
       let reach = available;
       if (order.price === trade.price) {
-        // What through fills left of the trade first consumes the market queue ahead, then our earlier
-        // orders at this price (whose whole remaining size stands ahead, filled or not).
+        // What through fills left of the trade (all that reached this price) first consumes the market
+        // queue ahead, then our earlier orders at this price (whose whole remaining size stands ahead,
+        // filled or not).
         if (Number.isNaN(atPriceBudget)) atPriceBudget = available;
         reach = Math.floor(atPriceBudget - order.queueAhead - ownAheadAtTradePrice);
         ownAheadAtTradePrice += order.remaining;
-        this.queue.onTrade(order, trade.size);
+        this.queue.onTrade(order, atPriceBudget);
       }
       const size = Math.min(order.remaining, Math.max(0, reach));
       if (size > 0) {
@@ -335,16 +361,45 @@ export class SimExchange {
 
   private fillBookThrough(now: Micros): void {
     const { bestBid, bestAsk } = this.book;
-    if (!(bestAsk <= this.bidHigh) && !(bestBid >= this.askLow)) return; // nothing of ours is crossed
-    let any = false;
-    for (const order of this.resting) {
-      const through = order.side === 'buy' ? bestAsk <= order.price : bestBid >= order.price;
-      if (through) {
-        this.fillResting(order, order.remaining, order.price, now);
-        any = true;
-      }
+    if (!(bestAsk <= this.bidHigh) && !(bestBid >= this.askLow)) {
+      // nothing of ours is crossed (the common case): a later cross is new liquidity
+      if (this.crossRemembered) for (const order of this.resting) order.crossSeen = 0;
+      this.crossRemembered = false;
+      return;
     }
-    if (any) this.removeFilled();
+    const crossed = this.matched;
+    truncate(crossed, 0);
+    for (const order of this.resting) {
+      if (order.side === 'buy' ? bestAsk <= order.price : bestBid >= order.price) crossed.push(order);
+      else order.crossSeen = 0;
+    }
+    if (crossed.length > 1) crossed.sort(sidePriority);
+    let bidsTook = 0;
+    let asksTook = 0;
+    for (const order of crossed) {
+      let size = order.remaining;
+      if (this.bookThrough === 'crossed-quantity') {
+        const displayed = this.displayedThrough(order.side, order.price);
+        const added = displayed - order.crossSeen;
+        order.crossSeen = displayed;
+        size = Math.min(size, Math.max(0, added - (order.side === 'buy' ? bidsTook : asksTook)));
+        if (order.side === 'buy') bidsTook += size;
+        else asksTook += size;
+        this.crossRemembered = true;
+      }
+      if (size > 0) this.fillResting(order, size, order.price, now);
+    }
+    this.removeFilled();
+  }
+
+  /** Displayed size on the opposite side at or through `price`: what a book-through can fill an order at `price` with. */
+  private displayedThrough(side: Side, price: Ticks): Lots {
+    const book = this.book;
+    let total = 0;
+    // Walks the crossed ticks only (none when the book does not reach the price: NaN compares false).
+    if (side === 'buy') for (let p = book.bestAsk; p <= price; p++) total += book.sizeAt('ask', p);
+    else for (let p = book.bestBid; p >= price; p--) total += book.sizeAt('bid', p);
+    return total;
   }
 
   private fillResting(order: RestingOrder, size: Lots, price: Ticks, now: Micros): void {

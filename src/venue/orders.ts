@@ -28,6 +28,8 @@ export interface RestingOrder extends QueueState {
   /** Arrival sequence number: time priority among our own orders. */
   priority: number;
   arrivedAt: Micros;
+  /** Displayed opposite size at or through the price at the last complete book that crossed it (0: none); see exchange.ts. */
+  crossSeen: Lots;
 }
 
 /** The venue's answer to a request, in engine units. */

@@ -3,7 +3,7 @@ import { mean, probit, sampleStandardDeviation } from 'simple-statistics';
 import { Series } from '../../src/core/series.ts';
 import { MarketUnits } from '../../src/core/market.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
+import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { fillMarkouts, weightedStat } from '../../src/analytics/markouts.ts';
 import { analyzeRun, type Summary } from '../../src/analytics/summary.ts';
@@ -148,6 +148,7 @@ async function analyzeHandBuilt(events: MarketEvent[]) {
     units,
     fees: feeSchedule(-2, 0),
     openEvents: openEventArray(events),
+    openVenueEvents: openEventArrayByExchTime(events),
     startTs: 0,
     endTs: 100 * S,
     queue: createQueueModel({ model: 'risk-averse' }),

@@ -122,6 +122,10 @@ describe('dry-run orders', () => {
     // Our quotes on the tape: the latest is the amended bid and the ask (ticks).
     const quotes = tape.quotePath;
     expect([quotes.values[0][quotes.length - 1], quotes.values[1][quotes.length - 1]]).toEqual([9960, 10050]);
+    // no venue to ask: the REST reads answer as the dry run's own record
+    expect(await venue.fetchOpenOrders(market)).toEqual(await venue.getOpenOrders(market));
+    expect(await venue.fetchPosition(market)).toBe(0);
+    expect(await venue.fetchSnapshot(market)).toMatchObject({ market, bids: [], asks: [] });
     expect(await venue.cancelOrder(market, 'dry-9')).toMatchObject({ status: 'rejected' });
     expect(await venue.cancelOrder(market, 'dry-2')).toMatchObject({ status: 'cancelled' });
     expect(await venue.cancelAllOrders(market)).toBe(1);

@@ -18,6 +18,15 @@ class FakeVenue implements Venue {
   async getOpenOrders() {
     return [];
   }
+  fetchSnapshot() {
+    return this.getSnapshot();
+  }
+  fetchPosition() {
+    return this.getPosition();
+  }
+  fetchOpenOrders() {
+    return this.getOpenOrders();
+  }
   async placeOrder(r: OrderRequest): Promise<OrderAck> {
     this.placed.push(r);
     return { id: String(this.next++), status: 'open', filled: 0, remaining: r.size };

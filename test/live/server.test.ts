@@ -3,7 +3,10 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { parseScenario } from '../../src/sim/scenario.ts';
+import { MarketUnits } from '../../src/core/market.ts';
 import { connectExchange } from '../../src/live/ccxt-client.ts';
+import { LiveVenue } from '../../src/live/live-venue.ts';
+import { EventLog, RunTape } from '../../src/live/tape.ts';
 import { startExchangeServer, type ExchangeServer, type ServerState } from '../../src/live/server/server.ts';
 
 /**
@@ -182,6 +185,24 @@ describe('local exchange server with a real ccxt binanceusdm client', () => {
     expect(balance.USDT.total).toBeCloseTo(s.balance.margin, 6);
     expect(s.balance.rebatesEarned).toBeGreaterThan(0);
     expect(s.position.qty).toBe(0.01);
+  });
+
+  it("LiveVenue's REST reads ask the exchange: fetchSnapshot, fetchPosition, fetchOpenOrders answer what the server holds", async () => {
+    const market = scenario.market.symbol;
+    const units = new MarketUnits(scenario.market);
+    const venue = new LiveVenue(ex, SYMBOL, market, units, new RunTape(units, 0), new EventLog(null, []));
+    const top = await ex.fetchOrderBook(SYMBOL, 5);
+    const price = Number((top.bids[0][0] - 0.3).toFixed(2));
+    // placed by another client of the account: this venue was told nothing of it
+    const order = await ex.createOrder(SYMBOL, 'limit', 'buy', 0.003, price, { postOnly: true });
+    const snapshot = await within(venue.fetchSnapshot(market, 5), 5_000, 'fetchSnapshot');
+    expect([snapshot.bestBid, snapshot.bestAsk, snapshot.bids.length]).toEqual([top.bids[0][0], top.asks[0][0], 5]);
+    expect(await within(venue.fetchPosition(market), 5_000, 'fetchPosition')).toBe(0.01);
+    expect(await within(venue.fetchOpenOrders(market), 5_000, 'fetchOpenOrders')).toEqual([
+      { id: order.id, market, side: 'buy', price, remaining: 0.003, filled: 0 },
+    ]);
+    expect(await venue.getOpenOrders(market)).toEqual([]);
+    await ex.cancelOrder(order.id, SYMBOL);
   });
 
   it('cancels all open orders, with CANCELED events on the user stream', async () => {

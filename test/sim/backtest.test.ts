@@ -1,8 +1,11 @@
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
+import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
+import { runScenario } from '../../src/sim/run-scenario.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
 import type { FillEvent, Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 
@@ -33,6 +36,7 @@ function run(
     units,
     fees: feeSchedule(0, 0),
     openEvents: openEventArray(events),
+    openVenueEvents: openEventArrayByExchTime(events),
     startTs: 0,
     endTs,
     queue: createQueueModel({ model: 'risk-averse' }),
@@ -79,17 +83,21 @@ describe('latency', () => {
     expect(seen[0].fill.timestamp).toBe(fillAt / 1000);
   });
 
-  it('every awaited call costs a round trip of virtual time', async () => {
+  it('every request costs a round trip of virtual time; reads of what the strategy was told cost none', async () => {
     const times: number[] = [];
     await run([book], async ({ venue, clock, market }) => {
       times.push(clock.now());
-      await venue.getSnapshot(market);
+      await venue.fetchSnapshot(market);
       times.push(clock.now());
       await venue.cancelAllOrders(market);
       times.push(clock.now());
+      await venue.getSnapshot(market);
+      await venue.getPosition(market);
+      await venue.getOpenOrders(market);
+      times.push(clock.now());
     });
     const roundTripMs = (ENTRY + RESPONSE) / 1000;
-    expect(times).toEqual([0, roundTripMs, 2 * roundTripMs]);
+    expect(times).toEqual([0, roundTripMs, 2 * roundTripMs, 2 * roundTripMs]);
   });
 
   it('random latency keeps each channel FIFO', async () => {
@@ -98,12 +106,153 @@ describe('latency', () => {
     await run(
       [book],
       async ({ venue, market }) => {
-        await Promise.all(Array.from({ length: 50 }, (_, i) => venue.getPosition(market).then(() => order.push(i))));
+        await Promise.all(Array.from({ length: 50 }, (_, i) => venue.fetchPosition(market).then(() => order.push(i))));
       },
       10_000_000,
       latency,
     );
     expect(order).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('what the strategy reads', () => {
+  it("getSnapshot is its feed at local time; fetchSnapshot is the venue at the request's arrival", async () => {
+    // The bid moves to 100.00 at 10 ms (exchange time); the strategy's feed shows it at 30 ms.
+    const move: MarketEvent = { kind: 'delta', exchTs: 10_000, localTs: 30_000, side: 'bid', price: 10000, size: 5, last: true };
+    const seen: Record<string, [number, number]> = {};
+    await run([book, move], async ({ venue, clock, market }) => {
+      await clock.sleep(20);
+      const local = await venue.getSnapshot(market);
+      seen.local20 = [local.bestBid, local.timestamp];
+      const fetched = await venue.fetchSnapshot(market); // sent at 20 ms, read at the venue at 25 ms
+      seen.fetched = [fetched.bestBid, fetched.timestamp];
+      await clock.sleep(20);
+      const later = await venue.getSnapshot(market);
+      seen.local52 = [later.bestBid, later.timestamp];
+    });
+    expect(seen).toEqual({ local20: [99.99, 0], fetched: [100, 25], local52: [100, 10] });
+  });
+
+  it('getPosition and getOpenOrders are the acks and fill notices received; the fetch reads ask the venue', async () => {
+    const fillAt = 50_000;
+    const reads: Record<string, unknown> = {};
+    const open = (remaining: number) => [{ id: '1', market: 'T', side: 'buy', price: 100, remaining, filled: 3 - remaining }];
+    await run(
+      [book, { kind: 'trade', exchTs: fillAt, localTs: fillAt, price: 10000, size: 2, takerSide: 'sell' }],
+      async ({ venue, clock, market }) => {
+        const placed = venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
+        await clock.sleep(6); // the order rests at the venue (5 ms), its ack is on its way (12 ms)
+        reads.beforeAck = await venue.getOpenOrders(market);
+        reads.fetchedBeforeAck = await venue.fetchOpenOrders(market); // back at 18 ms
+        await placed;
+        reads.afterAck = await venue.getOpenOrders(market);
+        await clock.sleep(52 - clock.now()); // filled at 50 ms at the venue; the notice arrives at 57 ms
+        reads.positionBeforeNotice = await venue.getPosition(market);
+        reads.fetchedPosition = await venue.fetchPosition(market); // read at the venue at 57 ms
+        await clock.sleep(60 - clock.now());
+        reads.positionAfterNotice = await venue.getPosition(market);
+        reads.openAfterNotice = await venue.getOpenOrders(market);
+        await venue.cancelAllOrders(market);
+        reads.openAfterCancelAll = await venue.getOpenOrders(market);
+      },
+      100_000,
+    );
+    expect(reads).toEqual({
+      beforeAck: [],
+      fetchedBeforeAck: open(3),
+      afterAck: open(3),
+      positionBeforeNotice: 0,
+      fetchedPosition: 2,
+      positionAfterNotice: 2,
+      openAfterNotice: open(1),
+      openAfterCancelAll: [],
+    });
+  });
+
+  it('onBook hooks run at the end of a feed message, never on a half-applied one', async () => {
+    const tops: [number, number][] = [];
+    const at = 20_000;
+    const message: MarketEvent[] = [
+      { kind: 'delta', exchTs: at, localTs: at, side: 'ask', price: 10000, size: 5, last: false },
+      { kind: 'delta', exchTs: at, localTs: at, side: 'bid', price: 9998, size: 5, last: false },
+      { kind: 'delta', exchTs: at, localTs: at, side: 'bid', price: 9999, size: 0, last: true },
+    ];
+    await run(
+      [book, ...message],
+      async ({ venue, clock }) => {
+        venue.onBook((b) => tops.push([b.bestBid, b.bestAsk]));
+        while (await clock.sleep(10)) {
+          /* idle */
+        }
+      },
+      50_000,
+    );
+    expect(tops).toEqual([[99.98, 100]]);
+  });
+});
+
+describe('feed latency', () => {
+  it("changes the demo's fills: its quoting loop reads the book its feed shows (0, 5 and 500 ms differ)", async () => {
+    const demo = join(import.meta.dirname, '../../scenarios/demo.json');
+    const fillsWith = async (feedLatencyMs: number) => {
+      const scenario = await loadScenario(demo, ['durationSeconds=600', `data.feedLatencyMs=${feedLatencyMs}`]);
+      const { result } = await runScenario(scenario, dirname(demo));
+      return JSON.stringify(result.fills.map((f) => [f.exchTs, f.side, f.price, f.size]));
+    };
+    const [none, five, slow] = [await fillsWith(0), await fillsWith(5), await fillsWith(500)];
+    expect(JSON.parse(none).length).toBeGreaterThan(50);
+    expect(five).not.toBe(none);
+    expect(slow).not.toBe(none);
+    expect(slow).not.toBe(five);
+  });
+});
+
+describe('two timelines', () => {
+  it('the venue applies the market in exchange-time order: a trade that reached us after the depth update showing it is counted once', async () => {
+    // Our bid rests at 99.99 behind the 10 lots displayed there. A 4-lot sell print at 99.99 happened at
+    // 90 ms (exchange time) but reached the capture at 110 ms, after the depth update that shows the level
+    // at 6 (done at 100 ms, received at 105 ms). Then, at 200 ms, a 6-lot print at 99.99.
+    const events: MarketEvent[] = [
+      book,
+      { kind: 'delta', exchTs: 100_000, localTs: 105_000, side: 'bid', price: 9999, size: 6, last: true },
+      { kind: 'trade', exchTs: 90_000, localTs: 110_000, price: 9999, size: 4, takerSide: 'sell' },
+      { kind: 'trade', exchTs: 200_000, localTs: 200_000, price: 9999, size: 6, takerSide: 'sell' },
+      { kind: 'trade', exchTs: 300_000, localTs: 300_000, price: 9999, size: 1, takerSide: 'sell' },
+    ];
+    const result = await run(events, async ({ venue, market }) => {
+      await venue.placeOrder({ market, side: 'buy', price: 99.99, size: 1, postOnly: true });
+    });
+    // In exchange order the 4-lot print takes the queue from 10 to 6 and the depth update only confirms 6;
+    // the 6-lot print at 200 ms then reaches the front, and only the 1-lot print at 300 ms fills us. (In
+    // arrival order the update would cut the queue to 6 and the late print again to 2: a fill at 200 ms.)
+    expect(result.fills.map((f) => [f.exchTs, f.size])).toEqual([[300_000, 1]]);
+  });
+});
+
+describe('the mid at a fill', () => {
+  it('is the last complete book before the message that moved through our order, never a half-applied one', async () => {
+    const at = 50_000;
+    const step = (side: 'bid' | 'ask', price: number, size: number, last: boolean): MarketEvent => ({
+      kind: 'delta',
+      exchTs: at,
+      localTs: at,
+      side,
+      price,
+      size,
+      last,
+    });
+    // One message moves the book down through our bid at 100.00: an ask at 99.98 first (the book is crossed
+    // until the message ends), then the bids at 99.99 leave and 99.97 comes in.
+    const message = [step('ask', 9998, 5, false), step('bid', 9999, 0, false), step('bid', 9997, 5, true)];
+    const result = await run([book, ...message], async ({ venue, market }) => {
+      await venue.placeOrder({ market, side: 'buy', price: 100, size: 1, postOnly: true });
+    });
+    expect(result.fills.map((f) => [f.price, f.size, f.exchTs])).toEqual([[10000, 1, at]]);
+    const { midIndex } = result.fills[0];
+    // the book before the message: 99.99 / 100.01, mid 100.00 (mid2 in ticks: 20000); not 99.985 mid-message
+    expect(result.midPath.values[0][midIndex]).toBe(20000);
+    // the path holds complete books only: before the message, and after it (99.97 / 99.98)
+    expect(Array.from(result.midPath.values[0].subarray(0, result.midPath.length))).toEqual([20000, 9997 + 9998]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { MarketEvent } from '../../src/core/events.ts';
 import { MarketUnits } from '../../src/core/market.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
+import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import { runBacktest } from '../../src/sim/backtest.ts';
 import { OrderLog } from '../../src/sim/order-log.ts';
 import type { Strategy } from '../../src/strategy/api.ts';
@@ -29,6 +29,7 @@ export async function backtestWithOrderLog(events: MarketEvent[], strategy: Stra
     units: TEST_UNITS,
     fees: feeSchedule(0, 0),
     openEvents: openEventArray(events),
+    openVenueEvents: openEventArrayByExchTime(events),
     startTs: 0,
     endTs,
     queue: createQueueModel({ model: 'risk-averse' }),

@@ -53,7 +53,11 @@ describe('parseScenario', () => {
     delete raw.market.makerFeeBps;
     const s = parseScenario(raw, 'x.json');
     expect(s.seed).toBe(1);
-    expect(s.venue).toEqual({ queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 20, responseMs: 20 } });
+    expect(s.venue).toEqual({
+      queue: { model: 'risk-averse' },
+      latency: { model: 'constant', entryMs: 20, responseMs: 20 },
+      bookThrough: 'crossed-quantity',
+    });
     expect(s.strategy).toMatchObject({ requoteMs: 3000, skewFactor: 0.5 });
     expect(s.market.makerFeeBps).toBe(0);
   });
@@ -103,6 +107,13 @@ describe('parseScenario', () => {
     expect(userError(() => parseScenario(latency, 'x.json'))).toMatch(
       /^x\.json: venue\.latency\.model: expected one of "constant", "lognormal", "recorded"(, got "gaussian")?$/,
     );
+    const through = demoRaw();
+    through.venue.bookThrough = 'everything';
+    const throughMessage = userError(() => parseScenario(through, 'x.json'));
+    expect(throughMessage).toMatch(/^x\.json: venue\.bookThrough: /);
+    expect(throughMessage).toMatch(/crossed-quantity.*full/);
+    through.venue.bookThrough = 'full';
+    expect(parseScenario(through, 'x.json').venue.bookThrough).toBe('full');
     const data = demoRaw();
     data.data.model = 'brownian';
     const dataMessage = userError(() => parseScenario(data, 'x.json'));

@@ -32,8 +32,8 @@ const withInformedShare = (informedShare: number, durationSeconds: number) => ({
   market: market.market,
   data: { ...market.data, informedShare },
 });
-/** Half the takers are informed: a narrow quote is picked off before each jump. */
-const informed = withInformedShare(0.5, 1200);
+/** Every taker is informed: a narrow quote is picked off before each jump. */
+const informed = withInformedShare(1, 1200);
 /** No informed takers: a quote wide enough keeps what it earns. */
 const uninformed = withInformedShare(0, 1800);
 
@@ -85,14 +85,15 @@ describe('adaptive-spread', () => {
   });
 
   it('the shipped demo writes the spread it chose to strategy-series.csv, read back with the run', async () => {
-    const scenario = await loadScenario('scenarios/adaptive-spread-demo.json', ['durationSeconds=600']);
+    // its first change (a widening) comes after about half an hour of evidence
+    const scenario = await loadScenario('scenarios/adaptive-spread-demo.json', ['durationSeconds=2000']);
     const dir = join(mkdtempSync(join(tmpdir(), 'adaptive-')), 'run');
-    writeRunFolder(dir, await runScenario(scenario, 'scenarios'), ['durationSeconds=600']);
+    writeRunFolder(dir, await runScenario(scenario, 'scenarios'), ['durationSeconds=2000']);
     const rows = parse(readFileSync(join(dir, 'strategy-series.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0])).toEqual(['ts_us', 'time', 'name', 'value']);
     const spreads = rows.filter((r) => r.name === 'spreadBps').map((r) => Number(r.value));
     expect(spreads[0]).toBe(2);
-    expect(spreads.length).toBeGreaterThan(1);
+    expect(spreads[1]).toBe(7);
     const run = loadRun(dir);
     expect(run.strategySeries.filter((p) => p.name === 'spreadBps').map((p) => p.value)).toEqual(spreads);
     // the file is part of the run-files contract: a wrong header is refused, naming the file

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { openEventArray } from '../../src/data/array-source.ts';
+import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
+import type { MarketEvent } from '../../src/core/events.ts';
 import type { CcxtExchange } from '../../src/live/ccxt-client.ts';
 import { DryRunVenue } from '../../src/live/dry-run-venue.ts';
 import { LiveVenue } from '../../src/live/live-venue.ts';
@@ -75,12 +76,14 @@ async function answers(venue: Venue): Promise<Omit<OrderAck, 'id'>[]> {
 describe('the same malformed order is refused the same way by every venue', () => {
   it('backtest gateway, dry-run venue and live venue give the same status and reason, and send nothing', async () => {
     let simAnswers: Omit<OrderAck, 'id'>[] = [];
+    const events: MarketEvent[] = [
+      { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9999], bidSizes: [10], askPrices: [10001], askSizes: [10] },
+    ];
     const backtest = await runBacktest({
       units,
       fees: feeSchedule(0, 0),
-      openEvents: openEventArray([
-        { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9999], bidSizes: [10], askPrices: [10001], askSizes: [10] },
-      ]),
+      openEvents: openEventArray(events),
+      openVenueEvents: openEventArrayByExchTime(events),
       startTs: 0,
       endTs: 1_000_000,
       queue: createQueueModel({ model: 'risk-averse' }),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BookDelta, BookSnapshot, Trade } from '../../src/core/events.ts';
-import { SimExchange, type VenueFill } from '../../src/venue/exchange.ts';
+import { SimExchange, type BookThroughRule, type VenueFill } from '../../src/venue/exchange.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import type { OrderIntent } from '../../src/venue/orders.ts';
 import { type QueueConfig, createQueueModel } from '../../src/venue/models.ts';
@@ -17,9 +17,14 @@ const snapshot: BookSnapshot = {
   askSizes: [5, 15, 25],
 };
 
-function setup(queue: QueueConfig = { model: 'risk-averse' }, makerBps = -2, takerBps = 5) {
+function setup(
+  queue: QueueConfig = { model: 'risk-averse' },
+  makerBps = -2,
+  takerBps = 5,
+  bookThrough: BookThroughRule = 'crossed-quantity',
+) {
   const fills: VenueFill[] = [];
-  const exchange = new SimExchange(createQueueModel(queue), feeSchedule(makerBps, takerBps), (f) => fills.push(f));
+  const exchange = new SimExchange(createQueueModel(queue), feeSchedule(makerBps, takerBps), (f) => fills.push(f), bookThrough);
   exchange.applyMarketEvent(snapshot);
   return { exchange, fills };
 }
@@ -168,6 +173,16 @@ describe('fills from trades', () => {
     ]);
   });
 
+  it('one accounting of a print across our orders: what a through fill took does not also cut the queue at the price', () => {
+    const { exchange, fills } = setup();
+    exchange.submit(limit('through', 'buy', 9998, 4), 1); // 20 ahead at 9998
+    exchange.submit(limit('at', 'buy', 9997, 5), 2); // 30 ahead at 9997
+    exchange.applyMarketEvent(trade(9997, 10, 'sell'));
+    expect(fills.map((f) => [f.orderId, f.size])).toEqual([['through', 4]]);
+    // the aggressor's 10 lots: 4 to our better bid, so only 6 reached the queue at 9997
+    expect(exchange.openOrders()[0]).toMatchObject({ id: 'at', queueAhead: 24 });
+  });
+
   it('partial fills leave the rest resting with its remaining size', () => {
     const { exchange, fills } = setup();
     exchange.applyMarketEvent(delta('ask', 10002, 0));
@@ -189,11 +204,66 @@ describe('book-through', () => {
     expect(exchange.openOrders()).toHaveLength(0);
   });
 
-  it('fills a resting ask when a snapshot puts the best bid at or above it', () => {
+  it('fills at most the displayed quantity that crossed (default): a 1-lot cross fills 1 of our 5', () => {
     const { exchange, fills } = setup();
-    exchange.submit(limit('a', 'sell', 10003, 2), 1);
-    exchange.applyMarketEvent({ ...snapshot, exchTs: 20, bidPrices: [10004], bidSizes: [1], askPrices: [10005], askSizes: [1] });
-    expect(fills.map((f) => [f.orderId, f.price, f.size])).toEqual([['a', 10003, 2]]);
+    exchange.submit(limit('b', 'buy', 9999, 5), 1);
+    exchange.applyMarketEvent(delta('bid', 9999, 0, false));
+    exchange.applyMarketEvent(delta('ask', 9999, 1, true)); // 1 lot offered at our bid's price
+    expect(fills.map((f) => [f.orderId, f.price, f.size, f.liquidity])).toEqual([['b', 9999, 1, 'maker']]);
+    expect(exchange.openOrders()[0]).toMatchObject({ id: 'b', remaining: 4 });
+  });
+
+  it('counts every displayed level at or through our price, and a snapshot crosses like a message', () => {
+    const { exchange, fills } = setup();
+    exchange.submit(limit('a', 'sell', 10003, 5), 1);
+    // bids at 10005 (1) and 10003 (2) reach our ask at 10003; the bid at 10002 does not
+    exchange.applyMarketEvent({
+      ...snapshot,
+      exchTs: 20,
+      bidPrices: [10005, 10003, 10002],
+      bidSizes: [1, 2, 9],
+      askPrices: [10006],
+      askSizes: [1],
+    });
+    expect(fills.map((f) => [f.orderId, f.price, f.size])).toEqual([['a', 10003, 3]]);
+  });
+
+  it('does not use the same displayed cross twice; what is added through our price later fills us', () => {
+    const { exchange, fills } = setup();
+    exchange.submit(limit('b', 'buy', 9999, 5), 1);
+    exchange.applyMarketEvent(delta('bid', 9999, 0, false));
+    exchange.applyMarketEvent(delta('ask', 9999, 1, true)); // fills 1
+    exchange.applyMarketEvent(delta('ask', 10002, 3, true)); // another message, same cross: nothing more
+    expect(fills.map((f) => f.size)).toEqual([1]);
+    exchange.applyMarketEvent(delta('ask', 9999, 3, true)); // 2 more lots offered at our price
+    expect(fills.map((f) => f.size)).toEqual([1, 2]);
+    exchange.applyMarketEvent(delta('ask', 9999, 0, false)); // the cross goes away…
+    exchange.applyMarketEvent(delta('ask', 10001, 5, true));
+    exchange.applyMarketEvent(delta('ask', 9999, 1, true)); // …and comes back: a new lot, a new fill
+    expect(fills.map((f) => f.size)).toEqual([1, 2, 1]);
+    expect(exchange.openOrders()[0]).toMatchObject({ id: 'b', remaining: 1 });
+  });
+
+  it('our orders on one side share the crossed quantity, best price first', () => {
+    const { exchange, fills } = setup();
+    exchange.submit(limit('low', 'buy', 9998, 5), 1);
+    exchange.submit(limit('high', 'buy', 9999, 2), 2);
+    exchange.applyMarketEvent(delta('bid', 9999, 0, false));
+    exchange.applyMarketEvent(delta('bid', 9998, 0, false));
+    exchange.applyMarketEvent(delta('ask', 9998, 3, true)); // 3 lots reach both bids
+    expect(fills.map((f) => [f.orderId, f.size])).toEqual([
+      ['high', 2],
+      ['low', 1],
+    ]);
+  });
+
+  it("bookThrough 'full' (the optimistic rule) fills the whole remaining size however little crossed", () => {
+    const { exchange, fills } = setup({ model: 'risk-averse' }, -2, 5, 'full');
+    exchange.submit(limit('b', 'buy', 9999, 5), 1);
+    exchange.applyMarketEvent(delta('bid', 9999, 0, false));
+    exchange.applyMarketEvent(delta('ask', 9999, 1, true));
+    expect(fills.map((f) => [f.orderId, f.price, f.size])).toEqual([['b', 9999, 5]]);
+    expect(exchange.openOrders()).toHaveLength(0);
   });
 });
 
@@ -290,11 +360,19 @@ const sessionOp: fc.Arbitrary<SessionOp> = fc.oneof(
   }),
 );
 
-describe('SimExchange over random sessions (property)', () => {
+/** Displayed size on the opposite side at or through `price` (what a book-through can fill an order at `price` with). */
+function displayedThrough(book: SimExchange['book'], side: 'buy' | 'sell', price: number): number {
+  let total = 0;
+  if (side === 'buy') for (let p = book.bestAsk; p <= price; p++) total += book.sizeAt('ask', p);
+  else for (let p = book.bestBid; p >= price; p--) total += book.sizeAt('bid', p);
+  return total;
+}
+
+describe.each(['crossed-quantity', 'full'] as const)('SimExchange over random sessions (property), bookThrough %s', (rule) => {
   it('keeps queues within their level, fills what the book or a trade goes through, and knows its best quotes', () => {
     fc.assert(
       fc.property(fc.array(sessionOp, { maxLength: 150 }), (ops) => {
-        const { exchange, fills } = setup();
+        const { exchange, fills } = setup({ model: 'risk-averse' }, -2, 5, rule);
         const book = exchange.book;
         let nextId = 0;
         const pick = (n: number): string => {
@@ -312,8 +390,18 @@ describe('SimExchange over random sessions (property)', () => {
             const id = pick(op.pick);
             const order = exchange.openOrders().find((o) => o.id === id);
             if (order) exchange.amend(id, order.price + op.offset, op.size, 1);
-          } else if (op.kind === 'delta') exchange.applyMarketEvent(delta(op.side, op.price, op.size));
-          else {
+          } else if (op.kind === 'delta') {
+            const before = fills.length;
+            const ours = { buy: exchange.ownBestBid(), sell: exchange.ownBestAsk() };
+            exchange.applyMarketEvent(delta(op.side, op.price, op.size));
+            if (rule === 'crossed-quantity') {
+              // A message's book-through fills on a side never exceed what is displayed through our best order there.
+              for (const side of ['buy', 'sell'] as const) {
+                const taken = fills.slice(before).reduce((sum, f) => sum + (f.side === side ? f.size : 0), 0);
+                expect(taken).toBeLessThanOrEqual(Number.isNaN(ours[side]) ? 0 : displayedThrough(book, side, ours[side]));
+              }
+            }
+          } else {
             const best = op.takerSide === 'buy' ? book.bestAsk : book.bestBid;
             if (Number.isNaN(best)) continue;
             const price = best + (op.takerSide === 'buy' ? op.offset : -op.offset);
@@ -331,9 +419,8 @@ describe('SimExchange over random sessions (property)', () => {
           for (const order of open) {
             const level = book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
             expect(order.queueAhead).toBeLessThanOrEqual(level);
-            // Post-only quotes never rest crossed: the book moving through one fills it.
-            if (order.side === 'buy') expect(order.price >= book.bestAsk).toBe(false);
-            else expect(order.price <= book.bestBid).toBe(false);
+            // 'full': post-only quotes never rest crossed, the book moving through one fills it.
+            if (rule === 'full') expect(order.side === 'buy' ? order.price >= book.bestAsk : order.price <= book.bestBid).toBe(false);
           }
           const bids = open.filter((o) => o.side === 'buy').map((o) => o.price);
           const asks = open.filter((o) => o.side === 'sell').map((o) => o.price);

@@ -69,6 +69,6 @@ export const avellanedaStoikovSource = defineDataSource({
       },
       () => new Rng(seed).fork('market'),
     );
-    return { open, startTs, endTs, files: [] };
+    return { open, openVenue: open, startTs, endTs, files: [] };
   },
 });

@@ -70,6 +70,6 @@ export const informedFlowSource = defineDataSource({
       },
       () => new Rng(seed).fork('market'),
     );
-    return { open, startTs, endTs, files: [] };
+    return { open, openVenue: open, startTs, endTs, files: [] };
   },
 });

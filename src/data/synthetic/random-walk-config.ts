@@ -50,6 +50,6 @@ export const randomWalkSource = defineDataSource({
       },
       () => new Rng(seed).fork('market'),
     );
-    return { open, startTs, endTs, files: [] };
+    return { open, openVenue: open, startTs, endTs, files: [] };
   },
 });

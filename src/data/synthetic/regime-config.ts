@@ -68,6 +68,6 @@ export const regimeSource = defineDataSource({
       },
       () => new Rng(seed).fork('market'),
     );
-    return { open, startTs, endTs, files: [] };
+    return { open, openVenue: open, startTs, endTs, files: [] };
   },
 });

@@ -80,7 +80,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       symbol,
       fees,
       queue,
-      openEvents: data.open,
+      openEvents: data.openVenue,
       dataStart: startTs,
       dataEnd: endTs,
       wallStartMs: startedMs,

@@ -19,7 +19,8 @@ import type { VenueSymbol } from './symbol.ts';
  * - Clock: data time t (µs) is served at wall time wallStart + (t − dataStart) / speed. Before each request
  *   and on a timer, every market event whose exchTs is due is applied (all events of one time together,
  *   so a book message is never half applied). Events before dataStart (the scenario's window) are applied
- *   at start-up. The data's exchTs are made non-decreasing. After the data's end the book stays as it was.
+ *   at start-up. The data is read in exchange-time order (the data source's venue timeline); exchTs are
+ *   made non-decreasing. After the data's end the book stays as it was.
  *   A test hook can freeze the clock: no market event is applied until it restarts, and the data resumes
  *   where it stopped (the frozen wall time is skipped). The order methods (placeOrder, cancelOrder,
  *   cancelAll, amend) do not advance the clock themselves: their caller has (handleRest, once per request).

@@ -33,6 +33,7 @@ export async function backtestWith(raw: unknown, strategy: Strategy): Promise<{ 
     units,
     fees: feeSchedule(0, 0),
     openEvents: data.open,
+    openVenueEvents: data.openVenue,
     startTs: data.startTs,
     endTs: data.endTs,
     queue: createQueueModel(scenario.venue.queue),
