@@ -2,6 +2,7 @@ import { isoMicros } from '../core/units.ts';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder } from '../core/output.ts';
 import { writeTardis } from '../data/convert.ts';
 import { fetchTardis } from '../data/fetch.ts';
 import { FINE_STEP, inspectFiles, type InspectReport } from '../data/inspect.ts';
@@ -142,6 +143,7 @@ export const dataCommand: CommandModule = {
             .option('symbol', { type: 'string', describe: 'symbol to write (default: from the input)' }),
         async (args) => {
           const a = args as unknown as CommonArgs & { out: string; exchange?: string; symbol?: string };
+          checkOutputFolder(a.out, 'data', 'the output folder');
           const tickSize = a['tick-size'] ?? FINE_STEP;
           const lotSize = a['lot-size'] ?? FINE_STEP;
           const units = new MarketUnits({ symbol: '', tickSize, lotSize, makerFeeBps: 0, takerFeeBps: 0 });

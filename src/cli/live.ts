@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { verdict } from '../analytics/verdict.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFile } from '../core/output.ts';
 import { loadLiveConfig, type RiskLimits } from '../live/config.ts';
 import { runLive } from '../live/live-run.ts';
 import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
@@ -199,6 +200,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
   handler: async (args) => {
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('recordings', `${args.exchange}-${args.symbol.replace(/[^A-Za-z0-9]/g, '')}-${stamp}.raw.gz`);
+    checkOutputFile(out, 'the recording', () => false); // a recording never replaces a file
     const r = await recordMarket({
       exchange: args.exchange,
       symbol: args.symbol,

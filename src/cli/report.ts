@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFile, writeOutputFile } from '../core/output.ts';
+import { isSpreadlabPage } from '../report/html.ts';
 import { renderComparison, renderRunReport } from '../report/html.ts';
 import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
@@ -28,15 +29,11 @@ export function reportOptions(yargs: Argv): Argv<ReportArgs> {
 export async function reportCommand(args: ReportArgs): Promise<void> {
   const dirs = args.runs;
   if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
+  const out = args.out ?? (dirs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
+  checkOutputFile(out, 'the report', isSpreadlabPage);
   const runs = dirs.map((dir) => loadRun(dir));
-  const out = args.out ?? (runs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
-  try {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, html);
-  } catch (error) {
-    throw new SpreadlabError(`${out}: cannot write the report (${(error as Error).message})`);
-  }
+  writeOutputFile(out, html);
   if (!args.quiet)
     process.stdout.write(
       `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { checkOutputFolder } from '../core/output.ts';
 import { writeSyntheticTardis } from '../data/synthetic/write-tardis.ts';
 import { loadScenario } from '../sim/scenario.ts';
 
@@ -26,6 +27,7 @@ export const synthCommand: CommandModule = {
     const a = args as unknown as SynthArgs;
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
     const scenario = await loadScenario(a.scenario, overrides);
+    checkOutputFolder(a.out, 'data', 'the output folder');
     const written = await writeSyntheticTardis(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
     for (const w of written) process.stdout.write(`wrote ${w}\n`);
   },

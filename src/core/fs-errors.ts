@@ -47,13 +47,13 @@ export function describeFsError(error: unknown): string {
   return code ?? (error instanceof Error ? error.message : String(error));
 }
 
-/** What a non-regular file is, in words. */
-function kindOf(stats: Stats): string {
+/** What a file that is not a regular file is, in words ('a folder', 'a FIFO (named pipe)', 'a device' …). */
+export function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return 'a folder';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
   if (stats.isSocket()) return 'a socket';
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a regular file';
+  return stats.isFile() ? 'a file' : 'not a regular file';
 }
 
 /**

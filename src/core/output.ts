@@ -1,6 +1,9 @@
 import {
   accessSync,
+  closeSync,
   constants,
+  openSync,
+  readSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -14,7 +17,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { SpreadlabError } from './errors.ts';
-import { describeFsError } from './fs-errors.ts';
+import { describeFsError, kindOf } from './fs-errors.ts';
 import { lockOutput, pidAlive } from './output-lock.ts';
 
 /**
@@ -142,7 +145,7 @@ export function folderKind(dir: string): string | null {
 export function checkOutputFolder(dir: string, kind: OutputKind, what = `the ${kind} folder`): 'new' | 'ours' {
   const stats = checkOutputPath(dir, what);
   if (!stats) return 'new';
-  if (!stats.isDirectory()) throw new SpreadlabError(`${dir}: exists and is not a folder (${what} is a folder): choose another --out`);
+  if (!stats.isDirectory()) throw new SpreadlabError(`${dir}: is ${kindOf(stats)}, not a folder: choose another --out for ${what}`);
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -179,12 +182,7 @@ function markerText(kind: OutputKind): string {
  * an existing `dir` must carry the marker of `kind` and hold only entries `owned` accepts. Holds `dir`'s
  * lock throughout.
  */
-export async function replaceFolder<T>(
-  dir: string,
-  kind: OutputKind,
-  owned: (name: string) => boolean,
-  write: (staging: string) => Promise<T> | T,
-): Promise<T> {
+export function replaceFolder<T>(dir: string, kind: OutputKind, owned: (name: string) => boolean, write: (staging: string) => T): T {
   checkOutputFolder(dir, kind);
   const lock = lockOutput(dir, `writing the ${kind} folder`);
   try {
@@ -209,7 +207,7 @@ export async function replaceFolder<T>(
         mkdirSync(staging, { recursive: true });
         writeFileSync(join(staging, OUTPUT_MARKER), markerText(kind));
       });
-      result = await guardWriteAsync(dir, () => write(staging));
+      result = guardWrite(dir, () => write(staging));
       guardWrite(dir, () => {
         if (status === 'ours') renameSync(dir, aside);
         renameSync(staging, dir); // onto nothing, or onto an empty folder (rename replaces an empty folder)
@@ -248,7 +246,7 @@ function removeLeftovers(parent: string, name: string, kind: OutputKind): void {
 export function checkOutputFile(file: string, what: string, ours: (path: string) => boolean): void {
   const stats = checkOutputPath(file, what);
   if (!stats) return;
-  if (!stats.isFile()) throw new SpreadlabError(`${file}: exists and is not a regular file (${what} is a file): choose another --out`);
+  if (!stats.isFile()) throw new SpreadlabError(`${file}: is ${kindOf(stats)}, not a file: choose another --out for ${what}`);
   if (!ours(file)) throw new SpreadlabError(`${file}: exists and was not written by spreadlab: choose another --out, or remove it`);
 }
 
@@ -270,27 +268,29 @@ export function writeOutputFile(file: string, content: string | Uint8Array): voi
   writeFileAtomically(file, content);
 }
 
-/** True when `file` starts with `prefix` (a cheap recogniser of spreadlab's own files). */
-export function fileStartsWith(file: string, test: (head: string) => boolean, bytes = 512): boolean {
+/** True when the first `bytes` of `file` pass `test` (a cheap recogniser of spreadlab's own files). */
+export function fileHeadMatches(file: string, test: (head: string) => boolean, bytes = 1024): boolean {
+  let fd = -1;
   try {
-    return test(readFileSync(file, { encoding: 'utf8', flag: 'r' }).slice(0, bytes));
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const head = Buffer.alloc(bytes);
+    return test(head.toString('utf8', 0, readSync(fd, head, 0, bytes, 0)));
   } catch {
     return false;
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
+}
+
+/** Names spreadlab gives its temporary files and locks beside what it writes (they may be found in its folders). */
+export function isTemporaryName(name: string): boolean {
+  return /^\..+\.(?:partial(?:-\d+)?|old-\d+|tmp(?:-\d+)?|\d+\.tmp|lock)$/.test(name);
 }
 
 /** Runs a file-system step of writing `path`; an environment failure (full disk, read-only, permissions) becomes a user error naming it. */
 export function guardWrite<T>(path: string, step: () => T): T {
   try {
     return step();
-  } catch (error) {
-    throw asOutputError(path, error);
-  }
-}
-
-async function guardWriteAsync<T>(path: string, step: () => Promise<T> | T): Promise<T> {
-  try {
-    return await step();
   } catch (error) {
     throw asOutputError(path, error);
   }

@@ -1,8 +1,10 @@
 import { isoMicros } from '../core/units.ts';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type RunAnalysis } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder, openOutputFolder, writeFileAtomically } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { packageVersion } from '../core/version.ts';
@@ -97,11 +99,26 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const strategy = await resolveStrategy(config.scenario.strategy, dirname(options.configFile), options.configFile);
   if (config.provenance) checkModuleUnchanged(strategy.module, config.provenance, options.configFile);
   const scenario: Scenario = { ...config.scenario, strategy: strategy.config };
+  const out = options.out;
+  checkOutputFolder(out, 'live-run', 'the live run folder');
+  return withOutputLock(out, `running ${mode}`, () => {
+    openOutputFolder(out, 'live-run');
+    // a live run folder written before holds this run's kinds of files: the new run replaces them all
+    for (const f of [...RUN_FILES, MARKET_FILE, ORDERS_FILE, 'live.json', 'reconcile.csv', 'reconcile.json', 'sim'])
+      rmSync(join(out, f), { recursive: true, force: true });
+    return runLiveIn(options, strategy, scenario, out);
+  });
+}
+
+async function runLiveIn(
+  options: LiveRunOptions,
+  strategy: Awaited<ReturnType<typeof resolveStrategy>>,
+  scenario: Scenario,
+  out: string,
+): Promise<LiveRunResult> {
+  const { config, mode } = options;
   const units = new MarketUnits(scenario.market);
   const symbol = scenario.market.symbol;
-  const out = options.out;
-  mkdirSync(out, { recursive: true });
-  for (const f of [...RUN_FILES, MARKET_FILE, ORDERS_FILE, 'live.json']) rmSync(join(out, f), { force: true });
   const print = options.print ?? (() => {});
   const log = new EventLog(join(out, ORDERS_FILE), [options.apiKey, options.secret]);
   const say = (line: string): void => print(log.redact(line));
@@ -294,7 +311,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     strategyModule: strategy.module,
   };
   const analysis = writeRunFiles(out, run, []);
-  writeFileSync(
+  writeFileAtomically(
     join(out, 'live.json'),
     `${JSON.stringify(
       {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import {
   appendJournal,
   checkManifest,
@@ -92,8 +94,16 @@ export async function planSweep(
 export async function sweep(
   options: SweepOptions,
 ): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
+  checkOutputFolder(options.out, 'sweep', 'the sweep folder');
   const plan = await planSweep(options);
-  mkdirSync(options.out, { recursive: true });
+  return withOutputLock(options.out, 'running a sweep', () => sweepLocked(options, plan));
+}
+
+async function sweepLocked(
+  options: SweepOptions,
+  plan: SweepPlan,
+): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; complete: boolean }> {
+  openOutputFolder(options.out, 'sweep');
   checkManifest(options.out, manifestOf(plan, options));
   const journal = readJournal(options.out);
   const mine = plan.runs.filter((r) => inShard(r, options.shard));
@@ -191,10 +201,11 @@ export async function mergeShards(
   out: string,
   selection: Selection,
 ): Promise<{ best: ConfigFigures | null; runs: number }> {
+  checkOutputFolder(out, 'sweep', 'the merged sweep folder');
   const manifests = dirs.map((dir) => {
     const file = join(dir, MANIFEST);
     if (!existsSync(file)) throw new SpreadlabError(`${dir}: not a sweep folder (no ${MANIFEST})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as ReturnType<typeof manifestOf>;
+    return readJsonFile(file, 'sweep manifest') as ReturnType<typeof manifestOf>;
   });
   const first = manifests[0];
   manifests.forEach((m, i) => {
@@ -218,11 +229,13 @@ export async function mergeShards(
       `the shards hold ${all.size} of ${plan.runs.length} runs; missing runs ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}: finish or rerun those shards`,
     );
   }
-  mkdirSync(out, { recursive: true });
-  checkManifest(out, {
-    ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }),
+  return withOutputLock(out, 'merging sweep shards', () => {
+    openOutputFolder(out, 'sweep');
+    checkManifest(out, {
+      ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }),
+    });
+    const entries = plan.runs.map((r) => all.get(r.index)!);
+    writeJournal(out, entries);
+    return { best: finishSweep(out, plan, entries, selection), runs: entries.length };
   });
-  const entries = plan.runs.map((r) => all.get(r.index)!);
-  writeJournal(out, entries);
-  return { best: finishSweep(out, plan, entries, selection), runs: entries.length };
 }

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { writeResults, type JournalEntry } from './journal.ts';
 import { configFigures } from './objective.ts';
 import { runPool } from './pool.ts';
@@ -35,7 +36,14 @@ export interface TuneStep {
 }
 
 export async function tune(options: TuneOptions): Promise<{ chosen: number | null; steps: TuneStep[] }> {
-  mkdirSync(options.out, { recursive: true });
+  checkOutputFolder(options.out, 'tune', 'the tune folder');
+  return withOutputLock(options.out, 'tuning', () => {
+    openOutputFolder(options.out, 'tune');
+    return tuneLocked(options);
+  });
+}
+
+async function tuneLocked(options: TuneOptions): Promise<{ chosen: number | null; steps: TuneStep[] }> {
   const entries: JournalEntry[] = [];
   const steps: TuneStep[] = [];
   const realized = `realizedSpreadBps.${mainHorizonOf(readScenarioBase(options.scenarioFile, options.overrides))}`;

@@ -1,6 +1,8 @@
 import { isoMicros } from '../core/units.ts';
 import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { dataSpan } from '../sim/run-scenario.ts';
 import { csvText } from './flatten.ts';
 import { renderSweepPage } from '../report/sweep-page.ts';
@@ -53,6 +55,14 @@ export interface FoldOutcome {
 }
 
 export async function walkForward(options: SweepOptions, folds: Fold[]): Promise<FoldOutcome[]> {
+  checkOutputFolder(options.out, 'walk-forward', 'the walk-forward folder');
+  return withOutputLock(options.out, 'running a walk-forward', () => {
+    openOutputFolder(options.out, 'walk-forward');
+    return walkForwardLocked(options, folds);
+  });
+}
+
+async function walkForwardLocked(options: SweepOptions, folds: Fold[]): Promise<FoldOutcome[]> {
   const outcomes: FoldOutcome[] = [];
   for (const [i, windows] of folds.entries()) {
     const window = (w: { from: string; to: string }): string[] => [`window.from=${w.from}`, `window.to=${w.to}`];
