@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
 import { verdict } from '../analytics/verdict.ts';
 import { summaryWarnings } from '../analytics/warnings.ts';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { checkOutputFolder } from '../core/output.ts';
 import { warn } from '../core/warnings.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
@@ -29,6 +30,7 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
 }
 
 export async function backtestCommand(args: BacktestArgs): Promise<void> {
+  checkFlag('seed', args.seed, BOUNDS.seed);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
   const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);

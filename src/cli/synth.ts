@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { checkOutputFolder } from '../core/output.ts';
 import { writeSyntheticTardis } from '../data/synthetic/write-tardis.ts';
 import { loadScenario } from '../sim/scenario.ts';
@@ -25,6 +26,7 @@ export const synthCommand: CommandModule = {
       .option('seed', { type: 'number', describe: 'override the scenario seed' }),
   handler: async (args) => {
     const a = args as unknown as SynthArgs;
+    checkFlag('seed', a.seed, BOUNDS.seed);
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
     const scenario = await loadScenario(a.scenario, overrides);
     checkOutputFolder(a.out, 'data', 'the output folder');

@@ -45,13 +45,22 @@ export function boundProblem(value: unknown, b: Bound): string | null {
   return ok ? null : `expected ${describeBound(b)}, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
 }
 
-/** A zod number schema holding the bound (finite; min/max/int as given, so the JSON Schema shows them). */
+/**
+ * A zod number schema holding the bound (finite; min/max/int as given, so the JSON Schema shows them); a
+ * value outside it reads "expected a number > 0 and ≤ 1000, got -1".
+ */
 export function boundedNumber(b: Bound): z.ZodNumber {
-  let schema = z.number().finite();
+  let schema = z
+    .number({
+      errorMap: (issue, ctx) => ({
+        message: issue.code === 'invalid_type' ? ctx.defaultError : (boundProblem(ctx.data, b) ?? ctx.defaultError),
+      }),
+    })
+    .finite();
   if (b.integer) schema = schema.int();
-  if (b.above !== undefined) schema = schema.gt(b.above, { message: `expected ${describeBound(b)}` });
-  if (b.min !== undefined) schema = schema.gte(b.min, { message: `expected ${describeBound(b)}` });
-  return schema.lte(b.max, { message: `expected ${describeBound(b)}` });
+  if (b.above !== undefined) schema = schema.gt(b.above);
+  if (b.min !== undefined) schema = schema.gte(b.min);
+  return schema.lte(b.max);
 }
 
 /** A flag's value checked against its bound (a SpreadlabError naming the flag otherwise); undefined passes. */
@@ -110,10 +119,12 @@ export const BOUNDS = {
   ratePerSecond: { above: 0, max: 10_000 },
   /** Seeds: whole numbers that stay exact. */
   seed: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true },
+  /** A count of ticks (a spread, a depth). */
+  ticks: { min: 1, max: 1_000_000, integer: true },
   /** Book levels per side. */
   levels: { min: 1, max: 10_000, integer: true },
   /** A dimensionless model parameter (a power, a risk aversion, a skew factor). */
   modelParameter: { above: 0, max: 1e6 },
-  /** A live run or recording, in minutes: up to a year. */
-  liveMinutes: { above: 0, max: 366 * 24 * 60 },
+  /** A live run or recording, in minutes: up to 24 days (the longest a Node timer waits; run without --minutes for longer). */
+  liveMinutes: { above: 0, max: 24 * 24 * 60 },
 } as const satisfies Record<string, Bound>;

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SpreadlabError } from './errors.ts';
@@ -49,6 +49,7 @@ export function lockOutput(path: string, what: string): OutputLock {
   const file = lockFileOf(path);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: processStart(process.pid), what };
   const tmp = `${file}.${process.pid}.tmp`;
+  mkdirSync(dirname(file), { recursive: true }); // the caller has checked the path (core/output.ts)
   writeFileSync(tmp, `${JSON.stringify(me)}\n`);
   try {
     for (let attempt = 0; ; attempt++) {

@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { boundedNumber } from '../core/bounds.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { isoMicros, US_PER_SECOND } from '../core/units.ts';
 import { warn } from '../core/warnings.ts';
@@ -58,7 +59,7 @@ const schema = z
     cache: z.boolean().default(true),
     // optional rather than defaulted, so scenarios that do not name them echo unchanged in run.json
     stream: z.boolean().optional(),
-    chunkRows: z.number().int().min(1).optional(),
+    chunkRows: boundedNumber({ min: 1, max: 1 << 26, integer: true }).optional(),
   })
   .strict();
 

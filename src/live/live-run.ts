@@ -15,7 +15,7 @@ import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
-import { connectExchange, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
+import { connectExchange, exchangeSetupError, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
 import { CcxtFeed } from './ccxt-feed.ts';
 import { DryRunVenue } from './dry-run-venue.ts';
 import type { FeedVenue } from './feed-venue.ts';
@@ -78,6 +78,23 @@ export interface LiveRunResult {
   stopReason: string;
   killed: boolean;
   openOrdersLeft: number | null;
+}
+
+/**
+ * Orders found open at the start were left by an earlier run that could not cancel them (killed with
+ * SIGKILL, a crash, a lost connection): they are cancelled before the strategy starts, and the run says so.
+ * A position found at the start is reported too (it is the run's starting position).
+ */
+async function cancelLeftovers(live: LiveVenue, symbol: string, say: (line: string) => void, log: EventLog): Promise<void> {
+  const leftovers = await live.getOpenOrders(symbol);
+  const position = await live.getPosition(symbol);
+  if (position !== 0) say(`position ${position} found at the start (left by an earlier run?): it is this run's starting position`);
+  if (leftovers.length === 0) return;
+  say(
+    `found ${leftovers.length} open order(s) on ${symbol} left by an earlier run that did not stop cleanly (killed?): cancelling them before the strategy starts`,
+  );
+  log.write('leftover-orders', { count: leftovers.length, ids: leftovers.map((o) => o.id) });
+  await live.cancelAllOrders(symbol);
 }
 
 export const MARKET_FILE = 'market.raw.gz';
@@ -233,7 +250,10 @@ async function runLiveIn(
       sleep(FIRST_BOOK_TIMEOUT_MS).then(() => false),
     ]);
     if (!waited && !stopReason) stopNow('no market data within 30 s of the start');
-    if (live && !stopReason) await live.start();
+    if (live && !stopReason) {
+      await live.start();
+      await cancelLeftovers(live, symbol, say, log);
+    }
     guard = new RiskGuard(
       venue,
       config.risk,
@@ -339,7 +359,7 @@ async function runLiveIn(
     )}\n`,
   );
   if (strategyError && !(stopReason.startsWith('kill switch') || stopReason.startsWith('signal'))) {
-    throw strategyError;
+    throw exchangeSetupError(strategyError, options.exchange, (text) => log.redact(text));
   }
   return { out, analysis, stopReason, killed: guard?.killed ?? false, openOrdersLeft };
 }

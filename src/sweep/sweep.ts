@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkFlag } from '../core/bounds.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
@@ -16,7 +17,7 @@ import {
   MANIFEST,
   type JournalEntry,
 } from './journal.ts';
-import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
+import { checkRunCount, HARD_MAX_RUNS, inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
 import { chooseBest, configFigures, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
 import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
@@ -35,6 +36,8 @@ export interface SweepOptions {
   /** Seeds 1..N for synthetic data. */
   seeds?: number;
   random?: number;
+  /** Run a sweep of more than MAX_RUNS runs (grid.ts). */
+  allowLargeGrid?: boolean;
   workers: number;
   objective: string;
   minimize: boolean;
@@ -65,8 +68,10 @@ export function readScenarioBase(scenarioFile: string, overrides: string[]): Swe
 }
 
 export async function planSweep(
-  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random'>,
+  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random' | 'allowLargeGrid'>,
 ): Promise<SweepPlan> {
+  checkFlag('seeds', options.seeds, { min: 1, max: HARD_MAX_RUNS, integer: true });
+  checkFlag('random', options.random, { min: 1, max: HARD_MAX_RUNS, integer: true });
   const base = readScenarioBase(options.scenarioFile, options.overrides);
   const scenario = scenarioForRun(base, {}, 1);
   const { module: strategyModule } = await resolveStrategy(scenario.strategy, base.baseDir, base.file);
@@ -75,6 +80,7 @@ export async function planSweep(
     throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
   const seeds = synthetic ? Array.from({ length: options.seeds ?? 1 }, (_, i) => i + 1) : [scenario.seed];
   const axes = options.grid.map(parseGridFlag);
+  checkRunCount(axes, seeds.length, options.random, options.allowLargeGrid ?? false);
   const runs = planRuns(axes, seeds, options.random === undefined ? undefined : { count: options.random, seed: scenario.seed });
   // Validate every configuration before spending time on any run.
   const checked = new Set<number>();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber } from '../core/bounds.ts';
 import type { Lots } from '../core/units.ts';
 import { defineVenueModel } from './model.ts';
 
@@ -85,6 +86,6 @@ export const riskAverseQueue = defineVenueModel({
 export const probabilisticQueue = defineVenueModel({
   name: 'probabilistic',
   description: "hftbacktest's ProbQueueModel: unexplained size decreases split between front and back by a power law",
-  params: z.object({ power: z.number().positive().default(2) }),
+  params: z.object({ power: boundedNumber({ above: 0, max: 100 }).default(2) }),
   create: ({ power }) => probabilistic(power),
 });
