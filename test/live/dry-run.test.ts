@@ -84,8 +84,10 @@ describe('dry-run market data', () => {
     expect(seen.snapshot?.bids.length).toBe(1);
     expect(seen.snapshot?.mid).toBeGreaterThan(99.9);
     expect(seen.snapshot?.mid).toBeLessThan(100.1);
-    // The run files are written into the run folder itself: nothing staged beside it or left half-written.
+    // The run files are written into the run folder itself (marked as spreadlab's): nothing staged beside it
+    // (not even its lock, once the run is over) or left half-written.
     expect(readdirSync(out).sort()).toEqual([
+      '.spreadlab',
       'fills.csv',
       'live.json',
       'market.raw.gz',
