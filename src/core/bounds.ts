@@ -53,7 +53,7 @@ export function boundedNumber(b: Bound): z.ZodNumber {
   let schema = z
     .number({
       errorMap: (issue, ctx) => ({
-        message: issue.code === 'invalid_type' ? ctx.defaultError : (boundProblem(ctx.data, b) ?? ctx.defaultError),
+        message: issue.code === 'invalid_type' && typeof ctx.data !== 'number' ? ctx.defaultError : (boundProblem(ctx.data, b) ?? ctx.defaultError),
       }),
     })
     .finite();

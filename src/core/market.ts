@@ -20,7 +20,8 @@ export function decimalsOf(step: number): number {
 export function exactDecimals(step: number): number | null {
   for (let d = 0; d <= 12; d++) {
     const scaled = step * 10 ** d;
-    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return Math.round(scaled) > 0 ? d : null;
+    const whole = Math.round(scaled);
+    if (whole >= 1 && Math.abs(scaled - whole) < 1e-9 * scaled) return d;
   }
   return null;
 }
