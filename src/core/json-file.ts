@@ -29,10 +29,86 @@ export function parseJsonText(text: string, source: string): unknown {
   } catch (error) {
     const message = (error as Error).message;
     const at = /at position (\d+)/.exec(message);
-    const position = at ? Number(at[1]) : /end of JSON input/.test(message) ? body.length : null;
+    const position = at ? Number(at[1]) : /end of JSON input/.test(message) ? body.length : jsonErrorOffset(body);
     const where = position === null ? '' : `:${lineColumn(body, position)}`;
-    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
+    const what = message.replace(/ (?:in JSON )?at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
     throw new SpreadlabError(`${source}${where}: not valid JSON: ${what}`);
+  }
+}
+
+/**
+ * Where JSON text first breaks the grammar (for V8 messages that give no position, such as "Unexpected
+ * token"): a scan of the grammar that builds nothing; null if it finds no error.
+ */
+export function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string): void => {
+    for (const c of word) if (text[i++] !== c) (i--, fail());
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') return container('}', true);
+    if (c === '[') return container(']', false);
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const string = (): void => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const container = (close: string, object: boolean): void => {
+    i++;
+    ws();
+    if (text[i] === close) return void i++;
+    for (;;) {
+      if (object) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+      }
+      value();
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) return void i++;
+      fail();
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : null;
+  } catch (offset) {
+    return offset as number;
   }
 }
 

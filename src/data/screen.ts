@@ -89,18 +89,20 @@ class FarPrintScreen {
     this.quoteAsk = ask;
   }
 
-  /** Null when the trade is within the book's reach (or there is no two-sided reference), else why not. */
-  problem(price: number): string | null {
+  /** Null when the trade is within the book's reach (or there is no two-sided reference), else the book it is far from. */
+  problem(price: number): { below: boolean; bid: number; ask: number } | null {
     const bid = this.bookRows ? this.book.bestBid : this.quoteBid;
     const ask = this.bookRows ? this.book.bestAsk : this.quoteAsk;
     if (!(bid > 0) || !(ask > 0)) return null;
     if (price * 2 >= bid && price <= ask * 2) return null;
-    return `${price < bid ? 'below half the best bid' : 'above twice the best ask'} (bid ${bid}, ask ${ask} ticks)`;
+    return { below: price < bid, bid, ask };
   }
 }
 
-function farPrintMessage(exchTs: number, price: number, tickSize: number, why: string): string {
-  return `trade at ${isoMicros(exchTs)} (exchange time): price ${formatTicks(price, tickSize)} is far outside the book, ${why}; expected a print between half the best bid and twice the best ask`;
+function farPrintMessage(exchTs: number, price: number, tickSize: number, far: { below: boolean; bid: number; ask: number }): string {
+  const where = far.below ? 'below half the best bid' : 'above twice the best ask';
+  const book = `bid ${formatTicks(far.bid, tickSize)}, ask ${formatTicks(far.ask, tickSize)}`;
+  return `trade at ${isoMicros(exchTs)} (exchange time): price ${formatTicks(price, tickSize)} is far outside the book, ${where} (${book}); expected a print between half the best bid and twice the best ask`;
 }
 
 function formatTicks(ticks: number, tickSize: number): string {
@@ -128,9 +130,9 @@ export function screenFarPrints(c: EventColumns, label: string, tickSize: number
   for (let i = 0; i < c.length; i++) {
     const kind = c.kind[i];
     if (kind === Kind.TRADE) {
-      const why = screen.problem(c.price[i]);
-      if (why === null) continue;
-      problems.report(label, 0, 0, farPrintMessage(c.exchTs[i], c.price[i], tickSize, why));
+      const far = screen.problem(c.price[i]);
+      if (far === null) continue;
+      problems.report(label, 0, 0, farPrintMessage(c.exchTs[i], c.price[i], tickSize, far));
       drop ??= new Uint8Array(c.length);
       drop[i] = 1;
     } else if (kind === Kind.QUOTE) screen.quote(c.price[i], c.price2[i]);
@@ -184,10 +186,10 @@ export function screenFarPrintsInStream(open: OpenMarketEvents, label: string, t
       observe(screen, e);
       continue;
     }
-    const why = screen.problem(e.price);
-    if (why === null) continue;
+    const far = screen.problem(e.price);
+    if (far === null) continue;
     found++;
-    problems.report(label, 0, 0, farPrintMessage(e.exchTs, e.price, tickSize, why));
+    problems.report(label, 0, 0, farPrintMessage(e.exchTs, e.price, tickSize, far));
   }
   return found;
 }
