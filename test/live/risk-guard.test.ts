@@ -44,14 +44,14 @@ class FakeVenue implements Venue {
 
 const limits: RiskLimits = { maxPosition: 1, maxLoss: 50, maxOrdersPerMinute: 5, staleDataSeconds: 2, priceBandBps: 100 };
 
-function setup(overrides: Partial<{ mid: number; position: number; equity: number }> = {}) {
+function setup(overrides: Partial<{ mid: number; position: number; equity: number }> = {}, extraLimits: Partial<RiskLimits> = {}) {
   const world = { now: 1_000_000, mid: 100, position: 0, equity: 0, lastData: 1_000_000, ...overrides };
   const venue = new FakeVenue();
   const events: GuardEvent[] = [];
   const kills: string[] = [];
   const guard = new RiskGuard(
     venue,
-    limits,
+    { ...limits, ...extraLimits },
     {
       now: () => world.now,
       mid: () => world.mid,
@@ -169,4 +169,113 @@ describe('risk guard', () => {
     await idle;
     expect((await guard.placeOrder(buy(99.5))).reason).toMatch(/stopping/);
   });
+
+  // ---- rules a plausible bug would break (issue 15, class 11): each test fails on its mutant ----
+
+  it('the short side has its limit too: a sell that could take the position below −maxPosition is refused', async () => {
+    const { guard, venue } = setup({ position: -0.5 });
+    expect((await guard.placeOrder(sell(100.5, 0.6))).reason).toMatch(/sell 0\.6 with position -0\.5 .* could reach -1\.1, beyond maxPosition 1/);
+    expect((await guard.placeOrder(sell(100.5, 0.5))).status).toBe('open'); // −1: exactly the limit
+    expect((await guard.placeOrder(sell(100.5, 0.01))).reason).toMatch(/beyond maxPosition/); // the open sell counts
+    expect(venue.placed.map((o) => o.size)).toEqual([0.5]);
+  });
+
+  it('an order that reduces |position| passes even beyond maxPosition (after fills overshot it)', async () => {
+    const { guard } = setup({ position: 1.2 });
+    expect((await guard.placeOrder(sell(100.5, 0.1))).status).toBe('open'); // 1.2 → 1.1: still beyond, but less
+    expect((await guard.placeOrder(buy(99.5, 0.01))).status).toBe('rejected'); // 1.21: further beyond
+  });
+
+  it('amends are checked like orders: price band, position, halt', async () => {
+    const { guard, venue, world } = setup();
+    const amended: unknown[] = [];
+    venue.amendOrder = async (_m: string, id: string, change?: unknown) => {
+      amended.push(change);
+      return { id, status: 'open', filled: 0, remaining: 0.5 };
+    };
+    const ack = await guard.placeOrder(buy(99.5, 0.5));
+    expect((await guard.amendOrder('X', ack.id, { price: 98.5 })).reason).toMatch(/^risk guard: price 98\.5 is 150\.0 bps from the mid/);
+    expect((await guard.amendOrder('X', ack.id, { size: 1.2 })).reason).toMatch(/^risk guard: position: buy 0\.7/); // +0.7 on top of 0.5 open
+    expect((await guard.amendOrder('X', ack.id, { price: 99.6 })).status).toBe('open');
+    world.equity = -60;
+    await guard.check('X');
+    expect((await guard.amendOrder('X', ack.id, { price: 99.7 })).reason).toMatch(/kill switch/);
+    expect(amended).toEqual([{ price: 99.6 }]);
+  });
+
+  it('the price band is for limit orders: a market order (which has no price of its own) passes it', async () => {
+    const { guard, venue } = setup();
+    expect((await guard.placeOrder({ market: 'X', side: 'sell', size: 0.1, type: 'market', price: 90 })).status).toBe('open');
+    expect((await guard.placeOrder({ market: 'X', side: 'sell', size: 0.1, type: 'limit', price: 90 })).status).toBe('rejected');
+    expect(venue.placed).toHaveLength(1);
+  });
+
+  it('idle() waits until the calls in flight settle (or the timeout), not less', async () => {
+    const { guard, venue } = setup();
+    let release!: () => void;
+    venue.placeOrder = (r: OrderRequest) =>
+      new Promise<OrderAck>((resolve) => (release = () => resolve({ id: '7', status: 'open', filled: 0, remaining: r.size })));
+    const pending = guard.placeOrder(buy(99.5));
+    let idled = false;
+    const idle = guard.idle(60_000).then(() => (idled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(idled).toBe(false);
+    release();
+    await pending;
+    await idle;
+    expect(idled).toBe(true);
+    // nothing in flight: at once
+    let immediate = false;
+    await guard.idle(60_000).then(() => (immediate = true));
+    expect(immediate).toBe(true);
+    // a call that never settles: idle gives up at its timeout
+    venue.placeOrder = () => new Promise<OrderAck>(() => {});
+    void guard.placeOrder(buy(99.5));
+    const started = Date.now();
+    await guard.idle(50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
+
+  // ---- max loss as a drawdown from the peak, and flattening after the kill switch (issue 15, class 10) ----
+
+  it('kill switch on a drawdown from the peak: gains do not make room for maxLoss more', async () => {
+    const { guard, world, kills } = setup();
+    world.equity = 60;
+    await guard.check('X'); // the peak
+    world.equity = 11;
+    await guard.check('X'); // 49 below the peak: still running
+    expect(kills).toEqual([]);
+    world.equity = 10;
+    await guard.check('X'); // 50 below the peak of 60, though still 10 above the start
+    expect(kills).toHaveLength(1);
+    expect(kills[0]).toMatch(/drawdown 50\.0+ from the peak equity 60\.0+ reached maxLoss 50/);
+    expect(guard.killed).toBe(true);
+  });
+
+  it('flattenOnKill: after cancelling, one reduce-only market order closes the position', async () => {
+    const { guard, world, venue, events } = setup({ position: 0.3 }, { flattenOnKill: true });
+    world.equity = -50;
+    await guard.check('X');
+    expect(venue.cancelAlls).toBe(1);
+    expect(venue.placed).toEqual([{ market: 'X', side: 'sell', size: 0.3, type: 'market', timeInForce: 'IOC', reduceOnly: true }]);
+    expect(events.map((e) => e.type)).toEqual(['kill', 'flatten']);
+    expect(events[1].reason).toMatch(/reduce-only sell 0\.3: open/);
+    // a short position is bought back
+    const short = setup({ position: -0.2 }, { flattenOnKill: true });
+    short.world.equity = -51;
+    await short.guard.check('X');
+    expect(short.venue.placed).toEqual([expect.objectContaining({ side: 'buy', size: 0.2, reduceOnly: true })]);
+  });
+
+  it('flattenOnKill with no position places nothing; without flattenOnKill the position is left as it is', async () => {
+    const flat = setup({ position: 0 }, { flattenOnKill: true });
+    flat.world.equity = -50;
+    await flat.guard.check('X');
+    expect(flat.venue.placed).toEqual([]);
+    expect(flat.events.map((e) => e.reason)).toContain('no position to close');
+    const plain = setup({ position: 0.3, equity: -50 });
+    await plain.guard.check('X');
+    expect(plain.venue.placed).toEqual([]);
+  });
 });
+
