@@ -135,6 +135,24 @@ describe('fills from trades', () => {
     expect(exchange.openOrders()[0].queueAhead).toBeCloseTo(10, 9);
   });
 
+  it('probabilistic: the power shapes the split (n = 2 assumes cancels come mostly from the larger side)', () => {
+    const { exchange } = setup({ model: 'probabilistic', power: 2 });
+    exchange.submit(limit('b', 'buy', 9998, 5), 1); // front 20
+    exchange.applyMarketEvent(delta('bid', 9998, 60)); // front 20, back 40
+    exchange.applyMarketEvent(delta('bid', 9998, 30)); // 30 cancelled
+    // back share p = 40² / (40² + 20²) = 0.8: the front loses 0.2 · 30 = 6 → 14 ahead (n = 1 would give 10).
+    expect(exchange.openOrders()[0].queueAhead).toBeCloseTo(14, 9);
+  });
+
+  it('probabilistic: the estimate is clamped to the level (never more ahead than the level holds)', () => {
+    const { exchange } = setup({ model: 'probabilistic', power: 2 });
+    exchange.submit(limit('b', 'buy', 9998, 5), 1); // front 20, level 20
+    exchange.applyMarketEvent(trade(9998, 5, 'sell')); // front 15, 5 traded since the last depth update
+    exchange.applyMarketEvent(delta('bid', 9998, 8)); // 12 left the level: 5 traded, 7 unexplained
+    // back = 20 − 15 = 5, p = 25 / (25 + 225) = 0.1: front − 0.9 · 7 = 8.7 > the level's 8: clamped to 8.
+    expect(exchange.openOrders()[0].queueAhead).toBe(8);
+  });
+
   it('probabilistic: trade volume already counted is not taken from the front twice', () => {
     const { exchange } = setup({ model: 'probabilistic', power: 1 });
     exchange.submit(limit('b', 'buy', 9998, 5), 1); // front 20 (level 20)
@@ -290,58 +308,63 @@ const sessionOp: fc.Arbitrary<SessionOp> = fc.oneof(
   }),
 );
 
-describe('SimExchange over random sessions (property)', () => {
-  it('keeps queues within their level, fills what the book or a trade goes through, and knows its best quotes', () => {
-    fc.assert(
-      fc.property(fc.array(sessionOp, { maxLength: 150 }), (ops) => {
-        const { exchange, fills } = setup();
-        const book = exchange.book;
-        let nextId = 0;
-        const pick = (n: number): string => {
-          const open = exchange.openOrders();
-          return open.length === 0 ? 'none' : open[n % open.length].id;
-        };
-        for (const op of ops) {
-          const touch = (side: 'buy' | 'sell'): number => (side === 'buy' ? book.bestBid : book.bestAsk);
-          if (op.kind === 'quote') {
-            const price = (Number.isNaN(touch(op.side)) ? 10_000 : touch(op.side)) + op.offset;
-            exchange.submit(limit(`q${nextId++}`, op.side, price, op.size, { postOnly: true }), 1);
-          } else if (op.kind === 'cancel') exchange.cancel(pick(op.pick));
-          else if (op.kind === 'cancelAll') exchange.cancelAll();
-          else if (op.kind === 'amend') {
-            const id = pick(op.pick);
-            const order = exchange.openOrders().find((o) => o.id === id);
-            if (order) exchange.amend(id, order.price + op.offset, op.size, 1);
-          } else if (op.kind === 'delta') exchange.applyMarketEvent(delta(op.side, op.price, op.size));
-          else {
-            const best = op.takerSide === 'buy' ? book.bestAsk : book.bestBid;
-            if (Number.isNaN(best)) continue;
-            const price = best + (op.takerSide === 'buy' ? op.offset : -op.offset);
-            const before = fills.length;
-            const through = exchange
-              .openOrders()
-              .filter((o) => (op.takerSide === 'sell' ? o.side === 'buy' && o.price > price : o.side === 'sell' && o.price < price));
-            exchange.applyMarketEvent(trade(price, op.size, op.takerSide));
-            const taken = fills.slice(before).reduce((sum, f) => sum + f.size, 0);
-            expect(taken).toBeLessThanOrEqual(op.size);
-            // An order through the trade's price is filled first: if one is still open, the trade was used up.
-            if (through.some((o) => exchange.openOrders().some((open) => open.id === o.id))) expect(taken).toBe(op.size);
+describe('SimExchange over random sessions (property), under each queue model', () => {
+  const models: QueueConfig[] = [{ model: 'risk-averse' }, { model: 'probabilistic', power: 2 }, { model: 'probabilistic', power: 0.5 }];
+  it.each(models.map((q) => [JSON.stringify(q), q] as const))(
+    '%s: keeps queues within their level, fills what the book or a trade goes through, and knows its best quotes',
+    (_name, queue) => {
+      fc.assert(
+        fc.property(fc.array(sessionOp, { maxLength: 150 }), (ops) => {
+          const { exchange, fills } = setup(queue);
+          const book = exchange.book;
+          let nextId = 0;
+          const pick = (n: number): string => {
+            const open = exchange.openOrders();
+            return open.length === 0 ? 'none' : open[n % open.length].id;
+          };
+          for (const op of ops) {
+            const touch = (side: 'buy' | 'sell'): number => (side === 'buy' ? book.bestBid : book.bestAsk);
+            if (op.kind === 'quote') {
+              const price = (Number.isNaN(touch(op.side)) ? 10_000 : touch(op.side)) + op.offset;
+              exchange.submit(limit(`q${nextId++}`, op.side, price, op.size, { postOnly: true }), 1);
+            } else if (op.kind === 'cancel') exchange.cancel(pick(op.pick));
+            else if (op.kind === 'cancelAll') exchange.cancelAll();
+            else if (op.kind === 'amend') {
+              const id = pick(op.pick);
+              const order = exchange.openOrders().find((o) => o.id === id);
+              if (order) exchange.amend(id, order.price + op.offset, op.size, 1);
+            } else if (op.kind === 'delta') exchange.applyMarketEvent(delta(op.side, op.price, op.size));
+            else {
+              const best = op.takerSide === 'buy' ? book.bestAsk : book.bestBid;
+              if (Number.isNaN(best)) continue;
+              const price = best + (op.takerSide === 'buy' ? op.offset : -op.offset);
+              const before = fills.length;
+              const through = exchange
+                .openOrders()
+                .filter((o) => (op.takerSide === 'sell' ? o.side === 'buy' && o.price > price : o.side === 'sell' && o.price < price));
+              exchange.applyMarketEvent(trade(price, op.size, op.takerSide));
+              const taken = fills.slice(before).reduce((sum, f) => sum + f.size, 0);
+              expect(taken).toBeLessThanOrEqual(op.size);
+              // An order through the trade's price is filled first: if one is still open, the trade was used up.
+              if (through.some((o) => exchange.openOrders().some((open) => open.id === o.id))) expect(taken).toBe(op.size);
+            }
+            const open = exchange.openOrders();
+            for (const order of open) {
+              const level = book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
+              expect(order.queueAhead).toBeLessThanOrEqual(level);
+              expect(order.queueAhead).toBeGreaterThanOrEqual(0);
+              // Post-only quotes never rest crossed: the book moving through one fills it.
+              if (order.side === 'buy') expect(order.price >= book.bestAsk).toBe(false);
+              else expect(order.price <= book.bestBid).toBe(false);
+            }
+            const bids = open.filter((o) => o.side === 'buy').map((o) => o.price);
+            const asks = open.filter((o) => o.side === 'sell').map((o) => o.price);
+            expect(exchange.ownBestBid()).toEqual(bids.length ? Math.max(...bids) : NaN);
+            expect(exchange.ownBestAsk()).toEqual(asks.length ? Math.min(...asks) : NaN);
           }
-          const open = exchange.openOrders();
-          for (const order of open) {
-            const level = book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
-            expect(order.queueAhead).toBeLessThanOrEqual(level);
-            // Post-only quotes never rest crossed: the book moving through one fills it.
-            if (order.side === 'buy') expect(order.price >= book.bestAsk).toBe(false);
-            else expect(order.price <= book.bestBid).toBe(false);
-          }
-          const bids = open.filter((o) => o.side === 'buy').map((o) => o.price);
-          const asks = open.filter((o) => o.side === 'sell').map((o) => o.price);
-          expect(exchange.ownBestBid()).toEqual(bids.length ? Math.max(...bids) : NaN);
-          expect(exchange.ownBestAsk()).toEqual(asks.length ? Math.min(...asks) : NaN);
-        }
-      }),
-      { seed: 20261126, numRuns: 300 },
-    );
-  });
+        }),
+        { seed: 20261126, numRuns: 300 },
+      );
+    },
+  );
 });
