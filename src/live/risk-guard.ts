@@ -180,13 +180,13 @@ export class RiskGuard implements Venue {
       this.onEvent({ type: 'resume', reason: 'market data fresh again' });
     }
     const equity = this.state.equity();
-    if (Number.isFinite(equity) && equity > this.peakEquity) this.peakEquity = equity;
-    const drawdown = this.peakEquity - equity;
-    if (Number.isFinite(equity) && (equity <= -this.limits.maxLoss || drawdown >= this.limits.maxLoss - EPS)) {
+    if (equity > this.peakEquity) this.peakEquity = equity;
+    const drawdown = this.peakEquity - equity; // from the start too: the peak starts at 0 (NaN, without a mid, never trips)
+    if (drawdown >= this.limits.maxLoss) {
       const reason =
-        equity <= -this.limits.maxLoss
-          ? `loss ${(-equity).toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`
-          : `drawdown ${drawdown.toPrecision(6)} from the peak equity ${this.peakEquity.toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`;
+        this.peakEquity > 0
+          ? `drawdown ${drawdown.toPrecision(6)} from the peak equity ${this.peakEquity.toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`
+          : `loss ${drawdown.toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`;
       this.killed = true;
       this.halted = true;
       this.onEvent({ type: 'kill', reason });
@@ -273,8 +273,7 @@ export class RiskGuard implements Venue {
 
   private dropOld(): void {
     const cutoff = this.state.now() - MINUTE_MS;
-    let drop = 0;
-    while (drop < this.sent.length && this.sent[drop] <= cutoff) drop++;
-    if (drop > 0) this.sent.splice(0, drop);
+    const kept = this.sent.findIndex((sentAt) => sentAt > cutoff);
+    this.sent.splice(0, kept < 0 ? this.sent.length : kept);
   }
 }

@@ -127,6 +127,7 @@ describe('risk guard', () => {
     expect(venue.cancelAlls).toBe(1);
     expect((await guard.placeOrder(buy(99.5))).reason).toMatch(/paused/);
     await guard.check('X');
+    expect(guard.paused).toBe(true); // still stale: still paused
     expect(venue.cancelAlls).toBe(1); // once per pause
     world.lastData = world.now;
     await guard.check('X');
@@ -155,9 +156,16 @@ describe('risk guard', () => {
     const { guard, world, venue, events } = setup();
     world.position = 1.2;
     await guard.check('X');
+    expect(venue.cancelAlls).toBe(1); // at once
     await guard.check('X');
     expect(venue.cancelAlls).toBe(1);
     expect(events.map((e) => e.type)).toEqual(['position-limit']);
+    expect(events[0].reason).toBe('|position| 1.2 > maxPosition 1: cancel all');
+    world.position = 1; // back within (exactly at the limit is within)
+    await guard.check('X');
+    world.position = -1.5; // a new breach cancels again
+    await guard.check('X');
+    expect(venue.cancelAlls).toBe(2);
   });
 
   it('halt refuses every order; idle() waits for calls in flight', async () => {
@@ -174,7 +182,9 @@ describe('risk guard', () => {
 
   it('the short side has its limit too: a sell that could take the position below −maxPosition is refused', async () => {
     const { guard, venue } = setup({ position: -0.5 });
-    expect((await guard.placeOrder(sell(100.5, 0.6))).reason).toMatch(/sell 0\.6 with position -0\.5 .* could reach -1\.1, beyond maxPosition 1/);
+    expect((await guard.placeOrder(sell(100.5, 0.6))).reason).toMatch(
+      /sell 0\.6 with position -0\.5 .* could reach -1\.1, beyond maxPosition 1/,
+    );
     expect((await guard.placeOrder(sell(100.5, 0.5))).status).toBe('open'); // −1: exactly the limit
     expect((await guard.placeOrder(sell(100.5, 0.01))).reason).toMatch(/beyond maxPosition/); // the open sell counts
     expect(venue.placed.map((o) => o.size)).toEqual([0.5]);
@@ -277,5 +287,136 @@ describe('risk guard', () => {
     await plain.guard.check('X');
     expect(plain.venue.placed).toEqual([]);
   });
-});
 
+  // ---- the rest of the guard's rules, at their edges ----
+
+  it('edges: exactly priceBandBps from the mid, exactly staleDataSeconds without data, an order exactly 60 s old', async () => {
+    const { guard, world, events } = setup();
+    expect((await guard.placeOrder(buy(99))).status).toBe('open'); // exactly 100 bps: inside the band
+    expect((await guard.placeOrder(sell(101))).status).toBe('open');
+    world.now = 1_002_000; // exactly 2 s since the last data: not yet stale
+    await guard.check('X');
+    expect(guard.paused).toBe(false);
+    world.now = 1_002_001;
+    await guard.check('X');
+    expect(events.map((e) => [e.type, e.reason])).toEqual([['pause', 'no market data for more than 2 s: cancel all, pause']]);
+    world.lastData = world.now;
+    await guard.check('X');
+    expect(events.map((e) => [e.type, e.reason])[1]).toEqual(['resume', 'market data fresh again']);
+    // the order rate window: an order sent exactly 60 s ago has left it
+    const rate = setup();
+    for (let i = 0; i < 5; i++) await rate.guard.placeOrder(buy(99.5, 0.01));
+    expect((await rate.guard.placeOrder(buy(99.5, 0.01))).reason).toMatch(/order rate/);
+    rate.world.now = 1_000_000 + 59_999;
+    expect((await rate.guard.placeOrder(buy(99.5, 0.01))).reason).toMatch(/order rate: 5 orders in the last 60 s \(limit 5\)/);
+    rate.world.now = 1_000_000 + 60_000;
+    expect((await rate.guard.placeOrder(buy(99.5, 0.01))).status).toBe('open');
+  });
+
+  it('a refused order: the ack says why, the event carries the order, nothing is counted as open', async () => {
+    const { guard, events } = setup({ mid: 100 });
+    const order = buy(90);
+    const ack = await guard.placeOrder(order);
+    expect(ack).toEqual({
+      id: '',
+      status: 'rejected',
+      filled: 0,
+      remaining: 0.1,
+      reason: expect.stringMatching(/^risk guard: price 90 is 1000\.0 bps from the mid 100, beyond the band of 100 bps$/),
+    });
+    expect(events).toEqual([{ type: 'refused', reason: expect.stringMatching(/^price 90/), order }]);
+  });
+
+  it('only orders left resting count as open exposure; fills and cancels take them off', async () => {
+    const { guard, venue } = setup();
+    // the venue fills the whole order at once: nothing rests
+    venue.placeOrder = async (r) => ({ id: 'f', status: 'filled', filled: r.size, remaining: 0 });
+    await guard.placeOrder(buy(99.5, 0.9));
+    venue.placeOrder = async (r) => ({ id: String(Math.random()), status: 'open', filled: 0, remaining: r.size });
+    expect((await guard.placeOrder(buy(99.5, 0.9))).status).toBe('open');
+    // a partial fill leaves the rest counting; the last lot takes it off
+    const resting = setup();
+    const ack = await resting.guard.placeOrder(buy(99.5, 0.6));
+    resting.venue.fill(ack.id, 'buy', 0.2);
+    expect((await resting.guard.placeOrder(buy(99.5, 0.7))).status).toBe('rejected'); // 0.4 still open + 0.7
+    resting.venue.fill(ack.id, 'buy', 0.4);
+    expect((await resting.guard.placeOrder(buy(99.5, 0.7))).status).toBe('open');
+    resting.venue.fill('unknown', 'buy', 0.1); // a fill of an order the guard never saw is ignored
+    // cancel: the cancelled order frees its room; a refused cancel does not
+    const cancels = setup();
+    const a = await cancels.guard.placeOrder(buy(99.5, 0.9));
+    cancels.venue.cancelOrder = async (_m, id) => ({ id, status: 'open', filled: 0, remaining: 0.9 });
+    await cancels.guard.cancelOrder('X', a.id);
+    expect((await cancels.guard.placeOrder(buy(99.5, 0.2))).status).toBe('rejected');
+    cancels.venue.cancelOrder = async (_m, id) => ({ id, status: 'cancelled', filled: 0, remaining: 0 });
+    await cancels.guard.cancelOrder('X', a.id);
+    expect((await cancels.guard.placeOrder(buy(99.5, 0.2))).status).toBe('open');
+  });
+
+  it('amends: the resting size they leave is what counts; an unknown order is checked as a buy of the whole new size', async () => {
+    const { guard, venue, events } = setup();
+    venue.amendOrder = async (_m, id, change?: { size?: number }) => ({ id, status: 'open', filled: 0, remaining: change?.size ?? 0 });
+    const ack = await guard.placeOrder(buy(99.5, 0.5));
+    expect((await guard.amendOrder('X', ack.id, { size: 0.2 })).status).toBe('open');
+    expect((await guard.placeOrder(buy(99.5, 0.8))).status).toBe('open'); // 0.2 + 0.8 = 1
+    const unknown = await guard.amendOrder('X', 'nope', { size: 1.5, price: 100.5 });
+    expect(unknown).toEqual({
+      id: 'nope',
+      status: 'rejected',
+      filled: 0,
+      remaining: 0,
+      reason: expect.stringMatching(/^risk guard: position: buy 1\.5/),
+    });
+    expect(events.at(-1)).toEqual({
+      type: 'refused',
+      reason: expect.stringMatching(/^position: buy 1\.5/),
+      order: { market: 'X', side: 'buy', size: 1.5, price: 100.5 },
+    });
+  });
+
+  it('reads and hooks go straight to the venue', async () => {
+    const { guard, venue } = setup();
+    expect(await guard.getSnapshot('X', 1)).toEqual(await venue.getSnapshot());
+    expect(await guard.getPosition('X')).toBe(0);
+    expect(await guard.getOpenOrders('X')).toEqual([]);
+    const fills: string[] = [];
+    guard.onFill((f) => fills.push(f.orderId));
+    venue.fill('z', 'sell', 1);
+    expect(fills).toEqual(['z']);
+    const hooks: string[] = [];
+    venue.onBook = (...args: unknown[]) => void hooks.push(`book ${typeof args[0]}`);
+    venue.onTrade = (...args: unknown[]) => void hooks.push(`trade ${typeof args[0]}`);
+    guard.onBook(() => {});
+    guard.onTrade(() => {});
+    expect(hooks).toEqual(['book function', 'trade function']);
+  });
+
+  it('the kill message names a loss from the start, and a drawdown once equity had risen; halt is said once', async () => {
+    const loss = setup();
+    loss.world.equity = -50;
+    await loss.guard.check('X');
+    expect(loss.kills).toEqual(['loss 50.0000 reached maxLoss 50: cancel all, stop']);
+    const { guard, events } = setup();
+    guard.halt('stopping: signal');
+    guard.halt('stopping again');
+    expect(events).toEqual([{ type: 'halt', reason: 'stopping: signal' }]);
+    expect((await guard.placeOrder(buy(99.5))).reason).toBe('risk guard: the run is stopping');
+  });
+
+  it('flatten: a failure to send is reported, not thrown; cancel-all failures likewise', async () => {
+    const { guard, world, venue, events } = setup({ position: 0.3 }, { flattenOnKill: true });
+    venue.cancelAllOrders = async () => {
+      throw new Error('network down');
+    };
+    venue.placeOrder = async () => {
+      throw new Error('exchange unreachable');
+    };
+    world.equity = -80;
+    await guard.check('X');
+    expect(events.map((e) => [e.type, e.reason])).toEqual([
+      ['kill', 'loss 80.0000 reached maxLoss 50: cancel all, stop'],
+      ['refused', 'cancel all failed: network down'],
+      ['flatten', 'reduce-only sell 0.3 failed: exchange unreachable'],
+    ]);
+  });
+});
