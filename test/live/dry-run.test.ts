@@ -9,7 +9,7 @@ import { runLive } from '../../src/live/live-run.ts';
 import { EventLog, RunTape } from '../../src/live/tape.ts';
 import { loadStrategyModule } from '../../src/strategy/resolve.ts';
 import type { Seen } from '../fixtures/strategies/listen-hooks.ts';
-import { FakeFeed } from './fake-feed.ts';
+import { FakeFeed, stopWhen } from './fake-feed.ts';
 
 const LISTEN_HOOKS = resolve('test/fixtures/strategies/listen-hooks.ts');
 
@@ -52,8 +52,12 @@ describe('dry-run market data', () => {
   it("a dry-run strategy's onBook and onTrade hooks fire, as they do live", async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dry-hooks-')), 'run');
     await loadStrategyModule(LISTEN_HOOKS, '.', 'test'); // loaded before the clock starts, as the timing below assumes
-    const stop = new AbortController();
-    setTimeout(() => stop.abort(), 1_000);
+    // stop once the hooks have seen what the checks below need (books, trades of both sides, a snapshot)
+    const seenSoFar = () => (globalThis as { listenHooksSeen?: Seen }).listenHooksSeen;
+    const stop = stopWhen(() => {
+      const s = seenSoFar();
+      return !!s && s.books.length > 3 && s.snapshot !== null && s.trades.length > 3;
+    });
     const result = await runLive({
       config: config(),
       configFile: 'c.json',
@@ -63,7 +67,7 @@ describe('dry-run market data', () => {
       out,
       allowUnpromoted: true,
       feed: new FakeFeed(),
-      stopSignal: stop.signal,
+      stopSignal: stop,
     });
     expect(result.stopReason).toBe('stopped by the caller');
     const seen = (globalThis as { listenHooksSeen?: Seen }).listenHooksSeen!;

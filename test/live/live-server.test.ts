@@ -140,12 +140,26 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     return { child, out, output: () => text, exited };
   }
 
-  /** A print through our quote on `side`: fills it as maker. */
+  /**
+   * A print through our quote on `side`: fills it as maker. The strategy cancels and re-posts its quotes
+   * every cycle, so a print can land in the gap when no quote of ours rests: the server matches the print
+   * at once, so its fill count tells whether it hit us; if not, print again at the quote now resting (until
+   * a deadline).
+   */
   async function fillOur(side: 'BUY' | 'SELL'): Promise<void> {
-    const price = openPrice(side);
     const taker = side === 'BUY' ? 'sell' : 'buy';
-    const through = side === 'BUY' ? price - 0.05 : price + 0.05;
-    await hook(`trade?side=${taker}&price=${through.toFixed(2)}&qty=0.05`);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const price = openPrice(side);
+      if (Number.isFinite(price)) {
+        const before = state().fills.length;
+        const through = side === 'BUY' ? price - 0.05 : price + 0.05;
+        await hook(`trade?side=${taker}&price=${through.toFixed(2)}&qty=0.05`);
+        if (state().fills.length > before) return;
+      }
+      if (Date.now() > deadline) throw new Error(`no quote of ours on the ${side} side was filled within 20 s`);
+      await sleep(20);
+    }
   }
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
-import { FakeFeed } from './fake-feed.ts';
+import { FakeFeed, runEvents, stopWhen } from './fake-feed.ts';
 
 function config(provenance = true, risk: Record<string, number> = {}) {
   return parseLiveConfig(
@@ -44,12 +44,6 @@ function config(provenance = true, risk: Record<string, number> = {}) {
   );
 }
 
-function stopAfter(ms: number): AbortSignal {
-  const c = new AbortController();
-  setTimeout(() => c.abort(), ms);
-  return c.signal;
-}
-
 describe('paper mode', () => {
   it('a config without provenance is refused unless allowUnpromoted', async () => {
     const out = mkdtempSync(join(tmpdir(), 'paper-'));
@@ -84,6 +78,7 @@ describe('paper mode', () => {
 
   it('the same strategy quotes on live data, the simulated venue fills it, the run folder matches a backtest’s; reconcile replays it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    const feed = new FakeFeed();
     const result = await runLive({
       config: config(),
       configFile: 'c.json',
@@ -92,8 +87,9 @@ describe('paper mode', () => {
       sandbox: false,
       out,
       allowUnpromoted: false,
-      feed: new FakeFeed(),
-      stopSignal: stopAfter(2_500),
+      feed,
+      // for 24 prints of the market (alternately through our bid and our ask), however long a loaded machine takes
+      stopSignal: stopWhen(() => feed.tradesPrinted >= 24, 60_000),
     });
     expect(result.stopReason).toBe('stopped by the caller');
     for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'live.json', 'orders.jsonl', 'market.raw.gz'])
@@ -140,7 +136,11 @@ describe('paper mode', () => {
       out,
       allowUnpromoted: false,
       feed: new FakeFeed(600),
-      stopSignal: stopAfter(2_500),
+      stopSignal: stopWhen(() => {
+        const events = runEvents(out);
+        const pause = events.findIndex((e) => e.event === 'guard-pause');
+        return pause >= 0 && events.slice(pause).some((e) => e.event === 'guard-refused');
+      }),
     });
     const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
       .trim()
@@ -162,7 +162,7 @@ describe('paper mode', () => {
       out,
       allowUnpromoted: false,
       feed: new FakeFeed(),
-      stopSignal: stopAfter(1_000),
+      stopSignal: stopWhen(() => runEvents(out).filter((e) => e.event === 'would-place').length >= 4),
     });
     expect(result.analysis.summary.fills.count).toBe(0);
     const log = readFileSync(join(out, 'orders.jsonl'), 'utf8');
