@@ -112,7 +112,8 @@ function firstFileOnTheWay(absolute: string): string {
   return found;
 }
 
-function safeRealpath(path: string): string {
+/** The path with symbolic links resolved, or the path itself when it cannot be (it does not exist). */
+export function safeRealpath(path: string): string {
   try {
     return realpathSync(path);
   } catch {

@@ -1,5 +1,5 @@
-import { realpathSync } from 'node:fs';
 import { L2Book } from '../book/l2-book.ts';
+import { safeRealpath } from '../core/output.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { isoMicros } from '../core/units.ts';
 import { allocateColumns, COLUMN_NAMES, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
@@ -31,10 +31,10 @@ export function withoutDuplicateInputs(inputs: ReplayInput[], sha256: Map<string
   const seen = new Map<string, ReplayInput>();
   const kept: ReplayInput[] = [];
   for (const input of inputs) {
-    const keys = [`path:${realPath(input.path)}`, `sha256:${sha256.get(input.path) ?? input.path}`];
+    const keys = [`path:${safeRealpath(input.path)}`, `sha256:${sha256.get(input.path) ?? input.path}`];
     const earlier = keys.map((k) => seen.get(k)).find((e) => e !== undefined);
     if (earlier) {
-      const same = realPath(earlier.path) === realPath(input.path) ? 'the same file' : 'a file with the same content';
+      const same = safeRealpath(earlier.path) === safeRealpath(input.path) ? 'the same file' : 'a file with the same content';
       problems.report(input.display, 0, 0, `listed twice: ${same} as ${earlier.display} (every event would count twice; list each file once)`);
       continue;
     }
@@ -42,14 +42,6 @@ export function withoutDuplicateInputs(inputs: ReplayInput[], sha256: Map<string
     kept.push(input);
   }
   return kept;
-}
-
-function realPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /** Whether each decoded input belongs to the replay's market (see the header); a mismatch is reported. */
