@@ -272,6 +272,27 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     expect(JSON.parse(readFileSync(join(live.out, 'live.json'), 'utf8')).killed).toBe(true);
   }, 60_000);
 
+  it('after a SIGKILL, the next run cancels the orders left behind before its strategy starts, and says so', async () => {
+    const killed = startLive('killed');
+    await waitFor(quoting, 40_000, 'two-sided quotes on the server');
+    killed.child.kill('SIGKILL'); // no chance to cancel: its quotes stay on the exchange
+    await killed.exited;
+    const left = state().openOrders.map((o) => String(o.orderId));
+    expect(left.length).toBeGreaterThan(0);
+    const next = startLive('restart');
+    await waitFor(() => /found \d+ open order\(s\) on BTCUSDT left by an earlier run/.test(next.output()), 40_000, 'the leftover notice');
+    expect(next.output()).toMatch(
+      new RegExp(
+        `found ${left.length} open order\\(s\\) on BTCUSDT left by an earlier run that did not stop cleanly \\(killed\\?\\): cancelling them before the strategy starts`,
+      ),
+    );
+    await waitFor(() => !state().openOrders.some((o) => left.includes(String(o.orderId))), 10_000, 'the leftovers to be cancelled');
+    expect(events(next.out).find((e) => e.event === 'leftover-orders')).toMatchObject({ count: left.length });
+    next.child.kill('SIGTERM');
+    expect(await Promise.race([next.exited, sleep(15_000).then(() => 'timeout')]), next.output()).toBe(0);
+    expect(state().openOrders).toEqual([]);
+  }, 100_000);
+
   it('SIGINT: the run stops, cancels its orders and exits 0', async () => {
     const live = startLive('sigint');
     await waitFor(quoting, 40_000, 'two-sided quotes on the server');
