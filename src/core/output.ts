@@ -40,7 +40,8 @@ import { lockOutput, pidAlive } from './output-lock.ts';
  * - Output paths are checked first (checkOutputPath): not the current folder or one that contains it, no
  *   file on the way (`--out notes.txt/x`), not inside a pseudo file system (/proc, /sys: creating folders
  *   there can hang), and the nearest existing folder must be writable.
- * - Every write takes the output's lock (output-lock.ts).
+ * - A folder is written under its lock (output-lock.ts): one spreadlab process at a time. A single file is
+ *   not locked: it is replaced whole by a rename, so two writers cannot tear it.
  */
 export const OUTPUT_MARKER = '.spreadlab';
 
