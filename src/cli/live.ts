@@ -9,6 +9,7 @@ import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
 import { formatReconcile, reconcile } from '../live/reconcile.ts';
 import { recordMarket } from '../live/record.ts';
 import { formatSummary } from './backtest.ts';
+import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
  * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
@@ -125,7 +126,11 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
     process.stdout.write(
-      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
+      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${scenarioMarkets(config.scenario)
+        .map((m) => m.symbol)
+        .join(
+          ' + ',
+        )}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
     );
   },
 };

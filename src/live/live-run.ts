@@ -11,7 +11,7 @@ import { writeRunFiles } from '../report/run-folder.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
-import { parseScenario, type Scenario } from '../sim/scenario.ts';
+import { marketInfo, parseScenario, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
 import { connectExchange, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
 import { CcxtFeed } from './ccxt-feed.ts';
@@ -97,8 +97,9 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const strategy = await resolveStrategy(config.scenario.strategy, dirname(options.configFile), options.configFile);
   if (config.provenance) checkModuleUnchanged(strategy.module, config.provenance, options.configFile);
   const scenario: Scenario = { ...config.scenario, strategy: strategy.config };
-  const units = new MarketUnits(scenario.market);
-  const symbol = scenario.market.symbol;
+  const [market] = scenarioMarkets(scenario);
+  const units = new MarketUnits(market);
+  const symbol = market.symbol;
   const out = options.out;
   mkdirSync(out, { recursive: true });
   for (const f of [...RUN_FILES, RUN_FILE.strategySeries, MARKET_FILE, ORDERS_FILE, 'live.json']) rmSync(join(out, f), { force: true });
@@ -249,6 +250,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
           market: symbol,
           tickSize: units.spec.tickSize,
           lotSize: units.spec.lotSize,
+          markets: [{ ...marketInfo(market), id: symbol }],
           record: (name, value) => tape.strategySeries.record(Math.round(clock.now() * US_PER_MS), name, value),
         })
         .then(
@@ -293,13 +295,17 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const result = tape.result(endUs);
   result.startTs = startUs;
   const runScenario = liveScenario(scenario, config.name, mode);
+  const dataFiles = [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }];
+  const orders = tape.orders.records();
   const run: ScenarioRun = {
     scenario: runScenario,
     units,
     result,
-    orders: tape.orders.records(),
-    dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }],
+    orders,
+    dataFiles,
     strategyModule: strategy.module,
+    markets: [{ market, units, result, orders, dataFiles }],
+    fillOrder: result.fills.map(() => 0),
   };
   const analysis = writeRunFiles(out, run, []);
   writeFileSync(

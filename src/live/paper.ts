@@ -5,7 +5,7 @@ import type { MarketEvent } from '../core/events.ts';
 import { venueSetup } from '../sim/assemble.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { marketInfo, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import { SimExchange } from '../venue/exchange.ts';
 import { FifoChannel } from '../venue/latency.ts';
@@ -61,22 +61,26 @@ export class PaperVenue {
       queue,
       fees,
       (fill) => {
-        this.tape.addFill(fill, this.gateway.notifyFill(fill));
+        this.tape.addFill(fill, this.gateway.notifyFill(0, fill));
         // No quote check here: the venue removes filled orders only after reporting all their fills; the
         // check after each market message or order arrival sees them go.
       },
       bookThrough,
     );
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.tape.ownQuotes(wallMicros(), bid, ask));
+    const [market] = scenarioMarkets(scenario);
     this.gateway = new SimGateway({
-      units,
-      exchange: this.exchange,
-      ledger: tape.ledger,
+      markets: [
+        {
+          info: { ...marketInfo(market), id: units.spec.symbol },
+          units,
+          exchange: this.exchange,
+          ledger: tape.ledger,
+          orderLog: tape.orders,
+          link: { latency, entry: new FifoChannel(), responses: new FifoChannel() },
+        },
+      ],
       scheduler: this.scheduler,
-      latency,
-      entry: new FifoChannel(),
-      responses: new FifoChannel(),
-      orderLog: tape.orders,
       now: () => wallMicros(),
       endTs: () => Infinity,
       strategySeries: tape.strategySeries,
@@ -89,7 +93,7 @@ export class PaperVenue {
     this.pump();
     for (const event of events) {
       this.exchange.applyMarketEvent(event);
-      this.gateway.receiveMarket(event);
+      this.gateway.receiveMarket(0, event);
     }
     this.ownQuotes.check();
   }

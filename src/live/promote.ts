@@ -8,7 +8,7 @@ import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
 import { readRunRecord, readSummary } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
-import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
+import { applyOverride, parseScenario, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
 import { loadStrategyModule, type StrategyConfig, type StrategyModule } from '../strategy/resolve.ts';
 import { flatten } from '../sweep/flatten.ts';
 import { readJournal, rowObject, MANIFEST } from '../sweep/journal.ts';
@@ -358,7 +358,10 @@ async function readRun(dir: string): Promise<Candidate> {
 }
 
 async function hashDataFiles(scenario: Scenario, baseDir: string): Promise<{ path: string; sha256: string | null }[]> {
-  const files = Array.isArray(scenario.data.files) ? (scenario.data.files as string[]) : [];
+  const files = scenarioMarkets(scenario).flatMap((m) => [
+    ...(Array.isArray(m.data.files) ? (m.data.files as string[]) : []),
+    ...(m.funding && 'files' in m.funding ? m.funding.files : []),
+  ]);
   const out: { path: string; sha256: string | null }[] = [];
   for (const file of files) {
     const path = isAbsolute(file) ? file : join(baseDir, file);
@@ -369,7 +372,9 @@ async function hashDataFiles(scenario: Scenario, baseDir: string): Promise<{ pat
 
 function periodOf(scenario: Scenario): Record<string, unknown> {
   return {
-    data: scenario.data.kind === 'synthetic' ? `synthetic ${String(scenario.data.model)} (seeds vary)` : 'recorded',
+    data: scenarioMarkets(scenario)
+      .map((m) => (m.data.kind === 'synthetic' ? `synthetic ${String(m.data.model)} (seeds vary)` : 'recorded'))
+      .join(' + '),
     seconds: scenario.durationSeconds ?? null,
     window: scenario.window ?? null,
   };

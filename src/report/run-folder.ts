@@ -167,7 +167,7 @@ function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {
       pnl_inventory: money(s.inventory),
       pnl_fees: units.money(s.fees),
       pnl_rebates: units.money(s.rebates),
-      pnl_funding: 0,
+      pnl_funding: units.money(s.funding),
     }),
   );
   return csv(TIMESERIES_HEADER, rows);

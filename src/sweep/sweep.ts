@@ -21,6 +21,7 @@ import { runPool } from './pool.ts';
 import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
 import { sweepMetrics } from '../report/sweep-page.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
+import { scenarioMarkets } from '../sim/scenario.ts';
 import { BEST, writeSweepViews, type BestJson, type SweepMeta } from './views.ts';
 
 /**
@@ -74,7 +75,7 @@ export async function planSweep(
   const base = readScenarioBase(options.scenarioFile, options.overrides);
   const scenario = scenarioForRun(base, {}, 1);
   const { module: strategyModule } = await resolveStrategy(scenario.strategy, base.baseDir, base.file);
-  const synthetic = scenario.data.kind === 'synthetic';
+  const synthetic = scenarioMarkets(scenario).some((m) => m.data.kind === 'synthetic');
   if (options.seeds !== undefined && !synthetic)
     throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
   const seeds = synthetic ? Array.from({ length: options.seeds ?? 1 }, (_, i) => i + 1) : [scenario.seed];

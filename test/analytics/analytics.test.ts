@@ -155,7 +155,7 @@ async function analyzeHandBuilt(events: MarketEvent[]) {
     latency: createLatencyModel({ model: 'constant', entryMs: 1, responseMs: 1 }, new Rng('t')),
     strategy: quoteOnce,
   });
-  return analyzeRun({ scenario: testScenario, units, result, orders: [], dataFiles: [], strategyModule: null });
+  return analyzeRun({ scenario: testScenario, units, result });
 }
 
 describe('realized spread on hand-built markets', () => {

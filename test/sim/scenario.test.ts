@@ -59,7 +59,7 @@ describe('parseScenario', () => {
       bookThrough: 'crossed-quantity',
     });
     expect(s.strategy).toMatchObject({ requoteMs: 3000, skewFactor: 0.5 });
-    expect(s.market.makerFeeBps).toBe(0);
+    expect(s.market!.makerFeeBps).toBe(0);
   });
 
   it('an unknown key names its JSON path and the key', () => {

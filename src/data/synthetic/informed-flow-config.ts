@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { Rng } from '../../core/rng.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { lotsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { lotsOf, syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
 import { openInformedFlow } from './informed-flow.ts';
 
 /** Scenario settings of the informed-flow market (rules in informed-flow.ts), in the market's decimal units. */
@@ -47,7 +46,6 @@ export const informedFlowSource = defineDataSource({
     if (Math.abs(jumpTicks - Math.round(jumpTicks)) > 1e-6) {
       throw new SpreadlabError(`data.jumpSize: expected a whole number of tickSize (${units.spec.tickSize}), got ${config.jumpSize}`);
     }
-    const seed = String(context.seed);
     const open = openInformedFlow(
       {
         startMid: units.roundToTick(config.startPrice),
@@ -68,7 +66,7 @@ export const informedFlowSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
 import { openRandomWalk } from './random-walk.ts';
 
 /** Scenario settings of the random-walk market, in the market's decimal units. */
@@ -32,7 +31,6 @@ export const randomWalkSource = defineDataSource({
   open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
-    const seed = String(context.seed);
     const open = openRandomWalk(
       {
         startMid: units.roundToTick(config.startPrice),
@@ -48,7 +46,7 @@ export const randomWalkSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },

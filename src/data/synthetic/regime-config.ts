@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { lotsOf, microsOf, syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
 import { openRegime, type RegimeState } from './regime.ts';
 
 /** Scenario settings of the regime market (rules in regime.ts), in the market's decimal units. */
@@ -50,7 +49,6 @@ export const regimeSource = defineDataSource({
       spreadTicks: r.spreadTicks,
       meanSeconds: r.meanSeconds,
     });
-    const seed = String(context.seed);
     const open = openRegime(
       {
         startMid: config.startPrice / tick,
@@ -66,7 +64,7 @@ export const regimeSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SpreadlabError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { openData, tradingWindow, venueSetup } from '../../sim/assemble.ts';
-import type { Scenario } from '../../sim/scenario.ts';
+import { scenarioMarkets, type Scenario } from '../../sim/scenario.ts';
 import type { OrderRecord } from './account.ts';
 import { money } from './binance-json.ts';
 import { DIFF_RATES_MS } from './book-feed.ts';
@@ -70,7 +70,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   const { units, fees, queue } = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'), options.baseDir);
   const data = await openData(scenario, units, options.baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
-  const symbol = venueSymbol(options.symbol ?? scenario.market.symbol);
+  const symbol = venueSymbol(options.symbol ?? scenarioMarkets(scenario)[0].symbol);
   const listenKeys = new Set<string>();
   let hub: StreamHub | undefined;
   const startedMs = Date.now();

@@ -20,7 +20,7 @@ export function collect(open: OpenMarketEvents, limit = Infinity): MarketEvent[]
 }
 
 export async function openScenarioData(scenario: Scenario): Promise<{ units: MarketUnits; data: OpenedData }> {
-  const units = new MarketUnits(scenario.market);
+  const units = new MarketUnits(scenario.market!);
   const data = await openData(scenario, units, '.');
   return { units, data };
 }
