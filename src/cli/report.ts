@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
-import { renderComparison, renderRunReport } from '../report/html.ts';
+import { renderReport, renderRunComparison } from '../report/run-report.ts';
 import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
 import { BEST, rerenderSweepFolder } from '../sweep/views.ts';
@@ -54,7 +54,7 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   }
   const runs = dirs.map((dir) => loadRun(dir));
   const out = args.out ?? (runs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
-  const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
+  const html = runs.length === 1 ? renderReport(runs[0]) : renderRunComparison(runs);
   try {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, html);

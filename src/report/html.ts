@@ -1,11 +1,10 @@
 import { strategyLabel } from '../strategy/resolve.ts';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
 import { judgeRun, verdict } from '../analytics/verdict.ts';
-import { loadRun, type LoadedRun } from './load-run.ts';
-import { RUN_FILE } from './run-files.ts';
+import type { LoadedRun } from './load-run.ts';
 import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, runCharts, type ChartSpec, type Spec } from './specs.ts';
 
 /**
@@ -433,11 +432,4 @@ export function renderComparison(runs: LoadedRun[]): string {
     { id: 'compare-markouts', spec: compareMarkoutSpec(runs, labels), wide: true },
   ];
   return renderPage({ title: `spreadlab comparison: ${labels.join(' vs ')}`, head, charts, tail });
-}
-
-/** Renders a run folder's report.html from its saved files (the one code path for backtest and `spreadlab report`). */
-export function writeRunReport(dir: string, out: string = join(dir, RUN_FILE.report)): string {
-  const html = renderRunReport(loadRun(dir));
-  writeFileSync(out, html);
-  return out;
 }

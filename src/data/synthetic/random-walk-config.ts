@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { US_PER_MS } from '../../core/units.ts';
-import { defineDataSource } from '../source.ts';
+import { defineDataSource, type DataContext } from '../source.ts';
 import { syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
-import { openRandomWalk } from './random-walk.ts';
+import { openRandomWalk, type RandomWalkParams } from './random-walk.ts';
+
+/** The displayed ladder and the market orders of the random-walk model (shared with the shared-price model). */
+export const ladderFields = {
+  spreadTicks: z.number().int().positive().default(1),
+  levels: z.number().int().positive().default(20),
+  /** Median displayed size of a level, base units. */
+  levelSize: z.number().positive(),
+  churn: z.number().min(0).max(1).default(0.1),
+  tradesPerSecond: z.number().positive(),
+  /** Mean market order size, base units. */
+  tradeSize: z.number().positive(),
+  refreshMs: z.number().positive().default(100),
+};
 
 /** Scenario settings of the random-walk market, in the market's decimal units. */
 const schema = z
@@ -12,17 +25,29 @@ const schema = z
     startPrice: z.number().positive(),
     /** Standard deviation of the mid's move over one second, in price units. */
     volatility: z.number().nonnegative(),
-    spreadTicks: z.number().int().positive().default(1),
-    levels: z.number().int().positive().default(20),
-    /** Median displayed size of a level, base units. */
-    levelSize: z.number().positive(),
-    churn: z.number().min(0).max(1).default(0.1),
-    tradesPerSecond: z.number().positive(),
-    /** Mean market order size, base units. */
-    tradeSize: z.number().positive(),
-    refreshMs: z.number().positive().default(100),
+    ...ladderFields,
   })
   .strict();
+
+type LadderConfig = z.output<z.ZodObject<typeof ladderFields>> & { start: string; feedLatencyMs: number };
+
+/** The ladder's settings in engine units (ticks, lots, µs) and the run's period. */
+export function ladderParams(config: LadderConfig, context: DataContext): Omit<RandomWalkParams, 'startMid' | 'volatilityTicks'> {
+  const { units } = context;
+  const { startTs, endTs } = syntheticPeriod(config.start, context);
+  return {
+    spreadTicks: config.spreadTicks,
+    levels: config.levels,
+    levelSize: config.levelSize / units.spec.lotSize,
+    churn: config.churn,
+    tradesPerSecond: config.tradesPerSecond,
+    tradeSize: config.tradeSize / units.spec.lotSize,
+    refreshMs: config.refreshMs,
+    feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
+    startTs,
+    endTs,
+  };
+}
 
 export const randomWalkSource = defineDataSource({
   name: 'synthetic/random-walk',
@@ -30,24 +55,11 @@ export const randomWalkSource = defineDataSource({
   params: schema,
   open(config, context) {
     const { units } = context;
-    const { startTs, endTs } = syntheticPeriod(config.start, context);
+    const ladder = ladderParams(config, context);
     const open = openRandomWalk(
-      {
-        startMid: units.roundToTick(config.startPrice),
-        volatilityTicks: config.volatility / units.spec.tickSize,
-        spreadTicks: config.spreadTicks,
-        levels: config.levels,
-        levelSize: config.levelSize / units.spec.lotSize,
-        churn: config.churn,
-        tradesPerSecond: config.tradesPerSecond,
-        tradeSize: config.tradeSize / units.spec.lotSize,
-        refreshMs: config.refreshMs,
-        feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
-        startTs,
-        endTs,
-      },
+      { startMid: units.roundToTick(config.startPrice), volatilityTicks: config.volatility / units.spec.tickSize, ...ladder },
       marketRng(context),
     );
-    return { open, openVenue: open, startTs, endTs, files: [] };
+    return { open, openVenue: open, startTs: ladder.startTs, endTs: ladder.endTs, files: [] };
   },
 });
