@@ -245,7 +245,7 @@ export function venueLatency(scenario: Scenario, venue: string): LatencyConfig {
 
 /** The path of a market's fields in messages: `market` in the one-market form, `markets.<i>` otherwise. */
 export function marketPath(scenario: Scenario, index: number): string {
-  return isMultiMarket(scenario) ? `markets.${index}` : 'market';
+  return isMultiMarket(scenario) ? `markets[${index}]` : 'market';
 }
 
 /**
