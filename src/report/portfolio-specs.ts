@@ -208,7 +208,7 @@ export function portfolioCharts(run: LoadedRun, portfolio: LoadedPortfolio): Cha
   ];
   if (run.funding.length > 0) charts.push({ id: 'funding', spec: fundingSpec(run), wide: false });
   for (const [i, { id, run: market }] of portfolio.markets.entries()) {
-    charts.push({ id: `quotes-${i}`, spec: titled(quotesSpec(market), id), wide: true });
+    charts.push({ id: `quotes-${i}`, spec: titled(withoutEmptyLayers(quotesSpec(market), market), id), wide: true });
     charts.push({
       id: `inventory-${i}`,
       spec: titled(inventorySpec(i === 0 ? market : { ...market, record: noLimit(market) }), id),
@@ -217,6 +217,21 @@ export function portfolioCharts(run: LoadedRun, portfolio: LoadedPortfolio): Cha
     if (market.fills.length > 0) charts.push({ id: `markouts-${i}`, spec: titled(markoutSpec(market), id), wide: false });
   }
   return charts;
+}
+
+/**
+ * The mid/quotes/fills chart without the layers a market has nothing for (a hedge market we never quoted,
+ * or never filled on): an empty layer has no extent to draw.
+ */
+function withoutEmptyLayers(spec: Spec, run: LoadedRun): Spec {
+  const empty = (layer: Spec): boolean => {
+    const y = ((layer.encoding as Spec | undefined)?.y as Spec | undefined)?.field;
+    if (y === 'bid') return run.timeseries.every((s) => s.bid === null);
+    if (y === 'ask') return run.timeseries.every((s) => s.ask === null);
+    if (y === 'price') return run.fills.length === 0;
+    return false;
+  };
+  return { ...spec, layer: (spec.layer as Spec[]).filter((layer) => !empty(layer)) };
 }
 
 /** run.json without the strategy's maxInventory (it limits the quoted market only). */
