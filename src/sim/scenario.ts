@@ -340,7 +340,10 @@ function withoutSchemaKey(raw: unknown): unknown {
   return rest;
 }
 
-/** Applies one `path=value` override to a raw scenario object. */
+/**
+ * Applies one `path=value` override to a raw scenario object. A step into a list (`markets`) names an element
+ * by its position (`markets.1.makerFeeBps`) or by its `id` (`markets.perp.makerFeeBps`).
+ */
 export function applyOverride(raw: unknown, override: string): void {
   const eq = override.indexOf('=');
   if (eq <= 0) throw new SpreadlabError(`--set ${override}: expected path=value, e.g. strategy.spreadBps=15`);
@@ -350,16 +353,29 @@ export function applyOverride(raw: unknown, override: string): void {
   }
   const value = parseValue(override.slice(eq + 1));
   if (typeof raw !== 'object' || raw === null) throw new SpreadlabError('scenario: expected a JSON object at the top level');
+  if (Array.isArray(raw)) return; // parseScenario refuses it, naming the file
   let target = raw as Record<string, unknown>;
-  for (const key of path.slice(0, -1)) {
+  for (const step of path.slice(0, -1)) {
+    const key = Array.isArray(target) ? elementKey(target, step, override) : step;
     const next = target[key];
     if (next === undefined) target[key] = {};
-    else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-      throw new SpreadlabError(`--set ${override}: ${key} is not an object`);
-    }
+    else if (typeof next !== 'object' || next === null) throw new SpreadlabError(`--set ${override}: ${step} is not an object`);
     target = target[key] as Record<string, unknown>;
   }
-  target[path[path.length - 1]] = value;
+  const last = path[path.length - 1];
+  target[Array.isArray(target) ? elementKey(target, last, override) : last] = value;
+}
+
+/** The position of a list's element named by its index or its `id` (a market's symbol when it has no id). */
+function elementKey(list: unknown[], step: string, override: string): string {
+  if (/^\d+$/.test(step) && Number(step) < list.length) return step;
+  const idOf = (e: unknown): unknown =>
+    typeof e === 'object' && e !== null ? ((e as Record<string, unknown>).id ?? (e as Record<string, unknown>).symbol) : undefined;
+  const index = list.findIndex((e) => idOf(e) === step);
+  if (index >= 0) return String(index);
+  throw new SpreadlabError(
+    `--set ${override}: "${step}" is neither a position (0 to ${list.length - 1}) nor the id of an element of the list`,
+  );
 }
 
 function parseValue(text: string): unknown {
