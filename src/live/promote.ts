@@ -6,11 +6,11 @@ import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
-import { readRunRecord, readSummary } from '../report/load-run.ts';
+import { readPortfolioSummary, readRunRecord, readSummary } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
-import { applyOverride, parseScenario, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
+import { applyOverride, isMultiMarket, parseScenario, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
+import { portfolioFigures, summaryFigures } from '../sweep/run-one.ts';
 import { loadStrategyModule, type StrategyConfig, type StrategyModule } from '../strategy/resolve.ts';
-import { flatten } from '../sweep/flatten.ts';
 import { readJournal, rowObject, MANIFEST } from '../sweep/journal.ts';
 import { configFigures, parseConstraint, rankConfigs, type ConfigFigures } from '../sweep/objective.ts';
 import { defaultRisk, type GuardrailCheck, type LiveConfig, type RiskLimits } from './config.ts';
@@ -336,12 +336,14 @@ async function readWalkForward(dir: string): Promise<Candidate> {
 }
 
 async function readRun(dir: string): Promise<Candidate> {
-  const summary = readSummary(join(dir, RUN_FILE.summary));
   const run = readRunRecord(join(dir, RUN_FILE.record));
   const scenario = parseScenario(run.scenario, join(dir, RUN_FILE.record));
-  const { breakdown: _b, ...figures } = summary;
+  // Several markets: the quoted market's figures under the one-market names, the portfolio's under portfolio.
+  const summaryFile = join(dir, RUN_FILE.summary);
+  const summary = isMultiMarket(scenario) ? readPortfolioSummary(summaryFile) : readSummary(summaryFile);
   const inSample: Figures = {};
-  for (const [k, v] of flatten(figures)) if (typeof v === 'number' || v === null) inSample[k] = v as number | null;
+  for (const [k, v] of 'quotedMarket' in summary ? portfolioFigures(summary) : summaryFigures(summary))
+    if (typeof v === 'number' || v === null) inSample[k] = v as number | null;
   return {
     kind: 'run',
     scenario,

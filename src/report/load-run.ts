@@ -119,7 +119,7 @@ export function loadRun(dir: string): LoadedRun {
 function loadPortfolio(shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'strategySeries' | 'funding'>): LoadedRun {
   const { dir, record } = shared;
   const summaryFile = join(dir, RUN_FILE.summary);
-  const summary = readJson(summaryFile, portfolioSummarySchema);
+  const summary = readPortfolioSummary(summaryFile);
   const ids = (record.scenario.markets as { id?: unknown; symbol?: unknown }[]).map((m) => String(m.id ?? m.symbol));
   for (const id of ids) {
     if (!(id in summary.markets))
@@ -163,6 +163,11 @@ function loadPortfolio(shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'str
 /** A run's summary.json, checked against the contract. */
 export function readSummary(file: string): Summary {
   return readJson(file, summarySchema);
+}
+
+/** A several-market run's summary.json (the portfolio's), checked against the contract. */
+export function readPortfolioSummary(file: string): PortfolioSummary {
+  return readJson(file, portfolioSummarySchema);
 }
 
 /** A run's run.json, checked against the contract. */

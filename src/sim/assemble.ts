@@ -55,16 +55,6 @@ function marketVenue(scenario: Scenario, market: MarketConfig, latency: LatencyM
   };
 }
 
-/**
- * The first market and its venue models (what a one-market consumer runs: the paper venue, the local
- * exchange server); latency draws (lognormal) come from `latencyRng`; a recorded latency's relative path
- * starts at `baseDir` (the scenario's or live config's folder).
- */
-export function venueSetup(scenario: Scenario, latencyRng: Rng, baseDir: string): VenueSetup {
-  const [market] = scenarioMarkets(scenario);
-  return marketVenue(scenario, market, createLatencyModel(venueLatency(scenario, market.venue), latencyRng, baseDir));
-}
-
 /** Every market of the scenario with its venue models; random streams derive from `seedRng` (rules above). */
 export function marketSetups(scenario: Scenario, seedRng: Rng, baseDir: string): MarketSetup[] {
   const markets = scenarioMarkets(scenario);
@@ -128,11 +118,6 @@ export async function dataSpan(scenario: Scenario, baseDir: string): Promise<{ s
 /** A market's opened data and its funding schedule (null when it has none). */
 export interface MarketData extends OpenedData {
   funding: FundingSchedule | null;
-}
-
-/** Opens the first market's data (the one-market consumers: the local exchange server). */
-export function openData(scenario: Scenario, units: MarketUnits, baseDir: string): Promise<MarketData> {
-  return openMarketData(scenario, 0, units, baseDir);
 }
 
 /**
