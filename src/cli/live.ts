@@ -11,6 +11,8 @@ import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
 import { formatReconcile, reconcile } from '../live/reconcile.ts';
 import { recordMarket } from '../live/record.ts';
 import { formatSummary } from './backtest.ts';
+import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
+import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
  * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
@@ -42,6 +44,8 @@ interface LiveArgs {
   minutes?: number;
   out?: string;
   'base-url'?: string;
+  'venue-exchange': string[];
+  'venue-url': string[];
   'allow-unpromoted': boolean;
   'flatten-on-kill': boolean;
   quiet: boolean;
@@ -139,10 +143,26 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
     process.stdout.write(
-      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
+      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${scenarioMarkets(config.scenario)
+        .map((m) => m.symbol)
+        .join(
+          ' + ',
+        )}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
     );
   },
 };
+
+/** `VENUE=VALUE` flags as a record by venue. */
+function perVenue(flag: string, values: string[]): Record<string, string> {
+  return Object.fromEntries(
+    values.map((text) => {
+      const eq = text.indexOf('=');
+      if (eq <= 0 || eq === text.length - 1)
+        throw new SpreadlabError(`${flag} ${text}: expected VENUE=VALUE, e.g. binance-usdm=http://127.0.0.1:8081`);
+      return [text.slice(0, eq), text.slice(eq + 1)];
+    }),
+  );
+}
 
 export const liveCommand: CommandModule<object, LiveArgs> = {
   command: 'live',
@@ -159,6 +179,18 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       .option('base-url', {
         type: 'string',
         describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)',
+      })
+      .option('venue-exchange', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'several markets: VENUE=ID, the ccxt exchange of one of the scenario venues (default --exchange; repeatable)',
+      })
+      .option('venue-url', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'several markets: VENUE=URL, the origin of one venue, e.g. its own spreadlab serve (default --base-url; repeatable)',
       })
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
       .option('flatten-on-kill', {
@@ -183,6 +215,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       mode,
       sandbox: args.sandbox,
       baseUrl: args['base-url'],
+      exchanges: perVenue('--venue-exchange', args['venue-exchange']),
+      baseUrls: perVenue('--venue-url', args['venue-url']),
       minutes: args.minutes,
       out,
       allowUnpromoted: args['allow-unpromoted'],
@@ -192,9 +226,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       handleSignals: true,
     });
     if (!args.quiet) {
-      process.stdout.write(formatSummary(result.analysis.summary));
+      const { summary, portfolio } = result.analysis;
+      process.stdout.write(portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary));
       process.stdout.write(
-        `\n${verdict(result.analysis.summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
+        `\n${portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
       );
     }
     // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).

@@ -22,6 +22,7 @@ export interface ServeArgs {
   balance: number;
   leverage: number;
   symbol?: string;
+  market?: string;
 }
 
 export function serveOptions(yargs: Argv): Argv<ServeArgs> {
@@ -38,6 +39,10 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
     .option('symbol', {
       type: 'string',
       describe: 'Binance symbol to serve (default derived from market.symbol, e.g. SYN-USD → SYNUSDT)',
+    })
+    .option('market', {
+      type: 'string',
+      describe: 'several markets: the id of the market to serve (default the first); run one server per market',
     }) as Argv<ServeArgs>;
 }
 
@@ -68,6 +73,7 @@ export async function serveCommand(args: ServeArgs): Promise<void> {
     initialBalance: args.balance,
     leverage: args.leverage,
     symbol: args.symbol,
+    market: args.market,
   });
   const out = process.stdout;
   out.write(`spreadlab serve: ${scenario.name} as Binance USD-M ${server.symbol.id} (ccxt ${server.symbol.ccxt}), speed ${args.speed}x\n`);

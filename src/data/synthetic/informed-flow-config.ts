@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
-import { Rng } from '../../core/rng.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { lotsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { lotsOf, syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
 import { openInformedFlow } from './informed-flow.ts';
 
 /** Scenario settings of the informed-flow market (rules in informed-flow.ts), in the market's decimal units. */
@@ -48,7 +47,6 @@ export const informedFlowSource = defineDataSource({
     if (Math.abs(jumpTicks - Math.round(jumpTicks)) > 1e-6) {
       throw new SpreadlabError(`data.jumpSize: expected a whole number of tickSize (${units.spec.tickSize}), got ${config.jumpSize}`);
     }
-    const seed = String(context.seed);
     const open = openInformedFlow(
       {
         startMid: units.roundToTick(config.startPrice),
@@ -69,7 +67,7 @@ export const informedFlowSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },
