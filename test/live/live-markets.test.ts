@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/live/promote.ts';
+import { reconcile } from '../../src/live/reconcile.ts';
 import { startExchangeServer, type ExchangeServer } from '../../src/live/server/server.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
@@ -163,6 +164,31 @@ describe('live and dry-run over two markets, each served by its own local server
     expect(summary.markets.spot.inventory.final).toBeCloseTo(spot.state().position.qty, 9);
     expect(summary.markets.perp.inventory.final).toBeCloseTo(perp.state().position.qty, 9);
     expect(summary.hedge.fills).toBe(perp.state().fills.length);
+
+    // reconcile pairs each market's fills with its own replay's, and writes the figures per market.
+    const { rows, summary: rec } = await reconcile({ dir: run.out, toleranceMs: 5000 });
+    expect(Object.keys(rec.markets!)).toEqual(['spot', 'perp']);
+    for (const [id, server] of [
+      ['spot', spot],
+      ['perp', perp],
+    ] as const) {
+      const figures = rec.markets![id];
+      expect(figures.liveFills, id).toBe(server.state().fills.length);
+      expect(figures.matched + figures.missed, id).toBe(figures.liveFills);
+      expect(figures.live.pnl, id).toBe(summary.markets[id].pnl.total);
+      expect(rows.filter((r) => r.market === id && r.live).length, id).toBe(figures.liveFills);
+    }
+    expect(rec.liveFills).toBe(rec.markets!.spot.liveFills + rec.markets!.perp.liveFills);
+    expect(rec.live).toEqual({ pnl: summary.pnl.total, realizedSpreadBps: null, position: summary.netDelta.final });
+    const csv = parseCsv(readFileSync(join(run.out, 'reconcile.csv'), 'utf8'));
+    expect(
+      csv
+        .filter((r) => r.live_ts_us !== null)
+        .map((r) => r.market)
+        .sort(),
+    ).toEqual(fills.map((f) => f.market).sort());
+    const written = JSON.parse(readFileSync(join(run.out, 'reconcile.json'), 'utf8'));
+    expect(written.markets.perp.liveFills).toBe(perp.state().fills.length);
   }, 120_000);
 
   it('after a SIGKILL, the next live run cancels the orders left on each market before its strategy starts', async () => {
