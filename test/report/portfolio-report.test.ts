@@ -137,3 +137,33 @@ describe('the portfolio report in chromium', () => {
     }
   }, 120_000);
 });
+
+describe('the comparison page of a several-market run and a one-market run, in chromium', () => {
+  it('`spreadlab report` draws both overlays; the portfolio run shows its PnL and risk and its quoted market’s figures', async () => {
+    const out = join(tmp, 'cmp.html');
+    const made = spreadlab('report', recorded, single, '--out', out);
+    expect(made.stderr).toBe('');
+    expect(made.status).toBe(0);
+    const { page, problems, blocked } = await openPage(context, out);
+    expect(problems).toEqual([]);
+    expect(blocked).toEqual([]);
+    const charts = await chartStates(page);
+    expect(charts.map((c) => c.id)).toEqual(['compare-pnl', 'compare-markouts']);
+    for (const chart of charts) expect(chart.rendered && chart.svgs > 0 && chart.marks > 2, chart.id!).toBe(true);
+    expect(await page.locator('#chart-compare-pnl svg g.mark-line.role-mark > path').count()).toBe(2);
+    const portfolio = JSON.parse(readFileSync(join(recorded, 'summary.json'), 'utf8'));
+    const summaries = [
+      { ...portfolio.markets[portfolio.quotedMarket], pnl: portfolio.pnl, risk: portfolio.risk },
+      JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8')),
+    ];
+    const figures = await shownFigures(page);
+    expect(figures.filter((f) => f.key === 'pnl.total').map((f) => f.run)).toEqual(['0', '1', '0', '1']);
+    expect(figures.find((f) => f.key === 'pnl.total' && f.run === '0')!.value).toBe(String(portfolio.pnl.total));
+    for (const f of figures) {
+      const expected = valueAt(summaries[Number(f.run)], f.key);
+      expect(f.value, `${f.key} run ${f.run}`).toBe(expected === null ? 'null' : String(expected));
+      expectShown(f.text, expected, f.scale, `${f.key} run ${f.run}`);
+    }
+    await page.close();
+  }, 60_000);
+});
