@@ -35,7 +35,7 @@ import type { EventLog, RunTape } from './tape.ts';
  *   order updates told us (FeedVenue). The REST reads: `fetchSnapshot` = fetchOrderBook, `fetchPosition` =
  *   fetchPositions, `fetchOpenOrders` = fetchOpenOrders (answered as read, not adopted; resync adopts).
  *   Every error text goes through the event log's redaction before it is stored or returned.
- * Known limits: one market per run; without fetchMyTrades, fills during an outage are missed (the position
+ * Known limits: one market per venue (several markets: one LiveVenue each, behind market-router.ts); without fetchMyTrades, fills during an outage are missed (the position
  * resync catches their effect).
  */
 export class LiveVenue extends FeedVenue implements Venue {
