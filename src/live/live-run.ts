@@ -232,6 +232,7 @@ async function runLiveIn(
       tape: new RunTape(units, startTs),
       recorder: new RawRecorder(join(out, files[i]), units, market.symbol),
       differ: new BookDiffer(units),
+      log: several ? log.forMarket(market.id) : log,
       feed: null,
       fed: null,
       live: null,
@@ -263,9 +264,7 @@ async function runLiveIn(
       for (const lane of lanes) {
         const ex = connected.get(lane.market.venue)!;
         lane.ccxtSymbol = await resolveMarket(ex, lane.market.symbol);
-        lane.feed = new CcxtFeed(ex, lane.ccxtSymbol, (event, fields) =>
-          log.write(event, several ? { ...fields, market: lane.id } : fields),
-        );
+        lane.feed = new CcxtFeed(ex, lane.ccxtSymbol, (event, fields) => lane.log.write(event, fields));
       }
     }
   } catch (error) {
@@ -298,8 +297,7 @@ async function runLiveIn(
   } else {
     // Live and dry-run: one venue per market (its order events name it when there are several).
     for (const lane of lanes) {
-      const laneLog = several ? log.forMarket(lane.id) : log;
-      if (mode === 'dry-run') lane.fed = new DryRunVenue(lane.id, lane.units, lane.tape, laneLog);
+      if (mode === 'dry-run') lane.fed = new DryRunVenue(lane.id, lane.units, lane.tape, lane.log);
       else
         lane.fed = lane.live = new LiveVenue(
           connected.get(lane.market.venue)!,
@@ -307,7 +305,7 @@ async function runLiveIn(
           lane.id,
           lane.units,
           lane.tape,
-          laneLog,
+          lane.log,
           checkSoon,
         );
     }
@@ -338,7 +336,7 @@ async function runLiveIn(
           lane.fed?.publishTrade(trade);
         },
         status(isConnected, detail) {
-          log.write(isConnected ? 'feed-connected' : 'feed-disconnected', several ? { detail, market: lane.id } : { detail });
+          lane.log.write(isConnected ? 'feed-connected' : 'feed-disconnected', { detail });
         },
       }),
     );
@@ -379,7 +377,7 @@ async function runLiveIn(
     for (const lane of lanes) {
       if (!lane.live || stopReason) continue;
       await lane.live.start();
-      await cancelLeftovers(lane.live, lane.id, several, say, several ? log.forMarket(lane.id) : log);
+      await cancelLeftovers(lane.live, lane.id, several, say, lane.log);
     }
     guard = new RiskGuard(
       venue,
@@ -454,7 +452,7 @@ async function runLiveIn(
     if (lane.fed instanceof DryRunVenue) await lane.fed.cancelAllOrders();
     if (lane.live) {
       const ex = connected.get(lane.market.venue)!;
-      leftPerMarket.push(await cancelEverything(ex, lane.ccxtSymbol, lane.live, several ? log.forMarket(lane.id) : log));
+      leftPerMarket.push(await cancelEverything(ex, lane.ccxtSymbol, lane.live, lane.log));
     }
   }
   const openOrdersLeft =
@@ -567,6 +565,8 @@ interface Lane {
   tape: RunTape;
   recorder: RawRecorder;
   differ: BookDiffer;
+  /** The run's event log; several markets: its lines name this market. */
+  log: EventLog;
   feed: MarketFeed | null;
   /** Live and dry-run: the market's own venue (it gets the feed's books and trades); null in paper. */
   fed: LiveVenue | DryRunVenue | null;

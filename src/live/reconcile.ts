@@ -266,7 +266,7 @@ export function formatReconcile(s: ReconcileSummary): string {
     `mean |Δt| matched   ${f(s.meanAbsDtMs, 1)} ms; mean price diff (sim − live) ${f(s.meanPriceDiff, 6)}`,
     `PnL live / sim      ${s.live.pnl} / ${s.sim.pnl}`,
     `realized spread     live ${f(s.live.realizedSpreadBps)} bps / sim ${f(s.sim.realizedSpreadBps)} bps`,
-    `${s.markets ? 'final net delta   ' : 'final position    '}  live ${s.live.position} / sim ${s.sim.position}`,
+    `${(s.markets ? 'final net delta' : 'final position').padEnd(20)}live ${s.live.position} / sim ${s.sim.position}`,
     ...Object.entries(s.markets ?? {}).map(
       ([id, m]) =>
         `market ${id}: fills live / sim ${m.liveFills} / ${m.simFills}, matched ${m.matched}, missed ${m.missed}, extra ${m.extra}; PnL live / sim ${m.live.pnl} / ${m.sim.pnl}; position live ${m.live.position} / sim ${m.sim.position}`,

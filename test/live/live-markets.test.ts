@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/live/promote.ts';
-import { reconcile } from '../../src/live/reconcile.ts';
-import { startExchangeServer, type ExchangeServer } from '../../src/live/server/server.ts';
+import { formatReconcile, reconcile } from '../../src/live/reconcile.ts';
+import type { ExchangeServer } from '../../src/live/server/server.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
-import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
-import { ROOT } from '../spawn-cli.ts';
+import { parseScenario } from '../../src/sim/scenario.ts';
+import { orderEvents, sleep, spawnLive, spotPerpSetup, waitFor } from './live-helpers.ts';
 
 /**
  * `spreadlab live --dry-run` and `spreadlab live` over two markets, as real processes (real ccxt
@@ -18,34 +18,8 @@ import { ROOT } from '../spawn-cli.ts';
  * hook) fills it, and the hedge is sent to the perp server, which fills it against its book. Each stop
  * cancels every market's orders.
  */
-const SCENARIO = join(ROOT, 'scenarios/btcusdt-spot-perp-hedge.json');
 const API_KEY = 'k3y-SPREADLAB-live-markets-01';
 const SECRET = 's3cr3t-SPREADLAB-live-markets-02';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-type LogEvent = { event: string; market?: string; [k: string]: unknown };
-const events = (out: string): LogEvent[] =>
-  existsSync(join(out, 'orders.jsonl'))
-    ? readFileSync(join(out, 'orders.jsonl'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
 
 describe('live and dry-run over two markets, each served by its own local server', () => {
   const servers: ExchangeServer[] = [];
@@ -56,42 +30,17 @@ describe('live and dry-run over two markets, each served by its own local server
   function start(mode: 'dry-run' | 'live', name: string, minutes: string) {
     const out = join(tmp, name);
     const [spot, perp] = servers;
-    const args = ['live', '--config', config, '--exchange', 'binanceusdm', '--out', out, '--minutes', minutes];
+    const args = ['--config', config, '--exchange', 'binanceusdm', '--minutes', minutes];
     if (mode === 'dry-run') args.push('--dry-run');
     args.push('--venue-url', `binance=${spot.url}`, '--venue-url', `binance-usdm=${perp.url}`);
-    const child = spawn(process.execPath, ['bin/spreadlab.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SPREADLAB_API_KEY: API_KEY, SPREADLAB_API_SECRET: SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let text = '';
-    child.stdout!.on('data', (d) => (text += d));
-    child.stderr!.on('data', (d) => (text += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    return { child, out, output: () => text, exited };
+    const live = spawnLive(args, out, { apiKey: API_KEY, secret: SECRET });
+    children.push(live.child);
+    return live;
   }
 
   beforeAll(async () => {
-    const scenario = await loadScenario(SCENARIO);
-    for (const market of ['spot', 'perp'])
-      servers.push(
-        await startExchangeServer({ scenario, baseDir: join(ROOT, 'scenarios'), market, speed: 1, apiKey: API_KEY, secret: SECRET }),
-      );
-    const raw = JSON.parse(readFileSync(SCENARIO, 'utf8'));
     config = join(tmp, 'spot-perp.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        kind: 'spreadlab-live-config',
-        version: 1,
-        name: 'spot-perp-live',
-        // A hedge threshold below one quote's size: every spot fill is hedged on the perpetual.
-        scenario: { ...raw, $schema: undefined, strategy: { ...raw.strategy, hedgeThreshold: 0.0005, requoteMs: 1000 } },
-        risk: { maxPosition: 0.01, maxLoss: 100, maxOrdersPerMinute: 1000, staleDataSeconds: 10, priceBandBps: 100 },
-        provenance: { source: 'test' },
-      }),
-    );
+    servers.push(...(await spotPerpSetup(config, 'spot-perp-live', { apiKey: API_KEY, secret: SECRET })));
   }, 60_000);
 
   afterAll(async () => {
@@ -104,7 +53,7 @@ describe('live and dry-run over two markets, each served by its own local server
     expect(await run.exited, run.output()).toBe(0);
     expect(run.output()).toMatch(/dry-run run of spot-perp-live on spot \(binanceusdm BTCUSDT\) \+ perp \(binanceusdm BTCUSDT\) started/);
     for (const server of servers) expect(server.state().orders).toHaveLength(0);
-    const log = events(run.out);
+    const log = orderEvents(run.out);
     const placed = log.filter((e) => e.event === 'would-place');
     expect(placed.length).toBeGreaterThan(0);
     expect(new Set(placed.map((e) => e.market))).toEqual(new Set(['spot'])); // nothing fills, so nothing to hedge
@@ -144,7 +93,7 @@ describe('live and dry-run over two markets, each served by its own local server
     for (const server of servers) expect(server.state().openOrders).toEqual([]);
     const liveJson = JSON.parse(readFileSync(join(run.out, 'live.json'), 'utf8'));
     expect(liveJson.openOrdersLeft).toBe(0);
-    const log = events(run.out);
+    const log = orderEvents(run.out);
     expect(log.filter((e) => e.event === 'final-cancel-all').map((e) => e.market)).toEqual(['spot', 'perp']);
     expect(log.filter((e) => e.event === 'resync' && e.why === 'start').map((e) => e.market)).toEqual(['spot', 'perp']);
 
@@ -187,6 +136,10 @@ describe('live and dry-run over two markets, each served by its own local server
         .map((r) => r.market)
         .sort(),
     ).toEqual(fills.map((f) => f.market).sort());
+    expect(formatReconcile(rec)).toMatch(/^final net delta {5}live -?[\d.e-]+ \/ sim/m);
+    expect(formatReconcile(rec)).toContain(
+      `market perp: fills live / sim ${rec.markets!.perp.liveFills} / ${rec.markets!.perp.simFills}, matched ${rec.markets!.perp.matched},`,
+    );
     const written = JSON.parse(readFileSync(join(run.out, 'reconcile.json'), 'utf8'));
     expect(written.markets.perp.liveFills).toBe(perp.state().fills.length);
   }, 120_000);
@@ -201,9 +154,9 @@ describe('live and dry-run over two markets, each served by its own local server
     const left = spot.state().openOrders.map((o) => String(o.orderId));
     expect(left.length).toBeGreaterThan(0);
     const next = start('live', 'restart', '2');
-    await waitFor(() => events(next.out).some((e) => e.event === 'start'), 40_000, 'the restarted strategy');
+    await waitFor(() => orderEvents(next.out).some((e) => e.event === 'start'), 40_000, 'the restarted strategy');
     // The server's market goes on meanwhile: a leftover order may fill before the restart reads them.
-    const leftovers = events(next.out).filter((e) => e.event === 'leftover-orders');
+    const leftovers = orderEvents(next.out).filter((e) => e.event === 'leftover-orders');
     expect(leftovers).toMatchObject([{ market: 'spot' }]);
     expect(leftovers[0].count).toBeGreaterThan(0);
     expect((leftovers[0].ids as string[]).every((id) => left.includes(String(id)))).toBe(true);
