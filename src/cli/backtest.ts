@@ -1,12 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
-import { verdict } from '../analytics/verdict.ts';
-import { writeRunFolder } from '../report/run-folder.ts';
-import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
-import { runScenario } from '../sim/run-scenario.ts';
-import { loadScenario } from '../sim/scenario.ts';
-import { progressBar } from './progress.ts';
 
 export interface BacktestArgs {
   scenario: string;
@@ -25,7 +19,14 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<BacktestArgs>;
 }
 
+/** The command's implementation is loaded when it runs, so that other commands (and --help) start without it. */
 export async function backtestCommand(args: BacktestArgs): Promise<void> {
+  const { loadScenario } = await import('../sim/scenario.ts');
+  const { runScenario } = await import('../sim/run-scenario.ts');
+  const { writeRunFolder } = await import('../report/run-folder.ts');
+  const { RUN_FILE, RUN_FILES } = await import('../report/run-files.ts');
+  const { verdict } = await import('../analytics/verdict.ts');
+  const { progressBar } = await import('./progress.ts');
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
   const progress = progressBar(`backtest ${scenario.name}`);

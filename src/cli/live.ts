@@ -1,17 +1,12 @@
-import { strategyLabel } from '../strategy/resolve.ts';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { verdict } from '../analytics/verdict.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { loadLiveConfig, type RiskLimits } from '../live/config.ts';
-import { runLive } from '../live/live-run.ts';
-import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
-import { formatReconcile, reconcile } from '../live/reconcile.ts';
-import { recordMarket } from '../live/record.ts';
+import type { RiskLimits } from '../live/config.ts';
 import { formatSummary } from './backtest.ts';
 
 /**
- * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
+ * The live commands: promote, live, record, reconcile. Each loads its implementation (and ccxt) only when it
+ * runs; promote's builder loads its defaults when that command is named.
  * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch.
  */
 interface PromoteArgs {
@@ -76,8 +71,9 @@ const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
 export const promoteCommand: CommandModule<object, PromoteArgs> = {
   command: 'promote <source>',
   describe: "turn a sweep/walk-forward/run folder's chosen config into a live config (with guardrails and provenance)",
-  builder: (yargs) =>
-    riskFlags(
+  builder: async (yargs) => {
+    const { PROMOTE_DEFAULTS } = await import('../live/promote.ts');
+    return riskFlags(
       yargs
         .positional('source', {
           type: 'string',
@@ -103,8 +99,11 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
           default: PROMOTE_DEFAULTS.oosRatio,
           describe: 'out-of-sample objective must be ≥ this × in-sample',
         }) as Argv<PromoteArgs>,
-    ),
+    );
+  },
   handler: async (args) => {
+    const { promote, refusalMessage } = await import('../live/promote.ts');
+    const { strategyLabel } = await import('../strategy/resolve.ts');
     const risk: Partial<RiskLimits> = {};
     if (args['max-position'] !== undefined) risk.maxPosition = args['max-position'];
     if (args['max-loss'] !== undefined) risk.maxLoss = args['max-loss'];
@@ -149,6 +148,9 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
   handler: async (args) => {
+    const { loadLiveConfig } = await import('../live/config.ts');
+    const { runLive } = await import('../live/live-run.ts');
+    const { verdict } = await import('../analytics/verdict.ts');
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
     const config = loadLiveConfig(args.config);
     const mode = args.paper ? 'paper' : args['dry-run'] ? 'dry-run' : 'live';
@@ -197,6 +199,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
   handler: async (args) => {
+    const { recordMarket } = await import('../live/record.ts');
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('recordings', `${args.exchange}-${args.symbol.replace(/[^A-Za-z0-9]/g, '')}-${stamp}.raw.gz`);
     const r = await recordMarket({
@@ -227,6 +230,7 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       describe: 'largest time difference of a matched pair',
     }) as Argv<ReconcileArgs>,
   handler: async (args) => {
+    const { formatReconcile, reconcile } = await import('../live/reconcile.ts');
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
     process.stdout.write(formatReconcile(summary));
     process.stdout.write(`wrote ${join(args.dir, 'reconcile.csv')}, reconcile.json and the simulated run in ${join(args.dir, 'sim')}/\n`);

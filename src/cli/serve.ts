@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
-import { loadScenario } from '../sim/scenario.ts';
 
 /**
  * `spreadlab serve --scenario FILE [--port P] [--speed X]`: the simulated venue as a local Binance USD-M
  * futures server on 127.0.0.1 (see src/live/server/server.ts). The API key and secret come from
  * SPREADLAB_SERVE_API_KEY / SPREADLAB_SERVE_SECRET (or --api-key / --secret); without a secret a random
  * throwaway pair is made and printed (it guards nothing but this local simulator). Runs until SIGINT or
- * SIGTERM. The server module is loaded only by this command.
+ * SIGTERM. The server module (and the scenario loader) is loaded only by this command.
  */
 export interface ServeArgs {
   scenario: string;
@@ -42,6 +41,7 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
 }
 
 export async function serveCommand(args: ServeArgs): Promise<void> {
+  const { loadScenario } = await import('../sim/scenario.ts');
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)

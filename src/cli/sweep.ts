@@ -2,12 +2,9 @@ import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
-import { parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
-import { mergeShards, sweep } from '../sweep/sweep.ts';
-import { tune, type TuneStep } from '../sweep/tune.ts';
-import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
-import { progressBar } from './progress.ts';
+import type { TuneStep } from '../sweep/tune.ts';
+import type { FoldOutcome } from '../sweep/walk-forward.ts';
 
 export interface SelectionArgs {
   objective: string;
@@ -88,7 +85,8 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
 }
 
 /** The shard from --shard, or from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with SPREADLAB_SHARDS. */
-function shardOf(args: SweepArgs): { index: number; count: number } | null {
+async function shardOf(args: SweepArgs): Promise<{ index: number; count: number } | null> {
+  const { parseShard } = await import('../sweep/grid.ts');
   if (args.shard) return parseShard(args.shard);
   const index = process.env.JOB_COMPLETION_INDEX;
   const count = process.env.SPREADLAB_SHARDS;
@@ -96,10 +94,14 @@ function shardOf(args: SweepArgs): { index: number; count: number } | null {
   return null;
 }
 
+/** The sweep and walk-forward implementation is loaded when the command runs (as every command's). */
 export async function sweepCommand(args: SweepArgs): Promise<void> {
+  const { sweep } = await import('../sweep/sweep.ts');
+  const { foldsOf, parseWindowFlag, walkForward } = await import('../sweep/walk-forward.ts');
+  const { progressBar } = await import('./progress.ts');
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/sweep-${scenarioName}`;
-  const shard = shardOf(args);
+  const shard = await shardOf(args);
   const progress = progressBar(`sweep ${scenarioName}`);
   const options = {
     scenarioFile: args.scenario,
@@ -215,6 +217,7 @@ function describeStep(s: TuneStep): string {
 }
 
 export async function tuneCommand(args: TuneArgs): Promise<void> {
+  const { tune } = await import('../sweep/tune.ts');
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/tune-${scenarioName}`;
   const { conclusion } = await tune({
@@ -246,6 +249,7 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
 }
 
 export async function mergeCommand(args: MergeArgs): Promise<void> {
+  const { mergeShards } = await import('../sweep/sweep.ts');
   const { runs, ...outcome } = await mergeShards(args.dirs, args.out, args);
   process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
 }

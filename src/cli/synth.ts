@@ -1,7 +1,5 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { writeScenarioMarket } from '../sim/assemble.ts';
-import { loadScenario } from '../sim/scenario.ts';
 
 /** `spreadlab data synth <scenario> --out <dir>`: writes a scenario's synthetic market as tardis CSV.gz. */
 interface SynthArgs {
@@ -23,6 +21,8 @@ export const synthCommand: CommandModule = {
       .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value (repeatable)' })
       .option('seed', { type: 'number', describe: 'override the scenario seed' }),
   handler: async (args) => {
+    const { loadScenario } = await import('../sim/scenario.ts');
+    const { writeScenarioMarket } = await import('../sim/assemble.ts');
     const a = args as unknown as SynthArgs;
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
     const scenario = await loadScenario(a.scenario, overrides);
