@@ -16,7 +16,8 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   problems recorded under skip, and `stats`: first/last localTs, the last row's exchTs and kind, the
  *   clock-alignment lead and the feed lag, so a streamed replay knows its span, its alignment and its
  *   venue timeline's reorder bound without a scan), padding to 8 bytes, then the
- *   columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE), each padded to 8 bytes. Reading
+ *   columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE), each padded to 8 bytes, then,
+ *   when the header says `venueOrder`, the venue's row order (i32 LE, one per row). Reading
  *   maps typed arrays onto one buffer (readCache) or reads rows in fixed-size chunks with fs.readSync
  *   (openCacheFile + readCacheRows, for streaming replay). Files written before `stats` (or its `lag`)
  *   existed still read; a stream then computes the stats with one chunked pass.
@@ -24,8 +25,12 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
  * - A cache file that fails to parse is ignored and rewritten.
+ * - Replay entries (`replays/<key>.cols`, replayCachePath): a whole in-memory replay as loadReplay returns
+ *   it — every unit's rows merged in feed order and clock-aligned, with the venue's row order
+ *   (exchange-order.ts) — keyed by its units' keys and the alignment setting, so a warm replay is one file
+ *   read: no merge, no ordering pass. Same layout; its metadata lists the units (ReplayCacheMeta).
  * Known limits: no eviction; delete the folder (default .cache/spreadlab/ under the working directory) to
- * reclaim space.
+ * reclaim space. An in-memory replay of several units is stored twice (its units, and merged).
  */
 export const CACHE_FORMAT = 'SPLCOLS1';
 /** Bump when any reader's output changes. */
@@ -88,6 +93,18 @@ export function cachePath(dir: string, k: Keyed): string {
   return join(dir, `${cacheKey(k)}.cols`);
 }
 
+/** What a replay entry's header holds besides rows and problems: each unit's metadata and row count, and the clock-alignment shift. */
+export interface ReplayCacheMeta {
+  units: (CacheMeta & { rows: number })[];
+  localShiftUs: number;
+}
+
+/** The replay entry of a whole in-memory replay (see the header): keyed by its units, in order, and whether clocks are aligned. */
+export function replayCachePath(dir: string, units: readonly Keyed[], alignLocalTime: boolean): string {
+  const material = { cache: CACHE_FORMAT, replay: units.map(cacheKey), alignLocalTime };
+  return join(dir, 'replays', `${createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40)}.cols`);
+}
+
 /** The metadata fields of a decoded unit (what a cache header stores besides rows, problems and stats). */
 export function cacheMeta(d: CacheMeta): CacheMeta {
   return { format: d.format, symbol: d.symbol, lines: d.lines, dropped: d.dropped, gaps: d.gaps };
@@ -134,16 +151,18 @@ const pad8 = (n: number) => (n + 7) & ~7;
 const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
 
 /** The JSON header of a cache file. */
-interface Header {
+interface Header<Meta = CacheMeta> {
   length: number;
-  meta: CacheMeta;
+  meta: Meta;
   problems: Problem[];
   /** Missing in files written before stats were recorded. */
   stats?: CacheStats | null;
+  /** The venue's row order follows the columns (replay entries). */
+  venueOrder?: boolean;
 }
 
 /** What precedes the columns: "SPLCOLS1", the header's length (u32 LE), the JSON header, padding to 8 bytes. */
-function headBytes(header: Header): Buffer {
+function headBytes(header: Header<unknown>): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const head = Buffer.alloc(pad8(12 + json.length));
   head.write(CACHE_FORMAT, 0, 'latin1');
@@ -154,44 +173,64 @@ function headBytes(header: Header): Buffer {
 
 /**
  * Parses a cache file's header; `read(position, length)` returns the file's bytes there (fewer at its end).
- * Returns the header and each column's byte offset (COLUMN_NAMES order); null when it is not a cache file.
- * Throws when the JSON does not parse.
+ * Returns the header, each column's byte offset (COLUMN_NAMES order) and the venue order's (when stored);
+ * null when it is not a cache file. Throws when the JSON does not parse.
  */
-function parseHead(read: (position: number, length: number) => Buffer): { header: Header; offsets: number[]; end: number } | null {
+function parseHead<Meta>(
+  read: (position: number, length: number) => Buffer,
+): { header: Header<Meta>; offsets: number[]; orderOffset: number | null; end: number } | null {
   const head = read(0, 12);
   if (head.length !== 12 || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
   const headerLength = head.readUInt32LE(8);
   const text = read(12, headerLength);
   if (text.length !== headerLength) return null;
-  const header = JSON.parse(text.toString('utf8')) as Header;
+  const header = JSON.parse(text.toString('utf8')) as Header<Meta>;
   const offsets: number[] = [];
   let offset = pad8(12 + headerLength);
   for (const name of COLUMN_NAMES) {
     offsets.push(offset);
     offset += pad8(header.length * widthOf(name));
   }
-  return { header, offsets, end: offset };
+  const orderOffset = header.venueOrder ? offset : null;
+  if (header.venueOrder) offset += pad8(header.length * 4);
+  return { header, offsets, orderOffset, end: offset };
 }
 
-export function writeCache(path: string, columns: EventColumns, meta: CacheMeta, problems: Problem[]): void {
-  const head = headBytes({ length: columns.length, meta, problems, stats: addStats(null, columns, columns.length) });
+/** Writes a cache file: the columns, and after them the venue's row order when given (a replay entry). */
+export function writeCache<Meta = CacheMeta>(
+  path: string,
+  columns: EventColumns,
+  meta: Meta,
+  problems: Problem[],
+  venueOrder?: Int32Array,
+): void {
+  const stats = addStats(null, columns, columns.length);
+  const head = headBytes({ length: columns.length, meta, problems, stats, ...(venueOrder ? { venueOrder: true } : {}) });
+  const parts: (Float64Array | Uint8Array | Int32Array)[] = COLUMN_NAMES.map((name) => columns[name]);
+  if (venueOrder) parts.push(venueOrder);
   let size = head.length;
-  for (const name of COLUMN_NAMES) size += pad8((columns[name] as Float64Array | Uint8Array).byteLength);
+  for (const part of parts) size += pad8(part.byteLength);
   const out = Buffer.alloc(size);
   head.copy(out, 0);
   let offset = head.length;
-  for (const name of COLUMN_NAMES) {
-    const col = columns[name] as Float64Array | Uint8Array;
-    const bytes = new Uint8Array(col.buffer, col.byteOffset, col.byteLength);
-    out.set(bytes, offset);
-    offset += pad8(col.byteLength);
+  for (const part of parts) {
+    out.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offset);
+    offset += pad8(part.byteLength);
   }
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, out);
   renameSync(tmp, path);
 }
 
-export function readCache(path: string): { columns: EventColumns; meta: CacheMeta; problems: Problem[] } | null {
+/** A cache file read whole: its columns (views on one buffer), metadata, problems, and the venue order when stored. */
+export interface CacheEntry<Meta = CacheMeta> {
+  columns: EventColumns;
+  meta: Meta;
+  problems: Problem[];
+  venueOrder: Int32Array | null;
+}
+
+export function readCache<Meta = CacheMeta>(path: string): CacheEntry<Meta> | null {
   let file: Buffer;
   try {
     file = readFileSync(path);
@@ -199,9 +238,9 @@ export function readCache(path: string): { columns: EventColumns; meta: CacheMet
     return null;
   }
   try {
-    const head = parseHead((position, length) => file.subarray(position, position + length));
+    const head = parseHead<Meta>((position, length) => file.subarray(position, position + length));
     if (!head) return null;
-    const { header, offsets } = head;
+    const { header, offsets, orderOffset } = head;
     // typed arrays need aligned offsets: copy when Node handed us an unaligned buffer
     const buffer = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file));
     const base = buffer.byteOffset;
@@ -213,7 +252,9 @@ export function readCache(path: string): { columns: EventColumns; meta: CacheMet
       const view = widthOf(name) === 1 ? new Uint8Array(buffer.buffer, base + offset, n) : new Float64Array(buffer.buffer, base + offset, n);
       (columns as unknown as Record<string, unknown>)[name] = view;
     });
-    return { columns, meta: header.meta, problems: header.problems };
+    if (orderOffset !== null && orderOffset + n * 4 > buffer.length) throw new Error('short cache file');
+    const venueOrder = orderOffset === null ? null : new Int32Array(buffer.buffer, base + orderOffset, n);
+    return { columns, meta: header.meta, problems: header.problems, venueOrder };
   } catch {
     return null;
   }
@@ -318,7 +359,7 @@ export function openCacheFile(path: string): CacheFile | null {
     return null;
   }
   try {
-    const head = parseHead((position, length) => {
+    const head = parseHead<CacheMeta>((position, length) => {
       const bytes = Buffer.alloc(length);
       return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
     });

@@ -73,14 +73,14 @@ export const replaySource = defineDataSource({
   async open(config, context) {
     const key = replayKey({ ...config, orderEvents: context.orderEvents === true }, context.units.spec, context.baseDir);
     if (config.stream) return openStreamed(config, context, key);
-    const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
+    const { columns, venueOrder, files } = lookupReplay(key) ?? (await decode(config, context, key));
     const n = columns.length;
     const startTs = n > 0 ? columns.localTs[0] : 0;
     const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
     const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
     return {
       open: openColumns(columns),
-      openVenue: openColumnsByExchTime(columns),
+      openVenue: openColumnsByExchTime(columns, venueOrder),
       startTs,
       endTs,
       files,
@@ -133,7 +133,7 @@ function replayOptions(config: ReplayConfig, context: DataContext): ReplayOption
 /** Decodes the files (through the on-disk cache) and keeps the result for later runs in this process. */
 async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
   const replay = await loadReplay(inputsOf(config, context), replayOptions(config, context));
-  const decoded = { columns: replay.columns, files: replay.files };
+  const decoded = { columns: replay.columns, venueOrder: replay.venueOrder, files: replay.files };
   rememberReplay(key, decoded);
   return decoded;
 }
