@@ -29,6 +29,7 @@ import {
   type RunRecord,
   type StrategySeriesRow,
   type TimeseriesRow,
+  type Cell,
 } from './run-files.ts';
 
 /**
@@ -39,6 +40,10 @@ import {
  * Anything missing, malformed or not as the contract says (a CSV header other than the contract's, a
  * summary key missing) raises a SpreadlabError naming the file (and line and column for a CSV cell, the
  * JSON path for a JSON value) and what was expected.
+ * `runFromOutputs` reads the same outputs from memory, as they were just written (JSON texts, CSV rows of
+ * cells), through the same checks and conversions: a cell as written reads as the file's text of it would
+ * (a number as the number its text parses to), so the run it gives is the one loadRun gives from the files
+ * and a report rendered from either is the same page. A backtest renders its report this way.
  */
 export interface LoadedRun {
   /** The folder as given. */
@@ -63,27 +68,70 @@ export function loadRun(dir: string): LoadedRun {
       `${dir}: not a run folder (expected a folder written by spreadlab backtest, holding ${RUN_DATA_FILES.join(', ')})`,
     );
   }
-  const summary = readSummary(join(dir, RUN_FILE.summary));
-  const record = readRunRecord(join(dir, RUN_FILE.record));
+  return readRun(dir, FILES);
+}
+
+/** A run's outputs in memory, as written to its files: the JSON texts and the CSV data rows (cells as written, no header). */
+export interface RunOutputs {
+  summary: string;
+  record: string;
+  fills: Cell[][];
+  timeseries: Cell[][];
+  orders: Cell[][];
+  /** Null when the run has no strategy-series.csv. */
+  strategySeries: Cell[][] | null;
+}
+
+/** The run `loadRun(dir)` would read once `outputs` are written to `dir` (see the header). */
+export function runFromOutputs(dir: string, outputs: RunOutputs): LoadedRun {
+  const rows: Record<string, Cell[][] | null> = {
+    [RUN_FILE.fills]: outputs.fills,
+    [RUN_FILE.timeseries]: outputs.timeseries,
+    [RUN_FILE.orders]: outputs.orders,
+    [RUN_FILE.strategySeries]: outputs.strategySeries,
+  };
+  const texts: Record<string, string> = { [RUN_FILE.summary]: outputs.summary, [RUN_FILE.record]: outputs.record };
+  return readRun(dir, {
+    json: (file) => parseJson(file, texts[basename(file)]),
+    csv: (file) => rows[basename(file)],
+  });
+}
+
+/** Where a run's outputs are read from: its files, or memory (runFromOutputs). */
+interface RunSource {
+  /** A JSON file's value. */
+  json(file: string): unknown;
+  /** A CSV file's data rows, its header checked against `header`; null when an `optional` file does not exist. */
+  csv(file: string, header: string[], optional?: boolean): Cell[][] | null;
+}
+
+const FILES: RunSource = {
+  json: (file) => {
+    requireFile(file);
+    return readJsonFile(file, 'run file');
+  },
+  csv: (file, header, optional = false) => (optional && !existsSync(file) ? null : readCsv(file, header)),
+};
+
+function readRun(dir: string, source: RunSource): LoadedRun {
+  const summary = checked(join(dir, RUN_FILE.summary), summarySchema, source);
+  const record = checked(join(dir, RUN_FILE.record), runRecordSchema, source);
   const horizons = Object.keys(summary.realizedSpreadStats);
-  const fills = readFills(join(dir, RUN_FILE.fills), horizons);
-  const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
-  const orders = readOrders(join(dir, RUN_FILE.orders));
-  const seriesFile = join(dir, RUN_FILE.strategySeries);
-  const strategySeries = existsSync(seriesFile)
-    ? readCsv(seriesFile, STRATEGY_SERIES_HEADER).map((row, i) => readColumns(seriesFile, STRATEGY_SERIES_COLUMNS, row, i + 2))
-    : [];
+  const fills = readFills(join(dir, RUN_FILE.fills), horizons, source);
+  const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries), source);
+  const orders = readRows(join(dir, RUN_FILE.orders), ORDERS_HEADER, ORDERS_COLUMNS, source);
+  const strategySeries = readRows(join(dir, RUN_FILE.strategySeries), STRATEGY_SERIES_HEADER, STRATEGY_SERIES_COLUMNS, source, true);
   return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, orders, strategySeries, horizons };
 }
 
 /** A run's summary.json, checked against the contract. */
 export function readSummary(file: string): Summary {
-  return readJson(file, summarySchema);
+  return checked(file, summarySchema, FILES);
 }
 
 /** A run's run.json, checked against the contract. */
 export function readRunRecord(file: string): RunRecord {
-  return readJson(file, runRecordSchema);
+  return checked(file, runRecordSchema, FILES);
 }
 
 /** A missing file's message says what a run folder holds. */
@@ -94,11 +142,19 @@ function requireFile(file: string): void {
     );
 }
 
-function readJson<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
-  requireFile(file);
-  const result = schema.safeParse(readJsonFile(file, 'run file'));
+function checked<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, source: RunSource): T {
+  const result = schema.safeParse(source.json(file));
   if (result.success) return result.data;
   throw new SpreadlabError(result.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`).join('\n'));
+}
+
+/** JSON text held in memory (the text a run file was written with). */
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SpreadlabError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function describeIssue(issue: z.ZodIssue): string {
@@ -137,8 +193,14 @@ function readText(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** Reads one cell of a kind; `where` names it in errors ("fills.csv line 4, column price"). */
-function readCell<K extends CellKind>(kind: K, text: string, where: () => string): CellValue<K> {
+/**
+ * Reads one cell of a kind, from its text in a file or as written (a number reads as the number its text
+ * parses to: itself, -0 as 0); `where` names it in errors ("fills.csv line 4, column price").
+ */
+function readCell<K extends CellKind>(kind: K, cell: Cell, where: () => string): CellValue<K> {
+  if (typeof cell === 'number' && (kind === 'number' || kind === 'number|NA') && Number.isFinite(cell))
+    return (cell === 0 ? 0 : cell) as CellValue<K>;
+  const text = String(cell);
   const fail = (expected: string): never => {
     throw new SpreadlabError(`${where()}: expected ${expected}, got "${text}"`);
   };
@@ -155,7 +217,7 @@ function readCell<K extends CellKind>(kind: K, text: string, where: () => string
 function readColumns<Columns extends Record<string, ColumnSpec>>(
   file: string,
   columns: Columns,
-  row: string[],
+  row: Cell[],
   line: number,
 ): RowOf<Columns> {
   const out: Record<string, unknown> = {};
@@ -165,9 +227,9 @@ function readColumns<Columns extends Record<string, ColumnSpec>>(
   return out as RowOf<Columns>;
 }
 
-function readFills(file: string, horizons: string[]): FillRow[] {
+function readFills(file: string, horizons: string[], source: RunSource): FillRow[] {
   const header = fillsHeader(horizons);
-  const rows = readCsv(file, header);
+  const rows = source.csv(file, header) ?? [];
   const horizonColumns = horizons.flatMap((h) =>
     (Object.entries(FILLS_HORIZON_COLUMNS) as [FillsHorizonFigure, (h: string) => string][]).map(([figure, name]) => ({
       figure,
@@ -187,11 +249,22 @@ function readFills(file: string, horizons: string[]): FillRow[] {
 
 /** A run's orders.csv (the order log), checked against the contract. */
 export function readOrders(file: string): OrderRow[] {
-  return readCsv(file, ORDERS_HEADER).map((row, i) => readColumns(file, ORDERS_COLUMNS, row, i + 2));
+  return readRows(file, ORDERS_HEADER, ORDERS_COLUMNS, FILES);
 }
 
-function readTimeseries(file: string): TimeseriesRow[] {
-  const rows = readCsv(file, TIMESERIES_HEADER).map((row, i) => readColumns(file, TIMESERIES_COLUMNS, row, i + 2));
+/** A CSV's rows under its contract's columns (none for an `optional` file the run does not have). */
+function readRows<Columns extends Record<string, ColumnSpec>>(
+  file: string,
+  header: string[],
+  columns: Columns,
+  source: RunSource,
+  optional = false,
+): RowOf<Columns>[] {
+  return (source.csv(file, header, optional) ?? []).map((row, i) => readColumns(file, columns, row, i + 2));
+}
+
+function readTimeseries(file: string, source: RunSource): TimeseriesRow[] {
+  const rows = readRows(file, TIMESERIES_HEADER, TIMESERIES_COLUMNS, source);
   if (rows.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
   return rows;
 }

@@ -7,7 +7,8 @@ import { analyzeRun, type RunAnalysis } from '../analytics/summary.ts';
 import { packageVersion } from '../core/version.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
-import { writeRunReport } from './html.ts';
+import { renderRunReport } from './html.ts';
+import { runFromOutputs, type RunOutputs } from './load-run.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
 import {
   fillsHeader,
@@ -28,7 +29,9 @@ import {
  * run.json, orders.csv, strategy-series.csv (when the strategy recorded a series), report.html.
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
  *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
- *   all (report.html, rendered from the others, comes last).
+ *   all (report.html, rendered from the others, comes last). The report is rendered from the outputs as
+ *   written, read back from memory through the run-files contract (load-run.ts runFromOutputs): the page
+ *   `spreadlab report` renders from the files, without parsing them again.
  * - writeRunFolder makes a folder of them: assembled under a temporary name beside the target and renamed
  *   into place only when every file is written, so a crash never leaves a half-written run folder under
  *   the final name.
@@ -48,21 +51,33 @@ export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[
 
 export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
   const analysis = analyzeRun(run);
-  const put = (name: string, write: (path: string) => void): void => {
+  const outputs = runOutputs(run, overrides, analysis);
+  const put = (name: string, text: string): void => {
     const partial = join(dir, `.${name}.partial`);
-    write(partial);
+    writeFileSync(partial, text);
     renameSync(partial, join(dir, name));
   };
-  const text = (value: string) => (path: string) => writeFileSync(path, value);
-  put(RUN_FILE.summary, text(json(analysis.summary)));
-  put(RUN_FILE.fills, text(fillsCsv(run, analysis)));
-  put(RUN_FILE.timeseries, text(timeseriesCsv(run, analysis)));
-  put(RUN_FILE.record, text(json(runRecord(run, overrides))));
-  put(RUN_FILE.orders, text(ordersCsv(run)));
-  const recorded = run.result.strategySeries.points();
-  if (recorded.length > 0) put(RUN_FILE.strategySeries, text(strategySeriesCsv(recorded)));
-  put(RUN_FILE.report, (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
+  put(RUN_FILE.summary, outputs.summary);
+  put(RUN_FILE.fills, csv(fillsHeader(analysis.horizonLabels), outputs.fills));
+  put(RUN_FILE.timeseries, csv(TIMESERIES_HEADER, outputs.timeseries));
+  put(RUN_FILE.record, outputs.record);
+  put(RUN_FILE.orders, csv(ORDERS_HEADER, outputs.orders));
+  if (outputs.strategySeries) put(RUN_FILE.strategySeries, csv(STRATEGY_SERIES_HEADER, outputs.strategySeries));
+  put(RUN_FILE.report, renderRunReport(runFromOutputs(dir, outputs))); // the page `spreadlab report` renders from the files
   return analysis;
+}
+
+/** What a run's files hold, before they are written: the JSON texts and the CSV rows. */
+export function runOutputs(run: ScenarioRun, overrides: string[], analysis: RunAnalysis): RunOutputs {
+  const recorded = run.result.strategySeries.points();
+  return {
+    summary: json(analysis.summary),
+    record: json(runRecord(run, overrides)),
+    fills: fillsRows(run, analysis),
+    timeseries: timeseriesRows(run, analysis),
+    orders: ordersRows(run),
+    strategySeries: recorded.length > 0 ? strategySeriesRows(recorded) : null,
+  };
 }
 
 function json(value: unknown): string {
@@ -90,11 +105,11 @@ function placedDistance(order: OrderRecord): number {
   return order.side === 'buy' ? -fromMid : fromMid;
 }
 
-function fillsCsv({ result, units, orders }: ScenarioRun, analysis: RunAnalysis): string {
+function fillsRows({ result, units, orders }: ScenarioRun, analysis: RunAnalysis): Cell[][] {
   const tick = units.spec.tickSize;
   const price = (ticks: number): Cell => na(ticks * tick, units.priceDecimals + 1);
   const byId = new Map(orders.map((o) => [o.id, o]));
-  const rows = result.fills.map((f, i) => {
+  return result.fills.map((f, i) => {
     const m = analysis.markouts[i];
     const order = byId.get(f.orderId);
     return fillsRow(
@@ -119,15 +134,14 @@ function fillsCsv({ result, units, orders }: ScenarioRun, analysis: RunAnalysis)
       m.midAfter.map((mid, h) => ({ midAfter: price(mid), markout: price(m.markoutTicks[h]), markoutBps: na(m.markoutBps[h], 4) })),
     );
   });
-  return csv(fillsHeader(analysis.horizonLabels), rows);
 }
 
 function sizeOrNa(units: ScenarioRun['units'], lots: number): Cell {
   return Number.isFinite(lots) ? units.formatSize(lots) : 'NA';
 }
 
-function ordersCsv({ orders, units }: ScenarioRun): string {
-  const rows = orders.map((o) =>
+function ordersRows({ orders, units }: ScenarioRun): Cell[][] {
+  return orders.map((o) =>
     ordersRow({
       order_id: o.id,
       side: o.side,
@@ -148,13 +162,12 @@ function ordersCsv({ orders, units }: ScenarioRun): string {
       placed_queue_ahead: sizeOrNa(units, o.placedQueueAhead),
     }),
   );
-  return csv(ORDERS_HEADER, rows);
 }
 
-function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {
+function timeseriesRows({ units }: ScenarioRun, analysis: RunAnalysis): Cell[][] {
   const money = (halfTickLots: number): number => units.money((BigInt(halfTickLots) * MICRO) / 2n);
   const price = (ticks: number): string => (Number.isFinite(ticks) ? units.formatPrice(ticks) : 'NA');
-  const rows = analysis.timeseries.map((s) =>
+  return analysis.timeseries.map((s) =>
     timeseriesRow({
       ts_us: s.time,
       time: isoMicros(s.time),
@@ -170,12 +183,10 @@ function timeseriesCsv({ units }: ScenarioRun, analysis: RunAnalysis): string {
       pnl_funding: 0,
     }),
   );
-  return csv(TIMESERIES_HEADER, rows);
 }
 
-function strategySeriesCsv(points: { time: number; name: string; value: number }[]): string {
-  const rows = points.map((p) => strategySeriesRow({ ts_us: p.time, time: isoMicros(p.time), name: p.name, value: p.value }));
-  return csv(STRATEGY_SERIES_HEADER, rows);
+function strategySeriesRows(points: { time: number; name: string; value: number }[]): Cell[][] {
+  return points.map((p) => strategySeriesRow({ ts_us: p.time, time: isoMicros(p.time), name: p.name, value: p.value }));
 }
 
 function runRecord(run: ScenarioRun, overrides: string[]): RunRecord {

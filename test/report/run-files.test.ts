@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../src/core/errors.ts';
-import { loadRun, type LoadedRun } from '../../src/report/load-run.ts';
-import { writeRunFolder } from '../../src/report/run-folder.ts';
+import { analyzeRun } from '../../src/analytics/summary.ts';
+import { loadRun, runFromOutputs, type LoadedRun } from '../../src/report/load-run.ts';
+import { runOutputs, writeRunFolder } from '../../src/report/run-folder.ts';
 import {
   FILLS_COLUMNS,
   FILLS_HORIZON_COLUMNS,
@@ -167,6 +168,17 @@ describe('the run-files contract', () => {
   it('reads summary.json and run.json back whole: they serialize to the same bytes', () => {
     expect(`${JSON.stringify(loaded.summary, null, 2)}\n`).toBe(text(run, RUN_FILE.summary));
     expect(`${JSON.stringify(loaded.record, null, 2)}\n`).toBe(text(run, RUN_FILE.record));
+  });
+
+  it('reads the outputs held in memory as it reads the files (runFromOutputs, what the report is rendered from)', async () => {
+    const scenario = await loadScenario(join(ROOT, 'scenarios/adaptive-spread-demo.json'), ['durationSeconds=900']);
+    const scenarioRun = await runScenario(scenario, join(ROOT, 'scenarios'));
+    const dir = join(tmp, 'with-series');
+    writeRunFolder(dir, scenarioRun, ['durationSeconds=900']);
+    const fromMemory = runFromOutputs(dir, runOutputs(scenarioRun, ['durationSeconds=900'], analyzeRun(scenarioRun)));
+    expect(fromMemory.strategySeries.length).toBeGreaterThan(0);
+    expect(fromMemory.fills.length).toBeGreaterThan(0);
+    expect(fromMemory).toEqual(loadRun(dir));
   });
 });
 
