@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, hasSecondValues, Kind, SECOND_COLUMNS, usesSecondValues, type EventColumns } from './columns.ts';
 import type { Problem, ProblemLog } from './problems.ts';
 
 /**
@@ -17,7 +17,9 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   clock-alignment lead and the feed lag, so a streamed replay knows its span, its alignment and its
  *   venue timeline's reorder bound without a scan), padding to 8 bytes, then the
  *   columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE), each padded to 8 bytes, then,
- *   when the header says `venueOrder`, the venue's row order (i32 LE, one per row). Reading
+ *   when the header says `venueOrder`, the venue's row order (i32 LE, one per row). price2 and size2 are
+ *   left out when no row uses them (header `secondValues: false`; columns.ts), so book and trade data take
+ *   34 bytes a row. Reading
  *   maps typed arrays onto one buffer (readCache) or reads rows in fixed-size chunks with fs.readSync
  *   (openCacheFile + readCacheRows, for streaming replay). Files written before `stats` (or its `lag`)
  *   existed still read; a stream then computes the stats with one chunked pass.
@@ -33,8 +35,8 @@ import type { Problem, ProblemLog } from './problems.ts';
  * reclaim space. An in-memory replay of several units is stored twice (its units, and merged).
  */
 export const CACHE_FORMAT = 'SPLCOLS1';
-/** Bump when any reader's output changes. */
-export const READER_VERSION = 2;
+/** Bump when any reader's output changes. (3: price2 and size2 empty when no row uses them.) */
+export const READER_VERSION = 3;
 
 export interface CacheOptions {
   dir: string;
@@ -149,6 +151,7 @@ export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length
 
 const pad8 = (n: number) => (n + 7) & ~7;
 const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
+const isSecond = (name: (typeof COLUMN_NAMES)[number]) => (SECOND_COLUMNS as readonly string[]).includes(name);
 
 /** The JSON header of a cache file. */
 interface Header<Meta = CacheMeta> {
@@ -159,6 +162,8 @@ interface Header<Meta = CacheMeta> {
   stats?: CacheStats | null;
   /** The venue's row order follows the columns (replay entries). */
   venueOrder?: boolean;
+  /** price2 and size2 are stored (missing: true). */
+  secondValues?: boolean;
 }
 
 /** What precedes the columns: "SPLCOLS1", the header's length (u32 LE), the JSON header, padding to 8 bytes. */
@@ -189,7 +194,7 @@ function parseHead<Meta>(
   let offset = pad8(12 + headerLength);
   for (const name of COLUMN_NAMES) {
     offsets.push(offset);
-    offset += pad8(header.length * widthOf(name));
+    if (header.secondValues !== false || !isSecond(name)) offset += pad8(header.length * widthOf(name));
   }
   const orderOffset = header.venueOrder ? offset : null;
   if (header.venueOrder) offset += pad8(header.length * 4);
@@ -205,20 +210,23 @@ export function writeCache<Meta = CacheMeta>(
   venueOrder?: Int32Array,
 ): void {
   const stats = addStats(null, columns, columns.length);
-  const head = headBytes({ length: columns.length, meta, problems, stats, ...(venueOrder ? { venueOrder: true } : {}) });
+  const secondValues = hasSecondValues(columns);
+  const head = headBytes({ length: columns.length, meta, problems, stats, secondValues, ...(venueOrder ? { venueOrder: true } : {}) });
   const parts: (Float64Array | Uint8Array | Int32Array)[] = COLUMN_NAMES.map((name) => columns[name]);
   if (venueOrder) parts.push(venueOrder);
-  let size = head.length;
-  for (const part of parts) size += pad8(part.byteLength);
-  const out = Buffer.alloc(size);
-  head.copy(out, 0);
-  let offset = head.length;
-  for (const part of parts) {
-    out.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offset);
-    offset += pad8(part.byteLength);
-  }
+  // written part by part: one buffer of the whole file would double a day's replay in memory
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, out);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeAll(fd, head);
+    const padding = new Uint8Array(8);
+    for (const part of parts) {
+      writeAll(fd, new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+      writeAll(fd, padding.subarray(0, pad8(part.byteLength) - part.byteLength));
+    }
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
@@ -230,28 +238,47 @@ export interface CacheEntry<Meta = CacheMeta> {
   venueOrder: Int32Array | null;
 }
 
-export function readCache<Meta = CacheMeta>(path: string): CacheEntry<Meta> | null {
-  let file: Buffer;
+/**
+ * A file's bytes in a buffer of its own (byte offset 0, so typed arrays can map it at aligned offsets). Read in
+ * pieces: readFileSync refuses files over 2 GiB, and a day's replay entry is larger (up to buffer.constants
+ * .MAX_LENGTH, 4 GiB on Node 20).
+ */
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    file = readFileSync(path);
+    const buffer = Buffer.allocUnsafeSlow(fstatSync(fd).size);
+    for (let at = 0; at < buffer.length; ) {
+      const got = readSync(fd, buffer, at, Math.min(buffer.length - at, 1 << 30), at);
+      if (got === 0) throw new Error('short read');
+      at += got;
+    }
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readCache<Meta = CacheMeta>(path: string): CacheEntry<Meta> | null {
+  let buffer: Buffer;
+  try {
+    buffer = readWhole(path);
   } catch {
     return null;
   }
   try {
-    const head = parseHead<Meta>((position, length) => file.subarray(position, position + length));
+    const head = parseHead<Meta>((position, length) => buffer.subarray(position, position + length));
     if (!head) return null;
     const { header, offsets, orderOffset } = head;
-    // typed arrays need aligned offsets: copy when Node handed us an unaligned buffer
-    const buffer = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file));
     const base = buffer.byteOffset;
-    const n = header.length;
-    const columns = { length: n } as EventColumns;
+    const columns = { length: header.length } as EventColumns;
     COLUMN_NAMES.forEach((name, k) => {
       const offset = offsets[k];
+      const n = header.secondValues === false && isSecond(name) ? 0 : header.length;
       if (offset + n * widthOf(name) > buffer.length) throw new Error('short cache file');
       const view = widthOf(name) === 1 ? new Uint8Array(buffer.buffer, base + offset, n) : new Float64Array(buffer.buffer, base + offset, n);
       (columns as unknown as Record<string, unknown>)[name] = view;
     });
+    const n = header.length;
     if (orderOffset !== null && orderOffset + n * 4 > buffer.length) throw new Error('short cache file');
     const venueOrder = orderOffset === null ? null : new Int32Array(buffer.buffer, base + orderOffset, n);
     return { columns, meta: header.meta, problems: header.problems, venueOrder };
@@ -266,6 +293,8 @@ export class ChunkedCacheWriter {
   private readonly tmp: string[];
   private length = 0;
   private stats: CacheStats | null = null;
+  /** A row using price2 and size2 was appended (they are kept only then). */
+  private secondValues = false;
 
   private readonly stem: string;
 
@@ -280,13 +309,14 @@ export class ChunkedCacheWriter {
     }
   }
 
-  /** Appends rows [0, count) of the columns. */
+  /** Appends rows [0, count) of the columns (price2 and size2 may be empty: NaN is written for them). */
   append(c: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return;
     COLUMN_NAMES.forEach((name, k) => {
-      const col = c[name];
+      const col = c[name].length > 0 ? c[name] : new Float64Array(count).fill(NaN);
       writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
     });
+    for (let i = 0; i < count && !this.secondValues; i++) this.secondValues = usesSecondValues(c.kind[i]);
     this.length += count;
     this.stats = addStats(this.stats, c, count);
   }
@@ -297,9 +327,10 @@ export class ChunkedCacheWriter {
     const out = this.stem;
     const fd = openSync(out, 'w');
     try {
-      writeAll(fd, headBytes({ length: this.length, meta, problems, stats: this.stats }));
+      writeAll(fd, headBytes({ length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues }));
       const piece = Buffer.alloc(1 << 20);
       COLUMN_NAMES.forEach((name, k) => {
+        if (!this.secondValues && isSecond(name)) return;
         const bytes = this.length * widthOf(name);
         const src = openSync(this.tmp[k], 'r');
         try {
@@ -348,6 +379,8 @@ export interface CacheFile {
   stats: CacheStats | null;
   /** Byte offset of each column, in COLUMN_NAMES order. */
   offsets: number[];
+  /** price2 and size2 are stored (else every row's are NaN). */
+  secondValues: boolean;
 }
 
 /** Reads a cache file's header only (null when missing, not a cache file, or shorter than it claims). */
@@ -365,7 +398,15 @@ export function openCacheFile(path: string): CacheFile | null {
     });
     if (!head || head.end > statSync(path).size) return null;
     const { header, offsets } = head;
-    const file: CacheFile = { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats ?? null, offsets };
+    const file: CacheFile = {
+      path,
+      length: header.length,
+      meta: header.meta,
+      problems: header.problems,
+      stats: header.stats ?? null,
+      offsets,
+      secondValues: header.secondValues !== false,
+    };
     if ((!file.stats || file.stats.lag === undefined) && file.length > 0) file.stats = scanStats(file, fd);
     return file;
   } catch {
@@ -380,6 +421,10 @@ export function readCacheRows(file: CacheFile, fd: number, from: number, count: 
   COLUMN_NAMES.forEach((name, k) => {
     const w = widthOf(name);
     const col = into[name];
+    if (!file.secondValues && isSecond(name)) {
+      (col as Float64Array).fill(NaN, 0, count);
+      return;
+    }
     const bytes = count * w;
     const view = new Uint8Array(col.buffer, col.byteOffset, bytes);
     for (let at = 0; at < bytes; ) {

@@ -76,7 +76,10 @@ describe('loadReplay', () => {
     for (const name of COLUMN_NAMES) expect(Array.from(b.columns[name] as Float64Array)).toEqual(Array.from(a.columns[name] as Float64Array));
     const entries = readdirSync(cache.dir).filter((f) => f.endsWith('.cols'));
     expect(entries).toHaveLength(1);
-    expect(readCache(join(cache.dir, entries[0]))?.meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
+    const entry = readCache(join(cache.dir, entries[0]));
+    expect(entry?.meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
+    expect(entry?.columns.price2).toHaveLength(0); // trades only: price2 and size2 are not stored
+    expect(entry?.columns.price).toHaveLength(2);
     utimesSync(path, 1, 1);
     expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, cache })).inputs[0].fromCache).toBe(false);
     writeTemp('t.csv', text.replace('1.01,2', '1.01,3'), dir);
