@@ -30,7 +30,7 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  *   and kept with them; a streamed replay through the reorder buffer, bounded by the data's largest feed
  *   lag (localTs − exchTs of book and trade rows) from the cache headers.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
- * - `stream` (default false): false decodes every file into memory (about 50 bytes a row), merges them once
+ * - `stream` (default false): false decodes every file into memory (34 bytes a row for book and trade data, 50 with quote or order rows; 4 more for the venue's row order), merges them once
  *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
  *   workers). true replays with bounded memory for inputs larger than RAM: files are decoded into the cache
  *   (tardis chunk by chunk), then each open of the data reads the cache files `chunkRows` rows at a time

@@ -52,8 +52,9 @@ import {
  *   replay reads the cache files in fixed-size chunks and merges them lazily (stream.ts) with the same tie
  *   rule and the same clock alignment as the in-memory path, yielding the same events. The span (first
  *   and last event) and the alignment shift come from the cache headers' stats, without a scan.
- * Known limits: loadReplay holds all files decoded in memory (about 54 bytes a row with the row order); use streaming for
- * inputs larger than RAM. Streaming needs the cache folder (room for about 50 bytes a row, plus as much
+ * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
+ * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
+ * inputs larger than RAM. Streaming needs the cache folder (room for 34–50 bytes a row, plus as much
  * again while a file's entry is being assembled). A Binance raw chain or LOBSTER pair is still decoded
  * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
  * (the formats with `decodeChunked`). A remembered hash trusts the file system's change stamps: a file
