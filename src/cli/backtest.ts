@@ -21,19 +21,26 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
 
 /** The command's implementation is loaded when it runs, so that other commands (and --help) start without it. */
 export async function backtestCommand(args: BacktestArgs): Promise<void> {
+  const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+  const { checkOutputFolder } = await import('../core/output.ts');
+  const { warn } = await import('../core/warnings.ts');
   const { loadScenario } = await import('../sim/scenario.ts');
   const { runScenario } = await import('../sim/run-scenario.ts');
   const { writeRunFolder } = await import('../report/run-folder.ts');
   const { RUN_FILE, RUN_FILES } = await import('../report/run-files.ts');
   const { verdict } = await import('../analytics/verdict.ts');
+  const { summaryWarnings } = await import('../analytics/warnings.ts');
   const { progressBar } = await import('./progress.ts');
+  checkFlag('seed', args.seed, BOUNDS.seed);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
+  const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
+  checkOutputFolder(out, 'run', 'the run folder'); // before the run: a refused --out costs nothing
   const progress = progressBar(`backtest ${scenario.name}`);
   const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();
-  const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
   const { summary } = writeRunFolder(out, run, overrides);
+  for (const warning of summaryWarnings(summary)) warn(warning);
   if (!args.quiet) {
     process.stdout.write(formatSummary(summary));
     const files =

@@ -2,9 +2,10 @@ import { isoMicros } from '../core/units.ts';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder } from '../core/output.ts';
 import type { InspectReport } from '../data/inspect.ts';
 import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
-import { MarketUnits } from '../core/market.ts';
+import { exactDecimals, MarketUnits } from '../core/market.ts';
 import { synthCommand } from './synth.ts';
 
 /**
@@ -40,6 +41,16 @@ const common = <T>(y: Argv<T>) =>
     .option('lot-size', { type: 'number', describe: 'check sizes are whole lots of this size (default: infer)' });
 
 const inputsOf = (files: string[]) => files.map((f) => ({ path: f, display: f }));
+
+/** --tick-size and --lot-size, checked as a scenario's market steps are. */
+async function checkSteps(a: CommonArgs): Promise<void> {
+  const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+  for (const flag of ['tick-size', 'lot-size'] as const) {
+    checkFlag(flag, a[flag], BOUNDS.step);
+    if (a[flag] !== undefined && exactDecimals(a[flag]) === null)
+      throw new SpreadlabError(`--${flag} ${a[flag]}: expected a step of at most 12 decimals, such as 0.01`);
+  }
+}
 
 function iso(us: number | null): string {
   return us === null ? '-' : isoMicros(us);
@@ -89,6 +100,7 @@ export const dataCommand: CommandModule = {
           const { inspectFiles } = await import('../data/inspect.ts');
           const { formatProblem } = await import('../data/problems.ts');
           const a = args as unknown as CommonArgs & { json: boolean };
+          await checkSteps(a);
           const { reports, problems } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -114,6 +126,7 @@ export const dataCommand: CommandModule = {
           const { inspectFiles } = await import('../data/inspect.ts');
           const { formatProblem } = await import('../data/problems.ts');
           const a = args as unknown as CommonArgs & { 'on-error': 'stop' | 'skip' };
+          await checkSteps(a);
           const { problems, problemCount } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -145,6 +158,8 @@ export const dataCommand: CommandModule = {
           const { loadReplay } = await import('../data/replay.ts');
           const { writeTardis } = await import('../data/convert.ts');
           const a = args as unknown as CommonArgs & { out: string; exchange?: string; symbol?: string };
+          await checkSteps(a);
+          checkOutputFolder(a.out, 'data', 'the output folder');
           const tickSize = a['tick-size'] ?? FINE_STEP;
           const lotSize = a['lot-size'] ?? FINE_STEP;
           const units = new MarketUnits({ symbol: '', tickSize, lotSize, makerFeeBps: 0, takerFeeBps: 0 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFile } from '../core/output.ts';
 import type { RiskLimits } from '../live/config.ts';
 import { formatSummary } from './backtest.ts';
 
@@ -23,6 +24,7 @@ interface PromoteArgs {
   'max-orders-per-minute'?: number;
   'stale-seconds'?: number;
   'price-band-bps'?: number;
+  'flatten-on-kill': boolean;
 }
 
 interface LiveArgs {
@@ -35,6 +37,7 @@ interface LiveArgs {
   out?: string;
   'base-url'?: string;
   'allow-unpromoted': boolean;
+  'flatten-on-kill': boolean;
   quiet: boolean;
 }
 
@@ -66,6 +69,11 @@ const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
     .option('price-band-bps', {
       type: 'number',
       describe: 'risk: refuse orders further than this from the mid (default 5 × spreadBps, ≥ 50)',
+    })
+    .option('flatten-on-kill', {
+      type: 'boolean',
+      default: false,
+      describe: 'risk: after the kill switch cancels every order, close the position (reduce-only market order)',
     }) as Argv<PromoteArgs>;
 
 export const promoteCommand: CommandModule<object, PromoteArgs> = {
@@ -103,13 +111,20 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
   },
   handler: async (args) => {
     const { promote, refusalMessage } = await import('../live/promote.ts');
+    const { checkRiskFlags } = await import('../live/config.ts');
     const { strategyLabel } = await import('../strategy/resolve.ts');
+    const { checkFlag } = await import('../core/bounds.ts');
+    checkFlag('rank', args.rank, { min: 1, max: 1e6, integer: true });
+    checkFlag('min-fills', args['min-fills'], { min: 0, max: 1e9, integer: true });
+    checkFlag('oos-ratio', args['oos-ratio'], { min: 0, max: 1000 });
     const risk: Partial<RiskLimits> = {};
     if (args['max-position'] !== undefined) risk.maxPosition = args['max-position'];
     if (args['max-loss'] !== undefined) risk.maxLoss = args['max-loss'];
     if (args['max-orders-per-minute'] !== undefined) risk.maxOrdersPerMinute = args['max-orders-per-minute'];
     if (args['stale-seconds'] !== undefined) risk.staleDataSeconds = args['stale-seconds'];
     if (args['price-band-bps'] !== undefined) risk.priceBandBps = args['price-band-bps'];
+    if (args['flatten-on-kill']) risk.flattenOnKill = true;
+    checkRiskFlags(risk);
     const { config, refused } = await promote({
       source: args.source,
       out: args.out,
@@ -146,13 +161,21 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)',
       })
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
+      .option('flatten-on-kill', {
+        type: 'boolean',
+        default: false,
+        describe: "after the kill switch cancels every order, close the position (overrides the config's risk.flattenOnKill)",
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
   handler: async (args) => {
     const { loadLiveConfig } = await import('../live/config.ts');
     const { runLive } = await import('../live/live-run.ts');
     const { verdict } = await import('../analytics/verdict.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
-    const config = loadLiveConfig(args.config);
+    checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
+    const loaded = loadLiveConfig(args.config);
+    const config = args['flatten-on-kill'] ? { ...loaded, risk: { ...loaded.risk, flattenOnKill: true } } : loaded;
     const mode = args.paper ? 'paper' : args['dry-run'] ? 'dry-run' : 'live';
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('reports', `${mode === 'live' ? 'live' : mode}-${config.name}-${stamp}`);
@@ -200,8 +223,13 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
   handler: async (args) => {
     const { recordMarket } = await import('../live/record.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+    checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
+    checkFlag('tick-size', args['tick-size'], BOUNDS.step);
+    checkFlag('lot-size', args['lot-size'], BOUNDS.step);
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('recordings', `${args.exchange}-${args.symbol.replace(/[^A-Za-z0-9]/g, '')}-${stamp}.raw.gz`);
+    checkOutputFile(out, 'the recording', () => false); // a recording never replaces a file
     const r = await recordMarket({
       exchange: args.exchange,
       symbol: args.symbol,
@@ -231,6 +259,8 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
     }) as Argv<ReconcileArgs>,
   handler: async (args) => {
     const { formatReconcile, reconcile } = await import('../live/reconcile.ts');
+    const { checkFlag } = await import('../core/bounds.ts');
+    checkFlag('tolerance-ms', args['tolerance-ms'], { min: 0, max: 86_400_000 });
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
     process.stdout.write(formatReconcile(summary));
     process.stdout.write(`wrote ${join(args.dir, 'reconcile.csv')}, reconcile.json and the simulated run in ${join(args.dir, 'sim')}/\n`);

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputPath, writeFileAtomically } from '../core/output.ts';
 
 /** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
 const DEMO_SCENARIO = new URL('../../scenarios/demo.json', import.meta.url);
@@ -55,8 +56,18 @@ async function newStrategy({ name, dir }: NewStrategyArgs): Promise<void> {
   const paths = files.map(([file]) => join(dir, file));
   const existing = paths.find((path) => existsSync(path));
   if (existing) throw new SpreadlabError(`new strategy: ${existing} exists; not overwriting it (choose another name or --dir)`);
+  for (const path of paths) checkOutputPath(path, 'a strategy file');
   mkdirSync(dir, { recursive: true });
-  files.forEach(([, text], i) => writeFileSync(paths[i], text, { flag: 'wx' }));
+  const written: string[] = [];
+  try {
+    files.forEach(([, text], i) => {
+      writeFileAtomically(paths[i], text);
+      written.push(paths[i]);
+    });
+  } catch (error) {
+    for (const path of written) rmSync(path, { force: true }); // all three or none: a rerun then starts clean
+    throw error;
+  }
   const shown = paths.map((path) => relative(process.cwd(), path));
   process.stdout.write(
     [

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { checkOutputFolder } from '../core/output.ts';
 
 /** `spreadlab data synth <scenario> --out <dir>`: writes a scenario's synthetic market as tardis CSV.gz. */
 interface SynthArgs {
@@ -23,9 +24,12 @@ export const synthCommand: CommandModule = {
   handler: async (args) => {
     const { loadScenario } = await import('../sim/scenario.ts');
     const { writeScenarioMarket } = await import('../sim/assemble.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     const a = args as unknown as SynthArgs;
+    checkFlag('seed', a.seed, BOUNDS.seed);
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
     const scenario = await loadScenario(a.scenario, overrides);
+    checkOutputFolder(a.out, 'data', 'the output folder');
     const written = await writeScenarioMarket(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
     for (const w of written) process.stdout.write(`wrote ${w}\n`);
   },

@@ -1,8 +1,10 @@
 import { isoMicros } from '../core/units.ts';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import { checkOutputFolder, writeFileAtomically } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { loadRun } from '../report/load-run.ts';
 import { RUN_DATA_FILES, RUN_FILE } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
@@ -66,6 +68,11 @@ export interface ReconcileSummary {
 }
 
 export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
+  checkOutputFolder(options.dir, 'live-run', 'the live run folder');
+  return withOutputLock(options.dir, 'reconciling the live run', () => reconcileLocked(options));
+}
+
+async function reconcileLocked(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
   const { dir } = options;
   for (const f of [...RUN_DATA_FILES, 'live.json']) {
     if (!existsSync(join(dir, f))) throw new SpreadlabError(`${dir}: not a live run folder (no ${f})`);
@@ -121,8 +128,8 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
     toleranceMs: options.toleranceMs,
     window,
   };
-  writeFileSync(join(dir, 'reconcile.csv'), reconcileCsv(rows));
-  writeFileSync(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomically(join(dir, 'reconcile.csv'), reconcileCsv(rows));
+  writeFileAtomically(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return { rows, summary };
 }
 

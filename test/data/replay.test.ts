@@ -77,9 +77,10 @@ describe('loadReplay', () => {
     const entries = readdirSync(cache.dir).filter((f) => f.endsWith('.cols'));
     expect(entries).toHaveLength(1);
     const entry = readCache(join(cache.dir, entries[0]));
-    expect(entry?.meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
-    expect(entry?.columns.price2).toHaveLength(0); // trades only: price2 and size2 are not stored
-    expect(entry?.columns.price).toHaveLength(2);
+    if (typeof entry !== 'object') throw new Error(`cache entry ${entry}`);
+    expect(entry.meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
+    expect(entry.columns.price2).toHaveLength(0); // trades only: price2 and size2 are not stored
+    expect(entry.columns.price).toHaveLength(2);
     utimesSync(path, 1, 1);
     expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, cache })).inputs[0].fromCache).toBe(false);
     writeTemp('t.csv', text.replace('1.01,2', '1.01,3'), dir);
@@ -133,6 +134,6 @@ describe('loadReplay', () => {
   });
 
   it('names a missing file', async () => {
-    await expect(loadReplay([{ path: '/nonexistent/x.csv', display: 'data/x.csv' }], opts)).rejects.toThrow('data/x.csv: cannot read data file (no such file)');
+    await expect(loadReplay([{ path: '/nonexistent/x.csv', display: 'data/x.csv' }], opts)).rejects.toThrow('data/x.csv: cannot read data file: no such file or folder (ENOENT)');
   });
 });

@@ -7,7 +7,7 @@ import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
 import { loadRun } from '../../src/report/load-run.ts';
-import { FakeFeed } from './fake-feed.ts';
+import { FakeFeed, runEvents, stopWhen } from './fake-feed.ts';
 
 function config(provenance = true, risk: Record<string, number> = {}) {
   return parseLiveConfig(
@@ -45,12 +45,6 @@ function config(provenance = true, risk: Record<string, number> = {}) {
   );
 }
 
-function stopAfter(ms: number): AbortSignal {
-  const c = new AbortController();
-  setTimeout(() => c.abort(), ms);
-  return c.signal;
-}
-
 describe('paper mode', () => {
   it('a config without provenance is refused unless allowUnpromoted', async () => {
     const out = mkdtempSync(join(tmpdir(), 'paper-'));
@@ -85,6 +79,7 @@ describe('paper mode', () => {
 
   it('the same strategy quotes on live data, the simulated venue fills it, the run folder matches a backtest’s; reconcile replays it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    const feed = new FakeFeed();
     const result = await runLive({
       config: config(),
       configFile: 'c.json',
@@ -93,8 +88,9 @@ describe('paper mode', () => {
       sandbox: false,
       out,
       allowUnpromoted: false,
-      feed: new FakeFeed(),
-      stopSignal: stopAfter(2_500),
+      feed,
+      // for 24 prints of the market (alternately through our bid and our ask), however long a loaded machine takes
+      stopSignal: stopWhen(() => feed.tradesPrinted >= 24, 60_000),
     });
     expect(result.stopReason).toBe('stopped by the caller');
     for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'orders.csv', 'live.json', 'orders.jsonl', 'market.raw.gz'])
@@ -138,6 +134,42 @@ describe('paper mode', () => {
     expect(rows.filter((r) => r.status === 'matched').every((r) => r.live!.side === r.sim!.side)).toBe(true);
   }, 30_000);
 
+  it('a rerun into the same folder keeps the previous run aside until it has written its own; a failed rerun leaves it there', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    const paperRun = (feed: FakeFeed, stopSignal?: AbortSignal) =>
+      runLive({
+        config: config(),
+        configFile: 'c.json',
+        exchange: 'fake',
+        mode: 'paper',
+        sandbox: false,
+        out,
+        allowUnpromoted: false,
+        feed,
+        stopSignal,
+      });
+    const first = new FakeFeed();
+    await paperRun(
+      first,
+      stopWhen(() => first.tradesPrinted >= 2, 60_000),
+    );
+    const firstSummary = readFileSync(join(out, 'summary.json'), 'utf8');
+    class BrokenFeed extends FakeFeed {
+      override start(): void {
+        throw new Error('the feed is down');
+      }
+    }
+    await expect(paperRun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
+    expect(readFileSync(join(out, 'previous-run', 'summary.json'), 'utf8')).toBe(firstSummary);
+    const third = new FakeFeed();
+    await paperRun(
+      third,
+      stopWhen(() => third.tradesPrinted >= 2, 60_000),
+    );
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    expect(existsSync(join(out, 'previous-run'))).toBe(false);
+  }, 60_000);
+
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
     await runLive({
@@ -149,7 +181,11 @@ describe('paper mode', () => {
       out,
       allowUnpromoted: false,
       feed: new FakeFeed(600),
-      stopSignal: stopAfter(2_500),
+      stopSignal: stopWhen(() => {
+        const events = runEvents(out);
+        const pause = events.findIndex((e) => e.event === 'guard-pause');
+        return pause >= 0 && events.slice(pause).some((e) => e.event === 'guard-refused');
+      }),
     });
     const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
       .trim()
@@ -171,7 +207,7 @@ describe('paper mode', () => {
       out,
       allowUnpromoted: false,
       feed: new FakeFeed(),
-      stopSignal: stopAfter(1_000),
+      stopSignal: stopWhen(() => runEvents(out).filter((e) => e.event === 'would-place').length >= 4),
     });
     expect(result.analysis.summary.fills.count).toBe(0);
     const log = readFileSync(join(out, 'orders.jsonl'), 'utf8');
