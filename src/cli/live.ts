@@ -1,21 +1,15 @@
-import { strategyLabel } from '../strategy/resolve.ts';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { verdict } from '../analytics/verdict.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile } from '../core/output.ts';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
-import { checkRiskFlags, loadLiveConfig, type RiskLimits } from '../live/config.ts';
-import { runLive } from '../live/live-run.ts';
-import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
-import { formatReconcile, reconcile } from '../live/reconcile.ts';
-import { recordMarket } from '../live/record.ts';
+import type { RiskLimits } from '../live/config.ts';
 import { formatSummary } from './backtest.ts';
 import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
 import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
- * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
+ * The live commands: promote, live, record, reconcile. Each loads its implementation (and ccxt) only when it
+ * runs; promote's builder loads its defaults when that command is named.
  * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch.
  */
 interface PromoteArgs {
@@ -89,8 +83,9 @@ const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
 export const promoteCommand: CommandModule<object, PromoteArgs> = {
   command: 'promote <source>',
   describe: "turn a sweep/walk-forward/run folder's chosen config into a live config (with guardrails and provenance)",
-  builder: (yargs) =>
-    riskFlags(
+  builder: async (yargs) => {
+    const { PROMOTE_DEFAULTS } = await import('../live/promote.ts');
+    return riskFlags(
       yargs
         .positional('source', {
           type: 'string',
@@ -116,8 +111,13 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
           default: PROMOTE_DEFAULTS.oosRatio,
           describe: 'out-of-sample objective must be ≥ this × in-sample',
         }) as Argv<PromoteArgs>,
-    ),
+    );
+  },
   handler: async (args) => {
+    const { promote, refusalMessage } = await import('../live/promote.ts');
+    const { checkRiskFlags } = await import('../live/config.ts');
+    const { strategyLabel } = await import('../strategy/resolve.ts');
+    const { checkFlag } = await import('../core/bounds.ts');
     checkFlag('rank', args.rank, { min: 1, max: 1e6, integer: true });
     checkFlag('min-fills', args['min-fills'], { min: 0, max: 1e9, integer: true });
     checkFlag('oos-ratio', args['oos-ratio'], { min: 0, max: 1000 });
@@ -200,6 +200,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
   handler: async (args) => {
+    const { loadLiveConfig } = await import('../live/config.ts');
+    const { runLive } = await import('../live/live-run.ts');
+    const { verdict } = await import('../analytics/verdict.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
     const loaded = loadLiveConfig(args.config);
@@ -253,6 +257,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
   handler: async (args) => {
+    const { recordMarket } = await import('../live/record.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
     checkFlag('tick-size', args['tick-size'], BOUNDS.step);
     checkFlag('lot-size', args['lot-size'], BOUNDS.step);
@@ -287,6 +293,8 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       describe: 'largest time difference of a matched pair',
     }) as Argv<ReconcileArgs>,
   handler: async (args) => {
+    const { formatReconcile, reconcile } = await import('../live/reconcile.ts');
+    const { checkFlag } = await import('../core/bounds.ts');
     checkFlag('tolerance-ms', args['tolerance-ms'], { min: 0, max: 86_400_000 });
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
     process.stdout.write(formatReconcile(summary));

@@ -6,10 +6,8 @@ import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
 import { checkOutputFolder } from '../core/output.ts';
 import { HARD_MAX_RUNS, MAX_RUNS, parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
-import { mergeShards, sweep } from '../sweep/sweep.ts';
-import { tune, type TuneStep } from '../sweep/tune.ts';
-import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
-import { progressBar } from './progress.ts';
+import type { TuneStep } from '../sweep/tune.ts';
+import type { FoldOutcome } from '../sweep/walk-forward.ts';
 
 /** Worker threads: one to a few hundred. */
 const WORKERS = { min: 1, max: 256, integer: true };
@@ -115,7 +113,11 @@ function shardOf(args: SweepArgs): { index: number; count: number } | null {
   return null;
 }
 
+/** The sweep and walk-forward implementation is loaded when the command runs (as every command's). */
 export async function sweepCommand(args: SweepArgs): Promise<void> {
+  const { sweep } = await import('../sweep/sweep.ts');
+  const { foldsOf, parseWindowFlag, walkForward } = await import('../sweep/walk-forward.ts');
+  const { progressBar } = await import('./progress.ts');
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/sweep-${scenarioName}`;
   const shard = shardOf(args);
@@ -243,6 +245,7 @@ function describeStep(s: TuneStep): string {
 }
 
 export async function tuneCommand(args: TuneArgs): Promise<void> {
+  const { tune } = await import('../sweep/tune.ts');
   for (const flag of ['start', 'widen', 'step', 'max-spread'] as const)
     checkFlag(flag, args[flag === 'max-spread' ? 'maxSpread' : flag], BOUNDS.spreadBps);
   if (args.maxSpread / args.widen > 10_000 || args.start / args.step > 10_000)
@@ -281,6 +284,7 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
 }
 
 export async function mergeCommand(args: MergeArgs): Promise<void> {
+  const { mergeShards } = await import('../sweep/sweep.ts');
   const { runs, ...outcome } = await mergeShards(args.dirs, args.out, args);
   process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
 }
