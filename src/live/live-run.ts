@@ -19,8 +19,8 @@ import type { Clock, Venue } from '../strategy/api.ts';
 import { connectExchange, exchangeSetupError, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
 import { CcxtFeed } from './ccxt-feed.ts';
 import { DryRunVenue } from './dry-run-venue.ts';
-import type { FeedVenue } from './feed-venue.ts';
 import { LiveVenue } from './live-venue.ts';
+import { MarketRouter } from './market-router.ts';
 import { RealClock } from './real-clock.ts';
 import type { LiveConfig } from './config.ts';
 import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type MarketFeed, type TradeUpdate } from './feed.ts';
@@ -50,11 +50,14 @@ import { EventLog, RunTape } from './tape.ts';
  *   are written into the folder when the run ends, each whole or not at all (writeRunFiles); live.json last.
  * - Live and dry-run venues are given every book and trade the same way, so a strategy's onBook/onTrade
  *   hooks fire under --dry-run as they do live.
- * - Several markets (the scenario's `markets`): --paper only. One ccxt instance per venue (`exchanges` and
- *   `baseUrls` name each venue's exchange id and origin; else `exchange` / `baseUrl`), one feed per market;
- *   the strategy names markets by their ids, as in a backtest, and starts once every market has a book.
- *   The folder holds market-<id>.raw.gz per market and the portfolio files of a several-market backtest;
- *   run.json's scenario replays them.
+ * - Several markets (the scenario's `markets`): one ccxt instance per venue (`exchanges` and `baseUrls`
+ *   name each venue's exchange id and origin; else `exchange` / `baseUrl`), one feed per market; the
+ *   strategy names markets by their ids, as in a backtest, and starts once every market has a book. Live
+ *   and dry-run: one LiveVenue (on its venue's ccxt instance) or DryRunVenue per market behind a
+ *   MarketRouter; the leftover-order cancel at the start and the final cancel-everything run market by
+ *   market (openOrdersLeft sums them; unknown if any is), and each market's order events in orders.jsonl
+ *   name their market. The folder holds market-<id>.raw.gz per market and the portfolio files of a
+ *   several-market backtest; run.json's scenario replays them.
  */
 export interface LiveRunOptions {
   config: LiveConfig;
@@ -95,16 +98,25 @@ export interface LiveRunResult {
  * SIGKILL, a crash, a lost connection): they are cancelled before the strategy starts, and the run says so.
  * A position found at the start is reported too (it is the run's starting position).
  */
-async function cancelLeftovers(live: LiveVenue, symbol: string, say: (line: string) => void, log: EventLog): Promise<void> {
-  const leftovers = await live.getOpenOrders(symbol);
-  const position = await live.getPosition(symbol);
-  if (position !== 0) say(`position ${position} found at the start (left by an earlier run?): it is this run's starting position`);
+async function cancelLeftovers(
+  live: LiveVenue,
+  market: string,
+  several: boolean,
+  say: (line: string) => void,
+  log: EventLog,
+): Promise<void> {
+  const leftovers = await live.getOpenOrders(market);
+  const position = await live.getPosition(market);
+  if (position !== 0)
+    say(
+      `position ${position}${several ? ` on ${market}` : ''} found at the start (left by an earlier run?): it is this run's starting position`,
+    );
   if (leftovers.length === 0) return;
   say(
-    `found ${leftovers.length} open order(s) on ${symbol} left by an earlier run that did not stop cleanly (killed?): cancelling them before the strategy starts`,
+    `found ${leftovers.length} open order(s) on ${market} left by an earlier run that did not stop cleanly (killed?): cancelling them before the strategy starts`,
   );
   log.write('leftover-orders', { count: leftovers.length, ids: leftovers.map((o) => o.id) });
-  await live.cancelAllOrders(symbol);
+  await live.cancelAllOrders(market);
 }
 
 export const MARKET_FILE = 'market.raw.gz';
@@ -162,10 +174,6 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const scenario: Scenario = { ...config.scenario, strategy: strategy.config };
   const markets = scenarioMarkets(scenario);
   const several = markets.length > 1;
-  if (several && mode !== 'paper')
-    throw new SpreadlabError(
-      `${options.configFile}: several markets (${markets.map((m) => m.id).join(', ')}) run only with --paper for now; live and dry-run take one market`,
-    );
   if (several && options.feed) throw new Error('a test feed drives one market');
   const files = several ? markets.map((m) => marketFile(m.id)) : [MARKET_FILE];
   const out = options.out;
@@ -224,7 +232,10 @@ async function runLiveIn(
       tape: new RunTape(units, startTs),
       recorder: new RawRecorder(join(out, files[i]), units, market.symbol),
       differ: new BookDiffer(units),
+      log: several ? log.forMarket(market.id) : log,
       feed: null,
+      fed: null,
+      live: null,
       lastBid: NaN,
       lastAsk: NaN,
     };
@@ -253,9 +264,7 @@ async function runLiveIn(
       for (const lane of lanes) {
         const ex = connected.get(lane.market.venue)!;
         lane.ccxtSymbol = await resolveMarket(ex, lane.market.symbol);
-        lane.feed = new CcxtFeed(ex, lane.ccxtSymbol, (event, fields) =>
-          log.write(event, several ? { ...fields, market: lane.id } : fields),
-        );
+        lane.feed = new CcxtFeed(ex, lane.ccxtSymbol, (event, fields) => lane.log.write(event, fields));
       }
     }
   } catch (error) {
@@ -264,8 +273,6 @@ async function runLiveIn(
     if (error instanceof SpreadlabError) throw error;
     throw new SpreadlabError(log.redact(`cannot connect to ${where}: ${(error as Error).message}`));
   }
-  const ex = connected.get(markets[0].venue) ?? null;
-  const ccxtSymbol = lanes[0].ccxtSymbol;
   if (options.feed) lanes[0].feed ??= options.feed;
   const [first] = lanes;
   const { units, tape } = first;
@@ -278,8 +285,6 @@ async function runLiveIn(
   let venue: Venue;
   let clock: Clock;
   let paper: PaperVenue | null = null;
-  let live: LiveVenue | null = null;
-  let dry: DryRunVenue | null = null;
   const realClock = new RealClock();
   let guard: RiskGuard | null = null;
   const ids = lanes.map((l) => l.id);
@@ -289,18 +294,24 @@ async function runLiveIn(
     paper = new PaperVenue(lanes, scenario, new Rng(String(scenario.seed)), dirname(options.configFile));
     venue = paper.gateway;
     clock = paper.gateway;
-  } else if (mode === 'dry-run') {
-    dry = new DryRunVenue(first.id, units, tape, log);
-    venue = dry;
-    clock = realClock;
   } else {
-    live = new LiveVenue(ex!, ccxtSymbol, first.id, units, tape, log, checkSoon);
-    venue = live;
+    // Live and dry-run: one venue per market (its order events name it when there are several).
+    for (const lane of lanes) {
+      if (mode === 'dry-run') lane.fed = new DryRunVenue(lane.id, lane.units, lane.tape, lane.log);
+      else
+        lane.fed = lane.live = new LiveVenue(
+          connected.get(lane.market.venue)!,
+          lane.ccxtSymbol,
+          lane.id,
+          lane.units,
+          lane.tape,
+          lane.log,
+          checkSoon,
+        );
+    }
+    venue = several ? new MarketRouter(new Map(lanes.map((lane) => [lane.id, lane.fed!]))) : first.fed!;
     clock = realClock;
   }
-
-  // Live and dry-run venues get the market data the same way (paper: the simulated venue gets it).
-  const fed: FeedVenue | null = live ?? dry;
   try {
     lanes.forEach((lane, index) =>
       lane.feed!.start({
@@ -315,17 +326,17 @@ async function runLiveIn(
           lane.lastBid = bestBid;
           lane.lastAsk = bestAsk;
           paper?.onMarket(index, bookEvents(update, diff));
-          fed?.publishBook(update, bestBid, bestAsk, changed);
+          lane.fed?.publishBook(update, bestBid, bestAsk, changed);
           if (Number.isFinite(bestBid) && Number.isFinite(bestAsk) && withBook.add(index).size === lanes.length) firstBook?.();
         },
         trade(trade: TradeUpdate) {
           lastMarketData = Date.now();
           lane.recorder.trade(trade);
           paper?.onMarket(index, [tradeEvent(trade, lane.units)]);
-          fed?.publishTrade(trade);
+          lane.fed?.publishTrade(trade);
         },
         status(isConnected, detail) {
-          log.write(isConnected ? 'feed-connected' : 'feed-disconnected', several ? { detail, market: lane.id } : { detail });
+          lane.log.write(isConnected ? 'feed-connected' : 'feed-disconnected', { detail });
         },
       }),
     );
@@ -363,9 +374,10 @@ async function runLiveIn(
       sleep(FIRST_BOOK_TIMEOUT_MS).then(() => false),
     ]);
     if (!waited && !stopReason) stopNow('no market data within 30 s of the start');
-    if (live && !stopReason) {
-      await live.start();
-      await cancelLeftovers(live, symbol, say, log);
+    for (const lane of lanes) {
+      if (!lane.live || stopReason) continue;
+      await lane.live.start();
+      await cancelLeftovers(lane.live, lane.id, several, say, lane.log);
     }
     guard = new RiskGuard(
       venue,
@@ -373,7 +385,10 @@ async function runLiveIn(
       {
         now: () => Date.now(),
         mid: (market) => laneOf(market).tape.mid(),
-        position: (market) => (live ? live.position() : laneOf(market).tape.position()),
+        position: (market) => {
+          const lane = laneOf(market);
+          return lane.live ? lane.live.position() : lane.tape.position();
+        },
         equity: () => lanes.reduce((sum, lane) => sum + lane.tape.equity(), 0),
         lastMarketData: () => lastMarketData,
       },
@@ -431,12 +446,19 @@ async function runLiveIn(
   realClock.stop();
   paper?.gateway.endRun();
   await guard?.idle(3_000);
-  let openOrdersLeft: number | null = null;
   if (paper) paper.stop();
-  if (dry) await dry.cancelAllOrders();
-  if (live && ex) openOrdersLeft = await cancelEverything(ex, ccxtSymbol, live, log);
+  const leftPerMarket: (number | null)[] = [];
+  for (const lane of lanes) {
+    if (lane.fed instanceof DryRunVenue) await lane.fed.cancelAllOrders();
+    if (lane.live) {
+      const ex = connected.get(lane.market.venue)!;
+      leftPerMarket.push(await cancelEverything(ex, lane.ccxtSymbol, lane.live, lane.log));
+    }
+  }
+  const openOrdersLeft =
+    leftPerMarket.length === 0 || leftPerMarket.includes(null) ? null : leftPerMarket.reduce<number>((sum, n) => sum + n!, 0);
   for (const lane of lanes) await lane.feed!.stop();
-  live?.stop();
+  for (const lane of lanes) lane.live?.stop();
   for (const lane of lanes) await lane.recorder.close();
   for (const exchange of connected.values()) await exchange.close().catch(() => {});
   const endUs = wallMicros();
@@ -543,7 +565,13 @@ interface Lane {
   tape: RunTape;
   recorder: RawRecorder;
   differ: BookDiffer;
+  /** The run's event log; several markets: its lines name this market. */
+  log: EventLog;
   feed: MarketFeed | null;
+  /** Live and dry-run: the market's own venue (it gets the feed's books and trades); null in paper. */
+  fed: LiveVenue | DryRunVenue | null;
+  /** Live: the same venue, as the LiveVenue it is. */
+  live: LiveVenue | null;
   lastBid: number;
   lastAsk: number;
 }

@@ -35,8 +35,8 @@ import type { EventLog, RunTape } from './tape.ts';
  *   order updates told us (FeedVenue). The REST reads: `fetchSnapshot` = fetchOrderBook, `fetchPosition` =
  *   fetchPositions, `fetchOpenOrders` = fetchOpenOrders (answered as read, not adopted; resync adopts).
  *   Every error text goes through the event log's redaction before it is stored or returned.
- * Known limits: one market per run; without fetchMyTrades, fills during an outage are missed (the position
- * resync catches their effect).
+ * Known limits: one market per venue (several markets: one LiveVenue each, behind market-router.ts);
+ * without fetchMyTrades, fills during an outage are missed (the position resync catches their effect).
  */
 export class LiveVenue extends FeedVenue implements Venue {
   private readonly seenTrades = new Set<string>();

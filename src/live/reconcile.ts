@@ -5,10 +5,11 @@ import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { checkOutputFolder, writeFileAtomically } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
-import { loadRun } from '../report/load-run.ts';
+import type { Summary } from '../analytics/summary.ts';
+import { loadRun, type LoadedRun } from '../report/load-run.ts';
 import { RUN_DATA_FILES, RUN_FILE } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
-import { runScenario } from '../sim/run-scenario.ts';
+import { runScenario, type ScenarioRun } from '../sim/run-scenario.ts';
 import { parseScenario } from '../sim/scenario.ts';
 import { csvText } from '../sweep/flatten.ts';
 
@@ -28,6 +29,10 @@ import { csvText } from '../sweep/flatten.ts';
  *   time difference (sim − live, ms), price difference (sim − live) and sizes.
  * - reconcile.csv has one row per live or simulated fill, in time order; reconcile.json the summary (counts,
  *   mean |Δt|, mean price difference, PnL, realized spread at the main horizon of both runs).
+ * - Several markets: each market's fills are paired with its own (the same rule, market by market);
+ *   reconcile.csv gains a `market` column after `status`; reconcile.json's figures are the whole run's
+ *   (fills of every market, mean |Δt| and price difference over every pair, the portfolio's PnL, the net
+ *   delta as `position`, realized spread null: it is per market) and `markets.<id>` holds each market's.
  * Known limits: one-to-one pairing by side and time; order ids are not comparable (the simulator numbers
  * its orders), a partial fill in one run against a whole fill in the other shows as a size difference.
  */
@@ -47,12 +52,15 @@ interface Fill {
 
 export interface ReconcileRow {
   status: 'matched' | 'missed' | 'extra';
+  /** Several markets: the market of the pair (its id). */
+  market?: string;
   side: string;
   live: Fill | null;
   sim: Fill | null;
 }
 
-export interface ReconcileSummary {
+/** A reconcile's figures (the run's; several markets: also each market's). */
+export interface ReconcileFigures {
   liveFills: number;
   simFills: number;
   matched: number;
@@ -63,9 +71,17 @@ export interface ReconcileSummary {
   sameprice: number;
   live: { pnl: number; realizedSpreadBps: number | null; position: number };
   sim: { pnl: number; realizedSpreadBps: number | null; position: number };
+}
+
+export interface ReconcileSummary extends ReconcileFigures {
   toleranceMs: number;
   window: { from: string; to: string };
+  /** Several markets: each market's figures, by id. */
+  markets?: Record<string, ReconcileFigures>;
 }
+
+/** A run's figures that reconcile compares. */
+type RunFigures = ReconcileFigures['live'];
 
 export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
   checkOutputFolder(options.dir, 'live-run', 'the live run folder');
@@ -85,8 +101,40 @@ async function reconcileLocked(options: ReconcileOptions): Promise<{ rows: Recon
   const scenario = parseScenario({ ...liveRun.record.scenario, window }, join(dir, RUN_FILE.record));
   const simRun = await runScenario(scenario, dir);
   const simAnalysis = writeRunFolder(join(dir, 'sim'), simRun, [`window.from=${window.from}`, `window.to=${window.to}`]);
-  const { units } = simRun;
-  const simFills: Fill[] = simRun.result.fills.map((f) => ({
+  const tolerance = options.toleranceMs * 1000;
+  const live = liveRun.portfolio;
+  const sim = simAnalysis.portfolio;
+  let rows: ReconcileRow[];
+  let summary: ReconcileSummary;
+  if (!live || !sim) {
+    rows = matchFills(liveFillsOf(liveRun), simFillsOf(simRun.markets[0]), tolerance);
+    summary = {
+      ...figuresOf(rows, runFigures(liveRun.summary), runFigures(simAnalysis.summary)),
+      toleranceMs: options.toleranceMs,
+      window,
+    };
+  } else {
+    const perMarket = live.markets.map(({ id, run }, i) => {
+      const own = matchFills(liveFillsOf(run), simFillsOf(simRun.markets[i]), tolerance).map((row) => ({ ...row, market: id }));
+      return { id, rows: own, figures: figuresOf(own, runFigures(run.summary), runFigures(sim.markets[i].summary)) };
+    });
+    rows = perMarket.flatMap((m) => m.rows).sort((a, b) => rowTs(a) - rowTs(b));
+    const whole = (p: typeof live.summary): RunFigures => ({ pnl: p.pnl.total, realizedSpreadBps: null, position: p.netDelta.final });
+    summary = {
+      ...figuresOf(rows, whole(live.summary), whole(sim.summary)),
+      toleranceMs: options.toleranceMs,
+      window,
+      markets: Object.fromEntries(perMarket.map((m) => [m.id, m.figures])),
+    };
+  }
+  writeFileAtomically(join(dir, 'reconcile.csv'), reconcileCsv(rows, summary.markets !== undefined));
+  writeFileAtomically(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return { rows, summary };
+}
+
+/** A market's simulated fills, in decimal units. */
+function simFillsOf({ result, units }: ScenarioRun['markets'][number]): Fill[] {
+  return result.fills.map((f) => ({
     ts: f.exchTs,
     orderId: f.orderId,
     side: f.side,
@@ -94,44 +142,40 @@ async function reconcileLocked(options: ReconcileOptions): Promise<{ rows: Recon
     size: units.size(f.size),
     liquidity: f.liquidity,
   }));
-  const liveFills: Fill[] = liveRun.fills.map((f) => ({
-    ts: f.ts,
-    orderId: f.orderId,
-    side: f.side,
-    price: f.price,
-    size: f.size,
-    liquidity: f.liquidity,
-  }));
-  const rows = matchFills(liveFills, simFills, options.toleranceMs * 1000);
-  const liveSummary = liveRun.summary;
+}
+
+/** A (one-market view of a) live run's fills. */
+function liveFillsOf(run: LoadedRun): Fill[] {
+  return run.fills.map((f) => ({ ts: f.ts, orderId: f.orderId, side: f.side, price: f.price, size: f.size, liquidity: f.liquidity }));
+}
+
+function runFigures(summary: Summary): RunFigures {
+  return {
+    pnl: summary.pnl.total,
+    realizedSpreadBps: summary.realizedSpreadBps[summary.mainHorizon] ?? null,
+    position: summary.inventory.final,
+  };
+}
+
+/** The counts and means of paired rows, with both runs' figures. */
+function figuresOf(rows: ReconcileRow[], live: RunFigures, sim: RunFigures): ReconcileFigures {
   const matched = rows.filter((r) => r.status === 'matched');
   const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const summary: ReconcileSummary = {
-    liveFills: liveFills.length,
-    simFills: simFills.length,
+  return {
+    liveFills: rows.filter((r) => r.live).length,
+    simFills: rows.filter((r) => r.sim).length,
     matched: matched.length,
     missed: rows.filter((r) => r.status === 'missed').length,
     extra: rows.filter((r) => r.status === 'extra').length,
     meanAbsDtMs: mean(matched.map((r) => Math.abs(r.sim!.ts - r.live!.ts) / 1000)),
     meanPriceDiff: mean(matched.map((r) => r.sim!.price - r.live!.price)),
     sameprice: matched.filter((r) => r.sim!.price === r.live!.price).length,
-    live: {
-      pnl: liveSummary.pnl.total,
-      realizedSpreadBps: liveSummary.realizedSpreadBps[liveSummary.mainHorizon] ?? null,
-      position: liveSummary.inventory.final,
-    },
-    sim: {
-      pnl: simAnalysis.summary.pnl.total,
-      realizedSpreadBps: simAnalysis.summary.realizedSpreadBps[simAnalysis.summary.mainHorizon] ?? null,
-      position: simAnalysis.summary.inventory.final,
-    },
-    toleranceMs: options.toleranceMs,
-    window,
+    live,
+    sim,
   };
-  writeFileAtomically(join(dir, 'reconcile.csv'), reconcileCsv(rows));
-  writeFileAtomically(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  return { rows, summary };
 }
+
+const rowTs = (row: ReconcileRow): number => (row.live ?? row.sim)!.ts;
 
 function readLiveJson(file: string): { strategyStartUs: number | null; endUs: number } {
   return readJsonFile(file, 'live run record') as { strategyStartUs: number | null; endUs: number };
@@ -163,12 +207,13 @@ export function matchFills(live: Fill[], sim: Fill[], toleranceUs: number): Reco
   sim.forEach((s, i) => {
     if (!used[i]) rows.push({ status: 'extra', side: s.side, live: null, sim: s });
   });
-  return rows.sort((a, b) => (a.live ?? a.sim)!.ts - (b.live ?? b.sim)!.ts);
+  return rows.sort((a, b) => rowTs(a) - rowTs(b));
 }
 
-function reconcileCsv(rows: ReconcileRow[]): string {
+function reconcileCsv(rows: ReconcileRow[], several: boolean): string {
   const header = [
     'status',
+    ...(several ? ['market'] : []),
     'side',
     'live_ts_us',
     'live_time',
@@ -189,6 +234,7 @@ function reconcileCsv(rows: ReconcileRow[]): string {
     const { live: l, sim: s } = r;
     return [
       r.status,
+      ...(several ? [r.market] : []),
       r.side,
       l?.ts,
       l ? isoMicros(l.ts) : null,
@@ -220,7 +266,11 @@ export function formatReconcile(s: ReconcileSummary): string {
     `mean |Δt| matched   ${f(s.meanAbsDtMs, 1)} ms; mean price diff (sim − live) ${f(s.meanPriceDiff, 6)}`,
     `PnL live / sim      ${s.live.pnl} / ${s.sim.pnl}`,
     `realized spread     live ${f(s.live.realizedSpreadBps)} bps / sim ${f(s.sim.realizedSpreadBps)} bps`,
-    `final position      live ${s.live.position} / sim ${s.sim.position}`,
+    `${(s.markets ? 'final net delta' : 'final position').padEnd(20)}live ${s.live.position} / sim ${s.sim.position}`,
+    ...Object.entries(s.markets ?? {}).map(
+      ([id, m]) =>
+        `market ${id}: fills live / sim ${m.liveFills} / ${m.simFills}, matched ${m.matched}, missed ${m.missed}, extra ${m.extra}; PnL live / sim ${m.live.pnl} / ${m.sim.pnl}; position live ${m.live.position} / sim ${m.sim.position}`,
+    ),
     '',
   ].join('\n');
 }

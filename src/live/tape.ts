@@ -150,5 +150,15 @@ export class EventLog {
     }
   }
 
+  /** This log, every line also naming `market` (several markets: each market's venue writes through its own). */
+  forMarket(market: string): EventLog {
+    const parent = this;
+    return new (class extends EventLog {
+      override write(event: string, fields: Record<string, unknown> = {}): void {
+        parent.write(event, { ...fields, market });
+      }
+    })(null, this.secrets);
+  }
+
   private failed = false;
 }

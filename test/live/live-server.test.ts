@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { recordMarket } from '../../src/live/record.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 import { startExchangeServer, type ExchangeServer, type ServerState } from '../../src/live/server/server.ts';
+import { orderEvents, sleep, spawnLive, waitFor, type LiveProcess } from './live-helpers.ts';
 
 /**
  * `spreadlab live` as a real process (real ccxt binanceusdm client, real sockets) against the local
@@ -68,29 +69,6 @@ function liveConfig(dir: string, name: string, risk: Record<string, number>): st
   return file;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-interface LiveProcess {
-  child: ChildProcess;
-  out: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 describe('spreadlab live against the local exchange server (real ccxt, real sockets)', () => {
   let server: ExchangeServer;
   let tmp: string;
@@ -98,46 +76,20 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
 
   const state = (): ServerState => server.state();
   const hook = async (path: string) => (await fetch(`${server.url}/_spreadlab/${path}`, { method: 'POST' })).json();
-  const events = (out: string): { event: string; [k: string]: unknown }[] =>
-    existsSync(join(out, 'orders.jsonl'))
-      ? readFileSync(join(out, 'orders.jsonl'), 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l))
-      : [];
+  const events = orderEvents;
   const openSides = () => new Set(state().openOrders.map((o) => String(o.side)));
   const quoting = () => openSides().has('BUY') && openSides().has('SELL');
   const openPrice = (side: 'BUY' | 'SELL') => Number(state().openOrders.find((o) => o.side === side)?.price);
 
   function startLive(name: string, risk: Record<string, number> = {}): LiveProcess {
     const out = join(tmp, `run-${name}`);
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/spreadlab.js',
-        'live',
-        '--config',
-        liveConfig(tmp, name, risk),
-        '--exchange',
-        'binanceusdm',
-        '--base-url',
-        server.url,
-        '--out',
-        out,
-        '--minutes',
-        '2',
-      ],
-      {
-        env: { ...process.env, SPREADLAB_API_KEY: API_KEY, SPREADLAB_API_SECRET: SECRET },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const live = spawnLive(
+      ['--config', liveConfig(tmp, name, risk), '--exchange', 'binanceusdm', '--base-url', server.url, '--minutes', '2'],
+      out,
+      { apiKey: API_KEY, secret: SECRET },
     );
-    children.push(child);
-    let text = '';
-    child.stdout!.on('data', (d) => (text += d));
-    child.stderr!.on('data', (d) => (text += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, out, output: () => text, exited };
+    children.push(live.child);
+    return live;
   }
 
   /**

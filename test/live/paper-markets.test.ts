@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExchangeServer, type ExchangeServer } from '../../src/live/server/server.ts';
+import type { ExchangeServer } from '../../src/live/server/server.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
-import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
+import { parseScenario } from '../../src/sim/scenario.ts';
 import { ROOT } from '../spawn-cli.ts';
+import { spotPerpSetup } from './live-helpers.ts';
 
 /**
  * A paper session over two markets against the local exchange server (the issue's "done when"): the
@@ -15,7 +16,6 @@ import { ROOT } from '../spawn-cli.ts';
  * spot and hedging every fill on the perpetual. Nothing is sent to the servers; the run folder holds each
  * market's recording and the portfolio's files, and its scenario replays the recordings.
  */
-const SCENARIO = join(ROOT, 'scenarios/btcusdt-spot-perp-hedge.json');
 const API_KEY = 'k3y-SPREADLAB-paper-markets-01';
 const SECRET = 's3cr3t-SPREADLAB-paper-markets-02';
 
@@ -27,25 +27,8 @@ describe('live --paper over two markets, each served by its own local server', (
   let output = '';
 
   beforeAll(async () => {
-    const scenario = await loadScenario(SCENARIO);
-    for (const market of ['spot', 'perp'])
-      servers.push(
-        await startExchangeServer({ scenario, baseDir: join(ROOT, 'scenarios'), market, speed: 1, apiKey: API_KEY, secret: SECRET }),
-      );
-    const raw = JSON.parse(readFileSync(SCENARIO, 'utf8'));
     const config = join(tmp, 'spot-perp.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        kind: 'spreadlab-live-config',
-        version: 1,
-        name: 'spot-perp-paper',
-        // A hedge threshold below one quote's size: every spot fill is hedged on the perpetual.
-        scenario: { ...raw, $schema: undefined, strategy: { ...raw.strategy, hedgeThreshold: 0.0005, requoteMs: 1000 } },
-        risk: { maxPosition: 0.01, maxLoss: 100, maxOrdersPerMinute: 1000, staleDataSeconds: 10, priceBandBps: 100 },
-        provenance: { source: 'test' },
-      }),
-    );
+    servers.push(...(await spotPerpSetup(config, 'spot-perp-paper', { apiKey: API_KEY, secret: SECRET })));
     const [spot, perp] = servers;
     const args = ['live', '--config', config, '--paper', '--exchange', 'binanceusdm', '--out', out, '--minutes', '0.5'];
     const urls = ['--venue-url', `binance=${spot.url}`, '--venue-url', `binance-usdm=${perp.url}`];

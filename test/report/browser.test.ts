@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartStates, expectShown, launch, openPage, shortBacktest, shownFigures, spreadlab, valueAt } from './helpers.ts';
+import {
+  chartStates,
+  checkComparisonPage,
+  expectShown,
+  launch,
+  openPage,
+  shortBacktest,
+  shownFigures,
+  spreadlab,
+  valueAt,
+} from './helpers.ts';
 
 /**
  * The reports in a real browser: Debian chromium, headless, a fresh profile, opened from file:// with every
@@ -133,23 +143,8 @@ describe('comparison page in chromium', () => {
     shortBacktest(b, '--set', 'strategy.spreadBps=20');
     const out = join(tmp, 'cmp.html');
     expect(spreadlab('report', a, b, '--out', out).status).toBe(0);
-    const { page, problems, blocked } = await openPage(context, out);
-    expect(problems).toEqual([]);
-    expect(blocked).toEqual([]);
-    const charts = await chartStates(page);
-    expect(charts.map((c) => c.id)).toEqual(['compare-pnl', 'compare-markouts']);
-    for (const chart of charts) expect(chart.rendered && chart.svgs > 0 && chart.marks > 2, chart.id!).toBe(true);
     const summaries = [a, b].map((d) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')));
-    const figures = await shownFigures(page);
-    // the headline table and the full table each show pnl.total for both runs
-    expect(figures.filter((f) => f.key === 'pnl.total').map((f) => f.run)).toEqual(['0', '1', '0', '1']);
-    for (const f of figures) {
-      const expected = valueAt(summaries[Number(f.run)], f.key);
-      expect(f.value, `${f.key} run ${f.run}`).toBe(expected === null ? 'null' : String(expected));
-      expectShown(f.text, expected, f.scale, `${f.key} run ${f.run}`);
-    }
-    // two runs → two coloured PnL lines
-    expect(await page.locator('#chart-compare-pnl svg g.mark-line.role-mark > path').count()).toBe(2);
+    const page = await checkComparisonPage(context, out, summaries);
     await page.screenshot({ path: join(tmp, 'cmp.png'), fullPage: true });
     await page.close();
   });

@@ -147,3 +147,26 @@ export function expectShown(text: string, value: unknown, scale: number, what: s
   const tolerance = 0.5 * 10 ** -decimals + 1e-9;
   expect(Math.abs(Number(clean) - (value as number) * scale), `${what}: shown ${text} for ${String(value)}`).toBeLessThanOrEqual(tolerance);
 }
+
+/**
+ * Opens a comparison page of two runs and checks it: no page errors or outside requests, both overlays
+ * (PnL and markouts) drawn, two PnL lines, and every figure shown equal to its run's summary in
+ * `summaries` (the headline and the full table each show pnl.total for both runs). Returns the page.
+ */
+export async function checkComparisonPage(context: BrowserContext, file: string, summaries: unknown[]): Promise<Page> {
+  const { page, problems, blocked } = await openPage(context, file);
+  expect(problems).toEqual([]);
+  expect(blocked).toEqual([]);
+  const charts = await chartStates(page);
+  expect(charts.map((c) => c.id)).toEqual(['compare-pnl', 'compare-markouts']);
+  for (const chart of charts) expect(chart.rendered && chart.svgs > 0 && chart.marks > 2, chart.id!).toBe(true);
+  const figures = await shownFigures(page);
+  expect(figures.filter((f) => f.key === 'pnl.total').map((f) => f.run)).toEqual(['0', '1', '0', '1']);
+  for (const f of figures) {
+    const expected = valueAt(summaries[Number(f.run)], f.key);
+    expect(f.value, `${f.key} run ${f.run}`).toBe(expected === null ? 'null' : String(expected));
+    expectShown(f.text, expected, f.scale, `${f.key} run ${f.run}`);
+  }
+  expect(await page.locator('#chart-compare-pnl svg g.mark-line.role-mark > path').count()).toBe(2);
+  return page;
+}

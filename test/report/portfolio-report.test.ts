@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../../src/report/load-run.ts';
 import { portfolioSummarySchema } from '../../src/report/portfolio-files.ts';
 import { renderReport, renderRunComparison } from '../../src/report/run-report.ts';
-import { chartStates, expectShown, launch, openPage, shownFigures, spreadlab, valueAt } from './helpers.ts';
+import { chartStates, checkComparisonPage, expectShown, launch, openPage, shownFigures, spreadlab, valueAt } from './helpers.ts';
 
 /**
  * The run folder and report of a run over several markets: the recorded spot + perpetual scenario, two
@@ -136,4 +136,21 @@ describe('the portfolio report in chromium', () => {
       await page.close();
     }
   }, 120_000);
+});
+
+describe('the comparison page of a several-market run and a one-market run, in chromium', () => {
+  it('`spreadlab report` draws both overlays; the portfolio run shows its PnL and risk and its quoted market’s figures', async () => {
+    const out = join(tmp, 'cmp.html');
+    const made = spreadlab('report', recorded, single, '--out', out);
+    expect(made.stderr).toBe('');
+    expect(made.status).toBe(0);
+    const portfolio = JSON.parse(readFileSync(join(recorded, 'summary.json'), 'utf8'));
+    const summaries = [
+      { ...portfolio.markets[portfolio.quotedMarket], pnl: portfolio.pnl, risk: portfolio.risk },
+      JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8')),
+    ];
+    const page = await checkComparisonPage(context, out, summaries);
+    expect(await page.locator('[data-key="pnl.total"][data-run="0"]').first().getAttribute('data-value')).toBe(String(portfolio.pnl.total));
+    await page.close();
+  }, 60_000);
 });
