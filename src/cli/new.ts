@@ -138,7 +138,7 @@ function scenario(name: string, dir: string): object {
     ...demo,
     $schema: schema.startsWith('.') ? schema : `./${schema}`, // this installed spreadlab's JSON Schema, for editors
     name,
-    description: `Ten simulated minutes of the demo's seeded random-walk market, quoted by ${name}.ts.`,
+    description: `Ten simulated minutes of the demo's market (a seeded random walk in which a share of the market orders is informed), quoted by ${name}.ts.`,
     durationSeconds: 600,
     strategy: { module: `./${name}.ts`, ...params },
   };

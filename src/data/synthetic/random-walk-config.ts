@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { syntheticBase, syntheticPeriod, wholeTicks } from './config-helpers.ts';
 import { openRandomWalk } from './random-walk.ts';
 
 /** Scenario settings of the random-walk market, in the market's decimal units. */
@@ -22,17 +22,32 @@ const schema = z
     /** Mean market order size, base units. */
     tradeSize: z.number().positive(),
     refreshMs: z.number().positive().default(100),
+    /** Informed market orders (rules in random-walk.ts); without it the flow is uninformed. */
+    informed: z
+      .object({
+        /** Share of the market orders that are informed, 0..1. */
+        share: z.number().min(0).max(1),
+        /** Size of a jump of the mid, price units (a whole number of ticks). */
+        jumpSize: z.number().positive(),
+        jumpsPerSecond: z.number().positive(),
+        /** How long before a jump the informed orders come, ms. */
+        leadMs: z.number().positive().default(500),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
 export const randomWalkSource = defineDataSource({
   name: 'synthetic/random-walk',
-  description: 'a seeded random-walk market with a churning L2 ladder and Poisson market orders (the demo market)',
+  description:
+    'a seeded random-walk market with a churning L2 ladder and Poisson market orders, optionally a share of them informed (the demo market)',
   params: schema,
   open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
     const seed = String(context.seed);
+    const { informed } = config;
     const open = openRandomWalk(
       {
         startMid: units.roundToTick(config.startPrice),
@@ -44,6 +59,14 @@ export const randomWalkSource = defineDataSource({
         tradesPerSecond: config.tradesPerSecond,
         tradeSize: config.tradeSize / units.spec.lotSize,
         refreshMs: config.refreshMs,
+        ...(informed && {
+          informed: {
+            share: informed.share,
+            jumpTicks: wholeTicks(units, informed.jumpSize, 'data.informed.jumpSize'),
+            jumpsPerSecond: informed.jumpsPerSecond,
+            leadUs: Math.round(informed.leadMs * US_PER_MS),
+          },
+        }),
         feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
         startTs,
         endTs,
