@@ -168,6 +168,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       apiKey: mode === 'live' ? process.env.SPREADLAB_API_KEY : undefined,
       secret: mode === 'live' ? process.env.SPREADLAB_API_SECRET : undefined,
       print,
+      printStatus: !args.quiet && process.stderr.isTTY === true,
       handleSignals: true,
     });
     if (!args.quiet) {

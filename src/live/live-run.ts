@@ -24,6 +24,7 @@ import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type M
 import { PaperVenue } from './paper.ts';
 import { RawRecorder } from './record.ts';
 import { RiskGuard } from './risk-guard.ts';
+import { formatStatus, runStatus } from './status.ts';
 import { EventLog, RunTape } from './tape.ts';
 
 /**
@@ -47,6 +48,10 @@ import { EventLog, RunTape } from './tape.ts';
  *   are written into the folder when the run ends, each whole or not at all (writeRunFiles); live.json last.
  * - Live and dry-run venues are given every book and trade the same way, so a strategy's onBook/onTrade
  *   hooks fire under --dry-run as they do live.
+ * - While the strategy runs, every `statusEverySeconds` (default 5) its status (position, PnL, open orders,
+ *   fills, risk-guard state: status.ts) is written to orders.jsonl and, with `printStatus` (the CLI on a
+ *   terminal), printed as one line. A stop (time up, a signal, the caller) is reported as the stop it is;
+ *   only the guard's own decisions (pause, resume, kill switch, position limit) print as "risk guard: …".
  */
 export interface LiveRunOptions {
   config: LiveConfig;
@@ -64,6 +69,10 @@ export interface LiveRunOptions {
   feed?: MarketFeed;
   /** Writes progress lines (already redacted). */
   print?: (line: string) => void;
+  /** Seconds between status reports (default 5). */
+  statusEverySeconds?: number;
+  /** Print each status report through `print` (the CLI does on a terminal). */
+  printStatus?: boolean;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests calling the library do not). */
   handleSignals?: boolean;
   /** A hook to stop the run from outside (tests). */
@@ -208,6 +217,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   let strategyError: unknown = null;
   let strategyStartUs = NaN;
   let checkTimer: NodeJS.Timeout | null = null;
+  let statusTimer: NodeJS.Timeout | null = null;
   let minutesTimer: NodeJS.Timeout | null = null;
   try {
     const waited = await Promise.race([
@@ -229,7 +239,8 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       },
       (event) => {
         log.write(`guard-${event.type}`, { reason: event.reason, order: event.order });
-        if (event.type !== 'refused') say(`risk guard: ${event.type}: ${event.reason}`);
+        // 'halt' is the run stopping (said as such below), not a decision of the guard's
+        if (event.type !== 'refused' && event.type !== 'halt') say(`risk guard: ${event.type}: ${event.reason}`);
       },
       (reason) => stopNow(`kill switch: ${reason}`),
     );
@@ -240,6 +251,14 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
         `${mode} run of ${config.name} on ${options.exchange} ${symbol} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`,
       );
       checkTimer = setInterval(() => void guard!.check(symbol), 250);
+      statusTimer = setInterval(
+        () => {
+          const status = runStatus(tape, guard, live ? live.position() : tape.position(), wallMicros());
+          log.write('status', { ...status });
+          if (options.printStatus) say(formatStatus(status, mode, symbol));
+        },
+        (options.statusEverySeconds ?? 5) * 1000,
+      );
       if (options.minutes !== undefined)
         minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
       strategy
@@ -265,6 +284,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     stopNow(`internal error: ${(error as Error).message}`);
   } finally {
     if (checkTimer) clearInterval(checkTimer);
+    if (statusTimer) clearInterval(statusTimer);
     if (minutesTimer) clearTimeout(minutesTimer);
     if (options.handleSignals) {
       process.off('SIGINT', signalHandler);

@@ -4,6 +4,13 @@ import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { loadRun } from '../report/load-run.ts';
+import {
+  priceDifference,
+  renderReconcilePage,
+  type ReconcileFill,
+  type ReconcileRow,
+  type ReconcileSummary,
+} from '../report/reconcile-page.ts';
 import { RUN_DATA_FILES, RUN_FILE } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { runScenario } from '../sim/run-scenario.ts';
@@ -25,7 +32,8 @@ import { csvText } from '../sweep/flatten.ts';
  *   without one is `extra` (the simulation filled, reality did not). Paired fills are `matched`, with their
  *   time difference (sim − live, ms), price difference (sim − live) and sizes.
  * - reconcile.csv has one row per live or simulated fill, in time order; reconcile.json the summary (counts,
- *   mean |Δt|, mean price difference, PnL, realized spread at the main horizon of both runs).
+ *   mean |Δt|, mean price difference, PnL, realized spread at the main horizon of both runs); reconcile.html
+ *   shows both runs side by side and fill by fill (src/report/reconcile-page.ts).
  * Known limits: one-to-one pairing by side and time; order ids are not comparable (the simulator numbers
  * its orders), a partial fill in one run against a whole fill in the other shows as a size difference.
  */
@@ -34,36 +42,12 @@ export interface ReconcileOptions {
   toleranceMs: number;
 }
 
-interface Fill {
-  ts: number;
-  orderId: string;
-  side: string;
-  price: number;
-  size: number;
-  liquidity: string;
-}
+type Fill = ReconcileFill;
 
-export interface ReconcileRow {
-  status: 'matched' | 'missed' | 'extra';
-  side: string;
-  live: Fill | null;
-  sim: Fill | null;
-}
+export type { ReconcileRow, ReconcileSummary };
 
-export interface ReconcileSummary {
-  liveFills: number;
-  simFills: number;
-  matched: number;
-  missed: number;
-  extra: number;
-  meanAbsDtMs: number | null;
-  meanPriceDiff: number | null;
-  sameprice: number;
-  live: { pnl: number; realizedSpreadBps: number | null; position: number };
-  sim: { pnl: number; realizedSpreadBps: number | null; position: number };
-  toleranceMs: number;
-  window: { from: string; to: string };
-}
+/** The files reconcile writes into the run folder (besides the simulated run in sim/). */
+export const RECONCILE_FILE = { csv: 'reconcile.csv', summary: 'reconcile.json', page: 'reconcile.html' } as const;
 
 export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
   const { dir } = options;
@@ -121,13 +105,15 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
     toleranceMs: options.toleranceMs,
     window,
   };
-  writeFileSync(join(dir, 'reconcile.csv'), reconcileCsv(rows));
-  writeFileSync(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(dir, RECONCILE_FILE.csv), reconcileCsv(rows));
+  writeFileSync(join(dir, RECONCILE_FILE.summary), `${JSON.stringify(summary, null, 2)}\n`);
+  const page = renderReconcilePage({ summary, rows, live: liveRun, sim: loadRun(join(dir, 'sim')), mode: liveJson.mode ?? 'live' });
+  writeFileSync(join(dir, RECONCILE_FILE.page), page);
   return { rows, summary };
 }
 
-function readLiveJson(file: string): { strategyStartUs: number | null; endUs: number } {
-  return readJsonFile(file, 'live run record') as { strategyStartUs: number | null; endUs: number };
+function readLiveJson(file: string): { strategyStartUs: number | null; endUs: number; mode?: string } {
+  return readJsonFile(file, 'live run record') as { strategyStartUs: number | null; endUs: number; mode?: string };
 }
 
 /** Pairs live and simulated fills (see the rules above); rows in time order. */
@@ -190,7 +176,7 @@ function reconcileCsv(rows: ReconcileRow[]): string {
       l && s ? (s.ts - l.ts) / 1000 : null,
       l?.price,
       s?.price,
-      l && s ? Number((s.price - l.price).toPrecision(12)) : null,
+      l && s ? priceDifference(s.price, l.price) : null,
       l?.size,
       s?.size,
       l?.liquidity,

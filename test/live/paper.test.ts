@@ -129,13 +129,51 @@ describe('paper mode', () => {
     expect(raw.some((l) => l.includes('"e":"trade"'))).toBe(true);
 
     const { summary: rec, rows } = await reconcile({ dir: out, toleranceMs: 1000 });
-    expect(existsSync(join(out, 'reconcile.csv'))).toBe(true);
+    for (const f of ['reconcile.csv', 'reconcile.json', 'reconcile.html']) expect(existsSync(join(out, f)), f).toBe(true);
     expect(existsSync(join(out, 'sim', 'summary.json'))).toBe(true);
     expect(rec.liveFills).toBe(summary.fills.count);
     expect(rec.simFills).toBeGreaterThan(0);
     // Same venue model, same data: most fills pair up (timing differs by the replay's start alignment).
     expect(rec.matched).toBeGreaterThanOrEqual(Math.floor(rec.liveFills / 2));
     expect(rows.filter((r) => r.status === 'matched').every((r) => r.live!.side === r.sim!.side)).toBe(true);
+  }, 30_000);
+
+  it('prints a status line every few seconds and logs it; a clean stop is reported as a stop, not as the risk guard', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    const printed: string[] = [];
+    await runLive({
+      config: config(),
+      configFile: 'c.json',
+      exchange: 'fake',
+      mode: 'paper',
+      sandbox: false,
+      out,
+      allowUnpromoted: false,
+      feed: new FakeFeed(),
+      stopSignal: stopAfter(2_600),
+      print: (line) => printed.push(line),
+      statusEverySeconds: 0.5,
+      printStatus: true,
+    });
+    const lines = printed.filter((l) => l.includes(' paper BTCUSDT · position '));
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^\d\d:\d\d:\d\d paper BTCUSDT · position [+−]?[\d.]+ · PnL [+−]?[\d.e-]+ USDT · open orders \d+ \(\d+ buy, \d+ sell\) · fills \d+ \(\d+ buys, \d+ sells\) · risk guard ok$/,
+      );
+    const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const statuses = events.filter((e) => e.event === 'status');
+    expect(statuses).toHaveLength(lines.length);
+    // the last status agrees with what the run had booked by then, at most
+    const last = statuses.at(-1) as { fills: { buys: number; sells: number } };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(last.fills.buys + last.fills.sells).toBeLessThanOrEqual(summary.fills.count);
+    expect(last.fills.buys + last.fills.sells).toBeGreaterThan(0);
+    expect(printed).toContain('stopping: stopped by the caller');
+    expect(printed.some((l) => l.startsWith('risk guard'))).toBe(false);
   }, 30_000);
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
