@@ -288,13 +288,13 @@ export function latencySpec(run: LoadedRun): Spec {
       subtitle: [
         'entry: sent → venue · response: venue → answer · round trip: sent → answer',
         `medians: ${medians.join(' · ')}`,
-        `${values.length / 3} orders; box: quartiles, whiskers: 1.5 × IQR, dots beyond`,
+        `${values.length / 3} orders; box: quartiles; whiskers: min to max`,
       ],
     },
     width: HALF - 90,
     height: 150,
     data: { values },
-    mark: { type: 'boxplot', extent: 1.5, size: 24, color: COLORS.inventory, median: { color: '#111' } },
+    mark: { type: 'boxplot', extent: 'min-max', size: 24, color: COLORS.inventory, median: { color: '#111' } },
     encoding: {
       y: { field: 'measure', type: 'nominal', title: null, sort: [...LATENCY_MEASURES] },
       x: { field: 'ms', type: 'quantitative', title: 'ms', scale: { zero: true } },

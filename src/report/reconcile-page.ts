@@ -164,7 +164,7 @@ export function reconcileFillsSpec(page: ReconcilePage): Spec {
     title: {
       text: 'Fills: live and simulated',
       subtitle: [
-        'filled marks: live fills · open marks: simulated fills · a grey line joins each matched pair',
+        '● filled circles: live fills · □ open squares: simulated fills · a grey line joins each matched pair',
         'scroll to zoom, drag to pan',
       ],
     },
