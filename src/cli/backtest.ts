@@ -6,6 +6,7 @@ import { writeRunFolder } from '../report/run-folder.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { loadScenario } from '../sim/scenario.ts';
+import { say, type CommandResult } from './output.ts';
 import { progressBar } from './progress.ts';
 
 export interface BacktestArgs {
@@ -25,7 +26,7 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<BacktestArgs>;
 }
 
-export async function backtestCommand(args: BacktestArgs): Promise<void> {
+export async function backtestCommand(args: BacktestArgs): Promise<CommandResult> {
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
   const progress = progressBar(`backtest ${scenario.name}`);
@@ -33,14 +34,12 @@ export async function backtestCommand(args: BacktestArgs): Promise<void> {
   progress.done();
   const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
   const { summary } = writeRunFolder(out, run, overrides);
-  if (!args.quiet) {
-    process.stdout.write(formatSummary(summary));
-    const files =
-      run.result.strategySeries.points().length > 0
-        ? [...RUN_FILES.slice(0, -1), RUN_FILE.strategySeries, ...RUN_FILES.slice(-1)]
-        : RUN_FILES;
-    process.stdout.write(`\n${verdict(summary)}\n\nwrote ${out}/ (${files.join(', ')})\n`);
-  }
+  const files =
+    run.result.strategySeries.points().length > 0
+      ? [...RUN_FILES.slice(0, -1), RUN_FILE.strategySeries, ...RUN_FILES.slice(-1)]
+      : RUN_FILES;
+  if (!args.quiet) say(`${formatSummary(summary)}\n${verdict(summary)}\n\nwrote ${out}/ (${files.join(', ')})\n`);
+  return { command: 'backtest', out, verdict: verdict(summary), summary, files: files.map((f) => join(out, f)) };
 }
 
 function bps(x: number | null): string {

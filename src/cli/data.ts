@@ -6,15 +6,17 @@ import { writeTardis } from '../data/convert.ts';
 import { fetchTardis } from '../data/fetch.ts';
 import { FINE_STEP, inspectFiles, type InspectReport } from '../data/inspect.ts';
 import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
-import { formatProblem } from '../data/problems.ts';
+import { formatProblem, problemError } from '../data/problems.ts';
 import { MarketUnits } from '../core/market.ts';
 import { loadReplay } from '../data/replay.ts';
+import { returning, say } from './output.ts';
 import { progressBar } from './progress.ts';
 import { synthCommand } from './synth.ts';
 
 /**
  * `spreadlab data inspect|validate|convert|fetch`: thin wrappers over src/data (inspect.ts, convert.ts,
- * fetch.ts). Problems print as `file:line:column: message`; any problem makes the exit code 2.
+ * fetch.ts). Problems print as `file:line:column: message`; any problem makes the exit code 2 (with --json
+ * the problems are the error's `problems`, each with its file, line and column).
  */
 interface CommonArgs {
   files: string[];
@@ -88,9 +90,9 @@ export const dataCommand: CommandModule = {
       .command(
         'inspect <files..>',
         'format, symbol, time span, rows by kind, inferred tick/lot size, gaps',
-        (y) => common(y).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        async (args) => {
-          const a = args as unknown as CommonArgs & { json: boolean };
+        common,
+        returning(async (args) => {
+          const a = args as unknown as CommonArgs;
           const { reports, problems } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -98,10 +100,10 @@ export const dataCommand: CommandModule = {
             tickSize: a['tick-size'],
             lotSize: a['lot-size'],
           });
-          if (a.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-          else process.stdout.write(reports.map(formatInspect).join('\n'));
+          say(reports.map(formatInspect).join('\n'));
           for (const p of problems.slice(0, 5)) process.stderr.write(`${formatProblem(p)}\n`);
-        },
+          return { command: 'data inspect', reports, problems, files: [] };
+        }),
       )
       .command(
         'validate <files..>',
@@ -112,7 +114,7 @@ export const dataCommand: CommandModule = {
             default: 'skip' as const,
             describe: 'stop at the first problem, or list them all',
           }),
-        async (args) => {
+        returning(async (args) => {
           const a = args as unknown as CommonArgs & { 'on-error': 'stop' | 'skip' };
           const { problems, problemCount } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
@@ -123,13 +125,19 @@ export const dataCommand: CommandModule = {
             onError: a['on-error'] === 'stop' ? 'stop' : 'collect',
           });
           if (problemCount === 0) {
-            process.stdout.write(`ok: ${a.files.length} file(s), no problems\n`);
-            return;
+            say(`ok: ${a.files.length} file(s), no problems\n`);
+            return { command: 'data validate', checked: a.files, problems: 0, files: [] };
           }
-          if (problemCount === 1) throw new SpreadlabError(formatProblem(problems[0]));
-          for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
-          throw new SpreadlabError(`${problemCount} problems${problemCount > problems.length ? ` (first ${problems.length} listed)` : ''}`);
-        },
+          if (problemCount === 1) throw problemError(problems[0]);
+          for (const p of problems) say(`${formatProblem(p)}\n`);
+          throw new SpreadlabError(
+            `${problemCount} problems${problemCount > problems.length ? ` (first ${problems.length} listed)` : ''}`,
+            {
+              code: 'invalid-data',
+              locations: problems.map((p) => problemError(p).details.locations![0]),
+            },
+          );
+        }),
       )
       .command(
         'convert <files..>',
@@ -140,7 +148,7 @@ export const dataCommand: CommandModule = {
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('exchange', { type: 'string', describe: 'exchange name to write (default: from the input)' })
             .option('symbol', { type: 'string', describe: 'symbol to write (default: from the input)' }),
-        async (args) => {
+        returning(async (args) => {
           const a = args as unknown as CommonArgs & { out: string; exchange?: string; symbol?: string };
           const tickSize = a['tick-size'] ?? FINE_STEP;
           const lotSize = a['lot-size'] ?? FINE_STEP;
@@ -166,8 +174,9 @@ export const dataCommand: CommandModule = {
             tickSize,
             lotSize,
           });
-          for (const w of written) process.stdout.write(`wrote ${w}\n`);
-        },
+          for (const w of written) say(`wrote ${w}\n`);
+          return { command: 'data convert', exchange, symbol, files: written };
+        }),
       )
       .command(
         'fetch <source>',
@@ -181,7 +190,7 @@ export const dataCommand: CommandModule = {
             .option('types', { type: 'string', default: 'incremental_book_L2,trades', describe: 'comma-separated data types' })
             .option('out', { type: 'string', default: 'data', describe: 'output folder' })
             .option('base-url', { type: 'string', describe: 'dataset server (default https://datasets.tardis.dev/v1)' }),
-        async (args) => {
+        returning(async (args) => {
           const a = args as unknown as { exchange: string; symbol: string; date: string; types: string; out: string; 'base-url'?: string };
           let bar: ReturnType<typeof progressBar> | null = null;
           let current = '';
@@ -206,8 +215,9 @@ export const dataCommand: CommandModule = {
             },
           });
           (bar as ReturnType<typeof progressBar> | null)?.done();
-          for (const f of fetched) process.stdout.write(`${f.status} ${f.path} (${f.bytes} bytes, sha256 ${f.sha256})\n`);
-        },
+          for (const f of fetched) say(`${f.status} ${f.path} (${f.bytes} bytes, sha256 ${f.sha256})\n`);
+          return { command: 'data fetch', fetched, files: fetched.map((f) => f.path) };
+        }),
       )
       .command(synthCommand)
       .demandCommand(1, 'name a data command: inspect, validate, convert or fetch'),

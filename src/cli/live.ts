@@ -6,13 +6,15 @@ import { SpreadlabError } from '../core/errors.ts';
 import { loadLiveConfig, type RiskLimits } from '../live/config.ts';
 import { runLive } from '../live/live-run.ts';
 import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
-import { formatReconcile, reconcile } from '../live/reconcile.ts';
+import { formatReconcile, RECONCILE_FILE, reconcile } from '../live/reconcile.ts';
 import { recordMarket } from '../live/record.ts';
 import { formatSummary } from './backtest.ts';
+import { returning, say } from './output.ts';
 
 /**
  * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
- * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch.
+ * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch. Status lines and
+ * the live run's log go to stderr; the result (text, or with --json one document) to stdout.
  */
 interface PromoteArgs {
   source: string;
@@ -104,7 +106,7 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
           describe: 'out-of-sample objective must be ≥ this × in-sample',
         }) as Argv<PromoteArgs>,
     ),
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const risk: Partial<RiskLimits> = {};
     if (args['max-position'] !== undefined) risk.maxPosition = args['max-position'];
     if (args['max-loss'] !== undefined) risk.maxLoss = args['max-loss'];
@@ -124,10 +126,19 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     });
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
-    process.stdout.write(
+    say(
       `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
     );
-  },
+    return {
+      command: 'promote',
+      out: args.out,
+      strategy: config.scenario.strategy,
+      symbol: config.scenario.market.symbol,
+      risk: config.risk,
+      guardrailsOverridden: overridden,
+      files: [args.out],
+    };
+  }),
 };
 
 export const liveCommand: CommandModule<object, LiveArgs> = {
@@ -148,7 +159,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       })
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
-  handler: async (args) => {
+  handler: returning(async (args) => {
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
     const config = loadLiveConfig(args.config);
     const mode = args.paper ? 'paper' : args['dry-run'] ? 'dry-run' : 'live';
@@ -171,17 +182,27 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       printStatus: !args.quiet && process.stderr.isTTY === true,
       handleSignals: true,
     });
-    if (!args.quiet) {
-      process.stdout.write(formatSummary(result.analysis.summary));
-      process.stdout.write(
-        `\n${verdict(result.analysis.summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
+    const summary = result.analysis.summary;
+    if (!args.quiet)
+      say(
+        `${formatSummary(summary)}\n${verdict(summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
       );
-    }
     // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).
     if (result.killed) process.once('exit', () => (process.exitCode = 3));
     // Everything is cancelled and written; a network client's lingering handle must not keep us alive.
     setTimeout(() => process.exit(), 1_000).unref();
-  },
+    return {
+      command: 'live',
+      mode,
+      out,
+      stopReason: result.stopReason,
+      killed: result.killed,
+      openOrdersLeft: result.openOrdersLeft,
+      verdict: verdict(summary),
+      summary,
+      files: [out],
+    };
+  }),
 };
 
 export const recordCommand: CommandModule<object, RecordArgs> = {
@@ -197,7 +218,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('base-url', { type: 'string', describe: 'a local server origin, e.g. http://127.0.0.1:8080' })
       .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('recordings', `${args.exchange}-${args.symbol.replace(/[^A-Za-z0-9]/g, '')}-${stamp}.raw.gz`);
     const r = await recordMarket({
@@ -212,10 +233,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       handleSignals: true,
     });
     setTimeout(() => process.exit(), 1_000).unref();
-    process.stdout.write(
+    say(
       `wrote ${r.file} (${r.lines} lines; tickSize ${r.tickSize}, lotSize ${r.lotSize}); replay it with data {"kind": "replay", "files": ["${r.file}"]}\n`,
     );
-  },
+    return { command: 'record', lines: r.lines, tickSize: r.tickSize, lotSize: r.lotSize, files: [r.file] };
+  }),
 };
 
 export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
@@ -227,11 +249,12 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       default: 5000,
       describe: 'largest time difference of a matched pair',
     }) as Argv<ReconcileArgs>,
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
-    process.stdout.write(formatReconcile(summary));
-    process.stdout.write(`wrote ${join(args.dir, 'reconcile.csv')}, reconcile.json and the simulated run in ${join(args.dir, 'sim')}/\n`);
-  },
+    const files = [RECONCILE_FILE.csv, RECONCILE_FILE.summary, RECONCILE_FILE.page].map((f) => join(args.dir, f));
+    say(`${formatReconcile(summary)}wrote ${files.join(', ')} and the simulated run in ${join(args.dir, 'sim')}/\n`);
+    return { command: 'reconcile', dir: args.dir, summary, files: [...files, join(args.dir, 'sim')] };
+  }),
 };
 
 export const LIVE_COMMANDS = [promoteCommand, liveCommand, recordCommand, reconcileCommand];

@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { definitionProblem } from '../strategy/define.ts';
+import { returning, say, type CommandResult } from './output.ts';
 
 /** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
 const DEMO_SCENARIO = new URL('../../scenarios/demo.json', import.meta.url);
@@ -36,13 +37,13 @@ export const newCommand: CommandModule = {
           y
             .positional('name', { type: 'string', demandOption: true, describe: 'lower-case words joined by "-", e.g. my-strategy' })
             .option('dir', { type: 'string', default: '.', describe: 'folder to write the files into' }),
-        (args) => newStrategy(args as unknown as NewStrategyArgs),
+        returning((args) => newStrategy(args as unknown as NewStrategyArgs)),
       )
       .demandCommand(1, 'name what to start, e.g. spreadlab new strategy my-strategy'),
   handler: () => undefined,
 };
 
-function newStrategy({ name, dir }: NewStrategyArgs): void {
+function newStrategy({ name, dir }: NewStrategyArgs): CommandResult {
   // The name rule is defineStrategy's: checked on a stand-in definition so the two cannot drift apart.
   const problem = definitionProblem({ name, params: z.object({}), create: () => undefined });
   if (problem !== null) throw new SpreadlabError(`new strategy: ${problem}`);
@@ -57,7 +58,7 @@ function newStrategy({ name, dir }: NewStrategyArgs): void {
   mkdirSync(dir, { recursive: true });
   files.forEach(([, text], i) => writeFileSync(paths[i], text, { flag: 'wx' }));
   const shown = paths.map((path) => relative(process.cwd(), path));
-  process.stdout.write(
+  say(
     [
       `wrote ${shown[0]}  (the strategy: edit it)`,
       `wrote ${shown[1]}  (a scenario that backtests it on a synthetic market)`,
@@ -69,6 +70,7 @@ function newStrategy({ name, dir }: NewStrategyArgs): void {
       '',
     ].join('\n'),
   );
+  return { command: 'new strategy', name, strategy: paths[0], scenario: paths[1], test: paths[2], files: paths };
 }
 
 function strategySource(name: string): string {

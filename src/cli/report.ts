@@ -7,6 +7,7 @@ import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
 import { BEST, rerenderSweepFolder } from '../sweep/views.ts';
 import { WALK_FORWARD, writeWalkForwardPage } from '../sweep/walk-forward.ts';
+import { say, type CommandResult } from './output.ts';
 
 export interface ReportArgs {
   runs: string[];
@@ -39,7 +40,7 @@ export function reportOptions(yargs: Argv): Argv<ReportArgs> {
  * Renders one run's report, or a comparison of several, from saved run folders (no re-simulation); given a
  * sweep, tune or walk-forward folder, re-renders its page from its saved files.
  */
-export async function reportCommand(args: ReportArgs): Promise<void> {
+export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const dirs = args.runs;
   if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
   const folderPage = dirs.map(sweepFolderPage);
@@ -49,8 +50,8 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
         `${dirs[folderPage.findIndex((p) => p !== null)]}: a sweep or walk-forward folder is re-rendered alone, in place (no --out, no other folders)`,
       );
     const out = folderPage[0]!(dirs[0]);
-    if (!args.quiet) process.stdout.write(`wrote ${out}\n`);
-    return;
+    if (!args.quiet) say(`wrote ${out}\n`);
+    return { command: 'report', kind: existsSync(join(dirs[0], WALK_FORWARD.record)) ? 'walk-forward' : 'sweep', out, files: [out] };
   }
   const runs = dirs.map((dir) => loadRun(dir));
   const out = args.out ?? (runs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
@@ -62,9 +63,10 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
     throw new SpreadlabError(`${out}: cannot write the report (${(error as Error).message})`);
   }
   if (!args.quiet)
-    process.stdout.write(
+    say(
       `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,
     );
+  return { command: 'report', kind: runs.length === 1 ? 'run' : 'comparison', runs: dirs, out, files: [out] };
 }
 
 /** The re-render function of a walk-forward or sweep (or tune) folder, or null for anything else. */

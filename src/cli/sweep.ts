@@ -7,6 +7,11 @@ import type { ConfigFigures } from '../sweep/objective.ts';
 import { mergeShards, sweep } from '../sweep/sweep.ts';
 import { tune, type TuneStep } from '../sweep/tune.ts';
 import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
+import { join } from 'node:path';
+import { RESULTS } from '../sweep/journal.ts';
+import { BEST, CONFIGS, SWEEP_PAGE } from '../sweep/views.ts';
+import { WALK_FORWARD } from '../sweep/walk-forward.ts';
+import { say, type CommandResult } from './output.ts';
 import { progressBar } from './progress.ts';
 
 export interface SelectionArgs {
@@ -96,7 +101,7 @@ function shardOf(args: SweepArgs): { index: number; count: number } | null {
   return null;
 }
 
-export async function sweepCommand(args: SweepArgs): Promise<void> {
+export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/sweep-${scenarioName}`;
   const shard = shardOf(args);
@@ -123,16 +128,60 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
         : [{ train: parseWindowFlag('--train', args.train!), test: parseWindowFlag('--test', args.test!) }];
     const outcomes = await walkForward(options, folds);
     progress.done();
-    for (const o of outcomes) process.stdout.write(describeFold(o, args.objective));
-    process.stdout.write(`walk-forward written to ${out}/walkforward.csv, ${out}/walkforward.html\n`);
-    return;
+    for (const o of outcomes) say(describeFold(o, args.objective));
+    say(`walk-forward written to ${out}/walkforward.csv, ${out}/walkforward.html\n`);
+    const foldResults = outcomes.map(({ fold, windows, params, train, test, trainRuns, testRuns }) => ({
+      fold,
+      windows,
+      params,
+      inSample: train,
+      outOfSample: test,
+      trainRuns,
+      testRuns: testRuns.map((run) => join(out, run)),
+    }));
+    return {
+      command: 'sweep',
+      kind: 'walk-forward',
+      out,
+      objective: args.objective,
+      folds: foldResults,
+      files: [WALK_FORWARD.record, WALK_FORWARD.csv, WALK_FORWARD.page].map((f) => join(out, f)),
+    };
   }
   const outcome = await sweep(options);
   progress.done();
   const shardNote = shard ? ` (shard ${shard.index}/${shard.count}; merge the shards with spreadlab sweep-merge)` : '';
-  process.stdout.write(`${outcome.entries.length} runs in ${out}/results.csv${shardNote}\n`);
-  if (outcome.complete) process.stdout.write(describeBest(outcome, args.objective, out));
+  say(`${outcome.entries.length} runs in ${out}/results.csv${shardNote}\n`);
+  if (outcome.complete) say(describeBest(outcome, args.objective, out));
+  return {
+    command: 'sweep',
+    kind: 'sweep',
+    out,
+    runs: outcome.entries.length,
+    complete: outcome.complete,
+    shard,
+    ...bestResult(outcome, args.objective),
+    files: outcome.complete ? sweepFiles(out) : [join(out, RESULTS)],
+  };
 }
+
+/** The choice of a sweep as a result: the objective, the best configuration (null when none qualified) and the warnings. */
+function bestResult(outcome: { best: ConfigFigures | null; warnings: string[] }, objective: string) {
+  const { best, warnings } = outcome;
+  return {
+    objective,
+    best: best && {
+      config: best.config,
+      params: best.params,
+      seeds: best.seeds,
+      objective: best.means[objective] ?? null,
+      means: best.means,
+    },
+    warnings,
+  };
+}
+
+const sweepFiles = (out: string): string[] => [RESULTS, CONFIGS, BEST, SWEEP_PAGE].map((f) => join(out, f));
 
 /** A figure as printed: 4 significant digits. */
 function rounded(x: number | null | undefined): string {
@@ -214,10 +263,10 @@ function describeStep(s: TuneStep): string {
   return `${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: net of fees ${signed(s.net.mean)} bps${interval}, before fees ${signed(s.grossBps)} bps, ${s.net.count} fills: ${EVIDENCE_TEXT[s.evidence]}\n`;
 }
 
-export async function tuneCommand(args: TuneArgs): Promise<void> {
+export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/tune-${scenarioName}`;
-  const { conclusion } = await tune({
+  const { chosen, steps, conclusion } = await tune({
     scenarioFile: args.scenario,
     overrides: args.set,
     param: args.param,
@@ -229,9 +278,10 @@ export async function tuneCommand(args: TuneArgs): Promise<void> {
     seeds: args.seeds,
     workers: args.workers,
     out,
-    onStep: (s) => process.stdout.write(describeStep(s)),
+    onStep: (s) => say(describeStep(s)),
   });
-  process.stdout.write(`${conclusion}\nwritten: ${out}/results.csv, ${out}/best.json, ${out}/sweep.html\n`);
+  say(`${conclusion}\nwritten: ${out}/results.csv, ${out}/best.json, ${out}/sweep.html\n`);
+  return { command: 'tune', out, param: args.param, chosen, conclusion, steps, files: sweepFiles(out) };
 }
 
 export interface MergeArgs extends SelectionArgs {
@@ -245,7 +295,15 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
     .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged sweep' }) as unknown as Argv<MergeArgs>;
 }
 
-export async function mergeCommand(args: MergeArgs): Promise<void> {
+export async function mergeCommand(args: MergeArgs): Promise<CommandResult> {
   const { runs, ...outcome } = await mergeShards(args.dirs, args.out, args);
-  process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
+  say(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
+  return {
+    command: 'sweep-merge',
+    out: args.out,
+    shards: args.dirs,
+    runs,
+    ...bestResult(outcome, args.objective),
+    files: sweepFiles(args.out),
+  };
 }

@@ -25,6 +25,15 @@ export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}${p.column > 0 ? `:${p.column}` : ''}: ${p.message}`;
 }
 
+/** The user error of one data problem, its place also as data (code "invalid-data"). */
+export function problemError(p: Problem): SpreadlabError {
+  const message = formatProblem(p);
+  return new SpreadlabError(message, {
+    code: 'invalid-data',
+    locations: [{ file: p.file, line: p.line, ...(p.column > 0 ? { column: p.column } : {}), message }],
+  });
+}
+
 export class ProblemLog {
   readonly list: Problem[] = [];
   count = 0;
@@ -37,7 +46,7 @@ export class ProblemLog {
   /** Records a problem; throws in `stop` mode. */
   report(file: string, line: number, column: number, message: string): void {
     const problem = { file, line, column, message };
-    if (this.mode === 'stop') throw new SpreadlabError(formatProblem(problem));
+    if (this.mode === 'stop') throw problemError(problem);
     this.count++;
     if (this.list.length < this.limit) this.list.push(problem);
   }

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
-import { describeIssue, schemaProblems } from '../core/schema-errors.ts';
+import { describeIssue, schemaError } from '../core/schema-errors.ts';
 import { DATA_SOURCES } from '../data/sources.ts';
 import { dataSourceKey } from '../data/source.ts';
 import { BOOK_THROUGH_RULES, type BookThroughRule } from '../venue/exchange.ts';
@@ -194,7 +194,7 @@ export async function withResolvedStrategy(scenario: Scenario, baseDir: string, 
 export function parseScenario(raw: unknown, source: string): Scenario {
   const result = scenarioSchema.safeParse(withoutSchemaKey(raw));
   if (result.success) return result.data as Scenario;
-  throw new SpreadlabError(schemaProblems(source, result.error));
+  throw schemaError(source, result.error);
 }
 
 /** `"$schema"` names the JSON Schema an editor checks the file with; it is not part of the scenario (nor of run.json). */
