@@ -34,10 +34,6 @@ export function setJsonOutput(on: boolean): void {
   json = on;
 }
 
-export function jsonOutput(): boolean {
-  return json;
-}
-
 /** Text for people on stdout; nothing with --json. */
 export function say(text: string): void {
   if (!json) process.stdout.write(text);
