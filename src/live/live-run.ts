@@ -238,9 +238,10 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
         lastMarketData: () => lastMarketData,
       },
       (event) => {
+        // 'halt' is the run stopping, logged and said as the 'stop' it is (below), not a decision of the guard's
+        if (event.type === 'halt') return;
         log.write(`guard-${event.type}`, { reason: event.reason, order: event.order });
-        // 'halt' is the run stopping (said as such below), not a decision of the guard's
-        if (event.type !== 'refused' && event.type !== 'halt') say(`risk guard: ${event.type}: ${event.reason}`);
+        if (event.type !== 'refused') say(`risk guard: ${event.type}: ${event.reason}`);
       },
       (reason) => stopNow(`kill switch: ${reason}`),
     );

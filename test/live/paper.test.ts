@@ -174,6 +174,9 @@ describe('paper mode', () => {
     expect(last.fills.buys + last.fills.sells).toBeGreaterThan(0);
     expect(printed).toContain('stopping: stopped by the caller');
     expect(printed.some((l) => l.startsWith('risk guard'))).toBe(false);
+    // in the log too: one 'stop' with its reason, no guard event
+    expect(events.filter((e) => e.event === 'stop')).toEqual([expect.objectContaining({ reason: 'stopped by the caller' })]);
+    expect(events.some((e) => String(e.event).startsWith('guard-'))).toBe(false);
   }, 30_000);
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
