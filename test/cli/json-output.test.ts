@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -237,36 +237,15 @@ describe('--json: serve, live --paper, reconcile, record', () => {
       expect(served).toMatchObject({ command: 'serve', symbol: 'BTCUSDT', files: [] });
       expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
+      // the demo's market, as served, quoted by the fixed-spread loop
+      const demo = JSON.parse(readFileSync(join(ROOT, 'scenarios/demo.json'), 'utf8'));
       const config = at('paper.json');
+      const scenario = { ...demo, name: 'paper', market: { ...demo.market, symbol: 'BTCUSDT' } };
+      scenario.strategy = { name: 'fixed-spread', spreadBps: 10, size: 0.01, requoteMs: 400 };
+      const risk = { maxPosition: 1, maxLoss: 1000, maxOrdersPerMinute: 1000, staleDataSeconds: 5, priceBandBps: 100 };
       writeFileSync(
         config,
-        JSON.stringify({
-          kind: 'spreadlab-live-config',
-          version: 1,
-          name: 'paper',
-          scenario: {
-            name: 'paper',
-            durationSeconds: 60,
-            market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: 0, takerFeeBps: 0 },
-            data: {
-              kind: 'synthetic',
-              model: 'random-walk',
-              startPrice: 100,
-              volatility: 0.002,
-              spreadTicks: 1,
-              levels: 20,
-              levelSize: 0.02,
-              churn: 0.1,
-              tradesPerSecond: 1,
-              tradeSize: 0.001,
-              refreshMs: 100,
-            },
-            analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
-            strategy: { name: 'fixed-spread', spreadBps: 10, size: 0.01, requoteMs: 400 },
-          },
-          risk: { maxPosition: 1, maxLoss: 1000, maxOrdersPerMinute: 1000, staleDataSeconds: 5, priceBandBps: 100 },
-          provenance: { source: 'test' },
-        }),
+        JSON.stringify({ kind: 'spreadlab-live-config', version: 1, name: 'paper', scenario, risk, provenance: { source: 'test' } }),
       );
       const paper = jsonResult([
         'live',

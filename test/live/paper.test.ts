@@ -3,53 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
 import { loadRun } from '../../src/report/load-run.ts';
 import { FakeFeed } from './fake-feed.ts';
-
-function config(provenance = true, risk: Record<string, number> = {}) {
-  return parseLiveConfig(
-    {
-      kind: 'spreadlab-live-config',
-      version: 1,
-      name: 'paper-test',
-      scenario: {
-        name: 'paper-test',
-        durationSeconds: 60,
-        market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-        data: {
-          kind: 'synthetic',
-          model: 'random-walk',
-          start: '2024-01-01T00:00:00Z',
-          startPrice: 100,
-          volatility: 0.01,
-          spreadTicks: 1,
-          levels: 20,
-          levelSize: 0.02,
-          churn: 0.1,
-          tradesPerSecond: 2,
-          tradeSize: 0.05,
-          refreshMs: 100,
-          feedLatencyMs: 5,
-        },
-        venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
-        analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
-        strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 150, maxInventory: 0.05, skewFactor: 0.5 },
-      },
-      risk: { maxPosition: 0.05, maxLoss: 100, maxOrdersPerMinute: 2000, staleDataSeconds: 1, priceBandBps: 100, ...risk },
-      ...(provenance ? { provenance: { source: 'test' } } : {}),
-    },
-    'test config',
-  );
-}
-
-function stopAfter(ms: number): AbortSignal {
-  const c = new AbortController();
-  setTimeout(() => c.abort(), ms);
-  return c.signal;
-}
+import { paperConfig as config, paperRun, stopAfter } from './paper-run.ts';
 
 describe('paper mode', () => {
   it('a config without provenance is refused unless allowUnpromoted', async () => {
@@ -139,18 +97,8 @@ describe('paper mode', () => {
   }, 30_000);
 
   it('prints a status line every few seconds and logs it; a clean stop is reported as a stop, not as the risk guard', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
     const printed: string[] = [];
-    await runLive({
-      config: config(),
-      configFile: 'c.json',
-      exchange: 'fake',
-      mode: 'paper',
-      sandbox: false,
-      out,
-      allowUnpromoted: false,
-      feed: new FakeFeed(),
-      stopSignal: stopAfter(2_600),
+    const { out, events } = await paperRun(new FakeFeed(), 2_600, {
       print: (line) => printed.push(line),
       statusEverySeconds: 0.5,
       printStatus: true,
@@ -161,14 +109,10 @@ describe('paper mode', () => {
       expect(line).toMatch(
         /^\d\d:\d\d:\d\d paper BTCUSDT · position [+−]?[\d.]+ · PnL [+−]?[\d.e-]+ USDT · open orders \d+ \(\d+ buy, \d+ sell\) · fills \d+ \(\d+ buys, \d+ sells\) · risk guard ok$/,
       );
-    const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const statuses = events.filter((e) => e.event === 'status');
     expect(statuses).toHaveLength(lines.length);
     // the last status agrees with what the run had booked by then, at most
-    const last = statuses.at(-1) as { fills: { buys: number; sells: number } };
+    const last = statuses.at(-1) as unknown as { fills: { buys: number; sells: number } };
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(last.fills.buys + last.fills.sells).toBeLessThanOrEqual(summary.fills.count);
     expect(last.fills.buys + last.fills.sells).toBeGreaterThan(0);
@@ -180,22 +124,7 @@ describe('paper mode', () => {
   }, 30_000);
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
-    await runLive({
-      config: config(),
-      configFile: 'c.json',
-      exchange: 'fake',
-      mode: 'paper',
-      sandbox: false,
-      out,
-      allowUnpromoted: false,
-      feed: new FakeFeed(600),
-      stopSignal: stopAfter(2_500),
-    });
-    const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { event: string; ts_us: number });
+    const { events } = await paperRun(new FakeFeed(600), 2_500);
     const pause = events.find((e) => e.event === 'guard-pause');
     expect(pause).toBeDefined();
     expect(events.some((e) => e.event === 'guard-refused' && e.ts_us > pause!.ts_us)).toBe(true);

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLiveConfig } from '../../src/live/config.ts';
-import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
 import { FakeFeed } from '../live/fake-feed.ts';
+import { paperRun } from '../live/paper-run.ts';
 import { chartStates, expectShown, launch, openPage, RUN_CHART_IDS, shortBacktest, shownFigures, spreadlab, valueAt } from './helpers.ts';
 
 /**
@@ -476,46 +475,7 @@ describe('sweep, tune and walk-forward pages in chromium', () => {
 describe('reconcile page in chromium', () => {
   it('a paper run and its simulation side by side, fill by fill: the figures of summary.json, reconcile.json and reconcile.csv', async () => {
     const out = join(tmp, 'paper');
-    const config = parseLiveConfig(
-      {
-        kind: 'spreadlab-live-config',
-        version: 1,
-        name: 'paper-page',
-        scenario: {
-          name: 'paper-page',
-          durationSeconds: 60,
-          market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-          data: {
-            kind: 'synthetic',
-            model: 'random-walk',
-            startPrice: 100,
-            volatility: 0.01,
-            levelSize: 0.02,
-            tradesPerSecond: 2,
-            tradeSize: 0.05,
-          },
-          venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
-          analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
-          strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 150, maxInventory: 0.05, skewFactor: 0.5 },
-        },
-        risk: { maxPosition: 0.05, maxLoss: 100, maxOrdersPerMinute: 2000, staleDataSeconds: 1, priceBandBps: 100 },
-        provenance: { source: 'test' },
-      },
-      'test config',
-    );
-    const stop = new AbortController();
-    setTimeout(() => stop.abort(), 3_000);
-    await runLive({
-      config,
-      configFile: 'c.json',
-      exchange: 'fake',
-      mode: 'paper',
-      sandbox: false,
-      out,
-      allowUnpromoted: false,
-      feed: new FakeFeed(),
-      stopSignal: stop.signal,
-    });
+    await paperRun(new FakeFeed(), 3_000, { out });
     await reconcile({ dir: out, toleranceMs: 1000 });
 
     const { page, problems, blocked } = await openPage(context, join(out, 'reconcile.html'));
