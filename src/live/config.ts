@@ -80,7 +80,7 @@ export function parseLiveConfig(raw: unknown, source: string): LiveConfig {
     const problems = result.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
     throw new SpreadlabError(problems.join('\n'));
   }
-  const scenario = parseScenario(result.data.scenario, `${source} (scenario)`);
+  const scenario = parseScenario(result.data.scenario, source, ['scenario']);
   return { ...(result.data as Omit<LiveConfig, 'scenario'>), scenario };
 }
 

@@ -191,10 +191,11 @@ export async function withResolvedStrategy(scenario: Scenario, baseDir: string, 
   return { ...scenario, strategy: config };
 }
 
-export function parseScenario(raw: unknown, source: string): Scenario {
+/** `prefix`: the scenario's JSON path in `source` when it is part of a larger document (a live config's "scenario"). */
+export function parseScenario(raw: unknown, source: string, prefix: (string | number)[] = []): Scenario {
   const result = scenarioSchema.safeParse(withoutSchemaKey(raw));
   if (result.success) return result.data as Scenario;
-  throw schemaError(source, result.error);
+  throw schemaError(source, result.error, prefix);
 }
 
 /** `"$schema"` names the JSON Schema an editor checks the file with; it is not part of the scenario (nor of run.json). */

@@ -192,6 +192,27 @@ describe('--json: user errors as one JSON object on stderr, exit 2', () => {
     for (const problem of error.problems) expect(problem).toMatchObject({ file, path: expect.any(String), message: expect.any(String) });
   });
 
+  it("a live config's scenario: the config file and the field's path in it", () => {
+    const file = at('bad-live.json');
+    const scenario = {
+      name: 'x',
+      market: { symbol: 'BTCUSDT', tickSize: -1, lotSize: 0.001 },
+      data: { kind: 'synthetic', model: 'random-walk' },
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'spreadlab-live-config',
+        version: 1,
+        name: 'x',
+        scenario,
+        risk: { maxPosition: 1, maxLoss: 1, maxOrdersPerMinute: 60 },
+      }),
+    );
+    const error = jsonError(['live', '--config', file, '--paper']);
+    expect(error).toMatchObject({ code: 'invalid-scenario', file, path: 'scenario.market.tickSize' });
+  });
+
   it('a data problem: file, line and column', () => {
     expect(jsonError(['data', 'validate', 'test/fixtures/bad/negative-price.csv'])).toMatchObject({
       code: 'invalid-data',
