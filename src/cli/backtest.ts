@@ -2,6 +2,10 @@ import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
 import { verdict } from '../analytics/verdict.ts';
+import { summaryWarnings } from '../analytics/warnings.ts';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
+import { checkOutputFolder } from '../core/output.ts';
+import { warn } from '../core/warnings.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import { runScenario } from '../sim/run-scenario.ts';
@@ -27,13 +31,16 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
 }
 
 export async function backtestCommand(args: BacktestArgs): Promise<CommandResult> {
+  checkFlag('seed', args.seed, BOUNDS.seed);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
+  const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
+  checkOutputFolder(out, 'run', 'the run folder'); // before the run: a refused --out costs nothing
   const progress = progressBar(`backtest ${scenario.name}`);
   const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();
-  const out = args.out ?? join('reports', `${scenario.name}-${scenario.seed}`);
   const { summary } = writeRunFolder(out, run, overrides);
+  for (const warning of summaryWarnings(summary)) warn(warning);
   const files =
     run.result.strategySeries.points().length > 0
       ? [...RUN_FILES.slice(0, -1), RUN_FILE.strategySeries, ...RUN_FILES.slice(-1)]

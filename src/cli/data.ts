@@ -2,12 +2,14 @@ import { isoMicros } from '../core/units.ts';
 import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder } from '../core/output.ts';
 import { writeTardis } from '../data/convert.ts';
 import { fetchTardis } from '../data/fetch.ts';
 import { FINE_STEP, inspectFiles, type InspectReport } from '../data/inspect.ts';
 import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
 import { formatProblem, problemError } from '../data/problems.ts';
-import { MarketUnits } from '../core/market.ts';
+import { exactDecimals, MarketUnits } from '../core/market.ts';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { loadReplay } from '../data/replay.ts';
 import { returning, say } from './output.ts';
 import { progressBar } from './progress.ts';
@@ -46,6 +48,15 @@ const common = <T>(y: Argv<T>) =>
     .option('lot-size', { type: 'number', describe: 'check sizes are whole lots of this size (default: infer)' });
 
 const inputsOf = (files: string[]) => files.map((f) => ({ path: f, display: f }));
+
+/** --tick-size and --lot-size, checked as a scenario's market steps are. */
+function checkSteps(a: CommonArgs): void {
+  for (const flag of ['tick-size', 'lot-size'] as const) {
+    checkFlag(flag, a[flag], BOUNDS.step);
+    if (a[flag] !== undefined && exactDecimals(a[flag]) === null)
+      throw new SpreadlabError(`--${flag} ${a[flag]}: expected a step of at most 12 decimals, such as 0.01`);
+  }
+}
 
 function iso(us: number | null): string {
   return us === null ? '-' : isoMicros(us);
@@ -93,6 +104,7 @@ export const dataCommand: CommandModule = {
         common,
         returning(async (args) => {
           const a = args as unknown as CommonArgs;
+          checkSteps(a);
           const { reports, problems } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -116,6 +128,7 @@ export const dataCommand: CommandModule = {
           }),
         returning(async (args) => {
           const a = args as unknown as CommonArgs & { 'on-error': 'stop' | 'skip' };
+          checkSteps(a);
           const { problems, problemCount } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -150,6 +163,8 @@ export const dataCommand: CommandModule = {
             .option('symbol', { type: 'string', describe: 'symbol to write (default: from the input)' }),
         returning(async (args) => {
           const a = args as unknown as CommonArgs & { out: string; exchange?: string; symbol?: string };
+          checkSteps(a);
+          checkOutputFolder(a.out, 'data', 'the output folder');
           const tickSize = a['tick-size'] ?? FINE_STEP;
           const lotSize = a['lot-size'] ?? FINE_STEP;
           const units = new MarketUnits({ symbol: '', tickSize, lotSize, makerFeeBps: 0, takerFeeBps: 0 });

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { verdict } from '../analytics/verdict.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { loadLiveConfig, type RiskLimits } from '../live/config.ts';
+import { checkOutputFile } from '../core/output.ts';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
+import { checkRiskFlags, loadLiveConfig, type RiskLimits } from '../live/config.ts';
 import { runLive } from '../live/live-run.ts';
 import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
 import { formatReconcile, RECONCILE_FILE, reconcile } from '../live/reconcile.ts';
@@ -30,6 +32,7 @@ interface PromoteArgs {
   'max-orders-per-minute'?: number;
   'stale-seconds'?: number;
   'price-band-bps'?: number;
+  'flatten-on-kill': boolean;
 }
 
 interface LiveArgs {
@@ -42,6 +45,7 @@ interface LiveArgs {
   out?: string;
   'base-url'?: string;
   'allow-unpromoted': boolean;
+  'flatten-on-kill': boolean;
   quiet: boolean;
 }
 
@@ -73,6 +77,11 @@ const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
     .option('price-band-bps', {
       type: 'number',
       describe: 'risk: refuse orders further than this from the mid (default 5 × spreadBps, ≥ 50)',
+    })
+    .option('flatten-on-kill', {
+      type: 'boolean',
+      default: false,
+      describe: 'risk: after the kill switch cancels every order, close the position (reduce-only market order)',
     }) as Argv<PromoteArgs>;
 
 export const promoteCommand: CommandModule<object, PromoteArgs> = {
@@ -107,12 +116,17 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
         }) as Argv<PromoteArgs>,
     ),
   handler: returning(async (args) => {
+    checkFlag('rank', args.rank, { min: 1, max: 1e6, integer: true });
+    checkFlag('min-fills', args['min-fills'], { min: 0, max: 1e9, integer: true });
+    checkFlag('oos-ratio', args['oos-ratio'], { min: 0, max: 1000 });
     const risk: Partial<RiskLimits> = {};
     if (args['max-position'] !== undefined) risk.maxPosition = args['max-position'];
     if (args['max-loss'] !== undefined) risk.maxLoss = args['max-loss'];
     if (args['max-orders-per-minute'] !== undefined) risk.maxOrdersPerMinute = args['max-orders-per-minute'];
     if (args['stale-seconds'] !== undefined) risk.staleDataSeconds = args['stale-seconds'];
     if (args['price-band-bps'] !== undefined) risk.priceBandBps = args['price-band-bps'];
+    if (args['flatten-on-kill']) risk.flattenOnKill = true;
+    checkRiskFlags(risk);
     const { config, refused } = await promote({
       source: args.source,
       out: args.out,
@@ -158,10 +172,17 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)',
       })
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
+      .option('flatten-on-kill', {
+        type: 'boolean',
+        default: false,
+        describe: "after the kill switch cancels every order, close the position (overrides the config's risk.flattenOnKill)",
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
   handler: returning(async (args) => {
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
-    const config = loadLiveConfig(args.config);
+    checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
+    const loaded = loadLiveConfig(args.config);
+    const config = args['flatten-on-kill'] ? { ...loaded, risk: { ...loaded.risk, flattenOnKill: true } } : loaded;
     const mode = args.paper ? 'paper' : args['dry-run'] ? 'dry-run' : 'live';
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('reports', `${mode === 'live' ? 'live' : mode}-${config.name}-${stamp}`);
@@ -219,8 +240,12 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
   handler: returning(async (args) => {
+    checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
+    checkFlag('tick-size', args['tick-size'], BOUNDS.step);
+    checkFlag('lot-size', args['lot-size'], BOUNDS.step);
     const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
     const out = args.out ?? join('recordings', `${args.exchange}-${args.symbol.replace(/[^A-Za-z0-9]/g, '')}-${stamp}.raw.gz`);
+    checkOutputFile(out, 'the recording', () => false); // a recording never replaces a file
     const r = await recordMarket({
       exchange: args.exchange,
       symbol: args.symbol,
@@ -250,6 +275,7 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       describe: 'largest time difference of a matched pair',
     }) as Argv<ReconcileArgs>,
   handler: returning(async (args) => {
+    checkFlag('tolerance-ms', args['tolerance-ms'], { min: 0, max: 86_400_000 });
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
     const files = [RECONCILE_FILE.csv, RECONCILE_FILE.summary, RECONCILE_FILE.page].map((f) => join(args.dir, f));
     say(`${formatReconcile(summary)}wrote ${files.join(', ')} and the simulated run in ${join(args.dir, 'sim')}/\n`);

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
+import { describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
 import { LIVE_COMMANDS } from './live.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
@@ -69,8 +70,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (isUserError(error) || error instanceof UsageError) {
-      if (json) process.stderr.write(`${JSON.stringify(errorDocument(error as Error, error instanceof UsageError))}\n`);
-      else process.stderr.write(`spreadlab: ${(error as Error).message}\n`);
+      if (json)
+        process.stderr.write(`${JSON.stringify(errorDocument(error as Error, error instanceof UsageError ? 'usage' : 'user-error'))}\n`);
+      else process.stderr.write(`spreadlab: ${oneLine((error as Error).message)}\n`);
+      return 2;
+    }
+    const environment = environmentFault(error);
+    if (environment) {
+      if (json) process.stderr.write(`${JSON.stringify(errorDocument(new Error(environment), 'environment'))}\n`);
+      else process.stderr.write(`spreadlab: ${environment}\n`);
       return 2;
     }
     process.stderr.write(`spreadlab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -79,5 +87,32 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * A fault of the user's environment that no specific check caught (a file vanished, the disk filled, a
+ * port is taken): one line naming the path and the reason, as a user error, rather than a stack trace.
+ */
+function environmentFault(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || e.code === undefined || !USER_FS_CODES.has(e.code)) return null;
+  const where = e.path ?? (e as { address?: string }).address;
+  return `${where ? `${where}: ` : ''}${e.syscall ? `${e.syscall} failed: ` : ''}${describeFsError(error)}`;
+}
+
+/**
+ * A user error as printed: a list of problems of one source (a scenario's schema problems, each
+ * `file: path: …`) stays one per line; any other message that spans lines (a library's text with a line
+ * break inside) is joined into one line.
+ */
+function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const cut = lines[0]?.indexOf(': ') ?? -1;
+  const source = cut > 0 ? lines[0].slice(0, cut + 2) : null;
+  const aList = lines.length > 1 && source !== null && lines.every((line) => line.startsWith(source));
+  return aList ? lines.join('\n') : lines.join(' ');
+}
 
 process.exitCode = await main(hideBin(process.argv));

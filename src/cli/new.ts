@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputPath, writeFileAtomically } from '../core/output.ts';
 import { definitionProblem } from '../strategy/define.ts';
 import { returning, say, type CommandResult } from './output.ts';
 
@@ -55,8 +56,18 @@ function newStrategy({ name, dir }: NewStrategyArgs): CommandResult {
   const paths = files.map(([file]) => join(dir, file));
   const existing = paths.find((path) => existsSync(path));
   if (existing) throw new SpreadlabError(`new strategy: ${existing} exists; not overwriting it (choose another name or --dir)`);
+  for (const path of paths) checkOutputPath(path, 'a strategy file');
   mkdirSync(dir, { recursive: true });
-  files.forEach(([, text], i) => writeFileSync(paths[i], text, { flag: 'wx' }));
+  const written: string[] = [];
+  try {
+    files.forEach(([, text], i) => {
+      writeFileAtomically(paths[i], text);
+      written.push(paths[i]);
+    });
+  } catch (error) {
+    for (const path of written) rmSync(path, { force: true }); // all three or none: a rerun then starts clean
+    throw error;
+  }
   const shown = paths.map((path) => relative(process.cwd(), path));
   say(
     [

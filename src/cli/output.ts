@@ -1,4 +1,5 @@
 import { isUserError, type ErrorLocation } from '../core/errors.ts';
+import { onWarning } from '../core/warnings.ts';
 
 /**
  * What a command prints, for people and for programs (AI agents, scripts): the one mechanism every command
@@ -15,6 +16,8 @@ import { isUserError, type ErrorLocation } from '../core/errors.ts';
  *   (SpreadlabError details) or, for messages written in spreadlab's usual forms, read from the message:
  *   `file:line:column: …`, `file line N, column NAME: …`, `file: json.path: …`, `json.path: …`,
  *   `--flag …`.
+ * - Warnings (core/warnings.ts) go to stderr as `spreadlab: warning: …`; with --json they are the result's
+ *   `warnings` instead (after the command's own, e.g. a sweep's), so stderr holds nothing but an error.
  * - Progress bars and live status lines stay on stderr, and only on a terminal.
  */
 export interface CommandResult {
@@ -28,10 +31,19 @@ export interface CommandResult {
 let json = false;
 let pending: CommandResult | null = null;
 let emitted = false;
+const warnings: string[] = [];
 
 /** Whether the command line asked for --json (set by main.ts before anything runs). */
 export function setJsonOutput(on: boolean): void {
   json = on;
+  if (on) onWarning((message) => warnings.push(message));
+}
+
+/** The result as printed: with the warnings said while the command ran after its own. */
+function document(result: CommandResult): string {
+  if (warnings.length === 0) return JSON.stringify(result);
+  const own = Array.isArray(result.warnings) ? (result.warnings as string[]) : [];
+  return JSON.stringify({ ...result, warnings: [...own, ...warnings] });
 }
 
 /** Text for people on stdout; nothing with --json. */
@@ -48,13 +60,13 @@ export function returning<A>(handler: (args: A) => Promise<CommandResult> | Comm
 
 /** Prints the result now, with --json (a command that runs on after it has one); main.ts will not print it again. */
 export function emitResult(result: CommandResult): void {
-  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (json) process.stdout.write(`${document(result)}\n`);
   emitted = true;
 }
 
 /** After the command: its result as the one JSON document on stdout (with --json, unless already emitted). */
 export function printResult(): void {
-  if (json && pending && !emitted) process.stdout.write(`${JSON.stringify(pending)}\n`);
+  if (json && pending && !emitted) process.stdout.write(`${document(pending)}\n`);
   pending = null;
   emitted = false;
 }
@@ -70,14 +82,14 @@ export interface JsonError {
 }
 
 /** A user error as the JSON object printed on stderr with --json. */
-export function errorDocument(error: Error, usage: boolean): { error: JsonError } {
+export function errorDocument(error: Error, kind: 'usage' | 'user-error' | 'environment'): { error: JsonError } {
   const details = isUserError(error) ? (error as Error & { details?: { code?: string; locations?: ErrorLocation[] } }).details : undefined;
   const lines = error.message.split('\n').filter((l) => l.trim() !== '');
   const locations = details?.locations ?? lines.map(locate);
   const first: Partial<ErrorLocation> = locations[0] ?? {};
   return {
     error: {
-      code: details?.code ?? (usage ? 'usage' : 'user-error'),
+      code: details?.code ?? kind,
       message: error.message,
       file: first.file ?? null,
       line: first.line ?? null,

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
-import { renderComparison, renderRunReport } from '../report/html.ts';
+import { checkOutputFile, checkOutputFolder, folderKind, writeOutputFile } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
+import { isSpreadlabPage, renderComparison, renderRunReport } from '../report/html.ts';
 import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
 import { BEST, rerenderSweepFolder } from '../sweep/views.ts';
@@ -49,19 +51,20 @@ export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
       throw new SpreadlabError(
         `${dirs[folderPage.findIndex((p) => p !== null)]}: a sweep or walk-forward folder is re-rendered alone, in place (no --out, no other folders)`,
       );
-    const out = folderPage[0]!(dirs[0]);
+    const dir = dirs[0];
+    const kind = folderKind(dir);
+    if (kind !== 'sweep' && kind !== 'tune' && kind !== 'walk-forward')
+      throw new SpreadlabError(`${dir}: not a folder spreadlab wrote (no sweep, tune or walk-forward marker): not re-rendering its page`);
+    checkOutputFolder(dir, kind);
+    const out = await withOutputLock(dir, 're-rendering its page', () => folderPage[0]!(dir));
     if (!args.quiet) say(`wrote ${out}\n`);
-    return { command: 'report', kind: existsSync(join(dirs[0], WALK_FORWARD.record)) ? 'walk-forward' : 'sweep', out, files: [out] };
+    return { command: 'report', kind, out, files: [out] };
   }
+  const out = args.out ?? (dirs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
+  checkOutputFile(out, 'the report', isSpreadlabPage);
   const runs = dirs.map((dir) => loadRun(dir));
-  const out = args.out ?? (runs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
-  try {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, html);
-  } catch (error) {
-    throw new SpreadlabError(`${out}: cannot write the report (${(error as Error).message})`);
-  }
+  writeOutputFile(out, html);
   if (!args.quiet)
     say(
       `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,

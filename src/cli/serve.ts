@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { SpreadlabError } from '../core/errors.ts';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { emitResult, returning, say, type CommandResult } from './output.ts';
 
@@ -44,10 +44,13 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
 }
 
 export async function serveCommand(args: ServeArgs): Promise<CommandResult> {
+  checkFlag('port', args.port, { min: 0, max: 65_535, integer: true });
+  checkFlag('speed', args.speed, { above: 0, max: 1e6 });
+  checkFlag('seed', args.seed, BOUNDS.seed);
+  checkFlag('balance', args.balance, { above: 0, max: 1e15 });
+  checkFlag('leverage', args.leverage, { min: 1, max: 125, integer: true });
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);
-  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
-    throw new SpreadlabError(`--port ${args.port}: expected 0..65535`);
   let apiKey = args.apiKey ?? process.env.SPREADLAB_SERVE_API_KEY;
   let secret = args.secret ?? process.env.SPREADLAB_SERVE_SECRET;
   let generated = false;

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
-import { parseShard } from '../sweep/grid.ts';
+import { checkOutputFolder } from '../core/output.ts';
+import { HARD_MAX_RUNS, MAX_RUNS, parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
 import { mergeShards, sweep } from '../sweep/sweep.ts';
 import { tune, type TuneStep } from '../sweep/tune.ts';
@@ -13,6 +15,9 @@ import { BEST, CONFIGS, SWEEP_PAGE } from '../sweep/views.ts';
 import { WALK_FORWARD } from '../sweep/walk-forward.ts';
 import { say, type CommandResult } from './output.ts';
 import { progressBar } from './progress.ts';
+
+/** Worker threads: one to a few hundred. */
+const WORKERS = { min: 1, max: 256, integer: true };
 
 export interface SelectionArgs {
   objective: string;
@@ -26,6 +31,7 @@ export interface SweepArgs extends SelectionArgs {
   grid: string[];
   seeds?: number;
   random?: number;
+  'allow-large-grid': boolean;
   workers: number;
   out?: string;
   set: string[];
@@ -66,6 +72,11 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
       type: 'number',
       describe: 'draw K distinct configurations of the grid at random (a range gives its steps) instead of the full product',
     })
+    .option('allow-large-grid', {
+      type: 'boolean',
+      default: false,
+      describe: `run a sweep of more than ${MAX_RUNS} runs (configurations × seeds)`,
+    })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: cores)' })
     .option('out', { type: 'string', describe: 'sweep folder (default reports/sweep-<scenario name>); rerun the same command to resume' })
     .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field for every run: path=value' })
@@ -83,7 +94,10 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
     .check((args) => {
       if (args.grid.length === 0)
         throw new SpreadlabError('--grid: name at least one parameter to sweep, e.g. --grid strategy.spreadBps=5:30:5');
-      if (!(args.workers >= 1)) throw new SpreadlabError('--workers: expected a whole number ≥ 1');
+      checkFlag('workers', args.workers, WORKERS);
+      checkFlag('seeds', args.seeds, { min: 1, max: HARD_MAX_RUNS, integer: true });
+      checkFlag('random', args.random, { min: 1, max: HARD_MAX_RUNS, integer: true });
+      checkFlag('folds', args.folds, { min: 1, max: 100, integer: true });
       if ((args.train === undefined) !== (args.test === undefined)) throw new SpreadlabError('--train and --test go together');
       if (args.folds !== undefined && args.train !== undefined) throw new SpreadlabError('use either --folds or --train/--test');
       if ((args.folds !== undefined || args.train !== undefined) && args.shard)
@@ -106,12 +120,15 @@ export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
   const out = args.out ?? `reports/sweep-${scenarioName}`;
   const shard = shardOf(args);
   const progress = progressBar(`sweep ${scenarioName}`);
+  const isWalkForward = args.folds !== undefined || args.train !== undefined;
+  checkOutputFolder(out, isWalkForward ? 'walk-forward' : 'sweep', isWalkForward ? 'the walk-forward folder' : 'the sweep folder');
   const options = {
     scenarioFile: args.scenario,
     overrides: args.set,
     grid: args.grid,
     seeds: args.seeds,
     random: args.random,
+    allowLargeGrid: args['allow-large-grid'],
     workers: args.workers,
     objective: args.objective,
     minimize: args.minimize,
@@ -121,7 +138,7 @@ export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
     shard,
     onProgress: (done: number, total: number) => progress.update(total > 0 ? done / total : 1),
   };
-  if (args.folds !== undefined || args.train !== undefined) {
+  if (isWalkForward) {
     const folds =
       args.folds !== undefined
         ? await foldsOf(options, args.folds)
@@ -264,6 +281,12 @@ function describeStep(s: TuneStep): string {
 }
 
 export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
+  for (const flag of ['start', 'widen', 'step', 'max-spread'] as const)
+    checkFlag(flag, args[flag === 'max-spread' ? 'maxSpread' : flag], BOUNDS.spreadBps);
+  if (args.maxSpread / args.widen > 10_000 || args.start / args.step > 10_000)
+    throw new SpreadlabError('--widen/--step: at most 10000 steps between --start and --max-spread (widen or step by more)');
+  checkFlag('seeds', args.seeds, { min: 1, max: HARD_MAX_RUNS, integer: true });
+  checkFlag('workers', args.workers, WORKERS);
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/tune-${scenarioName}`;
   const { chosen, steps, conclusion } = await tune({

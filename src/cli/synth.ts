@@ -1,5 +1,7 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { BOUNDS, checkFlag } from '../core/bounds.ts';
+import { checkOutputFolder } from '../core/output.ts';
 import { writeScenarioMarket } from '../sim/assemble.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { returning, say } from './output.ts';
@@ -25,8 +27,10 @@ export const synthCommand: CommandModule = {
       .option('seed', { type: 'number', describe: 'override the scenario seed' }),
   handler: returning(async (args) => {
     const a = args as unknown as SynthArgs;
+    checkFlag('seed', a.seed, BOUNDS.seed);
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];
     const scenario = await loadScenario(a.scenario, overrides);
+    checkOutputFolder(a.out, 'data', 'the output folder');
     const written = await writeScenarioMarket(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
     for (const w of written) say(`wrote ${w}\n`);
     return { command: 'data synth', scenario: scenario.name, seed: scenario.seed, files: written };

@@ -11,13 +11,19 @@ export interface MarketSpec {
   takerFeeBps: number;
 }
 
-/** How many decimals a step such as 0.01 or 0.00001 needs to print exactly. */
+/** How many decimals a step such as 0.01 or 0.00001 needs to print exactly (12 at most). */
 export function decimalsOf(step: number): number {
+  return exactDecimals(step) ?? 12;
+}
+
+/** The decimals a step needs, or null when 12 are not enough (such a step cannot be priced exactly). */
+export function exactDecimals(step: number): number | null {
   for (let d = 0; d <= 12; d++) {
     const scaled = step * 10 ** d;
-    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return d;
+    const whole = Math.round(scaled);
+    if (whole >= 1 && Math.abs(scaled - whole) < 1e-9 * scaled) return d;
   }
-  return 12;
+  return null;
 }
 
 /**

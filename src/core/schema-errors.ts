@@ -37,6 +37,8 @@ export function describeIssue(issue: z.ZodIssue): string {
   if (issue.code === 'custom') return issue.message;
   if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   if (issue.code === 'invalid_union_discriminator') return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${issue.received}`;
+  // an integer expected, a float got: the number's own bound says it better (core/bounds.ts), when it has one
+  if (issue.code === 'invalid_type' && !(issue.expected === 'integer' && issue.message.startsWith('expected a whole number')))
+    return `expected ${issue.expected}, got ${issue.received}`;
   return issue.message;
 }

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
+import { crc32 } from 'node:zlib';
+import { describeFsError } from '../core/fs-errors.ts';
+import { checkOutputPath } from '../core/output.ts';
+import { warn } from '../core/warnings.ts';
+import { COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
 import type { Problem, ProblemLog } from './problems.ts';
 
 /**
@@ -12,22 +16,26 @@ import type { Problem, ProblemLog } from './problems.ts';
  * - Key: the cache format version, the reader version, the format and every option that changes decoding
  *   (tickSize, lotSize, onError, onGap, LOBSTER date/time zone, order events asked for), and for each source file its size, mtime
  *   and SHA-256. Any change gives another key, so a stale entry is never read.
- * - File layout (`<key>.cols`): "SPLCOLS1", u32 LE header length, JSON header (row count, metadata, the
- *   problems recorded under skip, and `stats`: first/last localTs, the last row's exchTs and kind, the
- *   clock-alignment lead and the feed lag, so a streamed replay knows its span, its alignment and its
- *   venue timeline's reorder bound without a scan), padding to 8 bytes, then the
- *   columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE), each padded to 8 bytes. Reading
- *   maps typed arrays onto one buffer (readCache) or reads rows in fixed-size chunks with fs.readSync
- *   (openCacheFile + readCacheRows, for streaming replay). Files written before `stats` (or its `lag`)
- *   existed still read; a stream then computes the stats with one chunked pass.
+ * - File layout (`<key>.cols`): "SPLCOLS2", u32 LE header length, u32 LE CRC-32 of everything after these
+ *   16 bytes, JSON header (row count, metadata, the problems recorded under skip, and `stats`: first/last
+ *   localTs, the last row's exchTs and kind, the clock-alignment lead, the feed lag and the trade count, so
+ *   a streamed replay knows its span, its alignment and its venue timeline's reorder bound without a scan),
+ *   padding to 8 bytes, then the columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE),
+ *   each padded to 8 bytes. Reading maps typed arrays onto one buffer (readCache) or reads rows in
+ *   fixed-size chunks with fs.readSync (openCacheFile + readCacheRows, for streaming replay).
+ * - Integrity: every entry is checked against its CRC-32 when it is opened (readCache over the buffer it
+ *   has read anyway; openCacheFile with one chunked pass). An entry that is short, unparseable or fails its
+ *   checksum is corrupt: it is decoded again and rewritten, with a warning naming it. The check costs about
+ *   10 % of a cached load (zlib's CRC-32 runs at several GB/s; README, Benchmarks).
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
- * - A cache file that fails to parse is ignored and rewritten.
+ * - A cache that cannot be written (disk full, read-only, no permission, an unusable folder) is not an
+ *   error: the temporary files are removed, a warning says so once, and the replay goes on from memory.
  * Known limits: no eviction; delete the folder (default .cache/spreadlab/ under the working directory) to
  * reclaim space.
  */
-export const CACHE_FORMAT = 'SPLCOLS1';
+export const CACHE_FORMAT = 'SPLCOLS2';
 /** Bump when any reader's output changes. */
 export const READER_VERSION = 2;
 
@@ -106,24 +114,30 @@ export interface CacheStats {
   lastExchTs: number;
   lastKind: number;
   lead: number;
-  /** Missing in files written before it was recorded (the stats are then computed again); null without book or trade rows. */
-  lag?: number | null;
+  /** Null without book or trade rows. */
+  lag: number | null;
+  /** Trade rows. */
+  trades: number;
 }
 
 /** Folds rows [0, count) into running stats (null before the first row). */
 export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length'>, count: number): CacheStats | null {
   if (count === 0) return stats;
-  const s = stats ?? { firstLocalTs: c.localTs[0], lastLocalTs: 0, lastExchTs: 0, lastKind: 0, lead: 0, lag: -Infinity };
+  const s = stats ?? { firstLocalTs: c.localTs[0], lastLocalTs: 0, lastExchTs: 0, lastKind: 0, lead: 0, lag: -Infinity, trades: 0 };
   let lead = s.lead;
   let lag = s.lag ?? -Infinity;
+  let trades = s.trades;
   for (let i = 0; i < count; i++) {
-    if (c.kind[i] === Kind.QUOTE) continue;
+    const kind = c.kind[i];
+    if (kind === Kind.TRADE) trades++;
+    if (kind === Kind.QUOTE) continue;
     const l = c.exchTs[i] - c.localTs[i];
     if (l > lead) lead = l;
     if (-l > lag) lag = -l;
   }
   s.lead = lead;
   s.lag = lag;
+  s.trades = trades;
   s.lastLocalTs = c.localTs[count - 1];
   s.lastExchTs = c.exchTs[count - 1];
   s.lastKind = c.kind[count - 1];
@@ -138,42 +152,54 @@ interface Header {
   length: number;
   meta: CacheMeta;
   problems: Problem[];
-  /** Missing in files written before stats were recorded. */
-  stats?: CacheStats | null;
+  stats: CacheStats | null;
 }
 
-/** What precedes the columns: "SPLCOLS1", the header's length (u32 LE), the JSON header, padding to 8 bytes. */
+/** Bytes before the JSON header: the format name, the header's length and the checksum. */
+const PREFIX = 16;
+
+/** What precedes the columns: the prefix (checksum left 0: see withChecksum), the JSON header, padding to 8 bytes. */
 function headBytes(header: Header): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const head = Buffer.alloc(pad8(12 + json.length));
+  const head = Buffer.alloc(pad8(PREFIX + json.length));
   head.write(CACHE_FORMAT, 0, 'latin1');
   head.writeUInt32LE(json.length, 8);
-  json.copy(head, 12);
+  json.copy(head, PREFIX);
   return head;
 }
 
 /**
  * Parses a cache file's header; `read(position, length)` returns the file's bytes there (fewer at its end).
- * Returns the header and each column's byte offset (COLUMN_NAMES order); null when it is not a cache file.
- * Throws when the JSON does not parse.
+ * Returns the header, the stored checksum and each column's byte offset (COLUMN_NAMES order); null when it
+ * is not a cache file or its header does not parse.
  */
-function parseHead(read: (position: number, length: number) => Buffer): { header: Header; offsets: number[]; end: number } | null {
-  const head = read(0, 12);
-  if (head.length !== 12 || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
+function parseHead(read: (position: number, length: number) => Buffer): { header: Header; checksum: number; offsets: number[]; end: number } | null {
+  const head = read(0, PREFIX);
+  if (head.length !== PREFIX || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
   const headerLength = head.readUInt32LE(8);
-  const text = read(12, headerLength);
+  const text = read(PREFIX, headerLength);
   if (text.length !== headerLength) return null;
-  const header = JSON.parse(text.toString('utf8')) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(text.toString('utf8')) as Header;
+  } catch {
+    return null;
+  }
+  if (!Number.isSafeInteger(header.length) || header.length < 0) return null;
   const offsets: number[] = [];
-  let offset = pad8(12 + headerLength);
+  let offset = pad8(PREFIX + headerLength);
   for (const name of COLUMN_NAMES) {
     offsets.push(offset);
     offset += pad8(header.length * widthOf(name));
   }
-  return { header, offsets, end: offset };
+  return { header, checksum: head.readUInt32LE(12), offsets, end: offset };
 }
 
-export function writeCache(path: string, columns: EventColumns, meta: CacheMeta, problems: Problem[]): void {
+/**
+ * Writes a cache entry (see the header); false, with a warning and nothing left behind, when it cannot be
+ * written (the replay then goes on without the cache).
+ */
+export function writeCache(path: string, columns: EventColumns, meta: CacheMeta, problems: Problem[]): boolean {
   const head = headBytes({ length: columns.length, meta, problems, stats: addStats(null, columns, columns.length) });
   let size = head.length;
   for (const name of COLUMN_NAMES) size += pad8((columns[name] as Float64Array | Uint8Array).byteLength);
@@ -186,37 +212,50 @@ export function writeCache(path: string, columns: EventColumns, meta: CacheMeta,
     out.set(bytes, offset);
     offset += pad8(col.byteLength);
   }
+  out.writeUInt32LE(crc32(out.subarray(PREFIX)), 12);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, out);
-  renameSync(tmp, path);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeAll(fd, out);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    return true;
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    cacheUnwritable(path, error);
+    return false;
+  }
 }
 
-export function readCache(path: string): { columns: EventColumns; meta: CacheMeta; problems: Problem[] } | null {
+/** The warning for a cache that cannot be written (once per process for each reason). */
+function cacheUnwritable(path: string, error: unknown): void {
+  warn(`cannot write the data cache (${describeFsError(error)} at ${path}): replaying without it`);
+}
+
+/** A cache entry read whole, or why not: 'missing', or 'corrupt' (short, unparseable, or failing its checksum). */
+export function readCache(path: string): { columns: EventColumns; meta: CacheMeta; problems: Problem[] } | 'missing' | 'corrupt' {
   let file: Buffer;
   try {
     file = readFileSync(path);
   } catch {
-    return null;
+    return 'missing';
   }
-  try {
-    const head = parseHead((position, length) => file.subarray(position, position + length));
-    if (!head) return null;
-    const { header, offsets } = head;
-    // typed arrays need aligned offsets: copy when Node handed us an unaligned buffer
-    const buffer = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file));
-    const base = buffer.byteOffset;
-    const n = header.length;
-    const columns = { length: n } as EventColumns;
-    COLUMN_NAMES.forEach((name, k) => {
-      const offset = offsets[k];
-      if (offset + n * widthOf(name) > buffer.length) throw new Error('short cache file');
-      const view = widthOf(name) === 1 ? new Uint8Array(buffer.buffer, base + offset, n) : new Float64Array(buffer.buffer, base + offset, n);
-      (columns as unknown as Record<string, unknown>)[name] = view;
-    });
-    return { columns, meta: header.meta, problems: header.problems };
-  } catch {
-    return null;
-  }
+  const head = parseHead((position, length) => file.subarray(position, position + length));
+  if (!head || head.end > file.length || crc32(file.subarray(PREFIX)) !== head.checksum) return 'corrupt';
+  const { header, offsets } = head;
+  // typed arrays need aligned offsets: copy when Node handed us an unaligned buffer
+  const buffer = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file));
+  const base = buffer.byteOffset;
+  const n = header.length;
+  const columns = { length: n } as EventColumns;
+  COLUMN_NAMES.forEach((name, k) => {
+    const view = widthOf(name) === 1 ? new Uint8Array(buffer.buffer, base + offsets[k], n) : new Float64Array(buffer.buffer, base + offsets[k], n);
+    (columns as unknown as Record<string, unknown>)[name] = view;
+  });
+  return { columns, meta: header.meta, problems: header.problems };
 }
 
 /** Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header). */
@@ -239,24 +278,32 @@ export class ChunkedCacheWriter {
     }
   }
 
-  /** Appends rows [0, count) of the columns. */
+  /** Appends rows [0, count) of the columns (on failure, the temporary files are removed and the error thrown). */
   append(c: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return;
-    COLUMN_NAMES.forEach((name, k) => {
-      const col = c[name];
-      writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
-    });
+    try {
+      COLUMN_NAMES.forEach((name, k) => {
+        const col = c[name];
+        writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
+      });
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
     this.length += count;
     this.stats = addStats(this.stats, c, count);
   }
 
-  /** Writes the final file (header, then each column) and renames it into place. */
+  /** Writes the final file (header, then each column, then the checksum) and renames it into place. */
   finish(meta: CacheMeta, problems: Problem[]): void {
     for (const fd of this.fds.splice(0)) closeSync(fd);
     const out = this.stem;
-    const fd = openSync(out, 'w');
+    let fd = -1;
     try {
-      writeAll(fd, headBytes({ length: this.length, meta, problems, stats: this.stats }));
+      fd = openSync(out, 'w');
+      const head = headBytes({ length: this.length, meta, problems, stats: this.stats });
+      writeAll(fd, head);
+      let crc = crc32(head.subarray(PREFIX));
       const piece = Buffer.alloc(1 << 20);
       COLUMN_NAMES.forEach((name, k) => {
         const bytes = this.length * widthOf(name);
@@ -266,22 +313,31 @@ export class ChunkedCacheWriter {
             const n = readSync(src, piece, 0, Math.min(piece.length, bytes - at), at);
             if (n <= 0) throw new Error(`${this.tmp[k]}: short read`);
             writeAll(fd, piece.subarray(0, n));
+            crc = crc32(piece.subarray(0, n), crc);
             at += n;
           }
         } finally {
           closeSync(src);
         }
-        if (pad8(bytes) > bytes) writeAll(fd, Buffer.alloc(pad8(bytes) - bytes));
+        if (pad8(bytes) > bytes) {
+          const padding = Buffer.alloc(pad8(bytes) - bytes);
+          writeAll(fd, padding);
+          crc = crc32(padding, crc);
+        }
       });
-    } catch (error) {
+      const stored = Buffer.alloc(4);
+      stored.writeUInt32LE(crc, 0);
+      writeSync(fd, stored, 0, 4, 12);
       closeSync(fd);
+      fd = -1;
+      renameSync(out, this.path);
+    } catch (error) {
+      if (fd >= 0) closeSync(fd);
       rmSync(out, { force: true });
-      this.abort();
       throw error;
+    } finally {
+      this.abort();
     }
-    closeSync(fd);
-    renameSync(out, this.path);
-    this.abort();
   }
 
   /** Closes and removes the temporary column files. */
@@ -303,32 +359,41 @@ export interface CacheFile {
   length: number;
   meta: CacheMeta;
   problems: Problem[];
-  /** Null for files written before stats were recorded. */
   stats: CacheStats | null;
   /** Byte offset of each column, in COLUMN_NAMES order. */
   offsets: number[];
 }
 
-/** Reads a cache file's header only (null when missing, not a cache file, or shorter than it claims). */
-export function openCacheFile(path: string): CacheFile | null {
+/**
+ * Reads a cache file's header and checks the whole file against its checksum (one chunked pass): 'missing'
+ * when there is no such file, 'corrupt' when it is short, unparseable or fails the checksum.
+ */
+export function openCacheFile(path: string): CacheFile | 'missing' | 'corrupt' {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return null;
+    return 'missing';
   }
   try {
-    const head = parseHead((position, length) => {
+    const readAt = (position: number, length: number): Buffer => {
       const bytes = Buffer.alloc(length);
       return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
-    });
-    if (!head || head.end > statSync(path).size) return null;
+    };
+    const head = parseHead(readAt);
+    const size = fstatSync(fd).size;
+    if (!head || head.end > size) return 'corrupt';
+    let crc = 0;
+    const piece = Buffer.alloc(1 << 20);
+    for (let at = PREFIX; at < size; ) {
+      const n = readSync(fd, piece, 0, Math.min(piece.length, size - at), at);
+      if (n <= 0) return 'corrupt';
+      crc = crc32(piece.subarray(0, n), crc);
+      at += n;
+    }
+    if (crc !== head.checksum) return 'corrupt';
     const { header, offsets } = head;
-    const file: CacheFile = { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats ?? null, offsets };
-    if ((!file.stats || file.stats.lag === undefined) && file.length > 0) file.stats = scanStats(file, fd);
-    return file;
-  } catch {
-    return null;
+    return { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats, offsets };
   } finally {
     closeSync(fd);
   }
@@ -349,17 +414,24 @@ export function readCacheRows(file: CacheFile, fd: number, from: number, count: 
   });
 }
 
-/** One chunked pass over an old cache file without recorded stats. */
-function scanStats(file: CacheFile, fd: number): CacheStats | null {
-  const rows = 1 << 16;
-  const chunk = allocateColumns(rows);
-  let stats: CacheStats | null = null;
-  for (let from = 0; from < file.length; from += rows) {
-    const count = Math.min(rows, file.length - from);
-    readCacheRows(file, fd, from, count, chunk);
-    stats = addStats(stats, chunk, count);
+/** The warning for a corrupt cache entry, which the caller then rebuilds. */
+export function corruptEntry(path: string): void {
+  warn(`the data cache entry ${path} is corrupt (it fails its checksum): decoding the data again and rewriting it`);
+}
+
+/**
+ * Makes the cache folder; false (with a warning) when it cannot be used — not a writable folder on real
+ * storage — so the caller replays without the cache.
+ */
+export function cacheFolderReady(dir: string): boolean {
+  try {
+    checkOutputPath(dir, 'the data cache');
+    mkdirSync(dir, { recursive: true });
+    return true;
+  } catch (error) {
+    warn(`cannot use the data cache folder ${dir} (${error instanceof Error && !('code' in error) ? error.message : describeFsError(error)}): replaying without it`);
+    return false;
   }
-  return stats;
 }
 
 /** Decodes through the cache: a hit returns the stored columns (and re-records their problems). */
@@ -372,13 +444,13 @@ export async function cachedDecode<T extends CacheMeta & { columns: EventColumns
   if (!dir) return { decoded: await decode(), fromCache: false };
   const path = cachePath(dir, k);
   const hit = readCache(path);
-  if (hit) {
+  if (typeof hit === 'object') {
     for (const p of hit.problems) problems.report(p.file, p.line, p.column, p.message);
     return { decoded: { ...hit.meta, columns: hit.columns }, fromCache: true };
   }
+  if (hit === 'corrupt') corruptEntry(path);
   const before = problems.list.length;
   const decoded = await decode();
-  mkdirSync(dir, { recursive: true });
-  writeCache(path, decoded.columns, cacheMeta(decoded), problems.list.slice(before));
+  if (cacheFolderReady(dir)) writeCache(path, decoded.columns, cacheMeta(decoded), problems.list.slice(before));
   return { decoded, fromCache: false };
 }

@@ -1,11 +1,13 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
 import { stepScale } from './decimal.ts';
 import { TARDIS_HEADERS } from './tardis/reader.ts';
+import { asOutputError, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 
 /**
  * Writing decoded events as tardis.dev CSV.gz (`data convert --to tardis`).
@@ -17,11 +19,28 @@ import { TARDIS_HEADERS } from './tardis/reader.ts';
  *   long as two messages never share one localTs (tardis cannot tell them apart).
  * - Decimals are printed exactly from ticks/lots at the step's decimals, trailing zeros trimmed.
  * - Trade ids are the row number (the inputs' ids are not kept); unknown exchange is written as given.
+ * - The folder is a spreadlab data folder (core/output.ts: new, empty, or one spreadlab wrote), locked while
+ *   it is written; each file is written under a temporary name and renamed into place (removed on failure).
  * Known limits: a snapshot that follows a delta at the same localTs would be merged into the delta's message
  * by a tardis reader; the reset still happens (a new is_snapshot run resets).
  */
-export async function writeTardis(c: EventColumns, out: { dir: string; prefix: string; exchange: string; symbol: string; tickSize: number; lotSize: number }): Promise<string[]> {
-  mkdirSync(out.dir, { recursive: true });
+export async function writeTardis(c: EventColumns, out: TardisOutput): Promise<string[]> {
+  return withOutputLock(out.dir, 'writing tardis files', () => {
+    openOutputFolder(out.dir, 'data');
+    return writeTardisFiles(c, out);
+  });
+}
+
+export interface TardisOutput {
+  dir: string;
+  prefix: string;
+  exchange: string;
+  symbol: string;
+  tickSize: number;
+  lotSize: number;
+}
+
+async function writeTardisFiles(c: EventColumns, out: TardisOutput): Promise<string[]> {
   const tick = stepScale(out.tickSize, 'tickSize');
   const lot = stepScale(out.lotSize, 'lotSize');
   const fmt = (steps: number, s: { decimals: number; step: number }) => {
@@ -68,7 +87,14 @@ export async function writeTardis(c: EventColumns, out: { dir: string; prefix: s
       }
       if (batch) yield batch;
     }
-    await pipeline(Readable.from(lines()), createGzip(), createWriteStream(path));
+    const partial = join(dirname(path), `.${basename(path)}.partial`);
+    try {
+      await pipeline(Readable.from(lines()), createGzip(), createWriteStream(partial));
+      renameSync(partial, path);
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw asOutputError(path, error);
+    }
     written.push(path);
   }
   return written;

@@ -1,26 +1,26 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
+import { describeFsError, openRegularFile } from '../core/fs-errors.ts';
+import { withoutBom } from './input.ts';
 import type { FileFormat, ReplayInput } from './format.ts';
 import { FILE_FORMATS, type FormatName } from './formats.ts';
 
 /**
  * Format detection from a file's name and first line (after gunzip when the file starts with the gzip
  * magic), by the registered formats in registry order (rules in format.ts, each format's test in its
- * file's header). Anything else is a SpreadlabError naming the file and the first line.
+ * file's header). Anything else is a SpreadlabError naming the file and the first line. The first line is
+ * decoded as UTF-8 without a leading byte order mark; only a regular file is opened (a FIFO would block).
  */
 export function firstLine(path: string, display = path): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new SpreadlabError(`${display}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
+  const fd = openRegularFile(path, display, 'data file');
   const head = Buffer.alloc(1 << 16);
   let n: number;
   try {
     n = readSync(fd, head, 0, head.length, 0);
+  } catch (error) {
+    throw new SpreadlabError(`${display}: cannot read (${describeFsError(error)})`);
   } finally {
     closeSync(fd);
   }
@@ -32,8 +32,9 @@ export function firstLine(path: string, display = path): string {
       throw new SpreadlabError(`${display}:1: corrupt gzip data (${(error as Error).message})`);
     }
   }
+  text = withoutBom(text);
   const nl = text.indexOf(10);
-  return text.toString('latin1', 0, nl < 0 ? Math.min(text.length, 4096) : nl).replace(/\r$/, '');
+  return text.toString('utf8', 0, nl < 0 ? Math.min(text.length, 4096) : nl).replace(/\r$/, '');
 }
 
 export function detectFormat(path: string, display = path): FileFormat {

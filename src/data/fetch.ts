@@ -7,6 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
+import { asOutputError, checkOutputPath, guardWrite } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 
 /**
  * Downloading tardis.dev CSV datasets (`data fetch tardis`).
@@ -51,12 +53,14 @@ export function datasetUrl(base: string, exchange: string, type: string, date: s
 
 export async function fetchTardis(options: FetchOptions): Promise<Fetched[]> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.date)) throw new SpreadlabError(`--date ${JSON.stringify(options.date)}: expected YYYY-MM-DD`);
-  mkdirSync(options.outDir, { recursive: true });
+  const existing = checkOutputPath(options.outDir, 'the download folder');
+  if (existing && !existing.isDirectory()) throw new SpreadlabError(`${options.outDir}: exists and is not a folder (the download folder)`);
+  guardWrite(options.outDir, () => mkdirSync(options.outDir, { recursive: true }));
   const out: Fetched[] = [];
   for (const type of options.types) {
     const url = datasetUrl(options.baseUrl ?? TARDIS_DATASETS, options.exchange, type, options.date, options.symbol);
     const path = join(options.outDir, `${options.exchange}_${type}_${options.date}_${options.symbol}.csv.gz`);
-    out.push(await download(url, path, options));
+    out.push(await withOutputLock(path, `downloading ${type}`, () => download(url, path, options))); // one download of a file at a time
   }
   return out;
 }
@@ -140,7 +144,13 @@ async function receive(res: IncomingMessage, part: string, append: boolean, star
   try {
     await new Promise<void>((resolve, reject) => {
       res.on('data', (chunk: Buffer) => {
-        writeSync(fd, chunk);
+        try {
+          writeSync(fd, chunk);
+        } catch (error) {
+          res.destroy();
+          reject(asOutputError(part, error));
+          return;
+        }
         received += chunk.length;
         options.onProgress?.(display, received, total);
       });
@@ -150,6 +160,7 @@ async function receive(res: IncomingMessage, part: string, append: boolean, star
       res.on('error', reject);
     });
   } catch (error) {
+    if (error instanceof SpreadlabError) throw error;
     throw new SpreadlabError(`${display}: download interrupted after ${received} bytes (${(error as Error).message}); run again to resume`);
   } finally {
     closeSync(fd);

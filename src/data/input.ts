@@ -1,6 +1,7 @@
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, fstatSync, readSync, closeSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
+import { describeFsError, openRegularFile } from '../core/fs-errors.ts';
 
 /**
  * Reading data files as chunks of whole lines, plain or gzip (detected by the 1f 8b magic bytes, not the
@@ -9,10 +10,14 @@ import { SpreadlabError } from '../core/errors.ts';
  * Rules:
  * - A truncated or corrupt gzip stream is a SpreadlabError naming the file and the last whole line read.
  * - A missing final newline is fine: the last line is still yielded.
+ * - A UTF-8 byte order mark at the very start is dropped (every text format reads the same file with or
+ *   without one); text is UTF-8.
+ * - Only regular files are opened (a folder, FIFO or device is refused before a byte is read: a FIFO would
+ *   block the read forever).
  * Known limits: one gzip member is expected (concatenated members are read by zlib as one stream).
  */
-export function isGzip(path: string): boolean {
-  const fd = openSync(path, 'r');
+export function isGzip(path: string, display = path): boolean {
+  const fd = openRegularFile(path, display, 'data file');
   try {
     const head = Buffer.alloc(2);
     const n = readSync(fd, head, 0, 2, 0);
@@ -23,11 +28,11 @@ export function isGzip(path: string): boolean {
 }
 
 /** Bytes of content: the gzip trailer's ISIZE (size mod 2^32) for .gz, else the file size. A hint only. */
-export function uncompressedSize(path: string): number {
-  const size = statSync(path).size;
-  if (!isGzip(path) || size < 18) return size;
-  const fd = openSync(path, 'r');
+export function uncompressedSize(path: string, display = path): number {
+  const fd = openRegularFile(path, display, 'data file');
+  const size = fstatSync(fd).size;
   try {
+    if (!isGzip(path, display) || size < 18) return size;
     const tail = Buffer.alloc(4);
     readSync(fd, tail, 0, 4, size - 4);
     return Math.max(tail.readUInt32LE(0), size);
@@ -40,17 +45,28 @@ export function uncompressedSize(path: string): number {
 export async function* lineChunks(path: string, display = path): AsyncGenerator<Buffer> {
   let stream: NodeJS.ReadableStream;
   try {
-    const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-    stream = isGzip(path) ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
+    const gzip = isGzip(path, display);
+    const raw = createReadStream('', { fd: openRegularFile(path, display, 'data file'), highWaterMark: 1 << 20 });
+    stream = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
     if (stream !== raw) raw.on('error', (e) => (stream as NodeJS.ReadableStream & { destroy(e: Error): void }).destroy(e));
   } catch (error) {
-    throw new SpreadlabError(`${display}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    if (error instanceof SpreadlabError) throw error;
+    throw new SpreadlabError(`${display}: cannot read (${describeFsError(error)})`);
   }
   let carry: Buffer | null = null;
+  let bomChecked = false;
   let lines = 0;
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
-      const chunk: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+      let chunk: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+      if (!bomChecked) {
+        if (chunk.length < 3) {
+          carry = chunk; // too short yet to tell whether the file starts with a byte order mark
+          continue;
+        }
+        chunk = withoutBom(chunk);
+        bomChecked = true;
+      }
       const cut = chunk.lastIndexOf(10);
       if (cut < 0) {
         carry = chunk;
@@ -68,9 +84,15 @@ export async function* lineChunks(path: string, display = path): AsyncGenerator<
       throw new SpreadlabError(`${display}:${lines + 1}: truncated gzip file (unexpected end of data after line ${lines}; expected a complete .gz, re-download it)`);
     }
     if (code?.startsWith('Z_')) throw new SpreadlabError(`${display}:${lines + 1}: corrupt gzip data (${(error as Error).message})`);
-    throw new SpreadlabError(`${display}: cannot read (${code ?? String(error)})`);
+    throw new SpreadlabError(`${display}: cannot read (${describeFsError(error)})`);
   }
-  if (carry && carry.length > 0) yield Buffer.concat([carry, Buffer.from('\n')]);
+  const last = carry && !bomChecked ? withoutBom(carry) : carry;
+  if (last && last.length > 0) yield last[last.length - 1] === 10 ? last : Buffer.concat([last, Buffer.from('\n')]);
+}
+
+/** The bytes without a leading UTF-8 byte order mark (EF BB BF). */
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
 }
 
 function countNewlines(buf: Buffer): number {

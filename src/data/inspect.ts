@@ -2,7 +2,9 @@ import { MarketUnits } from '../core/market.ts';
 import { FLAG_LAST, Kind, type EventColumns } from './columns.ts';
 import type { ReplayInput } from './format.ts';
 import type { FormatName } from './formats.ts';
-import { checkInputs, decodeUnit, groupInputs } from './replay.ts';
+import { mergeColumns } from './merge.ts';
+import { checkInputs, decodeUnit, groupInputs, sha256File } from './replay.ts';
+import { hasTrades, sameMarket, screenFarPrints, tradeInputsLabel, withoutDuplicateInputs } from './screen.ts';
 import { ProblemLog, type Problem } from './problems.ts';
 
 /**
@@ -15,7 +17,9 @@ import { ProblemLog, type Problem } from './problems.ts';
  * - Tick size inferred: the greatest common divisor of every price seen (likewise lot size from sizes);
  *   it is the coarsest step the data allows, so it can be finer than the exchange's step, never coarser.
  * - Time gaps: pauses between consecutive rows longer than `gapSeconds` (default 5 s), largest first.
- * - validate lists every problem (file:line:column) up to a limit; the count is exact.
+ * - validate lists every problem (file:line:column) up to a limit; the count is exact. Besides each
+ *   reader's own checks it applies the replay's checks across inputs (screen.ts): a file listed twice,
+ *   files of different symbols, trades printed far outside the book of the merged inputs.
  * Known limits: inference sees only the file's own values; prices above ~9e7 at 1e-8 exceed 2^53 and are
  * reported as problems — pass --tick-size then.
  */
@@ -67,10 +71,16 @@ export async function inspectFiles(inputs: ReplayInput[], options: InspectOption
   const reports: InspectReport[] = [];
   const problems: Problem[] = [];
   let problemCount = 0;
-  for (const unit of groupInputs(inputs, replayOptions)) {
-    checkInputs(unit.files);
+  checkInputs(inputs);
+  const across = new ProblemLog(replayOptions.onError);
+  const sha = new Map<string, string>();
+  for (const input of inputs) sha.set(input.path, await sha256File(input.path));
+  const decodedUnits: { files: ReplayInput[]; symbol: string; columns: EventColumns }[] = [];
+  for (const unit of groupInputs(withoutDuplicateInputs(inputs, sha, across), replayOptions)) {
+    checkInputs(unit.files); // a LOBSTER partner found next to its file
     const log = new ProblemLog(replayOptions.onError);
     const input = await decodeUnit(unit, replayOptions, log);
+    decodedUnits.push({ files: unit.files, symbol: input.symbol, columns: input.columns });
     problems.push(...log.list);
     problemCount += log.count;
     const c = input.columns;
@@ -92,6 +102,16 @@ export async function inspectFiles(inputs: ReplayInput[], options: InspectOption
       problems: log.count,
     });
   }
+  const market = sameMarket(decodedUnits, across);
+  const kept = decodedUnits.filter((_, i) => market[i]);
+  screenFarPrints(
+    mergeColumns(kept.map((u) => u.columns)),
+    tradeInputsLabel(kept.map((u) => ({ files: u.files, trades: hasTrades(u.columns) }))),
+    tick,
+    across,
+  );
+  problems.push(...across.list);
+  problemCount += across.count;
   return { reports, problems, problemCount };
 }
 

@@ -1,13 +1,16 @@
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { boundedNumber } from '../core/bounds.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { US_PER_SECOND } from '../core/units.ts';
+import { isoMicros, US_PER_SECOND } from '../core/units.ts';
+import { warn } from '../core/warnings.ts';
 import { Kind, openColumns } from './columns.ts';
 import { defaultCacheDir } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import { FILE_FORMATS } from './formats.ts';
 import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
 import { byExchangeTime, openColumnsByExchTime } from './exchange-order.ts';
+import { withoutFarPrints } from './screen.ts';
 import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
 import { defineDataSource, type DataContext, type OpenedData } from './source.ts';
@@ -24,7 +27,11 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  *   file unless `format` names one (`auto` or a registered format's name: formats.ts). LOBSTER needs `date`
  *   (YYYY-MM-DD) when the file names do not carry it, and `timezone` (default America/New_York).
  * - The run starts at the first event's localTs and ends at the last event's (localTs or exchTs, whichever
- *   is later), or after the scenario's durationSeconds when that is given.
+ *   is later), or after the scenario's durationSeconds when that is given. A durationSeconds that runs past
+ *   the end of the data is a problem like a bad row: under onError "stop" the run is refused (the strategy
+ *   would go on quoting a market that no longer moves); under "skip" the run ends where the data does,
+ *   with a warning.
+ * - Under onError "skip", the count of problems skipped is a warning (`spreadlab data validate` lists them).
  * - Two timelines: the strategy's feed reads the merged events in localTs order (merge.ts); the venue reads
  *   the same events in exchTs order (exchange-order.ts): decoded columns through a row order merged once
  *   and kept with them; a streamed replay through the reorder buffer, bounded by the data's largest feed
@@ -60,7 +67,7 @@ const schema = z
     cache: z.boolean().default(true),
     // optional rather than defaulted, so scenarios that do not name them echo unchanged in run.json
     stream: z.boolean().optional(),
-    chunkRows: z.number().int().min(1).optional(),
+    chunkRows: boundedNumber({ min: 1, max: 1 << 26, integer: true }).optional(),
   })
   .strict();
 
@@ -73,21 +80,44 @@ export const replaySource = defineDataSource({
   async open(config, context) {
     const key = replayKey({ ...config, orderEvents: context.orderEvents === true }, context.units.spec, context.baseDir);
     if (config.stream) return openStreamed(config, context, key);
-    const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
-    const n = columns.length;
-    const startTs = n > 0 ? columns.localTs[0] : 0;
-    const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
-    const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-    return {
-      open: openColumns(columns),
-      openVenue: openColumnsByExchTime(columns),
-      startTs,
-      endTs,
-      files,
-      orderEvents: context.orderEvents === true && columns.kind.includes(Kind.ORDER),
-    };
+    return openInMemory(config, context, key);
   },
 });
+
+async function openInMemory(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {
+  const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
+  const n = columns.length;
+  const startTs = n > 0 ? columns.localTs[0] : 0;
+  const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
+  return {
+    open: openColumns(columns),
+    openVenue: openColumnsByExchTime(columns),
+    startTs,
+    endTs: endOfRun(config, context, startTs, lastTs),
+    files,
+    orderEvents: context.orderEvents === true && columns.kind.includes(Kind.ORDER),
+  };
+}
+
+/** Where a replay run ends: the data's end, or durationSeconds after its start when that ends sooner (see the rules). */
+function endOfRun(config: ReplayConfig, context: DataContext, startTs: number, lastTs: number): number {
+  if (context.durationSeconds === undefined) return lastTs;
+  const endTs = startTs + Math.round(context.durationSeconds * US_PER_SECOND);
+  if (endTs <= lastTs) return endTs;
+  const data = `the data spans ${((lastTs - startTs) / US_PER_SECOND).toFixed(1)} s, ${isoMicros(startTs)} to ${isoMicros(lastTs)}`;
+  if (config.onError === 'stop') {
+    throw new SpreadlabError(
+      `durationSeconds ${context.durationSeconds}: runs past the end of the data (${data}); shorten it, leave it out to run to the end, or set data.onError to "skip" to end where the data does`,
+    );
+  }
+  warn(`durationSeconds ${context.durationSeconds} runs past the end of the data (${data}): the run ends where the data does`);
+  return lastTs;
+}
+
+/** The warning for problems skipped under onError "skip". */
+function reportSkipped(count: number, files: string[]): void {
+  if (count > 0) warn(`${count} problem(s) in ${files.join(', ')} skipped (data.onError "skip"); spreadlab data validate lists them`);
+}
 
 /** Streamed replays prepared in this process (cache files and span; no events are held). */
 const streamed = new Map<string, StreamedReplay>();
@@ -96,17 +126,20 @@ async function openStreamed(config: ReplayConfig, context: DataContext, key: str
   if (!config.cache) throw new SpreadlabError('data.stream: streaming replays read the decoded cache files; set data.cache to true (or leave it out)');
   let replay = streamed.get(key);
   if (!replay) {
-    replay = await prepareStream(inputsOf(config, context), { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } });
+    const prepared = await prepareStream(inputsOf(config, context), { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } });
+    if (!prepared) return openInMemory({ ...config, cache: false }, context, key);
+    replay = prepared;
+    reportSkipped(replay.problems.count, config.files);
     streamed.set(key, replay);
   }
   const { startTs, lastTs } = replay;
-  const endTs = context.durationSeconds === undefined ? lastTs : startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-  const open = openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs });
+  const events = openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs });
+  const open = replay.farPrints > 0 ? withoutFarPrints(events) : events;
   return {
     open,
     openVenue: byExchangeTime(open, replay.maxFeedLagUs),
     startTs,
-    endTs,
+    endTs: endOfRun(config, context, startTs, lastTs),
     files: replay.files,
     orderEvents: replay.orderEvents,
   };
@@ -133,6 +166,7 @@ function replayOptions(config: ReplayConfig, context: DataContext): ReplayOption
 /** Decodes the files (through the on-disk cache) and keeps the result for later runs in this process. */
 async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
   const replay = await loadReplay(inputsOf(config, context), replayOptions(config, context));
+  reportSkipped(replay.problems.count, config.files);
   const decoded = { columns: replay.columns, files: replay.files };
   rememberReplay(key, decoded);
   return decoded;

@@ -1,13 +1,31 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkRegularFile, describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
+import { warn } from '../core/warnings.ts';
 import { Kind, type EventColumns } from './columns.ts';
 import { formatOf } from './detect.ts';
 import type { Decoded, FileFormat, ReadOptions, ReplayInput } from './format.ts';
 import type { FormatName } from './formats.ts';
 import { mergeColumns, RANK, sortsBefore } from './merge.ts';
 import { ProblemLog, type OnError } from './problems.ts';
-import { cachedDecode, cacheMeta, cachePath, ChunkedCacheWriter, openCacheFile, writeCache, type CacheFile, type CacheMeta, type CacheOptions, type Keyed } from './cache.ts';
+import { hasTrades, sameMarket, screenFarPrints, screenFarPrintsInStream, tradeInputsLabel, withoutDuplicateInputs } from './screen.ts';
+import { openStream } from './stream.ts';
+import {
+  cachedDecode,
+  cacheFolderReady,
+  cacheMeta,
+  cachePath,
+  ChunkedCacheWriter,
+  corruptEntry,
+  openCacheFile,
+  writeCache,
+  type CacheFile,
+  type CacheMeta,
+  type CacheOptions,
+  type Keyed,
+} from './cache.ts';
 
 /**
  * Loading recorded files for a replay: detect each file's format, decode it (through the columnar cache
@@ -67,17 +85,22 @@ export interface Replay {
 
 export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<Replay> {
   const problems = new ProblemLog(options.onError);
-  const { units, files } = await planReplay(inputs, options);
-  const parts: EventColumns[] = [];
-  const loaded: LoadedInput[] = [];
+  const { units, files } = await planReplay(inputs, options, problems);
+  const decodedUnits: { files: ReplayInput[]; symbol: string; columns: EventColumns; loaded: LoadedInput }[] = [];
   for (const unit of units) {
     const { decoded, fromCache } = await cachedDecode(unit.keyed, problems, () => decodeUnit(unit, options, problems));
-    parts.push(decoded.columns);
-    loaded.push(loadedInput(unit, decoded, decoded.columns.length, fromCache));
+    decodedUnits.push({ files: unit.files, symbol: decoded.symbol, columns: decoded.columns, loaded: loadedInput(unit, decoded, decoded.columns.length, fromCache) });
   }
-  const merged = mergeColumns(parts);
+  const market = sameMarket(decodedUnits, problems);
+  const kept = decodedUnits.filter((_, i) => market[i]);
+  const merged = screenFarPrints(
+    mergeColumns(kept.map((u) => u.columns)),
+    tradeInputsLabel(kept.map((u) => ({ files: u.files, trades: hasTrades(u.columns) }))),
+    options.units.spec.tickSize,
+    problems,
+  );
   const localShiftUs = options.alignLocalTime ? alignLocalTime(merged) : 0;
-  return { columns: merged, inputs: loaded, files, localShiftUs, problems };
+  return { columns: merged, inputs: kept.map((u) => u.loaded), files: files.filter((f) => kept.some((u) => u.files.some((k) => k.display === f.path))), localShiftUs, problems };
 }
 
 /** A decode unit with its cache key material: every file of the unit hashed (a LOBSTER partner found next to its file too). */
@@ -89,8 +112,13 @@ interface KeyedUnit extends Unit {
  * What loadReplay and prepareStream share: checks and hashes the inputs, groups them into decode units,
  * keys each unit for the cache, and lists the inputs with their hashes (Replay.files).
  */
-async function planReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<{ units: KeyedUnit[]; files: { path: string; sha256: string }[] }> {
-  const sha = await checkAndHash(inputs);
+async function planReplay(
+  given: ReplayInput[],
+  options: ReplayOptions,
+  problems: ProblemLog,
+): Promise<{ units: KeyedUnit[]; files: { path: string; sha256: string }[] }> {
+  const sha = await checkAndHash(given);
+  const inputs = withoutDuplicateInputs(given, sha, problems);
   const units: KeyedUnit[] = [];
   for (const unit of groupInputs(inputs, options)) {
     const files: { path: string; sha256: string }[] = [];
@@ -113,17 +141,10 @@ async function checkAndHash(inputs: ReplayInput[]): Promise<Map<string, string>>
   return sha;
 }
 
-/** Every input must be a readable file (a SpreadlabError naming the first that is not). */
+/** Every input must be a readable regular file (a SpreadlabError naming the first that is not; a FIFO is refused unopened). */
 export function checkInputs(inputs: ReplayInput[]): void {
   if (inputs.length === 0) throw new SpreadlabError('data.files: expected at least one file');
-  for (const input of inputs) {
-    try {
-      if (!statSync(input.path).isFile()) throw new Error('EISDIR');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new SpreadlabError(`${input.display}: cannot read data file (${code === 'ENOENT' ? 'no such file' : code})`);
-    }
-  }
+  for (const input of inputs) checkRegularFile(input.path, input.display, 'data file');
 }
 
 /** A replay prepared for streaming: one cache file per decode unit (in merge order) and the span. */
@@ -144,31 +165,38 @@ export interface StreamedReplay {
   /** The stream holds order events: they were asked for and every decode unit's format has them. */
   orderEvents: boolean;
   problems: ProblemLog;
+  /** Trades far outside the book (screen.ts), found by one pass; under skip, readers drop them with withoutFarPrints. */
+  farPrints: number;
 }
 
 /**
  * Makes sure every decode unit has a cache entry (decoding it chunk by chunk when it has none) and reads
- * their headers; the events are then read by openStream (stream.ts). See the header for the rules.
+ * their headers; the events are then read by openStream (stream.ts). See the header for the rules. Null
+ * (after a warning) when the cache cannot be written: the caller replays from memory instead.
  */
-export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay> {
+export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay | null> {
   const problems = new ProblemLog(options.onError);
-  const { units, files } = await planReplay(inputs, options);
-  const cached: CacheFile[] = [];
-  const loaded: LoadedInput[] = [];
-  for (const unit of units) {
+  const planned = await planReplay(inputs, options, problems);
+  const opened: { unit: KeyedUnit; file: CacheFile; fromCache: boolean }[] = [];
+  for (const unit of planned.units) {
     const path = cachePath(options.cache.dir, unit.keyed);
-    let file = openCacheFile(path);
-    const fromCache = file !== null;
-    if (file) for (const p of file.problems) problems.report(p.file, p.line, p.column, p.message);
-    else {
-      mkdirSync(options.cache.dir, { recursive: true });
-      await decodeUnitToCache(unit, options, problems, path);
-      file = openCacheFile(path);
-      if (!file) throw new Error(`${path}: cache entry just written cannot be read`);
+    const found = openCacheFile(path);
+    if (found === 'corrupt') corruptEntry(path);
+    if (typeof found === 'object') {
+      for (const p of found.problems) problems.report(p.file, p.line, p.column, p.message);
+      opened.push({ unit, file: found, fromCache: true });
+      continue;
     }
-    cached.push(file);
-    loaded.push(loadedInput(unit, file.meta, file.length, fromCache));
+    if (!cacheFolderReady(options.cache.dir) || !(await decodeUnitToCache(unit, options, problems, path))) return null;
+    const written = openCacheFile(path);
+    if (typeof written !== 'object') throw new Error(`${path}: cache entry just written cannot be read`);
+    opened.push({ unit, file: written, fromCache: false });
   }
+  const market = sameMarket(opened.map((o) => ({ symbol: o.file.meta.symbol, files: o.unit.files })), problems);
+  const kept = opened.filter((_, i) => market[i]);
+  const cached = kept.map((o) => o.file);
+  const loaded = kept.map((o) => loadedInput(o.unit, o.file.meta, o.file.length, o.fromCache));
+  const files = planned.files.filter((f) => kept.some((o) => o.unit.files.some((k) => k.display === f.path)));
   let shift = 0;
   let lag = -Infinity;
   let first = Infinity;
@@ -185,7 +213,10 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     if (!l || sortsBefore(l.lastLocalTs, RANK[l.lastKind], last, s.lastLocalTs, RANK[s.lastKind], j)) last = j;
   });
   const ls = last >= 0 ? cached[last].stats : null;
+  const label = tradeInputsLabel(kept.map((o) => ({ files: o.unit.files, trades: (o.file.stats?.trades ?? 1) > 0 })));
+  const farPrints = screenFarPrintsInStream(openStream(cached, { localShiftUs: shift }), label, options.units.spec.tickSize, problems);
   return {
+    farPrints,
     units: cached,
     inputs: loaded,
     files,
@@ -194,29 +225,38 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     rows,
     startTs: rows > 0 ? first + shift : 0,
     lastTs: ls ? Math.max(ls.lastLocalTs + shift, ls.lastExchTs) : 0,
-    orderEvents: options.orderEvents === true && units.every((unit) => unit.format.orderEvents === true),
+    orderEvents: options.orderEvents === true && kept.every((o) => o.unit.format.orderEvents === true),
     problems,
   };
 }
 
-/** Decodes one unit into its cache file: in chunks when its format can, else whole (see Known limits). */
-async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: ProblemLog, path: string): Promise<void> {
+/** Decodes one unit into its cache file: in chunks when its format can, else whole (see Known limits). False (after a warning, nothing left behind) when the cache cannot be written. */
+async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: ProblemLog, path: string): Promise<boolean> {
   const before = problems.list.length;
   const { format, files } = unit;
   if (!format.decodeChunked) {
     const d = await decodeUnit(unit, options, problems);
-    writeCache(path, d.columns, cacheMeta(d), problems.list.slice(before));
-    return;
+    return writeCache(path, d.columns, cacheMeta(d), problems.list.slice(before));
   }
-  const writer = new ChunkedCacheWriter(path);
+  let writer: ChunkedCacheWriter | null = null;
   try {
-    const d = await format.decodeChunked(files, readOptions(options, problems), STREAM_DECODE_ROWS, (columns, count) => writer.append(columns, count));
-    writer.append(d.columns, d.columns.length);
-    writer.finish(cacheMeta(d), problems.list.slice(before));
+    const chunks = (writer = new ChunkedCacheWriter(path));
+    const d = await format.decodeChunked(files, readOptions(options, problems), STREAM_DECODE_ROWS, (columns, count) => chunks.append(columns, count));
+    chunks.append(d.columns, d.columns.length);
+    chunks.finish(cacheMeta(d), problems.list.slice(before));
+    return true;
   } catch (error) {
-    writer.abort();
-    throw error;
+    writer?.abort();
+    if (!isFsFault(error)) throw error;
+    warn(`a streamed replay needs room for the data cache (${describeFsError(error)} in ${dirname(path)}): replaying from memory instead`);
+    return false;
   }
+}
+
+/** A fault of the disk or its permissions (not of the data). */
+function isFsFault(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && USER_FS_CODES.has(code);
 }
 
 /** Rows a streaming decode holds before writing them to the cache (about 50 bytes each). */

@@ -150,3 +150,42 @@ export async function resolveMarket(ex: CcxtExchange, symbol: string): Promise<s
     );
   return found.symbol;
 }
+
+/** ccxt error classes a user's setup causes (keys, permissions, symbol, funds, network), by name. */
+const SETUP_ERRORS = new Set([
+  'AuthenticationError',
+  'PermissionDenied',
+  'AccountNotEnabled',
+  'AccountSuspended',
+  'BadSymbol',
+  'InsufficientFunds',
+  'NetworkError',
+  'ExchangeNotAvailable',
+  'OnMaintenance',
+  'RequestTimeout',
+  'DDoSProtection',
+  'RateLimitExceeded',
+]);
+
+/**
+ * A ccxt error the user's setup causes, as a one-line user error (redacted); any other error unchanged.
+ * A wrong API key or secret says which environment variables to check.
+ */
+export function exchangeSetupError(error: unknown, exchange: string, redact: (text: string) => string): unknown {
+  if (!(error instanceof Error)) return error;
+  let kind: string | null = null;
+  for (let p: object | null = error; p !== null && p !== Error.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    const name = (p as { constructor?: { name?: string } }).constructor?.name ?? '';
+    if (SETUP_ERRORS.has(name)) {
+      kind = name;
+      break;
+    }
+  }
+  if (kind === null) return error;
+  const detail = redact(error.message.replace(/\s+/g, ' ').trim());
+  const advice =
+    kind === 'AuthenticationError' || kind === 'PermissionDenied'
+      ? ": check SPREADLAB_API_KEY and SPREADLAB_API_SECRET (and the key's permissions)"
+      : '';
+  return new SpreadlabError(`${exchange} refused the request (${kind}: ${detail})${advice}`);
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS, firstNonFinite } from '../core/bounds.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { formatPath, schemaProblems } from '../core/schema-errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 
@@ -18,19 +20,23 @@ import { parseScenario, type Scenario } from '../sim/scenario.ts';
  *   latency models and its book-through rule from it. Its `data` is where the figures came from; a live run replaces it with the
  *   market data it records.
  * - `risk` units: maxPosition in base units (|position|), maxLoss in the quote currency (a loss, positive
- *   number: equity ≤ −maxLoss stops the run), maxOrdersPerMinute counts orders placed and amended in any
- *   rolling 60 s, staleDataSeconds without a market data update pauses quoting, priceBandBps is the
- *   largest distance of an order's price from the mid.
+ *   number: equity ≤ −maxLoss, or equity maxLoss or more below its peak, stops the run), maxOrdersPerMinute
+ *   counts orders placed and amended in any rolling 60 s, staleDataSeconds without a market data update
+ *   pauses quoting, priceBandBps is the largest distance of an order's price from the mid; flattenOnKill
+ *   (default false) closes the position after the kill switch has cancelled everything. Every number is
+ *   finite and bounded (core/bounds.ts).
  * - A config without `provenance` was not promoted: `live` refuses it unless `--allow-unpromoted`.
  * Unknown keys are errors, as in scenarios.
  */
 export const riskSchema = z
   .object({
-    maxPosition: z.number().positive(),
-    maxLoss: z.number().positive(),
-    maxOrdersPerMinute: z.number().int().positive(),
-    staleDataSeconds: z.number().positive().default(10),
-    priceBandBps: z.number().positive().default(100),
+    maxPosition: boundedNumber(BOUNDS.size),
+    maxLoss: boundedNumber({ above: 0, max: 1e15 }),
+    maxOrdersPerMinute: boundedNumber({ min: 1, max: 1e6, integer: true }),
+    staleDataSeconds: boundedNumber({ above: 0, max: 86_400 }).default(10),
+    priceBandBps: boundedNumber(BOUNDS.spreadBps).default(100),
+    /** After the kill switch has cancelled every order, close the position with a reduce-only market order. */
+    flattenOnKill: z.boolean().optional(),
   })
   .strict();
 
@@ -75,13 +81,25 @@ export interface LiveConfig {
 }
 
 export function parseLiveConfig(raw: unknown, source: string): LiveConfig {
+  const infinite = firstNonFinite(raw);
+  if (infinite) throw new SpreadlabError(`${source}: ${formatPath(infinite.path)}: expected a finite number, got ${infinite.value}`);
   const result = liveConfigSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-    throw new SpreadlabError(problems.join('\n'));
+    throw new SpreadlabError(schemaProblems(source, result.error));
   }
   const scenario = parseScenario(result.data.scenario, source, ['scenario']);
   return { ...(result.data as Omit<LiveConfig, 'scenario'>), scenario };
+}
+
+/** Risk limits given as flags (promote), checked against the config's bounds; a SpreadlabError naming the flag otherwise. */
+export function checkRiskFlags(risk: Partial<RiskLimits>): void {
+  const result = riskSchema.partial().safeParse(risk);
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const key = String(issue.path[0]);
+  throw new SpreadlabError(
+    `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(risk[key as keyof RiskLimits])}: ${issue.message}`,
+  );
 }
 
 export function loadLiveConfig(file: string): LiveConfig {
@@ -107,6 +125,6 @@ export function defaultRisk(strategy: Record<string, unknown>, referenceMid: num
     maxLoss: notional === null ? 1 : Number((notional * 0.02).toPrecision(6)),
     maxOrdersPerMinute: Math.max(60, Math.ceil((3 * 2 * 60_000) / requoteMs)),
     staleDataSeconds: 10,
-    priceBandBps: spreadBps === null ? 100 : Math.max(50, 5 * spreadBps),
+    priceBandBps: spreadBps === null ? 100 : Math.min(BOUNDS.spreadBps.max, Math.max(50, 5 * spreadBps)),
   };
 }

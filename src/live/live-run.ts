@@ -1,11 +1,14 @@
 import { isoMicros, US_PER_MS } from '../core/units.ts';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type RunAnalysis } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkOutputFolder, openOutputFolder, writeFileAtomically } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { packageVersion } from '../core/version.ts';
+import { warn } from '../core/warnings.ts';
 import { sha256File } from '../data/replay.ts';
 import { writeRunFiles } from '../report/run-folder.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
@@ -13,7 +16,7 @@ import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
 import { parseScenario, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
-import { connectExchange, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
+import { connectExchange, exchangeSetupError, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
 import { CcxtFeed } from './ccxt-feed.ts';
 import { DryRunVenue } from './dry-run-venue.ts';
 import type { FeedVenue } from './feed-venue.ts';
@@ -87,9 +90,55 @@ export interface LiveRunResult {
   openOrdersLeft: number | null;
 }
 
+/**
+ * Orders found open at the start were left by an earlier run that could not cancel them (killed with
+ * SIGKILL, a crash, a lost connection): they are cancelled before the strategy starts, and the run says so.
+ * A position found at the start is reported too (it is the run's starting position).
+ */
+async function cancelLeftovers(live: LiveVenue, symbol: string, say: (line: string) => void, log: EventLog): Promise<void> {
+  const leftovers = await live.getOpenOrders(symbol);
+  const position = await live.getPosition(symbol);
+  if (position !== 0) say(`position ${position} found at the start (left by an earlier run?): it is this run's starting position`);
+  if (leftovers.length === 0) return;
+  say(
+    `found ${leftovers.length} open order(s) on ${symbol} left by an earlier run that did not stop cleanly (killed?): cancelling them before the strategy starts`,
+  );
+  log.write('leftover-orders', { count: leftovers.length, ids: leftovers.map((o) => o.id) });
+  await live.cancelAllOrders(symbol);
+}
+
 export const MARKET_FILE = 'market.raw.gz';
 export const ORDERS_FILE = 'orders.jsonl';
 const FIRST_BOOK_TIMEOUT_MS = 30_000;
+
+/** Where the files of the run a live run folder held before are kept while a new run writes its own. */
+export const PREVIOUS_RUN = 'previous-run';
+
+/** Every file and folder a live run writes (the previous run's set aside before a new run starts). */
+const LIVE_RUN_ENTRIES = [
+  ...RUN_FILES,
+  RUN_FILE.strategySeries,
+  MARKET_FILE,
+  ORDERS_FILE,
+  'live.json',
+  'reconcile.csv',
+  'reconcile.json',
+  'sim',
+];
+
+/**
+ * Moves the previous run's files into PREVIOUS_RUN (replacing an older one kept there); true when there
+ * were any. A run that fails leaves them there, and says so.
+ */
+function setPreviousRunAside(out: string): boolean {
+  const found = LIVE_RUN_ENTRIES.filter((name) => existsSync(join(out, name)));
+  if (found.length === 0) return false;
+  const previous = join(out, PREVIOUS_RUN);
+  rmSync(previous, { recursive: true, force: true });
+  mkdirSync(previous);
+  for (const name of found) renameSync(join(out, name), join(previous, name));
+  return true;
+}
 
 export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const { config, mode } = options;
@@ -106,11 +155,32 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const strategy = await resolveStrategy(config.scenario.strategy, dirname(options.configFile), options.configFile);
   if (config.provenance) checkModuleUnchanged(strategy.module, config.provenance, options.configFile);
   const scenario: Scenario = { ...config.scenario, strategy: strategy.config };
+  const out = options.out;
+  checkOutputFolder(out, 'live-run', 'the live run folder');
+  return withOutputLock(out, `running ${mode}`, async () => {
+    openOutputFolder(out, 'live-run');
+    // A run written here before is moved aside, and removed only once this run has written its own files.
+    const kept = setPreviousRunAside(out);
+    try {
+      const result = await runLiveIn(options, strategy, scenario, out);
+      if (kept) rmSync(join(out, PREVIOUS_RUN), { recursive: true, force: true });
+      return result;
+    } catch (error) {
+      if (kept) warn(`the run this folder held before is kept in ${join(out, PREVIOUS_RUN)}`);
+      throw error;
+    }
+  });
+}
+
+async function runLiveIn(
+  options: LiveRunOptions,
+  strategy: Awaited<ReturnType<typeof resolveStrategy>>,
+  scenario: Scenario,
+  out: string,
+): Promise<LiveRunResult> {
+  const { config, mode } = options;
   const units = new MarketUnits(scenario.market);
   const symbol = scenario.market.symbol;
-  const out = options.out;
-  mkdirSync(out, { recursive: true });
-  for (const f of [...RUN_FILES, RUN_FILE.strategySeries, MARKET_FILE, ORDERS_FILE, 'live.json']) rmSync(join(out, f), { force: true });
   const print = options.print ?? (() => {});
   const log = new EventLog(join(out, ORDERS_FILE), [options.apiKey, options.secret]);
   const say = (line: string): void => print(log.redact(line));
@@ -140,7 +210,6 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   }
 
   const tape = new RunTape(units, wallMicros());
-  const recorder = new RawRecorder(join(out, MARKET_FILE), units, symbol);
   const differ = new BookDiffer(units);
   let lastMarketData = -Infinity;
   let firstBook: (() => void) | null = null;
@@ -172,31 +241,39 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const fed: FeedVenue | null = live ?? dry;
   let lastBid = NaN;
   let lastAsk = NaN;
-  feed.start({
-    book(update: BookUpdate) {
-      lastMarketData = Date.now();
-      const diff = differ.diff(update);
-      recorder.book(update, diff);
-      const bestBid = update.bids.length > 0 ? Number(update.bids[0][0]) : NaN;
-      const bestAsk = update.asks.length > 0 ? Number(update.asks[0][0]) : NaN;
-      tape.onBook(update.exchTs, units.roundToTick(bestBid), units.roundToTick(bestAsk));
-      const changed = bestBid !== lastBid || bestAsk !== lastAsk;
-      lastBid = bestBid;
-      lastAsk = bestAsk;
-      paper?.onMarket(bookEvents(update, diff));
-      fed?.publishBook(update, bestBid, bestAsk, changed);
-      if (Number.isFinite(bestBid) && Number.isFinite(bestAsk)) firstBook?.();
-    },
-    trade(trade: TradeUpdate) {
-      lastMarketData = Date.now();
-      recorder.trade(trade);
-      paper?.onMarket([tradeEvent(trade, units)]);
-      fed?.publishTrade(trade);
-    },
-    status(connected, detail) {
-      log.write(connected ? 'feed-connected' : 'feed-disconnected', { detail });
-    },
-  });
+  const recorder = new RawRecorder(join(out, MARKET_FILE), units, symbol);
+  try {
+    feed.start({
+      book(update: BookUpdate) {
+        lastMarketData = Date.now();
+        const diff = differ.diff(update);
+        recorder.book(update, diff);
+        const bestBid = update.bids.length > 0 ? Number(update.bids[0][0]) : NaN;
+        const bestAsk = update.asks.length > 0 ? Number(update.asks[0][0]) : NaN;
+        tape.onBook(update.exchTs, units.roundToTick(bestBid), units.roundToTick(bestAsk));
+        const changed = bestBid !== lastBid || bestAsk !== lastAsk;
+        lastBid = bestBid;
+        lastAsk = bestAsk;
+        paper?.onMarket(bookEvents(update, diff));
+        fed?.publishBook(update, bestBid, bestAsk, changed);
+        if (Number.isFinite(bestBid) && Number.isFinite(bestAsk)) firstBook?.();
+      },
+      trade(trade: TradeUpdate) {
+        lastMarketData = Date.now();
+        recorder.trade(trade);
+        paper?.onMarket([tradeEvent(trade, units)]);
+        fed?.publishTrade(trade);
+      },
+      status(connected, detail) {
+        log.write(connected ? 'feed-connected' : 'feed-disconnected', { detail });
+      },
+    });
+  } catch (error) {
+    // a feed that cannot start: nothing ran; close what is open so no file is written after this returns
+    await recorder.close().catch(() => {});
+    await ex?.close().catch(() => {});
+    throw error;
+  }
 
   let stopReason = '';
   let stopNow: (reason: string) => void = () => {};
@@ -226,7 +303,10 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
       sleep(FIRST_BOOK_TIMEOUT_MS).then(() => false),
     ]);
     if (!waited && !stopReason) stopNow('no market data within 30 s of the start');
-    if (live && !stopReason) await live.start();
+    if (live && !stopReason) {
+      await live.start();
+      await cancelLeftovers(live, symbol, say, log);
+    }
     guard = new RiskGuard(
       venue,
       config.risk,
@@ -323,7 +403,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     strategyModule: strategy.module,
   };
   const analysis = writeRunFiles(out, run, []);
-  writeFileSync(
+  writeFileAtomically(
     join(out, 'live.json'),
     `${JSON.stringify(
       {
@@ -351,7 +431,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     )}\n`,
   );
   if (strategyError && !(stopReason.startsWith('kill switch') || stopReason.startsWith('signal'))) {
-    throw strategyError;
+    throw exchangeSetupError(strategyError, options.exchange, (text) => log.redact(text));
   }
   return { out, analysis, stopReason, killed: guard?.killed ?? false, openOrdersLeft };
 }

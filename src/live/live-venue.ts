@@ -26,7 +26,8 @@ import type { EventLog, RunTape } from './tape.ts';
  *   fee when ccxt gives it, else the config's fee schedule.
  * - Orders: the order checks (order-check.ts) first, as in a backtest; then `createOrder` limit/market;
  *   postOnly → `{ postOnly: true }` (binanceusdm sends GTX; an order that would cross is refused by the
- *   exchange, Binance -5022, and answered 'rejected'); IOC → `{ timeInForce: 'IOC' }`. An exchange error
+ *   exchange, Binance -5022, and answered 'rejected'); IOC → `{ timeInForce: 'IOC' }`; reduceOnly →
+ *   `{ reduceOnly: true }`. An exchange error
  *   is answered 'rejected' with its (redacted) text as the reason.
  * - amend = checks, then cancel + a new post-only order (a new id; always loses priority).
  *   `cancelAllOrders` resolves to the number of our orders that were open.
@@ -180,6 +181,7 @@ export class LiveVenue extends FeedVenue implements Venue {
     const params: Record<string, unknown> = {};
     if (checked.order.postOnly) params.postOnly = true;
     if (checked.order.timeInForce === 'IOC') params.timeInForce = 'IOC';
+    if (request.reduceOnly) params.reduceOnly = true;
     this.tape.ordersSent++;
     const sentAt = wallMicros();
     const record = this.recordSent('', checked.order, sentAt);

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { horizonLabel } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import { checkOutputFile, fileHeadMatches, writeOutputFile } from '../core/output.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
 import { readRunRecord, readSummary } from '../report/load-run.ts';
@@ -80,6 +81,7 @@ export interface PromoteResult {
 }
 
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  checkOutputFile(options.out, 'the live config', isLiveConfigFile);
   const candidate = await readCandidate(options.source, options.rank);
   const horizon = horizonLabel(candidate.scenario.analytics.mainHorizonSeconds);
   const checks = guardrails(candidate, horizon, options);
@@ -117,11 +119,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       promotedAt: (options.now ?? new Date()).toISOString(),
     },
   };
-  if (refused.length === 0) {
-    mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(options.out, `${JSON.stringify(config, null, 2)}\n`);
-  }
+  if (refused.length === 0) writeOutputFile(options.out, `${JSON.stringify(config, null, 2)}\n`);
   return { config, refused };
+}
+
+/** A live config spreadlab wrote (promote replaces such a file, and nothing else). */
+function isLiveConfigFile(file: string): boolean {
+  return fileHeadMatches(file, (head) => /^\{\s*"kind":\s*"spreadlab-live-config"/.test(head));
 }
 
 /**

@@ -1,8 +1,10 @@
 import { isoMicros } from '../core/units.ts';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import { checkOutputFolder, writeFileAtomically } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { loadRun } from '../report/load-run.ts';
 import {
   priceDifference,
@@ -50,6 +52,11 @@ export type { ReconcileRow, ReconcileSummary };
 export const RECONCILE_FILE = { csv: 'reconcile.csv', summary: 'reconcile.json', page: 'reconcile.html' } as const;
 
 export async function reconcile(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
+  checkOutputFolder(options.dir, 'live-run', 'the live run folder');
+  return withOutputLock(options.dir, 'reconciling the live run', () => reconcileLocked(options));
+}
+
+async function reconcileLocked(options: ReconcileOptions): Promise<{ rows: ReconcileRow[]; summary: ReconcileSummary }> {
   const { dir } = options;
   for (const f of [...RUN_DATA_FILES, 'live.json']) {
     if (!existsSync(join(dir, f))) throw new SpreadlabError(`${dir}: not a live run folder (no ${f})`);
@@ -105,10 +112,10 @@ export async function reconcile(options: ReconcileOptions): Promise<{ rows: Reco
     toleranceMs: options.toleranceMs,
     window,
   };
-  writeFileSync(join(dir, RECONCILE_FILE.csv), reconcileCsv(rows));
-  writeFileSync(join(dir, RECONCILE_FILE.summary), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomically(join(dir, RECONCILE_FILE.csv), reconcileCsv(rows));
+  writeFileAtomically(join(dir, RECONCILE_FILE.summary), `${JSON.stringify(summary, null, 2)}\n`);
   const page = renderReconcilePage({ summary, rows, live: liveRun, sim: loadRun(join(dir, 'sim')), mode: liveJson.mode ?? 'live' });
-  writeFileSync(join(dir, RECONCILE_FILE.page), page);
+  writeFileAtomically(join(dir, RECONCILE_FILE.page), page);
   return { rows, summary };
 }
 

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
+import { asOutputError, guardWrite } from '../core/output.ts';
 import type { MarketUnits } from '../core/market.ts';
 import { BookDiffer, type BookUpdate, type FeedSink, type LevelChange, type TradeUpdate } from './feed.ts';
 
@@ -20,6 +21,9 @@ import { BookDiffer, type BookUpdate, type FeedSink, type LevelChange, type Trad
  * - Prices and sizes are written with the market's tick and lot decimals; times: `E`/`T` ms from the
  *   exchange's timestamps, the line's first field our receipt time in ns.
  * - A file name ending in .gz is gzipped (closed properly on stop, so the stream is complete).
+ * - The file is created new (an existing file is never overwritten: the open fails); it is written as the
+ *   data arrives, so a run cut short keeps what it recorded. A write failure (a full disk) stops the
+ *   recording: later lines are dropped and close() rejects with a user error naming the file.
  */
 export class RawRecorder implements FeedSink {
   private readonly differ: BookDiffer;
@@ -30,14 +34,16 @@ export class RawRecorder implements FeedSink {
   private lastLocalNs = 0n;
   lines = 0;
   private closed = false;
+  private failure: Error | null = null;
 
   constructor(
     readonly file: string,
     private readonly units: MarketUnits,
     private readonly streamSymbol: string,
   ) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.out = createWriteStream(file);
+    guardWrite(file, () => mkdirSync(dirname(file), { recursive: true }));
+    this.out = createWriteStream(file, { flags: 'wx' });
+    this.out.on('error', (error) => (this.failure ??= error));
     this.differ = new BookDiffer(units);
     if (file.endsWith('.gz')) {
       this.gzip = createGzip();
@@ -82,12 +88,18 @@ export class RawRecorder implements FeedSink {
   status(): void {}
 
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed) return this.failure ? Promise.reject(this.failed()) : Promise.resolve();
     this.closed = true;
-    return new Promise((resolve) => {
-      this.out.on('close', () => resolve());
+    return new Promise((resolve, reject) => {
+      const settle = (): void => (this.failure ? reject(this.failed()) : resolve());
+      if (this.out.closed) return settle();
+      this.out.on('close', settle);
       this.sink.end();
     });
+  }
+
+  private failed(): unknown {
+    return asOutputError(this.file, this.failure);
   }
 
   private diffLine(localTs: number, E: number, b: [string, string][], a: [string, string][]): void {
@@ -105,7 +117,7 @@ export class RawRecorder implements FeedSink {
   }
 
   private line(localTsUs: number, message: unknown): void {
-    if (this.closed) return;
+    if (this.closed || this.failure) return;
     let ns = BigInt(Math.floor(localTsUs)) * 1000n;
     if (ns < this.lastLocalNs) ns = this.lastLocalNs;
     this.lastLocalNs = ns;

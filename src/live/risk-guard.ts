@@ -17,7 +17,11 @@ import type { RiskLimits } from './config.ts';
  * Checked by `check()` (the live run calls it every 250 ms, and after each fill):
  * - stale market data: no update for staleDataSeconds → cancel all and pause; the first fresh update
  *   resumes quoting (the strategy's next cycle quotes again);
- * - max loss (kill switch): equity ≤ −maxLoss → cancel all, halt, and call onKill (the run stops);
+ * - max loss (kill switch): equity ≤ −maxLoss (a loss from the start), or equity maxLoss or more below the
+ *   highest equity seen at a check (a drawdown from the peak: a run that first gains does not get to lose
+ *   those gains and then maxLoss more) → cancel all, halt, and call onKill (the run stops); with
+ *   flattenOnKill, then close the position with one reduce-only market order (IOC by nature), reported as
+ *   a `flatten` event with its outcome;
  * - |position| > maxPosition (fills can overshoot): cancel all once per breach.
  * Every decision is reported through onEvent (the live run writes it to orders.jsonl).
  */
@@ -35,7 +39,7 @@ export interface GuardState {
 }
 
 export interface GuardEvent {
-  type: 'refused' | 'pause' | 'resume' | 'kill' | 'position-limit' | 'halt';
+  type: 'refused' | 'pause' | 'resume' | 'kill' | 'flatten' | 'position-limit' | 'halt';
   reason: string;
   order?: OrderRequest;
 }
@@ -52,6 +56,7 @@ export class RiskGuard implements Venue {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private positionBreach = false;
+  private peakEquity = 0;
 
   constructor(
     private readonly inner: Venue,
@@ -187,12 +192,18 @@ export class RiskGuard implements Venue {
       this.onEvent({ type: 'resume', reason: 'market data fresh again' });
     }
     const equity = this.state.equity();
-    if (Number.isFinite(equity) && equity <= -this.limits.maxLoss) {
-      const reason = `loss ${(-equity).toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`;
+    if (equity > this.peakEquity) this.peakEquity = equity;
+    const drawdown = this.peakEquity - equity; // from the start too: the peak starts at 0 (NaN, without a mid, never trips)
+    if (drawdown >= this.limits.maxLoss) {
+      const reason =
+        this.peakEquity > 0
+          ? `drawdown ${drawdown.toPrecision(6)} from the peak equity ${this.peakEquity.toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`
+          : `loss ${drawdown.toPrecision(6)} reached maxLoss ${this.limits.maxLoss}: cancel all, stop`;
       this.killed = true;
       this.halted = true;
       this.onEvent({ type: 'kill', reason });
       await this.cancelAllSafely(market);
+      if (this.limits.flattenOnKill) await this.flatten(market);
       this.onKill(reason);
       return;
     }
@@ -226,6 +237,30 @@ export class RiskGuard implements Venue {
     });
   }
 
+  /** Closes the position with one reduce-only market order (sent past the halt: it only reduces risk). */
+  private async flatten(market: string): Promise<void> {
+    const position = this.state.position();
+    if (Math.abs(position) <= EPS) return this.onEvent({ type: 'flatten', reason: 'no position to close' });
+    const order: OrderRequest = {
+      market,
+      side: position > 0 ? 'sell' : 'buy',
+      size: Math.abs(position),
+      type: 'market',
+      timeInForce: 'IOC',
+      reduceOnly: true,
+    };
+    try {
+      const ack = await this.track(this.inner.placeOrder(order));
+      this.onEvent({
+        type: 'flatten',
+        reason: `reduce-only ${order.side} ${order.size}: ${ack.status}, filled ${ack.filled}${ack.reason ? ` (${ack.reason})` : ''}`,
+        order,
+      });
+    } catch (error) {
+      this.onEvent({ type: 'flatten', reason: `reduce-only ${order.side} ${order.size} failed: ${(error as Error).message}`, order });
+    }
+  }
+
   private async cancelAllSafely(market: string): Promise<void> {
     try {
       await this.cancelAllOrders(market);
@@ -250,8 +285,7 @@ export class RiskGuard implements Venue {
 
   private dropOld(): void {
     const cutoff = this.state.now() - MINUTE_MS;
-    let drop = 0;
-    while (drop < this.sent.length && this.sent[drop] <= cutoff) drop++;
-    if (drop > 0) this.sent.splice(0, drop);
+    const kept = this.sent.findIndex((sentAt) => sentAt > cutoff);
+    this.sent.splice(0, kept < 0 ? this.sent.length : kept);
   }
 }

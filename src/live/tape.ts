@@ -1,4 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { describeFsError } from '../core/fs-errors.ts';
+import { warn } from '../core/warnings.ts';
 import type { MarketUnits } from '../core/market.ts';
 import { Series } from '../core/series.ts';
 import { sideSign, type Micros, type Ticks } from '../core/units.ts';
@@ -116,7 +118,8 @@ export class RunTape {
 /**
  * The run's own order events, one JSON object a line (orders.jsonl; pandas: read_json(lines=True)):
  * `ts_us` (wall clock), `event` and its fields. Every line goes through `redact`, so a secret that an
- * error message might echo is never written.
+ * error message might echo is never written. A line that cannot be written (a full disk) never stops the
+ * run — its orders must still be managed and cancelled: the log stops writing and warns once.
  */
 export class EventLog {
   private readonly secrets: string[];
@@ -137,6 +140,14 @@ export class EventLog {
 
   write(event: string, fields: Record<string, unknown> = {}): void {
     const line = this.redact(JSON.stringify({ ts_us: Date.now() * 1000, event, ...fields }));
-    if (this.file) appendFileSync(this.file, `${line}\n`);
+    if (!this.file || this.failed) return;
+    try {
+      appendFileSync(this.file, `${line}\n`);
+    } catch (error) {
+      this.failed = true;
+      warn(`${this.file}: cannot write the order log (${describeFsError(error)}): the run goes on without it`);
+    }
   }
+
+  private failed = false;
 }

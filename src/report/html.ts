@@ -1,5 +1,6 @@
 import { strategyLabel } from '../strategy/resolve.ts';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { checkOutputFile, fileHeadMatches, writeOutputFile } from '../core/output.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
@@ -140,6 +141,11 @@ const BOOTSTRAP = `
   Promise.all(jobs).then(function () { document.body.setAttribute('data-charts-done', 'true'); });
 })();
 `;
+
+/** True for a page renderPage wrote (a report, a comparison, a sweep page): its title starts "spreadlab". */
+export function isSpreadlabPage(file: string): boolean {
+  return fileHeadMatches(file, (head) => head.startsWith('<!doctype html>') && /<title>spreadlab[ :]/.test(head));
+}
 
 /** The whole page. */
 export function renderPage(parts: PageParts): string {
@@ -481,7 +487,8 @@ export function renderComparison(runs: LoadedRun[]): string {
 
 /** Renders a run folder's report.html from its saved files (the one code path for backtest and `spreadlab report`). */
 export function writeRunReport(dir: string, out: string = join(dir, RUN_FILE.report)): string {
+  checkOutputFile(out, 'the report', isSpreadlabPage);
   const html = renderRunReport(loadRun(dir));
-  writeFileSync(out, html);
+  writeOutputFile(out, html);
   return out;
 }

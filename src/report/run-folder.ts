@@ -1,9 +1,10 @@
 import { isoMicros } from '../core/units.ts';
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { equityOf } from '../analytics/risk.ts';
 import { analyzeRun, type RunAnalysis } from '../analytics/summary.ts';
+import { asOutputError, isTemporaryName, replaceFolder } from '../core/output.ts';
 import { packageVersion } from '../core/version.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
@@ -15,6 +16,7 @@ import {
   ORDERS_HEADER,
   ordersRow,
   RUN_FILE,
+  RUN_FILES,
   STRATEGY_SERIES_HEADER,
   strategySeriesRow,
   TIMESERIES_HEADER,
@@ -29,29 +31,34 @@ import {
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
  *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
  *   all (report.html, rendered from the others, comes last).
- * - writeRunFolder makes a folder of them: assembled under a temporary name beside the target and renamed
- *   into place only when every file is written, so a crash never leaves a half-written run folder under
- *   the final name.
+ * - writeRunFolder makes a folder of them (kind "run" of core/output.ts): assembled under a temporary name
+ *   beside the target and renamed into place only when every file is written, so a crash never leaves a
+ *   half-written run folder under the final name. An existing folder is replaced only when it is a run
+ *   folder spreadlab wrote (its marker) holding nothing but run files; anything else is refused.
  * Outputs contain no wall-clock time: the same scenario and seed give byte-identical files. Figures that
  * do not exist (a markout past the end of the data, a missing quote) are written as NA, which pandas reads
  * as NaN.
  */
 export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
-  const staging = join(dirname(dir), `.${basename(dir)}.partial`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  const analysis = writeRunFiles(staging, run, overrides);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
-  return analysis;
+  return replaceFolder(dir, 'run', isRunFolderEntry, (staging) => writeRunFiles(staging, run, overrides));
+}
+
+/** What a run folder may hold: its files, and the temporary names they are written under. */
+export function isRunFolderEntry(name: string): boolean {
+  return (RUN_FILES as readonly string[]).includes(name) || name === RUN_FILE.strategySeries || isTemporaryName(name);
 }
 
 export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]): RunAnalysis {
   const analysis = analyzeRun(run);
   const put = (name: string, write: (path: string) => void): void => {
     const partial = join(dir, `.${name}.partial`);
-    write(partial);
-    renameSync(partial, join(dir, name));
+    try {
+      write(partial);
+      renameSync(partial, join(dir, name));
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw asOutputError(join(dir, name), error);
+    }
   };
   const text = (value: string) => (path: string) => writeFileSync(path, value);
   put(RUN_FILE.summary, text(json(analysis.summary)));

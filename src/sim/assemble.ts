@@ -56,6 +56,22 @@ export function tradingWindow(scenario: Scenario, data: { startTs: number; endTs
   return { startTs, endTs };
 }
 
+/** The most samples timeseries.csv may hold (about 100 bytes each in memory, more on disk). */
+const MAX_SAMPLES = 10_000_000;
+
+/** Refuses, before the run, a sampling interval that would give more than MAX_SAMPLES samples over the period. */
+export function checkSampleCount(scenario: Scenario, spanUs: number): void {
+  for (const key of ['sampleSeconds', 'riskIntervalSeconds'] as const) {
+    const seconds = scenario.analytics[key];
+    const samples = spanUs / (seconds * US_PER_SECOND);
+    if (samples > MAX_SAMPLES) {
+      throw new SpreadlabError(
+        `analytics.${key} ${seconds}: ${Math.ceil(samples)} samples over the run's ${(spanUs / US_PER_SECOND).toFixed(0)} s; at most ${MAX_SAMPLES} (sample less often)`,
+      );
+    }
+  }
+}
+
 const OFFSET_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 function parseWindowTime(spec: string, dataStart: number): number {

@@ -1,7 +1,7 @@
 import type { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
-import { openData, tradingWindow, venueSetup } from './assemble.ts';
+import { checkSampleCount, openData, tradingWindow, venueSetup } from './assemble.ts';
 import { runBacktest, type BacktestResult } from './backtest.ts';
 import { OrderLog, type OrderRecord } from './order-log.ts';
 import type { Scenario } from './scenario.ts';
@@ -27,6 +27,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
   const { units } = venue;
   const data = await openData(scenario, units, baseDir);
   const { startTs, endTs } = tradingWindow(scenario, data);
+  checkSampleCount(scenario, endTs - startTs);
   const orderLog = new OrderLog();
   const result = await runBacktest({
     ...venue,

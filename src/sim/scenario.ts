@@ -2,7 +2,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
-import { describeIssue, schemaError } from '../core/schema-errors.ts';
+import { boundedNumber, boundProblem, BOUNDS, firstNonFinite } from '../core/bounds.ts';
+import { exactDecimals } from '../core/market.ts';
+import { describeIssue, formatPath, schemaError } from '../core/schema-errors.ts';
 import { DATA_SOURCES } from '../data/sources.ts';
 import { dataSourceKey } from '../data/source.ts';
 import { BOOK_THROUGH_RULES, type BookThroughRule } from '../venue/exchange.ts';
@@ -12,18 +14,34 @@ import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } fr
 /**
  * Scenario files: one JSON document that says everything a run needs (market, data, venue models,
  * strategy, duration, seed). Unknown keys are errors; every error names the file, the JSON path and what
- * was expected. `--set path=value` overrides any field before validation (the value is read as JSON when it
+ * was expected. Every number is finite and within the bound its field states (core/bounds.ts); across
+ * fields, a built-in strategy's `size` must be whole lots and a synthetic market's `startPrice` 100 to 1e12
+ * ticks. `--set path=value` overrides any field before validation (the value is read as JSON when it
  * parses, as a string otherwise).
  */
-const positive = z.number().positive();
+/** A price or size step: bounded, and exact in at most 12 decimals (money is computed exactly at those decimals). */
+const step = boundedNumber(BOUNDS.step).refine((x) => !validStep(x) || exactDecimals(x) !== null, {
+  message: 'expected a step of at most 12 decimals, such as 0.01 or 0.00001',
+});
+function validStep(x: number): boolean {
+  return boundProblem(x, BOUNDS.step) === null;
+}
+
+/** A fee in bps: bounded, in hundredths of a bp (how the fee schedule holds it). */
+const feeBps = boundedNumber(BOUNDS.feeBps).refine(
+  (x) => boundProblem(x, BOUNDS.feeBps) !== null || Math.abs(x * 100 - Math.round(x * 100)) < 1e-6,
+  {
+    message: 'expected a multiple of 0.01 bp',
+  },
+);
 
 export const marketSchema = z
   .object({
     symbol: z.string().min(1),
-    tickSize: positive,
-    lotSize: positive,
-    makerFeeBps: z.number().default(0),
-    takerFeeBps: z.number().default(0),
+    tickSize: step,
+    lotSize: step,
+    makerFeeBps: feeBps.default(0),
+    takerFeeBps: feeBps.default(0),
   })
   .strict();
 
@@ -56,13 +74,13 @@ export const venueSchema = z
 export const analyticsSchema = z
   .object({
     /** Markout horizons, seconds. */
-    horizonsSeconds: z.array(positive).nonempty().default([1, 5, 30, 60]),
+    horizonsSeconds: z.array(boundedNumber(BOUNDS.intervalSeconds)).nonempty().max(20).default([1, 5, 30, 60]),
     /** The horizon the verdict and headline figures use; must be one of horizonsSeconds. */
-    mainHorizonSeconds: positive.default(30),
+    mainHorizonSeconds: boundedNumber(BOUNDS.intervalSeconds).default(30),
     /** timeseries.csv sampling interval, seconds. */
-    sampleSeconds: positive.default(1),
+    sampleSeconds: boundedNumber(BOUNDS.intervalSeconds).default(1),
     /** Interval of the PnL series behind the risk figures (Sharpe, worst interval), seconds. */
-    riskIntervalSeconds: positive.default(60),
+    riskIntervalSeconds: boundedNumber({ min: BOUNDS.intervalSeconds.min, max: BOUNDS.durationSeconds.max }).default(60),
   })
   .strict()
   .refine((a) => a.horizonsSeconds.includes(a.mainHorizonSeconds), {
@@ -81,9 +99,9 @@ export function scenarioShape<Data extends z.ZodTypeAny, Strategy extends z.ZodT
       .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-" (it names the run folder)')
       .describe('names the run folder'),
     description: z.string().optional(),
-    seed: z.number().int().nonnegative().default(1).describe('seed of every random draw (market, latency)'),
+    seed: boundedNumber(BOUNDS.seed).default(1).describe('seed of every random draw (market, latency)'),
     /** Simulated time to run; required for synthetic data, optional for replays (default: all the data). */
-    durationSeconds: positive.optional().describe('simulated time to run; required for synthetic data'),
+    durationSeconds: boundedNumber(BOUNDS.durationSeconds).optional().describe('simulated time to run; required for synthetic data'),
     /** Trade only inside this part of the data: ISO times or offsets from the data's start ("90s", "30m"). */
     window: z
       .object({ from: z.string().optional(), to: z.string().optional() })
@@ -104,7 +122,42 @@ export const scenarioSchema = z
   .refine((s) => s.durationSeconds !== undefined || s.data.kind !== 'synthetic', {
     message: 'required for synthetic data (how long to simulate, in seconds)',
     path: ['durationSeconds'],
+  })
+  .superRefine((s, ctx) => {
+    // a built-in strategy's order size must be whole lots: otherwise every order is rejected and nothing trades
+    const { tickSize, lotSize } = s.market;
+    if (!validStep(tickSize) || !validStep(lotSize) || exactDecimals(tickSize) === null || exactDecimals(lotSize) === null) return; // reported by the market's own checks
+    const size = (s.strategy as Record<string, unknown>).size;
+    if (s.strategy.module === undefined && typeof size === 'number' && size > 0 && !isWholeSteps(size, lotSize)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['strategy', 'size'],
+        message: `${size} is not a whole number of market.lotSize (${lotSize}): every order would be rejected`,
+      });
+    }
+    // a synthetic market's price must span enough ticks for a spread of one tick to mean something
+    const startPrice = s.data.startPrice;
+    if (typeof startPrice === 'number' && startPrice > 0) {
+      const ticks = startPrice / tickSize;
+      if (!(ticks >= MIN_PRICE_TICKS && ticks <= MAX_PRICE_TICKS)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['data', 'startPrice'],
+          message: `${startPrice} is ${Number(ticks.toPrecision(6))} ticks of market.tickSize (${tickSize}); expected ${MIN_PRICE_TICKS} to ${MAX_PRICE_TICKS} ticks (a one-tick spread of at most 1 %)`,
+        });
+      }
+    }
   });
+
+/** A synthetic market's start price, in ticks: enough for a one-tick spread of at most 1 %, few enough to stay exact. */
+const MIN_PRICE_TICKS = 100;
+const MAX_PRICE_TICKS = 1e12;
+
+/** True when `value` is a positive whole number of `step` (within 1e-6 of a step, as MarketUnits reads them). */
+function isWholeSteps(value: number, step: number): boolean {
+  const steps = value / step;
+  return Math.round(steps) >= 1 && Math.abs(steps - Math.round(steps)) <= 1e-6;
+}
 
 export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy' | 'venue'> & {
   venue: { queue: QueueConfig; latency: LatencyConfig; bookThrough: BookThroughRule };
@@ -193,6 +246,12 @@ export async function withResolvedStrategy(scenario: Scenario, baseDir: string, 
 
 /** `prefix`: the scenario's JSON path in `source` when it is part of a larger document (a live config's "scenario"). */
 export function parseScenario(raw: unknown, source: string, prefix: (string | number)[] = []): Scenario {
+  const infinite = firstNonFinite(raw);
+  if (infinite) {
+    throw new SpreadlabError(
+      `${source}: ${formatPath([...prefix, ...infinite.path])}: expected a finite number, got ${infinite.value} (a JSON number beyond ±1.8e308 reads as infinite)`,
+    );
+  }
   const result = scenarioSchema.safeParse(withoutSchemaKey(raw));
   if (result.success) return result.data as Scenario;
   throw schemaError(source, result.error, prefix);

@@ -50,6 +50,8 @@ export interface OrderRequest {
   postOnly?: boolean;
   /** Default 'GTC'. */
   timeInForce?: 'GTC' | 'IOC';
+  /** Live venues: the exchange refuses the part that would increase |position| (the risk guard's flatten uses it). */
+  reduceOnly?: boolean;
 }
 
 export interface OrderAck {

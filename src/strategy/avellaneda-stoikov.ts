@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../core/bounds.ts';
 import type { Strategy } from './api.ts';
 import { defineStrategy } from './define.ts';
 import { requote, roundToTick } from './seed.ts';
@@ -30,27 +31,25 @@ import { requote, roundToTick } from './seed.ts';
  * priority is never kept (irrelevant in the AS market, where quotes usually rest outside the displayed
  * book). The loop's own latency delays each cycle: with non-zero latency the cycle drifts from the grid.
  */
-const positive = z.number().positive();
-
 /** The parameters both model-based strategies (this one and GLFT) share. */
 export const modelParams = z.object({
   /** Risk aversion γ. */
-  gamma: positive,
+  gamma: boundedNumber(BOUNDS.modelParameter),
   /** Decay k of the fill intensity with distance, per price unit. */
-  k: positive,
+  k: boundedNumber(BOUNDS.modelParameter),
   /** Volatility σ of the mid, price units per √time unit. */
-  sigma: z.number().nonnegative(),
+  sigma: boundedNumber({ min: 0, max: 1e9 }),
   /** Order size, base units. */
-  size: positive,
-  requoteMs: positive.default(1000),
+  size: boundedNumber(BOUNDS.size),
+  requoteMs: boundedNumber(BOUNDS.periodMs).default(1000),
 });
 
 const avellanedaStoikovParams = modelParams.extend({
   /** Horizon T, time units. */
-  horizon: positive,
-  timeUnitSeconds: positive.default(1),
+  horizon: boundedNumber(BOUNDS.modelParameter),
+  timeUnitSeconds: boundedNumber(BOUNDS.modelParameter).default(1),
   variant: z.enum(['inventory', 'symmetric']).default('inventory'),
-  maxInventory: positive.optional(),
+  maxInventory: boundedNumber(BOUNDS.size).optional(),
   /** false: quotes are sent unclamped without postOnly (see the rules); optional so scenarios without it echo unchanged in run.json. */
   postOnly: z.boolean().optional(),
 });

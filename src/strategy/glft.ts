@@ -1,5 +1,6 @@
 import { linearRegression } from 'simple-statistics';
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../core/bounds.ts';
 import type { Strategy } from './api.ts';
 import { modelParams, placeableQuotes } from './avellaneda-stoikov.ts';
 import { defineStrategy } from './define.ts';
@@ -48,25 +49,23 @@ import { requote } from './seed.ts';
  * a few 1/k. In the AS market (A = 140, k = 1.5) an 1800 s window, about 2,500 trades, lands within about 3 %
  * (one standard deviation) of both.
  */
-const positive = z.number().positive();
-
 const glftParams = modelParams.extend({
   /** Arrival rate A of market orders reaching the mid, per time unit (the same unit as σ's). */
-  A: positive,
-  maxInventory: positive,
+  A: boundedNumber(BOUNDS.modelParameter),
+  maxInventory: boundedNumber(BOUNDS.size),
   /** Replace σ by a rolling estimate from the mids the loop reads (off by default). */
   estimateSigma: z.boolean().default(false),
-  estimationWindowSeconds: positive.default(600),
-  minSamples: z.number().int().positive().default(30),
+  estimationWindowSeconds: boundedNumber(BOUNDS.durationSeconds).default(600),
+  minSamples: boundedNumber({ min: 1, max: 1e6, integer: true }).default(30),
   /** Seconds in the time unit σ and A are given in (used by the estimates only). */
-  timeUnitSeconds: positive.default(1),
+  timeUnitSeconds: boundedNumber(BOUNDS.modelParameter).default(1),
   /** Replace A and k by an online fit of the depths market trades reach (off by default). */
   estimateIntensity: z.boolean().default(false),
   /** Width of a depth bucket of that fit, price units (default: the market's tick). */
-  depthBucket: positive.optional(),
-  depthBuckets: z.number().int().min(3).default(70),
+  depthBucket: boundedNumber(BOUNDS.price).optional(),
+  depthBuckets: boundedNumber({ min: 3, max: 10_000, integer: true }).default(70),
   /** Trades in the window before the fit replaces A and k. */
-  minTrades: z.number().int().positive().default(100),
+  minTrades: boundedNumber({ min: 1, max: 1e7, integer: true }).default(100),
 });
 
 export type GlftParams = z.output<typeof glftParams> & {

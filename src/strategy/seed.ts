@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../core/bounds.ts';
 import { decimalsOf } from '../core/market.ts';
 import type { OrderAck, Side, Strategy, StrategyContext } from './api.ts';
 import { defineStrategy } from './define.ts';
@@ -26,20 +27,18 @@ import { defineStrategy } from './define.ts';
 /** Decimal sizes are compared with this slack, so 0.03 + 0.01 counts as 0.04. */
 const SIZE_EPSILON = 1e-9;
 
-const positive = z.number().positive();
-
 const fixedSpreadParams = z.object({
   /** Full quoted spread, bps of the mid. */
-  spreadBps: positive,
+  spreadBps: boundedNumber(BOUNDS.spreadBps),
   /** Order size, base units. */
-  size: positive,
-  requoteMs: positive.default(3000),
+  size: boundedNumber(BOUNDS.size),
+  requoteMs: boundedNumber(BOUNDS.periodMs).default(3000),
 });
 
 export const inventorySkewParams = fixedSpreadParams.extend({
   /** |position| limit, base units: the skew's scale and a side's quoting limit. */
-  maxInventory: positive,
-  skewFactor: z.number().nonnegative().default(0.5),
+  maxInventory: boundedNumber(BOUNDS.size),
+  skewFactor: boundedNumber({ min: 0, max: 100 }).default(0.5),
 });
 
 export type FixedSpreadParams = z.output<typeof fixedSpreadParams>;

@@ -15,7 +15,13 @@ import { Rng } from '../core/rng.ts';
  * - Each configuration runs once per seed (seeds 1..N for synthetic data; the scenario's seed otherwise).
  *   Runs are numbered in order: configuration-major, seed-minor. This order is the order of results.csv,
  *   whatever the number of workers or shards.
+ * - Size: a sweep of more than MAX_RUNS runs is refused unless confirmed (`--allow-large-grid`), and one of
+ *   more than HARD_MAX_RUNS always is (the run list itself would not fit in memory); both are counted
+ *   before any value is generated (a range's length from its bounds and step).
  */
+export const MAX_RUNS = 10_000;
+export const HARD_MAX_RUNS = 1_000_000;
+
 export interface GridAxis {
   path: string;
   values: unknown[];
@@ -38,8 +44,10 @@ export function parseGridFlag(flag: string): GridAxis {
   const range = /^(-?[\d.]+(?:e-?\d+)?):(-?[\d.]+(?:e-?\d+)?):([\d.]+(?:e-?\d+)?)$/.exec(spec);
   if (range) {
     const [start, stop, step] = range.slice(1).map(Number);
-    if (!(step > 0) || !(stop >= start))
-      throw new SpreadlabError(`--grid ${flag}: a range is start:stop:step with stop ≥ start and step > 0`);
+    if (!(step > 0) || !(stop >= start) || ![start, stop, step].every(Number.isFinite))
+      throw new SpreadlabError(`--grid ${flag}: a range is start:stop:step of finite numbers with stop ≥ start and step > 0`);
+    const count = Math.floor((stop - start) / step + 1e-9) + 1;
+    if (count > HARD_MAX_RUNS) throw new SpreadlabError(`--grid ${flag}: ${count} values; at most ${HARD_MAX_RUNS} (use a larger step)`);
     const values: number[] = [];
     for (let i = 0; ; i++) {
       const value = round12(start + i * step);
@@ -61,6 +69,16 @@ function parseValue(text: string): unknown {
 
 function round12(x: number): number {
   return Number(x.toPrecision(12));
+}
+
+/** Refuses a sweep larger than MAX_RUNS (unless `allowLarge`) or HARD_MAX_RUNS, before the runs are listed. */
+export function checkRunCount(axes: GridAxis[], seeds: number, random: number | undefined, allowLarge: boolean): void {
+  const configs = random ?? axes.reduce((n, axis) => n * axis.values.length, 1);
+  const runs = configs * seeds;
+  const what = `${runs} runs (${configs} configuration${configs === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
+  if (runs > HARD_MAX_RUNS) throw new SpreadlabError(`the sweep has ${what}: at most ${HARD_MAX_RUNS}`);
+  if (runs > MAX_RUNS && !allowLarge)
+    throw new SpreadlabError(`the sweep has ${what}, more than ${MAX_RUNS}: pass --allow-large-grid to run it`);
 }
 
 export function planRuns(axes: GridAxis[], seeds: number[], random?: { count: number; seed: number }): PlannedRun[] {

@@ -1,6 +1,8 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json-file.ts';
+import { asOutputError, writeFileAtomically } from '../core/output.ts';
 import { csvText } from './flatten.ts';
 import type { ResultRow } from './objective.ts';
 
@@ -12,7 +14,9 @@ import type { ResultRow } from './objective.ts';
  *   sweep is refused rather than mixed.
  * - runs.jsonl gets one line per finished run, written with a single append: a run is either wholly in the
  *   journal or not at all. A last line cut short by a kill is dropped (and rewritten away) on resume, so no
- *   finished run is lost or counted twice, and the run is simply done again.
+ *   finished run is lost or counted twice, and the run is simply done again. An append that fails (a full
+ *   disk) is cut back to the journal's previous length before the error is raised, so no torn line is
+ *   left behind either.
  *   Merging shards writes the merged folder's whole journal at once, atomically.
  * - results.csv is written only from the journal, in run-index order, under a temporary name renamed into
  *   place: it never shows a half-written row, and it is the same whatever order runs finished in.
@@ -29,7 +33,7 @@ export interface JournalEntry {
 export function checkManifest(dir: string, manifest: { runListHash: string } & Record<string, unknown>): void {
   const file = join(dir, MANIFEST);
   if (existsSync(file)) {
-    const existing = JSON.parse(readFileSync(file, 'utf8')) as { runListHash?: string };
+    const existing = readJsonFile(file, 'sweep manifest') as { runListHash?: string };
     if (existing.runListHash !== manifest.runListHash) {
       throw new SpreadlabError(`${dir} holds a different sweep (${MANIFEST} differs): choose another --out or remove the folder`);
     }
@@ -38,8 +42,11 @@ export function checkManifest(dir: string, manifest: { runListHash: string } & R
   writeAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-/** Reads finished runs; drops (and rewrites away) a torn last line. */
-export function readJournal(dir: string): Map<number, JournalEntry> {
+/**
+ * Reads finished runs, ignoring a torn last line; `repair` (only under the folder's lock) also rewrites the
+ * file without it, so appends continue from an intact line.
+ */
+export function readJournal(dir: string, { repair }: { repair: boolean } = { repair: false }): Map<number, JournalEntry> {
   const file = join(dir, JOURNAL);
   const entries = new Map<number, JournalEntry>();
   if (!existsSync(file)) return entries;
@@ -58,12 +65,23 @@ export function readJournal(dir: string): Map<number, JournalEntry> {
       break; // a line cut by a kill: everything after it is discarded too
     }
   }
-  if (intact !== text) writeAtomically(file, intact);
+  if (repair && intact !== text) writeAtomically(file, intact);
   return entries;
 }
 
 export function appendJournal(dir: string, entry: JournalEntry): void {
-  appendFileSync(join(dir, JOURNAL), journalLine(entry));
+  const file = join(dir, JOURNAL);
+  const before = existsSync(file) ? statSync(file).size : 0;
+  try {
+    appendFileSync(file, journalLine(entry));
+  } catch (error) {
+    try {
+      if (existsSync(file)) truncateSync(file, before);
+    } catch {
+      /* the torn line, if any, is dropped on resume (readJournal) */
+    }
+    throw asOutputError(file, error);
+  }
 }
 
 /** Writes a whole journal at once (a merged sweep's). */
@@ -99,7 +117,4 @@ export function writeResults(dir: string, entries: JournalEntry[]): void {
   writeAtomically(join(dir, RESULTS), csvText([columns, ...rows]));
 }
 
-export function writeAtomically(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
-}
+export const writeAtomically = writeFileAtomically;

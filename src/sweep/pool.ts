@@ -75,7 +75,13 @@ function drain(
         );
         return;
       }
-      onResult(reply.index, reply.row);
+      try {
+        onResult(reply.index, reply.row);
+      } catch (error) {
+        queue.length = 0; // the result could not be kept (a full disk): stop handing out runs
+        reject(error);
+        return;
+      }
       next();
     });
     thread.on('error', reject);

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
+import { checkFlag } from '../core/bounds.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import {
   appendJournal,
   checkManifest,
@@ -14,7 +17,7 @@ import {
   MANIFEST,
   type JournalEntry,
 } from './journal.ts';
-import { inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
+import { checkRunCount, HARD_MAX_RUNS, inShard, parseGridFlag, planRuns, type GridAxis, type PlannedRun } from './grid.ts';
 import { DEFAULT_MIN_FILLS, seedSpread } from '../core/evidence.ts';
 import { chooseBest, configFigures, isCountColumn, minFillsConstraint, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
@@ -40,6 +43,8 @@ export interface SweepOptions extends Selection {
   /** Seeds 1..N for synthetic data. */
   seeds?: number;
   random?: number;
+  /** Run a sweep of more than MAX_RUNS runs (grid.ts). */
+  allowLargeGrid?: boolean;
   workers: number;
   out: string;
   shard: { index: number; count: number } | null;
@@ -69,8 +74,10 @@ export function readScenarioBase(scenarioFile: string, overrides: string[]): Swe
 }
 
 export async function planSweep(
-  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random'>,
+  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random' | 'allowLargeGrid'>,
 ): Promise<SweepPlan> {
+  checkFlag('seeds', options.seeds, { min: 1, max: HARD_MAX_RUNS, integer: true });
+  checkFlag('random', options.random, { min: 1, max: HARD_MAX_RUNS, integer: true });
   const base = readScenarioBase(options.scenarioFile, options.overrides);
   const scenario = scenarioForRun(base, {}, 1);
   const { module: strategyModule } = await resolveStrategy(scenario.strategy, base.baseDir, base.file);
@@ -79,6 +86,7 @@ export async function planSweep(
     throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
   const seeds = synthetic ? Array.from({ length: options.seeds ?? 1 }, (_, i) => i + 1) : [scenario.seed];
   const axes = options.grid.map(parseGridFlag);
+  checkRunCount(axes, seeds.length, options.random, options.allowLargeGrid ?? false);
   const runs = planRuns(axes, seeds, options.random === undefined ? undefined : { count: options.random, seed: scenario.seed });
   // Validate every configuration before spending time on any run.
   const checked = new Set<number>();
@@ -98,10 +106,18 @@ export async function planSweep(
 export async function sweep(
   options: SweepOptions,
 ): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; warnings: string[]; complete: boolean }> {
+  checkOutputFolder(options.out, 'sweep', 'the sweep folder');
   const plan = await planSweep(options);
-  mkdirSync(options.out, { recursive: true });
+  return withOutputLock(options.out, 'running a sweep', () => sweepLocked(options, plan));
+}
+
+async function sweepLocked(
+  options: SweepOptions,
+  plan: SweepPlan,
+): Promise<{ plan: SweepPlan; entries: JournalEntry[]; best: ConfigFigures | null; warnings: string[]; complete: boolean }> {
+  openOutputFolder(options.out, 'sweep');
   checkManifest(options.out, manifestOf(plan, options));
-  const journal = readJournal(options.out);
+  const journal = readJournal(options.out, { repair: true });
   const mine = plan.runs.filter((r) => inShard(r, options.shard));
   const pending = mine.filter((r) => !journal.has(r.index));
   let done = mine.length - pending.length;
@@ -238,10 +254,11 @@ export async function mergeShards(
   out: string,
   selection: Selection,
 ): Promise<{ best: ConfigFigures | null; warnings: string[]; runs: number }> {
+  checkOutputFolder(out, 'sweep', 'the merged sweep folder');
   const manifests = dirs.map((dir) => {
     const file = join(dir, MANIFEST);
     if (!existsSync(file)) throw new SpreadlabError(`${dir}: not a sweep folder (no ${MANIFEST})`);
-    return JSON.parse(readFileSync(file, 'utf8')) as ReturnType<typeof manifestOf>;
+    return readJsonFile(file, 'sweep manifest') as ReturnType<typeof manifestOf>;
   });
   const first = manifests[0];
   manifests.forEach((m, i) => {
@@ -265,11 +282,13 @@ export async function mergeShards(
       `the shards hold ${all.size} of ${plan.runs.length} runs; missing runs ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}: finish or rerun those shards`,
     );
   }
-  mkdirSync(out, { recursive: true });
-  checkManifest(out, {
-    ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }),
+  return withOutputLock(out, 'merging sweep shards', () => {
+    openOutputFolder(out, 'sweep');
+    checkManifest(out, {
+      ...manifestOf(plan, { grid: first.grid, seeds: first.seeds ?? undefined, random: first.random ?? undefined, shard: null }),
+    });
+    const entries = plan.runs.map((r) => all.get(r.index)!);
+    writeJournal(out, entries);
+    return { ...finishSweep(out, plan, entries, selection, first.random === null ? 'grid' : 'random'), runs: entries.length };
   });
-  const entries = plan.runs.map((r) => all.get(r.index)!);
-  writeJournal(out, entries);
-  return { ...finishSweep(out, plan, entries, selection, first.random === null ? 'grid' : 'random'), runs: entries.length };
 }

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { evidenceOf, type Evidence, type WeightedStat } from '../core/evidence.ts';
+import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { rowObject, writeJournal, type JournalEntry } from './journal.ts';
 import { runPool } from './pool.ts';
 import { mainHorizonOf } from './run-one.ts';
@@ -52,7 +53,14 @@ export interface TuneOutcome {
 }
 
 export async function tune(options: TuneOptions): Promise<TuneOutcome> {
-  mkdirSync(options.out, { recursive: true });
+  checkOutputFolder(options.out, 'tune', 'the tune folder');
+  return withOutputLock(options.out, 'tuning', () => {
+    openOutputFolder(options.out, 'tune');
+    return tuneLocked(options);
+  });
+}
+
+async function tuneLocked(options: TuneOptions): Promise<TuneOutcome> {
   const entries: JournalEntry[] = [];
   const steps: TuneStep[] = [];
   const measured = new Map<number, TuneStep>();

@@ -4,6 +4,8 @@ import { isoMicros } from '../core/units.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
 import { readJsonFile } from '../core/json-file.ts';
+import { checkOutputFolder, openOutputFolder } from '../core/output.ts';
+import { withOutputLock } from '../core/output-lock.ts';
 import { loadRun } from '../report/load-run.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { sweepMetrics } from '../report/sweep-page.ts';
@@ -73,6 +75,14 @@ export const WALK_FORWARD = { record: 'walkforward.json', csv: 'walkforward.csv'
 const window = (w: { from: string; to: string }): string[] => [`window.from=${w.from}`, `window.to=${w.to}`];
 
 export async function walkForward(options: SweepOptions, folds: Fold[]): Promise<FoldOutcome[]> {
+  checkOutputFolder(options.out, 'walk-forward', 'the walk-forward folder');
+  return withOutputLock(options.out, 'running a walk-forward', () => {
+    openOutputFolder(options.out, 'walk-forward');
+    return walkForwardLocked(options, folds);
+  });
+}
+
+async function walkForwardLocked(options: SweepOptions, folds: Fold[]): Promise<FoldOutcome[]> {
   const outcomes: FoldOutcome[] = [];
   for (const [i, windows] of folds.entries()) {
     const dir = join(options.out, `fold-${i}`);

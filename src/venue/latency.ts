@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../core/bounds.ts';
 import type { Rng } from '../core/rng.ts';
 import { US_PER_MS, type Micros } from '../core/units.ts';
 import { defineVenueModel } from './model.ts';
@@ -34,13 +35,10 @@ export interface LatencyContext {
   baseDir: string;
 }
 
-const nonNegative = z.number().nonnegative();
-const positive = z.number().positive();
-
 export const constantLatency = defineVenueModel({
   name: 'constant',
   description: 'every entry takes entryMs, every response responseMs',
-  params: z.object({ entryMs: nonNegative, responseMs: nonNegative }),
+  params: z.object({ entryMs: boundedNumber(BOUNDS.latencyMs), responseMs: boundedNumber(BOUNDS.latencyMs) }),
   create: ({ entryMs, responseMs }, _context: LatencyContext): LatencyModel => {
     const entryUs = Math.round(entryMs * US_PER_MS);
     const responseUs = Math.round(responseMs * US_PER_MS);
@@ -51,7 +49,12 @@ export const constantLatency = defineVenueModel({
 export const lognormalLatency = defineVenueModel({
   name: 'lognormal',
   description: 'each delay drawn from a lognormal with the given median (ms) and log-sd, from the seeded RNG',
-  params: z.object({ entryMedianMs: positive, responseMedianMs: positive, sigma: nonNegative }),
+  params: z.object({
+    entryMedianMs: boundedNumber({ above: 0, max: BOUNDS.latencyMs.max }),
+    responseMedianMs: boundedNumber({ above: 0, max: BOUNDS.latencyMs.max }),
+    /** Log-sd; at most 3 (beyond, the tail's delays run to hours). */
+    sigma: boundedNumber({ min: 0, max: 3 }),
+  }),
   create: ({ entryMedianMs, responseMedianMs, sigma }, { rng }: LatencyContext): LatencyModel => ({
     entry: () => Math.round(rng.lognormal(entryMedianMs * US_PER_MS, sigma)),
     response: () => Math.round(rng.lognormal(responseMedianMs * US_PER_MS, sigma)),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { L2Book } from '../book/l2-book.ts';
+import { boundedNumber } from '../core/bounds.ts';
 import type { OrderEvent } from '../core/events.ts';
 import type { Lots, Side, Ticks } from '../core/units.ts';
 import { defineVenueModel } from './model.ts';
@@ -102,6 +103,6 @@ export const riskAverseQueue = defineVenueModel({
 export const probabilisticQueue = defineVenueModel({
   name: 'probabilistic',
   description: "hftbacktest's ProbQueueModel: unexplained size decreases split between front and back by a power law",
-  params: z.object({ power: z.number().positive().default(2) }),
+  params: z.object({ power: boundedNumber({ above: 0, max: 100 }).default(2) }),
   create: ({ power }) => probabilistic(power),
 });

@@ -7,9 +7,10 @@ import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-s
 import type { MarketEvent } from '../../src/core/events.ts';
 import { fillMarkouts, weightedStat } from '../../src/analytics/markouts.ts';
 import { analyzeRun, type Summary } from '../../src/analytics/summary.ts';
-import { sampleTimeline } from '../../src/analytics/timeline.ts';
+import { riskFigures } from '../../src/analytics/risk.ts';
+import { sampleTimeline, sampleTimes } from '../../src/analytics/timeline.ts';
 import { judgeRun, verdict } from '../../src/analytics/verdict.ts';
-import { runBacktest, type FillRecord } from '../../src/sim/backtest.ts';
+import { runBacktest, type BacktestResult, type FillRecord } from '../../src/sim/backtest.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
 import type { Strategy } from '../../src/strategy/api.ts';
@@ -41,6 +42,20 @@ function midPath(points: [number, number][]): Series {
 }
 
 describe('markout sign conventions', () => {
+  it('every horizon reads the mid at its own horizon: 1, 5, 30 and 60 s', () => {
+    const moves = midPath([
+      [0, 100],
+      [1 * S, 101],
+      [5 * S, 102],
+      [30 * S, 97],
+      [60 * S, 110],
+    ]);
+    const m = fillMarkouts(fill('buy', 99, 0, 0), moves, [1 * S, 5 * S, 30 * S, 60 * S], 100 * S);
+    expect(m.midAfter).toEqual([101, 102, 97, 110]);
+    expect(m.markoutTicks).toEqual([2, 3, -2, 11]);
+    expect(m.markoutBps).toEqual([200, 300, -200, 1100]); // 10 000 × markout / mid at the fill (100)
+  });
+
   // Mid 100 at the fill (ticks), then 103 after 1 s, then 98 after 5 s.
   const path = midPath([
     [0, 100],
@@ -246,5 +261,36 @@ describe('the verdict, net of fees and on evidence', () => {
     const summary = summaryWith(stat(3, 2, 4, 12), stat(3, 2, 4, 12));
     expect(judgeRun(summary).text).toContain('only 12 fills with a complete 30s markout (at least 30 needed)');
     expect(judgeRun(summary, { minFills: 10 }).tone).toBe('good');
+  });
+});
+
+describe('risk figures, hand-computed', () => {
+  // One buy of 1 lot at 100 (the mid) at 0 s, then the mid moves 100 → 102 → 101 → 104 at 60, 120, 180 s
+  // (tick = lot = 1, no fees): equity is 0, 2, 1, 4 at the minute marks.
+  const units = new MarketUnits({ symbol: 'R', tickSize: 1, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 });
+  const result = {
+    fills: [{ ...fill('buy', 100, 0, 0), positionAfter: 1 }],
+    midPath: midPath([
+      [0, 100],
+      [60 * S, 102],
+      [120 * S, 101],
+      [180 * S, 104],
+    ]),
+    quotePath: new Series(2),
+    startTs: 0,
+    endTs: 180 * S,
+  } as unknown as BacktestResult;
+  const curve = sampleTimeline(result, sampleTimes(0, 180 * S, 1 * S));
+  const risk = riskFigures(result, units, 60, curve);
+
+  it('per-interval PnL 2, −1, 3: sd, Sharpe = mean / sd (not / variance), worst interval', () => {
+    const sd = Math.sqrt(((2 - 4 / 3) ** 2 + (-1 - 4 / 3) ** 2 + (3 - 4 / 3) ** 2) / 2); // 2.0817
+    expect(risk.pnlVolatility).toBeCloseTo(sd, 12);
+    expect(risk.sharpe).toBeCloseTo(4 / 3 / sd, 12); // 0.6405; mean / variance would be 0.3077
+    expect(risk.worstInterval).toBe(-1);
+  });
+
+  it('max drawdown from the running peak (2 → 1), not from the first sample (which never falls below 0)', () => {
+    expect(risk.maxDrawdown).toBe(1);
   });
 });

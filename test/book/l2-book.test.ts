@@ -387,6 +387,33 @@ describe('L2Book dense window and far region', () => {
     expect(book.checkInvariants()).toBeNull();
   });
 
+  it('a far best exactly at the window edge: deleting the best above it falls back to it, not into the window', () => {
+    const book = new L2Book(64, 64);
+    const ref = new ReferenceBook();
+    for (let i = 0; i < 5; i++) both(book, ref, 'bid', 1000 - i, 10 + i);
+    both(book, ref, 'ask', 2000, 5); // far above: the spread is too wide for the window to chase
+    expect([book.windowLow, book.windowSpan]).toEqual([968, 64]);
+    const edge = book.windowLow + book.windowSpan; // 1032: the first price above the window
+    both(book, ref, 'bid', edge, 3);
+    both(book, ref, 'bid', edge + 5, 4);
+    expect(book.bestBid).toBe(edge + 5);
+    both(book, ref, 'bid', edge + 5, 0);
+    expect([book.bestBid, book.bestBidSize()]).toEqual([edge, 3]);
+    expect(book.windowLow).toBe(968);
+    // the mirror: a far ask exactly one tick below the window
+    const asks = new L2Book(64, 64);
+    const askRef = new ReferenceBook();
+    for (let i = 0; i < 5; i++) both(asks, askRef, 'ask', 1000 + i, 10 + i);
+    both(asks, askRef, 'bid', 10, 5);
+    const below = asks.windowLow - 1;
+    both(asks, askRef, 'ask', below, 3);
+    both(asks, askRef, 'ask', below - 5, 4);
+    both(asks, askRef, 'ask', below - 5, 0);
+    expect([asks.bestAsk, asks.bestAskSize()]).toEqual([below, 3]);
+    expect(book.checkInvariants()).toBeNull();
+    expect(asks.checkInvariants()).toBeNull();
+  });
+
   it('best levels can live far: a far best is reported, merged first, and deleting it falls back correctly', () => {
     const book = new L2Book(64, 64);
     const ref = new ReferenceBook();

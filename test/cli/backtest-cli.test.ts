@@ -170,7 +170,7 @@ describe('spreadlab backtest: user errors', () => {
   it('a missing scenario file: exit 2, the file named', () => {
     const r = spreadlab('backtest', 'scenarios/does-not-exist.json');
     expectUserError(r);
-    expect(r.stderr).toContain('scenarios/does-not-exist.json: cannot read scenario (ENOENT)');
+    expect(r.stderr).toContain('scenarios/does-not-exist.json: cannot read scenario: no such file or folder (ENOENT)');
   });
 
   it('a file that is not JSON: exit 2, the file named', () => {
@@ -178,7 +178,7 @@ describe('spreadlab backtest: user errors', () => {
     writeFileSync(file, '{ "name": ');
     const r = spreadlab('backtest', file);
     expectUserError(r);
-    expect(r.stderr).toContain(`${file}: not valid JSON`);
+    expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: not valid JSON`));
   });
 
   it('an unknown flag or a missing command: exit 2', () => {

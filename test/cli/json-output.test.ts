@@ -19,6 +19,7 @@ const SHORT = ['--set', 'durationSeconds=60', '--workers', '1'];
 function jsonResult(args: string[]): Record<string, any> {
   const run = spreadlab(...args, '--json');
   expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).toBe(''); // warnings are in the document
   const lines = run.stdout.split('\n').filter((line) => line !== '');
   expect(lines).toHaveLength(1);
   const result = JSON.parse(lines[0]);
@@ -45,6 +46,20 @@ const CASES: Case[] = [
       expect(r.files).toContain(join(at('run'), 'summary.json'));
       expect(r.files).toContain(join(at('run'), 'report.html'));
     },
+  },
+  {
+    command: 'backtest (with a warning)',
+    args: [
+      'backtest',
+      'scenarios/informed-flow-replay.json',
+      '--set',
+      'durationSeconds=2000',
+      '--set',
+      'data.onError=skip',
+      '--out',
+      at('past-end'),
+    ],
+    check: (r) => expect(r.warnings).toEqual([expect.stringMatching(/^durationSeconds 2000 runs past the end of the data/)]),
   },
   {
     command: 'report',

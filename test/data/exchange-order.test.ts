@@ -98,6 +98,7 @@ describe('the venue timeline of the BTCUSDT spot replay', () => {
     expect(keyed.filter((k, i) => k.at !== i).length).toBeGreaterThan(1000);
 
     const streamed = await prepareStream(files, { ...options, cache: { dir: tempDir() } });
+    if (!streamed) throw new Error('the cache folder could not be used');
     expect(streamed.maxFeedLagUs).toBe(lag);
     const stream = openStream(streamed.units, { chunkRows: 997, localShiftUs: streamed.localShiftUs });
     const streamVenue = all(byExchangeTime(stream, streamed.maxFeedLagUs));

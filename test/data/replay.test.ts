@@ -75,7 +75,7 @@ describe('loadReplay', () => {
     for (const name of COLUMN_NAMES) expect(Array.from(b.columns[name] as Float64Array)).toEqual(Array.from(a.columns[name] as Float64Array));
     const entries = readdirSync(cache.dir);
     expect(entries).toHaveLength(1);
-    expect(readCache(join(cache.dir, entries[0]))?.meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
+    expect((readCache(join(cache.dir, entries[0])) as { meta: unknown }).meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
     utimesSync(path, 1, 1);
     expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, cache })).inputs[0].fromCache).toBe(false);
     writeTemp('t.csv', text.replace('1.01,2', '1.01,3'), dir);
@@ -97,6 +97,6 @@ describe('loadReplay', () => {
   });
 
   it('names a missing file', async () => {
-    await expect(loadReplay([{ path: '/nonexistent/x.csv', display: 'data/x.csv' }], opts)).rejects.toThrow('data/x.csv: cannot read data file (no such file)');
+    await expect(loadReplay([{ path: '/nonexistent/x.csv', display: 'data/x.csv' }], opts)).rejects.toThrow('data/x.csv: cannot read data file: no such file or folder (ENOENT)');
   });
 });

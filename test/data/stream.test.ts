@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCacheFile } from '../../src/data/cache.ts';
+import { openCacheFile, type CacheFile } from '../../src/data/cache.ts';
+import { onWarning } from '../../src/core/warnings.ts';
 import { openColumns } from '../../src/data/columns.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/core/events.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
@@ -64,7 +65,7 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     const dir = tempDir();
     const memory = await loadReplay(BTC_FILES, { ...opts, cache: null });
     const n = memory.columns.length;
-    const fresh = await prepareStream(BTC_FILES, { ...opts, cache: { dir } });
+    const fresh = (await prepareStream(BTC_FILES, { ...opts, cache: { dir } }))!;
     expect(fresh.inputs.map((i) => i.fromCache)).toEqual([false, false, false]);
     expect(fresh.rows).toBe(n);
     expect(fresh.localShiftUs).toBe(memory.localShiftUs);
@@ -74,7 +75,7 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     // a small prime chunk puts chunk boundaries inside snapshots and messages
     const events = expectSameEvents(openColumns(memory.columns)(), openStream(fresh.units, { chunkRows: 97, localShiftUs: fresh.localShiftUs })());
     expect(events).toBeGreaterThan(300_000);
-    const again = await prepareStream(BTC_FILES, { ...opts, cache: { dir } });
+    const again = (await prepareStream(BTC_FILES, { ...opts, cache: { dir } }))!;
     expect(again.inputs.map((i) => i.fromCache)).toEqual([true, true, true]);
     expect(again.units.map((u) => u.stats)).toEqual(fresh.units.map((u) => u.stats));
     const open = openStream(again.units, { chunkRows: 4096, localShiftUs: again.localShiftUs });
@@ -87,30 +88,36 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
   it('keeps the tie rule when the files are listed against it (quotes, book, trades share timestamps)', async () => {
     const files = [BTC_FILES[2], BTC_FILES[0], BTC_FILES[1]];
     const memory = await loadReplay(files, { ...opts, cache: null });
-    const s = await prepareStream(files, { ...opts, cache: { dir: tempDir() } });
+    const s = (await prepareStream(files, { ...opts, cache: { dir: tempDir() } }))!;
     expect(s.lastTs).toBe(Math.max(memory.columns.localTs.at(-1)!, memory.columns.exchTs.at(-1)!));
     expect(expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 1000, localShiftUs: s.localShiftUs })())).toBeGreaterThan(300_000);
   });
 
-  it('reads the cache entries the in-memory path wrote, and files written before stats existed', async () => {
+  it('reads the cache entries the in-memory path wrote; a corrupt entry is decoded again and rewritten, with a warning', async () => {
     const dir = tempDir();
     await loadReplay(BTC_FILES.slice(1), { ...opts, cache: { dir } });
-    const s = await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } });
+    const s = (await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } }))!;
     expect(s.inputs.map((i) => i.fromCache)).toEqual([true, true]);
-    // rewrite one entry without stats: the stream computes them with one chunked pass
     const path = s.units[0].path;
-    const withStats = openCacheFile(path)!;
-    expect(withStats.stats).not.toBeNull();
-    const patched = readFileSync(path);
-    const headerLength = patched.readUInt32LE(8);
-    const header = JSON.parse(patched.toString('utf8', 12, 12 + headerLength)) as Record<string, unknown>;
-    delete header.stats;
-    const text = JSON.stringify(header).padEnd(headerLength, ' '); // same length keeps the column offsets
-    patched.write(text, 12, 'utf8');
+    const intact = openCacheFile(path) as CacheFile;
+    // flip 16 bytes inside the columns: the checksum no longer matches
+    const bytes = readFileSync(path);
+    for (let i = 0; i < 16; i++) bytes[bytes.length - 100 + i] ^= 0xff;
     const fd = openSync(path, 'w');
-    writeSync(fd, patched);
+    writeSync(fd, bytes);
     closeSync(fd);
-    expect(openCacheFile(path)!.stats).toEqual(withStats.stats);
+    expect(openCacheFile(path)).toBe('corrupt');
+    const warnings: string[] = [];
+    const restore = onWarning((w) => warnings.push(w));
+    try {
+      const again = (await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } }))!;
+      expect(again.inputs.map((i) => i.fromCache)).toEqual([false, true]);
+      expect(expectSameEvents(openStream(s.units)(), openStream(again.units)())).toBeGreaterThan(10_000);
+    } finally {
+      restore();
+    }
+    expect(warnings).toEqual([expect.stringMatching(/cache entry .* is corrupt \(it fails its checksum\): decoding the data again/)]);
+    expect((openCacheFile(path) as CacheFile).stats).toEqual(intact.stats);
   });
 
   it('keys a LOBSTER pair named by its message file alone the same in memory and streamed: one cache entry', async () => {
@@ -119,7 +126,7 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     const lobster = { ...opts, units: units(0.01, 1) };
     const memory = await loadReplay(files, { ...lobster, cache: { dir } });
     expect(memory.inputs[0].fromCache).toBe(false);
-    const s = await prepareStream(files, { ...lobster, cache: { dir } });
+    const s = (await prepareStream(files, { ...lobster, cache: { dir } }))!;
     expect(s.inputs[0].fromCache).toBe(true);
     expect(readdirSync(dir)).toHaveLength(1);
     expect(expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 4096, localShiftUs: s.localShiftUs })())).toBeGreaterThan(50_000);
@@ -129,7 +136,7 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     const files = [{ path: join(SHARED, 'binance-raw/spot/btcusdt_20240808.gz'), display: 'raw' }];
     const raw = { ...opts, onGap: 'resync' as const };
     const memory = await loadReplay(files, { ...raw, cache: null });
-    const s = await prepareStream(files, { ...raw, cache: { dir: tempDir() } });
+    const s = (await prepareStream(files, { ...raw, cache: { dir: tempDir() } }))!;
     expect(s.localShiftUs).toBe(memory.localShiftUs);
     expect(s.localShiftUs).toBeGreaterThan(0);
     expect(s.startTs).toBe(memory.columns.localTs[0]);
@@ -206,7 +213,7 @@ describe('streaming memory', () => {
       gc();
       peakDecode = Math.max(peakDecode, used() - base);
     }, 100);
-    const s = await prepareStream(inputs, u);
+    const s = (await prepareStream(inputs, u))!;
     clearInterval(sampler);
     const decodedBytes = s.rows * 50;
     expect(s.rows).toBe(N + N / 2);

@@ -10,7 +10,7 @@ import { EventLog, RunTape } from '../../src/live/tape.ts';
 import { finalStatus } from '../../src/sim/order-log.ts';
 import { loadStrategyModule } from '../../src/strategy/resolve.ts';
 import type { Seen } from '../fixtures/strategies/listen-hooks.ts';
-import { FakeFeed } from './fake-feed.ts';
+import { FakeFeed, stopWhen } from './fake-feed.ts';
 
 const LISTEN_HOOKS = resolve('test/fixtures/strategies/listen-hooks.ts');
 
@@ -53,8 +53,12 @@ describe('dry-run market data', () => {
   it("a dry-run strategy's onBook and onTrade hooks fire, as they do live", async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dry-hooks-')), 'run');
     await loadStrategyModule(LISTEN_HOOKS, '.', 'test'); // loaded before the clock starts, as the timing below assumes
-    const stop = new AbortController();
-    setTimeout(() => stop.abort(), 1_000);
+    // stop once the hooks have seen what the checks below need (books, trades of both sides, a snapshot)
+    const seenSoFar = () => (globalThis as { listenHooksSeen?: Seen }).listenHooksSeen;
+    const stop = stopWhen(() => {
+      const s = seenSoFar();
+      return !!s && s.books.length > 3 && s.snapshot !== null && s.trades.length > 3;
+    });
     const result = await runLive({
       config: config(),
       configFile: 'c.json',
@@ -64,7 +68,7 @@ describe('dry-run market data', () => {
       out,
       allowUnpromoted: true,
       feed: new FakeFeed(),
-      stopSignal: stop.signal,
+      stopSignal: stop,
     });
     expect(result.stopReason).toBe('stopped by the caller');
     const seen = (globalThis as { listenHooksSeen?: Seen }).listenHooksSeen!;
@@ -85,8 +89,10 @@ describe('dry-run market data', () => {
     expect(seen.snapshot?.bids.length).toBe(1);
     expect(seen.snapshot?.mid).toBeGreaterThan(99.9);
     expect(seen.snapshot?.mid).toBeLessThan(100.1);
-    // The run files are written into the run folder itself: nothing staged beside it or left half-written.
+    // The run files are written into the run folder itself (marked as spreadlab's): nothing staged beside it
+    // (not even its lock, once the run is over) or left half-written.
     expect(readdirSync(out).sort()).toEqual([
+      '.spreadlab',
       'fills.csv',
       'live.json',
       'market.raw.gz',

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { wallMicros, type FeedSink, type MarketFeed } from '../../src/live/feed.ts';
 
 /**
@@ -8,6 +10,8 @@ import { wallMicros, type FeedSink, type MarketFeed } from '../../src/live/feed.
 export class FakeFeed implements MarketFeed {
   private timers: NodeJS.Timeout[] = [];
   private n = 0;
+  /** Trades printed so far (tests wait on a count of market events, not on seconds). */
+  tradesPrinted = 0;
   constructor(private readonly stallAfterMs = Infinity) {}
   start(sink: FeedSink): void {
     const t0 = Date.now();
@@ -40,6 +44,7 @@ export class FakeFeed implements MarketFeed {
         if (Date.now() - t0 > this.stallAfterMs) return;
         const ts = wallMicros();
         const sell = k++ % 2 === 0;
+        this.tradesPrinted++;
         sink.trade({ exchTs: ts, localTs: ts, id: String(k), price: sell ? 99.9 : 100.1, size: 0.5, takerSide: sell ? 'sell' : 'buy' });
       }, 100),
     );
@@ -47,4 +52,35 @@ export class FakeFeed implements MarketFeed {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
   }
+}
+
+/**
+ * Stops a run once `condition` holds (polled every 25 ms), or at the deadline: tests wait for what they
+ * check, not for a number of wall-clock seconds that a loaded machine may not fill with enough ticks.
+ */
+export function stopWhen(condition: () => boolean, deadlineMs = 20_000): AbortSignal {
+  const c = new AbortController();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    let met = false;
+    try {
+      met = condition();
+    } catch {
+      /* not yet (e.g. a file not written yet) */
+    }
+    if (met || Date.now() - started > deadlineMs) {
+      clearInterval(timer);
+      c.abort();
+    }
+  }, 25);
+  return c.signal;
+}
+
+/** The events of a run's orders.jsonl so far ([] before it exists). */
+export function runEvents(out: string): { event: string; [k: string]: unknown }[] {
+  if (!existsSync(join(out, 'orders.jsonl'))) return [];
+  return readFileSync(join(out, 'orders.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }

@@ -140,12 +140,26 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     return { child, out, output: () => text, exited };
   }
 
-  /** A print through our quote on `side`: fills it as maker. */
+  /**
+   * A print through our quote on `side`: fills it as maker. The strategy cancels and re-posts its quotes
+   * every cycle, so a print can land in the gap when no quote of ours rests: the server matches the print
+   * at once, so its fill count tells whether it hit us; if not, print again at the quote now resting (until
+   * a deadline).
+   */
   async function fillOur(side: 'BUY' | 'SELL'): Promise<void> {
-    const price = openPrice(side);
     const taker = side === 'BUY' ? 'sell' : 'buy';
-    const through = side === 'BUY' ? price - 0.05 : price + 0.05;
-    await hook(`trade?side=${taker}&price=${through.toFixed(2)}&qty=0.05`);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const price = openPrice(side);
+      if (Number.isFinite(price)) {
+        const before = state().fills.length;
+        const through = side === 'BUY' ? price - 0.05 : price + 0.05;
+        await hook(`trade?side=${taker}&price=${through.toFixed(2)}&qty=0.05`);
+        if (state().fills.length > before) return;
+      }
+      if (Date.now() > deadline) throw new Error(`no quote of ours on the ${side} side was filled within 20 s`);
+      await sleep(20);
+    }
   }
 
   beforeAll(async () => {
@@ -257,6 +271,27 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
     expect(ev.some((e) => e.event === 'guard-kill')).toBe(true);
     expect(JSON.parse(readFileSync(join(live.out, 'live.json'), 'utf8')).killed).toBe(true);
   }, 60_000);
+
+  it('after a SIGKILL, the next run cancels the orders left behind before its strategy starts, and says so', async () => {
+    const killed = startLive('killed');
+    await waitFor(quoting, 40_000, 'two-sided quotes on the server');
+    killed.child.kill('SIGKILL'); // no chance to cancel: its quotes stay on the exchange
+    await killed.exited;
+    const left = state().openOrders.map((o) => String(o.orderId));
+    expect(left.length).toBeGreaterThan(0);
+    const next = startLive('restart');
+    await waitFor(() => /found \d+ open order\(s\) on BTCUSDT left by an earlier run/.test(next.output()), 40_000, 'the leftover notice');
+    expect(next.output()).toMatch(
+      new RegExp(
+        `found ${left.length} open order\\(s\\) on BTCUSDT left by an earlier run that did not stop cleanly \\(killed\\?\\): cancelling them before the strategy starts`,
+      ),
+    );
+    await waitFor(() => !state().openOrders.some((o) => left.includes(String(o.orderId))), 10_000, 'the leftovers to be cancelled');
+    expect(events(next.out).find((e) => e.event === 'leftover-orders')).toMatchObject({ count: left.length });
+    next.child.kill('SIGTERM');
+    expect(await Promise.race([next.exited, sleep(15_000).then(() => 'timeout')]), next.output()).toBe(0);
+    expect(state().openOrders).toEqual([]);
+  }, 100_000);
 
   it('SIGINT: the run stops, cancels its orders and exits 0', async () => {
     const live = startLive('sigint');

@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
-import type { FakeFeed } from './fake-feed.ts';
+import { runEvents, type FakeFeed } from './fake-feed.ts';
 
 /**
  * A paper run for tests: the live config of an inventory-skew loop on a random-walk BTCUSDT market (1 s
- * horizon, tight risk limits), run on a fake feed until a timer stops it.
+ * horizon, tight risk limits), run on a fake feed until a signal stops it.
  */
 export function paperConfig(provenance = true, risk: Record<string, number> = {}) {
   return parseLiveConfig(
@@ -45,14 +45,8 @@ export function paperConfig(provenance = true, risk: Record<string, number> = {}
   );
 }
 
-export function stopAfter(ms: number): AbortSignal {
-  const c = new AbortController();
-  setTimeout(() => c.abort(), ms);
-  return c.signal;
-}
-
-/** A paper run of config() on a fake feed, stopped after `ms`; its folder and its orders.jsonl events. */
-export async function paperRun(feed: FakeFeed, ms: number, extra: Partial<Parameters<typeof runLive>[0]> = {}) {
+/** A paper run of paperConfig() on a fake feed until `stopSignal`; its folder and its orders.jsonl events. */
+export async function paperRun(feed: FakeFeed, stopSignal: AbortSignal, extra: Partial<Parameters<typeof runLive>[0]> = {}) {
   const out = extra.out ?? join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
   await runLive({
     config: paperConfig(),
@@ -63,12 +57,8 @@ export async function paperRun(feed: FakeFeed, ms: number, extra: Partial<Parame
     out,
     allowUnpromoted: false,
     feed,
-    stopSignal: stopAfter(ms),
+    stopSignal,
     ...extra,
   });
-  const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown> & { event: string; ts_us: number });
-  return { out, events };
+  return { out, events: runEvents(out) };
 }

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
 import { loadRun } from '../../src/report/load-run.ts';
-import { FakeFeed } from './fake-feed.ts';
-import { paperConfig as config, paperRun, stopAfter } from './paper-run.ts';
+import { FakeFeed, runEvents, stopWhen } from './fake-feed.ts';
+import { paperConfig as config, paperRun } from './paper-run.ts';
 
 describe('paper mode', () => {
   it('a config without provenance is refused unless allowUnpromoted', async () => {
@@ -43,6 +43,7 @@ describe('paper mode', () => {
 
   it('the same strategy quotes on live data, the simulated venue fills it, the run folder matches a backtest’s; reconcile replays it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    const feed = new FakeFeed();
     const result = await runLive({
       config: config(),
       configFile: 'c.json',
@@ -51,8 +52,9 @@ describe('paper mode', () => {
       sandbox: false,
       out,
       allowUnpromoted: false,
-      feed: new FakeFeed(),
-      stopSignal: stopAfter(2_500),
+      feed,
+      // for 24 prints of the market (alternately through our bid and our ask), however long a loaded machine takes
+      stopSignal: stopWhen(() => feed.tradesPrinted >= 24, 60_000),
     });
     expect(result.stopReason).toBe('stopped by the caller');
     for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'orders.csv', 'live.json', 'orders.jsonl', 'market.raw.gz'])
@@ -87,7 +89,7 @@ describe('paper mode', () => {
     expect(raw.some((l) => l.includes('"e":"trade"'))).toBe(true);
 
     const { summary: rec, rows } = await reconcile({ dir: out, toleranceMs: 1000 });
-    for (const f of ['reconcile.csv', 'reconcile.json', 'reconcile.html']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(existsSync(join(out, 'reconcile.csv'))).toBe(true);
     expect(existsSync(join(out, 'sim', 'summary.json'))).toBe(true);
     expect(rec.liveFills).toBe(summary.fills.count);
     expect(rec.simFills).toBeGreaterThan(0);
@@ -96,14 +98,51 @@ describe('paper mode', () => {
     expect(rows.filter((r) => r.status === 'matched').every((r) => r.live!.side === r.sim!.side)).toBe(true);
   }, 30_000);
 
+  it('a rerun into the same folder keeps the previous run aside until it has written its own; a failed rerun leaves it there', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    const paperRun = (feed: FakeFeed, stopSignal?: AbortSignal) =>
+      runLive({
+        config: config(),
+        configFile: 'c.json',
+        exchange: 'fake',
+        mode: 'paper',
+        sandbox: false,
+        out,
+        allowUnpromoted: false,
+        feed,
+        stopSignal,
+      });
+    const first = new FakeFeed();
+    await paperRun(
+      first,
+      stopWhen(() => first.tradesPrinted >= 2, 60_000),
+    );
+    const firstSummary = readFileSync(join(out, 'summary.json'), 'utf8');
+    class BrokenFeed extends FakeFeed {
+      override start(): void {
+        throw new Error('the feed is down');
+      }
+    }
+    await expect(paperRun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
+    expect(readFileSync(join(out, 'previous-run', 'summary.json'), 'utf8')).toBe(firstSummary);
+    const third = new FakeFeed();
+    await paperRun(
+      third,
+      stopWhen(() => third.tradesPrinted >= 2, 60_000),
+    );
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    expect(existsSync(join(out, 'previous-run'))).toBe(false);
+  }, 60_000);
+
   it('prints a status line every few seconds and logs it; a clean stop is reported as a stop, not as the risk guard', async () => {
     const printed: string[] = [];
-    const { out, events } = await paperRun(new FakeFeed(), 2_600, {
-      print: (line) => printed.push(line),
-      statusEverySeconds: 0.5,
-      printStatus: true,
-    });
-    const lines = printed.filter((l) => l.includes(' paper BTCUSDT · position '));
+    const statusLines = () => printed.filter((l) => l.includes(' paper BTCUSDT · position '));
+    const { out, events } = await paperRun(
+      new FakeFeed(),
+      stopWhen(() => statusLines().length >= 3 && /fills [1-9]/.test(statusLines().at(-1)!)),
+      { print: (line) => printed.push(line), statusEverySeconds: 0.5, printStatus: true },
+    );
+    const lines = statusLines();
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines)
       expect(line).toMatch(
@@ -124,7 +163,26 @@ describe('paper mode', () => {
   }, 30_000);
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
-    const { events } = await paperRun(new FakeFeed(600), 2_500);
+    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
+    await runLive({
+      config: config(),
+      configFile: 'c.json',
+      exchange: 'fake',
+      mode: 'paper',
+      sandbox: false,
+      out,
+      allowUnpromoted: false,
+      feed: new FakeFeed(600),
+      stopSignal: stopWhen(() => {
+        const events = runEvents(out);
+        const pause = events.findIndex((e) => e.event === 'guard-pause');
+        return pause >= 0 && events.slice(pause).some((e) => e.event === 'guard-refused');
+      }),
+    });
+    const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; ts_us: number });
     const pause = events.find((e) => e.event === 'guard-pause');
     expect(pause).toBeDefined();
     expect(events.some((e) => e.event === 'guard-refused' && e.ts_us > pause!.ts_us)).toBe(true);
@@ -141,7 +199,7 @@ describe('paper mode', () => {
       out,
       allowUnpromoted: false,
       feed: new FakeFeed(),
-      stopSignal: stopAfter(1_000),
+      stopSignal: stopWhen(() => runEvents(out).filter((e) => e.event === 'would-place').length >= 4),
     });
     expect(result.analysis.summary.fills.count).toBe(0);
     const log = readFileSync(join(out, 'orders.jsonl'), 'utf8');

@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/live/reconcile.ts';
-import { FakeFeed } from '../live/fake-feed.ts';
+import { FakeFeed, stopWhen } from '../live/fake-feed.ts';
 import { paperRun } from '../live/paper-run.ts';
 import { chartStates, expectShown, launch, openPage, RUN_CHART_IDS, shortBacktest, shownFigures, spreadlab, valueAt } from './helpers.ts';
 
@@ -475,7 +475,11 @@ describe('sweep, tune and walk-forward pages in chromium', () => {
 describe('reconcile page in chromium', () => {
   it('a paper run and its simulation side by side, fill by fill: the figures of summary.json, reconcile.json and reconcile.csv', async () => {
     const out = join(tmp, 'paper');
-    await paperRun(new FakeFeed(), 3_000, { out });
+    await paperRun(
+      new FakeFeed(),
+      stopWhen(() => false, 3_000),
+      { out },
+    );
     await reconcile({ dir: out, toleranceMs: 1000 });
 
     const { page, problems, blocked } = await openPage(context, join(out, 'reconcile.html'));

@@ -267,7 +267,7 @@ describe('spreadlab report: comparison and errors', () => {
 
     cpSync(join(runA, 'fills.csv'), join(broken, 'fills.csv'));
     writeFileSync(join(broken, 'summary.json'), '{"scenario": "x"');
-    expect(() => loadRun(broken)).toThrow(/summary\.json: not valid JSON/);
+    expect(() => loadRun(broken)).toThrow(/summary\.json:\d+:\d+: not valid JSON/);
     const summary = JSON.parse(readFileSync(join(runA, 'summary.json'), 'utf8'));
     delete summary.pnl.total;
     writeFileSync(join(broken, 'summary.json'), JSON.stringify(summary));

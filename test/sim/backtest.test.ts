@@ -304,6 +304,35 @@ describe('event loop', () => {
     expect(seen).toEqual([[30, 100]]);
   });
 
+  it('a wake-up and market data reaching the strategy at the same µs: the data first (tie rule), so the strategy wakes having seen it', async () => {
+    const seenAtWake: number[][] = [];
+    const trades: number[] = [];
+    await run(
+      [
+        book,
+        ...[10_000, 20_000, 25_000].map((t): MarketEvent => ({
+          kind: 'trade',
+          exchTs: t - 3_000,
+          localTs: t,
+          price: 10000,
+          size: 1,
+          takerSide: 'buy',
+        })),
+      ],
+      async ({ venue, clock }) => {
+        venue.onTrade((t) => trades.push(t.timestamp));
+        while (await clock.sleep(10)) seenAtWake.push([clock.now(), trades.length]);
+      },
+      30_000,
+    );
+    // wakes at 10 ms and 20 ms, exactly when a trade reaches the strategy: each already counted; at 30 ms all three
+    expect(seenAtWake).toEqual([
+      [10, 1],
+      [20, 2],
+      [30, 3],
+    ]);
+  });
+
   it('a strategy error fails the run with that error', async () => {
     await expect(
       run([book], async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -14,6 +14,12 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'spreadlab-sweep-'));
 const read = (dir: string, file = 'results.csv'): string => readFileSync(join(dir, file), 'utf8');
 
 const parseCsv = (text: string): Record<string, string>[] => parse(text, { columns: true });
+
+/** Runs journaled in a sweep folder so far. */
+const journalLines = (dir: string): number => {
+  const journal = join(dir, 'runs.jsonl');
+  return existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter(Boolean).length : 0;
+};
 
 describe('spreadlab sweep (real processes)', () => {
   const single = tmp();
@@ -69,6 +75,19 @@ describe('spreadlab sweep (real processes)', () => {
     expect(out.stdout).toContain('sweep.html');
     expect(read(single, 'sweep.html')).toBe(page);
     expect(read(single, 'configs.csv')).toBe(configs);
+  });
+
+  it('report re-renders only a folder spreadlab marked, and leaves its journal as it found it (a torn last line too)', () => {
+    const copy = join(tmp(), 'copy');
+    cpSync(single, copy, { recursive: true });
+    appendFileSync(join(copy, 'runs.jsonl'), '{"index": 99, "ro');
+    const journal = read(copy, 'runs.jsonl');
+    cli(['report', copy]);
+    expect(read(copy, 'runs.jsonl')).toBe(journal); // only a sweep, under its lock, cuts a torn line
+    rmSync(join(copy, '.spreadlab'));
+    const refused = spreadlab('report', copy);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('not a folder spreadlab wrote');
   });
 
   it('sweep --help names only flags that exist', () => {
@@ -134,28 +153,42 @@ describe('spreadlab sweep (real processes)', () => {
   });
 
   it('a killed sweep resumes where it stopped: no run lost or duplicated, no half-written row', async () => {
-    const dir = tmp();
-    const args = [
-      'bin/spreadlab.js',
-      'sweep',
-      'scenarios/demo.json',
-      '--grid',
-      'strategy.spreadBps=4:10:1',
-      ...SHORT,
-      '--workers',
-      '1',
-      '--out',
-      dir,
-    ];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
-    const journal = join(dir, 'runs.jsonl');
-    const lines = (): number => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').filter(Boolean).length : 0);
-    while (lines() < 2) await new Promise((r) => setTimeout(r, 50));
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    const done = lines();
+    // Kill the sweep once two runs are journaled. That races the sweep: on a fast machine it may finish
+    // first, so the attempt is retried with longer runs; every wait has a deadline.
+    let dir = '';
+    let args: string[] = [];
+    let done = 0;
+    for (const seconds of [120, 600, 2400]) {
+      dir = tmp();
+      const duration = ['--set', `durationSeconds=${seconds}`];
+      args = [
+        'bin/spreadlab.js',
+        'sweep',
+        'scenarios/demo.json',
+        '--grid',
+        'strategy.spreadBps=4:10:1',
+        ...duration,
+        '--workers',
+        '1',
+        '--out',
+        dir,
+      ];
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      let gone = false;
+      void exited.then(() => (gone = true));
+      const deadline = Date.now() + 60_000;
+      while (journalLines(dir) < 2 && !gone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      child.kill('SIGKILL');
+      await exited;
+      done = journalLines(dir);
+      if (done >= 2 && done < 7) break; // killed mid-sweep, as wanted
+      expect(Date.now(), 'two runs were journaled within a minute').toBeLessThan(deadline);
+    }
+    expect(done).toBeGreaterThanOrEqual(2);
     expect(done).toBeLessThan(7);
     expect(existsSync(join(dir, 'results.csv'))).toBe(false); // nothing presented as complete
+    const journal = join(dir, 'runs.jsonl');
     appendFileSync(journal, '{"index":6,"row":[["run",6],["con'); // as if killed in the middle of a write
     const resumed = cli(args.slice(1));
     expect(resumed.stdout).toMatch(/7 runs/);
@@ -165,9 +198,9 @@ describe('spreadlab sweep (real processes)', () => {
       .map((l) => JSON.parse(l).index);
     expect([...indices].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const fresh = tmp();
-    cli(['sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=4:10:1', ...SHORT, '--workers', '2', '--out', fresh]);
+    cli(['sweep', ...args.slice(2, -4), '--workers', '2', '--out', fresh]);
     expect(read(dir)).toBe(read(fresh));
-  });
+  }, 240_000);
 
   it('a folder holding a different sweep is refused', () => {
     const result = spreadlab('sweep', 'scenarios/demo.json', '--grid', 'strategy.spreadBps=7', ...SHORT, '--out', single);

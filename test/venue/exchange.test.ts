@@ -140,6 +140,24 @@ describe('fills from trades', () => {
     expect(exchange.openOrders()[0].queueAhead).toBeCloseTo(10, 9);
   });
 
+  it('probabilistic: the power shapes the split (n = 2 assumes cancels come mostly from the larger side)', () => {
+    const { exchange } = setup({ model: 'probabilistic', power: 2 });
+    exchange.submit(limit('b', 'buy', 9998, 5), 1); // front 20
+    exchange.applyMarketEvent(delta('bid', 9998, 60)); // front 20, back 40
+    exchange.applyMarketEvent(delta('bid', 9998, 30)); // 30 cancelled
+    // back share p = 40² / (40² + 20²) = 0.8: the front loses 0.2 · 30 = 6 → 14 ahead (n = 1 would give 10).
+    expect(exchange.openOrders()[0].queueAhead).toBeCloseTo(14, 9);
+  });
+
+  it('probabilistic: the estimate is clamped to the level (never more ahead than the level holds)', () => {
+    const { exchange } = setup({ model: 'probabilistic', power: 2 });
+    exchange.submit(limit('b', 'buy', 9998, 5), 1); // front 20, level 20
+    exchange.applyMarketEvent(trade(9998, 5, 'sell')); // front 15, 5 traded since the last depth update
+    exchange.applyMarketEvent(delta('bid', 9998, 8)); // 12 left the level: 5 traded, 7 unexplained
+    // back = 20 − 15 = 5, p = 25 / (25 + 225) = 0.1: front − 0.9 · 7 = 8.7 > the level's 8: clamped to 8.
+    expect(exchange.openOrders()[0].queueAhead).toBe(8);
+  });
+
   it('probabilistic: trade volume already counted is not taken from the front twice', () => {
     const { exchange } = setup({ model: 'probabilistic', power: 1 });
     exchange.submit(limit('b', 'buy', 9998, 5), 1); // front 20 (level 20)
@@ -368,11 +386,20 @@ function displayedThrough(book: SimExchange['book'], side: 'buy' | 'sell', price
   return total;
 }
 
-describe.each(['crossed-quantity', 'full'] as const)('SimExchange over random sessions (property), bookThrough %s', (rule) => {
+const PROPERTY_QUEUES: QueueConfig[] = [
+  { model: 'risk-averse' },
+  { model: 'probabilistic', power: 2 },
+  { model: 'probabilistic', power: 0.5 },
+];
+const PROPERTY_CASES = (['crossed-quantity', 'full'] as const).flatMap((rule) =>
+  PROPERTY_QUEUES.map((queue) => [rule, JSON.stringify(queue), queue] as const),
+);
+
+describe.each(PROPERTY_CASES)('SimExchange over random sessions (property), bookThrough %s, queue %s', (rule, _name, queue) => {
   it('keeps queues within their level, fills what the book or a trade goes through, and knows its best quotes', () => {
     fc.assert(
       fc.property(fc.array(sessionOp, { maxLength: 150 }), (ops) => {
-        const { exchange, fills } = setup({ model: 'risk-averse' }, -2, 5, rule);
+        const { exchange, fills } = setup(queue, -2, 5, rule);
         const book = exchange.book;
         let nextId = 0;
         const pick = (n: number): string => {
@@ -419,6 +446,7 @@ describe.each(['crossed-quantity', 'full'] as const)('SimExchange over random se
           for (const order of open) {
             const level = book.sizeAt(order.side === 'buy' ? 'bid' : 'ask', order.price);
             expect(order.queueAhead).toBeLessThanOrEqual(level);
+            expect(order.queueAhead).toBeGreaterThanOrEqual(0);
             // 'full': post-only quotes never rest crossed, the book moving through one fills it.
             if (rule === 'full') expect(order.side === 'buy' ? order.price >= book.bestAsk : order.price <= book.bestBid).toBe(false);
           }

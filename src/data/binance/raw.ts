@@ -4,7 +4,7 @@ import { L2Book } from '../../book/l2-book.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseStepsString, stepScale, type StepScale } from '../decimal.ts';
 import { lineChunks } from '../input.ts';
-import { shown, type ProblemLog } from '../problems.ts';
+import { clockOffsetProblem, shown, type ProblemLog } from '../problems.ts';
 import { defineFileFormat, type Decoded, type ReplayInput } from '../format.ts';
 
 /**
@@ -32,7 +32,12 @@ import { defineFileFormat, type Decoded, type ReplayInput } from '../format.ts';
  *   the line; with 'resync', one message deletes every level (the book is unknown) and the reader waits for
  *   the next snapshot, buffering diffs again. A snapshot while in sync is ignored (the diff chain rules).
  * - Trades: `m` true means the buyer was the maker, so the taker sold. Trades and quotes are kept while the
- *   book is out of sync.
+ *   book is out of sync. A trade whose id (`t`, or `a` for aggTrade) is not above every earlier id of its
+ *   stream (a numeric id; an id that is not a number: equal to the previous one) is a duplicate (a problem);
+ *   a price of 0 is a problem.
+ * - Exchange and local time may differ by at most MAX_CLOCK_OFFSET_SECONDS (problems.ts): a trade or
+ *   bookTicker beyond it is a problem (dropped under skip); a depth diff beyond it is a problem whose E is
+ *   replaced, under skip, by the latest exchange time seen (dropping it would break the diff chain).
  * - Format `binance-raw` (formats.ts): detected by a first line `<digits> {` (local ns, space, JSON). All the
  *   Binance raw files given in one replay are one decode unit, one continuous stream read in the order given
  *   (a later file continues the order-book sync of the earlier one: the 20240809 capture has no snapshot of
@@ -112,6 +117,8 @@ class BinanceRawReader {
   private pending: Snapshot | null = null;
   private gaps = 0;
   private dropped = 0;
+  /** The highest numeric trade id seen per event type, or the last id when ids are not numbers. */
+  private readonly lastTradeId = new Map<string, number | string>();
   private readonly maxBuffered: number;
 
   constructor(private readonly options: BinanceRawOptions) {
@@ -203,11 +210,29 @@ class BinanceRawReader {
     if (price < 0) return;
     const size = this.steps(d.q, this.lot, 'quantity q');
     if (size < 0) return;
+    if (price === 0) return this.problem(0, `price p ${shown(String(d.p))}: expected a positive price`);
     if (typeof d.m !== 'boolean') return this.problem(0, `field m ${shown(String(d.m))}: expected true or false (buyer is maker)`);
     const exchTs = exch * 1000;
+    const clock = clockOffsetProblem(exchTs, localTs);
+    if (clock !== null) return this.problem(0, `trade time ${exch}: ${clock}`);
+    if (this.repeatsTrade(String(d.e), d.e === 'aggTrade' ? d.a : d.t)) return;
     this.noteExch(exchTs);
     this.out.push(Kind.TRADE, d.m ? FLAG_ASK : 0, exchTs, localTs, price, size);
     this.options.onMessage?.({ type: 'trade', u: Number(d.t ?? d.a ?? -1), rows: this.out.length, line: this.line });
+  }
+
+  /** True (and a problem reported) when a trade's id repeats an earlier one of its stream; see the header. */
+  private repeatsTrade(type: string, id: unknown): boolean {
+    if (id === undefined || id === null || id === '') return false;
+    const numeric = typeof id === 'number' ? id : /^\d{1,15}$/.test(String(id)) ? Number(id) : null;
+    const last = this.lastTradeId.get(type);
+    const repeat = numeric !== null ? typeof last === 'number' && numeric <= last : last === String(id);
+    if (repeat) {
+      this.problem(0, `trade id ${String(id)}: a duplicate (expected ids to increase: the same trade twice would count its volume twice)`);
+      return true;
+    }
+    this.lastTradeId.set(type, numeric ?? String(id));
+    return false;
   }
 
   private bookTicker(d: Record<string, unknown>, localTs: number): void {
@@ -218,6 +243,8 @@ class BinanceRawReader {
     if (askSize < 0) return;
     const t = typeof d.T === 'number' ? d.T : typeof d.E === 'number' ? d.E : NaN;
     const exchTs = Number.isNaN(t) ? this.lastExchTs : t * 1000;
+    const clock = Number.isNaN(t) ? null : clockOffsetProblem(exchTs, localTs);
+    if (clock !== null) return this.problem(0, `bookTicker time ${t}: ${clock}`);
     this.noteExch(exchTs);
     this.out.push(Kind.QUOTE, 0, exchTs, localTs, bidSize > 0 ? bid : NaN, bidSize, askSize > 0 ? ask : NaN, askSize);
     this.options.onMessage?.({ type: 'bookTicker', u: typeof d.u === 'number' ? d.u : -1, rows: this.out.length, line: this.line });
@@ -235,7 +262,9 @@ class BinanceRawReader {
     if (!Array.isArray(d.b) || !Array.isArray(d.a)) return this.problem(0, 'depthUpdate without b/a level arrays');
     const pu = typeof d.pu === 'number' ? d.pu : undefined;
     if (this.futures === undefined) this.futures = pu !== undefined;
-    const diff: Diff = { U, u, pu, E: E * 1000, localTs, b: d.b as Level[], a: d.a as Level[], line: this.line, file: this.file };
+    const clock = clockOffsetProblem(E * 1000, localTs);
+    if (clock !== null) this.problem(0, `depthUpdate time E ${E}: ${clock}`);
+    const diff: Diff = { U, u, pu, E: clock === null ? E * 1000 : this.lastExchTs, localTs, b: d.b as Level[], a: d.a as Level[], line: this.line, file: this.file };
     this.noteExch(diff.E);
     if (this.synced) {
       const expected = this.futures ? diff.pu === this.lastU : U === this.lastU + 1;

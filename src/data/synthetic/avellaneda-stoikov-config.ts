@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
@@ -16,23 +17,23 @@ const schema = z
     ...syntheticBase,
     model: z.literal('avellaneda-stoikov'),
     /** Engine seconds in one of the paper's time units. */
-    timeUnitSeconds: z.number().positive().default(1),
+    timeUnitSeconds: boundedNumber(BOUNDS.modelParameter).default(1),
     /** Initial mid s, price units. */
-    startPrice: z.number().positive(),
+    startPrice: boundedNumber(BOUNDS.price),
     /** Volatility σ: the mid's standard deviation over one time unit, price units. */
-    sigma: z.number().nonnegative(),
+    sigma: boundedNumber({ min: 0, max: BOUNDS.price.max }),
     /** Mid step interval, time units. */
-    dt: z.number().positive(),
+    dt: boundedNumber(BOUNDS.modelParameter),
     walk: z.enum(['binomial', 'gaussian']).default('binomial'),
     /** Market orders per time unit on each side. */
-    A: z.number().positive(),
+    A: boundedNumber(BOUNDS.modelParameter),
     /** Decay of the depth a market order reaches, per price unit. */
-    k: z.number().positive(),
+    k: boundedNumber(BOUNDS.modelParameter),
     /** Size of each market order's print, base units: keep it ≥ levelSize + your quote size. */
-    orderSize: z.number().positive(),
-    levels: z.number().int().positive().default(1),
+    orderSize: boundedNumber(BOUNDS.size),
+    levels: boundedNumber(BOUNDS.levels).default(1),
     /** Displayed size of each level, base units. */
-    levelSize: z.number().positive(),
+    levelSize: boundedNumber(BOUNDS.size),
     /**
      * How a quote is hit: `poisson` (default: market orders arrive as Poisson processes, probability
      * 1 − e^(−λ·dt) per step) or `paper` (the paper's λ·dt capped at 1, one market order a side per step).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { SpreadlabError } from '../../core/errors.ts';
 import type { MarketUnits } from '../../core/market.ts';
 import { US_PER_MS, US_PER_SECOND, type Lots, type Micros } from '../../core/units.ts';
@@ -8,7 +9,7 @@ import type { DataContext } from '../source.ts';
 export const syntheticBase = {
   kind: z.literal('synthetic'),
   start: z.string().datetime({ offset: true }).default('2024-01-01T00:00:00Z'),
-  feedLatencyMs: z.number().nonnegative().default(0),
+  feedLatencyMs: boundedNumber(BOUNDS.latencyMs).default(0),
 };
 
 /** Start and end of a synthetic run: `start` plus the scenario's duration, which is required. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
@@ -10,28 +11,28 @@ const schema = z
   .object({
     ...syntheticBase,
     model: z.literal('informed-flow'),
-    startPrice: z.number().positive(),
+    startPrice: boundedNumber(BOUNDS.price),
     /** Half the displayed spread, ticks. */
-    halfSpreadTicks: z.number().int().positive().default(1),
-    levels: z.number().int().positive().default(5),
+    halfSpreadTicks: boundedNumber(BOUNDS.ticks).default(1),
+    levels: boundedNumber(BOUNDS.levels).default(5),
     /** Displayed size of each level, base units. */
-    levelSize: z.number().positive(),
+    levelSize: boundedNumber(BOUNDS.size),
     /** Size J of a jump of the fundamental value, price units (a whole number of ticks). */
-    jumpSize: z.number().positive(),
-    jumpsPerSecond: z.number().positive(),
-    takersPerSecond: z.number().positive(),
+    jumpSize: boundedNumber(BOUNDS.price),
+    jumpsPerSecond: boundedNumber(BOUNDS.ratePerSecond),
+    takersPerSecond: boundedNumber(BOUNDS.ratePerSecond),
     /** Share μ of takers who are informed. */
-    informedShare: z.number().min(0).max(1),
-    informedLeadMs: z.number().nonnegative().default(50),
-    lagMs: z.number().nonnegative().default(20),
+    informedShare: boundedNumber({ min: 0, max: 1 }),
+    informedLeadMs: boundedNumber(BOUNDS.latencyMs).default(50),
+    lagMs: boundedNumber(BOUNDS.latencyMs).default(20),
     /** Time the display takes per tick of catch-up; 0 moves it at once. */
-    followMs: z.number().nonnegative().default(20),
+    followMs: boundedNumber(BOUNDS.latencyMs).default(20),
     /** With followMs 0: how long the book is withdrawn before it is shown at the new value; 0 moves it in one message. */
-    withdrawMs: z.number().nonnegative().default(0),
+    withdrawMs: boundedNumber(BOUNDS.latencyMs).default(0),
     /** Mean depth a taker reaches beyond the displayed mid, price units. */
-    takerDepth: z.number().positive(),
+    takerDepth: boundedNumber(BOUNDS.price),
     /** Size of each taker's print, base units. */
-    takerSize: z.number().positive(),
+    takerSize: boundedNumber(BOUNDS.size),
   })
   .strict();
 

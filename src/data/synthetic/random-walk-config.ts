@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
@@ -10,28 +11,28 @@ const schema = z
   .object({
     ...syntheticBase,
     model: z.literal('random-walk'),
-    startPrice: z.number().positive(),
+    startPrice: boundedNumber(BOUNDS.price),
     /** Standard deviation of the mid's move over one second, in price units. */
-    volatility: z.number().nonnegative(),
-    spreadTicks: z.number().int().positive().default(1),
-    levels: z.number().int().positive().default(20),
+    volatility: boundedNumber({ min: 0, max: BOUNDS.price.max }),
+    spreadTicks: boundedNumber(BOUNDS.ticks).default(1),
+    levels: boundedNumber(BOUNDS.levels).default(20),
     /** Median displayed size of a level, base units. */
-    levelSize: z.number().positive(),
-    churn: z.number().min(0).max(1).default(0.1),
-    tradesPerSecond: z.number().positive(),
+    levelSize: boundedNumber(BOUNDS.size),
+    churn: boundedNumber({ min: 0, max: 1 }).default(0.1),
+    tradesPerSecond: boundedNumber(BOUNDS.ratePerSecond),
     /** Mean market order size, base units. */
-    tradeSize: z.number().positive(),
-    refreshMs: z.number().positive().default(100),
+    tradeSize: boundedNumber(BOUNDS.size),
+    refreshMs: boundedNumber(BOUNDS.periodMs).default(100),
     /** Informed market orders (rules in random-walk.ts); without it the flow is uninformed. */
     informed: z
       .object({
         /** Share of the market orders that are informed, 0..1. */
-        share: z.number().min(0).max(1),
+        share: boundedNumber({ min: 0, max: 1 }),
         /** Size of a jump of the mid, price units (a whole number of ticks). */
-        jumpSize: z.number().positive(),
-        jumpsPerSecond: z.number().positive(),
+        jumpSize: boundedNumber(BOUNDS.price),
+        jumpsPerSecond: boundedNumber(BOUNDS.ratePerSecond),
         /** How long before a jump the informed orders come, ms. */
-        leadMs: z.number().positive().default(500),
+        leadMs: boundedNumber({ above: 0, max: BOUNDS.latencyMs.max }).default(500),
       })
       .strict()
       .optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
@@ -9,11 +10,11 @@ import { openRegime, type RegimeState } from './regime.ts';
 const regimeSchema = z
   .object({
     /** Standard deviation of the mid's move over one second, price units. */
-    volatility: z.number().nonnegative(),
-    tradesPerSecond: z.number().positive(),
-    spreadTicks: z.number().int().positive().default(1),
+    volatility: boundedNumber({ min: 0, max: BOUNDS.price.max }),
+    tradesPerSecond: boundedNumber(BOUNDS.ratePerSecond),
+    spreadTicks: boundedNumber(BOUNDS.ticks).default(1),
     /** Mean time spent in the regime before switching, seconds. */
-    meanSeconds: z.number().positive(),
+    meanSeconds: boundedNumber(BOUNDS.durationSeconds),
   })
   .strict();
 
@@ -21,18 +22,18 @@ const schema = z
   .object({
     ...syntheticBase,
     model: z.literal('regime'),
-    startPrice: z.number().positive(),
+    startPrice: boundedNumber(BOUNDS.price),
     calm: regimeSchema,
     volatile: regimeSchema,
-    jumpsPerSecond: z.number().nonnegative().default(0),
+    jumpsPerSecond: boundedNumber({ min: 0, max: BOUNDS.ratePerSecond.max }).default(0),
     /** Mean absolute size of a jump, price units. */
-    jumpSize: z.number().positive().default(1),
-    levels: z.number().int().positive().default(20),
+    jumpSize: boundedNumber(BOUNDS.price).default(1),
+    levels: boundedNumber(BOUNDS.levels).default(20),
     /** Displayed size of each level after a refresh, base units. */
-    levelSize: z.number().positive(),
+    levelSize: boundedNumber(BOUNDS.size),
     /** Mean market order size, base units. */
-    tradeSize: z.number().positive(),
-    refreshMs: z.number().positive().default(100),
+    tradeSize: boundedNumber(BOUNDS.size),
+    refreshMs: boundedNumber(BOUNDS.periodMs).default(100),
   })
   .strict();
 

@@ -5,7 +5,7 @@ import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type ColumnsSpill,
 import { describeDecimalError, formatSteps, parseSteps, parseUint, stepScale, type StepScale } from '../decimal.ts';
 import { defineFileFormat, type Decoded } from '../format.ts';
 import { lineChunks, uncompressedSize } from '../input.ts';
-import { ProblemLog, shown } from '../problems.ts';
+import { clockOffsetProblem, ProblemLog, shown } from '../problems.ts';
 
 /**
  * tardis.dev CSV reader (plain or .gz): the fast path. It scans bytes, splits fields on commas and parses
@@ -28,6 +28,10 @@ import { ProblemLog, shown } from '../problems.ts';
  * - book_snapshot_N: each row is a top-N snapshot that replaces the whole book (levels beyond N vanish);
  *   empty fields end a side.
  * - One symbol per file: a row with another symbol is a problem.
+ * - A row whose timestamp and local_timestamp differ by more than MAX_CLOCK_OFFSET_SECONDS (problems.ts) is a
+ *   problem (a clock error); so is a price of 0.
+ * - A row identical to the row before it is a duplicate (a problem), except a trade without an id, which
+ *   cannot be told apart from a second print of the same size at the same µs.
  * - Format `tardis` (formats.ts): detected by a tardis.dev CSV header, or any first line starting
  *   `exchange,symbol,` (a header that starts like tardis's is read as tardis, so a wrong header is reported
  *   precisely). Each file is a decode unit of its own (book, trades, quotes and days are merged by the
@@ -132,6 +136,11 @@ class TardisDecoder {
   private reportedEarlyDelta = false;
   private lastLocalTs = -Infinity;
   private readonly levelPrices: number[] = [];
+  // the previous data line, for duplicates: its place in the current chunk, or a copy from an earlier chunk
+  private prevStart = -1;
+  private prevEnd = -1;
+  private prevCopy: Buffer | null = null;
+  private prevLine = 0;
   private readonly levelSizes: number[] = [];
 
   /** With `spill`, rows are handed out `capacity` at a time as they are decoded (ColumnsBuilder.spillTo), and finish() returns only the rest. */
@@ -153,16 +162,32 @@ class TardisDecoder {
       let end = nl;
       if (end > pos && buf[end - 1] === 13) end--;
       this.line++;
-      if (this.type === null) this.header(buf.toString('latin1', pos, end));
-      else if (end > pos) this.row(buf, pos, end);
+      if (this.type === null) this.header(buf.toString('utf8', pos, end));
+      else if (end > pos) {
+        this.row(buf, pos, end);
+        this.prevStart = pos;
+        this.prevEnd = end;
+        this.prevLine = this.line;
+      }
       pos = nl + 1;
     }
+    if (this.prevStart >= 0) {
+      this.prevCopy = Buffer.from(buf.subarray(this.prevStart, this.prevEnd));
+      this.prevStart = -1;
+    }
+  }
+
+  /** True when buf[start, end) repeats the previous data line byte for byte. */
+  private repeatsPrevious(buf: Buffer, start: number, end: number): boolean {
+    const length = end - start;
+    if (this.prevStart >= 0) return this.prevEnd - this.prevStart === length && buf.compare(buf, this.prevStart, this.prevEnd, start, end) === 0;
+    return this.prevCopy !== null && this.prevCopy.length === length && this.prevCopy.compare(buf, start, end) === 0;
   }
 
   finish(): DecodedFile {
     if (this.type === null) this.problems.report(this.display, 1, 1, 'empty file (expected a tardis.dev CSV header)');
     if (this.type === 'incremental_book_L2') this.endGroup();
-    const symbol = this.symbolBytes ? this.symbolBytes.toString('latin1') : '';
+    const symbol = this.symbolBytes ? this.symbolBytes.toString('utf8') : '';
     const format = this.type === 'book_snapshot' ? `tardis book_snapshot_${this.levels}` : `tardis ${this.type ?? 'unknown'}`;
     return { columns: this.out.build(), format, exchange: this.exchange, symbol, lines: Math.max(0, this.line - 1), dropped: this.dropped };
   }
@@ -207,6 +232,9 @@ class TardisDecoder {
       return;
     }
     if (!this.checkSymbol(buf, start)) return;
+    if (this.repeatsPrevious(buf, start, end) && !(this.type === 'trades' && starts[4] === ends[4])) {
+      return this.problem(start, -1, `duplicate of line ${this.prevLine} (the same row twice; expected each row once)`);
+    }
     const exchTs = parseUint(buf, starts[2], ends[2]);
     if (exchTs < 0) return this.badField(buf, start, 2, 'timestamp', 'expected an integer count of microseconds');
     const localTs = parseUint(buf, starts[3], ends[3]);
@@ -214,6 +242,8 @@ class TardisDecoder {
     if (localTs < this.lastLocalTs) {
       return this.badField(buf, start, 3, 'local_timestamp', `went backwards: expected >= ${this.lastLocalTs}`);
     }
+    const clock = clockOffsetProblem(exchTs, localTs);
+    if (clock !== null) return this.badField(buf, start, 2, 'timestamp', clock);
     switch (this.type) {
       case 'incremental_book_L2':
         return this.bookRow(buf, start, exchTs, localTs);
@@ -242,6 +272,7 @@ class TardisDecoder {
     else return this.badField(buf, lineStart, 5, 'side', 'expected bid or ask');
     const price = parseSteps(buf, starts[6], ends[6], this.tick);
     if (price < 0) return this.badField(buf, lineStart, 6, 'price', describeDecimalError(price, this.tick.name));
+    if (price === 0) return this.badField(buf, lineStart, 6, 'price', 'expected a positive price');
     const size = parseSteps(buf, starts[7], ends[7], this.lot);
     if (size < 0) return this.badField(buf, lineStart, 7, 'amount', describeDecimalError(size, this.lot.name));
 
@@ -311,6 +342,7 @@ class TardisDecoder {
     } else return this.badField(buf, lineStart, 5, 'side', 'expected buy, sell or unknown');
     const price = parseSteps(buf, starts[6], ends[6], this.tick);
     if (price < 0) return this.badField(buf, lineStart, 6, 'price', describeDecimalError(price, this.tick.name));
+    if (price === 0) return this.badField(buf, lineStart, 6, 'price', 'expected a positive price');
     const size = parseSteps(buf, starts[7], ends[7], this.lot);
     if (size < 0) return this.badField(buf, lineStart, 7, 'amount', describeDecimalError(size, this.lot.name));
     if (size === 0) return this.badField(buf, lineStart, 7, 'amount', 'expected a positive trade amount');
@@ -338,8 +370,8 @@ class TardisDecoder {
   private optionalSteps(buf: Buffer, lineStart: number, field: number, name: string, scale: StepScale): number | null {
     if (this.starts[field] === this.ends[field]) return NaN;
     const value = parseSteps(buf, this.starts[field], this.ends[field], scale);
-    if (value < 0) {
-      this.badField(buf, lineStart, field, name, describeDecimalError(value, scale.name));
+    if (value < 0 || (value === 0 && scale === this.tick)) {
+      this.badField(buf, lineStart, field, name, value < 0 ? describeDecimalError(value, scale.name) : 'expected a positive price');
       return null;
     }
     return value;
@@ -358,7 +390,7 @@ class TardisDecoder {
         const pf = 4 + 4 * i + offset;
         if (this.starts[pf] === this.ends[pf]) break;
         const price = parseSteps(buf, this.starts[pf], this.ends[pf], this.tick);
-        if (price < 0) return this.badField(buf, lineStart, pf, `${pass === 0 ? 'bids' : 'asks'}[${i}].price`, describeDecimalError(price, this.tick.name));
+        if (price <= 0) return this.badField(buf, lineStart, pf, `${pass === 0 ? 'bids' : 'asks'}[${i}].price`, price < 0 ? describeDecimalError(price, this.tick.name) : 'expected a positive price');
         const size = parseSteps(buf, this.starts[pf + 1], this.ends[pf + 1], this.lot);
         if (size < 0) return this.badField(buf, lineStart, pf + 1, `${pass === 0 ? 'bids' : 'asks'}[${i}].amount`, describeDecimalError(size, this.lot.name));
         if (size === 0) continue;
@@ -386,18 +418,18 @@ class TardisDecoder {
     const known = this.symbolBytes;
     if (known === null) {
       this.symbolBytes = Buffer.from(buf.subarray(s, e));
-      this.exchange = buf.toString('latin1', this.starts[0], this.ends[0]);
+      this.exchange = buf.toString('utf8', this.starts[0], this.ends[0]);
       return true;
     }
     let same = known.length === e - s;
     for (let i = 0; same && i < known.length; i++) same = known[i] === buf[s + i];
     if (same) return true;
-    this.badField(buf, lineStart, 1, 'symbol', `expected ${known.toString('latin1')} (one symbol per file)`);
+    this.badField(buf, lineStart, 1, 'symbol', `expected ${known.toString('utf8')} (one symbol per file)`);
     return false;
   }
 
   private badField(buf: Buffer, lineStart: number, field: number, name: string, expected: string): void {
-    const text = buf.toString('latin1', this.starts[field], this.ends[field]);
+    const text = buf.toString('utf8', this.starts[field], this.ends[field]);
     this.problem(lineStart, this.starts[field], `${name} ${shown(text)}: ${expected}`);
   }
 

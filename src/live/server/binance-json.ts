@@ -294,11 +294,22 @@ export class BinanceJson {
 /** Maintenance margin rate of the single leverage bracket served. */
 export const MAINT_MARGIN_RATIO = 0.004;
 
+/** The symbol filters served by exchangeInfo, and enforced on orders (rest.ts) with Binance's error codes. */
+export const FILTERS = {
+  /** PRICE_FILTER maxPrice (minPrice is one tick). */
+  maxPrice: 100_000_000,
+  /** LOT_SIZE and MARKET_LOT_SIZE maxQty, in lots (minQty is one lot). */
+  maxQtyLots: 1e9,
+  /** PERCENT_PRICE: a LIMIT buy at most multiplierUp × the mark (mid), a sell at least multiplierDown × it. */
+  multiplierUp: 1.05,
+  multiplierDown: 0.95,
+} as const;
+
 /** GET /fapi/v1/exchangeInfo for the one served symbol. */
 export function exchangeInfo(units: MarketUnits, symbol: VenueSymbol, wallMs: number, onboardMs: number): Record<string, unknown> {
   const tick = units.spec.tickSize.toFixed(units.priceDecimals);
   const step = units.spec.lotSize.toFixed(units.sizeDecimals);
-  const maxQty = (units.spec.lotSize * 1e9).toFixed(units.sizeDecimals);
+  const maxQty = (units.spec.lotSize * FILTERS.maxQtyLots).toFixed(units.sizeDecimals);
   return {
     timezone: 'UTC',
     serverTime: wallMs,
@@ -335,12 +346,17 @@ export function exchangeInfo(units: MarketUnits, symbol: VenueSymbol, wallMs: nu
         marketTakeBound: '0.05',
         maxMoveOrderLimit: 10000,
         filters: [
-          { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: '100000000', tickSize: tick },
+          { filterType: 'PRICE_FILTER', minPrice: tick, maxPrice: String(FILTERS.maxPrice), tickSize: tick },
           { filterType: 'LOT_SIZE', minQty: step, maxQty, stepSize: step },
           { filterType: 'MARKET_LOT_SIZE', minQty: step, maxQty, stepSize: step },
           { filterType: 'MAX_NUM_ORDERS', limit: 200 },
           { filterType: 'MAX_NUM_ALGO_ORDERS', limit: 10 },
-          { filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4' },
+          {
+            filterType: 'PERCENT_PRICE',
+            multiplierUp: FILTERS.multiplierUp.toFixed(4),
+            multiplierDown: FILTERS.multiplierDown.toFixed(4),
+            multiplierDecimal: '4',
+          },
         ],
         orderTypes: ['LIMIT', 'MARKET'],
         timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],

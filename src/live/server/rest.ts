@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Side } from '../../core/units.ts';
 import type { FeeSchedule } from '../../venue/fees.ts';
 import type { OrderType, TimeInForce } from './account.ts';
-import { exchangeInfo, leverageBrackets, money } from './binance-json.ts';
+import { exchangeInfo, FILTERS, leverageBrackets, money } from './binance-json.ts';
 import { BinanceError, ERRORS } from './errors.ts';
 import type { LocalVenue } from './venue.ts';
 
@@ -16,7 +16,11 @@ import type { LocalVenue } from './venue.ts';
  *   without the signature parameter, under the secret (-1022 when it differs, HTTP 400). The timestamp must
  *   be within [now − recvWindow, now + 1000 ms] of the wall clock (recvWindow default 5000; -1021).
  * - listenKey endpoints need only the API key.
- * - Prices and quantities must be whole ticks/steps (-4014 / -4023).
+ * - recvWindow at most 60 000 ms (-1131).
+ * - Orders meet the filters exchangeInfo serves (binance-json.ts FILTERS): PRICE_FILTER (one tick to
+ *   maxPrice, whole ticks: -4013, -4002, -4014), LOT_SIZE and MARKET_LOT_SIZE (one lot to maxQty, whole lots:
+ *   -4004, -4005, -4023; a quantity ≤ 0 is -4003, a price ≤ 0 -4001) and PERCENT_PRICE for LIMIT orders once
+ *   the book has a mid (a buy above multiplierUp × the mid: -4016; a sell below multiplierDown × it: -4024).
  * - Once a request has passed its checks, the market is brought up to its arrival time (venue.advance,
  *   once per request; the venue's order methods rely on it) before its handler runs.
  */
@@ -91,6 +95,7 @@ function checkSignature(request: RestRequest, params: Params, wallMs: number, ct
   const given = /^[0-9a-fA-F]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw ERRORS.badSignature();
   const recvWindow = params.has('recvWindow') ? Number(params.get('recvWindow')) : 5000;
+  if (!(recvWindow > 0 && recvWindow <= 60_000)) throw ERRORS.recvWindow();
   if (!(timestamp < wallMs + 1000 && wallMs - timestamp <= recvWindow)) throw ERRORS.timestamp();
 }
 
@@ -113,15 +118,55 @@ function symbolParam(params: Params, venue: LocalVenue, required = true): void {
   if (symbol.toUpperCase() !== venue.symbol.id) throw ERRORS.badSymbol();
 }
 
-function steps(text: string | null, step: number, name: string, notPositive: () => BinanceError, notWhole: () => BinanceError): number {
+interface StepRules {
+  notPositive: () => BinanceError;
+  belowMin: () => BinanceError;
+  aboveMax: () => BinanceError;
+  notWhole: () => BinanceError;
+  /** The largest value allowed, in steps. */
+  maxSteps: number;
+}
+
+/** A price or quantity parameter as whole steps, checked against its filter (see the header). */
+function steps(text: string | null, step: number, name: string, rules: StepRules): number {
   if (text === null || text === '') throw ERRORS.missing(name);
   const value = Number(text);
   if (!Number.isFinite(value)) throw ERRORS.badParam(name);
-  if (value <= 0) throw notPositive();
+  if (value <= 0) throw rules.notPositive();
   const count = value / step;
+  if (count < 1 - 1e-9) throw rules.belowMin();
+  if (count > rules.maxSteps + 1e-9) throw rules.aboveMax();
   const whole = Math.round(count);
-  if (Math.abs(count - whole) > 1e-6 || whole === 0) throw notWhole();
+  if (Math.abs(count - whole) > 1e-6) throw rules.notWhole();
   return whole;
+}
+
+const QTY: StepRules = {
+  notPositive: ERRORS.qtyTooSmall,
+  belowMin: ERRORS.qtyBelowMin,
+  aboveMax: ERRORS.qtyAboveMax,
+  notWhole: ERRORS.qtyStep,
+  maxSteps: FILTERS.maxQtyLots,
+};
+
+function priceRules(tickSize: number): StepRules {
+  return {
+    notPositive: ERRORS.priceTooSmall,
+    belowMin: ERRORS.priceBelowMin,
+    aboveMax: ERRORS.priceAboveMax,
+    notWhole: ERRORS.priceTick,
+    maxSteps: Math.floor(FILTERS.maxPrice / tickSize + 1e-9),
+  };
+}
+
+/** PERCENT_PRICE for a LIMIT order, against the book's mid (not checked before the book has one). */
+function checkPercentPrice(venue: LocalVenue, side: Side, price: number): void {
+  const mid = venue.mid2() / 2;
+  if (!Number.isFinite(mid)) return;
+  const format = (ticks: number) => venue.json.price(Math.floor(ticks));
+  if (side === 'buy' && price > mid * FILTERS.multiplierUp) throw ERRORS.priceAboveMultiplier(format(mid * FILTERS.multiplierUp));
+  if (side === 'sell' && price < mid * FILTERS.multiplierDown)
+    throw ERRORS.priceBelowMultiplier(format(Math.ceil(mid * FILTERS.multiplierDown)));
 }
 
 function orderIdParams(params: Params): { orderId: number | undefined; clientOrderId: string | undefined } {
@@ -240,11 +285,12 @@ route('POST', ['/fapi/v1/order'], 'signed', (params, wallMs, { venue }) => {
   if (type === null) throw ERRORS.missing('type');
   if (type !== 'LIMIT' && type !== 'MARKET') throw ERRORS.badType();
   const { tickSize, lotSize } = venue.units.spec;
-  const qty = steps(params.get('quantity'), lotSize, 'quantity', ERRORS.qtyTooSmall, ERRORS.qtyStep);
+  const qty = steps(params.get('quantity'), lotSize, 'quantity', QTY);
   let price = NaN;
   let timeInForce: TimeInForce = 'GTC';
   if (type === 'LIMIT') {
-    price = steps(params.get('price'), tickSize, 'price', ERRORS.priceTooSmall, ERRORS.priceTick);
+    price = steps(params.get('price'), tickSize, 'price', priceRules(tickSize));
+    checkPercentPrice(venue, side, price);
     const tif = params.get('timeInForce');
     if (tif === null) throw ERRORS.missing('timeInForce');
     if (tif !== 'GTC' && tif !== 'IOC' && tif !== 'FOK' && tif !== 'GTX') throw ERRORS.badTimeInForce();
@@ -261,11 +307,12 @@ route('POST', ['/fapi/v1/order'], 'signed', (params, wallMs, { venue }) => {
 
 route('PUT', ['/fapi/v1/order'], 'signed', (params, wallMs, { venue }) => {
   symbolParam(params, venue);
-  sideParam(params);
   const { orderId, clientOrderId } = orderIdParams(params);
   const { tickSize, lotSize } = venue.units.spec;
-  const qty = steps(params.get('quantity'), lotSize, 'quantity', ERRORS.qtyTooSmall, ERRORS.qtyStep);
-  const price = steps(params.get('price'), tickSize, 'price', ERRORS.priceTooSmall, ERRORS.priceTick);
+  const side = sideParam(params);
+  const qty = steps(params.get('quantity'), lotSize, 'quantity', QTY);
+  const price = steps(params.get('price'), tickSize, 'price', priceRules(tickSize));
+  checkPercentPrice(venue, side, price);
   return venue.json.order(venue.amend(orderId, clientOrderId, price, qty, wallMs));
 });
 

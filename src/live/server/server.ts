@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpreadlabError } from '../../core/errors.ts';
+import { describeFsError } from '../../core/fs-errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { openData, tradingWindow, venueSetup } from '../../sim/assemble.ts';
 import type { Scenario } from '../../sim/scenario.ts';
 import type { OrderRecord } from './account.ts';
 import { money } from './binance-json.ts';
 import { DIFF_RATES_MS } from './book-feed.ts';
+import { BinanceError, ERRORS } from './errors.ts';
 import { handleRest, type RestContext } from './rest.ts';
 import { StreamHub } from './streams.ts';
 import { venueSymbol, type VenueSymbol } from './symbol.ts';
@@ -123,6 +125,10 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
         reply(res, answer.status, answer.body);
       })
       .catch((error: unknown) => {
+        if (error instanceof BinanceError) {
+          counters.rejected++;
+          return reply(res, error.httpStatus, error.body(), true);
+        }
         process.stderr.write(
           `spreadlab serve: internal error on ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
         );
@@ -171,15 +177,20 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     const due = venue.nextDueWallMs();
     if (due !== null) pumpTimer = setTimeout(pump, Math.min(1000, Math.max(1, Math.ceil(due - now))));
   };
-  const flushTimers = DIFF_RATES_MS.map((rate) => setInterval(() => streams.flushDepth(rate), rate));
-  pump();
-
+  // listen first: a port that is taken fails at once, with no timer left to keep the process alive
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new SpreadlabError(`cannot listen on 127.0.0.1:${options.port ?? 0} (${error.code ?? error.message})`)),
-    );
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      streams.close();
+      reject(
+        new SpreadlabError(
+          `cannot listen on 127.0.0.1:${options.port ?? 0} (${error.code === 'EADDRINUSE' ? 'the port is in use: choose another --port, or 0 for a free one' : describeFsError(error)})`,
+        ),
+      );
+    });
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
+  const flushTimers = DIFF_RATES_MS.map((rate) => setInterval(() => streams.flushDepth(rate), rate));
+  pump();
   const { port } = server.address() as AddressInfo;
   let closed = false;
   return {
@@ -264,15 +275,25 @@ function buildState(
   };
 }
 
+/** The largest request body read (an order's parameters are a few hundred bytes). */
+const MAX_BODY_BYTES = 64 * 1024;
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      reject(ERRORS.bodyTooLarge());
+      req.resume();
+      return;
+    }
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > 1 << 20) {
-        reject(new Error('request body over 1 MiB'));
-        req.destroy();
+      if (size > MAX_BODY_BYTES) {
+        reject(ERRORS.bodyTooLarge());
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(chunk);
@@ -282,8 +303,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function reply(res: ServerResponse, status: number, body: string): void {
+function reply(res: ServerResponse, status: number, body: string, close = false): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(body),
+    ...(close ? { Connection: 'close' } : {}),
+  });
   res.end(body);
 }
