@@ -100,20 +100,9 @@ describe('paper mode', () => {
 
   it('a rerun into the same folder keeps the previous run aside until it has written its own; a failed rerun leaves it there', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
-    const paperRun = (feed: FakeFeed, stopSignal?: AbortSignal) =>
-      runLive({
-        config: config(),
-        configFile: 'c.json',
-        exchange: 'fake',
-        mode: 'paper',
-        sandbox: false,
-        out,
-        allowUnpromoted: false,
-        feed,
-        stopSignal,
-      });
+    const rerun = (feed: FakeFeed, stopSignal = new AbortController().signal) => paperRun(feed, stopSignal, { out });
     const first = new FakeFeed();
-    await paperRun(
+    await rerun(
       first,
       stopWhen(() => first.tradesPrinted >= 2, 60_000),
     );
@@ -123,10 +112,10 @@ describe('paper mode', () => {
         throw new Error('the feed is down');
       }
     }
-    await expect(paperRun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
+    await expect(rerun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
     expect(readFileSync(join(out, 'previous-run', 'summary.json'), 'utf8')).toBe(firstSummary);
     const third = new FakeFeed();
-    await paperRun(
+    await rerun(
       third,
       stopWhen(() => third.tradesPrinted >= 2, 60_000),
     );
