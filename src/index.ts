@@ -34,7 +34,7 @@ export { analyzeRun, type RunAnalysis, type Summary } from './analytics/summary.
 export { verdict } from './analytics/verdict.ts';
 export { writeRunFolder } from './report/run-folder.ts';
 export { loadRun, type LoadedRun } from './report/load-run.ts';
-export { writeRunReport } from './report/html.ts';
+export { writeRunReport } from './report/run-report.ts';
 
 // Parameter sweeps
 export { sweep, type SweepOptions } from './sweep/sweep.ts';

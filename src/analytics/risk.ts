@@ -29,7 +29,7 @@ export function halfTickLotsMicro(x: number): bigint {
 
 /** Equity at a sample, exact in µTL. */
 export function equityMicro(sample: TimelineSample): bigint {
-  return halfTickLotsMicro(sample.spreadCapture) + halfTickLotsMicro(sample.inventory) + sample.fees + sample.rebates;
+  return halfTickLotsMicro(sample.spreadCapture) + halfTickLotsMicro(sample.inventory) + sample.fees + sample.rebates + sample.funding;
 }
 
 export function equityOf(sample: TimelineSample, units: MarketUnits): number {
@@ -38,12 +38,28 @@ export function equityOf(sample: TimelineSample, units: MarketUnits): number {
 
 export function riskFigures(result: BacktestResult, units: MarketUnits, intervalSeconds: number, curve: TimelineSample[]): RiskFigures {
   const samples = sampleTimeline(result, sampleTimes(result.startTs, result.endTs, intervalSeconds * 1e6));
-  const equity = samples.map((s) => equityOf(s, units));
-  const perInterval = equity.slice(1).map((e, i) => e - equity[i]);
+  return riskOfEquity(
+    intervalSeconds,
+    samples.map((s) => equityOf(s, units)),
+    curve.map(equityMicro),
+    (x) => units.money(x),
+  );
+}
+
+/**
+ * The risk figures of an equity curve: `intervalEquity` at every interval (quote currency), `curve` exact at
+ * every sample (`money` converts its unit to the quote currency).
+ */
+export function riskOfEquity(
+  intervalSeconds: number,
+  intervalEquity: number[],
+  curve: bigint[],
+  money: (exact: bigint) => number,
+): RiskFigures {
+  const perInterval = intervalEquity.slice(1).map((e, i) => e - intervalEquity[i]);
   let peak: bigint | null = null;
   let maxDrawdown = 0n;
-  for (const sample of curve) {
-    const e = equityMicro(sample);
+  for (const e of curve) {
     if (peak === null || e > peak) peak = e;
     if (peak - e > maxDrawdown) maxDrawdown = peak - e;
   }
@@ -52,7 +68,7 @@ export function riskFigures(result: BacktestResult, units: MarketUnits, interval
     intervalSeconds,
     pnlVolatility: sd,
     sharpe: sd === null || sd === 0 ? null : mean(perInterval) / sd,
-    maxDrawdown: units.money(maxDrawdown),
+    maxDrawdown: money(maxDrawdown),
     worstInterval: perInterval.length > 0 ? min(perInterval) : null,
   };
 }

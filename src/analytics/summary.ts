@@ -66,7 +66,14 @@ export interface RunAnalysis {
   timeseries: TimelineSample[];
 }
 
-export function analyzeRun(run: ScenarioRun): RunAnalysis {
+/** What one market's analysis reads of a run: the scenario, the market's units and its record. */
+export type MarketView = Pick<ScenarioRun, 'scenario' | 'units' | 'result'>;
+
+/**
+ * One market's figures (a one-market run's summary.json); `maxInventory` is the strategy's limit for this
+ * market (default: the strategy's `maxInventory`, null when it has none).
+ */
+export function analyzeRun(run: MarketView, maxInventory: number | null = strategyMaxInventory(run.scenario)): RunAnalysis {
   const { result, units, scenario } = run;
   const { ledger, fills } = result;
   const settings = scenario.analytics;
@@ -120,7 +127,6 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     else takerLots += fill.size;
   }
   const quotes = quoteFigures(result);
-  const maxInventory = typeof scenario.strategy.maxInventory === 'number' ? scenario.strategy.maxInventory : null;
   const mainMarkouts = markouts.map((m) => m.markoutBps[mainIndex]);
 
   const summary: Summary = {
@@ -144,7 +150,7 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
       inventory: units.money(inventoryPnl),
       fees: units.money(end.fees),
       rebates: units.money(end.rebates),
-      funding: 0,
+      funding: units.money(end.funding),
     },
     fills: {
       count: fills.length,
@@ -178,6 +184,11 @@ export function analyzeRun(run: ScenarioRun): RunAnalysis {
     },
   };
   return { summary, markouts, horizonLabels, timeseries };
+}
+
+/** The strategy's `maxInventory` parameter, or null when it has none. */
+export function strategyMaxInventory(scenario: ScenarioRun['scenario']): number | null {
+  return typeof scenario.strategy.maxInventory === 'number' ? scenario.strategy.maxInventory : null;
 }
 
 export function horizonLabel(seconds: number): string {

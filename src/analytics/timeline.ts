@@ -9,9 +9,9 @@ import type { BacktestResult } from '../sim/backtest.ts';
  * - spread capture: each fill earns side × (mid at the fill − price) × size;
  * - inventory: the position held earns position × Δmid at every change of the mid;
  * - fees (paid, ≤ 0) and rebates (earned, ≥ 0) are the fills' fees by sign;
- * - funding: 0 (no funding data yet).
- * Their sum is cash + position × mid − fees paid + rebates earned, the ledger's equity: the telescoping sum
- * of position × Δmid plus each fill's (mid − price) is exactly cash + position × final mid.
+ * - funding: the funding payments booked (a perpetual's; data/funding.ts), each counted from its time on.
+ * Their sum is cash + position × mid − fees paid + rebates earned + funding, the ledger's equity: the
+ * telescoping sum of position × Δmid plus each fill's (mid − price) is exactly cash + position × final mid.
  */
 export interface TimelineSample {
   time: number;
@@ -23,14 +23,15 @@ export interface TimelineSample {
   /** Cumulative, half-tick-lots. */
   spreadCapture: number;
   inventory: number;
-  /** Cumulative, µTL (signed: fees ≤ 0, rebates ≥ 0). */
+  /** Cumulative, µTL (signed: fees ≤ 0, rebates ≥ 0, funding either). */
   fees: bigint;
   rebates: bigint;
+  funding: bigint;
 }
 
 /** State after everything stamped at or before each of `times` (ascending). */
 export function sampleTimeline(result: BacktestResult, times: number[]): TimelineSample[] {
-  const { midPath, fills, quotePath } = result;
+  const { midPath, fills, quotePath, funding: payments } = result;
   const mids = midPath.values[0];
   const samples: TimelineSample[] = [];
   let midIndex = -1;
@@ -41,6 +42,8 @@ export function sampleTimeline(result: BacktestResult, times: number[]): Timelin
   let inventory = 0;
   let fees = 0n;
   let rebates = 0n;
+  let funding = 0n;
+  let paymentIndex = 0;
   const mid2 = (): number => (midIndex >= 0 ? mids[midIndex] : NaN);
 
   for (const time of times) {
@@ -63,6 +66,7 @@ export function sampleTimeline(result: BacktestResult, times: number[]): Timelin
       break;
     }
     while (quoteIndex + 1 < quotePath.length && quotePath.time[quoteIndex + 1] <= time) quoteIndex++;
+    for (; paymentIndex < payments.length && payments[paymentIndex].ts <= time; paymentIndex++) funding += payments[paymentIndex].amount;
     samples.push({
       time,
       mid2: mid2(),
@@ -73,6 +77,7 @@ export function sampleTimeline(result: BacktestResult, times: number[]): Timelin
       inventory,
       fees,
       rebates,
+      funding,
     });
   }
   return samples;

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
@@ -8,6 +9,8 @@ import { checkOutputFolder } from '../core/output.ts';
 import { warn } from '../core/warnings.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
+import { PORTFOLIO_FILE } from '../report/portfolio-files.ts';
+import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { say, type CommandResult } from './output.ts';
@@ -39,14 +42,24 @@ export async function backtestCommand(args: BacktestArgs): Promise<CommandResult
   const progress = progressBar(`backtest ${scenario.name}`);
   const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();
-  const { summary } = writeRunFolder(out, run, overrides);
+  const { summary, portfolio } = writeRunFolder(out, run, overrides);
   for (const warning of summaryWarnings(summary)) warn(warning);
-  const files =
-    run.result.strategySeries.points().length > 0
-      ? [...RUN_FILES.slice(0, -1), RUN_FILE.strategySeries, ...RUN_FILES.slice(-1)]
-      : RUN_FILES;
-  if (!args.quiet) say(`${formatSummary(summary)}\n${verdict(summary)}\n\nwrote ${out}/ (${files.join(', ')})\n`);
-  return { command: 'backtest', out, verdict: verdict(summary), summary, files: files.map((f) => join(out, f)) };
+  const files = readdirSync(out);
+  const optional = [PORTFOLIO_FILE.portfolio, RUN_FILE.strategySeries, PORTFOLIO_FILE.funding].filter((f) => files.includes(f));
+  const written = [...RUN_FILES.slice(0, -1), ...optional, ...RUN_FILES.slice(-1)];
+  const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
+  if (!args.quiet)
+    say(
+      `${portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary)}\n${line}\n\nwrote ${out}/ (${written.join(', ')})\n`,
+    );
+  return {
+    command: 'backtest',
+    out,
+    verdict: line,
+    summary,
+    ...(portfolio ? { portfolio: portfolio.summary } : {}),
+    files: written.map((f) => join(out, f)),
+  };
 }
 
 function bps(x: number | null): string {

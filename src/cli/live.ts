@@ -12,6 +12,8 @@ import { formatReconcile, RECONCILE_FILE, reconcile } from '../live/reconcile.ts
 import { recordMarket } from '../live/record.ts';
 import { formatSummary } from './backtest.ts';
 import { returning, say } from './output.ts';
+import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
+import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
  * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
@@ -44,6 +46,8 @@ interface LiveArgs {
   minutes?: number;
   out?: string;
   'base-url'?: string;
+  'venue-exchange': string[];
+  'venue-url': string[];
   'allow-unpromoted': boolean;
   'flatten-on-kill': boolean;
   quiet: boolean;
@@ -140,20 +144,33 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     });
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
+    const symbols = scenarioMarkets(config.scenario).map((m) => m.symbol);
     say(
-      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${config.scenario.market.symbol}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
+      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${symbols.join(' + ')}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
     );
     return {
       command: 'promote',
       out: args.out,
       strategy: config.scenario.strategy,
-      symbol: config.scenario.market.symbol,
+      symbols,
       risk: config.risk,
       guardrailsOverridden: overridden,
       files: [args.out],
     };
   }),
 };
+
+/** `VENUE=VALUE` flags as a record by venue. */
+function perVenue(flag: string, values: string[]): Record<string, string> {
+  return Object.fromEntries(
+    values.map((text) => {
+      const eq = text.indexOf('=');
+      if (eq <= 0 || eq === text.length - 1)
+        throw new SpreadlabError(`${flag} ${text}: expected VENUE=VALUE, e.g. binance-usdm=http://127.0.0.1:8081`);
+      return [text.slice(0, eq), text.slice(eq + 1)];
+    }),
+  );
+}
 
 export const liveCommand: CommandModule<object, LiveArgs> = {
   command: 'live',
@@ -170,6 +187,18 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       .option('base-url', {
         type: 'string',
         describe: 'send every REST and websocket request to this origin (a local server, e.g. http://127.0.0.1:8080)',
+      })
+      .option('venue-exchange', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'several markets: VENUE=ID, the ccxt exchange of one of the scenario venues (default --exchange; repeatable)',
+      })
+      .option('venue-url', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'several markets: VENUE=URL, the origin of one venue, e.g. its own spreadlab serve (default --base-url; repeatable)',
       })
       .option('allow-unpromoted', { type: 'boolean', default: false, describe: 'run a config without provenance' })
       .option('flatten-on-kill', {
@@ -194,6 +223,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       mode,
       sandbox: args.sandbox,
       baseUrl: args['base-url'],
+      exchanges: perVenue('--venue-exchange', args['venue-exchange']),
+      baseUrls: perVenue('--venue-url', args['venue-url']),
       minutes: args.minutes,
       out,
       allowUnpromoted: args['allow-unpromoted'],
@@ -203,10 +234,11 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       printStatus: !args.quiet && process.stderr.isTTY === true,
       handleSignals: true,
     });
-    const summary = result.analysis.summary;
+    const { summary, portfolio } = result.analysis;
+    const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
     if (!args.quiet)
       say(
-        `${formatSummary(summary)}\n${verdict(summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
+        `${portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary)}\n${line}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
       );
     // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).
     if (result.killed) process.once('exit', () => (process.exitCode = 3));
@@ -219,8 +251,9 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       stopReason: result.stopReason,
       killed: result.killed,
       openOrdersLeft: result.openOrdersLeft,
-      verdict: verdict(summary),
+      verdict: line,
       summary,
+      ...(portfolio ? { portfolio: portfolio.summary } : {}),
       files: [out],
     };
   }),

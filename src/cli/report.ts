@@ -4,7 +4,8 @@ import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile, checkOutputFolder, folderKind, writeOutputFile } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
-import { isSpreadlabPage, renderComparison, renderRunReport } from '../report/html.ts';
+import { isSpreadlabPage } from '../report/html.ts';
+import { renderReport, renderRunComparison } from '../report/run-report.ts';
 import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
 import { BEST, rerenderSweepFolder } from '../sweep/views.ts';
@@ -63,7 +64,7 @@ export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const out = args.out ?? (dirs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   checkOutputFile(out, 'the report', isSpreadlabPage);
   const runs = dirs.map((dir) => loadRun(dir));
-  const html = runs.length === 1 ? renderRunReport(runs[0]) : renderComparison(runs);
+  const html = runs.length === 1 ? renderReport(runs[0]) : renderRunComparison(runs);
   writeOutputFile(out, html);
   if (!args.quiet)
     say(

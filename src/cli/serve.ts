@@ -24,6 +24,7 @@ export interface ServeArgs {
   balance: number;
   leverage: number;
   symbol?: string;
+  market?: string;
 }
 
 export function serveOptions(yargs: Argv): Argv<ServeArgs> {
@@ -40,6 +41,10 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
     .option('symbol', {
       type: 'string',
       describe: 'Binance symbol to serve (default derived from market.symbol, e.g. SYN-USD → SYNUSDT)',
+    })
+    .option('market', {
+      type: 'string',
+      describe: 'several markets: the id of the market to serve (default the first); run one server per market',
     }) as Argv<ServeArgs>;
 }
 
@@ -70,6 +75,7 @@ export async function serveCommand(args: ServeArgs): Promise<CommandResult> {
     initialBalance: args.balance,
     leverage: args.leverage,
     symbol: args.symbol,
+    market: args.market,
   });
   say(`spreadlab serve: ${scenario.name} as Binance USD-M ${server.symbol.id} (ccxt ${server.symbol.ccxt}), speed ${args.speed}x\n`);
   say(`listening ${server.url} (REST /fapi/…, WebSocket ${server.wsUrl}, test hooks /_spreadlab/…)\n`);

@@ -36,6 +36,7 @@ export interface SweepArgs extends SelectionArgs {
   out?: string;
   set: string[];
   shard?: string;
+  market?: string;
   train?: string;
   test?: string;
   folds?: number;
@@ -80,6 +81,10 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads (default: cores)' })
     .option('out', { type: 'string', describe: 'sweep folder (default reports/sweep-<scenario name>); rerun the same command to resume' })
     .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field for every run: path=value' })
+    .option('market', {
+      type: 'string',
+      describe: 'several markets: the market id whose figures fill the one-market columns (default: the quoted, first one)',
+    })
     .option('train', {
       type: 'string',
       describe: 'walk-forward: training window FROM..TO (ISO times or offsets such as 0s..30m); needs --test',
@@ -129,6 +134,7 @@ export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
     seeds: args.seeds,
     random: args.random,
     allowLargeGrid: args['allow-large-grid'],
+    market: args.market,
     workers: args.workers,
     objective: args.objective,
     minimize: args.minimize,
@@ -236,6 +242,7 @@ export interface TuneArgs {
   workers: number;
   out?: string;
   set: string[];
+  market?: string;
 }
 
 export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
@@ -258,6 +265,10 @@ export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
     .option('seeds', { type: 'number', describe: 'pool each step over seeds 1..N (synthetic data)' })
     .option('workers', { type: 'number', default: availableParallelism(), describe: 'worker threads' })
     .option('out', { type: 'string', describe: 'output folder (default reports/tune-<scenario name>)' })
+    .option('market', {
+      type: 'string',
+      describe: 'several markets: the market id whose figures fill the one-market columns (default: the quoted, first one)',
+    })
     .option('set', {
       type: 'string',
       array: true,
@@ -299,6 +310,7 @@ export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
     maxSpread: args.maxSpread,
     minFills: args.minFills,
     seeds: args.seeds,
+    market: args.market,
     workers: args.workers,
     out,
     onStep: (s) => say(describeStep(s)),

@@ -9,6 +9,11 @@ export interface MarketSpec {
   /** Fee in basis points of notional; negative is a rebate (the seed's 0.02 % maker rebate is -2). */
   makerFeeBps: number;
   takerFeeBps: number;
+  /**
+   * Base units one unit of size stands for (a linear contract's multiplier; default 1: sizes are in base
+   * units, as on Binance spot and USD-M). Money and delta are size × contractSize × price.
+   */
+  contractSize?: number;
 }
 
 /** How many decimals a step such as 0.01 or 0.00001 needs to print exactly (12 at most). */
@@ -34,10 +39,25 @@ export function exactDecimals(step: number): number | null {
 export class MarketUnits {
   readonly priceDecimals: number;
   readonly sizeDecimals: number;
+  /** Base units per unit of size (1 unless the market names a contract size). */
+  readonly contractSize: number;
+  /**
+   * One micro tick-lot is `moneyMantissa` × 10^−moneyScale of the quote currency (1e-6 × one tick × one lot ×
+   * the contract size), exactly.
+   */
+  readonly moneyMantissa: bigint;
+  readonly moneyScale: number;
 
   constructor(readonly spec: MarketSpec) {
     this.priceDecimals = decimalsOf(spec.tickSize);
     this.sizeDecimals = decimalsOf(spec.lotSize);
+    this.contractSize = spec.contractSize ?? 1;
+    const contractDecimals = decimalsOf(this.contractSize);
+    this.moneyMantissa =
+      BigInt(Math.round(spec.tickSize * 10 ** this.priceDecimals)) *
+      BigInt(Math.round(spec.lotSize * 10 ** this.sizeDecimals)) *
+      BigInt(Math.round(this.contractSize * 10 ** contractDecimals));
+    this.moneyScale = this.priceDecimals + this.sizeDecimals + contractDecimals + 6;
   }
 
   toTicks(price: number): Ticks {
@@ -70,19 +90,19 @@ export class MarketUnits {
   }
 
   /**
-   * Quote-currency value of an exact amount in micro tick-lots (1e-6 × one tick × one lot), computed in
-   * decimal so the printed figure is the nearest double to the exact value.
+   * Quote-currency value of an exact amount in micro tick-lots (1e-6 × one tick × one lot, times the contract
+   * size), computed in decimal so the printed figure is the nearest double to the exact value.
    */
   money(microTickLots: bigint): number {
-    const mantissa =
-      BigInt(Math.round(this.spec.tickSize * 10 ** this.priceDecimals)) * BigInt(Math.round(this.spec.lotSize * 10 ** this.sizeDecimals));
-    const scale = this.priceDecimals + this.sizeDecimals + 6;
-    const scaled = microTickLots * mantissa;
-    const negative = scaled < 0n;
-    const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
-    const text = `${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
-    return Number(text);
+    return decimalValue(microTickLots * this.moneyMantissa, this.moneyScale);
   }
+}
+
+/** The number `scaled` × 10^−scale, as the nearest double (through its decimal text). */
+export function decimalValue(scaled: bigint, scale: number): number {
+  const negative = scaled < 0n;
+  const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
+  return Number(`${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`);
 }
 
 function wholeSteps(value: number, step: number, what: string, stepName: string): number {

@@ -29,6 +29,12 @@ export interface DataContext {
   baseDir: string;
   /** The venue's queue model reads order events: a source that has them (order-by-order data) includes them. */
   orderEvents?: boolean;
+  /**
+   * Which of the run's markets this is, as the label of the seed's random stream a synthetic market draws
+   * from (marketRng): absent for the first market ("market", as in a one-market run), `market/<id>` for
+   * the others, so the markets of one run draw independently.
+   */
+  marketLabel?: string;
 }
 
 export interface OpenedData {

@@ -1,7 +1,6 @@
 import { isoMicros, US_PER_MS } from '../core/units.ts';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type RunAnalysis } from '../analytics/summary.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFolder, openOutputFolder, writeFileAtomically } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
@@ -10,11 +9,12 @@ import { Rng } from '../core/rng.ts';
 import { packageVersion } from '../core/version.ts';
 import { warn } from '../core/warnings.ts';
 import { sha256File } from '../data/replay.ts';
-import { writeRunFiles } from '../report/run-folder.ts';
+import { writeRunFiles, type RunOutputs } from '../report/run-folder.ts';
+import { PORTFOLIO_FILE } from '../report/portfolio-files.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
-import type { ScenarioRun } from '../sim/run-scenario.ts';
+import type { MarketRun, ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
-import { parseScenario, type Scenario } from '../sim/scenario.ts';
+import { marketInfo, parseScenario, scenarioMarkets, type MarketConfig, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
 import { connectExchange, exchangeSetupError, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
 import { CcxtFeed } from './ccxt-feed.ts';
@@ -53,8 +53,14 @@ import { EventLog, RunTape } from './tape.ts';
  *   hooks fire under --dry-run as they do live.
  * - While the strategy runs, every `statusEverySeconds` (default 5) its status (position, PnL, open orders,
  *   fills, risk-guard state: status.ts) is written to orders.jsonl and, with `printStatus` (the CLI on a
- *   terminal), printed as one line. A stop (time up, a signal, the caller) is reported as the stop it is;
- *   only the guard's own decisions (pause, resume, kill switch, position limit) print as "risk guard: …".
+ *   terminal), printed as one line (several markets: the first market's). A stop (time up, a signal, the
+ *   caller) is reported as the stop it is; only the guard's own decisions (pause, resume, kill switch,
+ *   position limit) print as "risk guard: …".
+ * - Several markets (the scenario's `markets`): --paper only. One ccxt instance per venue (`exchanges` and
+ *   `baseUrls` name each venue's exchange id and origin; else `exchange` / `baseUrl`), one feed per market;
+ *   the strategy names markets by their ids, as in a backtest, and starts once every market has a book.
+ *   The folder holds market-<id>.raw.gz per market and the portfolio files of a several-market backtest;
+ *   run.json's scenario replays them.
  */
 export interface LiveRunOptions {
   config: LiveConfig;
@@ -63,6 +69,10 @@ export interface LiveRunOptions {
   mode: 'live' | 'paper' | 'dry-run';
   sandbox: boolean;
   baseUrl?: string;
+  /** Several markets: the ccxt exchange id of each venue (default `exchange`). */
+  exchanges?: Record<string, string>;
+  /** Several markets: the origin of each venue (default `baseUrl`), e.g. one local server per venue. */
+  baseUrls?: Record<string, string>;
   minutes?: number;
   out: string;
   allowUnpromoted: boolean;
@@ -84,7 +94,7 @@ export interface LiveRunOptions {
 
 export interface LiveRunResult {
   out: string;
-  analysis: RunAnalysis;
+  analysis: RunOutputs;
   stopReason: string;
   killed: boolean;
   openOrdersLeft: number | null;
@@ -108,6 +118,8 @@ async function cancelLeftovers(live: LiveVenue, symbol: string, say: (line: stri
 }
 
 export const MARKET_FILE = 'market.raw.gz';
+/** A market's recording in a several-market run's folder. */
+export const marketFile = (id: string): string => `market-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.raw.gz`;
 export const ORDERS_FILE = 'orders.jsonl';
 const FIRST_BOOK_TIMEOUT_MS = 30_000;
 
@@ -118,6 +130,8 @@ export const PREVIOUS_RUN = 'previous-run';
 const LIVE_RUN_ENTRIES = [
   ...RUN_FILES,
   RUN_FILE.strategySeries,
+  PORTFOLIO_FILE.portfolio,
+  PORTFOLIO_FILE.funding,
   MARKET_FILE,
   ORDERS_FILE,
   'live.json',
@@ -131,7 +145,8 @@ const LIVE_RUN_ENTRIES = [
  * were any. A run that fails leaves them there, and says so.
  */
 function setPreviousRunAside(out: string): boolean {
-  const found = LIVE_RUN_ENTRIES.filter((name) => existsSync(join(out, name)));
+  const recordings = readdirSync(out).filter((name) => /^market-.+\.raw\.gz$/.test(name)); // several markets: one per market
+  const found = [...LIVE_RUN_ENTRIES, ...recordings].filter((name) => existsSync(join(out, name)));
   if (found.length === 0) return false;
   const previous = join(out, PREVIOUS_RUN);
   rmSync(previous, { recursive: true, force: true });
@@ -155,6 +170,14 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   const strategy = await resolveStrategy(config.scenario.strategy, dirname(options.configFile), options.configFile);
   if (config.provenance) checkModuleUnchanged(strategy.module, config.provenance, options.configFile);
   const scenario: Scenario = { ...config.scenario, strategy: strategy.config };
+  const markets = scenarioMarkets(scenario);
+  const several = markets.length > 1;
+  if (several && mode !== 'paper')
+    throw new SpreadlabError(
+      `${options.configFile}: several markets (${markets.map((m) => m.id).join(', ')}) run only with --paper for now; live and dry-run take one market`,
+    );
+  if (several && options.feed) throw new Error('a test feed drives one market');
+  const files = several ? markets.map((m) => marketFile(m.id)) : [MARKET_FILE];
   const out = options.out;
   checkOutputFolder(out, 'live-run', 'the live run folder');
   return withOutputLock(out, `running ${mode}`, async () => {
@@ -162,7 +185,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
     // A run written here before is moved aside, and removed only once this run has written its own files.
     const kept = setPreviousRunAside(out);
     try {
-      const result = await runLiveIn(options, strategy, scenario, out);
+      const result = await runLiveIn(options, strategy, scenario, out, markets, files);
       if (kept) rmSync(join(out, PREVIOUS_RUN), { recursive: true, force: true });
       return result;
     } catch (error) {
@@ -177,41 +200,88 @@ async function runLiveIn(
   strategy: Awaited<ReturnType<typeof resolveStrategy>>,
   scenario: Scenario,
   out: string,
+  markets: ReturnType<typeof scenarioMarkets>,
+  files: string[],
 ): Promise<LiveRunResult> {
   const { config, mode } = options;
-  const units = new MarketUnits(scenario.market);
-  const symbol = scenario.market.symbol;
+  const several = markets.length > 1;
   const print = options.print ?? (() => {});
   const log = new EventLog(join(out, ORDERS_FILE), [options.apiKey, options.secret]);
   const say = (line: string): void => print(log.redact(line));
+  const exchangeOf = (venue: string): string => options.exchanges?.[venue] ?? options.exchange;
+  const baseUrlOf = (venue: string): string | undefined => options.baseUrls?.[venue] ?? options.baseUrl;
+  const venueNames = [...new Set(markets.map((m) => m.venue))];
+  for (const [flag, given] of [
+    ['--venue-exchange', options.exchanges],
+    ['--venue-url', options.baseUrls],
+  ] as const) {
+    const unknown = Object.keys(given ?? {}).find((v) => !venueNames.includes(v));
+    if (unknown !== undefined)
+      throw new SpreadlabError(`${flag} ${unknown}: not a venue of the config's markets (${venueNames.join(', ')})`);
+  }
+  const where = venueNames.map((v) => `${exchangeOf(v)}${baseUrlOf(v) ? ` at ${baseUrlOf(v)}` : ''}`).join(', ');
+  const symbol = markets[0].symbol;
+  const startTs = wallMicros();
+  const lanes: Lane[] = markets.map((market, i) => {
+    const units = new MarketUnits(market);
+    return {
+      market,
+      // One market: the strategy names it by its symbol (as live always has); several: by id, as a backtest.
+      id: several ? market.id : market.symbol,
+      units,
+      ccxtSymbol: market.symbol,
+      file: files[i],
+      tape: new RunTape(units, startTs),
+      recorder: new RawRecorder(join(out, files[i]), units, market.symbol),
+      differ: new BookDiffer(units),
+      feed: null,
+      lastBid: NaN,
+      lastAsk: NaN,
+    };
+  });
 
-  let ex: CcxtExchange | null = null;
-  let ccxtSymbol = symbol;
-  let feed = options.feed ?? null;
+  /** Closes every market's recording (on a failed start: no file is written after this run returns). */
+  const closeRecorders = async (): Promise<void> => {
+    for (const lane of lanes) await lane.recorder.close().catch(() => {});
+  };
+  const connected = new Map<string, CcxtExchange>();
   const started = { wallIso: new Date().toISOString() };
   try {
-    if (!feed || mode === 'live') {
-      ex = await connectExchange({
-        exchange: options.exchange,
-        sandbox: options.sandbox,
-        baseUrl: options.baseUrl,
-        apiKey: options.apiKey,
-        secret: options.secret,
-      });
-      ccxtSymbol = await resolveMarket(ex, symbol);
-      feed ??= new CcxtFeed(ex, ccxtSymbol, (event, fields) => log.write(event, fields));
+    if (!options.feed || mode === 'live') {
+      for (const venue of venueNames) {
+        connected.set(
+          venue,
+          await connectExchange({
+            exchange: exchangeOf(venue),
+            sandbox: options.sandbox,
+            baseUrl: baseUrlOf(venue),
+            apiKey: options.apiKey,
+            secret: options.secret,
+          }),
+        );
+      }
+      for (const lane of lanes) {
+        const ex = connected.get(lane.market.venue)!;
+        lane.ccxtSymbol = await resolveMarket(ex, lane.market.symbol);
+        lane.feed = new CcxtFeed(ex, lane.ccxtSymbol, (event, fields) =>
+          log.write(event, several ? { ...fields, market: lane.id } : fields),
+        );
+      }
     }
   } catch (error) {
-    await ex?.close().catch(() => {});
+    await closeRecorders();
+    for (const ex of connected.values()) await ex.close().catch(() => {});
     if (error instanceof SpreadlabError) throw error;
-    throw new SpreadlabError(
-      log.redact(`cannot connect to ${options.exchange}${options.baseUrl ? ` at ${options.baseUrl}` : ''}: ${(error as Error).message}`),
-    );
+    throw new SpreadlabError(log.redact(`cannot connect to ${where}: ${(error as Error).message}`));
   }
+  const ex = connected.get(markets[0].venue) ?? null;
+  const ccxtSymbol = lanes[0].ccxtSymbol;
+  if (options.feed) lanes[0].feed ??= options.feed;
+  const [first] = lanes;
+  const { units, tape } = first;
 
-  const tape = new RunTape(units, wallMicros());
-  const differ = new BookDiffer(units);
   let lastMarketData = -Infinity;
+  const withBook = new Set<number>();
   let firstBook: (() => void) | null = null;
   const firstBookSeen = new Promise<void>((resolve) => (firstBook = resolve));
 
@@ -222,56 +292,57 @@ async function runLiveIn(
   let dry: DryRunVenue | null = null;
   const realClock = new RealClock();
   let guard: RiskGuard | null = null;
-  const checkSoon = (): void => void guard?.check(symbol);
+  const ids = lanes.map((l) => l.id);
+  const laneOf = (id: string): Lane => lanes.find((l) => l.id === id) ?? first;
+  const checkSoon = (): void => void guard?.check(...ids);
   if (mode === 'paper') {
-    paper = new PaperVenue(units, scenario, tape, new Rng(String(scenario.seed)).fork('latency'), dirname(options.configFile));
+    paper = new PaperVenue(lanes, scenario, new Rng(String(scenario.seed)), dirname(options.configFile));
     venue = paper.gateway;
     clock = paper.gateway;
   } else if (mode === 'dry-run') {
-    dry = new DryRunVenue(symbol, units, tape, log);
+    dry = new DryRunVenue(first.id, units, tape, log);
     venue = dry;
     clock = realClock;
   } else {
-    live = new LiveVenue(ex!, ccxtSymbol, symbol, units, tape, log, checkSoon);
+    live = new LiveVenue(ex!, ccxtSymbol, first.id, units, tape, log, checkSoon);
     venue = live;
     clock = realClock;
   }
 
   // Live and dry-run venues get the market data the same way (paper: the simulated venue gets it).
   const fed: FeedVenue | null = live ?? dry;
-  let lastBid = NaN;
-  let lastAsk = NaN;
-  const recorder = new RawRecorder(join(out, MARKET_FILE), units, symbol);
   try {
-    feed.start({
-      book(update: BookUpdate) {
-        lastMarketData = Date.now();
-        const diff = differ.diff(update);
-        recorder.book(update, diff);
-        const bestBid = update.bids.length > 0 ? Number(update.bids[0][0]) : NaN;
-        const bestAsk = update.asks.length > 0 ? Number(update.asks[0][0]) : NaN;
-        tape.onBook(update.exchTs, units.roundToTick(bestBid), units.roundToTick(bestAsk));
-        const changed = bestBid !== lastBid || bestAsk !== lastAsk;
-        lastBid = bestBid;
-        lastAsk = bestAsk;
-        paper?.onMarket(bookEvents(update, diff));
-        fed?.publishBook(update, bestBid, bestAsk, changed);
-        if (Number.isFinite(bestBid) && Number.isFinite(bestAsk)) firstBook?.();
-      },
-      trade(trade: TradeUpdate) {
-        lastMarketData = Date.now();
-        recorder.trade(trade);
-        paper?.onMarket([tradeEvent(trade, units)]);
-        fed?.publishTrade(trade);
-      },
-      status(connected, detail) {
-        log.write(connected ? 'feed-connected' : 'feed-disconnected', { detail });
-      },
-    });
+    lanes.forEach((lane, index) =>
+      lane.feed!.start({
+        book(update: BookUpdate) {
+          lastMarketData = Date.now();
+          const diff = lane.differ.diff(update);
+          lane.recorder.book(update, diff);
+          const bestBid = update.bids.length > 0 ? Number(update.bids[0][0]) : NaN;
+          const bestAsk = update.asks.length > 0 ? Number(update.asks[0][0]) : NaN;
+          lane.tape.onBook(update.exchTs, lane.units.roundToTick(bestBid), lane.units.roundToTick(bestAsk));
+          const changed = bestBid !== lane.lastBid || bestAsk !== lane.lastAsk;
+          lane.lastBid = bestBid;
+          lane.lastAsk = bestAsk;
+          paper?.onMarket(index, bookEvents(update, diff));
+          fed?.publishBook(update, bestBid, bestAsk, changed);
+          if (Number.isFinite(bestBid) && Number.isFinite(bestAsk) && withBook.add(index).size === lanes.length) firstBook?.();
+        },
+        trade(trade: TradeUpdate) {
+          lastMarketData = Date.now();
+          lane.recorder.trade(trade);
+          paper?.onMarket(index, [tradeEvent(trade, lane.units)]);
+          fed?.publishTrade(trade);
+        },
+        status(isConnected, detail) {
+          log.write(isConnected ? 'feed-connected' : 'feed-disconnected', several ? { detail, market: lane.id } : { detail });
+        },
+      }),
+    );
   } catch (error) {
     // a feed that cannot start: nothing ran; close what is open so no file is written after this returns
-    await recorder.close().catch(() => {});
-    await ex?.close().catch(() => {});
+    await closeRecorders();
+    for (const exchange of connected.values()) await exchange.close().catch(() => {});
     throw error;
   }
 
@@ -312,9 +383,9 @@ async function runLiveIn(
       config.risk,
       {
         now: () => Date.now(),
-        mid: () => tape.mid(),
-        position: () => (live ? live.position() : tape.position()),
-        equity: () => tape.equity(),
+        mid: (market) => laneOf(market).tape.mid(),
+        position: (market) => (live ? live.position() : laneOf(market).tape.position()),
+        equity: () => lanes.reduce((sum, lane) => sum + lane.tape.equity(), 0),
         lastMarketData: () => lastMarketData,
       },
       (event) => {
@@ -327,11 +398,12 @@ async function runLiveIn(
     );
     if (!stopReason) {
       strategyStartUs = wallMicros();
-      log.write('start', { mode, exchange: options.exchange, market: symbol, strategy: strategyLabel(scenario.strategy) });
-      say(
-        `${mode} run of ${config.name} on ${options.exchange} ${symbol} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`,
-      );
-      checkTimer = setInterval(() => void guard!.check(symbol), 250);
+      log.write('start', { mode, exchange: options.exchange, market: several ? ids : symbol, strategy: strategyLabel(scenario.strategy) });
+      const on = several
+        ? lanes.map((l) => `${l.id} (${exchangeOf(l.market.venue)} ${l.market.symbol})`).join(' + ')
+        : `${options.exchange} ${symbol}`;
+      say(`${mode} run of ${config.name} on ${on} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`);
+      checkTimer = setInterval(() => void guard!.check(...ids), 250);
       statusTimer = setInterval(
         () => {
           const status = runStatus(tape, guard, live ? live.position() : tape.position(), wallMicros());
@@ -346,9 +418,10 @@ async function runLiveIn(
         .create()({
           venue: guard,
           clock,
-          market: symbol,
+          market: first.id,
           tickSize: units.spec.tickSize,
           lotSize: units.spec.lotSize,
+          markets: lanes.map((l) => ({ ...marketInfo(l.market), id: l.id })),
           record: (name, value) => tape.strategySeries.record(Math.round(clock.now() * US_PER_MS), name, value),
         })
         .then(
@@ -384,23 +457,31 @@ async function runLiveIn(
   if (paper) paper.stop();
   if (dry) await dry.cancelAllOrders();
   if (live && ex) openOrdersLeft = await cancelEverything(ex, ccxtSymbol, live, log);
-  await feed.stop();
+  for (const lane of lanes) await lane.feed!.stop();
   live?.stop();
-  await recorder.close();
-  await ex?.close().catch(() => {});
+  for (const lane of lanes) await lane.recorder.close();
+  for (const exchange of connected.values()) await exchange.close().catch(() => {});
   const endUs = wallMicros();
 
   const startUs = Number.isFinite(strategyStartUs) ? strategyStartUs : tape.startTs;
-  const result = tape.result(endUs);
-  result.startTs = startUs;
-  const runScenario = liveScenario(scenario, config.name, mode);
+  const runScenario = liveScenario(scenario, config.name, mode, files);
+  const marketRuns: MarketRun[] = [];
+  for (const lane of lanes) {
+    const result = lane.tape.result(endUs);
+    result.startTs = startUs;
+    const dataFiles = [{ path: lane.file, sha256: await sha256File(join(out, lane.file)) }];
+    marketRuns.push({ market: lane.market, units: lane.units, result, orders: lane.tape.orders.records(), dataFiles });
+  }
+  const [quoted] = marketRuns;
   const run: ScenarioRun = {
     scenario: runScenario,
     units,
-    result,
-    orders: tape.orders.records(),
-    dataFiles: [{ path: MARKET_FILE, sha256: await sha256File(join(out, MARKET_FILE)) }],
+    result: quoted.result,
+    orders: quoted.orders,
+    dataFiles: marketRuns.flatMap((m) => m.dataFiles),
     strategyModule: strategy.module,
+    markets: marketRuns,
+    fillOrder: fillOrderOf(marketRuns),
   };
   const analysis = writeRunFiles(out, run, []);
   writeFileAtomically(
@@ -422,8 +503,8 @@ async function runLiveIn(
         stopReason,
         killed: guard?.killed ?? false,
         openOrdersLeft,
-        marketFile: MARKET_FILE,
-        recordedLines: recorder.lines,
+        marketFile: several ? files : MARKET_FILE,
+        recordedLines: lanes.reduce((n, l) => n + l.recorder.lines, 0),
         ordersFile: ORDERS_FILE,
       },
       null,
@@ -451,18 +532,42 @@ function checkModuleUnchanged(module: StrategyModule | null, provenance: Record<
   );
 }
 
-/** The scenario a live run's folder records: the config's, with the recorded market as its data. */
-function liveScenario(scenario: Scenario, name: string, mode: string): Scenario {
+/** The scenario a live run's folder records: the config's, with the recorded markets (`files`, in order) as data. */
+function liveScenario(scenario: Scenario, name: string, mode: string, files: string[]): Scenario {
   const { window: _w, durationSeconds: _d, ...rest } = scenario;
+  const replay = (file: string) => ({ kind: 'replay', files: [file], format: 'binance-raw', cache: false });
   return parseScenario(
     {
       ...rest,
       name: name.replace(/[^A-Za-z0-9._-]/g, '_'),
-      description: `${mode} run; data: the market it recorded`,
-      data: { kind: 'replay', files: [MARKET_FILE], format: 'binance-raw', cache: false },
+      description: `${mode} run; data: the market${files.length > 1 ? 's' : ''} it recorded`,
+      ...(rest.markets ? { markets: rest.markets.map((m, i) => ({ ...m, data: replay(files[i]) })) } : { data: replay(files[0]) }),
     },
     'live run scenario',
   );
+}
+
+/** The market of every fill across the markets, in exchange-time order (ties: scenario order). */
+function fillOrderOf(markets: MarketRun[]): number[] {
+  const all = markets.flatMap((m, i) => m.result.fills.map((f) => ({ i, ts: f.exchTs })));
+  return all.sort((a, b) => a.ts - b.ts || a.i - b.i).map((f) => f.i);
+}
+
+/** One market of a live run: its feed, tape and recording. */
+interface Lane {
+  market: MarketConfig;
+  /** The market's name in strategy calls. */
+  id: string;
+  units: MarketUnits;
+  ccxtSymbol: string;
+  /** Its recording's file name in the run folder. */
+  file: string;
+  tape: RunTape;
+  recorder: RawRecorder;
+  differ: BookDiffer;
+  feed: MarketFeed | null;
+  lastBid: number;
+  lastAsk: number;
 }
 
 /** Cancels all open orders, retrying; reads them back; returns how many are left open (null: unknown). */

@@ -2,10 +2,10 @@ import type { MarketUnits } from '../core/market.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Micros } from '../core/units.ts';
 import type { MarketEvent } from '../core/events.ts';
-import { venueSetup } from '../sim/assemble.ts';
+import { marketSetups } from '../sim/assemble.ts';
 import { SimGateway } from '../sim/gateway.ts';
 import { Rank, Scheduler } from '../sim/scheduler.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { marketInfo, type Scenario } from '../sim/scenario.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
 import { SimExchange } from '../venue/exchange.ts';
 import { FifoChannel } from '../venue/latency.ts';
@@ -39,59 +39,73 @@ class TimedScheduler extends Scheduler {
   }
 }
 
+/** One market of a paper run: its id (as the strategy names it), units and tape. */
+export interface PaperMarket {
+  id: string;
+  units: MarketUnits;
+  tape: RunTape;
+}
+
 export class PaperVenue {
   readonly gateway: SimGateway;
-  readonly exchange: SimExchange;
+  /** Each market's simulated venue, in scenario order. */
+  readonly exchanges: SimExchange[];
   private readonly scheduler = new TimedScheduler();
   private timer: NodeJS.Timeout | null = null;
   private armedFor = Infinity;
   private stopped = false;
-  private readonly ownQuotes: OwnQuoteWatch;
+  private readonly ownQuotes: OwnQuoteWatch[];
 
   constructor(
-    units: MarketUnits,
+    private readonly markets: PaperMarket[],
     scenario: Scenario,
-    private readonly tape: RunTape,
-    rng: Rng,
+    /** The scenario's seed generator (latency models fork it as a backtest's do). */
+    seedRng: Rng,
     /** The config file's folder: a recorded latency's relative path starts there. */
     baseDir: string,
   ) {
-    const { queue, fees, latency, bookThrough } = venueSetup(scenario, rng, baseDir);
-    this.exchange = new SimExchange(
-      queue,
-      fees,
-      (fill) => {
-        this.tape.addFill(fill, this.gateway.notifyFill(fill));
-        // No quote check here: the venue removes filled orders only after reporting all their fills; the
-        // check after each market message or order arrival sees them go.
-      },
-      bookThrough,
+    const setups = marketSetups(scenario, seedRng, baseDir);
+    this.exchanges = setups.map(
+      ({ queue, fees, bookThrough }, i) =>
+        new SimExchange(
+          queue,
+          fees,
+          (fill) => {
+            markets[i].tape.addFill(fill, this.gateway.notifyFill(i, fill));
+            // No quote check here: the venue removes filled orders only after reporting all their fills; the
+            // check after each market message or order arrival sees them go.
+          },
+          bookThrough,
+        ),
     );
-    this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.tape.ownQuotes(wallMicros(), bid, ask));
+    this.ownQuotes = this.exchanges.map(
+      (exchange, i) => new OwnQuoteWatch(exchange, (bid, ask) => markets[i].tape.ownQuotes(wallMicros(), bid, ask)),
+    );
     this.gateway = new SimGateway({
-      units,
-      exchange: this.exchange,
-      ledger: tape.ledger,
+      markets: setups.map(({ market, latency }, i) => ({
+        info: { ...marketInfo(market), id: markets[i].id },
+        units: markets[i].units,
+        exchange: this.exchanges[i],
+        ledger: markets[i].tape.ledger,
+        orderLog: markets[i].tape.orders,
+        link: { latency, entry: new FifoChannel(), responses: new FifoChannel() },
+      })),
       scheduler: this.scheduler,
-      latency,
-      entry: new FifoChannel(),
-      responses: new FifoChannel(),
-      orderLog: tape.orders,
       now: () => wallMicros(),
       endTs: () => Infinity,
-      strategySeries: tape.strategySeries,
+      strategySeries: markets[0].tape.strategySeries,
     });
     this.scheduler.onChange = () => this.arm();
   }
 
-  /** Applies live market events (one message) to the simulated venue. */
-  onMarket(events: MarketEvent[]): void {
+  /** Applies live market events (one message of market `index`) to its simulated venue. */
+  onMarket(index: number, events: MarketEvent[]): void {
     this.pump();
     for (const event of events) {
-      this.exchange.applyMarketEvent(event);
-      this.gateway.receiveMarket(event);
+      this.exchanges[index].applyMarketEvent(event);
+      this.gateway.receiveMarket(index, event);
     }
-    this.ownQuotes.check();
+    this.ownQuotes[index].check();
   }
 
   /** Ends the run: pending sleeps resolve false; resting simulated orders are cancelled. */
@@ -100,9 +114,12 @@ export class PaperVenue {
     if (this.timer) clearTimeout(this.timer);
     this.gateway.endRun();
     const now = wallMicros();
-    for (const order of this.exchange.openOrders()) this.tape.orders.cancelled(order.id, now);
-    const n = this.exchange.cancelAll();
-    this.ownQuotes.check();
+    let n = 0;
+    this.exchanges.forEach((exchange, i) => {
+      for (const order of exchange.openOrders()) this.markets[i].tape.orders.cancelled(order.id, now);
+      n += exchange.cancelAll();
+      this.ownQuotes[i].check();
+    });
     return n;
   }
 
@@ -113,11 +130,9 @@ export class PaperVenue {
     for (let item = this.scheduler.peek(); item && item.time <= now; item = this.scheduler.peek()) {
       this.scheduler.pop();
       item.run();
-      if (item.rank === Rank.orderArrival) this.ownQuotes.check();
+      if (item.rank === Rank.orderArrival) for (const watch of this.ownQuotes) watch.check();
     }
-    this.tape.ordersSent = this.gateway.ordersSent;
-    this.tape.rejects = this.gateway.rejects;
-    this.tape.cancels = this.gateway.cancels;
+    this.markets.forEach(({ tape }, i) => Object.assign(tape, this.gateway.counts(i)));
     this.armedFor = Infinity;
     this.arm();
   }

@@ -7,11 +7,11 @@ import { readJsonFile } from '../core/json-file.ts';
 import { checkOutputFile, fileHeadMatches, writeOutputFile } from '../core/output.ts';
 import { packageVersion } from '../core/version.ts';
 import { sha256File } from '../data/replay.ts';
-import { readRunRecord, readSummary } from '../report/load-run.ts';
+import { readPortfolioSummary, readRunRecord, readSummary } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
-import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
+import { applyOverride, isMultiMarket, parseScenario, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
+import { portfolioFigures, summaryFigures } from '../sweep/run-one.ts';
 import { loadStrategyModule, type StrategyConfig, type StrategyModule } from '../strategy/resolve.ts';
-import { flatten } from '../sweep/flatten.ts';
 import { readJournal, rowObject, MANIFEST } from '../sweep/journal.ts';
 import { configFigures, parseConstraint, rankConfigs, type ConfigFigures } from '../sweep/objective.ts';
 import { defaultRisk, type GuardrailCheck, type LiveConfig, type RiskLimits } from './config.ts';
@@ -340,12 +340,14 @@ async function readWalkForward(dir: string): Promise<Candidate> {
 }
 
 async function readRun(dir: string): Promise<Candidate> {
-  const summary = readSummary(join(dir, RUN_FILE.summary));
   const run = readRunRecord(join(dir, RUN_FILE.record));
   const scenario = parseScenario(run.scenario, join(dir, RUN_FILE.record));
-  const { breakdown: _b, ...figures } = summary;
+  // Several markets: the quoted market's figures under the one-market names, the portfolio's under portfolio.
+  const summaryFile = join(dir, RUN_FILE.summary);
+  const summary = isMultiMarket(scenario) ? readPortfolioSummary(summaryFile) : readSummary(summaryFile);
   const inSample: Figures = {};
-  for (const [k, v] of flatten(figures)) if (typeof v === 'number' || v === null) inSample[k] = v as number | null;
+  for (const [k, v] of 'quotedMarket' in summary ? portfolioFigures(summary) : summaryFigures(summary))
+    if (typeof v === 'number' || v === null) inSample[k] = v as number | null;
   return {
     kind: 'run',
     scenario,
@@ -362,7 +364,10 @@ async function readRun(dir: string): Promise<Candidate> {
 }
 
 async function hashDataFiles(scenario: Scenario, baseDir: string): Promise<{ path: string; sha256: string | null }[]> {
-  const files = Array.isArray(scenario.data.files) ? (scenario.data.files as string[]) : [];
+  const files = scenarioMarkets(scenario).flatMap((m) => [
+    ...(Array.isArray(m.data.files) ? (m.data.files as string[]) : []),
+    ...(m.funding && 'files' in m.funding ? m.funding.files : []),
+  ]);
   const out: { path: string; sha256: string | null }[] = [];
   for (const file of files) {
     const path = isAbsolute(file) ? file : join(baseDir, file);
@@ -373,7 +378,9 @@ async function hashDataFiles(scenario: Scenario, baseDir: string): Promise<{ pat
 
 function periodOf(scenario: Scenario): Record<string, unknown> {
   return {
-    data: scenario.data.kind === 'synthetic' ? `synthetic ${String(scenario.data.model)} (seeds vary)` : 'recorded',
+    data: scenarioMarkets(scenario)
+      .map((m) => (m.data.kind === 'synthetic' ? `synthetic ${String(m.data.model)} (seeds vary)` : 'recorded'))
+      .join(' + '),
     seconds: scenario.durationSeconds ?? null,
     window: scenario.window ?? null,
   };

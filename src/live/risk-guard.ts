@@ -24,14 +24,16 @@ import type { RiskLimits } from './config.ts';
  *   a `flatten` event with its outcome;
  * - |position| > maxPosition (fills can overshoot): cancel all once per breach.
  * Every decision is reported through onEvent (the live run writes it to orders.jsonl).
+ * With several markets, the price band, position and open orders of an order are its own market's; a
+ * position breach, stale data and the kill switch (equity over every market) cancel in every market.
  */
 export interface GuardState {
   /** Wall-clock ms. */
   now(): number;
-  /** Current mid (decimal), NaN when unknown. */
-  mid(): number;
-  /** Net position, base units. */
-  position(): number;
+  /** Current mid of a market (decimal), NaN when unknown. */
+  mid(market: string): number;
+  /** A market's position, base units. */
+  position(market: string): number;
   /** Equity (PnL since the start, quote currency), marked to the mid. */
   equity(): number;
   /** Wall-clock ms of the last market data update (−Infinity before the first). */
@@ -52,7 +54,7 @@ export class RiskGuard implements Venue {
   halted = false;
   killed = false;
   private readonly sent: number[] = [];
-  private readonly open = new Map<string, { side: 'buy' | 'sell'; remaining: number }>();
+  private readonly open = new Map<string, { market: string; side: 'buy' | 'sell'; remaining: number }>();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private positionBreach = false;
@@ -78,7 +80,7 @@ export class RiskGuard implements Venue {
   refusal(request: OrderRequest): string | null {
     if (this.halted) return this.killed ? 'halted by the kill switch' : 'the run is stopping';
     if (this.paused) return `paused: no market data for more than ${this.limits.staleDataSeconds} s`;
-    const mid = this.state.mid();
+    const mid = this.state.mid(request.market);
     if (!Number.isFinite(mid)) return 'no market data yet (mid unknown)';
     if (request.price !== undefined && (request.type ?? 'limit') === 'limit') {
       const distance = Math.abs(request.price / mid - 1) * 10_000;
@@ -89,9 +91,9 @@ export class RiskGuard implements Venue {
     this.dropOld();
     if (this.sent.length >= this.limits.maxOrdersPerMinute)
       return `order rate: ${this.sent.length} orders in the last 60 s (limit ${this.limits.maxOrdersPerMinute})`;
-    const position = this.state.position();
+    const position = this.state.position(request.market);
     let openSame = 0;
-    for (const o of this.open.values()) if (o.side === request.side) openSame += o.remaining;
+    for (const o of this.open.values()) if (o.market === request.market && o.side === request.side) openSame += o.remaining;
     const worst = request.side === 'buy' ? position + openSame + request.size : position - openSame - request.size;
     if (Math.abs(worst) > this.limits.maxPosition + EPS && Math.abs(worst) > Math.abs(position) - EPS) {
       return `position: ${request.side} ${request.size} with position ${position} and ${openSame} open on that side could reach ${Number(worst.toFixed(12))}, beyond maxPosition ${this.limits.maxPosition}`;
@@ -107,7 +109,8 @@ export class RiskGuard implements Venue {
     }
     this.sent.push(this.state.now());
     const ack = await this.track(this.inner.placeOrder(request));
-    if (ack.status === 'open' && ack.remaining > 0) this.open.set(ack.id, { side: request.side, remaining: ack.remaining });
+    if (ack.status === 'open' && ack.remaining > 0)
+      this.open.set(ack.id, { market: request.market, side: request.side, remaining: ack.remaining });
     return ack;
   }
 
@@ -138,7 +141,7 @@ export class RiskGuard implements Venue {
 
   async cancelAllOrders(market: string): Promise<number> {
     const n = await this.track(this.inner.cancelAllOrders(market));
-    this.open.clear();
+    for (const [id, o] of this.open) if (o.market === market) this.open.delete(id);
     return n;
   }
 
@@ -178,15 +181,15 @@ export class RiskGuard implements Venue {
     this.inner.onTrade(handler);
   }
 
-  /** Periodic checks: stale data, max loss, position breach. */
-  async check(market: string): Promise<void> {
+  /** Periodic checks over the run's markets: stale data, max loss, position breach. */
+  async check(...markets: string[]): Promise<void> {
     if (this.halted) return;
     const now = this.state.now();
     const stale = now - this.state.lastMarketData() > this.limits.staleDataSeconds * 1000;
     if (stale && !this.paused) {
       this.paused = true;
       this.onEvent({ type: 'pause', reason: `no market data for more than ${this.limits.staleDataSeconds} s: cancel all, pause` });
-      await this.cancelAllSafely(market);
+      await this.cancelAllSafely(markets);
     } else if (!stale && this.paused) {
       this.paused = false;
       this.onEvent({ type: 'resume', reason: 'market data fresh again' });
@@ -202,18 +205,19 @@ export class RiskGuard implements Venue {
       this.killed = true;
       this.halted = true;
       this.onEvent({ type: 'kill', reason });
-      await this.cancelAllSafely(market);
-      if (this.limits.flattenOnKill) await this.flatten(market);
+      await this.cancelAllSafely(markets);
+      if (this.limits.flattenOnKill) for (const market of markets) await this.flatten(market);
       this.onKill(reason);
       return;
     }
-    const breach = Math.abs(this.state.position()) > this.limits.maxPosition + EPS;
-    if (breach && !this.positionBreach) {
+    const over = markets.find((m) => Math.abs(this.state.position(m)) > this.limits.maxPosition + EPS);
+    const breach = over !== undefined;
+    if (over !== undefined && !this.positionBreach) {
       this.onEvent({
         type: 'position-limit',
-        reason: `|position| ${Math.abs(this.state.position())} > maxPosition ${this.limits.maxPosition}: cancel all`,
+        reason: `|position| ${Math.abs(this.state.position(over))}${markets.length > 1 ? ` in ${over}` : ''} > maxPosition ${this.limits.maxPosition}: cancel all`,
       });
-      await this.cancelAllSafely(market);
+      await this.cancelAllSafely(markets);
     }
     this.positionBreach = breach;
   }
@@ -239,7 +243,7 @@ export class RiskGuard implements Venue {
 
   /** Closes the position with one reduce-only market order (sent past the halt: it only reduces risk). */
   private async flatten(market: string): Promise<void> {
-    const position = this.state.position();
+    const position = this.state.position(market);
     if (Math.abs(position) <= EPS) return this.onEvent({ type: 'flatten', reason: 'no position to close' });
     const order: OrderRequest = {
       market,
@@ -261,11 +265,13 @@ export class RiskGuard implements Venue {
     }
   }
 
-  private async cancelAllSafely(market: string): Promise<void> {
-    try {
-      await this.cancelAllOrders(market);
-    } catch (error) {
-      this.onEvent({ type: 'refused', reason: `cancel all failed: ${(error as Error).message}` });
+  private async cancelAllSafely(markets: string[]): Promise<void> {
+    for (const market of markets) {
+      try {
+        await this.cancelAllOrders(market);
+      } catch (error) {
+        this.onEvent({ type: 'refused', reason: `cancel all failed: ${(error as Error).message}` });
+      }
     }
   }
 

@@ -109,6 +109,7 @@ export class RunTape {
       ordersSent: this.ordersSent,
       rejects: this.rejects,
       cancels: this.cancels,
+      funding: [],
       startTs: this.startTs,
       endTs: Math.max(endTs, this.startTs + 1),
     };

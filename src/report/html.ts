@@ -1,12 +1,11 @@
 import { strategyLabel } from '../strategy/resolve.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { checkOutputFile, fileHeadMatches, writeOutputFile } from '../core/output.ts';
+import { fileHeadMatches } from '../core/output.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
 import { judgeRun, verdict } from '../analytics/verdict.ts';
-import { loadRun, type LoadedRun } from './load-run.ts';
-import { RUN_FILE } from './run-files.ts';
+import type { LoadedRun } from './load-run.ts';
 import { runCharts } from './run-charts.ts';
 import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, moneyUnit, type ChartSpec, type Spec } from './specs.ts';
 
@@ -483,12 +482,4 @@ export function renderComparison(runs: LoadedRun[]): string {
     { id: 'compare-markouts', spec: compareMarkoutSpec(runs, labels), wide: true },
   ];
   return renderPage({ title: `spreadlab comparison: ${labels.join(' vs ')}`, head, charts, tail });
-}
-
-/** Renders a run folder's report.html from its saved files (the one code path for backtest and `spreadlab report`). */
-export function writeRunReport(dir: string, out: string = join(dir, RUN_FILE.report)): string {
-  checkOutputFile(out, 'the report', isSpreadlabPage);
-  const html = renderRunReport(loadRun(dir));
-  writeOutputFile(out, html);
-  return out;
 }

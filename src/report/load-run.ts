@@ -3,6 +3,19 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { Summary } from '../analytics/summary.ts';
+import type { PortfolioSummary } from '../analytics/portfolio.ts';
+import {
+  FUNDING_COLUMNS,
+  FUNDING_HEADER,
+  MARKET_COLUMN,
+  PORTFOLIO_COLUMNS,
+  PORTFOLIO_FILE,
+  PORTFOLIO_HEADER,
+  portfolioSummarySchema,
+  withMarketColumn,
+  type FundingRow,
+  type PortfolioRow,
+} from './portfolio-files.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import {
@@ -33,7 +46,8 @@ import {
 
 /**
  * Reads a run folder back (summary.json, fills.csv, timeseries.csv, run.json, orders.csv, and
- * strategy-series.csv when there is one) through the run-files
+ * strategy-series.csv and funding.csv when there are; portfolio.csv for a run over several markets, whose
+ * tables are split by market: portfolio-files.ts) through the run-files
  * contract (run-files.ts) for the report, reconcile and promote, so a report is always rendered from the
  * saved outputs and never needs the simulation again. Every column is read; `NA` in a CSV becomes null.
  * Anything missing, malformed or not as the contract says (a CSV header other than the contract's, a
@@ -55,6 +69,22 @@ export interface LoadedRun {
   strategySeries: StrategySeriesRow[];
   /** Horizon labels in summary order ("1s", "5s", …). */
   horizons: string[];
+  /** The funding payments (funding.csv; empty when the folder has none), every market's. */
+  funding: FundingRow[];
+  /**
+   * A run over several markets (portfolio-files.ts): its portfolio figures and each market as a one-market
+   * run; the fields above are then the quoted market's (its summary and rows), run.json and the strategy's
+   * series the run's.
+   */
+  portfolio?: LoadedPortfolio;
+}
+
+export interface LoadedPortfolio {
+  summary: PortfolioSummary;
+  /** portfolio.csv. */
+  series: PortfolioRow[];
+  /** Each market as a one-market run (its summary, fills, timeseries and orders), in scenario order. */
+  markets: { id: string; run: LoadedRun }[];
 }
 
 export function loadRun(dir: string): LoadedRun {
@@ -63,22 +93,81 @@ export function loadRun(dir: string): LoadedRun {
       `${dir}: not a run folder (expected a folder written by spreadlab backtest, holding ${RUN_DATA_FILES.join(', ')})`,
     );
   }
-  const summary = readSummary(join(dir, RUN_FILE.summary));
   const record = readRunRecord(join(dir, RUN_FILE.record));
-  const horizons = Object.keys(summary.realizedSpreadStats);
-  const fills = readFills(join(dir, RUN_FILE.fills), horizons);
-  const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
-  const orders = readOrders(join(dir, RUN_FILE.orders));
   const seriesFile = join(dir, RUN_FILE.strategySeries);
   const strategySeries = existsSync(seriesFile)
     ? readCsv(seriesFile, STRATEGY_SERIES_HEADER).map((row, i) => readColumns(seriesFile, STRATEGY_SERIES_COLUMNS, row, i + 2))
     : [];
-  return { dir, label: basename(resolve(dir)), summary, record, fills, timeseries, orders, strategySeries, horizons };
+  const fundingFile = join(dir, PORTFOLIO_FILE.funding);
+  const funding = existsSync(fundingFile)
+    ? readCsv(fundingFile, FUNDING_HEADER).map((row, i) => readColumns(fundingFile, FUNDING_COLUMNS, row, i + 2))
+    : [];
+  const shared = { dir, label: basename(resolve(dir)), record, strategySeries, funding };
+  if (Array.isArray(record.scenario.markets)) return loadPortfolio(shared);
+  const summary = readSummary(join(dir, RUN_FILE.summary));
+  const horizons = Object.keys(summary.realizedSpreadStats);
+  const fills = readFills(join(dir, RUN_FILE.fills), horizons);
+  const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
+  const orders = readOrders(join(dir, RUN_FILE.orders));
+  return { ...shared, summary, fills, timeseries, orders, horizons };
+}
+
+/**
+ * A run folder over several markets: the portfolio's summary.json and portfolio.csv, and fills.csv,
+ * timeseries.csv and orders.csv split by their market column into one-market views.
+ */
+function loadPortfolio(shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'strategySeries' | 'funding'>): LoadedRun {
+  const { dir, record } = shared;
+  const summaryFile = join(dir, RUN_FILE.summary);
+  const summary = readPortfolioSummary(summaryFile);
+  const ids = (record.scenario.markets as { id?: unknown; symbol?: unknown }[]).map((m) => String(m.id ?? m.symbol));
+  for (const id of ids) {
+    if (!(id in summary.markets))
+      throw new SpreadlabError(`${summaryFile}: markets: expected a summary of market "${id}" (run.json lists it)`);
+  }
+  const horizons = Object.keys(summary.markets[summary.quotedMarket]?.realizedSpreadStats ?? {});
+  const byMarket = (file: string, header: string[]): Map<string, NumberedRow[]> => {
+    const groups = new Map(ids.map((id): [string, NumberedRow[]] => [id, []]));
+    readCsv(file, withMarketColumn(header)).forEach((row, i) => {
+      const group = groups.get(row[0]);
+      if (!group)
+        throw new SpreadlabError(`${file} line ${i + 2}, column ${MARKET_COLUMN}: expected one of ${ids.join(', ')}, got "${row[0]}"`);
+      group.push({ cells: row.slice(1), line: i + 2 });
+    });
+    return groups;
+  };
+  const fillsFile = join(dir, RUN_FILE.fills);
+  const timeseriesFile = join(dir, RUN_FILE.timeseries);
+  const ordersFile = join(dir, RUN_FILE.orders);
+  const fills = byMarket(fillsFile, fillsHeader(horizons));
+  const timeseries = byMarket(timeseriesFile, TIMESERIES_HEADER);
+  const orders = byMarket(ordersFile, ORDERS_HEADER);
+  const markets = ids.map((id) => ({
+    id,
+    run: {
+      ...shared,
+      label: `${shared.label} · ${id}`,
+      summary: summary.markets[id],
+      fills: fillsFrom(fillsFile, horizons, fills.get(id)!),
+      timeseries: timeseriesFrom(timeseriesFile, timeseries.get(id)!),
+      orders: orders.get(id)!.map(({ cells, line }) => readColumns(ordersFile, ORDERS_COLUMNS, cells, line)),
+      horizons,
+    },
+  }));
+  const seriesFile = join(dir, PORTFOLIO_FILE.portfolio);
+  const series = readCsv(seriesFile, PORTFOLIO_HEADER).map((row, i) => readColumns(seriesFile, PORTFOLIO_COLUMNS, row, i + 2));
+  const quoted = markets.find((m) => m.id === summary.quotedMarket) ?? markets[0];
+  return { ...quoted.run, label: shared.label, portfolio: { summary, series, markets } };
 }
 
 /** A run's summary.json, checked against the contract. */
 export function readSummary(file: string): Summary {
   return readJson(file, summarySchema);
+}
+
+/** A several-market run's summary.json (the portfolio's), checked against the contract. */
+export function readPortfolioSummary(file: string): PortfolioSummary {
+  return readJson(file, portfolioSummarySchema);
 }
 
 /** A run's run.json, checked against the contract. */
@@ -165,9 +254,23 @@ function readColumns<Columns extends Record<string, ColumnSpec>>(
   return out as RowOf<Columns>;
 }
 
+/** A CSV's data row with its line number in the file. */
+interface NumberedRow {
+  cells: string[];
+  line: number;
+}
+
+function numbered(rows: string[][]): NumberedRow[] {
+  return rows.map((cells, i) => ({ cells, line: i + 2 }));
+}
+
 function readFills(file: string, horizons: string[]): FillRow[] {
+  return fillsFrom(file, horizons, numbered(readCsv(file, fillsHeader(horizons))));
+}
+
+/** fills.csv rows (without a market column) as read. */
+function fillsFrom(file: string, horizons: string[], rows: NumberedRow[]): FillRow[] {
   const header = fillsHeader(horizons);
-  const rows = readCsv(file, header);
   const horizonColumns = horizons.flatMap((h) =>
     (Object.entries(FILLS_HORIZON_COLUMNS) as [FillsHorizonFigure, (h: string) => string][]).map(([figure, name]) => ({
       figure,
@@ -176,8 +279,7 @@ function readFills(file: string, horizons: string[]): FillRow[] {
       index: header.indexOf(name(h)),
     })),
   );
-  return rows.map((row, i) => {
-    const line = i + 2;
+  return rows.map(({ cells: row, line }) => {
     const perHorizon: Record<FillsHorizonFigure, Record<string, number | null>> = { midAfter: {}, markout: {}, markoutBps: {} };
     for (const { figure, h, name, index } of horizonColumns)
       perHorizon[figure][h] = readCell('number|NA', row[index], () => `${file} line ${line}, column ${name}`);
@@ -191,7 +293,10 @@ export function readOrders(file: string): OrderRow[] {
 }
 
 function readTimeseries(file: string): TimeseriesRow[] {
-  const rows = readCsv(file, TIMESERIES_HEADER).map((row, i) => readColumns(file, TIMESERIES_COLUMNS, row, i + 2));
+  return timeseriesFrom(file, numbered(readCsv(file, TIMESERIES_HEADER)));
+}
+
+function timeseriesFrom(file: string, rows: NumberedRow[]): TimeseriesRow[] {
   if (rows.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
-  return rows;
+  return rows.map(({ cells, line }) => readColumns(file, TIMESERIES_COLUMNS, cells, line));
 }

@@ -25,6 +25,9 @@ import type { StrategyModule } from '../strategy/resolve.ts';
  * CSV quotes it when it holds a comma, a quote or a line break); a side; true or false.
  * A file that does not match (a missing or extra column, a header out of order, a missing summary key) is a
  * user error (SpreadlabError) raised by the reader, naming the file and what was expected.
+ * A run over several markets extends this contract (portfolio-files.ts): a market column first in fills.csv,
+ * orders.csv and timeseries.csv, the portfolio summary.json, portfolio.csv; funding.csv in any run with a
+ * funding payment.
  */
 export const RUN_FILE = {
   summary: 'summary.json',
@@ -154,12 +157,12 @@ export type TimeseriesColumn = keyof typeof TIMESERIES_COLUMNS;
 export type TimeseriesRow = RowOf<typeof TIMESERIES_COLUMNS>;
 
 /** A fixed-column CSV's header: its column table's names, in order. */
-function headerOf<Columns extends Record<string, ColumnSpec>>(columns: Columns): (keyof Columns & string)[] {
+export function headerOf<Columns extends Record<string, ColumnSpec>>(columns: Columns): (keyof Columns & string)[] {
   return Object.keys(columns) as (keyof Columns & string)[];
 }
 
 /** One row of a fixed-column CSV in header order, from its cells by column. */
-function rowOf<Columns extends Record<string, ColumnSpec>>(columns: Columns, cells: Record<keyof Columns, Cell>): Cell[] {
+export function rowOf<Columns extends Record<string, ColumnSpec>>(columns: Columns, cells: Record<keyof Columns, Cell>): Cell[] {
   return headerOf(columns).map((c) => cells[c]);
 }
 
@@ -238,7 +241,7 @@ export function ordersRow(cells: Record<OrdersColumn, Cell>): Cell[] {
 
 const nullableNumber = z.number().nullable();
 
-const weightedStatSchema = z.object({
+export const weightedStatSchema = z.object({
   mean: nullableNumber,
   count: z.number(),
   sd: nullableNumber,

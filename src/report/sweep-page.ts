@@ -105,6 +105,11 @@ export function sweepMetrics(columns: Iterable<string>, objective: string, mainH
     { column: 'inventory.meanAbs', label: 'mean |inventory|', format: 'size', shown: false },
     { column: 'risk.sharpe', label: 'Sharpe (per risk interval)', format: 'ratio', shown: false },
     { column: 'risk.maxDrawdown', label: 'max drawdown', format: 'money', shown: false },
+    // Several markets (the columns above are then one market's): the portfolio's.
+    { column: 'portfolio.pnl.total', label: 'portfolio PnL, all markets (quote currency)', format: 'money', shown: true },
+    { column: 'portfolio.attribution.hedgeCost', label: 'hedge cost', format: 'money', shown: false },
+    { column: 'portfolio.hedge.slippageBps.mean', label: "hedge slippage vs the quoted market's mid (bps)", format: 'bps', shown: false },
+    { column: 'portfolio.netDelta.meanAbs', label: 'mean |net delta|', format: 'size', shown: false },
   ];
   const objectiveMetric = known.find((m) => m.column === objective) ?? {
     column: objective,

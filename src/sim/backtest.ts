@@ -1,9 +1,9 @@
 import type { MarketUnits } from '../core/market.ts';
-import type { Micros } from '../core/units.ts';
+import type { Lots, Micros } from '../core/units.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
-import type { Strategy } from '../strategy/api.ts';
+import type { MarketInfo, Strategy } from '../strategy/api.ts';
 import { RecordedSeries } from '../strategy/recorded-series.ts';
 import { SimExchange, type BookThroughRule, type VenueFill } from '../venue/exchange.ts';
 import { OwnQuoteWatch } from '../venue/own-quotes.ts';
@@ -11,8 +11,9 @@ import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
 import { teeEvents } from '../data/tee.ts';
+import { constantFundingTimes, decimalNumber, decimalOf, fundingAmount, type Decimal, type FundingSchedule } from '../data/funding.ts';
 import { Rank, Scheduler } from './scheduler.ts';
-import { SimGateway } from './gateway.ts';
+import { SimGateway, type GatewayMarket, type VenueLink } from './gateway.ts';
 import { OrderLog } from './order-log.ts';
 
 /**
@@ -45,6 +46,15 @@ import { OrderLog } from './order-log.ts';
  *   before the trade. A one-sided complete book keeps the last two-sided mid.
  * - The run ends at `endTs` or when the data runs out, whichever is first; pending sleeps then resolve to
  *   false so a `while (await clock.sleep(ms))` loop returns. The final mark uses the last two-sided mid.
+ * - Several markets (runPortfolio): each market has its own venue timeline, feed, simulated exchange, ledger
+ *   and paths; the loop merges all of them with the scheduler. At equal time the tie rule above holds
+ *   across markets (every market's venue events before any order arrival, …), and among markets of one
+ *   rank the earlier market in scenario order goes first. The strategy starts when any market's feed has
+ *   shown an event. The run ends at `endTs` or when every market's data has run out.
+ * - Funding (a perpetual with a funding schedule, data/funding.ts): each payment due at F in
+ *   (startTs, endTs] is booked at the venue when its clock reaches F — after the market events stamped at or
+ *   before F, before the orders reaching the venue at F — on the position the venue holds then (fills
+ *   stamped up to F), at the data's mark price or the mid of the last complete book.
  * - Nothing here reads the wall clock or Math.random.
  */
 export interface BacktestSetup {
@@ -65,6 +75,23 @@ export interface BacktestSetup {
   orderLog?: OrderLog;
   /** Called now and then with the share of simulated time done. */
   onProgress?: (fraction: number) => void;
+  /** A perpetual's funding payments (none when absent). */
+  funding?: FundingSchedule | null;
+}
+
+/** One market of a run of several: a one-market setup's market parts, and how the strategy names it. */
+export type MarketRunSetup = Omit<BacktestSetup, 'startTs' | 'endTs' | 'strategy' | 'onProgress'> & {
+  /** How the strategy names it and what its context lists (markets of one venue pass the same latency model). */
+  info: MarketInfo;
+};
+
+export interface PortfolioSetup {
+  /** The markets, the first (quoted) one first. */
+  markets: MarketRunSetup[];
+  startTs: Micros;
+  endTs: Micros;
+  strategy: Strategy;
+  onProgress?: (fraction: number) => void;
 }
 
 export interface FillRecord extends VenueFill {
@@ -76,6 +103,20 @@ export interface FillRecord extends VenueFill {
   noticeTs: Micros;
 }
 
+/** One funding payment booked (data/funding.ts). */
+export interface FundingPayment {
+  ts: Micros;
+  /** The rate paid (0.0001 = 0.01 %). */
+  rate: number;
+  /** The mark price it was paid at (quote currency). */
+  markPrice: number;
+  /** The position it settled, lots. */
+  position: Lots;
+  /** Credited to the account, µTL (negative: paid). */
+  amount: bigint;
+}
+
+/** The record of one market of a run (a one-market run has one). */
 export interface BacktestResult {
   fills: FillRecord[];
   ledger: Ledger;
@@ -85,7 +126,7 @@ export interface BacktestResult {
   midPath: Series;
   /** Every change of our best resting bid and ask at the venue: time, bid, ask (ticks; NaN when none). */
   quotePath: Series;
-  /** The series the strategy recorded (context.record). */
+  /** The series the strategy recorded (context.record; one for the whole run). */
   strategySeries: RecordedSeries;
   marketEvents: number;
   ordersSent: number;
@@ -93,32 +134,82 @@ export interface BacktestResult {
   cancels: number;
   startTs: Micros;
   endTs: Micros;
+  /** Funding payments booked, in time order (empty without funding). */
+  funding: FundingPayment[];
+}
+
+export interface PortfolioResult {
+  /** Each market's record, in scenario order. */
+  markets: BacktestResult[];
+  /** The market index of every fill, in the order the venues booked them (across markets). */
+  fillOrder: number[];
 }
 
 const PROGRESS_EVERY = 65_536;
 
+/** A one-market run (the strategy names the market by its symbol). */
 export async function runBacktest(setup: BacktestSetup): Promise<BacktestResult> {
+  const { startTs, endTs, strategy, onProgress, ...market } = setup;
+  const { spec } = setup.units;
+  const info: MarketInfo = {
+    id: spec.symbol,
+    symbol: spec.symbol,
+    venue: 'venue',
+    kind: 'spot',
+    tickSize: spec.tickSize,
+    lotSize: spec.lotSize,
+    contractSize: setup.units.contractSize,
+  };
+  const run = await runPortfolio({ markets: [{ ...market, info }], startTs, endTs, strategy, onProgress });
+  return run.markets[0];
+}
+
+/** A run of one strategy over several markets. */
+export function runPortfolio(setup: PortfolioSetup): Promise<PortfolioResult> {
   return new Backtest(setup).run();
+}
+
+/** One market inside the loop: its venue, its two timelines and its record. */
+class MarketLane {
+  readonly ledger = new Ledger();
+  readonly fills: FillRecord[] = [];
+  readonly midPath = new Series(1);
+  readonly quotePath = new Series(2);
+  readonly funding: FundingPayment[] = [];
+  readonly exchange: SimExchange;
+  readonly ownQuotes: OwnQuoteWatch;
+  readonly venueFeed: MarketEventSource;
+  readonly localFeed: MarketEventSource;
+  venueNext: MarketEvent | null;
+  localNext: MarketEvent | null;
+  venueTime: Micros = -Infinity;
+  lastMid2 = NaN;
+  marketEvents = 0;
+
+  constructor(
+    readonly index: number,
+    readonly setup: MarketRunSetup,
+    onFill: (lane: MarketLane, fill: VenueFill) => void,
+    onQuotes: (lane: MarketLane, bid: number, ask: number) => void,
+  ) {
+    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => onFill(this, fill), setup.bookThrough);
+    this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => onQuotes(this, bid, ask));
+    // One data, two timelines: read once when its two orders are the same (a synthetic market), else opened twice.
+    [this.venueFeed, this.localFeed] =
+      setup.openVenueEvents === setup.openEvents ? teeEvents(setup.openEvents()) : [setup.openVenueEvents(), setup.openEvents()];
+    this.venueNext = this.venueFeed.next();
+    this.localNext = this.localFeed.next();
+  }
 }
 
 class Backtest {
   private readonly scheduler = new Scheduler();
-  private readonly ledger = new Ledger();
-  private readonly fills: FillRecord[] = [];
-  private readonly exchange: SimExchange;
+  private readonly lanes: MarketLane[];
+  private readonly fillOrder: number[] = [];
   private readonly gateway: SimGateway;
-  private readonly venueFeed: MarketEventSource;
-  private venueNext: MarketEvent | null;
-  private venueTime: Micros;
-  private readonly localFeed: MarketEventSource;
-  private localNext: MarketEvent | null;
   private now: Micros;
   private endTs: Micros;
-  private lastMid2 = NaN;
-  private readonly midPath = new Series(1);
-  private readonly quotePath = new Series(2);
   private readonly strategySeries = new RecordedSeries();
-  private readonly ownQuotes: OwnQuoteWatch;
   private marketEvents = 0;
   /** Market events the strategy's feed has shown (it starts once there is one). */
   private feedEvents = 0;
@@ -126,34 +217,43 @@ class Backtest {
   private startWaitsForFeed = false;
   private strategyFailure: unknown = null;
 
-  constructor(private readonly setup: BacktestSetup) {
+  constructor(private readonly setup: PortfolioSetup) {
     this.now = setup.startTs;
     this.endTs = setup.endTs;
-    this.venueTime = -Infinity;
-    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onVenueFill(fill), setup.bookThrough);
-    this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => this.quotePath.push2(this.now, bid, ask));
-    const responses = new FifoChannel();
+    this.lanes = setup.markets.map(
+      (market, i) =>
+        new MarketLane(
+          i,
+          market,
+          (lane, fill) => this.onVenueFill(lane, fill),
+          (lane, bid, ask) => lane.quotePath.push2(this.now, bid, ask),
+        ),
+    );
+    const links = new Map<LatencyModel, VenueLink>();
+    const markets: GatewayMarket[] = this.lanes.map((lane) => {
+      const { latency } = lane.setup;
+      let link = links.get(latency);
+      if (!link) links.set(latency, (link = { latency, entry: new FifoChannel(), responses: new FifoChannel() }));
+      return {
+        info: lane.setup.info,
+        units: lane.setup.units,
+        exchange: lane.exchange,
+        ledger: lane.ledger,
+        orderLog: lane.setup.orderLog ?? new OrderLog(),
+        link,
+      };
+    });
     this.gateway = new SimGateway({
-      units: setup.units,
-      exchange: this.exchange,
-      ledger: this.ledger,
+      markets,
       scheduler: this.scheduler,
-      latency: setup.latency,
-      entry: new FifoChannel(),
-      responses,
-      orderLog: setup.orderLog ?? new OrderLog(),
       now: () => this.now,
       endTs: () => this.endTs,
       strategySeries: this.strategySeries,
     });
-    // One data, two timelines: read once when its two orders are the same (a synthetic market), else opened twice.
-    [this.venueFeed, this.localFeed] =
-      setup.openVenueEvents === setup.openEvents ? teeEvents(setup.openEvents()) : [setup.openVenueEvents(), setup.openEvents()];
-    this.venueNext = this.venueFeed.next();
-    this.localNext = this.localFeed.next();
+    for (const lane of this.lanes) this.scheduleFunding(lane);
   }
 
-  async run(): Promise<BacktestResult> {
+  async run(): Promise<PortfolioResult> {
     this.scheduler.schedule(this.setup.startTs, Rank.strategyWake, () => {
       if (this.feedEvents > 0) this.startStrategy();
       else this.startWaitsForFeed = true;
@@ -168,20 +268,20 @@ class Backtest {
     await letStrategyRun();
     if (this.strategyFailure) throw this.strategyFailure;
     this.setup.onProgress?.(1);
-    return {
-      fills: this.fills,
-      ledger: this.ledger,
-      finalMid2: this.lastMid2,
-      midPath: this.midPath,
-      quotePath: this.quotePath,
+    const markets = this.lanes.map((lane): BacktestResult => ({
+      fills: lane.fills,
+      ledger: lane.ledger,
+      finalMid2: lane.lastMid2,
+      midPath: lane.midPath,
+      quotePath: lane.quotePath,
       strategySeries: this.strategySeries,
-      marketEvents: this.marketEvents,
-      ordersSent: this.gateway.ordersSent,
-      rejects: this.gateway.rejects,
-      cancels: this.gateway.cancels,
+      marketEvents: lane.marketEvents,
+      ...this.gateway.counts(lane.index),
       startTs: this.setup.startTs,
       endTs: this.endTs,
-    };
+      funding: lane.funding,
+    }));
+    return { markets, fillOrder: this.fillOrder };
   }
 
   /**
@@ -189,14 +289,33 @@ class Backtest {
    * Returns true when it woke the strategy, false when not, null when the run is over.
    */
   private step(): boolean | null {
+    const lanes = this.lanes;
     for (;;) {
       const item = this.scheduler.peek();
-      const venueTs = this.venueNext ? Math.max(this.venueNext.exchTs, this.venueTime) : Infinity;
-      const localTs = this.localNext ? this.localNext.localTs : Infinity;
+      let venueLane: MarketLane | null = null;
+      let venueTs = Infinity;
+      let localLane: MarketLane | null = null;
+      let localTs = Infinity;
+      for (let i = 0; i < lanes.length; i++) {
+        const lane = lanes[i];
+        const venueNext = lane.venueNext;
+        if (venueNext !== null) {
+          const ts = venueNext.exchTs > lane.venueTime ? venueNext.exchTs : lane.venueTime;
+          if (ts < venueTs) {
+            venueTs = ts;
+            venueLane = lane;
+          }
+        }
+        const localNext = lane.localNext;
+        if (localNext !== null && localNext.localTs < localTs) {
+          localTs = localNext.localTs;
+          localLane = lane;
+        }
+      }
       const itemTs = item ? item.time : Infinity;
-      if (venueTs <= itemTs && venueTs <= localTs) {
+      if (venueLane !== null && venueTs <= itemTs && venueTs <= localTs) {
         if (venueTs > this.endTs) return this.finish();
-        this.applyVenueEvent(venueTs);
+        this.applyVenueEvent(venueLane, venueTs);
         continue;
       }
       if ((item && itemTs < localTs) || (itemTs === localTs && item && item.rank < Rank.localMarket)) {
@@ -204,53 +323,56 @@ class Backtest {
         this.scheduler.pop();
         this.now = itemTs;
         item.run();
-        if (item.rank === Rank.orderArrival) this.ownQuotes.check();
+        if (item.rank === Rank.orderArrival) for (let i = 0; i < lanes.length; i++) lanes[i].ownQuotes.check();
         return item.rank >= Rank.strategyNotice;
       }
-      if (localTs === Infinity) return this.finish();
+      if (localLane === null) return this.finish();
       if (localTs > this.endTs) return this.finish();
-      return this.applyLocalEvent();
+      return this.applyLocalEvent(localLane);
     }
   }
 
   /** Ends the run at the earlier of endTs and the end of the data. */
   private finish(): null {
-    if (!this.venueNext) this.endTs = Math.min(this.endTs, Math.max(this.venueTime, this.setup.startTs));
+    if (this.lanes.every((lane) => !lane.venueNext)) {
+      const venueTime = Math.max(...this.lanes.map((lane) => lane.venueTime));
+      this.endTs = Math.min(this.endTs, Math.max(venueTime, this.setup.startTs));
+    }
     this.now = this.endTs;
     return null;
   }
 
-  private applyVenueEvent(time: Micros): void {
-    const event = this.venueNext!;
-    this.venueTime = time;
+  private applyVenueEvent(lane: MarketLane, time: Micros): void {
+    const event = lane.venueNext!;
+    lane.venueTime = time;
     this.now = time;
-    const fillsBefore = this.fills.length;
-    this.exchange.applyMarketEvent(event);
-    if (event.kind === 'snapshot' || (event.kind === 'delta' && event.last)) this.recordMid(time);
-    if (this.fills.length !== fillsBefore) this.ownQuotes.check();
-    this.marketEvents++;
-    if ((this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
-    this.venueNext = this.venueFeed.next();
+    const fillsBefore = lane.fills.length;
+    lane.exchange.applyMarketEvent(event);
+    if (event.kind === 'snapshot' || (event.kind === 'delta' && event.last)) this.recordMid(lane, time);
+    if (lane.fills.length !== fillsBefore) lane.ownQuotes.check();
+    lane.marketEvents++;
+    if ((++this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
+    lane.venueNext = lane.venueFeed.next();
   }
 
   /** Records the venue's mid after a complete book message, when it changed (and both sides have a level). */
-  private recordMid(time: Micros): void {
-    const book = this.exchange.book;
+  private recordMid(lane: MarketLane, time: Micros): void {
+    const book = lane.exchange.book;
     const mid2 = book.bestBid + book.bestAsk;
-    if (Number.isFinite(mid2) && mid2 !== this.lastMid2) {
-      this.lastMid2 = mid2;
-      this.midPath.push1(time, mid2);
+    if (Number.isFinite(mid2) && mid2 !== lane.lastMid2) {
+      lane.lastMid2 = mid2;
+      lane.midPath.push1(time, mid2);
     }
   }
 
   /** Applies one event to the strategy's feed; true when a hook ran (the strategy then gets a turn). */
-  private applyLocalEvent(): boolean {
-    const event = this.localNext!;
+  private applyLocalEvent(lane: MarketLane): boolean {
+    const event = lane.localNext!;
     this.now = event.localTs;
     // Order-by-order events are for the venue's queue model only: a strategy's feed is the book and the tape.
     const shown = event.kind !== 'order';
-    const hookRan = shown && this.gateway.receiveMarket(event);
-    this.localNext = this.localFeed.next();
+    const hookRan = shown && this.gateway.receiveMarket(lane.index, event);
+    lane.localNext = lane.localFeed.next();
     if (shown && this.feedEvents++ === 0 && this.startWaitsForFeed) {
       this.scheduler.schedule(this.now, Rank.strategyWake, () => this.startStrategy());
     }
@@ -264,10 +386,34 @@ class Backtest {
     });
   }
 
-  private onVenueFill(fill: VenueFill): void {
-    this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
-    const noticeTs = this.gateway.notifyFill(fill);
-    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1, noticeTs });
+  private onVenueFill(lane: MarketLane, fill: VenueFill): void {
+    lane.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
+    const noticeTs = this.gateway.notifyFill(lane.index, fill);
+    lane.fills.push({ ...fill, positionAfter: lane.ledger.position, midIndex: lane.midPath.length - 1, noticeTs });
+    this.fillOrder.push(lane.index);
+  }
+
+  /** Schedules a market's funding payments due in (startTs, endTs] (rules in the header). */
+  private scheduleFunding(lane: MarketLane): void {
+    const schedule = lane.setup.funding;
+    if (!schedule) return;
+    const { startTs, endTs } = this.setup;
+    const tick = decimalOf(lane.setup.units.spec.tickSize);
+    const pay = (ts: Micros, rate: Decimal, markPrice: Decimal | null): void =>
+      this.scheduler.schedule(ts, Rank.orderArrival, () => this.payFunding(lane, rate, markPrice, tick));
+    for (const event of schedule.events) if (event.ts > startTs && event.ts <= endTs) pay(event.ts, event.rate, event.markPrice);
+    if (schedule.constant) {
+      for (const ts of constantFundingTimes(schedule.constant.intervalUs, startTs, endTs)) pay(ts, schedule.constant.rate, null);
+    }
+  }
+
+  private payFunding(lane: MarketLane, rate: Decimal, markPrice: Decimal | null, tick: Decimal): void {
+    if (markPrice === null && !Number.isFinite(lane.lastMid2)) return; // no mid yet: nothing to mark at
+    const { position } = lane.ledger;
+    const amount = fundingAmount(position, rate, markPrice, lane.lastMid2, tick);
+    lane.ledger.applyFunding(amount);
+    const mark = markPrice === null ? lane.setup.units.price(lane.lastMid2) / 2 : decimalNumber(markPrice);
+    lane.funding.push({ ts: this.now, rate: decimalNumber(rate), markPrice: mark, position, amount });
   }
 
   private reportProgress(): void {

@@ -8,6 +8,7 @@ import type {
   Clock,
   FillEvent,
   Level,
+  MarketInfo,
   OpenOrder,
   OrderAck,
   OrderRequest,
@@ -54,20 +55,36 @@ import { Rank, type Scheduler } from './scheduler.ts';
  *   that is not a whole positive number of lots or ticks) is rejected at once, without reaching the venue
  *   (as an exchange client library refuses it before sending), exactly as the live venues reject it.
  * - `clock.now()` is virtual milliseconds; `clock.sleep(ms)` resolves true at now + ms, or false when the
- *   run ends first. Only the market named in the context can be traded.
+ *   run ends first. Only the markets the context lists can be traded; a call naming another is refused.
+ * - Several markets: every market has its own feed, book, position and open orders as the strategy knows
+ *   them; a request travels on its market's venue link (latency model and FIFO channels), shared by the
+ *   markets of one venue, so requests to two venues do not wait for each other. Order ids are unique over
+ *   the run (one counter for all markets).
  * - Every order sent is recorded in the order log (order-log.ts): sent, reached the venue (with the book
  *   and queue it met), answered, cancelled, filled.
  */
-export interface GatewayParts {
-  units: MarketUnits;
-  exchange: SimExchange;
-  /** The venue's ledger (fetchPosition reads it). */
-  ledger: Ledger;
-  scheduler: Scheduler;
+/** A venue's connection: its latency model and the two FIFO channels (shared by the markets of one venue). */
+export interface VenueLink {
   latency: LatencyModel;
   entry: FifoChannel;
   responses: FifoChannel;
+}
+
+/** One market the gateway serves: how the strategy names it and the venue-side parts behind it. */
+export interface GatewayMarket {
+  info: MarketInfo;
+  units: MarketUnits;
+  exchange: SimExchange;
+  /** The venue's ledger of this market (fetchPosition reads it). */
+  ledger: Ledger;
   orderLog: OrderLog;
+  link: VenueLink;
+}
+
+export interface GatewayParts {
+  /** The markets, the first (quoted) one first. */
+  markets: GatewayMarket[];
+  scheduler: Scheduler;
   now: () => Micros;
   endTs: () => Micros;
   /** Where `context.record` puts the strategy's series. */
@@ -82,42 +99,71 @@ interface KnownOrder {
   filled: Lots;
 }
 
-const DEFAULT_DEPTH = 10;
-
-export class SimGateway extends VenueHooks implements Venue, Clock {
+/** A market as the gateway serves it: its parts, what the strategy has been told of it, and its counts. */
+class GatewayLane {
   ordersSent = 0;
   rejects = 0;
   cancels = 0;
+  /** The strategy's book: its feed, as of the last complete message. */
+  readonly feedBook = new L2Book();
+  /** Exchange time of the last complete message of the feed. */
+  feedExchTs: Micros = NaN;
+  lastBookBid = NaN;
+  lastBookAsk = NaN;
+  /** The position the fill notices received add up to, lots. */
+  knownPosition: Lots = 0;
+  readonly knownOrders = new Map<string, KnownOrder>();
+
+  constructor(readonly parts: GatewayMarket) {}
+
+  get id(): string {
+    return this.parts.info.id;
+  }
+}
+
+const DEFAULT_DEPTH = 10;
+
+export class SimGateway extends VenueHooks implements Venue, Clock {
   private nextOrderId = 1;
   private readonly pendingSleeps = new Set<(alive: boolean) => void>();
   private ended = false;
-  /** The strategy's book: its feed, as of the last complete message. */
-  private readonly feedBook = new L2Book();
-  /** Exchange time of the last complete message of the feed. */
-  private feedExchTs: Micros = NaN;
-  private lastBookBid = NaN;
-  private lastBookAsk = NaN;
-  /** The position the fill notices received add up to, lots. */
-  private knownPosition: Lots = 0;
-  private readonly knownOrders = new Map<string, KnownOrder>();
+  private readonly lanes: GatewayLane[];
 
   constructor(private readonly parts: GatewayParts) {
     super();
+    this.lanes = parts.markets.map((m) => new GatewayLane(m));
   }
 
   context(): StrategyContext {
+    const [first] = this.parts.markets;
     return {
       venue: this,
       clock: this,
-      market: this.market,
-      tickSize: this.parts.units.spec.tickSize,
-      lotSize: this.parts.units.spec.lotSize,
+      market: first.info.id,
+      tickSize: first.info.tickSize,
+      lotSize: first.info.lotSize,
+      markets: this.parts.markets.map((m) => ({ ...m.info })),
       record: (name, value) => this.parts.strategySeries.record(this.parts.now(), name, value),
     };
   }
 
-  private get market(): string {
-    return this.parts.units.spec.symbol;
+  /** Orders sent, rejected and cancelled in market `index` (the run's counts per market). */
+  counts(index: number): { ordersSent: number; rejects: number; cancels: number } {
+    const { ordersSent, rejects, cancels } = this.lanes[index];
+    return { ordersSent, rejects, cancels };
+  }
+
+  /** Orders sent over every market. */
+  get ordersSent(): number {
+    return this.lanes.reduce((n, lane) => n + lane.ordersSent, 0);
+  }
+
+  get rejects(): number {
+    return this.lanes.reduce((n, lane) => n + lane.rejects, 0);
+  }
+
+  get cancels(): number {
+    return this.lanes.reduce((n, lane) => n + lane.cancels, 0);
   }
 
   // Clock
@@ -148,56 +194,60 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   // Venue: what the strategy has been told (no round trip)
 
   getSnapshot(market: string, depth = DEFAULT_DEPTH): Promise<Snapshot> {
-    return this.answerNow(market, () => this.snapshotOf(this.feedBook, this.feedExchTs, depth));
+    return this.answerNow(market, (lane) => this.snapshotOf(lane, lane.feedBook, lane.feedExchTs, depth));
   }
 
   getPosition(market: string): Promise<number> {
-    return this.answerNow(market, () => this.parts.units.size(this.knownPosition));
+    return this.answerNow(market, (lane) => lane.parts.units.size(lane.knownPosition));
   }
 
   getOpenOrders(market: string): Promise<OpenOrder[]> {
-    return this.answerNow(market, () => [...this.knownOrders].map(([id, o]) => this.openOrder(id, o.side, o.price, o.remaining, o.filled)));
+    return this.answerNow(market, (lane) =>
+      [...lane.knownOrders].map(([id, o]) => this.openOrder(lane, id, o.side, o.price, o.remaining, o.filled)),
+    );
   }
 
   // Venue: REST reads (a round trip to the venue's state)
 
   fetchSnapshot(market: string, depth = DEFAULT_DEPTH): Promise<Snapshot> {
-    return this.roundTrip(market, (arrival) => this.snapshotOf(this.parts.exchange.book, arrival, depth));
+    return this.roundTrip(market, (lane, arrival) => this.snapshotOf(lane, lane.parts.exchange.book, arrival, depth));
   }
 
   fetchPosition(market: string): Promise<number> {
-    return this.roundTrip(market, () => this.parts.units.size(this.parts.ledger.position));
+    return this.roundTrip(market, (lane) => lane.parts.units.size(lane.parts.ledger.position));
   }
 
   fetchOpenOrders(market: string): Promise<OpenOrder[]> {
-    return this.roundTrip(market, () =>
-      this.parts.exchange.openOrders().map((o) => this.openOrder(o.id, o.side, o.price, o.remaining, o.filled)),
+    return this.roundTrip(market, (lane) =>
+      lane.parts.exchange.openOrders().map((o) => this.openOrder(lane, o.id, o.side, o.price, o.remaining, o.filled)),
     );
   }
 
   // Venue: orders
 
   placeOrder(request: OrderRequest): Promise<OrderAck> {
+    const lane = this.laneNamed(request.market);
+    if (!lane) return Promise.reject(this.unknownMarket(request.market));
     const id = String(this.nextOrderId++);
-    const checked = checkOrder(this.parts.units, request);
-    if (!checked.ok) return Promise.resolve(this.rejectAtOnce(id, request.size, checked.reason));
-    this.ordersSent++;
+    const checked = checkOrder(lane.parts.units, request);
+    if (!checked.ok) return Promise.resolve(this.rejectAtOnce(lane, id, request.size, checked.reason));
+    lane.ordersSent++;
     const intent: OrderIntent = { id, ...checked.order };
-    const { exchange, orderLog } = this.parts;
+    const { exchange, orderLog } = lane.parts;
     const sentTs = this.parts.now();
     const record = orderLog.sent(id, checked.order, sentTs);
     let resting: KnownOrder | null = null;
     return this.roundTrip(
       request.market,
-      (arrival) => {
+      (_, arrival) => {
         const reply = exchange.submit(intent, arrival);
         placedAtVenue(orderLog, record, exchange, arrival, reply);
         if (reply.status === 'open') resting = { side: intent.side, price: intent.price, remaining: reply.remaining, filled: reply.filled };
-        return this.toAck(reply);
+        return this.toAck(lane, reply);
       },
       (ack, back) => {
         orderLog.answered(record, back, ack.status, ack.reason);
-        if (resting) this.knownOrders.set(id, resting);
+        if (resting) lane.knownOrders.set(id, resting);
       },
       sentTs,
     );
@@ -206,16 +256,16 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   cancelOrder(market: string, orderId: string): Promise<OrderAck> {
     return this.roundTrip(
       market,
-      (arrival) => {
-        const reply = this.parts.exchange.cancel(orderId);
+      (lane, arrival) => {
+        const reply = lane.parts.exchange.cancel(orderId);
         if (reply.status === 'cancelled') {
-          this.cancels++;
-          this.parts.orderLog.cancelled(orderId, arrival);
+          lane.cancels++;
+          lane.parts.orderLog.cancelled(orderId, arrival);
         }
-        return this.toAck(reply);
+        return this.toAck(lane, reply);
       },
       (ack) => {
-        if (ack.status === 'cancelled') this.knownOrders.delete(orderId);
+        if (ack.status === 'cancelled') this.laneNamed(market)!.knownOrders.delete(orderId);
       },
     );
   }
@@ -223,32 +273,36 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   cancelAllOrders(market: string): Promise<number> {
     return this.roundTrip(
       market,
-      (arrival) => {
-        for (const order of this.parts.exchange.openOrders()) this.parts.orderLog.cancelled(order.id, arrival);
-        const count = this.parts.exchange.cancelAll();
-        this.cancels += count;
+      (lane, arrival) => {
+        const { exchange, orderLog } = lane.parts;
+        for (const order of exchange.openOrders()) orderLog.cancelled(order.id, arrival);
+        const count = exchange.cancelAll();
+        lane.cancels += count;
         return count;
       },
-      () => this.knownOrders.clear(),
+      () => this.laneNamed(market)!.knownOrders.clear(),
     );
   }
 
   amendOrder(market: string, orderId: string, change: { price?: number; size?: number }): Promise<OrderAck> {
-    const checked = checkAmend(this.parts.units, change);
-    if (!checked.ok) return Promise.resolve(this.rejectAtOnce(orderId, change.size ?? 0, checked.reason));
+    const lane = this.laneNamed(market);
+    if (!lane) return Promise.reject(this.unknownMarket(market));
+    const checked = checkAmend(lane.parts.units, change);
+    if (!checked.ok) return Promise.resolve(this.rejectAtOnce(lane, orderId, change.size ?? 0, checked.reason));
     let amended: { price: Ticks; remaining: Lots } | null = null;
     return this.roundTrip(
       market,
-      (arrival) => {
-        const order = this.parts.exchange.openOrders().find((o) => o.id === orderId);
+      (_, arrival) => {
+        const { exchange } = lane.parts;
+        const order = exchange.openOrders().find((o) => o.id === orderId);
         const newPrice = checked.price ?? order?.price ?? 0;
         const newSize = checked.size ?? order?.remaining ?? 0;
-        const reply = this.parts.exchange.amend(orderId, newPrice, newSize, arrival);
+        const reply = exchange.amend(orderId, newPrice, newSize, arrival);
         if (reply.status === 'open') amended = { price: newPrice, remaining: reply.remaining };
-        return this.toAck(reply);
+        return this.toAck(lane, reply);
       },
       () => {
-        const known = this.knownOrders.get(orderId);
+        const known = lane.knownOrders.get(orderId);
         if (known && amended) Object.assign(known, amended);
       },
     );
@@ -256,12 +310,13 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
 
   // Called by the event loop
 
-  /** A fill happened at the venue: its notice reaches the strategy after the response latency, returned. */
-  notifyFill(fill: VenueFill): Micros {
-    const { units } = this.parts;
+  /** A fill happened at market `index`'s venue: its notice reaches the strategy after the response latency, returned. */
+  notifyFill(index: number, fill: VenueFill): Micros {
+    const lane = this.lanes[index];
+    const { units, link, orderLog } = lane.parts;
     const event: FillEvent = {
       orderId: fill.orderId,
-      market: this.market,
+      market: lane.id,
       side: fill.side,
       price: units.price(fill.price),
       size: units.size(fill.size),
@@ -270,15 +325,15 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
       timestamp: fill.exchTs / US_PER_MS,
     };
     const { orderId, side, size } = fill;
-    const arrival = this.parts.responses.arrival(fill.exchTs, this.parts.latency.response(fill.exchTs));
-    this.parts.orderLog.filledBy(orderId, size);
+    const arrival = link.responses.arrival(fill.exchTs, link.latency.response(fill.exchTs));
+    orderLog.filledBy(orderId, size);
     this.parts.scheduler.schedule(arrival, Rank.strategyNotice, () => {
-      this.knownPosition += sideSign(side) * size;
-      const known = this.knownOrders.get(orderId);
+      lane.knownPosition += sideSign(side) * size;
+      const known = lane.knownOrders.get(orderId);
       if (known) {
         known.remaining -= size;
         known.filled += size;
-        if (known.remaining <= 0) this.knownOrders.delete(orderId);
+        if (known.remaining <= 0) lane.knownOrders.delete(orderId);
       }
       for (const handler of this.fillHandlers) handler(event);
     });
@@ -286,33 +341,35 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   }
 
   /**
-   * A market event reached the strategy's feed (at its localTs): updates the strategy's book and runs the
-   * hooks (onTrade for a print; onBook at the end of a message that changed the top). Returns whether a hook ran.
+   * A market event of market `index` reached the strategy's feed (at its localTs): updates the strategy's
+   * book and runs the hooks (onTrade for a print; onBook at the end of a message that changed the top).
+   * Returns whether a hook ran.
    */
-  receiveMarket(event: MarketEvent): boolean {
+  receiveMarket(index: number, event: MarketEvent): boolean {
+    const lane = this.lanes[index];
     switch (event.kind) {
       case 'trade':
-        return this.publishTrade(event);
+        return this.publishTrade(lane, event);
       case 'quote':
       case 'order': // order-by-order events are for the venue's queue model, not a strategy's feed
         return false;
       case 'snapshot':
-        this.feedBook.applySnapshot(event);
+        lane.feedBook.applySnapshot(event);
         break;
       case 'delta':
-        this.feedBook.set(event.side, event.price, event.size);
+        lane.feedBook.set(event.side, event.price, event.size);
         if (!event.last) return false;
         break;
     }
-    this.feedExchTs = event.exchTs;
-    return this.publishBook();
+    lane.feedExchTs = event.exchTs;
+    return this.publishBook(lane);
   }
 
-  private publishTrade(trade: Trade): boolean {
+  private publishTrade(lane: GatewayLane, trade: Trade): boolean {
     if (this.tradeHandlers.length === 0) return false;
-    const { units } = this.parts;
+    const { units } = lane.parts;
     const view: TradeView = {
-      market: this.market,
+      market: lane.id,
       timestamp: this.now(),
       price: units.price(trade.price),
       size: units.size(trade.size),
@@ -323,15 +380,15 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   }
 
   /** Tells the onBook hooks when the feed's top of book changed (returns whether one ran). */
-  private publishBook(): boolean {
+  private publishBook(lane: GatewayLane): boolean {
     if (this.bookHandlers.length === 0) return false;
-    const book = this.feedBook;
-    if (book.bestBid === this.lastBookBid && book.bestAsk === this.lastBookAsk) return false;
-    this.lastBookBid = book.bestBid;
-    this.lastBookAsk = book.bestAsk;
-    const { units } = this.parts;
+    const book = lane.feedBook;
+    if (book.bestBid === lane.lastBookBid && book.bestAsk === lane.lastBookAsk) return false;
+    lane.lastBookBid = book.bestBid;
+    lane.lastBookAsk = book.bestAsk;
+    const { units } = lane.parts;
     const view: BookView = {
-      market: this.market,
+      market: lane.id,
       timestamp: this.now(),
       bestBid: units.price(book.bestBid),
       bestAsk: units.price(book.bestAsk),
@@ -341,29 +398,40 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     return true;
   }
 
+  /** The market a call names, or undefined. */
+  private laneNamed(market: string): GatewayLane | undefined {
+    const lanes = this.lanes;
+    for (let i = 0; i < lanes.length; i++) if (lanes[i].id === market) return lanes[i];
+    return undefined;
+  }
+
   /** A read of what the strategy has been told: no round trip (a promise, as live code awaits it). */
-  private answerNow<T>(market: string, read: () => T): Promise<T> {
-    if (market !== this.market) return Promise.reject(this.unknownMarket(market));
-    return Promise.resolve(read());
+  private answerNow<T>(market: string, read: (lane: GatewayLane) => T): Promise<T> {
+    const lane = this.laneNamed(market);
+    if (!lane) return Promise.reject(this.unknownMarket(market));
+    return Promise.resolve(read(lane));
   }
 
   /**
    * A request to the venue sent at `sentTs` (default now): `act` runs when it arrives (after the entry
-   * latency) and its answer reaches the strategy after the response latency, when `received` updates what
-   * the strategy knows (and the order log when the answer came back) before it resolves.
+   * latency of the market's venue) and its answer reaches the strategy after the response latency, when
+   * `received` updates what the strategy knows (and the order log when the answer came back) before it
+   * resolves.
    */
   private roundTrip<T>(
     market: string,
-    act: (arrival: Micros) => T,
+    act: (lane: GatewayLane, arrival: Micros) => T,
     received?: (answer: T, back: Micros) => void,
     sentTs: Micros = this.parts.now(),
   ): Promise<T> {
-    if (market !== this.market) return Promise.reject(this.unknownMarket(market));
-    const { scheduler, latency, entry, responses } = this.parts;
+    const lane = this.laneNamed(market);
+    if (!lane) return Promise.reject(this.unknownMarket(market));
+    const { scheduler } = this.parts;
+    const { latency, entry, responses } = lane.parts.link;
     const arrival = entry.arrival(sentTs, latency.entry(sentTs));
     return new Promise((resolve) => {
       scheduler.schedule(arrival, Rank.orderArrival, () => {
-        const answer = act(arrival);
+        const answer = act(lane, arrival);
         const back = responses.arrival(arrival, latency.response(arrival));
         scheduler.schedule(back, Rank.strategyNotice, () => {
           received?.(answer, back);
@@ -374,12 +442,13 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
   }
 
   private unknownMarket(market: string): SpreadlabError {
-    return new SpreadlabError(`unknown market "${market}": this run trades "${this.market}"`);
+    const ids = this.lanes.map((lane) => `"${lane.id}"`);
+    return new SpreadlabError(`unknown market "${market}": this run trades ${ids.join(', ')}`);
   }
 
   /** A book (the strategy's feed or the venue's) as the strategy API's snapshot, stamped `timeUs`. */
-  private snapshotOf(book: L2Book, timeUs: Micros, depth: number): Snapshot {
-    const { units } = this.parts;
+  private snapshotOf(lane: GatewayLane, book: L2Book, timeUs: Micros, depth: number): Snapshot {
+    const { units } = lane.parts;
     const levels = (side: 'bid' | 'ask'): Level[] => {
       const prices = new Array<number>(depth);
       const sizes = new Array<number>(depth);
@@ -389,7 +458,7 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     const bestBid = units.price(book.bestBid);
     const bestAsk = units.price(book.bestAsk);
     return {
-      market: this.market,
+      market: lane.id,
       timestamp: timeUs / US_PER_MS,
       bestBid,
       bestAsk,
@@ -399,19 +468,19 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     };
   }
 
-  private openOrder(id: string, side: Side, price: Ticks, remaining: Lots, filled: Lots): OpenOrder {
-    const { units } = this.parts;
-    return { id, market: this.market, side, price: units.price(price), remaining: units.size(remaining), filled: units.size(filled) };
+  private openOrder(lane: GatewayLane, id: string, side: Side, price: Ticks, remaining: Lots, filled: Lots): OpenOrder {
+    const { units } = lane.parts;
+    return { id, market: lane.id, side, price: units.price(price), remaining: units.size(remaining), filled: units.size(filled) };
   }
 
-  private rejectAtOnce(id: string, size: number, reason: string): OrderAck {
-    this.rejects++;
+  private rejectAtOnce(lane: GatewayLane, id: string, size: number, reason: string): OrderAck {
+    lane.rejects++;
     return rejectedAck(id, size, reason);
   }
 
-  private toAck(reply: VenueReply): OrderAck {
-    if (reply.status === 'rejected') this.rejects++;
-    const { units } = this.parts;
+  private toAck(lane: GatewayLane, reply: VenueReply): OrderAck {
+    if (reply.status === 'rejected') lane.rejects++;
+    const { units } = lane.parts;
     return {
       id: reply.id,
       status: reply.status,

@@ -7,8 +7,10 @@ import { exactDecimals } from '../core/market.ts';
 import { describeIssue, formatPath, schemaError } from '../core/schema-errors.ts';
 import { DATA_SOURCES } from '../data/sources.ts';
 import { dataSourceKey } from '../data/source.ts';
+import { fundingSchema, type FundingConfig } from '../data/funding.ts';
 import { BOOK_THROUGH_RULES, type BookThroughRule } from '../venue/exchange.ts';
 import { LATENCY_MODELS, QUEUE_MODELS, type LatencyConfig, type QueueConfig } from '../venue/models.ts';
+import type { MarketInfo } from '../strategy/api.ts';
 import { findBuiltIn, resolveStrategy, unknownStrategy, type StrategyConfig } from '../strategy/resolve.ts';
 
 /**
@@ -35,15 +37,45 @@ const feeBps = boundedNumber(BOUNDS.feeBps).refine(
   },
 );
 
+const marketBase = {
+  symbol: z.string().min(1),
+  tickSize: step,
+  lotSize: step,
+  makerFeeBps: feeBps.default(0),
+  takerFeeBps: feeBps.default(0),
+};
+
+export const MARKET_KINDS = ['spot', 'perpetual'] as const;
+export type MarketKind = (typeof MARKET_KINDS)[number];
+
+const kindField = z.enum(MARKET_KINDS).describe('spot, or perpetual (a linear perpetual swap: funding applies)');
+const contractSizeField = boundedNumber(BOUNDS.size).describe(
+  'base units one unit of size stands for (a linear contract; 1: sizes in base units)',
+);
+const fundingField = fundingSchema.describe("a perpetual's funding payments (from data or a constant rate)");
+
+/** The one-market form's `market` (kind, contract size and funding optional, so older scenarios echo unchanged). */
 export const marketSchema = z
-  .object({
-    symbol: z.string().min(1),
-    tickSize: step,
-    lotSize: step,
-    makerFeeBps: feeBps.default(0),
-    takerFeeBps: feeBps.default(0),
-  })
+  .object({ ...marketBase, kind: kindField.optional(), contractSize: contractSizeField.optional(), funding: fundingField.optional() })
   .strict();
+
+/** A name: letters, digits, ".", "_" or "-". */
+const idField = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"');
+
+/** One entry of `markets` (the several-market form); its `data` is checked as the scenario's `data` is. */
+function marketEntrySchema<Data extends z.ZodTypeAny>(data: Data) {
+  return z
+    .object({
+      id: idField.optional().describe('what strategy calls name this market (default: its symbol); unique'),
+      ...marketBase,
+      venue: idField.describe('the venue it trades on: markets of one venue share its latency and order channel'),
+      kind: kindField.default('spot'),
+      contractSize: contractSizeField.default(1),
+      funding: fundingField.optional(),
+      data,
+    })
+    .strict();
+}
 
 /** `{"model": NAME, …its params}` for one of `models`, each model's params strict. */
 function modelField<M extends { name: string; params: z.AnyZodObject }>(models: readonly M[]) {
@@ -108,9 +140,18 @@ export function scenarioShape<Data extends z.ZodTypeAny, Strategy extends z.ZodT
       .strict()
       .optional()
       .describe('trade only inside this part of the data: ISO times or offsets from its start such as "90s", "30m"'),
-    market: marketSchema,
-    data,
+    market: marketSchema.optional().describe('the one market (with data): the one-market form; or give markets'),
+    data: data.optional(),
+    markets: z
+      .array(marketEntrySchema(data))
+      .min(1)
+      .optional()
+      .describe('several markets, each with its data; the first is the quoted one (context.market)'),
     venue: venueSchema.default({}),
+    venues: z
+      .record(idField, z.object({ latency: modelField(LATENCY_MODELS) }).strict())
+      .optional()
+      .describe('per venue named by markets[].venue: its latency (default: venue.latency)'),
     analytics: analyticsSchema.default({}),
     strategy,
   };
@@ -119,35 +160,72 @@ export function scenarioShape<Data extends z.ZodTypeAny, Strategy extends z.ZodT
 export const scenarioSchema = z
   .object(scenarioShape(dataField(), strategyField()))
   .strict()
-  .refine((s) => s.durationSeconds !== undefined || s.data.kind !== 'synthetic', {
-    message: 'required for synthetic data (how long to simulate, in seconds)',
-    path: ['durationSeconds'],
-  })
   .superRefine((s, ctx) => {
-    // a built-in strategy's order size must be whole lots: otherwise every order is rejected and nothing trades
-    const { tickSize, lotSize } = s.market;
-    if (!validStep(tickSize) || !validStep(lotSize) || exactDecimals(tickSize) === null || exactDecimals(lotSize) === null) return; // reported by the market's own checks
-    const size = (s.strategy as Record<string, unknown>).size;
-    if (s.strategy.module === undefined && typeof size === 'number' && size > 0 && !isWholeSteps(size, lotSize)) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['strategy', 'size'],
-        message: `${size} is not a whole number of market.lotSize (${lotSize}): every order would be rejected`,
+    const problem = (path: (string | number)[], message: string): void => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    if (s.markets === undefined) {
+      if (s.market === undefined) problem(['market'], 'required (the market), or give "markets" (several, each with its data)');
+      if (s.data === undefined) problem(['data'], 'required (the market data), or give "markets" (several, each with its data)');
+      if (s.market?.funding !== undefined && s.market.kind !== 'perpetual')
+        problem(['market', 'funding'], 'funding applies to a perpetual: set market.kind to "perpetual"');
+      if (s.venues !== undefined) problem(['venues'], 'names the venues of "markets"; a one-market scenario sets venue.latency');
+    } else {
+      for (const key of ['market', 'data'] as const) {
+        if (s[key] !== undefined) problem([key], 'give "markets" (each with its data) or "market" and "data", not both');
+      }
+      const ids = new Set<string>();
+      s.markets.forEach((m, i) => {
+        const id = m.id ?? m.symbol;
+        if (ids.has(id)) problem(['markets', i, 'id'], `"${id}" is already the id of an earlier market: give each market its own id`);
+        ids.add(id);
+        if (m.funding !== undefined && m.kind !== 'perpetual')
+          problem(['markets', i, 'funding'], 'funding applies to a perpetual: set kind to "perpetual"');
       });
-    }
-    // a synthetic market's price must span enough ticks for a spread of one tick to mean something
-    const startPrice = s.data.startPrice;
-    if (typeof startPrice === 'number' && startPrice > 0) {
-      const ticks = startPrice / tickSize;
-      if (!(ticks >= MIN_PRICE_TICKS && ticks <= MAX_PRICE_TICKS)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['data', 'startPrice'],
-          message: `${startPrice} is ${Number(ticks.toPrecision(6))} ticks of market.tickSize (${tickSize}); expected ${MIN_PRICE_TICKS} to ${MAX_PRICE_TICKS} ticks (a one-tick spread of at most 1 %)`,
-        });
+      const used = new Set(s.markets.map((m) => m.venue));
+      for (const name of Object.keys(s.venues ?? {})) {
+        if (!used.has(name))
+          problem(
+            ['venues', name],
+            `no market trades on venue "${name}" (markets name ${[...used].map((v) => JSON.stringify(v)).join(', ')})`,
+          );
       }
     }
+    const synthetic = [s.data, ...(s.markets ?? []).map((m) => m.data)].some((d) => d?.kind === 'synthetic');
+    if (s.durationSeconds === undefined && synthetic)
+      problem(['durationSeconds'], 'required for synthetic data (how long to simulate, in seconds)');
+    // each market: a built-in strategy's order size in whole lots (else every order is rejected), a synthetic start price in range
+    const marketsWithData = s.markets ?? (s.market && s.data ? [{ ...s.market, data: s.data }] : []);
+    marketsWithData.forEach((m, i) => checkMarketNumbers(s, m, s.markets === undefined ? [] : ['markets', i], problem));
   });
+
+/**
+ * A market's cross-field number checks: a built-in strategy's `size` must be whole lots of the quoted (first)
+ * market, or every order is rejected and nothing trades; a synthetic market's price must span enough ticks
+ * for a spread of one tick to mean something.
+ */
+function checkMarketNumbers(
+  s: { strategy: { module?: string } & Record<string, unknown>; markets?: unknown[] },
+  m: { tickSize: number; lotSize: number; data: { startPrice?: unknown } },
+  at: (string | number)[],
+  problem: (path: (string | number)[], message: string) => void,
+): void {
+  const { tickSize, lotSize } = m;
+  if (!validStep(tickSize) || !validStep(lotSize) || exactDecimals(tickSize) === null || exactDecimals(lotSize) === null) return; // reported by the market's own checks
+  const lotPath = at.length === 0 ? 'market.lotSize' : `markets[${at[1]}].lotSize`;
+  const size = s.strategy.size;
+  const quoted = at.length === 0 || at[1] === 0;
+  if (quoted && s.strategy.module === undefined && typeof size === 'number' && size > 0 && !isWholeSteps(size, lotSize))
+    problem(['strategy', 'size'], `${size} is not a whole number of ${lotPath} (${lotSize}): every order would be rejected`);
+  const startPrice = m.data.startPrice;
+  if (typeof startPrice === 'number' && startPrice > 0) {
+    const ticks = startPrice / tickSize;
+    const tickPath = at.length === 0 ? 'market.tickSize' : `markets[${at[1]}].tickSize`;
+    if (!(ticks >= MIN_PRICE_TICKS && ticks <= MAX_PRICE_TICKS))
+      problem(
+        [...(at.length === 0 ? [] : at), 'data', 'startPrice'],
+        `${startPrice} is ${Number(ticks.toPrecision(6))} ticks of ${tickPath} (${tickSize}); expected ${MIN_PRICE_TICKS} to ${MAX_PRICE_TICKS} ticks (a one-tick spread of at most 1 %)`,
+      );
+  }
+}
 
 /** A synthetic market's start price, in ticks: enough for a one-tick spread of at most 1 %, few enough to stay exact. */
 const MIN_PRICE_TICKS = 100;
@@ -159,11 +237,79 @@ function isWholeSteps(value: number, step: number): boolean {
   return Math.round(steps) >= 1 && Math.abs(steps - Math.round(steps)) <= 1e-6;
 }
 
-export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy' | 'venue'> & {
+type DataConfig = { kind: string; model?: string } & Record<string, unknown>;
+
+export type Scenario = Omit<z.infer<typeof scenarioSchema>, 'data' | 'strategy' | 'venue' | 'markets' | 'venues'> & {
   venue: { queue: QueueConfig; latency: LatencyConfig; bookThrough: BookThroughRule };
-  data: { kind: string; model?: string } & Record<string, unknown>;
+  data?: DataConfig;
+  markets?: (Omit<MarketConfig, 'id'> & { id?: string })[];
+  venues?: Record<string, { latency: LatencyConfig }>;
   strategy: StrategyConfig;
 };
+
+/** One market of a run, every field known: a `markets` entry, or the one-market form's `market` and `data`. */
+export interface MarketConfig {
+  id: string;
+  symbol: string;
+  venue: string;
+  kind: MarketKind;
+  contractSize: number;
+  tickSize: number;
+  lotSize: number;
+  makerFeeBps: number;
+  takerFeeBps: number;
+  funding?: FundingConfig;
+  data: DataConfig;
+}
+
+/** The venue name of the one-market form. */
+export const DEFAULT_VENUE = 'venue';
+
+/** Whether the scenario uses the several-market form (`markets`), whose outputs have a market column. */
+export function isMultiMarket(scenario: Scenario): boolean {
+  return scenario.markets !== undefined;
+}
+
+/**
+ * The markets of a run, in scenario order (the first is the quoted one): a one-market scenario's `market` and
+ * `data` as one market (its id is the symbol, as strategies name it), or each `markets` entry.
+ */
+export function scenarioMarkets(scenario: Scenario): MarketConfig[] {
+  if (scenario.markets) return scenario.markets.map((m) => ({ ...m, id: m.id ?? m.symbol }));
+  const { market, data } = scenario;
+  if (!market || !data) throw new Error('a one-market scenario without market or data (parseScenario refuses it)');
+  return [
+    {
+      id: market.symbol,
+      symbol: market.symbol,
+      venue: DEFAULT_VENUE,
+      kind: market.kind ?? 'spot',
+      contractSize: market.contractSize ?? 1,
+      tickSize: market.tickSize,
+      lotSize: market.lotSize,
+      makerFeeBps: market.makerFeeBps,
+      takerFeeBps: market.takerFeeBps,
+      funding: market.funding,
+      data,
+    },
+  ];
+}
+
+/** What a strategy's context lists of a market (StrategyContext.markets). */
+export function marketInfo(market: MarketConfig): MarketInfo {
+  const { id, symbol, venue, kind, tickSize, lotSize, contractSize } = market;
+  return { id, symbol, venue, kind, tickSize, lotSize, contractSize };
+}
+
+/** The latency of a venue: its `venues` entry, else the scenario's venue.latency. */
+export function venueLatency(scenario: Scenario, venue: string): LatencyConfig {
+  return scenario.venues?.[venue]?.latency ?? scenario.venue.latency;
+}
+
+/** The path of a market's fields in messages: `market` in the one-market form, `markets.<i>` otherwise. */
+export function marketPath(scenario: Scenario, index: number): string {
+  return isMultiMarket(scenario) ? `markets[${index}]` : 'market';
+}
 
 /**
  * The `data` field: the source its `kind` (and `model`, for a synthetic market) names, checked by that
@@ -264,7 +410,10 @@ function withoutSchemaKey(raw: unknown): unknown {
   return rest;
 }
 
-/** Applies one `path=value` override to a raw scenario object. */
+/**
+ * Applies one `path=value` override to a raw scenario object. A step into a list (`markets`) names an element
+ * by its position (`markets.1.makerFeeBps`) or by its `id` (`markets.perp.makerFeeBps`).
+ */
 export function applyOverride(raw: unknown, override: string): void {
   const eq = override.indexOf('=');
   if (eq <= 0) throw new SpreadlabError(`--set ${override}: expected path=value, e.g. strategy.spreadBps=15`);
@@ -274,16 +423,29 @@ export function applyOverride(raw: unknown, override: string): void {
   }
   const value = parseValue(override.slice(eq + 1));
   if (typeof raw !== 'object' || raw === null) throw new SpreadlabError('scenario: expected a JSON object at the top level');
+  if (Array.isArray(raw)) return; // parseScenario refuses it, naming the file
   let target = raw as Record<string, unknown>;
-  for (const key of path.slice(0, -1)) {
+  for (const step of path.slice(0, -1)) {
+    const key = Array.isArray(target) ? elementKey(target, step, override) : step;
     const next = target[key];
     if (next === undefined) target[key] = {};
-    else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-      throw new SpreadlabError(`--set ${override}: ${key} is not an object`);
-    }
+    else if (typeof next !== 'object' || next === null) throw new SpreadlabError(`--set ${override}: ${step} is not an object`);
     target = target[key] as Record<string, unknown>;
   }
-  target[path[path.length - 1]] = value;
+  const last = path[path.length - 1];
+  target[Array.isArray(target) ? elementKey(target, last, override) : last] = value;
+}
+
+/** The position of a list's element named by its index or its `id` (a market's symbol when it has no id). */
+function elementKey(list: unknown[], step: string, override: string): string {
+  if (/^\d+$/.test(step) && Number(step) < list.length) return step;
+  const idOf = (e: unknown): unknown =>
+    typeof e === 'object' && e !== null ? ((e as Record<string, unknown>).id ?? (e as Record<string, unknown>).symbol) : undefined;
+  const index = list.findIndex((e) => idOf(e) === step);
+  if (index >= 0) return String(index);
+  throw new SpreadlabError(
+    `--set ${override}: "${step}" is neither a position (0 to ${list.length - 1}) nor the id of an element of the list`,
+  );
 }
 
 function parseValue(text: string): unknown {

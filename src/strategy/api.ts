@@ -139,14 +139,33 @@ export interface Clock {
   sleep(ms: number): Promise<boolean>;
 }
 
+/** One market a run trades, as the strategy's context lists it. */
+export interface MarketInfo {
+  /** What calls and events name it (`market`): the symbol in a one-market run, the scenario's id otherwise. */
+  id: string;
+  symbol: string;
+  /** The venue it trades on (markets of one venue share its latency). */
+  venue: string;
+  kind: 'spot' | 'perpetual';
+  /** Price step: valid prices are whole multiples of it. */
+  tickSize: number;
+  /** Size step. */
+  lotSize: number;
+  /** Base units one unit of size stands for (1: sizes are in base units). */
+  contractSize: number;
+}
+
 export interface StrategyContext {
   venue: Venue;
   clock: Clock;
+  /** The first (quoted) market's id: the one market of a one-market run. */
   market: string;
-  /** Price step of the market: valid prices are whole multiples of it. */
+  /** Price step of that market: valid prices are whole multiples of it. */
   tickSize: number;
-  /** Size step of the market. */
+  /** Size step of that market. */
   lotSize: number;
+  /** Every market the run trades, the first one first (one entry in a one-market run). */
+  markets: MarketInfo[];
   /**
    * Records a value of a named series at the current time, e.g. `record('spreadBps', 12)`: what the strategy
    * decided, kept in the run folder's strategy-series.csv and charted in its report (recorded-series.ts).

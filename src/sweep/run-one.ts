@@ -1,6 +1,8 @@
+import { analyzePortfolio, type PortfolioSummary } from '../analytics/portfolio.ts';
 import { analyzeRun, horizonLabel, type Summary } from '../analytics/summary.ts';
-import { runScenario } from '../sim/run-scenario.ts';
-import { applyOverride, parseScenario, type Scenario } from '../sim/scenario.ts';
+import { SpreadlabError } from '../core/errors.ts';
+import { runScenario, type ScenarioRun } from '../sim/run-scenario.ts';
+import { applyOverride, isMultiMarket, parseScenario, scenarioMarkets, type Scenario } from '../sim/scenario.ts';
 import { flatten } from './flatten.ts';
 import type { PlannedRun } from './grid.ts';
 
@@ -13,6 +15,11 @@ export interface SweepBase {
   baseDir: string;
   /** `--set` overrides, applied before the run's own parameters. */
   overrides: string[];
+  /**
+   * Several markets: the market (its id) whose figures a row holds under the one-market column names
+   * (`--market`); undefined: the quoted (first) market.
+   */
+  market?: string;
 }
 
 /** The scenario of one run: the base, its overrides, then the run's parameters and seed. */
@@ -30,18 +37,50 @@ export function mainHorizonOf(base: SweepBase): string {
   return horizonLabel(scenarioForRun(base, {}, 1).analytics.mainHorizonSeconds);
 }
 
+/** Refuses a `--market` that is not one of the scenario's market ids. */
+export function checkFiguresMarket(scenario: Scenario, market: string | undefined): void {
+  const ids = scenarioMarkets(scenario).map((m) => m.id);
+  if (market !== undefined && !ids.includes(market))
+    throw new SpreadlabError(`--market ${market}: not a market of ${scenario.name} (its markets: ${ids.join(', ')})`);
+}
+
 /**
  * Runs one planned run and returns its row: run, config, seed, the parameters under their dotted paths,
- * then every summary figure flattened (except the per-fill breakdown, whose keys differ from run to run;
- * it stays in each backtest's summary.json).
+ * then every summary figure flattened (runFigures).
  */
 export async function runOne(base: SweepBase, run: PlannedRun, extra: string[] = []): Promise<[string, unknown][]> {
   const scenario = scenarioForRun(base, run.params, run.seed, extra);
-  const { summary } = analyzeRun(await runScenario(scenario, base.baseDir));
+  const figures = runFigures(await runScenario(scenario, base.baseDir), base.market);
   const row: [string, unknown][] = [['run', run.index], ['config', run.config], ['seed', run.seed], ...Object.entries(run.params)];
   const taken = new Set(row.map(([k]) => k));
-  for (const [key, value] of summaryFigures(summary)) if (!taken.has(key)) row.push([key, value]);
+  for (const [key, value] of figures) if (!taken.has(key)) row.push([key, value]);
   return row;
+}
+
+/**
+ * A run's figures as result columns. One market: its summary (summaryFigures). Several markets: the chosen
+ * market's summary under the same names (portfolioFigures), then the portfolio's figures under `portfolio.`.
+ */
+export function runFigures(run: ScenarioRun, market?: string): [string, unknown][] {
+  return isMultiMarket(run.scenario) ? portfolioFigures(analyzePortfolio(run).summary, market) : summaryFigures(analyzeRun(run).summary);
+}
+
+/**
+ * A several-market run's figures: the market `market`'s (default the quoted one's) one-market summary
+ * flattened as summaryFigures flattens it (`pnl.total`, `realizedSpreadBps.30s`, `fills.count`, …: that
+ * market's alone), then the portfolio summary's own figures under `portfolio.` (not its per-market part, nor
+ * the scenario, seed, period and horizon the market's columns already give)
+ * (`portfolio.pnl.total`, `portfolio.attribution.hedgeCost`, `portfolio.pnlByMarket.perp`,
+ * `portfolio.netDelta.meanAbs`, `portfolio.hedge.slippageBps.mean`, …).
+ */
+export function portfolioFigures(summary: PortfolioSummary, market: string = summary.quotedMarket): [string, unknown][] {
+  const chosen = summary.markets[market];
+  if (!chosen)
+    throw new SpreadlabError(
+      `--market ${market}: not a market of ${summary.scenario} (its markets: ${Object.keys(summary.markets).join(', ')})`,
+    );
+  const { markets: _markets, scenario: _scenario, seed: _seed, period: _period, mainHorizon: _horizon, ...portfolio } = summary;
+  return [...summaryFigures(chosen), ...flatten({ portfolio })];
 }
 
 /** A summary's figures as result columns: flattened, without the per-fill breakdown. */

@@ -21,9 +21,10 @@ import { checkRunCount, HARD_MAX_RUNS, inShard, parseGridFlag, planRuns, type Gr
 import { DEFAULT_MIN_FILLS, seedSpread } from '../core/evidence.ts';
 import { chooseBest, configFigures, isCountColumn, minFillsConstraint, parseConstraint, type ConfigFigures } from './objective.ts';
 import { runPool } from './pool.ts';
-import { mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
+import { checkFiguresMarket, mainHorizonOf, scenarioForRun, type SweepBase } from './run-one.ts';
 import { sweepMetrics } from '../report/sweep-page.ts';
 import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
+import { scenarioMarkets } from '../sim/scenario.ts';
 import { BEST, writeSweepViews, type BestJson, type SweepMeta } from './views.ts';
 
 /**
@@ -45,6 +46,8 @@ export interface SweepOptions extends Selection {
   random?: number;
   /** Run a sweep of more than MAX_RUNS runs (grid.ts). */
   allowLargeGrid?: boolean;
+  /** Several markets: whose figures a row holds under the one-market names (SweepBase.market). */
+  market?: string;
   workers: number;
   out: string;
   shard: { index: number; count: number } | null;
@@ -68,20 +71,21 @@ export interface Selection {
   minFills?: number;
 }
 
-export function readScenarioBase(scenarioFile: string, overrides: string[]): SweepBase {
+export function readScenarioBase(scenarioFile: string, overrides: string[], market?: string): SweepBase {
   const raw = readJsonFile(scenarioFile, 'scenario');
-  return { raw, file: scenarioFile, baseDir: dirname(scenarioFile), overrides };
+  return { raw, file: scenarioFile, baseDir: dirname(scenarioFile), overrides, ...(market === undefined ? {} : { market }) };
 }
 
 export async function planSweep(
-  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random' | 'allowLargeGrid'>,
+  options: Pick<SweepOptions, 'scenarioFile' | 'overrides' | 'grid' | 'seeds' | 'random' | 'allowLargeGrid' | 'market'>,
 ): Promise<SweepPlan> {
   checkFlag('seeds', options.seeds, { min: 1, max: HARD_MAX_RUNS, integer: true });
   checkFlag('random', options.random, { min: 1, max: HARD_MAX_RUNS, integer: true });
-  const base = readScenarioBase(options.scenarioFile, options.overrides);
+  const base = readScenarioBase(options.scenarioFile, options.overrides, options.market);
   const scenario = scenarioForRun(base, {}, 1);
+  checkFiguresMarket(scenario, options.market);
   const { module: strategyModule } = await resolveStrategy(scenario.strategy, base.baseDir, base.file);
-  const synthetic = scenario.data.kind === 'synthetic';
+  const synthetic = scenarioMarkets(scenario).some((m) => m.data.kind === 'synthetic');
   if (options.seeds !== undefined && !synthetic)
     throw new SpreadlabError('--seeds: only synthetic data has seeds to vary; recorded data is one path');
   const seeds = synthetic ? Array.from({ length: options.seeds ?? 1 }, (_, i) => i + 1) : [scenario.seed];
@@ -96,9 +100,10 @@ export async function planSweep(
     const planned = scenarioForRun(base, run.params, run.seed);
     if (strategyModule) await resolveStrategy(planned.strategy, base.baseDir, base.file);
   }
+  const market = base.market === undefined ? {} : { market: base.market };
   const listed = strategyModule
-    ? { raw: base.raw, overrides: base.overrides, runs, strategyModule: strategyModule.sha256 }
-    : { raw: base.raw, overrides: base.overrides, runs };
+    ? { raw: base.raw, overrides: base.overrides, runs, strategyModule: strategyModule.sha256, ...market }
+    : { raw: base.raw, overrides: base.overrides, runs, ...market };
   const runListHash = createHash('sha256').update(JSON.stringify(listed)).digest('hex');
   return { base, axes, runs, runListHash, strategyModule };
 }

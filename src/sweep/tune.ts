@@ -18,7 +18,8 @@ import { netSpreadOf } from './views.ts';
  * complete markout while still widening (wider spreads fill even less: there is not enough data to tell), or
  * when it would widen past `maxSpread`. A spread measured once is not measured again.
  * Writes the folder a sweep writes (runs.jsonl, results.csv, configs.csv, best.json, sweep.html), one
- * configuration per spread tried.
+ * configuration per spread tried. With several markets, the figures judged are those of one market
+ * (`market`, default the quoted one: SweepBase.market).
  */
 export interface TuneOptions {
   scenarioFile: string;
@@ -30,6 +31,8 @@ export interface TuneOptions {
   maxSpread: number;
   minFills: number;
   seeds?: number;
+  /** Several markets: the market whose realized spread is judged (SweepBase.market; default the quoted one). */
+  market?: string;
   workers: number;
   out: string;
   onStep?: (step: TuneStep) => void;

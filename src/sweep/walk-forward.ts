@@ -15,7 +15,7 @@ import { runScenario } from '../sim/run-scenario.ts';
 import { csvText } from './flatten.ts';
 import { writeAtomically } from './journal.ts';
 import { readScenarioBase, ruleOf, sweep, type SweepOptions } from './sweep.ts';
-import { mainHorizonOf, scenarioForRun, summaryFigures } from './run-one.ts';
+import { mainHorizonOf, portfolioFigures, scenarioForRun, summaryFigures } from './run-one.ts';
 
 export type { FoldOutcome };
 
@@ -104,9 +104,9 @@ async function walkForwardLocked(options: SweepOptions, folds: Fold[]): Promise<
       const base = readScenarioBase(options.scenarioFile, overrides);
       const run = await runScenario(scenarioForRun(base, {}, seed), base.baseDir);
       const relative = join(`fold-${i}`, 'test', `seed-${seed}`);
-      const { summary } = writeRunFolder(join(options.out, relative), run, [...overrides, `seed=${seed}`]);
+      const { summary, portfolio } = writeRunFolder(join(options.out, relative), run, [...overrides, `seed=${seed}`]);
       testRuns.push(relative);
-      figures.push(summaryFigures(summary));
+      figures.push(portfolio ? portfolioFigures(portfolio.summary, options.market) : summaryFigures(summary));
     }
     outcomes.push({ fold: i, windows, params, train: train.best.means, test: meanFigures(figures), trainRuns, testRuns });
   }

@@ -170,7 +170,7 @@ async function analyzeHandBuilt(events: MarketEvent[]) {
     latency: createLatencyModel({ model: 'constant', entryMs: 1, responseMs: 1 }, new Rng('t')),
     strategy: quoteOnce,
   });
-  return analyzeRun({ scenario: testScenario, units, result, orders: [], dataFiles: [], strategyModule: null });
+  return analyzeRun({ scenario: testScenario, units, result });
 }
 
 describe('realized spread on hand-built markets', () => {
@@ -277,6 +277,7 @@ describe('risk figures, hand-computed', () => {
       [180 * S, 104],
     ]),
     quotePath: new Series(2),
+    funding: [],
     startTs: 0,
     endTs: 180 * S,
   } as unknown as BacktestResult;

@@ -8,7 +8,7 @@ import { Series } from '../../src/core/series.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import type { BacktestResult, FillRecord } from '../../src/sim/backtest.ts';
 import type { ScenarioRun } from '../../src/sim/run-scenario.ts';
-import type { Scenario } from '../../src/sim/scenario.ts';
+import type { MarketConfig, Scenario } from '../../src/sim/scenario.ts';
 
 /**
  * Every figure of summary.json on a run small enough to compute by hand (tick = lot = 1, so prices are
@@ -97,6 +97,7 @@ function handRun(overrides: Partial<BacktestResult> = {}): ScenarioRun {
     ordersSent: 10,
     rejects: 2,
     cancels: 4,
+    funding: [],
     startTs: 0,
     endTs: 100 * S,
     ...overrides,
@@ -107,7 +108,17 @@ function handRun(overrides: Partial<BacktestResult> = {}): ScenarioRun {
     analytics: { horizonsSeconds: [5, 30], mainHorizonSeconds: 30, sampleSeconds: 10, riskIntervalSeconds: 50 },
     strategy: { name: 'inventory-skew', maxInventory: 2 },
   } as unknown as Scenario;
-  return { scenario, units, result, orders: [], dataFiles: [], strategyModule: null };
+  const market = { id: 'H', symbol: 'H', tickSize: 1, lotSize: 1, makerFeeBps: -2, takerFeeBps: 5 } as unknown as MarketConfig;
+  return {
+    scenario,
+    units,
+    result,
+    orders: [],
+    dataFiles: [],
+    strategyModule: null,
+    markets: [{ market, units, result, orders: [], dataFiles: [] }],
+    fillOrder: result.fills.map(() => 0),
+  };
 }
 
 describe('summary.json computed by hand', () => {

@@ -130,7 +130,7 @@ const CASES: Case[] = [
     check: (r) => {
       expect(r.files).toEqual([at('live.json')]);
       expect(r.risk.maxPosition).toBeGreaterThan(0);
-      expect(r.symbol).toBe('SYN-USD');
+      expect(r.symbols).toEqual(['SYN-USD']);
     },
   },
   {

@@ -15,6 +15,7 @@ describe('the data source registry', () => {
       'synthetic/avellaneda-stoikov',
       'synthetic/informed-flow',
       'synthetic/regime',
+      'synthetic/shared-price',
     ]);
   });
 });

@@ -45,7 +45,7 @@ describe('examples/strategies/join-touch.ts', () => {
   beforeAll(async () => {
     recorded = await runRecorded('join-touch');
     cycles = completeCycles(recorded);
-    tick = recorded.run.scenario.market.tickSize;
+    tick = recorded.run.scenario.market!.tickSize;
     p = recorded.params as typeof p;
   });
 
@@ -97,7 +97,7 @@ describe('examples/strategies/join-touch.ts', () => {
       }
     }
     expect(refused).toBeGreaterThan(0); // the run does reach its limit
-    const maxLots = Math.round(p.maxInventory / recorded.run.scenario.market.lotSize);
+    const maxLots = Math.round(p.maxInventory / recorded.run.scenario.market!.lotSize);
     for (const fill of recorded.run.result.fills) expect(Math.abs(fill.positionAfter)).toBeLessThanOrEqual(maxLots);
   });
 

@@ -37,7 +37,7 @@ describe('examples/strategies/ladder.ts', () => {
   beforeAll(async () => {
     recorded = await runRecorded('ladder');
     cycles = completeCycles(recorded);
-    tick = recorded.run.scenario.market.tickSize;
+    tick = recorded.run.scenario.market!.tickSize;
     p = recorded.params as typeof p;
   });
 
@@ -68,7 +68,7 @@ describe('examples/strategies/ladder.ts', () => {
       }
     }
     expect(skipped.buy + skipped.sell).toBeGreaterThan(0); // the run does reach its limit
-    const limitLots = Math.round((p.maxInventory + p.levels * p.size) / recorded.run.scenario.market.lotSize);
+    const limitLots = Math.round((p.maxInventory + p.levels * p.size) / recorded.run.scenario.market!.lotSize);
     for (const fill of recorded.run.result.fills) expect(Math.abs(fill.positionAfter)).toBeLessThan(limitLots);
   });
 

@@ -37,7 +37,7 @@ describe('examples/strategies/widen-after-fill.ts', () => {
   beforeAll(async () => {
     recorded = await runRecorded('widen-after-fill');
     p = recorded.params as typeof p;
-    tick = recorded.run.scenario.market.tickSize;
+    tick = recorded.run.scenario.market!.tickSize;
     allSigns = signs(recorded.record, p.bigTradeSize);
   });
 

@@ -196,8 +196,8 @@ describe('local exchange server with a real ccxt binanceusdm client', () => {
   });
 
   it("LiveVenue's REST reads ask the exchange: fetchSnapshot, fetchPosition, fetchOpenOrders answer what the server holds", async () => {
-    const market = scenario.market.symbol;
-    const units = new MarketUnits(scenario.market);
+    const market = scenario.market!.symbol;
+    const units = new MarketUnits(scenario.market!);
     const venue = new LiveVenue(ex, SYMBOL, market, units, new RunTape(units, 0), new EventLog(null, []));
     const top = await ex.fetchOrderBook(SYMBOL, 5);
     const price = Number((top.bids[0][0] - 0.3).toFixed(2));

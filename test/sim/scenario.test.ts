@@ -59,7 +59,7 @@ describe('parseScenario', () => {
       bookThrough: 'crossed-quantity',
     });
     expect(s.strategy).toMatchObject({ requoteMs: 3000, skewFactor: 0.5 });
-    expect(s.market.makerFeeBps).toBe(0);
+    expect(s.market!.makerFeeBps).toBe(0);
   });
 
   it('an unknown key names its JSON path and the key', () => {
@@ -190,6 +190,23 @@ describe('applyOverride', () => {
     expect(userError(() => applyOverride({}, '__proto__.polluted=1'))).toMatch(/^--set __proto__\.polluted=1: /);
     expect(userError(() => applyOverride({}, 'constructor.prototype.polluted=1'))).toMatch(/^--set constructor/);
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("steps into the markets list by an element's position or its id", () => {
+    const raw: Record<string, any> = { markets: [{ id: 'spot', symbol: 'BTCUSDT' }, { symbol: 'ETHUSDT' }] };
+    applyOverride(raw, 'markets.1.makerFeeBps=2');
+    applyOverride(raw, 'markets.spot.takerFeeBps=7');
+    applyOverride(raw, 'markets.ETHUSDT.data.noiseBps=0.5'); // no id: the symbol names it
+    expect(raw.markets).toEqual([
+      { id: 'spot', symbol: 'BTCUSDT', takerFeeBps: 7 },
+      { symbol: 'ETHUSDT', makerFeeBps: 2, data: { noiseBps: 0.5 } },
+    ]);
+    applyOverride(raw, 'markets.0={"id":"x"}');
+    expect(raw.markets[0]).toEqual({ id: 'x' });
+    expect(userError(() => applyOverride(raw, 'markets.perp.makerFeeBps=1'))).toBe(
+      '--set markets.perp.makerFeeBps=1: "perp" is neither a position (0 to 1) nor the id of an element of the list',
+    );
+    expect(userError(() => applyOverride(raw, 'markets.2.makerFeeBps=1'))).toMatch(/"2" is neither a position \(0 to 1\)/);
   });
 
   it('an override that breaks the schema is reported by parseScenario', () => {

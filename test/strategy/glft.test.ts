@@ -325,6 +325,7 @@ describe('glft with online A and k in the AS market (true A = 140 per time unit,
         market: 'X',
         tickSize: 0.01,
         lotSize: 1,
+        markets: [{ id: 'X', symbol: 'X', venue: 'venue', kind: 'spot', tickSize: 0.01, lotSize: 1, contractSize: 1 }],
         record: () => {},
       };
       await glft({ ...base, estimateIntensity: on })(context);

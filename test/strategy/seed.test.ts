@@ -168,7 +168,16 @@ function fakeContext(options: FakeOptions) {
   return {
     calls,
     orders,
-    run: (strategy: Strategy) => strategy({ venue, clock, market: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, record: () => {} }),
+    run: (strategy: Strategy) =>
+      strategy({
+        venue,
+        clock,
+        market: 'SYN-USD',
+        tickSize: 0.01,
+        lotSize: 0.001,
+        markets: [{ id: 'SYN-USD', symbol: 'SYN-USD', venue: 'venue', kind: 'spot', tickSize: 0.01, lotSize: 0.001, contractSize: 1 }],
+        record: () => {},
+      }),
   };
 }
 

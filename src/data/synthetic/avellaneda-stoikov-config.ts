@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
-import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
 import { openAvellanedaStoikov } from './avellaneda-stoikov.ts';
-import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { lotsOf, microsOf, syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
 
 /**
  * Scenario settings of the Avellaneda–Stoikov market, in the paper's units: time in "time units" of
@@ -51,7 +50,6 @@ export const avellanedaStoikovSource = defineDataSource({
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
     const tick = units.spec.tickSize;
-    const seed = String(context.seed);
     const open = openAvellanedaStoikov(
       {
         startMid: config.startPrice / tick,
@@ -68,7 +66,7 @@ export const avellanedaStoikovSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { SpreadlabError } from '../../core/errors.ts';
+import { Rng } from '../../core/rng.ts';
 import type { MarketUnits } from '../../core/market.ts';
 import { US_PER_MS, US_PER_SECOND, type Lots, type Micros } from '../../core/units.ts';
 import type { DataContext } from '../source.ts';
@@ -46,4 +47,11 @@ export function microsOf(seconds: number, path: string): Micros {
     throw new SpreadlabError(`${path}: expected a whole number of microseconds (≥ 1 µs), got ${seconds} s`);
   }
   return rounded;
+}
+
+/** The random stream of a synthetic market: the seed's fork by the market's label (DataContext.marketLabel). */
+export function marketRng(context: DataContext): () => Rng {
+  const seed = String(context.seed);
+  const label = context.marketLabel ?? 'market';
+  return () => new Rng(seed).fork(label);
 }

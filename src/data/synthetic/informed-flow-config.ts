@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
-import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { lotsOf, syntheticBase, syntheticPeriod, wholeTicks } from './config-helpers.ts';
+import { lotsOf, syntheticBase, syntheticPeriod, marketRng, wholeTicks } from './config-helpers.ts';
 import { openInformedFlow } from './informed-flow.ts';
 
 /** Scenario settings of the informed-flow market (rules in informed-flow.ts), in the market's decimal units. */
@@ -43,7 +42,6 @@ export const informedFlowSource = defineDataSource({
   open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
-    const seed = String(context.seed);
     const open = openInformedFlow(
       {
         startMid: units.roundToTick(config.startPrice),
@@ -64,7 +62,7 @@ export const informedFlowSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },

@@ -1,10 +1,22 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
-import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
-import { defineDataSource } from '../source.ts';
-import { syntheticBase, syntheticPeriod, wholeTicks } from './config-helpers.ts';
-import { openRandomWalk } from './random-walk.ts';
+import { defineDataSource, type DataContext } from '../source.ts';
+import { syntheticBase, syntheticPeriod, marketRng, wholeTicks } from './config-helpers.ts';
+import { openRandomWalk, type RandomWalkParams } from './random-walk.ts';
+
+/** The displayed ladder and the market orders of the random-walk model (shared with the shared-price model). */
+export const ladderFields = {
+  spreadTicks: boundedNumber(BOUNDS.ticks).default(1),
+  levels: boundedNumber(BOUNDS.levels).default(20),
+  /** Median displayed size of a level, base units. */
+  levelSize: boundedNumber(BOUNDS.size),
+  churn: boundedNumber({ min: 0, max: 1 }).default(0.1),
+  tradesPerSecond: boundedNumber(BOUNDS.ratePerSecond),
+  /** Mean market order size, base units. */
+  tradeSize: boundedNumber(BOUNDS.size),
+  refreshMs: boundedNumber(BOUNDS.periodMs).default(100),
+};
 
 /** Scenario settings of the random-walk market, in the market's decimal units. */
 const schema = z
@@ -14,15 +26,7 @@ const schema = z
     startPrice: boundedNumber(BOUNDS.price),
     /** Standard deviation of the mid's move over one second, in price units. */
     volatility: boundedNumber({ min: 0, max: BOUNDS.price.max }),
-    spreadTicks: boundedNumber(BOUNDS.ticks).default(1),
-    levels: boundedNumber(BOUNDS.levels).default(20),
-    /** Median displayed size of a level, base units. */
-    levelSize: boundedNumber(BOUNDS.size),
-    churn: boundedNumber({ min: 0, max: 1 }).default(0.1),
-    tradesPerSecond: boundedNumber(BOUNDS.ratePerSecond),
-    /** Mean market order size, base units. */
-    tradeSize: boundedNumber(BOUNDS.size),
-    refreshMs: boundedNumber(BOUNDS.periodMs).default(100),
+    ...ladderFields,
     /** Informed market orders (rules in random-walk.ts); without it the flow is uninformed. */
     informed: z
       .object({
@@ -39,6 +43,26 @@ const schema = z
   })
   .strict();
 
+type LadderConfig = z.output<z.ZodObject<typeof ladderFields>> & { start: string; feedLatencyMs: number };
+
+/** The ladder's settings in engine units (ticks, lots, µs) and the run's period. */
+export function ladderParams(config: LadderConfig, context: DataContext): Omit<RandomWalkParams, 'startMid' | 'volatilityTicks'> {
+  const { units } = context;
+  const { startTs, endTs } = syntheticPeriod(config.start, context);
+  return {
+    spreadTicks: config.spreadTicks,
+    levels: config.levels,
+    levelSize: config.levelSize / units.spec.lotSize,
+    churn: config.churn,
+    tradesPerSecond: config.tradesPerSecond,
+    tradeSize: config.tradeSize / units.spec.lotSize,
+    refreshMs: config.refreshMs,
+    feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
+    startTs,
+    endTs,
+  };
+}
+
 export const randomWalkSource = defineDataSource({
   name: 'synthetic/random-walk',
   description:
@@ -46,20 +70,13 @@ export const randomWalkSource = defineDataSource({
   params: schema,
   open(config, context) {
     const { units } = context;
-    const { startTs, endTs } = syntheticPeriod(config.start, context);
-    const seed = String(context.seed);
+    const ladder = ladderParams(config, context);
     const { informed } = config;
     const open = openRandomWalk(
       {
         startMid: units.roundToTick(config.startPrice),
         volatilityTicks: config.volatility / units.spec.tickSize,
-        spreadTicks: config.spreadTicks,
-        levels: config.levels,
-        levelSize: config.levelSize / units.spec.lotSize,
-        churn: config.churn,
-        tradesPerSecond: config.tradesPerSecond,
-        tradeSize: config.tradeSize / units.spec.lotSize,
-        refreshMs: config.refreshMs,
+        ...ladder,
         ...(informed && {
           informed: {
             share: informed.share,
@@ -68,12 +85,9 @@ export const randomWalkSource = defineDataSource({
             leadUs: Math.round(informed.leadMs * US_PER_MS),
           },
         }),
-        feedLatencyUs: Math.round(config.feedLatencyMs * US_PER_MS),
-        startTs,
-        endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
-    return { open, openVenue: open, startTs, endTs, files: [] };
+    return { open, openVenue: open, startTs: ladder.startTs, endTs: ladder.endTs, files: [] };
   },
 });

@@ -22,6 +22,8 @@ import { MessageBuffer, marketOpener, type SyntheticTiming } from './emitter.ts'
  *   one trade print per level it reaches, then the deltas of the levels it consumed, as one message.
  * - Times: exchTs is when the generator did it; localTs = exchTs + feedLatencyUs.
  * - Two opens with the same seed produce the same events (the RNG is re-created from the seed on open).
+ * - With a `midProcess` (the shared-price model), the mid follows it instead of the random walk; the book
+ *   and the trades are made as above.
  * Known limits: no order flow information (trades are uninformed), the book has no memory of who is in it,
  * our own orders do not affect the market. Richer models (adverse selection, regimes) are separate.
  */
@@ -38,6 +40,16 @@ export interface RandomWalkParams extends SyntheticTiming {
   tradeSize: Lots;
   refreshMs: number;
   informed?: InformedTakers;
+  /**
+   * Where the mid goes at each refresh, in place of the random walk (shared-price.ts): made with the market's
+   * generator when the market is opened; its first value is the mid at the start.
+   */
+  midProcess?: (rng: Rng) => MidProcess;
+}
+
+/** A mid path, one value (ticks) per call: the start's, then one per refresh. */
+export interface MidProcess {
+  next(): number;
 }
 
 /** The informed share of the market orders (rules above). */
@@ -67,12 +79,14 @@ class RandomWalkMarket implements MarketEventSource {
   private nextJump = Infinity;
   private jumpDirection: 1 | -1 = 1;
   private nextInformed = Infinity;
+  private readonly midProcess: MidProcess | null;
 
   constructor(
     private readonly p: RandomWalkParams,
     private readonly rng: Rng,
   ) {
-    this.mid = p.startMid;
+    this.midProcess = p.midProcess?.(rng) ?? null;
+    this.mid = this.midProcess ? this.midProcess.next() : p.startMid;
     this.out = new MessageBuffer(p.feedLatencyUs);
     this.noiseRate = p.tradesPerSecond * (1 - (p.informed?.share ?? 0));
     this.nextRefresh = p.startTs + p.refreshMs * 1000;
@@ -178,7 +192,8 @@ class RandomWalkMarket implements MarketEventSource {
   }
 
   private refresh(time: Micros): void {
-    this.mid += this.rng.normal() * this.p.volatilityTicks * Math.sqrt(this.p.refreshMs / 1000);
+    if (this.midProcess) this.mid = this.midProcess.next();
+    else this.mid += this.rng.normal() * this.p.volatilityTicks * Math.sqrt(this.p.refreshMs / 1000);
     const { bestBid, bestAsk } = this.window();
     this.reshapeSide(this.bids, 'bid', bestBid, -1, time);
     this.reshapeSide(this.asks, 'ask', bestAsk, 1, time);

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
-import { Rng } from '../../core/rng.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { lotsOf, microsOf, syntheticBase, syntheticPeriod } from './config-helpers.ts';
+import { lotsOf, microsOf, syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
 import { openRegime, type RegimeState } from './regime.ts';
 
 /** Scenario settings of the regime market (rules in regime.ts), in the market's decimal units. */
@@ -51,7 +50,6 @@ export const regimeSource = defineDataSource({
       spreadTicks: r.spreadTicks,
       meanSeconds: r.meanSeconds,
     });
-    const seed = String(context.seed);
     const open = openRegime(
       {
         startMid: config.startPrice / tick,
@@ -67,7 +65,7 @@ export const regimeSource = defineDataSource({
         startTs,
         endTs,
       },
-      () => new Rng(seed).fork('market'),
+      marketRng(context),
     );
     return { open, openVenue: open, startTs, endTs, files: [] };
   },

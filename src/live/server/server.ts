@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { SpreadlabError } from '../../core/errors.ts';
 import { describeFsError } from '../../core/fs-errors.ts';
 import { Rng } from '../../core/rng.ts';
-import { openData, tradingWindow, venueSetup } from '../../sim/assemble.ts';
-import type { Scenario } from '../../sim/scenario.ts';
+import { dataSpan, marketSetups, openMarketData, tradingWindow } from '../../sim/assemble.ts';
+import { scenarioMarkets, type Scenario } from '../../sim/scenario.ts';
 import type { OrderRecord } from './account.ts';
 import { money } from './binance-json.ts';
 import { DIFF_RATES_MS } from './book-feed.ts';
@@ -43,8 +43,13 @@ export interface ExchangeServerOptions {
   /** Quote-asset balance at the start (default 10 000). */
   initialBalance?: number;
   leverage?: number;
-  /** Overrides the Binance symbol derived from the scenario's market.symbol. */
+  /** Overrides the Binance symbol derived from the served market's symbol. */
   symbol?: string;
+  /**
+   * Several markets: the id of the market to serve (default the first). One server serves one market; run
+   * one per market (one per venue), over the markets' common time span, as a run of the scenario would.
+   */
+  market?: string;
 }
 
 export interface ExchangeServer {
@@ -69,10 +74,16 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
   if (!options.secret)
     throw new SpreadlabError('the server needs an API secret to check signatures with (--secret or SPREADLAB_SERVE_SECRET)');
   // the server's own round trip is the only latency, so the scenario's latency model is not used
-  const { units, fees, queue } = venueSetup(scenario, new Rng(String(scenario.seed)).fork('latency'), options.baseDir);
-  const data = await openData(scenario, units, options.baseDir);
-  const { startTs, endTs } = tradingWindow(scenario, data);
-  const symbol = venueSymbol(options.symbol ?? scenario.market.symbol);
+  const markets = scenarioMarkets(scenario);
+  const index = options.market === undefined ? 0 : markets.findIndex((m) => m.id === options.market);
+  if (index < 0)
+    throw new SpreadlabError(
+      `--market ${options.market}: not a market of ${scenario.name} (its markets: ${markets.map((m) => m.id).join(', ')})`,
+    );
+  const { units, fees, queue } = marketSetups(scenario, new Rng(String(scenario.seed)), options.baseDir)[index];
+  const data = await openMarketData(scenario, index, units, options.baseDir);
+  const { startTs, endTs } = tradingWindow(scenario, markets.length > 1 ? await dataSpan(scenario, options.baseDir) : data);
+  const symbol = venueSymbol(options.symbol ?? markets[index].symbol);
   const listenKeys = new Set<string>();
   let hub: StreamHub | undefined;
   const startedMs = Date.now();

@@ -3,7 +3,7 @@ import { Rng } from '../../../src/core/rng.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../../src/core/events.ts';
 import type { OpenedData } from '../../../src/data/source.ts';
 import { runBacktest, type BacktestResult } from '../../../src/sim/backtest.ts';
-import { openData } from '../../../src/sim/assemble.ts';
+import { openMarketData } from '../../../src/sim/assemble.ts';
 import { parseScenario, type Scenario } from '../../../src/sim/scenario.ts';
 import type { Strategy } from '../../../src/strategy/api.ts';
 import { feeSchedule } from '../../../src/venue/fees.ts';
@@ -20,8 +20,8 @@ export function collect(open: OpenMarketEvents, limit = Infinity): MarketEvent[]
 }
 
 export async function openScenarioData(scenario: Scenario): Promise<{ units: MarketUnits; data: OpenedData }> {
-  const units = new MarketUnits(scenario.market);
-  const data = await openData(scenario, units, '.');
+  const units = new MarketUnits(scenario.market!);
+  const data = await openMarketData(scenario, 0, units, '.');
   return { units, data };
 }
 

@@ -1,0 +1,199 @@
+import { isoMicros } from '../core/units.ts';
+import { createHash } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { equityOf } from '../analytics/risk.ts';
+import type { RunAnalysis } from '../analytics/summary.ts';
+import type { TimelineSample } from '../analytics/timeline.ts';
+import type { MarketUnits } from '../core/market.ts';
+import { packageVersion } from '../core/version.ts';
+import { asOutputError } from '../core/output.ts';
+import { MICRO } from '../ledger/ledger.ts';
+import type { ScenarioRun } from '../sim/run-scenario.ts';
+import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
+import { FUNDING_HEADER, fundingRow, PORTFOLIO_FILE } from './portfolio-files.ts';
+import { writeRunReport } from './run-report.ts';
+import {
+  fillsRow,
+  ordersRow,
+  RUN_FILE,
+  STRATEGY_SERIES_HEADER,
+  strategySeriesRow,
+  timeseriesRow,
+  type Cell,
+  type RunRecord,
+} from './run-files.ts';
+
+/**
+ * The content of a run folder's files, written by run-folder.ts (one market) and portfolio-folder.ts
+ * (several): one market's rows of fills.csv, orders.csv and timeseries.csv (the run-files contract,
+ * run-files.ts), strategy-series.csv, funding.csv, run.json, and how a file is put in place (whole or not at
+ * all). Figures that do not exist (a markout past the end of the data, a missing quote) are written as NA,
+ * which pandas reads as NaN.
+ */
+/** Writes one file of a run folder whole or not at all: under a temporary name, renamed into place. */
+export function filePutter(dir: string): (name: string, content: string | ((path: string) => void)) => void {
+  return (name, content) => {
+    const partial = join(dir, `.${name}.partial`);
+    try {
+      if (typeof content === 'string') writeFileSync(partial, content);
+      else content(partial);
+      renameSync(partial, join(dir, name));
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw asOutputError(join(dir, name), error);
+    }
+  };
+}
+
+/** The files after the tables: strategy-series.csv and funding.csv when there is something in them, report.html last. */
+export function writeCommonFiles(dir: string, run: ScenarioRun, put: ReturnType<typeof filePutter>): void {
+  const recorded = run.result.strategySeries.points();
+  if (recorded.length > 0) put(RUN_FILE.strategySeries, strategySeriesCsv(recorded));
+  const funding = fundingRows(run);
+  if (funding.length > 0) put(PORTFOLIO_FILE.funding, csv(FUNDING_HEADER, funding));
+  put(RUN_FILE.report, (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
+}
+
+/** funding.csv: every market's funding payments, in time order (market order at equal times). */
+function fundingRows(run: ScenarioRun): Cell[][] {
+  const payments = run.markets.flatMap(({ market, units, result }) =>
+    result.funding.map((p) =>
+      fundingRow({
+        ts_us: p.ts,
+        time: isoMicros(p.ts),
+        market: market.id,
+        rate: p.rate,
+        mark_price: p.markPrice,
+        position: units.formatSize(p.position),
+        payment: units.money(p.amount),
+      }),
+    ),
+  );
+  return payments.sort((a, b) => Number(a[0]) - Number(b[0]));
+}
+
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function csv(header: string[], rows: Cell[][]): string {
+  return `${[header.join(','), ...rows.map((r) => r.map(quoted).join(','))].join('\n')}\n`;
+}
+
+/** A cell as CSV writes it: text holding a comma, a quote or a line break goes in quotes (inner quotes doubled). */
+function quoted(cell: Cell): Cell {
+  return typeof cell === 'string' && /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}
+
+/** A number, or NA when it does not exist. */
+export function na(value: number, digits?: number): Cell {
+  if (!Number.isFinite(value)) return 'NA';
+  return digits === undefined ? value : Number(value.toFixed(digits));
+}
+
+/** How far an order's limit price was from the mid it met, ticks, positive on its own side (a bid below the mid). */
+function placedDistance(order: OrderRecord): number {
+  const fromMid = order.price - order.placedMid2 / 2;
+  return order.side === 'buy' ? -fromMid : fromMid;
+}
+
+/** fills.csv's rows of one market. */
+export function fillsRows({ result, units, orders }: Pick<ScenarioRun, 'result' | 'units' | 'orders'>, analysis: RunAnalysis): Cell[][] {
+  const tick = units.spec.tickSize;
+  const price = (ticks: number): Cell => na(ticks * tick, units.priceDecimals + 1);
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  return result.fills.map((f, i) => {
+    const m = analysis.markouts[i];
+    const order = byId.get(f.orderId);
+    return fillsRow(
+      {
+        exch_ts_us: f.exchTs,
+        time: isoMicros(f.exchTs),
+        order_id: f.orderId,
+        side: f.side,
+        price: units.formatPrice(f.price),
+        size: units.formatSize(f.size),
+        liquidity: f.liquidity,
+        fee: units.money(f.fee),
+        position_after: units.formatSize(f.positionAfter),
+        mid: price(m.mid),
+        effective_half_spread: price(m.effectiveTicks),
+        effective_half_spread_bps: na(m.effectiveBps, 4),
+        local_ts_us: f.noticeTs,
+        order_age_us: na(f.exchTs - (order?.venueTs ?? NaN)),
+        placed_distance_ticks: na(order ? placedDistance(order) : NaN),
+        placed_queue_ahead: order ? sizeOrNa(units, order.placedQueueAhead) : 'NA',
+      },
+      m.midAfter.map((mid, h) => ({ midAfter: price(mid), markout: price(m.markoutTicks[h]), markoutBps: na(m.markoutBps[h], 4) })),
+    );
+  });
+}
+
+function sizeOrNa(units: ScenarioRun['units'], lots: number): Cell {
+  return Number.isFinite(lots) ? units.formatSize(lots) : 'NA';
+}
+
+/** orders.csv's rows of one market. */
+export function ordersRows({ orders, units }: Pick<ScenarioRun, 'orders' | 'units'>): Cell[][] {
+  return orders.map((o) =>
+    ordersRow({
+      order_id: o.id,
+      side: o.side,
+      type: o.type,
+      price: Number.isFinite(o.price) ? units.formatPrice(o.price) : 'NA',
+      size: units.formatSize(o.size),
+      post_only: String(o.postOnly),
+      time_in_force: o.timeInForce,
+      sent_ts_us: o.sentTs,
+      venue_ts_us: na(o.venueTs),
+      ack_ts_us: na(o.ackTs),
+      status: finalStatus(o),
+      reason: o.reason,
+      filled: units.formatSize(o.filled),
+      cancel_ts_us: na(o.cancelTs),
+      placed_mid: na((o.placedMid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
+      placed_distance_ticks: na(placedDistance(o)),
+      placed_queue_ahead: sizeOrNa(units, o.placedQueueAhead),
+    }),
+  );
+}
+
+/** timeseries.csv's rows of one market. */
+export function timeseriesRows(units: MarketUnits, timeseries: TimelineSample[]): Cell[][] {
+  const money = (halfTickLots: number): number => units.money((BigInt(halfTickLots) * MICRO) / 2n);
+  const price = (ticks: number): string => (Number.isFinite(ticks) ? units.formatPrice(ticks) : 'NA');
+  return timeseries.map((s) =>
+    timeseriesRow({
+      ts_us: s.time,
+      time: isoMicros(s.time),
+      mid: na((s.mid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
+      bid: price(s.ownBid),
+      ask: price(s.ownAsk),
+      inventory: units.formatSize(s.position),
+      pnl_total: equityOf(s, units),
+      pnl_spread_capture: money(s.spreadCapture),
+      pnl_inventory: money(s.inventory),
+      pnl_fees: units.money(s.fees),
+      pnl_rebates: units.money(s.rebates),
+      pnl_funding: units.money(s.funding),
+    }),
+  );
+}
+
+export function strategySeriesCsv(points: { time: number; name: string; value: number }[]): string {
+  const rows = points.map((p) => strategySeriesRow({ ts_us: p.time, time: isoMicros(p.time), name: p.name, value: p.value }));
+  return csv(STRATEGY_SERIES_HEADER, rows);
+}
+
+export function runRecord(run: ScenarioRun, overrides: string[]): RunRecord {
+  return {
+    spreadlab: packageVersion(),
+    scenario: run.scenario,
+    scenarioSha256: createHash('sha256').update(JSON.stringify(run.scenario)).digest('hex'),
+    seed: run.scenario.seed,
+    overrides,
+    dataFiles: run.dataFiles,
+    ...(run.strategyModule ? { strategyModule: run.strategyModule } : {}),
+  };
+}
