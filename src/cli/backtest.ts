@@ -2,19 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
-import { verdict } from '../analytics/verdict.ts';
-import { summaryWarnings } from '../analytics/warnings.ts';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
-import { checkOutputFolder } from '../core/output.ts';
-import { warn } from '../core/warnings.ts';
-import { writeRunFolder } from '../report/run-folder.ts';
-import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
-import { PORTFOLIO_FILE } from '../report/portfolio-files.ts';
-import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
-import { runScenario } from '../sim/run-scenario.ts';
-import { loadScenario } from '../sim/scenario.ts';
 import { say, type CommandResult } from './output.ts';
-import { progressBar } from './progress.ts';
 
 export interface BacktestArgs {
   scenario: string;
@@ -33,7 +21,20 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
     .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<BacktestArgs>;
 }
 
+/** The command's implementation is loaded when it runs, so that other commands (and --help) start without it. */
 export async function backtestCommand(args: BacktestArgs): Promise<CommandResult> {
+  const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+  const { checkOutputFolder } = await import('../core/output.ts');
+  const { warn } = await import('../core/warnings.ts');
+  const { loadScenario } = await import('../sim/scenario.ts');
+  const { runScenario } = await import('../sim/run-scenario.ts');
+  const { writeRunFolder } = await import('../report/run-folder.ts');
+  const { RUN_FILE, RUN_FILES } = await import('../report/run-files.ts');
+  const { verdict } = await import('../analytics/verdict.ts');
+  const { summaryWarnings } = await import('../analytics/warnings.ts');
+  const { PORTFOLIO_FILE } = await import('../report/portfolio-files.ts');
+  const { formatPortfolioSummary, portfolioVerdict } = await import('./portfolio-summary.ts');
+  const { progressBar } = await import('./progress.ts');
   checkFlag('seed', args.seed, BOUNDS.seed);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
   const scenario = await loadScenario(args.scenario, overrides);

@@ -3,22 +3,17 @@ import { basename } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFolder } from '../core/output.ts';
-import { writeTardis } from '../data/convert.ts';
-import { fetchTardis } from '../data/fetch.ts';
-import { FINE_STEP, inspectFiles, type InspectReport } from '../data/inspect.ts';
+import type { InspectReport } from '../data/inspect.ts';
 import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
-import { formatProblem, problemError } from '../data/problems.ts';
 import { exactDecimals, MarketUnits } from '../core/market.ts';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
-import { loadReplay } from '../data/replay.ts';
 import { returning, say } from './output.ts';
-import { progressBar } from './progress.ts';
 import { synthCommand } from './synth.ts';
 
 /**
  * `spreadlab data inspect|validate|convert|fetch`: thin wrappers over src/data (inspect.ts, convert.ts,
  * fetch.ts). Problems print as `file:line:column: message`; any problem makes the exit code 2 (with --json
- * the problems are the error's `problems`, each with its file, line and column).
+ * the problems are the error's `problems`, each with its file, line and column). Each handler loads its
+ * implementation when it runs.
  */
 interface CommonArgs {
   files: string[];
@@ -50,7 +45,8 @@ const common = <T>(y: Argv<T>) =>
 const inputsOf = (files: string[]) => files.map((f) => ({ path: f, display: f }));
 
 /** --tick-size and --lot-size, checked as a scenario's market steps are. */
-function checkSteps(a: CommonArgs): void {
+async function checkSteps(a: CommonArgs): Promise<void> {
+  const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
   for (const flag of ['tick-size', 'lot-size'] as const) {
     checkFlag(flag, a[flag], BOUNDS.step);
     if (a[flag] !== undefined && exactDecimals(a[flag]) === null)
@@ -103,8 +99,10 @@ export const dataCommand: CommandModule = {
         'format, symbol, time span, rows by kind, inferred tick/lot size, gaps',
         common,
         returning(async (args) => {
+          const { inspectFiles } = await import('../data/inspect.ts');
+          const { formatProblem } = await import('../data/problems.ts');
           const a = args as unknown as CommonArgs;
-          checkSteps(a);
+          await checkSteps(a);
           const { reports, problems } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -127,8 +125,10 @@ export const dataCommand: CommandModule = {
             describe: 'stop at the first problem, or list them all',
           }),
         returning(async (args) => {
+          const { inspectFiles } = await import('../data/inspect.ts');
+          const { formatProblem, problemError } = await import('../data/problems.ts');
           const a = args as unknown as CommonArgs & { 'on-error': 'stop' | 'skip' };
-          checkSteps(a);
+          await checkSteps(a);
           const { problems, problemCount } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
             date: a.date,
@@ -162,8 +162,11 @@ export const dataCommand: CommandModule = {
             .option('exchange', { type: 'string', describe: 'exchange name to write (default: from the input)' })
             .option('symbol', { type: 'string', describe: 'symbol to write (default: from the input)' }),
         returning(async (args) => {
+          const { FINE_STEP } = await import('../data/inspect.ts');
+          const { loadReplay } = await import('../data/replay.ts');
+          const { writeTardis } = await import('../data/convert.ts');
           const a = args as unknown as CommonArgs & { out: string; exchange?: string; symbol?: string };
-          checkSteps(a);
+          await checkSteps(a);
           checkOutputFolder(a.out, 'data', 'the output folder');
           const tickSize = a['tick-size'] ?? FINE_STEP;
           const lotSize = a['lot-size'] ?? FINE_STEP;
@@ -206,6 +209,8 @@ export const dataCommand: CommandModule = {
             .option('out', { type: 'string', default: 'data', describe: 'output folder' })
             .option('base-url', { type: 'string', describe: 'dataset server (default https://datasets.tardis.dev/v1)' }),
         returning(async (args) => {
+          const { fetchTardis } = await import('../data/fetch.ts');
+          const { progressBar } = await import('./progress.ts');
           const a = args as unknown as { exchange: string; symbol: string; date: string; types: string; out: string; 'base-url'?: string };
           let bar: ReturnType<typeof progressBar> | null = null;
           let current = '';

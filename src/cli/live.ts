@@ -1,22 +1,16 @@
-import { strategyLabel } from '../strategy/resolve.ts';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { verdict } from '../analytics/verdict.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile } from '../core/output.ts';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
-import { checkRiskFlags, loadLiveConfig, type RiskLimits } from '../live/config.ts';
-import { runLive } from '../live/live-run.ts';
-import { promote, PROMOTE_DEFAULTS, refusalMessage } from '../live/promote.ts';
-import { formatReconcile, RECONCILE_FILE, reconcile } from '../live/reconcile.ts';
-import { recordMarket } from '../live/record.ts';
+import type { RiskLimits } from '../live/config.ts';
 import { formatSummary } from './backtest.ts';
 import { returning, say } from './output.ts';
 import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
 import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
- * The live commands: promote, live, record, reconcile. ccxt is loaded only when one of them runs.
+ * The live commands: promote, live, record, reconcile. Each loads its implementation (and ccxt) only when it
+ * runs; promote's builder loads its defaults when that command is named.
  * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch. Status lines and
  * the live run's log go to stderr; the result (text, or with --json one document) to stdout.
  */
@@ -91,8 +85,9 @@ const riskFlags = (y: Argv<PromoteArgs>): Argv<PromoteArgs> =>
 export const promoteCommand: CommandModule<object, PromoteArgs> = {
   command: 'promote <source>',
   describe: "turn a sweep/walk-forward/run folder's chosen config into a live config (with guardrails and provenance)",
-  builder: (yargs) =>
-    riskFlags(
+  builder: async (yargs) => {
+    const { PROMOTE_DEFAULTS } = await import('../live/promote.ts');
+    return riskFlags(
       yargs
         .positional('source', {
           type: 'string',
@@ -118,8 +113,13 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
           default: PROMOTE_DEFAULTS.oosRatio,
           describe: 'out-of-sample objective must be ≥ this × in-sample',
         }) as Argv<PromoteArgs>,
-    ),
+    );
+  },
   handler: returning(async (args) => {
+    const { promote, refusalMessage } = await import('../live/promote.ts');
+    const { checkRiskFlags } = await import('../live/config.ts');
+    const { strategyLabel } = await import('../strategy/resolve.ts');
+    const { checkFlag } = await import('../core/bounds.ts');
     checkFlag('rank', args.rank, { min: 1, max: 1e6, integer: true });
     checkFlag('min-fills', args['min-fills'], { min: 0, max: 1e9, integer: true });
     checkFlag('oos-ratio', args['oos-ratio'], { min: 0, max: 1000 });
@@ -208,6 +208,10 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
   handler: returning(async (args) => {
+    const { loadLiveConfig } = await import('../live/config.ts');
+    const { runLive } = await import('../live/live-run.ts');
+    const { verdict } = await import('../analytics/verdict.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
     const loaded = loadLiveConfig(args.config);
@@ -273,6 +277,8 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
   handler: returning(async (args) => {
+    const { recordMarket } = await import('../live/record.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
     checkFlag('tick-size', args['tick-size'], BOUNDS.step);
     checkFlag('lot-size', args['lot-size'], BOUNDS.step);
@@ -308,6 +314,8 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       describe: 'largest time difference of a matched pair',
     }) as Argv<ReconcileArgs>,
   handler: returning(async (args) => {
+    const { formatReconcile, RECONCILE_FILE, reconcile } = await import('../live/reconcile.ts');
+    const { checkFlag } = await import('../core/bounds.ts');
     checkFlag('tolerance-ms', args['tolerance-ms'], { min: 0, max: 86_400_000 });
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
     const files = [RECONCILE_FILE.csv, RECONCILE_FILE.summary, RECONCILE_FILE.page].map((f) => join(args.dir, f));

@@ -2,10 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
-import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputPath, writeFileAtomically } from '../core/output.ts';
-import { definitionProblem } from '../strategy/define.ts';
 import { returning, say, type CommandResult } from './output.ts';
 
 /** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
@@ -44,7 +42,10 @@ export const newCommand: CommandModule = {
   handler: () => undefined,
 };
 
-function newStrategy({ name, dir }: NewStrategyArgs): CommandResult {
+/** Loads its implementation (zod, defineStrategy's checks) when it runs, as every command does. */
+async function newStrategy({ name, dir }: NewStrategyArgs): Promise<CommandResult> {
+  const { z } = await import('zod');
+  const { definitionProblem } = await import('../strategy/define.ts');
   // The name rule is defineStrategy's: checked on a stand-in definition so the two cannot drift apart.
   const problem = definitionProblem({ name, params: z.object({}), create: () => undefined });
   if (problem !== null) throw new SpreadlabError(`new strategy: ${problem}`);

@@ -4,12 +4,7 @@ import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile, checkOutputFolder, folderKind, writeOutputFile } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
-import { isSpreadlabPage } from '../report/html.ts';
-import { renderReport, renderRunComparison } from '../report/run-report.ts';
-import { loadRun } from '../report/load-run.ts';
 import { RUN_FILE } from '../report/run-files.ts';
-import { BEST, rerenderSweepFolder } from '../sweep/views.ts';
-import { WALK_FORWARD, writeWalkForwardPage } from '../sweep/walk-forward.ts';
 import { say, type CommandResult } from './output.ts';
 
 export interface ReportArgs {
@@ -41,12 +36,16 @@ export function reportOptions(yargs: Argv): Argv<ReportArgs> {
 
 /**
  * Renders one run's report, or a comparison of several, from saved run folders (no re-simulation); given a
- * sweep, tune or walk-forward folder, re-renders its page from its saved files.
+ * sweep, tune or walk-forward folder, re-renders its page from its saved files. The implementation is loaded
+ * when the command runs.
  */
 export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
+  const { isSpreadlabPage } = await import('../report/html.ts');
+  const { renderReport, renderRunComparison } = await import('../report/run-report.ts');
+  const { loadRun } = await import('../report/load-run.ts');
   const dirs = args.runs;
   if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
-  const folderPage = dirs.map(sweepFolderPage);
+  const folderPage = await Promise.all(dirs.map(sweepFolderPage));
   if (folderPage.some((page) => page !== null)) {
     if (dirs.length > 1 || args.out !== undefined)
       throw new SpreadlabError(
@@ -74,7 +73,9 @@ export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
 }
 
 /** The re-render function of a walk-forward or sweep (or tune) folder, or null for anything else. */
-function sweepFolderPage(dir: string): ((dir: string) => string) | null {
+async function sweepFolderPage(dir: string): Promise<((dir: string) => string) | null> {
+  const { WALK_FORWARD, writeWalkForwardPage } = await import('../sweep/walk-forward.ts');
+  const { BEST, rerenderSweepFolder } = await import('../sweep/views.ts');
   if (existsSync(join(dir, WALK_FORWARD.record))) return writeWalkForwardPage;
   if (existsSync(join(dir, BEST))) return rerenderSweepFolder;
   return null;

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { scenarioJsonSchema } from '../sim/scenario-json-schema.ts';
 import { returning, say } from './output.ts';
 
 /**
@@ -9,7 +8,8 @@ import { returning, say } from './output.ts';
 export const scenarioSchemaCommand: CommandModule = {
   command: 'scenario-schema',
   describe: 'print the JSON Schema of scenario files (for editors: name it with "$schema" in a scenario)',
-  handler: returning(() => {
+  handler: returning(async () => {
+    const { scenarioJsonSchema } = await import('../sim/scenario-json-schema.ts');
     const schema = scenarioJsonSchema();
     say(`${JSON.stringify(schema, null, 2)}\n`);
     return { command: 'scenario-schema', schema, files: [] };

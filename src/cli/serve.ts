@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
-import { loadScenario } from '../sim/scenario.ts';
 import { emitResult, returning, say, type CommandResult } from './output.ts';
 
 /**
@@ -10,8 +8,8 @@ import { emitResult, returning, say, type CommandResult } from './output.ts';
  * futures server on 127.0.0.1 (see src/live/server/server.ts). The API key and secret come from
  * SPREADLAB_SERVE_API_KEY / SPREADLAB_SERVE_SECRET (or --api-key / --secret); without a secret a random
  * throwaway pair is made and printed (it guards nothing but this local simulator). Runs until SIGINT or
- * SIGTERM. The server module is loaded only by this command. With --json it prints its result (URLs, symbol,
- * credentials) as soon as it listens, then serves on.
+ * SIGTERM. The server module (and the scenario loader) is loaded only by this command. With --json it prints
+ * its result (URLs, symbol, credentials) as soon as it listens, then serves on.
  */
 export interface ServeArgs {
   scenario: string;
@@ -49,6 +47,8 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
 }
 
 export async function serveCommand(args: ServeArgs): Promise<CommandResult> {
+  const { loadScenario } = await import('../sim/scenario.ts');
+  const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
   checkFlag('port', args.port, { min: 0, max: 65_535, integer: true });
   checkFlag('speed', args.speed, { above: 0, max: 1e6 });
   checkFlag('seed', args.seed, BOUNDS.seed);

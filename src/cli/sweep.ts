@@ -6,15 +6,10 @@ import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
 import { checkOutputFolder } from '../core/output.ts';
 import { HARD_MAX_RUNS, MAX_RUNS, parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
-import { mergeShards, sweep } from '../sweep/sweep.ts';
-import { tune, type TuneStep } from '../sweep/tune.ts';
-import { foldsOf, parseWindowFlag, walkForward, type FoldOutcome } from '../sweep/walk-forward.ts';
+import type { TuneStep } from '../sweep/tune.ts';
+import type { FoldOutcome } from '../sweep/walk-forward.ts';
 import { join } from 'node:path';
-import { RESULTS } from '../sweep/journal.ts';
-import { BEST, CONFIGS, SWEEP_PAGE } from '../sweep/views.ts';
-import { WALK_FORWARD } from '../sweep/walk-forward.ts';
 import { say, type CommandResult } from './output.ts';
-import { progressBar } from './progress.ts';
 
 /** Worker threads: one to a few hundred. */
 const WORKERS = { min: 1, max: 256, integer: true };
@@ -120,7 +115,11 @@ function shardOf(args: SweepArgs): { index: number; count: number } | null {
   return null;
 }
 
+/** The sweep and walk-forward implementation is loaded when the command runs (as every command's). */
 export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
+  const { sweep } = await import('../sweep/sweep.ts');
+  const { foldsOf, parseWindowFlag, walkForward, WALK_FORWARD } = await import('../sweep/walk-forward.ts');
+  const { progressBar } = await import('./progress.ts');
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/sweep-${scenarioName}`;
   const shard = shardOf(args);
@@ -184,7 +183,7 @@ export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
     complete: outcome.complete,
     shard,
     ...bestResult(outcome, args.objective),
-    files: outcome.complete ? sweepFiles(out) : [join(out, RESULTS)],
+    files: outcome.complete ? await sweepFiles(out) : [join(out, (await import('../sweep/journal.ts')).RESULTS)],
   };
 }
 
@@ -204,7 +203,12 @@ function bestResult(outcome: { best: ConfigFigures | null; warnings: string[] },
   };
 }
 
-const sweepFiles = (out: string): string[] => [RESULTS, CONFIGS, BEST, SWEEP_PAGE].map((f) => join(out, f));
+/** The files of a finished sweep or tune folder (loaded when a command has one to name). */
+async function sweepFiles(out: string): Promise<string[]> {
+  const { RESULTS } = await import('../sweep/journal.ts');
+  const { BEST, CONFIGS, SWEEP_PAGE } = await import('../sweep/views.ts');
+  return [RESULTS, CONFIGS, BEST, SWEEP_PAGE].map((f) => join(out, f));
+}
 
 /** A figure as printed: 4 significant digits. */
 function rounded(x: number | null | undefined): string {
@@ -292,6 +296,7 @@ function describeStep(s: TuneStep): string {
 }
 
 export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
+  const { tune } = await import('../sweep/tune.ts');
   for (const flag of ['start', 'widen', 'step', 'max-spread'] as const)
     checkFlag(flag, args[flag === 'max-spread' ? 'maxSpread' : flag], BOUNDS.spreadBps);
   if (args.maxSpread / args.widen > 10_000 || args.start / args.step > 10_000)
@@ -316,7 +321,7 @@ export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
     onStep: (s) => say(describeStep(s)),
   });
   say(`${conclusion}\nwritten: ${out}/results.csv, ${out}/best.json, ${out}/sweep.html\n`);
-  return { command: 'tune', out, param: args.param, chosen, conclusion, steps, files: sweepFiles(out) };
+  return { command: 'tune', out, param: args.param, chosen, conclusion, steps, files: await sweepFiles(out) };
 }
 
 export interface MergeArgs extends SelectionArgs {
@@ -331,6 +336,7 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
 }
 
 export async function mergeCommand(args: MergeArgs): Promise<CommandResult> {
+  const { mergeShards } = await import('../sweep/sweep.ts');
   const { runs, ...outcome } = await mergeShards(args.dirs, args.out, args);
   say(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
   return {
@@ -339,6 +345,6 @@ export async function mergeCommand(args: MergeArgs): Promise<CommandResult> {
     shards: args.dirs,
     runs,
     ...bestResult(outcome, args.objective),
-    files: sweepFiles(args.out),
+    files: await sweepFiles(args.out),
   };
 }

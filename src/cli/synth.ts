@@ -1,9 +1,6 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { checkOutputFolder } from '../core/output.ts';
-import { writeScenarioMarket } from '../sim/assemble.ts';
-import { loadScenario } from '../sim/scenario.ts';
 import { returning, say } from './output.ts';
 
 /** `spreadlab data synth <scenario> --out <dir>`: writes a scenario's synthetic market as tardis CSV.gz. */
@@ -26,6 +23,9 @@ export const synthCommand: CommandModule = {
       .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value (repeatable)' })
       .option('seed', { type: 'number', describe: 'override the scenario seed' }),
   handler: returning(async (args) => {
+    const { loadScenario } = await import('../sim/scenario.ts');
+    const { writeScenarioMarket } = await import('../sim/assemble.ts');
+    const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     const a = args as unknown as SynthArgs;
     checkFlag('seed', a.seed, BOUNDS.seed);
     const overrides = [...a.set, ...(a.seed === undefined ? [] : [`seed=${a.seed}`])];

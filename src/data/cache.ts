@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describeFsError } from '../core/fs-errors.ts';
 import { checkOutputPath } from '../core/output.ts';
 import { warn } from '../core/warnings.ts';
-import { COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
+import { COLUMN_NAMES, hasSecondValues, Kind, SECOND_COLUMNS, usesSecondValues, type EventColumns } from './columns.ts';
 import type { Problem, ProblemLog } from './problems.ts';
 
 /**
@@ -21,8 +21,10 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   localTs, the last row's exchTs and kind, the clock-alignment lead, the feed lag and the trade count, so
  *   a streamed replay knows its span, its alignment and its venue timeline's reorder bound without a scan),
  *   padding to 8 bytes, then the columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE),
- *   each padded to 8 bytes. Reading maps typed arrays onto one buffer (readCache) or reads rows in
- *   fixed-size chunks with fs.readSync (openCacheFile + readCacheRows, for streaming replay).
+ *   each padded to 8 bytes, then, when the header says `venueOrder`, the venue's row order (i32 LE, one per
+ *   row). price2 and size2 are left out when no row uses them (header `secondValues: false`; columns.ts),
+ *   so book and trade data take 34 bytes a row. Reading maps typed arrays onto one buffer (readCache) or
+ *   reads rows in fixed-size chunks with fs.readSync (openCacheFile + readCacheRows, for streaming replay).
  * - Integrity: every entry is checked against its CRC-32 when it is opened (readCache over the buffer it
  *   has read anyway; openCacheFile with one chunked pass). An entry that is short, unparseable or fails its
  *   checksum is corrupt: it is decoded again and rewritten, with a warning naming it. The check costs about
@@ -32,12 +34,17 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
  * - A cache that cannot be written (disk full, read-only, no permission, an unusable folder) is not an
  *   error: the temporary files are removed, a warning says so once, and the replay goes on from memory.
+ * - Replay entries (`replays/<key>.cols`, replayCachePath): a whole in-memory replay as loadReplay returns
+ *   it — every unit's rows merged in feed order, screened and clock-aligned, with the venue's row order
+ *   (exchange-order.ts) — keyed by its units' keys and the alignment setting, so a warm replay is one file
+ *   read: no merge, no ordering pass. Same layout; its metadata lists the units kept (ReplayCacheMeta).
  * Known limits: no eviction; delete the folder (default .cache/spreadlab/ under the working directory) to
- * reclaim space.
+ * reclaim space. An in-memory replay of several units is stored twice (its units, and merged). An entry is
+ * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
  */
 export const CACHE_FORMAT = 'SPLCOLS2';
-/** Bump when any reader's output changes. */
-export const READER_VERSION = 2;
+/** Bump when any reader's output changes. (3: price2 and size2 empty when no row uses them.) */
+export const READER_VERSION = 3;
 
 export interface CacheOptions {
   dir: string;
@@ -96,6 +103,22 @@ export function cachePath(dir: string, k: Keyed): string {
   return join(dir, `${cacheKey(k)}.cols`);
 }
 
+/**
+ * What a replay entry's header holds besides rows and problems: the metadata and row count of each unit
+ * kept (`unit`: its index among the replay's decode units; units of another market are dropped), and the
+ * clock-alignment shift.
+ */
+export interface ReplayCacheMeta {
+  units: (CacheMeta & { rows: number; unit: number })[];
+  localShiftUs: number;
+}
+
+/** The replay entry of a whole in-memory replay (see the header): keyed by its units, in order, and whether clocks are aligned. */
+export function replayCachePath(dir: string, units: readonly Keyed[], alignLocalTime: boolean): string {
+  const material = { cache: CACHE_FORMAT, replay: units.map(cacheKey), alignLocalTime };
+  return join(dir, 'replays', `${createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40)}.cols`);
+}
+
 /** The metadata fields of a decoded unit (what a cache header stores besides rows, problems and stats). */
 export function cacheMeta(d: CacheMeta): CacheMeta {
   return { format: d.format, symbol: d.symbol, lines: d.lines, dropped: d.dropped, gaps: d.gaps };
@@ -146,20 +169,25 @@ export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length
 
 const pad8 = (n: number) => (n + 7) & ~7;
 const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
+const isSecond = (name: (typeof COLUMN_NAMES)[number]) => (SECOND_COLUMNS as readonly string[]).includes(name);
 
 /** The JSON header of a cache file. */
-interface Header {
+interface Header<Meta = CacheMeta> {
   length: number;
-  meta: CacheMeta;
+  meta: Meta;
   problems: Problem[];
   stats: CacheStats | null;
+  /** The venue's row order follows the columns (replay entries). */
+  venueOrder?: boolean;
+  /** price2 and size2 are stored (missing: true). */
+  secondValues?: boolean;
 }
 
 /** Bytes before the JSON header: the format name, the header's length and the checksum. */
 const PREFIX = 16;
 
-/** What precedes the columns: the prefix (checksum left 0: see withChecksum), the JSON header, padding to 8 bytes. */
-function headBytes(header: Header): Buffer {
+/** What precedes the columns: the prefix (checksum left 0: see writeChecksum), the JSON header, padding to 8 bytes. */
+function headBytes(header: Header<unknown>): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const head = Buffer.alloc(pad8(PREFIX + json.length));
   head.write(CACHE_FORMAT, 0, 'latin1');
@@ -170,18 +198,20 @@ function headBytes(header: Header): Buffer {
 
 /**
  * Parses a cache file's header; `read(position, length)` returns the file's bytes there (fewer at its end).
- * Returns the header, the stored checksum and each column's byte offset (COLUMN_NAMES order); null when it
- * is not a cache file or its header does not parse.
+ * Returns the header, the stored checksum, each column's byte offset (COLUMN_NAMES order) and the venue
+ * order's (null when not stored); null when it is not a cache file or its header does not parse.
  */
-function parseHead(read: (position: number, length: number) => Buffer): { header: Header; checksum: number; offsets: number[]; end: number } | null {
+function parseHead<Meta>(
+  read: (position: number, length: number) => Buffer,
+): { header: Header<Meta>; checksum: number; offsets: number[]; orderOffset: number | null; end: number } | null {
   const head = read(0, PREFIX);
   if (head.length !== PREFIX || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
   const headerLength = head.readUInt32LE(8);
   const text = read(PREFIX, headerLength);
   if (text.length !== headerLength) return null;
-  let header: Header;
+  let header: Header<Meta>;
   try {
-    header = JSON.parse(text.toString('utf8')) as Header;
+    header = JSON.parse(text.toString('utf8')) as Header<Meta>;
   } catch {
     return null;
   }
@@ -190,34 +220,47 @@ function parseHead(read: (position: number, length: number) => Buffer): { header
   let offset = pad8(PREFIX + headerLength);
   for (const name of COLUMN_NAMES) {
     offsets.push(offset);
-    offset += pad8(header.length * widthOf(name));
+    if (header.secondValues !== false || !isSecond(name)) offset += pad8(header.length * widthOf(name));
   }
-  return { header, checksum: head.readUInt32LE(12), offsets, end: offset };
+  const orderOffset = header.venueOrder ? offset : null;
+  if (header.venueOrder) offset += pad8(header.length * 4);
+  return { header, checksum: head.readUInt32LE(12), offsets, orderOffset, end: offset };
 }
 
 /**
- * Writes a cache entry (see the header); false, with a warning and nothing left behind, when it cannot be
- * written (the replay then goes on without the cache).
+ * Writes a cache entry (see the header), with the venue's row order after the columns when given (a replay
+ * entry); false, with a warning and nothing left behind, when it cannot be written (the replay then goes on
+ * without the cache).
  */
-export function writeCache(path: string, columns: EventColumns, meta: CacheMeta, problems: Problem[]): boolean {
-  const head = headBytes({ length: columns.length, meta, problems, stats: addStats(null, columns, columns.length) });
-  let size = head.length;
-  for (const name of COLUMN_NAMES) size += pad8((columns[name] as Float64Array | Uint8Array).byteLength);
-  const out = Buffer.alloc(size);
-  head.copy(out, 0);
-  let offset = head.length;
-  for (const name of COLUMN_NAMES) {
-    const col = columns[name] as Float64Array | Uint8Array;
-    const bytes = new Uint8Array(col.buffer, col.byteOffset, col.byteLength);
-    out.set(bytes, offset);
-    offset += pad8(col.byteLength);
-  }
-  out.writeUInt32LE(crc32(out.subarray(PREFIX)), 12);
+export function writeCache<Meta = CacheMeta>(
+  path: string,
+  columns: EventColumns,
+  meta: Meta,
+  problems: Problem[],
+  venueOrder?: Int32Array,
+): boolean {
+  const stats = addStats(null, columns, columns.length);
+  const secondValues = hasSecondValues(columns);
+  const head = headBytes({ length: columns.length, meta, problems, stats, secondValues, ...(venueOrder ? { venueOrder: true } : {}) });
+  const parts: (Float64Array | Uint8Array | Int32Array)[] = COLUMN_NAMES.map((name) => columns[name]);
+  if (venueOrder) parts.push(venueOrder);
+  // written part by part: one buffer of the whole file would double a day's replay in memory
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeAll(fd, out);
+      writeAll(fd, head);
+      let crc = crc32(head.subarray(PREFIX));
+      const padding = new Uint8Array(8);
+      for (const part of parts) {
+        const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+        const pad = padding.subarray(0, pad8(part.byteLength) - part.byteLength);
+        writeAll(fd, bytes);
+        writeAll(fd, pad);
+        // not over an empty column: Node 20's crc32 returns 0 for a view on an empty ArrayBuffer, whatever the running value
+        if (bytes.length > 0) crc = crc32(pad, crc32(bytes, crc));
+      }
+      writeChecksum(fd, crc);
     } finally {
       closeSync(fd);
     }
@@ -230,32 +273,66 @@ export function writeCache(path: string, columns: EventColumns, meta: CacheMeta,
   }
 }
 
+/** Stores the CRC-32 in the prefix of a file written with a zero there (headBytes). */
+function writeChecksum(fd: number, crc: number): void {
+  const stored = Buffer.alloc(4);
+  stored.writeUInt32LE(crc, 0);
+  writeSync(fd, stored, 0, 4, 12);
+}
+
 /** The warning for a cache that cannot be written (once per process for each reason). */
 function cacheUnwritable(path: string, error: unknown): void {
   warn(`cannot write the data cache (${describeFsError(error)} at ${path}): replaying without it`);
 }
 
-/** A cache entry read whole, or why not: 'missing', or 'corrupt' (short, unparseable, or failing its checksum). */
-export function readCache(path: string): { columns: EventColumns; meta: CacheMeta; problems: Problem[] } | 'missing' | 'corrupt' {
-  let file: Buffer;
+/** A cache file read whole: its columns (views on one buffer), metadata, problems, and the venue order when stored. */
+export interface CacheEntry<Meta = CacheMeta> {
+  columns: EventColumns;
+  meta: Meta;
+  problems: Problem[];
+  venueOrder: Int32Array | null;
+}
+
+/**
+ * A file's bytes in a buffer of its own (byte offset 0, so typed arrays can map it at aligned offsets). Read in
+ * pieces: readFileSync refuses files over 2 GiB, and a day's replay entry is larger (up to buffer.constants
+ * .MAX_LENGTH, 4 GiB on Node 20).
+ */
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    file = readFileSync(path);
+    const buffer = Buffer.allocUnsafeSlow(fstatSync(fd).size);
+    for (let at = 0; at < buffer.length; ) {
+      const got = readSync(fd, buffer, at, Math.min(buffer.length - at, 1 << 30), at);
+      if (got === 0) throw new Error('short read');
+      at += got;
+    }
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A cache entry read whole, or why not: 'missing', or 'corrupt' (short, unparseable, or failing its checksum). */
+export function readCache<Meta = CacheMeta>(path: string): CacheEntry<Meta> | 'missing' | 'corrupt' {
+  let buffer: Buffer;
+  try {
+    buffer = readWhole(path);
   } catch {
     return 'missing';
   }
-  const head = parseHead((position, length) => file.subarray(position, position + length));
-  if (!head || head.end > file.length || crc32(file.subarray(PREFIX)) !== head.checksum) return 'corrupt';
-  const { header, offsets } = head;
-  // typed arrays need aligned offsets: copy when Node handed us an unaligned buffer
-  const buffer = file.byteOffset % 8 === 0 ? file : Buffer.from(new Uint8Array(file));
+  const head = parseHead<Meta>((position, length) => buffer.subarray(position, position + length));
+  if (!head || head.end > buffer.length || crc32(buffer.subarray(PREFIX)) !== head.checksum) return 'corrupt';
+  const { header, offsets, orderOffset } = head;
   const base = buffer.byteOffset;
-  const n = header.length;
-  const columns = { length: n } as EventColumns;
+  const columns = { length: header.length } as EventColumns;
   COLUMN_NAMES.forEach((name, k) => {
+    const n = header.secondValues === false && isSecond(name) ? 0 : header.length;
     const view = widthOf(name) === 1 ? new Uint8Array(buffer.buffer, base + offsets[k], n) : new Float64Array(buffer.buffer, base + offsets[k], n);
     (columns as unknown as Record<string, unknown>)[name] = view;
   });
-  return { columns, meta: header.meta, problems: header.problems };
+  const venueOrder = orderOffset === null ? null : new Int32Array(buffer.buffer, base + orderOffset, header.length);
+  return { columns, meta: header.meta, problems: header.problems, venueOrder };
 }
 
 /** Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header). */
@@ -264,6 +341,8 @@ export class ChunkedCacheWriter {
   private readonly tmp: string[];
   private length = 0;
   private stats: CacheStats | null = null;
+  /** A row using price2 and size2 was appended (they are kept only then). */
+  private secondValues = false;
 
   private readonly stem: string;
 
@@ -278,18 +357,22 @@ export class ChunkedCacheWriter {
     }
   }
 
-  /** Appends rows [0, count) of the columns (on failure, the temporary files are removed and the error thrown). */
+  /**
+   * Appends rows [0, count) of the columns (price2 and size2 may be empty: NaN is written for them); on
+   * failure, the temporary files are removed and the error thrown.
+   */
   append(c: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return;
     try {
       COLUMN_NAMES.forEach((name, k) => {
-        const col = c[name];
+        const col = c[name].length > 0 ? c[name] : new Float64Array(count).fill(NaN);
         writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
       });
     } catch (error) {
       this.abort();
       throw error;
     }
+    for (let i = 0; i < count && !this.secondValues; i++) this.secondValues = usesSecondValues(c.kind[i]);
     this.length += count;
     this.stats = addStats(this.stats, c, count);
   }
@@ -301,11 +384,12 @@ export class ChunkedCacheWriter {
     let fd = -1;
     try {
       fd = openSync(out, 'w');
-      const head = headBytes({ length: this.length, meta, problems, stats: this.stats });
+      const head = headBytes({ length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues });
       writeAll(fd, head);
       let crc = crc32(head.subarray(PREFIX));
       const piece = Buffer.alloc(1 << 20);
       COLUMN_NAMES.forEach((name, k) => {
+        if (!this.secondValues && isSecond(name)) return;
         const bytes = this.length * widthOf(name);
         const src = openSync(this.tmp[k], 'r');
         try {
@@ -325,9 +409,7 @@ export class ChunkedCacheWriter {
           crc = crc32(padding, crc);
         }
       });
-      const stored = Buffer.alloc(4);
-      stored.writeUInt32LE(crc, 0);
-      writeSync(fd, stored, 0, 4, 12);
+      writeChecksum(fd, crc);
       closeSync(fd);
       fd = -1;
       renameSync(out, this.path);
@@ -362,6 +444,8 @@ export interface CacheFile {
   stats: CacheStats | null;
   /** Byte offset of each column, in COLUMN_NAMES order. */
   offsets: number[];
+  /** price2 and size2 are stored (else every row's are NaN). */
+  secondValues: boolean;
 }
 
 /**
@@ -380,7 +464,7 @@ export function openCacheFile(path: string): CacheFile | 'missing' | 'corrupt' {
       const bytes = Buffer.alloc(length);
       return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
     };
-    const head = parseHead(readAt);
+    const head = parseHead<CacheMeta>(readAt);
     const size = fstatSync(fd).size;
     if (!head || head.end > size) return 'corrupt';
     let crc = 0;
@@ -393,7 +477,15 @@ export function openCacheFile(path: string): CacheFile | 'missing' | 'corrupt' {
     }
     if (crc !== head.checksum) return 'corrupt';
     const { header, offsets } = head;
-    return { path, length: header.length, meta: header.meta, problems: header.problems, stats: header.stats, offsets };
+    return {
+      path,
+      length: header.length,
+      meta: header.meta,
+      problems: header.problems,
+      stats: header.stats,
+      offsets,
+      secondValues: header.secondValues !== false,
+    };
   } finally {
     closeSync(fd);
   }
@@ -404,6 +496,10 @@ export function readCacheRows(file: CacheFile, fd: number, from: number, count: 
   COLUMN_NAMES.forEach((name, k) => {
     const w = widthOf(name);
     const col = into[name];
+    if (!file.secondValues && isSecond(name)) {
+      (col as Float64Array).fill(NaN, 0, count);
+      return;
+    }
     const bytes = count * w;
     const view = new Uint8Array(col.buffer, col.byteOffset, bytes);
     for (let at = 0; at < bytes; ) {

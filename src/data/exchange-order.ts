@@ -24,9 +24,10 @@ import { EventCopy } from './event-copy.ts';
  *   twice). Equal keys and rank keep the feed's order, so one exchange message (rows sharing exchTs, one
  *   class, consecutive in the feed) stays whole and in order. As each class's keys never go back, the
  *   venue order is the merge of the three classes' feed sequences.
- * - Decoded columns (openColumnsByExchTime): the merge is done once over the rows, and the order kept next
- *   to the columns (an Int32Array of row indices, 4 bytes a row, computed on the first open of a columns
- *   object); each open reads the rows through it, as openColumns reads them in feed order.
+ * - Decoded columns (openColumnsByExchTime): the merge is done once over the rows (venueRowOrder) and the
+ *   order kept next to the columns (an Int32Array of row indices, 4 bytes a row; loadReplay computes it
+ *   with the merged columns and keeps it with them in the cache's replay entry); each open reads the rows
+ *   through it, as openColumns reads them in feed order.
  * - Any other source, a streamed replay or events in memory (byExchangeTime): a reorder buffer, one queue
  *   per class. The feed is read ahead until the earliest buffered event's key is below L − maxLag, with L
  *   the localTs of the last event read and maxLag the largest localTs − exchTs of the data's book and
@@ -45,9 +46,9 @@ export function byExchangeTime(open: OpenMarketEvents, maxLagUs: Micros): OpenMa
   return () => new ExchangeTimeOrder(open(), Math.max(0, maxLagUs));
 }
 
-/** Decoded columns opened in venue order: the row order is merged once per columns object and kept. */
-export function openColumnsByExchTime(columns: EventColumns): OpenMarketEvents {
-  return () => new RowOrderSource(columns, rowOrderOf(columns));
+/** Decoded columns opened in venue order, read through their row order (venueRowOrder of the same columns). */
+export function openColumnsByExchTime(columns: EventColumns, order: Int32Array): OpenMarketEvents {
+  return () => new RowOrderSource(columns, order);
 }
 
 /** The class rank of an event at one exchange time (merge.ts's RANK): trades and order events 0, book rows 1, quotes 2. */
@@ -62,12 +63,8 @@ export function maxFeedLag(events: readonly MarketEvent[]): Micros {
   return lag;
 }
 
-const rowOrders = new WeakMap<EventColumns, Int32Array>();
-
-/** The venue order of the rows (indices into the columns), merged once per columns object. */
-function rowOrderOf(columns: EventColumns): Int32Array {
-  const known = rowOrders.get(columns);
-  if (known) return known;
+/** The venue order of the rows (indices into the columns, in feed order): the merge of the three classes by key. */
+export function venueRowOrder(columns: EventColumns): Int32Array {
   const n = columns.length;
   // Each row's key, and the rows of each class in feed order.
   const keys = new Float64Array(n);
@@ -90,7 +87,6 @@ function rowOrderOf(columns: EventColumns): Int32Array {
     }
     order[k] = classes[first][at[first]++];
   }
-  rowOrders.set(columns, order);
   return order;
 }
 

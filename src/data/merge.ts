@@ -1,4 +1,4 @@
-import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, hasSecondValues, Kind, SECOND_COLUMNS, type EventColumns } from './columns.ts';
 
 /**
  * K-way merge of several event tables (one per file) into one table in localTs order: the strategy's feed.
@@ -15,6 +15,7 @@ import { allocateColumns, COLUMN_NAMES, Kind, type EventColumns } from './column
  * advances our queue first and the depth update after it only re-reads the level.
  * Rows of one input never change their relative order, so one exchange message (rows sharing localTs, all
  * of one rank) stays contiguous.
+ * The merged table holds price2 and size2 when some input does (NaN on the rows of the others), else empty.
  * Known limits: inputs must each be in localTs order (the readers guarantee it).
  */
 export const RANK = new Uint8Array(5);
@@ -38,6 +39,8 @@ export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
   if (nonEmpty.length === 1) return nonEmpty[0];
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out: EventColumns = { length: total, ...allocateColumns(total) };
+  const second = nonEmpty.some(hasSecondValues);
+  if (!second) for (const name of SECOND_COLUMNS) out[name] = new Float64Array(0);
   const k = parts.length;
   const pos = new Int32Array(k);
   let written = 0;
@@ -64,7 +67,11 @@ export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
     const start = i;
     do i++;
     while (i < p.length && beforeOthers(parts, pos, best, p.localTs[i], RANK[p.kind[i]]));
-    for (const name of COLUMN_NAMES) (out[name] as Float64Array).set((p[name] as Float64Array).subarray(start, i), written);
+    for (const name of COLUMN_NAMES) {
+      const column = p[name] as Float64Array;
+      if (column.length > 0) (out[name] as Float64Array).set(column.subarray(start, i), written);
+      else if (second) (out[name] as Float64Array).fill(NaN, written, written + i - start);
+    }
     written += i - start;
     pos[best] = i;
   }

@@ -37,7 +37,7 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  *   and kept with them; a streamed replay through the reorder buffer, bounded by the data's largest feed
  *   lag (localTs − exchTs of book and trade rows) from the cache headers.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
- * - `stream` (default false): false decodes every file into memory (about 50 bytes a row), merges them once
+ * - `stream` (default false): false decodes every file into memory (34 bytes a row for book and trade data, 50 with quote or order rows; 4 more for the venue's row order), merges them once
  *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
  *   workers). true replays with bounded memory for inputs larger than RAM: files are decoded into the cache
  *   (tardis chunk by chunk), then each open of the data reads the cache files `chunkRows` rows at a time
@@ -85,13 +85,13 @@ export const replaySource = defineDataSource({
 });
 
 async function openInMemory(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {
-  const { columns, files } = lookupReplay(key) ?? (await decode(config, context, key));
+  const { columns, venueOrder, files } = lookupReplay(key) ?? (await decode(config, context, key));
   const n = columns.length;
   const startTs = n > 0 ? columns.localTs[0] : 0;
   const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
   return {
     open: openColumns(columns),
-    openVenue: openColumnsByExchTime(columns),
+    openVenue: openColumnsByExchTime(columns, venueOrder),
     startTs,
     endTs: endOfRun(config, context, startTs, lastTs),
     files,
@@ -167,7 +167,7 @@ function replayOptions(config: ReplayConfig, context: DataContext): ReplayOption
 async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
   const replay = await loadReplay(inputsOf(config, context), replayOptions(config, context));
   reportSkipped(replay.problems.count, config.files);
-  const decoded = { columns: replay.columns, files: replay.files };
+  const decoded = { columns: replay.columns, venueOrder: replay.venueOrder, files: replay.files };
   rememberReplay(key, decoded);
   return decoded;
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { createReadStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkRegularFile, describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
 import { warn } from '../core/warnings.ts';
 import { Kind, type EventColumns } from './columns.ts';
 import { formatOf } from './detect.ts';
+import { venueRowOrder } from './exchange-order.ts';
 import type { Decoded, FileFormat, ReadOptions, ReplayInput } from './format.ts';
 import type { FormatName } from './formats.ts';
 import { mergeColumns, RANK, sortsBefore } from './merge.ts';
@@ -20,11 +21,14 @@ import {
   ChunkedCacheWriter,
   corruptEntry,
   openCacheFile,
+  readCache,
+  replayCachePath,
   writeCache,
   type CacheFile,
   type CacheMeta,
   type CacheOptions,
   type Keyed,
+  type ReplayCacheMeta,
 } from './cache.ts';
 
 /**
@@ -37,6 +41,12 @@ import {
  *   their format (format.ts; each format's grouping is in its file's header: a tardis file alone, all the
  *   Binance raw files as one continuous stream, LOBSTER message/orderbook pairs). The units are decoded one
  *   by one and merged (book, trades, quotes; several days in sequence).
+ * - The venue's row order (exchange-order.ts venueRowOrder) is computed with the merge and returned with
+ *   the columns. With the cache, the whole result (merged, screened, aligned columns and row order) is kept
+ *   as one replay entry (cache.ts), so a warm load reads one file and neither merges nor orders again.
+ * - Inputs are hashed (SHA-256, for the cache key and the run's record); with the cache, a file's hash is
+ *   remembered under its absolute path, size, mtime, ctime and inode (`<cache>/sha256/`), so a warm load
+ *   does not read the inputs again (dataFileSha256).
  * - Clock alignment (`alignLocalTime`, on by default): when a capture host's clock runs behind the exchange
  *   (some book or trade row has localTs < exchTs), every localTs is shifted by the same constant so that
  *   min(localTs − exchTs) over book and trade rows is 0 — the strategy must never see an event before the
@@ -48,11 +58,14 @@ import {
  *   replay reads the cache files in fixed-size chunks and merges them lazily (stream.ts) with the same tie
  *   rule and the same clock alignment as the in-memory path, yielding the same events. The span (first
  *   and last event) and the alignment shift come from the cache headers' stats, without a scan.
- * Known limits: loadReplay holds all files decoded in memory (about 50 bytes a row); use streaming for
- * inputs larger than RAM. Streaming needs the cache folder (room for about 50 bytes a row, plus as much
+ * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
+ * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
+ * inputs larger than RAM. Streaming needs the cache folder (room for 34–50 bytes a row, plus as much
  * again while a file's entry is being assembled). A Binance raw chain or LOBSTER pair is still decoded
  * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
- * (the formats with `decodeChunked`).
+ * (the formats with `decodeChunked`). A remembered hash trusts the file system's change stamps: a file
+ * rewritten in place to the same size within one mtime and ctime tick, on the same inode, would keep its old
+ * hash (the change check git and make rely on; ctime cannot be set back by touch or utimes).
  */
 export interface ReplayOptions extends Omit<ReadOptions, 'problems'> {
   format: 'auto' | FormatName;
@@ -76,6 +89,8 @@ export interface LoadedInput {
 
 export interface Replay {
   columns: EventColumns;
+  /** The venue's row order of `columns` (exchange-order.ts venueRowOrder). */
+  venueOrder: Int32Array;
   inputs: LoadedInput[];
   files: { path: string; sha256: string }[];
   /** µs added to every localTs by clock alignment (0 when none was needed). */
@@ -86,10 +101,20 @@ export interface Replay {
 export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions): Promise<Replay> {
   const problems = new ProblemLog(options.onError);
   const { units, files } = await planReplay(inputs, options, problems);
-  const decodedUnits: { files: ReplayInput[]; symbol: string; columns: EventColumns; loaded: LoadedInput }[] = [];
-  for (const unit of units) {
+  const planned = problems.list.length;
+  const dir = options.cache?.dir;
+  const entryPath = dir ? replayCachePath(dir, units.map((unit) => unit.keyed), options.alignLocalTime) : null;
+  const hit = entryPath ? readCache<ReplayCacheMeta>(entryPath) : 'missing';
+  if (hit === 'corrupt') corruptEntry(entryPath!);
+  if (typeof hit === 'object' && hit.venueOrder && hit.meta.units.every((u) => u.unit < units.length)) {
+    for (const p of hit.problems) problems.report(p.file, p.line, p.column, p.message);
+    const kept = hit.meta.units.map((meta) => ({ files: units[meta.unit].files, loaded: loadedInput(units[meta.unit], meta, meta.rows, true) }));
+    return { columns: hit.columns, venueOrder: hit.venueOrder, inputs: kept.map((u) => u.loaded), files: keptFiles(files, kept), localShiftUs: hit.meta.localShiftUs, problems };
+  }
+  const decodedUnits: { unit: number; files: ReplayInput[]; symbol: string; columns: EventColumns; loaded: LoadedInput }[] = [];
+  for (const [index, unit] of units.entries()) {
     const { decoded, fromCache } = await cachedDecode(unit.keyed, problems, () => decodeUnit(unit, options, problems));
-    decodedUnits.push({ files: unit.files, symbol: decoded.symbol, columns: decoded.columns, loaded: loadedInput(unit, decoded, decoded.columns.length, fromCache) });
+    decodedUnits.push({ unit: index, files: unit.files, symbol: decoded.symbol, columns: decoded.columns, loaded: loadedInput(unit, decoded, decoded.columns.length, fromCache) });
   }
   const market = sameMarket(decodedUnits, problems);
   const kept = decodedUnits.filter((_, i) => market[i]);
@@ -100,7 +125,17 @@ export async function loadReplay(inputs: ReplayInput[], options: ReplayOptions):
     problems,
   );
   const localShiftUs = options.alignLocalTime ? alignLocalTime(merged) : 0;
-  return { columns: merged, inputs: kept.map((u) => u.loaded), files: files.filter((f) => kept.some((u) => u.files.some((k) => k.display === f.path))), localShiftUs, problems };
+  const venueOrder = venueRowOrder(merged);
+  if (dir && entryPath && cacheFolderReady(dir) && cacheFolderReady(dirname(entryPath))) {
+    const meta: ReplayCacheMeta = { units: kept.map((u) => ({ ...cacheMeta(u.loaded), rows: u.columns.length, unit: u.unit })), localShiftUs };
+    writeCache(entryPath, merged, meta, problems.list.slice(planned), venueOrder);
+  }
+  return { columns: merged, venueOrder, inputs: kept.map((u) => u.loaded), files: keptFiles(files, kept), localShiftUs, problems };
+}
+
+/** The inputs (with their hashes) of the decode units kept (units of another market are dropped). */
+function keptFiles(files: { path: string; sha256: string }[], kept: { files: ReplayInput[] }[]): { path: string; sha256: string }[] {
+  return files.filter((f) => kept.some((u) => u.files.some((k) => k.display === f.path)));
 }
 
 /** A decode unit with its cache key material: every file of the unit hashed (a LOBSTER partner found next to its file too). */
@@ -117,12 +152,13 @@ async function planReplay(
   options: ReplayOptions,
   problems: ProblemLog,
 ): Promise<{ units: KeyedUnit[]; files: { path: string; sha256: string }[] }> {
-  const sha = await checkAndHash(given);
+  const cacheDir = options.cache?.dir ?? null;
+  const sha = await checkAndHash(given, cacheDir);
   const inputs = withoutDuplicateInputs(given, sha, problems);
   const units: KeyedUnit[] = [];
   for (const unit of groupInputs(inputs, options)) {
     const files: { path: string; sha256: string }[] = [];
-    for (const f of unit.files) files.push({ path: f.path, sha256: sha.get(f.path) ?? (await sha256File(f.path)) });
+    for (const f of unit.files) files.push({ path: f.path, sha256: sha.get(f.path) ?? (await dataFileSha256(f.path, cacheDir)) });
     units.push({ ...unit, keyed: { files, format: unit.format.name, options } });
   }
   const files = inputs.map((input) => ({ path: input.display, sha256: sha.get(input.path) ?? '' }));
@@ -134,10 +170,10 @@ function loadedInput(unit: Unit, meta: CacheMeta, rows: number, fromCache: boole
 }
 
 /** Every input must be a readable file; returns each path's SHA-256. */
-async function checkAndHash(inputs: ReplayInput[]): Promise<Map<string, string>> {
+async function checkAndHash(inputs: ReplayInput[], cacheDir: string | null): Promise<Map<string, string>> {
   checkInputs(inputs);
   const sha = new Map<string, string>();
-  for (const input of inputs) sha.set(input.path, await sha256File(input.path));
+  for (const input of inputs) sha.set(input.path, await dataFileSha256(input.path, cacheDir));
   return sha;
 }
 
@@ -307,4 +343,33 @@ export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * A data file's SHA-256; with a cache folder, remembered there under the file's absolute path, size, mtime,
+ * ctime and inode and read back while they are unchanged (see the header's rules and limits).
+ */
+export async function dataFileSha256(path: string, cacheDir: string | null): Promise<string> {
+  if (cacheDir === null) return sha256File(path);
+  const st = statSync(path, { bigint: true });
+  const stamp = JSON.stringify([resolve(path), String(st.size), String(st.mtimeNs), String(st.ctimeNs), String(st.ino)]);
+  const memo = join(cacheDir, 'sha256', createHash('sha256').update(stamp).digest('hex').slice(0, 40));
+  try {
+    const known = readFileSync(memo, 'latin1');
+    if (/^[0-9a-f]{64}$/.test(known)) return known;
+  } catch {
+    // not remembered yet
+  }
+  const sha = await sha256File(path);
+  if (!cacheFolderReady(cacheDir)) return sha; // (a warning) checked first: mkdirSync loops forever under /proc
+  const tmp = `${memo}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(memo), { recursive: true });
+    writeFileSync(tmp, sha);
+    renameSync(tmp, memo);
+  } catch {
+    // an unwritable cache only means the hash is not remembered
+    rmSync(tmp, { force: true });
+  }
+  return sha;
 }

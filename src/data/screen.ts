@@ -2,7 +2,7 @@ import { L2Book } from '../book/l2-book.ts';
 import { safeRealpath } from '../core/output.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { isoMicros } from '../core/units.ts';
-import { allocateColumns, COLUMN_NAMES, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, FLAG_ASK, FLAG_SNAPSHOT_START, hasSecondValues, Kind, SECOND_COLUMNS, type EventColumns } from './columns.ts';
 import type { ReplayInput } from './format.ts';
 import type { ProblemLog } from './problems.ts';
 
@@ -140,6 +140,8 @@ function withoutRows(c: EventColumns, drop: Uint8Array): EventColumns {
   let kept = 0;
   for (let i = 0; i < c.length; i++) if (!drop[i]) kept++;
   const out: EventColumns = { length: kept, ...allocateColumns(kept) };
+  // price2 and size2 stay empty when they are (columns.ts); writes past an empty typed array are dropped
+  if (!hasSecondValues(c)) for (const name of SECOND_COLUMNS) out[name] = new Float64Array(0);
   let j = 0;
   for (let i = 0; i < c.length; i++) {
     if (drop[i]) continue;

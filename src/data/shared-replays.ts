@@ -10,6 +10,8 @@ import { COLUMN_NAMES, type EventColumns } from './columns.ts';
  */
 export interface DecodedReplay {
   columns: EventColumns;
+  /** The venue's row order of the columns (exchange-order.ts). */
+  venueOrder: Int32Array;
   files: { path: string; sha256: string }[];
 }
 
@@ -31,22 +33,24 @@ export function allReplays(): [string, DecodedReplay][] {
   return [...replays.entries()];
 }
 
-/** A copy of the columns backed by SharedArrayBuffers, to post to worker threads without copying again. */
-export function sharedColumns(columns: EventColumns): EventColumns {
-  const out = { length: columns.length } as EventColumns;
-  for (const name of COLUMN_NAMES) {
-    const source = columns[name];
-    const buffer = new SharedArrayBuffer(source.byteLength);
-    const shared = source instanceof Uint8Array ? new Uint8Array(buffer) : new Float64Array(buffer);
-    new Uint8Array(buffer).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
-    (out as unknown as Record<string, unknown>)[name] = shared;
-  }
-  return out;
+type Column = Uint8Array | Int32Array | Float64Array;
+
+/** A copy of a replay's columns and row order backed by SharedArrayBuffers, to post to worker threads without copying again. */
+export function sharedReplay(replay: DecodedReplay): DecodedReplay {
+  const columns = { length: replay.columns.length } as EventColumns;
+  for (const name of COLUMN_NAMES) (columns as unknown as Record<string, Column>)[name] = sharedCopy(replay.columns[name]);
+  return { columns, venueOrder: sharedCopy(replay.venueOrder), files: replay.files };
 }
 
-/** A thread-local copy of shared columns (plain ArrayBuffers, which V8 reads faster than shared ones). */
-export function localColumns(columns: EventColumns): EventColumns {
-  const out = { length: columns.length } as EventColumns;
-  for (const name of COLUMN_NAMES) (out as unknown as Record<string, unknown>)[name] = columns[name].slice();
-  return out;
+function sharedCopy<T extends Column>(source: T): T {
+  const buffer = new SharedArrayBuffer(source.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  return new (source.constructor as new (buffer: SharedArrayBuffer) => T)(buffer);
+}
+
+/** A thread-local copy of a shared replay (plain ArrayBuffers, which V8 reads faster than shared ones). */
+export function localReplay(replay: DecodedReplay): DecodedReplay {
+  const columns = { length: replay.columns.length } as EventColumns;
+  for (const name of COLUMN_NAMES) (columns as unknown as Record<string, Column>)[name] = replay.columns[name].slice();
+  return { columns, venueOrder: replay.venueOrder.slice(), files: replay.files };
 }

@@ -6,7 +6,7 @@ import { RANK, sortsBefore } from './merge.ts';
 
 /**
  * Streaming replay: market events read from cache files (cache.ts) in fixed-size chunks and merged lazily,
- * so memory is bounded by chunkRows × inputs (about 50 bytes a row) whatever the inputs' length.
+ * so memory is bounded by chunkRows × inputs (50 bytes a row) whatever the inputs' length.
  *
  * Rules:
  * - Each input (a decode unit's cache file) is read `chunkRows` rows at a time with fs.readSync; the file is

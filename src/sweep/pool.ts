@@ -3,8 +3,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import type { PlannedRun } from './grid.ts';
 import type { SweepBase } from './run-one.ts';
 import type { PreloadMessage, RunReply, RunRequest } from './worker.ts';
-import type { EventColumns } from '../data/columns.ts';
-import { allReplays, sharedColumns, type DecodedReplay } from '../data/shared-replays.ts';
+import { allReplays, sharedReplay, type DecodedReplay } from '../data/shared-replays.ts';
 import { dataSpan } from '../sim/assemble.ts';
 import { scenarioForRun } from './run-one.ts';
 
@@ -36,7 +35,7 @@ export async function runPool(
 /** The compiled worker next to the compiled pool; from the TypeScript sources, an entry that registers tsx first. */
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './worker.js', import.meta.url);
 
-const sharedCopies = new WeakMap<EventColumns, EventColumns>();
+const sharedCopies = new WeakMap<DecodedReplay, DecodedReplay>();
 
 /**
  * Decodes the sweep's recorded data once in this thread (a replay is kept in the process-wide memo) and
@@ -45,12 +44,12 @@ const sharedCopies = new WeakMap<EventColumns, EventColumns>();
 async function decodeOnce(base: SweepBase, first: PlannedRun): Promise<[string, DecodedReplay][]> {
   await dataSpan(scenarioForRun(base, first.params, first.seed), base.baseDir);
   return allReplays().map(([key, replay]) => {
-    let shared = sharedCopies.get(replay.columns);
+    let shared = sharedCopies.get(replay);
     if (!shared) {
-      shared = sharedColumns(replay.columns);
-      sharedCopies.set(replay.columns, shared);
+      shared = sharedReplay(replay);
+      sharedCopies.set(replay, shared);
     }
-    return [key, { columns: shared, files: replay.files }];
+    return [key, shared];
   });
 }
 

@@ -88,7 +88,7 @@ describe('the venue timeline of the BTCUSDT spot replay', () => {
       keyed.push({ key: lastKey[rank], rank, at: keyed.length, fields: fields(e) });
     }
     keyed.sort((a, b) => a.key - b.key || a.rank - b.rank || a.at - b.at);
-    const venue = all(openColumnsByExchTime(replay.columns));
+    const venue = all(openColumnsByExchTime(replay.columns, replay.venueOrder));
     expect(venue.length).toBe(keyed.length);
     expect(venue.findIndex((f, i) => f !== keyed[i].fields)).toBe(-1);
     const buffered = all(byExchangeTime(feed, lag));

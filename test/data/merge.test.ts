@@ -30,6 +30,23 @@ describe('k-way merge by localTs', () => {
     expect(tags(mergeColumns([quotes, book2, trades, book]))).toEqual([1, 6, 4, 8, 2, 7, 5, 3]);
   });
 
+  it('keeps price2 and size2 only when some input has quote or order rows: NaN on the rows of the others', () => {
+    const book = table([
+      [Kind.SNAPSHOT, 10, 1],
+      [Kind.DELTA, 20, 2],
+    ]);
+    const trades = table([[Kind.TRADE, 15, 3]]);
+    expect([book.price2.length, trades.size2.length]).toEqual([0, 0]);
+    const bookAndTrades = mergeColumns([book, trades]);
+    expect([bookAndTrades.price2.length, bookAndTrades.size2.length]).toEqual([0, 0]);
+    const quotes = new ColumnsBuilder(4);
+    quotes.push(Kind.QUOTE, 0, 12, 12, 100, 1, 101, 2);
+    const all = mergeColumns([book, quotes.build(), trades]);
+    expect(Array.from(all.price)).toEqual([1, 100, 3, 2]);
+    expect(Array.from(all.price2)).toEqual([NaN, 101, NaN, NaN]);
+    expect(Array.from(all.size2)).toEqual([NaN, 2, NaN, NaN]);
+  });
+
   it('keeps one input’s rows in their order, so a message stays contiguous', () => {
     const a = table([
       [Kind.SNAPSHOT, 5, 1],

@@ -1,8 +1,9 @@
-import { readdirSync, utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCache } from '../../src/data/cache.ts';
 import { COLUMN_NAMES } from '../../src/data/columns.ts';
+import { venueRowOrder } from '../../src/data/exchange-order.ts';
 import { alignLocalTime, loadReplay } from '../../src/data/replay.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
@@ -73,9 +74,13 @@ describe('loadReplay', () => {
     const b = await loadReplay([{ path, display: 't.csv' }], { ...opts, cache });
     expect([a.inputs[0].fromCache, b.inputs[0].fromCache]).toEqual([false, true]);
     for (const name of COLUMN_NAMES) expect(Array.from(b.columns[name] as Float64Array)).toEqual(Array.from(a.columns[name] as Float64Array));
-    const entries = readdirSync(cache.dir);
+    const entries = readdirSync(cache.dir).filter((f) => f.endsWith('.cols'));
     expect(entries).toHaveLength(1);
-    expect((readCache(join(cache.dir, entries[0])) as { meta: unknown }).meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
+    const entry = readCache(join(cache.dir, entries[0]));
+    if (typeof entry !== 'object') throw new Error(`cache entry ${entry}`);
+    expect(entry.meta).toMatchObject({ format: 'tardis trades', symbol: 'S' });
+    expect(entry.columns.price2).toHaveLength(0); // trades only: price2 and size2 are not stored
+    expect(entry.columns.price).toHaveLength(2);
     utimesSync(path, 1, 1);
     expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, cache })).inputs[0].fromCache).toBe(false);
     writeTemp('t.csv', text.replace('1.01,2', '1.01,3'), dir);
@@ -84,6 +89,38 @@ describe('loadReplay', () => {
     expect(changed.columns.size[1]).toBe(3_000_000);
     // other market units are another key
     expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, units: units(0.01, 0.001), cache })).inputs[0].fromCache).toBe(false);
+  });
+
+  it('keeps a whole replay (merged, aligned, with its venue row order) as one replay entry, which a warm load reads alone', async () => {
+    const cache = { dir: tempDir() };
+    const files = [{ path: join(SHARED, 'binance-raw/spot/btcusdt_20240808.gz'), display: 'raw' }, { path: `${BTC_TARDIS}trades.csv.gz`, display: 'trades' }];
+    const aligned = { ...opts, alignLocalTime: true, cache };
+    const cold = await loadReplay(files, aligned);
+    const warm = await loadReplay(files, aligned);
+    expect(readdirSync(join(cache.dir, 'replays'))).toHaveLength(1);
+    expect(warm.inputs).toEqual(cold.inputs.map((input) => ({ ...input, fromCache: true })));
+    expect(warm.localShiftUs).toBe(cold.localShiftUs);
+    expect(warm.localShiftUs).toBeGreaterThan(0);
+    for (const name of COLUMN_NAMES) expect(Buffer.from(warm.columns[name].buffer, warm.columns[name].byteOffset, warm.columns[name].byteLength).equals(Buffer.from(cold.columns[name].buffer, cold.columns[name].byteOffset, cold.columns[name].byteLength))).toBe(true);
+    expect(Array.from(warm.venueOrder)).toEqual(Array.from(venueRowOrder(cold.columns)));
+    // the unit entries are not read: without them the warm load is the same
+    for (const f of readdirSync(cache.dir).filter((name) => name.endsWith('.cols'))) rmSync(join(cache.dir, f));
+    expect((await loadReplay(files, aligned)).inputs.every((input) => input.fromCache)).toBe(true);
+    // the alignment setting is part of its key
+    expect((await loadReplay(files, { ...aligned, alignLocalTime: false })).inputs[0].fromCache).toBe(false);
+  });
+
+  it("remembers each input's SHA-256 under its path and change stamps, and hashes it again once touched", async () => {
+    const cache = { dir: tempDir() };
+    const path = writeTemp('t.csv', ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount', 'x,S,1,2,a,buy,1.00,1'].join('\n'));
+    const first = await loadReplay([{ path, display: 't.csv' }], { ...opts, cache });
+    const [memo] = readdirSync(join(cache.dir, 'sha256'));
+    expect(readFileSync(join(cache.dir, 'sha256', memo), 'latin1')).toBe(first.files[0].sha256);
+    const remembered = 'f'.repeat(64);
+    writeFileSync(join(cache.dir, 'sha256', memo), remembered);
+    expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, cache })).files[0].sha256).toBe(remembered);
+    utimesSync(path, 2, 2);
+    expect((await loadReplay([{ path, display: 't.csv' }], { ...opts, cache })).files[0].sha256).toBe(first.files[0].sha256);
   });
 
   it('replays problems recorded under skip from the cache', async () => {

@@ -22,7 +22,8 @@ describe('cache integrity (class 8)', () => {
     expectOk(r);
     return { r, summary: readFileSync(join(out, 'summary.json'), 'utf8'), fills: readFileSync(join(out, 'fills.csv'), 'utf8') };
   };
-  const entries = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.cols'));
+  // the decode units' entries and, after an in-memory replay, the whole replay's (replays/, cache.ts)
+  const entries = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.cols'));
 
   beforeAll(async () => {
     tmp = tempDir();
@@ -62,14 +63,14 @@ describe('cache integrity (class 8)', () => {
         const first = await run(`${name}-1`, { SPREADLAB_CACHE_DIR: dir });
         expect(first.r.stderr).toBe('');
         const files = entries(dir);
-        expect(files).toHaveLength(2);
+        expect(files).toHaveLength(3);
         for (const f of files) damage(join(dir, f));
         const second = await run(`${name}-2`, { SPREADLAB_CACHE_DIR: dir });
         expect(
           second.r.stderr.match(
             /warning: the data cache entry .* is corrupt \(it fails its checksum\): decoding the data again and rewriting it/g,
           ),
-        ).toHaveLength(2);
+        ).toHaveLength(3);
         expect([second.summary, second.fills]).toEqual([clean.summary, clean.fills]);
         const third = await run(`${name}-3`, { SPREADLAB_CACHE_DIR: dir });
         expect(third.r.stderr, 'rewritten whole: no warning the next time').toBe('');
