@@ -6,7 +6,7 @@ import { loadScenario } from '../src/sim/scenario.ts';
 import { fastestOf, type BenchRow } from './report.ts';
 
 /**
- * Whole-simulation benchmark: the shipped demo scenario (scenarios/demo.json: one simulated hour of the
+ * Whole-simulation benchmark: the shipped random-walk demo (scenarios/random-walk-demo.json: one simulated hour of the
  * seeded random-walk market, quoted by the inventory-skew strategy through the simulated venue with its
  * latency and queue models), end to end: generating the synthetic market, the event loop, venue, strategy
  * and ledger. The figure is market events processed per second of wall time (result.marketEvents /
@@ -16,7 +16,7 @@ import { fastestOf, type BenchRow } from './report.ts';
  * event and fill counts (determinism), or the benchmark throws. No peer runs this scenario: no peer column.
  */
 
-const SCENARIO = fileURLToPath(new URL('../scenarios/demo.json', import.meta.url));
+const SCENARIO = fileURLToPath(new URL('../scenarios/random-walk-demo.json', import.meta.url));
 const RUNS = 3;
 
 export async function benchSimulation(): Promise<BenchRow[]> {

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Summary } from '../analytics/summary.ts';
+import { say, type CommandResult } from './output.ts';
 
 export interface BacktestArgs {
   scenario: string;
@@ -21,7 +22,7 @@ export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
 }
 
 /** The command's implementation is loaded when it runs, so that other commands (and --help) start without it. */
-export async function backtestCommand(args: BacktestArgs): Promise<void> {
+export async function backtestCommand(args: BacktestArgs): Promise<CommandResult> {
   const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
   const { checkOutputFolder } = await import('../core/output.ts');
   const { warn } = await import('../core/warnings.ts');
@@ -44,14 +45,22 @@ export async function backtestCommand(args: BacktestArgs): Promise<void> {
   progress.done();
   const { summary, portfolio } = writeRunFolder(out, run, overrides);
   for (const warning of summaryWarnings(summary)) warn(warning);
-  if (!args.quiet) {
-    process.stdout.write(portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary));
-    const files = readdirSync(out);
-    const optional = [PORTFOLIO_FILE.portfolio, RUN_FILE.strategySeries, PORTFOLIO_FILE.funding].filter((f) => files.includes(f));
-    const written = [...RUN_FILES.slice(0, -1), ...optional, ...RUN_FILES.slice(-1)];
-    const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
-    process.stdout.write(`\n${line}\n\nwrote ${out}/ (${written.join(', ')})\n`);
-  }
+  const files = readdirSync(out);
+  const optional = [PORTFOLIO_FILE.portfolio, RUN_FILE.strategySeries, PORTFOLIO_FILE.funding].filter((f) => files.includes(f));
+  const written = [...RUN_FILES.slice(0, -1), ...optional, ...RUN_FILES.slice(-1)];
+  const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
+  if (!args.quiet)
+    say(
+      `${portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary)}\n${line}\n\nwrote ${out}/ (${written.join(', ')})\n`,
+    );
+  return {
+    command: 'backtest',
+    out,
+    verdict: line,
+    summary,
+    ...(portfolio ? { portfolio: portfolio.summary } : {}),
+    files: written.map((f) => join(out, f)),
+  };
 }
 
 function bps(x: number | null): string {

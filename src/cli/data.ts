@@ -6,12 +6,14 @@ import { checkOutputFolder } from '../core/output.ts';
 import type { InspectReport } from '../data/inspect.ts';
 import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
 import { exactDecimals, MarketUnits } from '../core/market.ts';
+import { returning, say } from './output.ts';
 import { synthCommand } from './synth.ts';
 
 /**
  * `spreadlab data inspect|validate|convert|fetch`: thin wrappers over src/data (inspect.ts, convert.ts,
- * fetch.ts). Problems print as `file:line:column: message`; any problem makes the exit code 2. Each handler
- * loads its implementation when it runs.
+ * fetch.ts). Problems print as `file:line:column: message`; any problem makes the exit code 2 (with --json
+ * the problems are the error's `problems`, each with its file, line and column). Each handler loads its
+ * implementation when it runs.
  */
 interface CommonArgs {
   files: string[];
@@ -95,11 +97,11 @@ export const dataCommand: CommandModule = {
       .command(
         'inspect <files..>',
         'format, symbol, time span, rows by kind, inferred tick/lot size, gaps',
-        (y) => common(y).option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        async (args) => {
+        common,
+        returning(async (args) => {
           const { inspectFiles } = await import('../data/inspect.ts');
           const { formatProblem } = await import('../data/problems.ts');
-          const a = args as unknown as CommonArgs & { json: boolean };
+          const a = args as unknown as CommonArgs;
           await checkSteps(a);
           const { reports, problems } = await inspectFiles(inputsOf(a.files), {
             format: a.format,
@@ -108,10 +110,10 @@ export const dataCommand: CommandModule = {
             tickSize: a['tick-size'],
             lotSize: a['lot-size'],
           });
-          if (a.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-          else process.stdout.write(reports.map(formatInspect).join('\n'));
+          say(reports.map(formatInspect).join('\n'));
           for (const p of problems.slice(0, 5)) process.stderr.write(`${formatProblem(p)}\n`);
-        },
+          return { command: 'data inspect', reports, problems, files: [] };
+        }),
       )
       .command(
         'validate <files..>',
@@ -122,9 +124,9 @@ export const dataCommand: CommandModule = {
             default: 'skip' as const,
             describe: 'stop at the first problem, or list them all',
           }),
-        async (args) => {
+        returning(async (args) => {
           const { inspectFiles } = await import('../data/inspect.ts');
-          const { formatProblem } = await import('../data/problems.ts');
+          const { formatProblem, problemError } = await import('../data/problems.ts');
           const a = args as unknown as CommonArgs & { 'on-error': 'stop' | 'skip' };
           await checkSteps(a);
           const { problems, problemCount } = await inspectFiles(inputsOf(a.files), {
@@ -136,13 +138,19 @@ export const dataCommand: CommandModule = {
             onError: a['on-error'] === 'stop' ? 'stop' : 'collect',
           });
           if (problemCount === 0) {
-            process.stdout.write(`ok: ${a.files.length} file(s), no problems\n`);
-            return;
+            say(`ok: ${a.files.length} file(s), no problems\n`);
+            return { command: 'data validate', checked: a.files, problems: 0, files: [] };
           }
-          if (problemCount === 1) throw new SpreadlabError(formatProblem(problems[0]));
-          for (const p of problems) process.stdout.write(`${formatProblem(p)}\n`);
-          throw new SpreadlabError(`${problemCount} problems${problemCount > problems.length ? ` (first ${problems.length} listed)` : ''}`);
-        },
+          if (problemCount === 1) throw problemError(problems[0]);
+          for (const p of problems) say(`${formatProblem(p)}\n`);
+          throw new SpreadlabError(
+            `${problemCount} problems${problemCount > problems.length ? ` (first ${problems.length} listed)` : ''}`,
+            {
+              code: 'invalid-data',
+              locations: problems.map((p) => problemError(p).details.locations![0]),
+            },
+          );
+        }),
       )
       .command(
         'convert <files..>',
@@ -153,7 +161,7 @@ export const dataCommand: CommandModule = {
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('exchange', { type: 'string', describe: 'exchange name to write (default: from the input)' })
             .option('symbol', { type: 'string', describe: 'symbol to write (default: from the input)' }),
-        async (args) => {
+        returning(async (args) => {
           const { FINE_STEP } = await import('../data/inspect.ts');
           const { loadReplay } = await import('../data/replay.ts');
           const { writeTardis } = await import('../data/convert.ts');
@@ -184,8 +192,9 @@ export const dataCommand: CommandModule = {
             tickSize,
             lotSize,
           });
-          for (const w of written) process.stdout.write(`wrote ${w}\n`);
-        },
+          for (const w of written) say(`wrote ${w}\n`);
+          return { command: 'data convert', exchange, symbol, files: written };
+        }),
       )
       .command(
         'fetch <source>',
@@ -199,7 +208,7 @@ export const dataCommand: CommandModule = {
             .option('types', { type: 'string', default: 'incremental_book_L2,trades', describe: 'comma-separated data types' })
             .option('out', { type: 'string', default: 'data', describe: 'output folder' })
             .option('base-url', { type: 'string', describe: 'dataset server (default https://datasets.tardis.dev/v1)' }),
-        async (args) => {
+        returning(async (args) => {
           const { fetchTardis } = await import('../data/fetch.ts');
           const { progressBar } = await import('./progress.ts');
           const a = args as unknown as { exchange: string; symbol: string; date: string; types: string; out: string; 'base-url'?: string };
@@ -226,8 +235,9 @@ export const dataCommand: CommandModule = {
             },
           });
           (bar as ReturnType<typeof progressBar> | null)?.done();
-          for (const f of fetched) process.stdout.write(`${f.status} ${f.path} (${f.bytes} bytes, sha256 ${f.sha256})\n`);
-        },
+          for (const f of fetched) say(`${f.status} ${f.path} (${f.bytes} bytes, sha256 ${f.sha256})\n`);
+          return { command: 'data fetch', fetched, files: fetched.map((f) => f.path) };
+        }),
       )
       .command(synthCommand)
       .demandCommand(1, 'name a data command: inspect, validate, convert or fetch'),

@@ -4,13 +4,15 @@ import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile } from '../core/output.ts';
 import type { RiskLimits } from '../live/config.ts';
 import { formatSummary } from './backtest.ts';
+import { returning, say } from './output.ts';
 import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
 import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
  * The live commands: promote, live, record, reconcile. Each loads its implementation (and ccxt) only when it
  * runs; promote's builder loads its defaults when that command is named.
- * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch.
+ * Exit codes as elsewhere (0, 1, 2), plus 3 when a live run was stopped by the kill switch. Status lines and
+ * the live run's log go to stderr; the result (text, or with --json one document) to stdout.
  */
 interface PromoteArgs {
   source: string;
@@ -113,7 +115,7 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
         }) as Argv<PromoteArgs>,
     );
   },
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const { promote, refusalMessage } = await import('../live/promote.ts');
     const { checkRiskFlags } = await import('../live/config.ts');
     const { strategyLabel } = await import('../strategy/resolve.ts');
@@ -142,14 +144,20 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     });
     if (refused.length > 0) throw new SpreadlabError(refusalMessage(refused));
     const overridden = config.guardrails?.overridden ?? [];
-    process.stdout.write(
-      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${scenarioMarkets(config.scenario)
-        .map((m) => m.symbol)
-        .join(
-          ' + ',
-        )}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
+    const symbols = scenarioMarkets(config.scenario).map((m) => m.symbol);
+    say(
+      `wrote ${args.out}: ${strategyLabel(config.scenario.strategy)} on ${symbols.join(' + ')}; risk ${JSON.stringify(config.risk)}${overridden.length ? `; guardrails overridden: ${overridden.join(', ')}` : ''}\n`,
     );
-  },
+    return {
+      command: 'promote',
+      out: args.out,
+      strategy: config.scenario.strategy,
+      symbols,
+      risk: config.risk,
+      guardrailsOverridden: overridden,
+      files: [args.out],
+    };
+  }),
 };
 
 /** `VENUE=VALUE` flags as a record by venue. */
@@ -199,7 +207,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
         describe: "after the kill switch cancels every order, close the position (overrides the config's risk.flattenOnKill)",
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing but errors' }) as Argv<LiveArgs>,
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const { loadLiveConfig } = await import('../live/config.ts');
     const { runLive } = await import('../live/live-run.ts');
     const { verdict } = await import('../analytics/verdict.ts');
@@ -227,20 +235,32 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       apiKey: mode === 'live' ? process.env.SPREADLAB_API_KEY : undefined,
       secret: mode === 'live' ? process.env.SPREADLAB_API_SECRET : undefined,
       print,
+      printStatus: !args.quiet && process.stderr.isTTY === true,
       handleSignals: true,
     });
-    if (!args.quiet) {
-      const { summary, portfolio } = result.analysis;
-      process.stdout.write(portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary));
-      process.stdout.write(
-        `\n${portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary)}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
+    const { summary, portfolio } = result.analysis;
+    const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
+    if (!args.quiet)
+      say(
+        `${portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary)}\n${line}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
       );
-    }
     // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).
     if (result.killed) process.once('exit', () => (process.exitCode = 3));
     // Everything is cancelled and written; a network client's lingering handle must not keep us alive.
     setTimeout(() => process.exit(), 1_000).unref();
-  },
+    return {
+      command: 'live',
+      mode,
+      out,
+      stopReason: result.stopReason,
+      killed: result.killed,
+      openOrdersLeft: result.openOrdersLeft,
+      verdict: line,
+      summary,
+      ...(portfolio ? { portfolio: portfolio.summary } : {}),
+      files: [out],
+    };
+  }),
 };
 
 export const recordCommand: CommandModule<object, RecordArgs> = {
@@ -256,7 +276,7 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       .option('base-url', { type: 'string', describe: 'a local server origin, e.g. http://127.0.0.1:8080' })
       .option('tick-size', { type: 'number', describe: "price step (default: the exchange's)" })
       .option('lot-size', { type: 'number', describe: "size step (default: the exchange's)" }) as Argv<RecordArgs>,
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const { recordMarket } = await import('../live/record.ts');
     const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
@@ -277,10 +297,11 @@ export const recordCommand: CommandModule<object, RecordArgs> = {
       handleSignals: true,
     });
     setTimeout(() => process.exit(), 1_000).unref();
-    process.stdout.write(
+    say(
       `wrote ${r.file} (${r.lines} lines; tickSize ${r.tickSize}, lotSize ${r.lotSize}); replay it with data {"kind": "replay", "files": ["${r.file}"]}\n`,
     );
-  },
+    return { command: 'record', lines: r.lines, tickSize: r.tickSize, lotSize: r.lotSize, files: [r.file] };
+  }),
 };
 
 export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
@@ -292,14 +313,15 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       default: 5000,
       describe: 'largest time difference of a matched pair',
     }) as Argv<ReconcileArgs>,
-  handler: async (args) => {
-    const { formatReconcile, reconcile } = await import('../live/reconcile.ts');
+  handler: returning(async (args) => {
+    const { formatReconcile, RECONCILE_FILE, reconcile } = await import('../live/reconcile.ts');
     const { checkFlag } = await import('../core/bounds.ts');
     checkFlag('tolerance-ms', args['tolerance-ms'], { min: 0, max: 86_400_000 });
     const { summary } = await reconcile({ dir: args.dir, toleranceMs: args['tolerance-ms'] });
-    process.stdout.write(formatReconcile(summary));
-    process.stdout.write(`wrote ${join(args.dir, 'reconcile.csv')}, reconcile.json and the simulated run in ${join(args.dir, 'sim')}/\n`);
-  },
+    const files = [RECONCILE_FILE.csv, RECONCILE_FILE.summary, RECONCILE_FILE.page].map((f) => join(args.dir, f));
+    say(`${formatReconcile(summary)}wrote ${files.join(', ')} and the simulated run in ${join(args.dir, 'sim')}/\n`);
+    return { command: 'reconcile', dir: args.dir, summary, files: [...files, join(args.dir, 'sim')] };
+  }),
 };
 
 export const LIVE_COMMANDS = [promoteCommand, liveCommand, recordCommand, reconcileCommand];

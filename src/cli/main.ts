@@ -6,6 +6,7 @@ import { LIVE_COMMANDS } from './live.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
 import { scenarioSchemaCommand } from './scenario-schema.ts';
+import { errorDocument, printResult, returning, setJsonOutput } from './output.ts';
 import { reportCommand, reportOptions } from './report.ts';
 import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
@@ -13,32 +14,46 @@ import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tu
  * The spreadlab command line. Commands are thin: parse, call a library function, print.
  * Exit codes: 0 success, 2 a user error (bad file, scenario or flag; one clear message, no stack trace),
  * 1 an internal fault.
+ * --json (every command): one JSON document on stdout, the command's result; a user error as a JSON object
+ * on stderr (output.ts). Each handler returns its result; `returning` keeps it for printResult.
  */
 export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json') || argv.includes('--json=true');
+  setJsonOutput(json);
   try {
     await yargs(argv)
       .scriptName('spreadlab')
       .usage('$0 <command> [options]')
-      .command('backtest <scenario>', 'run a scenario through the simulated venue and write a run folder', backtestOptions, backtestCommand)
+      .option('json', {
+        type: 'boolean',
+        global: true,
+        describe: 'print one JSON document on stdout (the result and the files written); user errors as JSON on stderr',
+      })
+      .command(
+        'backtest <scenario>',
+        'run a scenario through the simulated venue and write a run folder',
+        backtestOptions,
+        returning(backtestCommand),
+      )
       .command(
         'report <runs..>',
         "re-render a run folder's report.html (or a sweep/walk-forward folder's page) from its saved outputs, or compare several runs (--out cmp.html)",
         reportOptions,
-        reportCommand,
+        returning(reportCommand),
       )
       .command(
         'sweep <scenario>',
         'run a grid of parameters in parallel; write results.csv, configs.csv, best.json and sweep.html',
         sweepOptions,
-        sweepCommand,
+        returning(sweepCommand),
       )
       .command(
         'tune <scenario>',
         "the guide's tuning rule, net of fees: widen until realized spread is consistently positive, then narrow while it stays so",
         tuneOptions,
-        tuneCommand,
+        returning(tuneCommand),
       )
-      .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, mergeCommand)
+      .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, returning(mergeCommand))
       .command(dataCommand)
       .command(scenarioSchemaCommand)
       .command((await import('./serve.ts')).serveModule as never)
@@ -51,15 +66,19 @@ export async function main(argv: string[]): Promise<number> {
         throw error ?? new UsageError(message);
       })
       .parseAsync();
+    printResult();
     return 0;
   } catch (error) {
     if (isUserError(error) || error instanceof UsageError) {
-      process.stderr.write(`spreadlab: ${oneLine((error as Error).message)}\n`);
+      if (json)
+        process.stderr.write(`${JSON.stringify(errorDocument(error as Error, error instanceof UsageError ? 'usage' : 'user-error'))}\n`);
+      else process.stderr.write(`spreadlab: ${oneLine((error as Error).message)}\n`);
       return 2;
     }
     const environment = environmentFault(error);
     if (environment) {
-      process.stderr.write(`spreadlab: ${environment}\n`);
+      if (json) process.stderr.write(`${JSON.stringify(errorDocument(new Error(environment), 'environment'))}\n`);
+      else process.stderr.write(`spreadlab: ${environment}\n`);
       return 2;
     }
     process.stderr.write(`spreadlab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputPath, writeFileAtomically } from '../core/output.ts';
+import { returning, say, type CommandResult } from './output.ts';
 
 /** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
 const DEMO_SCENARIO = new URL('../../scenarios/demo.json', import.meta.url);
@@ -35,14 +36,14 @@ export const newCommand: CommandModule = {
           y
             .positional('name', { type: 'string', demandOption: true, describe: 'lower-case words joined by "-", e.g. my-strategy' })
             .option('dir', { type: 'string', default: '.', describe: 'folder to write the files into' }),
-        (args) => newStrategy(args as unknown as NewStrategyArgs),
+        returning((args) => newStrategy(args as unknown as NewStrategyArgs)),
       )
       .demandCommand(1, 'name what to start, e.g. spreadlab new strategy my-strategy'),
   handler: () => undefined,
 };
 
 /** Loads its implementation (zod, defineStrategy's checks) when it runs, as every command does. */
-async function newStrategy({ name, dir }: NewStrategyArgs): Promise<void> {
+async function newStrategy({ name, dir }: NewStrategyArgs): Promise<CommandResult> {
   const { z } = await import('zod');
   const { definitionProblem } = await import('../strategy/define.ts');
   // The name rule is defineStrategy's: checked on a stand-in definition so the two cannot drift apart.
@@ -69,7 +70,7 @@ async function newStrategy({ name, dir }: NewStrategyArgs): Promise<void> {
     throw error;
   }
   const shown = paths.map((path) => relative(process.cwd(), path));
-  process.stdout.write(
+  say(
     [
       `wrote ${shown[0]}  (the strategy: edit it)`,
       `wrote ${shown[1]}  (a scenario that backtests it on a synthetic market)`,
@@ -81,6 +82,7 @@ async function newStrategy({ name, dir }: NewStrategyArgs): Promise<void> {
       '',
     ].join('\n'),
   );
+  return { command: 'new strategy', name, strategy: paths[0], scenario: paths[1], test: paths[2], files: paths };
 }
 
 function strategySource(name: string): string {
@@ -150,7 +152,7 @@ function scenario(name: string, dir: string): object {
     ...demo,
     $schema: schema.startsWith('.') ? schema : `./${schema}`, // this installed spreadlab's JSON Schema, for editors
     name,
-    description: `Ten simulated minutes of the demo's seeded random-walk market, quoted by ${name}.ts.`,
+    description: `Ten simulated minutes of the demo's market (a seeded random walk in which a share of the market orders is informed), quoted by ${name}.ts.`,
     durationSeconds: 600,
     strategy: { module: `./${name}.ts`, ...params },
   };

@@ -5,6 +5,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile, checkOutputFolder, folderKind, writeOutputFile } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
 import { RUN_FILE } from '../report/run-files.ts';
+import { say, type CommandResult } from './output.ts';
 
 export interface ReportArgs {
   runs: string[];
@@ -38,7 +39,7 @@ export function reportOptions(yargs: Argv): Argv<ReportArgs> {
  * sweep, tune or walk-forward folder, re-renders its page from its saved files. The implementation is loaded
  * when the command runs.
  */
-export async function reportCommand(args: ReportArgs): Promise<void> {
+export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const { isSpreadlabPage } = await import('../report/html.ts');
   const { renderReport, renderRunComparison } = await import('../report/run-report.ts');
   const { loadRun } = await import('../report/load-run.ts');
@@ -56,8 +57,8 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
       throw new SpreadlabError(`${dir}: not a folder spreadlab wrote (no sweep, tune or walk-forward marker): not re-rendering its page`);
     checkOutputFolder(dir, kind);
     const out = await withOutputLock(dir, 're-rendering its page', () => folderPage[0]!(dir));
-    if (!args.quiet) process.stdout.write(`wrote ${out}\n`);
-    return;
+    if (!args.quiet) say(`wrote ${out}\n`);
+    return { command: 'report', kind, out, files: [out] };
   }
   const out = args.out ?? (dirs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   checkOutputFile(out, 'the report', isSpreadlabPage);
@@ -65,9 +66,10 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   const html = runs.length === 1 ? renderReport(runs[0]) : renderRunComparison(runs);
   writeOutputFile(out, html);
   if (!args.quiet)
-    process.stdout.write(
+    say(
       `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,
     );
+  return { command: 'report', kind: runs.length === 1 ? 'run' : 'comparison', runs: dirs, out, files: [out] };
 }
 
 /** The re-render function of a walk-forward or sweep (or tune) folder, or null for anything else. */

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { emitResult, returning, say, type CommandResult } from './output.ts';
 
 /**
  * `spreadlab serve --scenario FILE [--port P] [--speed X]`: the simulated venue as a local Binance USD-M
  * futures server on 127.0.0.1 (see src/live/server/server.ts). The API key and secret come from
  * SPREADLAB_SERVE_API_KEY / SPREADLAB_SERVE_SECRET (or --api-key / --secret); without a secret a random
  * throwaway pair is made and printed (it guards nothing but this local simulator). Runs until SIGINT or
- * SIGTERM. The server module (and the scenario loader) is loaded only by this command.
+ * SIGTERM. The server module (and the scenario loader) is loaded only by this command. With --json it prints
+ * its result (URLs, symbol, credentials) as soon as it listens, then serves on.
  */
 export interface ServeArgs {
   scenario: string;
@@ -44,7 +46,7 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
     }) as Argv<ServeArgs>;
 }
 
-export async function serveCommand(args: ServeArgs): Promise<void> {
+export async function serveCommand(args: ServeArgs): Promise<CommandResult> {
   const { loadScenario } = await import('../sim/scenario.ts');
   const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
   checkFlag('port', args.port, { min: 0, max: 65_535, integer: true });
@@ -75,10 +77,21 @@ export async function serveCommand(args: ServeArgs): Promise<void> {
     symbol: args.symbol,
     market: args.market,
   });
-  const out = process.stdout;
-  out.write(`spreadlab serve: ${scenario.name} as Binance USD-M ${server.symbol.id} (ccxt ${server.symbol.ccxt}), speed ${args.speed}x\n`);
-  out.write(`listening ${server.url} (REST /fapi/…, WebSocket ${server.wsUrl}, test hooks /_spreadlab/…)\n`);
-  if (generated) out.write(`throwaway credentials for this server: apiKey=${apiKey} secret=${secret}\n`);
+  say(`spreadlab serve: ${scenario.name} as Binance USD-M ${server.symbol.id} (ccxt ${server.symbol.ccxt}), speed ${args.speed}x\n`);
+  say(`listening ${server.url} (REST /fapi/…, WebSocket ${server.wsUrl}, test hooks /_spreadlab/…)\n`);
+  if (generated) say(`throwaway credentials for this server: apiKey=${apiKey} secret=${secret}\n`);
+  const result: CommandResult = {
+    command: 'serve',
+    scenario: scenario.name,
+    url: server.url,
+    wsUrl: server.wsUrl,
+    symbol: server.symbol.id,
+    ccxtSymbol: server.symbol.ccxt,
+    speed: args.speed,
+    ...(generated ? { apiKey, secret } : {}),
+    files: [],
+  };
+  emitResult(result);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -88,6 +101,7 @@ export async function serveCommand(args: ServeArgs): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  return result;
 }
 
 /** The yargs command, registered with one line in main.ts. */
@@ -95,5 +109,5 @@ export const serveModule: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: "serve a scenario's market as a local Binance USD-M futures exchange (HTTP + WebSocket on 127.0.0.1) for ccxt clients",
   builder: serveOptions as CommandModule<object, ServeArgs>['builder'],
-  handler: serveCommand,
+  handler: returning(serveCommand),
 };

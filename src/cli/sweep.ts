@@ -8,6 +8,8 @@ import { HARD_MAX_RUNS, MAX_RUNS, parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
 import type { TuneStep } from '../sweep/tune.ts';
 import type { FoldOutcome } from '../sweep/walk-forward.ts';
+import { join } from 'node:path';
+import { say, type CommandResult } from './output.ts';
 
 /** Worker threads: one to a few hundred. */
 const WORKERS = { min: 1, max: 256, integer: true };
@@ -114,9 +116,9 @@ function shardOf(args: SweepArgs): { index: number; count: number } | null {
 }
 
 /** The sweep and walk-forward implementation is loaded when the command runs (as every command's). */
-export async function sweepCommand(args: SweepArgs): Promise<void> {
+export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
   const { sweep } = await import('../sweep/sweep.ts');
-  const { foldsOf, parseWindowFlag, walkForward } = await import('../sweep/walk-forward.ts');
+  const { foldsOf, parseWindowFlag, walkForward, WALK_FORWARD } = await import('../sweep/walk-forward.ts');
   const { progressBar } = await import('./progress.ts');
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/sweep-${scenarioName}`;
@@ -148,15 +150,64 @@ export async function sweepCommand(args: SweepArgs): Promise<void> {
         : [{ train: parseWindowFlag('--train', args.train!), test: parseWindowFlag('--test', args.test!) }];
     const outcomes = await walkForward(options, folds);
     progress.done();
-    for (const o of outcomes) process.stdout.write(describeFold(o, args.objective));
-    process.stdout.write(`walk-forward written to ${out}/walkforward.csv, ${out}/walkforward.html\n`);
-    return;
+    for (const o of outcomes) say(describeFold(o, args.objective));
+    say(`walk-forward written to ${out}/walkforward.csv, ${out}/walkforward.html\n`);
+    const foldResults = outcomes.map(({ fold, windows, params, train, test, trainRuns, testRuns }) => ({
+      fold,
+      windows,
+      params,
+      inSample: train,
+      outOfSample: test,
+      trainRuns,
+      testRuns: testRuns.map((run) => join(out, run)),
+    }));
+    return {
+      command: 'sweep',
+      kind: 'walk-forward',
+      out,
+      objective: args.objective,
+      folds: foldResults,
+      files: [WALK_FORWARD.record, WALK_FORWARD.csv, WALK_FORWARD.page].map((f) => join(out, f)),
+    };
   }
   const outcome = await sweep(options);
   progress.done();
   const shardNote = shard ? ` (shard ${shard.index}/${shard.count}; merge the shards with spreadlab sweep-merge)` : '';
-  process.stdout.write(`${outcome.entries.length} runs in ${out}/results.csv${shardNote}\n`);
-  if (outcome.complete) process.stdout.write(describeBest(outcome, args.objective, out));
+  say(`${outcome.entries.length} runs in ${out}/results.csv${shardNote}\n`);
+  if (outcome.complete) say(describeBest(outcome, args.objective, out));
+  return {
+    command: 'sweep',
+    kind: 'sweep',
+    out,
+    runs: outcome.entries.length,
+    complete: outcome.complete,
+    shard,
+    ...bestResult(outcome, args.objective),
+    files: outcome.complete ? await sweepFiles(out) : [join(out, (await import('../sweep/journal.ts')).RESULTS)],
+  };
+}
+
+/** The choice of a sweep as a result: the objective, the best configuration (null when none qualified) and the warnings. */
+function bestResult(outcome: { best: ConfigFigures | null; warnings: string[] }, objective: string) {
+  const { best, warnings } = outcome;
+  return {
+    objective,
+    best: best && {
+      config: best.config,
+      params: best.params,
+      seeds: best.seeds,
+      objective: best.means[objective] ?? null,
+      means: best.means,
+    },
+    warnings,
+  };
+}
+
+/** The files of a finished sweep or tune folder (loaded when a command has one to name). */
+async function sweepFiles(out: string): Promise<string[]> {
+  const { RESULTS } = await import('../sweep/journal.ts');
+  const { BEST, CONFIGS, SWEEP_PAGE } = await import('../sweep/views.ts');
+  return [RESULTS, CONFIGS, BEST, SWEEP_PAGE].map((f) => join(out, f));
 }
 
 /** A figure as printed: 4 significant digits. */
@@ -244,7 +295,7 @@ function describeStep(s: TuneStep): string {
   return `${s.phase.padEnd(6)} ${String(s.spread).padStart(6)} bps: net of fees ${signed(s.net.mean)} bps${interval}, before fees ${signed(s.grossBps)} bps, ${s.net.count} fills: ${EVIDENCE_TEXT[s.evidence]}\n`;
 }
 
-export async function tuneCommand(args: TuneArgs): Promise<void> {
+export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
   const { tune } = await import('../sweep/tune.ts');
   for (const flag of ['start', 'widen', 'step', 'max-spread'] as const)
     checkFlag(flag, args[flag === 'max-spread' ? 'maxSpread' : flag], BOUNDS.spreadBps);
@@ -254,7 +305,7 @@ export async function tuneCommand(args: TuneArgs): Promise<void> {
   checkFlag('workers', args.workers, WORKERS);
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/tune-${scenarioName}`;
-  const { conclusion } = await tune({
+  const { chosen, steps, conclusion } = await tune({
     scenarioFile: args.scenario,
     overrides: args.set,
     param: args.param,
@@ -267,9 +318,10 @@ export async function tuneCommand(args: TuneArgs): Promise<void> {
     market: args.market,
     workers: args.workers,
     out,
-    onStep: (s) => process.stdout.write(describeStep(s)),
+    onStep: (s) => say(describeStep(s)),
   });
-  process.stdout.write(`${conclusion}\nwritten: ${out}/results.csv, ${out}/best.json, ${out}/sweep.html\n`);
+  say(`${conclusion}\nwritten: ${out}/results.csv, ${out}/best.json, ${out}/sweep.html\n`);
+  return { command: 'tune', out, param: args.param, chosen, conclusion, steps, files: await sweepFiles(out) };
 }
 
 export interface MergeArgs extends SelectionArgs {
@@ -283,8 +335,16 @@ export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
     .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged sweep' }) as unknown as Argv<MergeArgs>;
 }
 
-export async function mergeCommand(args: MergeArgs): Promise<void> {
+export async function mergeCommand(args: MergeArgs): Promise<CommandResult> {
   const { mergeShards } = await import('../sweep/sweep.ts');
   const { runs, ...outcome } = await mergeShards(args.dirs, args.out, args);
-  process.stdout.write(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
+  say(`${runs} runs merged into ${args.out}/results.csv\n${describeBest(outcome, args.objective, args.out)}`);
+  return {
+    command: 'sweep-merge',
+    out: args.out,
+    shards: args.dirs,
+    runs,
+    ...bestResult(outcome, args.objective),
+    files: await sweepFiles(args.out),
+  };
 }

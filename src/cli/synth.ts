@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { checkOutputFolder } from '../core/output.ts';
+import { returning, say } from './output.ts';
 
 /** `spreadlab data synth <scenario> --out <dir>`: writes a scenario's synthetic market as tardis CSV.gz. */
 interface SynthArgs {
@@ -21,7 +22,7 @@ export const synthCommand: CommandModule = {
       .option('prefix', { type: 'string', describe: 'file name prefix (default synthetic_<symbol>_<model>_seed<seed>)' })
       .option('set', { type: 'string', array: true, default: [], describe: 'override a scenario field: path=value (repeatable)' })
       .option('seed', { type: 'number', describe: 'override the scenario seed' }),
-  handler: async (args) => {
+  handler: returning(async (args) => {
     const { loadScenario } = await import('../sim/scenario.ts');
     const { writeScenarioMarket } = await import('../sim/assemble.ts');
     const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
@@ -31,6 +32,7 @@ export const synthCommand: CommandModule = {
     const scenario = await loadScenario(a.scenario, overrides);
     checkOutputFolder(a.out, 'data', 'the output folder');
     const written = await writeScenarioMarket(scenario, dirname(a.scenario), { dir: a.out, prefix: a.prefix });
-    for (const w of written) process.stdout.write(`wrote ${w}\n`);
-  },
+    for (const w of written) say(`wrote ${w}\n`);
+    return { command: 'data synth', scenario: scenario.name, seed: scenario.seed, files: written };
+  }),
 };

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { SpreadlabError } from './errors.ts';
 
 /**
  * How a schema's complaints read to a user: one line per problem, `source: json.path: what was expected`,
@@ -6,6 +7,21 @@ import type { z } from 'zod';
  */
 export function schemaProblems(source: string, error: z.ZodError, prefix: (string | number)[] = []): string {
   return error.issues.map((issue) => `${source}: ${formatPath([...prefix, ...issue.path])}: ${describeIssue(issue)}`).join('\n');
+}
+
+/** The user error of a schema's complaints: the lines of schemaProblems, each place also as data (code "invalid-scenario"). */
+export function schemaError(source: string, error: z.ZodError, prefix: (string | number)[] = []): SpreadlabError {
+  return new SpreadlabError(schemaProblems(source, error, prefix), {
+    code: 'invalid-scenario',
+    locations: error.issues.map((issue) => {
+      const path = [...prefix, ...issue.path];
+      return {
+        file: source,
+        path: path.length === 0 ? '' : formatPath(path),
+        message: `${source}: ${formatPath(path)}: ${describeIssue(issue)}`,
+      };
+    }),
+  });
 }
 
 export function formatPath(path: (string | number)[]): string {

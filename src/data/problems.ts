@@ -42,6 +42,15 @@ export function clockOffsetProblem(exchTs: number, localTs: number): string | nu
   return `exchange time is ${seconds.toFixed(seconds < 1e6 ? 1 : 0)} s ${offset > 0 ? 'after' : 'before'} local time (expected within ${MAX_CLOCK_OFFSET_SECONDS} s; a clock error)`;
 }
 
+/** The user error of one data problem, its place also as data (code "invalid-data"). */
+export function problemError(p: Problem): SpreadlabError {
+  const message = formatProblem(p);
+  return new SpreadlabError(message, {
+    code: 'invalid-data',
+    locations: [{ file: p.file, line: p.line, ...(p.column > 0 ? { column: p.column } : {}), message }],
+  });
+}
+
 export class ProblemLog {
   readonly list: Problem[] = [];
   count = 0;
@@ -54,7 +63,7 @@ export class ProblemLog {
   /** Records a problem; throws in `stop` mode. */
   report(file: string, line: number, column: number, message: string): void {
     const problem = { file, line, column, message };
-    if (this.mode === 'stop') throw new SpreadlabError(formatProblem(problem));
+    if (this.mode === 'stop') throw problemError(problem);
     this.count++;
     if (this.list.length < this.limit) this.list.push(problem);
   }

@@ -87,7 +87,7 @@ export function parseLiveConfig(raw: unknown, source: string): LiveConfig {
   if (!result.success) {
     throw new SpreadlabError(schemaProblems(source, result.error));
   }
-  const scenario = parseScenario(result.data.scenario, `${source} (scenario)`);
+  const scenario = parseScenario(result.data.scenario, source, ['scenario']);
   return { ...(result.data as Omit<LiveConfig, 'scenario'>), scenario };
 }
 

@@ -27,6 +27,7 @@ import { BookDiffer, bookEvents, tradeEvent, wallMicros, type BookUpdate, type M
 import { PaperVenue } from './paper.ts';
 import { RawRecorder } from './record.ts';
 import { RiskGuard } from './risk-guard.ts';
+import { formatStatus, runStatus } from './status.ts';
 import { EventLog, RunTape } from './tape.ts';
 
 /**
@@ -50,6 +51,11 @@ import { EventLog, RunTape } from './tape.ts';
  *   are written into the folder when the run ends, each whole or not at all (writeRunFiles); live.json last.
  * - Live and dry-run venues are given every book and trade the same way, so a strategy's onBook/onTrade
  *   hooks fire under --dry-run as they do live.
+ * - While the strategy runs, every `statusEverySeconds` (default 5) its status (position, PnL, open orders,
+ *   fills, risk-guard state: status.ts) is written to orders.jsonl and, with `printStatus` (the CLI on a
+ *   terminal), printed as one line (several markets: the first market's). A stop (time up, a signal, the
+ *   caller) is reported as the stop it is; only the guard's own decisions (pause, resume, kill switch,
+ *   position limit) print as "risk guard: …".
  * - Several markets (the scenario's `markets`): one ccxt instance per venue (`exchanges` and `baseUrls`
  *   name each venue's exchange id and origin; else `exchange` / `baseUrl`), one feed per market; the
  *   strategy names markets by their ids, as in a backtest, and starts once every market has a book. Live
@@ -79,6 +85,10 @@ export interface LiveRunOptions {
   feed?: MarketFeed;
   /** Writes progress lines (already redacted). */
   print?: (line: string) => void;
+  /** Seconds between status reports (default 5). */
+  statusEverySeconds?: number;
+  /** Print each status report through `print` (the CLI does on a terminal). */
+  printStatus?: boolean;
   /** Install SIGINT/SIGTERM handlers (the CLI does; tests calling the library do not). */
   handleSignals?: boolean;
   /** A hook to stop the run from outside (tests). */
@@ -139,6 +149,7 @@ const LIVE_RUN_ENTRIES = [
   'live.json',
   'reconcile.csv',
   'reconcile.json',
+  'reconcile.html',
   'sim',
 ];
 
@@ -366,6 +377,7 @@ async function runLiveIn(
   let strategyError: unknown = null;
   let strategyStartUs = NaN;
   let checkTimer: NodeJS.Timeout | null = null;
+  let statusTimer: NodeJS.Timeout | null = null;
   let minutesTimer: NodeJS.Timeout | null = null;
   try {
     const waited = await Promise.race([
@@ -393,6 +405,8 @@ async function runLiveIn(
         lastMarketData: () => lastMarketData,
       },
       (event) => {
+        // 'halt' is the run stopping, logged and said as the 'stop' it is (below), not a decision of the guard's
+        if (event.type === 'halt') return;
         log.write(`guard-${event.type}`, { reason: event.reason, order: event.order });
         if (event.type !== 'refused') say(`risk guard: ${event.type}: ${event.reason}`);
       },
@@ -406,6 +420,14 @@ async function runLiveIn(
         : `${options.exchange} ${symbol}`;
       say(`${mode} run of ${config.name} on ${on} started; stop with Ctrl-C${options.minutes ? ` or after ${options.minutes} min` : ''}`);
       checkTimer = setInterval(() => void guard!.check(...ids), 250);
+      statusTimer = setInterval(
+        () => {
+          const status = runStatus(tape, guard, first.live ? first.live.position() : tape.position(), wallMicros());
+          log.write('status', { ...status });
+          if (options.printStatus) say(formatStatus(status, mode, symbol));
+        },
+        (options.statusEverySeconds ?? 5) * 1000,
+      );
       if (options.minutes !== undefined)
         minutesTimer = setTimeout(() => stopNow(`${options.minutes} min elapsed`), options.minutes * 60_000);
       strategy
@@ -432,6 +454,7 @@ async function runLiveIn(
     stopNow(`internal error: ${(error as Error).message}`);
   } finally {
     if (checkTimer) clearInterval(checkTimer);
+    if (statusTimer) clearInterval(statusTimer);
     if (minutesTimer) clearTimeout(minutesTimer);
     if (options.handleSignals) {
       process.off('SIGINT', signalHandler);

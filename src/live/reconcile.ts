@@ -7,6 +7,14 @@ import { checkOutputFolder, writeFileAtomically } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
 import type { Summary } from '../analytics/summary.ts';
 import { loadRun, type LoadedRun } from '../report/load-run.ts';
+import {
+  priceDifference,
+  renderReconcilePage,
+  type ReconcileFigures,
+  type ReconcileFill,
+  type ReconcileRow,
+  type ReconcileSummary,
+} from '../report/reconcile-page.ts';
 import { RUN_DATA_FILES, RUN_FILE } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { runScenario, type ScenarioRun } from '../sim/run-scenario.ts';
@@ -33,6 +41,8 @@ import { csvText } from '../sweep/flatten.ts';
  *   reconcile.csv gains a `market` column after `status`; reconcile.json's figures are the whole run's
  *   (fills of every market, mean |Δt| and price difference over every pair, the portfolio's PnL, the net
  *   delta as `position`, realized spread null: it is per market) and `markets.<id>` holds each market's.
+ * - reconcile.html shows both runs side by side and fill by fill (src/report/reconcile-page.ts; several
+ *   markets: the quoted market's fills, the portfolio's figures).
  * Known limits: one-to-one pairing by side and time; order ids are not comparable (the simulator numbers
  * its orders), a partial fill in one run against a whole fill in the other shows as a size difference.
  */
@@ -41,44 +51,12 @@ export interface ReconcileOptions {
   toleranceMs: number;
 }
 
-interface Fill {
-  ts: number;
-  orderId: string;
-  side: string;
-  price: number;
-  size: number;
-  liquidity: string;
-}
+type Fill = ReconcileFill;
 
-export interface ReconcileRow {
-  status: 'matched' | 'missed' | 'extra';
-  /** Several markets: the market of the pair (its id). */
-  market?: string;
-  side: string;
-  live: Fill | null;
-  sim: Fill | null;
-}
+export type { ReconcileFigures, ReconcileRow, ReconcileSummary };
 
-/** A reconcile's figures (the run's; several markets: also each market's). */
-export interface ReconcileFigures {
-  liveFills: number;
-  simFills: number;
-  matched: number;
-  missed: number;
-  extra: number;
-  meanAbsDtMs: number | null;
-  meanPriceDiff: number | null;
-  sameprice: number;
-  live: { pnl: number; realizedSpreadBps: number | null; position: number };
-  sim: { pnl: number; realizedSpreadBps: number | null; position: number };
-}
-
-export interface ReconcileSummary extends ReconcileFigures {
-  toleranceMs: number;
-  window: { from: string; to: string };
-  /** Several markets: each market's figures, by id. */
-  markets?: Record<string, ReconcileFigures>;
-}
+/** The files reconcile writes into the run folder (besides the simulated run in sim/). */
+export const RECONCILE_FILE = { csv: 'reconcile.csv', summary: 'reconcile.json', page: 'reconcile.html' } as const;
 
 /** A run's figures that reconcile compares. */
 type RunFigures = ReconcileFigures['live'];
@@ -127,8 +105,10 @@ async function reconcileLocked(options: ReconcileOptions): Promise<{ rows: Recon
       markets: Object.fromEntries(perMarket.map((m) => [m.id, m.figures])),
     };
   }
-  writeFileAtomically(join(dir, 'reconcile.csv'), reconcileCsv(rows, summary.markets !== undefined));
-  writeFileAtomically(join(dir, 'reconcile.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomically(join(dir, RECONCILE_FILE.csv), reconcileCsv(rows, summary.markets !== undefined));
+  writeFileAtomically(join(dir, RECONCILE_FILE.summary), `${JSON.stringify(summary, null, 2)}\n`);
+  const page = renderReconcilePage({ summary, rows, live: liveRun, sim: loadRun(join(dir, 'sim')), mode: liveJson.mode ?? 'live' });
+  writeFileAtomically(join(dir, RECONCILE_FILE.page), page);
   return { rows, summary };
 }
 
@@ -168,7 +148,7 @@ function figuresOf(rows: ReconcileRow[], live: RunFigures, sim: RunFigures): Rec
     missed: rows.filter((r) => r.status === 'missed').length,
     extra: rows.filter((r) => r.status === 'extra').length,
     meanAbsDtMs: mean(matched.map((r) => Math.abs(r.sim!.ts - r.live!.ts) / 1000)),
-    meanPriceDiff: mean(matched.map((r) => r.sim!.price - r.live!.price)),
+    meanPriceDiff: mean(matched.map((r) => priceDifference(r.sim!.price, r.live!.price))),
     sameprice: matched.filter((r) => r.sim!.price === r.live!.price).length,
     live,
     sim,
@@ -177,8 +157,8 @@ function figuresOf(rows: ReconcileRow[], live: RunFigures, sim: RunFigures): Rec
 
 const rowTs = (row: ReconcileRow): number => (row.live ?? row.sim)!.ts;
 
-function readLiveJson(file: string): { strategyStartUs: number | null; endUs: number } {
-  return readJsonFile(file, 'live run record') as { strategyStartUs: number | null; endUs: number };
+function readLiveJson(file: string): { strategyStartUs: number | null; endUs: number; mode?: string } {
+  return readJsonFile(file, 'live run record') as { strategyStartUs: number | null; endUs: number; mode?: string };
 }
 
 /** Pairs live and simulated fills (see the rules above); rows in time order. */
@@ -243,7 +223,7 @@ function reconcileCsv(rows: ReconcileRow[], several: boolean): string {
       l && s ? (s.ts - l.ts) / 1000 : null,
       l?.price,
       s?.price,
-      l && s ? Number((s.price - l.price).toPrecision(12)) : null,
+      l && s ? priceDifference(s.price, l.price) : null,
       l?.size,
       s?.size,
       l?.liquidity,

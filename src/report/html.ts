@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
 import { judgeRun, verdict } from '../analytics/verdict.ts';
 import type { LoadedRun } from './load-run.ts';
-import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, runCharts, type ChartSpec, type Spec } from './specs.ts';
+import { runCharts } from './run-charts.ts';
+import { CONFIG, compareMarkoutSpec, comparePnlSpec, maxInventoryOf, moneyUnit, type ChartSpec, type Spec } from './specs.ts';
 
 /**
  * One self-contained HTML page per report: vega, vega-lite and vega-embed inlined from node_modules (their
@@ -176,12 +177,14 @@ export function renderPage(parts: PageParts): string {
 
 // ---------------------------------------------------------------- figures
 
-export type FigureFormat = 'money' | 'bps' | 'count' | 'pct' | 'ratio' | 'size';
+export type FigureFormat = 'money' | 'bps' | 'count' | 'pct' | 'ratio' | 'size' | 'number';
 
 export interface Figure {
   key: string;
   label: string;
   format: FigureFormat;
+  /** Shown multiplied by this (data-scale says so), e.g. a per-interval Sharpe annualised. */
+  scale?: number;
 }
 
 /** A dotted path into an object ("pnl.total", "realizedSpreadStats.30s.mean"). */
@@ -201,11 +204,12 @@ function fixed(x: number, decimals: number): string {
   return `${x < 0 && Number(body.replace(/,/g, '')) !== 0 ? MINUS : ''}${body}`;
 }
 
-/** Display text of a figure (no unit). Money keeps 4 significant digits below 100, 2 decimals above. */
+/** Display text of a figure (no unit). Money (and a plain number) keeps 4 significant digits below 100, 2 decimals above. */
 export function formatFigure(value: unknown, format: FigureFormat): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return 'n/a';
   switch (format) {
-    case 'money': {
+    case 'money':
+    case 'number': {
       const a = Math.abs(value);
       if (a === 0) return '0';
       if (a >= 100) return fixed(value, 2);
@@ -230,20 +234,20 @@ function decimalsOf(x: number): number {
   return s.includes('.') ? s.split('.')[1].length : 0;
 }
 
-const UNIT: Record<FigureFormat, string> = { money: '', bps: ' bps', count: '', pct: ' %', ratio: '', size: '' };
+const UNIT: Record<FigureFormat, string> = { money: '', bps: ' bps', count: '', pct: ' %', ratio: '', size: '', number: '' };
 
-/** A figure as a span carrying its key and exact value. */
+/** A figure as a span carrying its key and exact value (shown multiplied by `scale` when given). */
 export function figureSpan(
   summary: unknown,
   key: string,
   format: FigureFormat,
-  opts: { unit?: boolean; sign?: boolean; run?: number } = {},
+  opts: { unit?: boolean; sign?: boolean; run?: number | string; scale?: number } = {},
 ): string {
   const value = valueAt(summary, key);
-  const text = formatFigure(value, format);
+  const text = formatFigure(typeof value === 'number' && opts.scale !== undefined ? value * opts.scale : value, format);
   const cls =
     opts.sign && typeof value === 'number' && text !== 'n/a' ? (value > 0 ? ' class="pos"' : value < 0 ? ' class="neg"' : '') : '';
-  const scale = format === 'pct' ? ' data-scale="100"' : '';
+  const scale = opts.scale !== undefined ? ` data-scale="${opts.scale}"` : format === 'pct' ? ' data-scale="100"' : '';
   const run = opts.run === undefined ? '' : ` data-run="${opts.run}"`;
   const json = typeof value === 'number' ? String(value) : 'null';
   const unit = opts.unit !== false && text !== 'n/a' ? UNIT[format] : '';
@@ -278,23 +282,61 @@ export function detailFigures(summary: Summary): Figure[] {
     { key: 'inventory.max', label: 'inventory max |q|', format: 'size' },
     { key: 'inventory.meanAbs', label: 'inventory mean |q|', format: 'money' },
     { key: 'inventory.timeAtLimit', label: 'time at inventory limit', format: 'pct' },
-    { key: 'risk.sharpe', label: `Sharpe (per ${summary.risk.intervalSeconds} s)`, format: 'ratio' },
-    { key: 'risk.pnlVolatility', label: `PnL volatility (per ${summary.risk.intervalSeconds} s)`, format: 'money' },
+    {
+      key: 'risk.sharpe',
+      label: `Sharpe per ${summary.risk.intervalSeconds} s (mean/sd of ${summary.risk.intervalSeconds}-s PnL)`,
+      format: 'ratio',
+    },
+    {
+      key: 'risk.sharpe',
+      label: `Sharpe annualised (× √${formatFigure(intervalsPerYear(summary), 'count')}, a 24/7 year)`,
+      format: 'number',
+      scale: Math.sqrt(intervalsPerYear(summary)),
+    },
+    { key: 'risk.pnlVolatility', label: `PnL volatility (sd per ${summary.risk.intervalSeconds} s)`, format: 'money' },
     { key: 'risk.worstInterval', label: `worst ${summary.risk.intervalSeconds} s`, format: 'money' },
     { key: 'risk.maxDrawdown', label: 'max drawdown', format: 'money' },
   ];
+}
+
+const SECONDS_PER_YEAR = 365 * 86_400;
+
+/** Risk intervals in a year of trading around the clock (crypto markets never close). */
+function intervalsPerYear(summary: Summary): number {
+  return SECONDS_PER_YEAR / summary.risk.intervalSeconds;
+}
+
+/**
+ * The per-interval Sharpe ratio's 95 % interval: SR ± z·√((1 + SR²/2)/n) over the run's n intervals (Lo
+ * 2002, for independent intervals), or null without a Sharpe.
+ */
+export function sharpeInterval(summary: Summary): { n: number; lo: number; hi: number } | null {
+  const sr = summary.risk.sharpe;
+  if (sr === null) return null;
+  const n = Math.ceil(summary.period.seconds / summary.risk.intervalSeconds);
+  const half = 1.959963984540054 * Math.sqrt((1 + (sr * sr) / 2) / n);
+  return { n, lo: sr - half, hi: sr + half };
 }
 
 function verdictClass(summary: Summary): string {
   return judgeRun(summary).tone;
 }
 
-/** The headline table: total PnL, realized spread at the main horizon with its interval, fills, uptime, Sharpe, drawdown. */
-export function headlineTable(summary: Summary): string {
+/**
+ * The headline table: total PnL, realized spread at the main horizon with its interval, fills, uptime, Sharpe
+ * (per risk interval, with its interval and the annualised figure it scales to), drawdown. Money is in
+ * `currency`.
+ */
+export function headlineTable(summary: Summary, currency: string): string {
   const h = summary.mainHorizon;
+  const interval = summary.risk.intervalSeconds;
+  const sharpe = sharpeInterval(summary);
+  const sharpeNote = sharpe
+    ? `95% CI ${formatFigure(sharpe.lo, 'ratio')} to ${formatFigure(sharpe.hi, 'ratio')} over ${sharpe.n} intervals · annualised ${figureSpan(summary, 'risk.sharpe', 'number', { scale: Math.sqrt(intervalsPerYear(summary)) })} (× √${formatFigure(intervalsPerYear(summary), 'count')}, 24/7; not a forecast)`
+    : 'needs two intervals or more';
   const stat = `realizedSpreadStats.${h}`;
   const cells: [string, string][] = [
-    ['Total PnL', `${figureSpan(summary, 'pnl.total', 'money', { sign: true })}<small>quote currency</small>`],
+    ['Total PnL', `${figureSpan(summary, 'pnl.total', 'money', { sign: true })}<small>${escapeHtml(currency)}</small>`],
     [
       `Realized spread ${h}`,
       `${figureSpan(summary, `${stat}.mean`, 'bps', { sign: true })}<small>95% CI ${figureSpan(summary, `${stat}.ci95Low`, 'bps', { unit: false })} to ${figureSpan(summary, `${stat}.ci95High`, 'bps', { unit: false })} bps · n=${figureSpan(summary, `${stat}.count`, 'count')}</small>`,
@@ -304,8 +346,8 @@ export function headlineTable(summary: Summary): string {
       `${figureSpan(summary, 'fills.count', 'count')}<small>${figureSpan(summary, 'fills.buys', 'count')} buys · ${figureSpan(summary, 'fills.sells', 'count')} sells</small>`,
     ],
     ['Two-sided uptime', `${figureSpan(summary, 'quotes.twoSidedUptime', 'pct')}<small>both quotes resting</small>`],
-    [`Sharpe`, `${figureSpan(summary, 'risk.sharpe', 'ratio')}<small>per ${summary.risk.intervalSeconds} s, not annualised</small>`],
-    ['Max drawdown', `${figureSpan(summary, 'risk.maxDrawdown', 'money')}<small>quote currency</small>`],
+    [`Sharpe per ${interval} s`, `${figureSpan(summary, 'risk.sharpe', 'ratio')}<small>${sharpeNote}</small>`],
+    ['Max drawdown', `${figureSpan(summary, 'risk.maxDrawdown', 'money')}<small>${escapeHtml(currency)}</small>`],
   ];
   return `<table class="headline"><thead><tr>${cells.map(([l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr></thead><tbody><tr>${cells.map(([, v]) => `<td>${v}</td>`).join('')}</tr></tbody></table>`;
 }
@@ -355,7 +397,7 @@ function scenarioCard(run: LoadedRun): string {
 
 function figuresTable(summary: Summary): string {
   const rows = detailFigures(summary).map(
-    (f) => `<tr><td class="label">${escapeHtml(f.label)}</td><td>${figureSpan(summary, f.key, f.format)}</td></tr>`,
+    (f) => `<tr><td class="label">${escapeHtml(f.label)}</td><td>${figureSpan(summary, f.key, f.format, { scale: f.scale })}</td></tr>`,
   );
   return `<div class="card"><h2 style="margin-top:0">All figures</h2><table class="figures"><tbody>${rows.join('')}</tbody></table></div>`;
 }
@@ -369,7 +411,7 @@ export function renderRunReport(run: LoadedRun): string {
     `<h1>${escapeHtml(summary.scenario)} <span style="font-weight:400;color:var(--muted)">· seed ${summary.seed}</span></h1>`,
     `<p class="sub">spreadlab run report · ${escapeHtml(period(summary))} · ${formatFigure(summary.events, 'count')} market events${strategy ? ` · ${escapeHtml(strategyLabel(strategy))}` : ''}${limit !== null ? ` · max inventory ${limit}` : ''}</p>`,
     `<div class="card verdict ${verdictClass(summary)}" data-verdict>${escapeHtml(verdict(summary))}</div>`,
-    headlineTable(summary),
+    headlineTable(summary, moneyUnit(run)),
   ].join('\n');
   const tail = `<h2>Details</h2><div class="cols">${figuresTable(summary)}${scenarioCard(run)}</div>`;
   return renderPage({ title: `spreadlab report: ${summary.scenario} (seed ${summary.seed})`, head, charts: runCharts(run), tail });
@@ -405,7 +447,9 @@ export function renderComparison(runs: LoadedRun[]): string {
           .join(' · ')
       : '';
   const figureRow = (f: Figure) =>
-    meta(escapeHtml(f.label), (run, i) => figureSpan(run.summary, f.key, f.format, { run: i, sign: f.key === 'pnl.total' }));
+    meta(escapeHtml(f.label), (run, i) =>
+      figureSpan(run.summary, f.key, f.format, { run: i, sign: f.key === 'pnl.total', scale: f.scale }),
+    );
   const table = (rows: string[]) =>
     `<div class="card" style="overflow-x:auto"><table class="figures compare"><thead>${header}</thead><tbody>${rows.join('')}</tbody></table></div>`;
   const headRows = [

@@ -1,5 +1,6 @@
 import { weightedStat } from '../analytics/markouts.ts';
 import type { WeightedStat } from '../analytics/markouts.ts';
+import { currencyLabel } from './currency.ts';
 import type { LoadedRun } from './load-run.ts';
 import type { FillRow, TimeseriesRow } from './run-files.ts';
 
@@ -16,6 +17,10 @@ import type { FillRow, TimeseriesRow } from './run-files.ts';
  *   http(s) reference.
  * - Markout curve: size-weighted mean markout (bps) and its 95 % interval per side at each horizon, with
  *   horizon 0 = the effective half-spread, computed with the same weightedStat as summary.json.
+ * - Money is labelled with the market's quote currency, read from its symbol (currency.ts).
+ * - Our quote lines break where no quote rested (NA in timeseries.csv): the decimation keeps the samples on
+ *   both sides of every such gap, so a gap the CSV shows is never bridged.
+ * - The breakdown by hour lists hours in the order the run met them (23, 00, 01 across midnight).
  */
 export type Spec = Record<string, unknown>;
 
@@ -60,8 +65,11 @@ export const CONFIG: Spec = {
 const TIME_X = { field: 't', type: 'temporal', title: 'time (UTC)', scale: { type: 'utc' }, axis: { format: '%H:%M:%S' } };
 const UTC_LABEL = { calculate: "utcFormat(datum.t, '%Y-%m-%d %H:%M:%S')", as: 'time' };
 
-/** M4 decimation by row index: per bucket the first, last, min and max of `key`. Keeps order. */
-export function downsample<T>(rows: T[], max: number, key: (row: T) => number | null): T[] {
+/**
+ * M4 decimation by row index: per bucket the first, last, min and max of `key`. Keeps order. Rows for which
+ * `keepRow(i)` is true are kept as well.
+ */
+export function downsample<T>(rows: T[], max: number, key: (row: T) => number | null, keepRow?: (index: number) => boolean): T[] {
   if (rows.length <= max) return rows;
   const buckets = Math.max(1, Math.floor(max / 4));
   const keep = new Set<number>();
@@ -81,6 +89,7 @@ export function downsample<T>(rows: T[], max: number, key: (row: T) => number | 
     if (lo >= 0) keep.add(lo).add(hi);
   }
   keep.add(rows.length - 1);
+  if (keepRow) rows.forEach((_, i) => keepRow(i) && keep.add(i));
   return [...keep].sort((a, b) => a - b).map((i) => rows[i]);
 }
 
@@ -135,6 +144,7 @@ const PNL_PARTS: { field: keyof TimeseriesRow; label: string; color: string }[] 
 
 /** 1. Cumulative PnL and its parts over time. */
 export function pnlSpec(run: LoadedRun): Spec {
+  const currency = moneyUnit(run);
   const parts = PNL_PARTS.filter((p) => p.field !== 'funding' || run.timeseries.some((s) => s.funding !== 0));
   const rows = downsample(run.timeseries, MAX_POINTS, (s) => s.pnlTotal);
   const values = rows.map((s) => Object.fromEntries([['t', ms(s.ts)], ...parts.map((p) => [p.label, r(s[p.field] as number, 8)])]));
@@ -143,7 +153,7 @@ export function pnlSpec(run: LoadedRun): Spec {
     title: {
       text: 'Cumulative PnL and where it came from',
       subtitle: lines(
-        `total = spread capture + inventory + fees + rebates${labels.includes('funding') ? ' + funding' : ''} (quote currency, marked to mid)`,
+        `total = spread capture + inventory + fees + rebates${labels.includes('funding') ? ' + funding' : ''} (${currency}, marked to mid)`,
         sampledNote(rows.length, run.timeseries.length, 'samples'),
       ),
     },
@@ -157,7 +167,7 @@ export function pnlSpec(run: LoadedRun): Spec {
         mark: { type: 'line', interpolate: 'step-after' },
         encoding: {
           x: TIME_X,
-          y: { field: 'value', type: 'quantitative', title: 'PnL (quote currency)' },
+          y: { field: 'value', type: 'quantitative', title: `PnL (${currency})` },
           color: { field: 'part', type: 'nominal', title: null, scale: { domain: labels, range: parts.map((p) => p.color) }, sort: labels },
           strokeWidth: { condition: { test: "datum.part === 'total'", value: 2.6 }, value: 1.4 },
         },
@@ -170,7 +180,16 @@ export function pnlSpec(run: LoadedRun): Spec {
 
 /** 2. Mid price with our bid/ask quotes and fills marked; zoom with the wheel, pan by dragging. */
 export function quotesSpec(run: LoadedRun): Spec {
-  const rows = downsample(run.timeseries, MAX_POINTS, (s) => s.mid);
+  const ts = run.timeseries;
+  const presence = (i: number, field: 'bid' | 'ask') => ts[i][field] !== null;
+  const edge = (i: number, j: number) =>
+    j >= 0 && j < ts.length && (presence(i, 'bid') !== presence(j, 'bid') || presence(i, 'ask') !== presence(j, 'ask'));
+  const rows = downsample(
+    ts,
+    MAX_POINTS,
+    (s) => s.mid,
+    (i) => edge(i, i - 1) || edge(i, i + 1),
+  );
   const series = rows.map((s) => ({ t: ms(s.ts), mid: s.mid, bid: s.bid, ask: s.ask }));
   const fills = stride(run.fills, MAX_FILL_MARKS);
   const fillValues = fills.map((f) => ({
@@ -184,10 +203,11 @@ export function quotesSpec(run: LoadedRun): Spec {
   const sampleSeconds = sampleInterval(run);
   const quoteLine = (field: string, label: string, color: string): Spec => ({
     data: { values: series },
-    transform: [UTC_LABEL, { filter: `isValid(datum.${field})` }],
+    transform: [UTC_LABEL],
     mark: {
       type: 'line',
       interpolate: 'step-after',
+      invalid: 'break-paths-filter-domains', // no quote resting: the line breaks
       color,
       strokeWidth: field === 'mid' ? 1.2 : 1.6,
       opacity: field === 'mid' ? 0.9 : 0.8,
@@ -195,7 +215,7 @@ export function quotesSpec(run: LoadedRun): Spec {
     },
     encoding: {
       x: TIME_X,
-      y: { field, type: 'quantitative', title: 'price (quote currency)', scale: { zero: false } },
+      y: { field, type: 'quantitative', title: `price (${moneyUnit(run)})`, scale: { zero: false } },
       tooltip: [
         { field: 'time', title: 'time (UTC)' },
         { field, type: 'quantitative', title: label },
@@ -206,7 +226,7 @@ export function quotesSpec(run: LoadedRun): Spec {
     title: {
       text: 'Mid price, our quotes and our fills',
       subtitle: lines(
-        `grey: mid · green/red lines: our best bid/ask (sampled every ${sampleSeconds} s) · ▲ buy fill, ▼ sell fill`,
+        `grey: mid · green/red lines: our best bid/ask (sampled every ${sampleSeconds} s; a gap: no quote resting) · ▲ buy fill, ▼ sell fill`,
         `scroll to zoom, drag to pan, double-click to reset${fills.length < run.fills.length ? ` · ${sampledNote(fills.length, run.fills.length, 'fills')}` : ''}`,
       ),
     },
@@ -464,7 +484,7 @@ export function breakdownSpec(run: LoadedRun): Spec {
   const h = run.summary.mainHorizon;
   const rows = (group: Record<string, WeightedStat>) =>
     Object.entries(group).map(([key, s]) => ({ key, mean: r(s.mean, 4), lo: r(s.ci95Low, 4), hi: r(s.ci95High, 4), n: s.count }));
-  const panel = (values: Spec[], title: string, axis: string): Spec => ({
+  const panel = (values: Spec[], title: string, axis: string, order: string[]): Spec => ({
     title: { text: title, fontSize: 13, fontWeight: 500 },
     width: (WIDE - 130) / 2,
     height: 200,
@@ -475,7 +495,7 @@ export function breakdownSpec(run: LoadedRun): Spec {
         transform: [{ filter: 'isValid(datum.mean)' }],
         mark: { type: 'bar', color: COLORS.inventory, opacity: 0.75, width: { band: 0.6 } },
         encoding: {
-          x: { field: 'key', type: 'ordinal', title: axis, axis: { labelAngle: 0 } },
+          x: { field: 'key', type: 'ordinal', title: axis, axis: { labelAngle: 0 }, sort: order },
           y: { field: 'mean', type: 'quantitative', title: 'bps' },
           tooltip: [
             { field: 'key', title: axis },
@@ -489,7 +509,7 @@ export function breakdownSpec(run: LoadedRun): Spec {
       {
         transform: [{ filter: 'isValid(datum.lo)' }],
         mark: { type: 'rule', color: '#222', strokeWidth: 1.5 },
-        encoding: { x: { field: 'key', type: 'ordinal' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+        encoding: { x: { field: 'key', type: 'ordinal', sort: order }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
       },
     ],
   });
@@ -500,10 +520,23 @@ export function breakdownSpec(run: LoadedRun): Spec {
     },
     spacing: 40,
     hconcat: [
-      panel(rows(run.summary.breakdown.byHour), 'by hour of day (UTC)', 'hour (UTC)'),
-      panel(rows(run.summary.breakdown.bySize), 'by fill size', 'fill size (base units)'),
+      panel(rows(run.summary.breakdown.byHour), 'by hour of day (UTC), in the order the run met them', 'hour (UTC)', hoursInRunOrder(run)),
+      panel(rows(run.summary.breakdown.bySize), 'by fill size', 'fill size (base units)', Object.keys(run.summary.breakdown.bySize)),
     ],
   };
+}
+
+/** The UTC hours of the breakdown ("23", "00", …) in the order the run's fills met them. */
+export function hoursInRunOrder(run: LoadedRun): string[] {
+  const seen = new Set<string>();
+  for (const fill of run.fills) seen.add(fill.time.slice(11, 13));
+  return [...seen].filter((h) => h in run.summary.breakdown.byHour);
+}
+
+/** The quote currency's name for labels (USDT for BTCUSDT), or "quote currency". */
+export function moneyUnit(run: LoadedRun): string {
+  const market = run.record.scenario.market as { symbol?: unknown } | undefined;
+  return currencyLabel(typeof market?.symbol === 'string' ? market.symbol : undefined);
 }
 
 /**
@@ -562,19 +595,6 @@ export function strategySeriesSpec(run: LoadedRun): Spec {
   };
 }
 
-/** The charts of a run report, in page order (the strategy's series only when it recorded some). */
-export function runCharts(run: LoadedRun): ChartSpec[] {
-  return [
-    { id: 'pnl', spec: pnlSpec(run), wide: true },
-    { id: 'quotes', spec: quotesSpec(run), wide: true },
-    ...(run.strategySeries.length > 0 ? [{ id: 'strategy-series', spec: strategySeriesSpec(run), wide: true }] : []),
-    { id: 'inventory', spec: inventorySpec(run), wide: true },
-    { id: 'markouts', spec: markoutSpec(run), wide: false },
-    { id: 'histogram', spec: histogramSpec(run), wide: false },
-    { id: 'breakdown', spec: breakdownSpec(run), wide: true },
-  ];
-}
-
 /** Comparison: cumulative PnL of each run over elapsed time, overlaid. */
 export function comparePnlSpec(runs: LoadedRun[], labels: string[]): Spec {
   const values = runs.flatMap((run, i) => {
@@ -586,7 +606,7 @@ export function comparePnlSpec(runs: LoadedRun[], labels: string[]): Spec {
     }));
   });
   return {
-    title: { text: 'Cumulative PnL by run', subtitle: 'total PnL (quote currency) against time since each run started' },
+    title: { text: 'Cumulative PnL by run', subtitle: `total PnL (${moneyUnit(runs[0])}) against time since each run started` },
     width: WIDE,
     height: 280,
     data: { values },
@@ -596,7 +616,7 @@ export function comparePnlSpec(runs: LoadedRun[], labels: string[]): Spec {
         mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.8 },
         encoding: {
           x: { field: 'minutes', type: 'quantitative', title: 'elapsed (minutes)' },
-          y: { field: 'pnl', type: 'quantitative', title: 'PnL (quote currency)' },
+          y: { field: 'pnl', type: 'quantitative', title: `PnL (${moneyUnit(runs[0])})` },
           color: { field: 'run', type: 'nominal', title: null, sort: labels, scale: { domain: labels } },
         },
       },

@@ -291,7 +291,7 @@ export function renderWalkForwardPage(input: WalkForwardPageInput): string {
   if (chosen.length > 0) charts.push({ id: 'wf-params', spec: paramsSpec(input), wide: true });
   const head = [
     TABLE_STYLE,
-    '<style>table.sortable td { vertical-align: top; } #wf-table th, #wf-table td { padding: 5px 6px; }</style>',
+    '<style>table.sortable td { vertical-align: top; } #wf-table { font-size: 13px; } #wf-table th, #wf-table td { padding: 5px 6px; }</style>',
     `<h1>${escapeHtml(input.title)}</h1>`,
     `<p class="sub">spreadlab walk-forward · <span data-folds>${input.folds.length}</span> fold${input.folds.length === 1 ? '' : 's'} · <span data-runs>${trainRuns + testRuns}</span> runs (${trainRuns} in the training sweeps, ${testRuns} out of sample)</p>`,
     `<div class="card verdict ${tone}" data-summary>${banner}<span class="rule" data-rule>${escapeHtml(input.rule)}</span></div>`,

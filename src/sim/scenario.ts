@@ -4,7 +4,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import { boundedNumber, boundProblem, BOUNDS, firstNonFinite } from '../core/bounds.ts';
 import { exactDecimals } from '../core/market.ts';
-import { describeIssue, formatPath, schemaProblems } from '../core/schema-errors.ts';
+import { describeIssue, formatPath, schemaError } from '../core/schema-errors.ts';
 import { DATA_SOURCES } from '../data/sources.ts';
 import { dataSourceKey } from '../data/source.ts';
 import { fundingSchema, type FundingConfig } from '../data/funding.ts';
@@ -390,16 +390,17 @@ export async function withResolvedStrategy(scenario: Scenario, baseDir: string, 
   return { ...scenario, strategy: config };
 }
 
-export function parseScenario(raw: unknown, source: string): Scenario {
+/** `prefix`: the scenario's JSON path in `source` when it is part of a larger document (a live config's "scenario"). */
+export function parseScenario(raw: unknown, source: string, prefix: (string | number)[] = []): Scenario {
   const infinite = firstNonFinite(raw);
   if (infinite) {
     throw new SpreadlabError(
-      `${source}: ${formatPath(infinite.path)}: expected a finite number, got ${infinite.value} (a JSON number beyond ±1.8e308 reads as infinite)`,
+      `${source}: ${formatPath([...prefix, ...infinite.path])}: expected a finite number, got ${infinite.value} (a JSON number beyond ±1.8e308 reads as infinite)`,
     );
   }
   const result = scenarioSchema.safeParse(withoutSchemaKey(raw));
   if (result.success) return result.data as Scenario;
-  throw new SpreadlabError(schemaProblems(source, result.error));
+  throw schemaError(source, result.error, prefix);
 }
 
 /** `"$schema"` names the JSON Schema an editor checks the file with; it is not part of the scenario (nor of run.json). */

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpreadlabError } from '../core/errors.ts';
-import { schemaProblems } from '../core/schema-errors.ts';
+import { schemaError } from '../core/schema-errors.ts';
 import type { Strategy } from './api.ts';
 import { definitionProblem, type StrategyDefinition } from './define.ts';
 import { BUILT_IN_STRATEGIES } from './registry.ts';
@@ -71,7 +71,7 @@ export async function resolveStrategy(config: StrategyConfig, baseDir: string, s
     definition = builtInStrategy(name, source);
   }
   const parsed = definition.params.strict().safeParse(raw);
-  if (!parsed.success) throw new SpreadlabError(schemaProblems(source, parsed.error, ['strategy']));
+  if (!parsed.success) throw schemaError(source, parsed.error, ['strategy']);
   const params = parsed.data as Record<string, unknown>;
   const head = module ? { module: modulePath } : { name };
   return { definition, config: { ...head, ...params }, module, create: () => definition.create(params) };

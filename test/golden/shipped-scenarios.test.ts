@@ -14,7 +14,15 @@ import { loadScenario } from '../../src/sim/scenario.ts';
  * and its commit says why the figures moved; any other change must leave it as it is.
  */
 const GOLDEN = 'test/golden/shipped-scenarios.json';
-const SCENARIOS = ['demo', 'btcusdt-spot-replay', 'avellaneda-stoikov-2008', 'informed-flow-demo', 'regime-demo', 'informed-flow-replay'];
+const SCENARIOS = [
+  'demo',
+  'random-walk-demo',
+  'btcusdt-spot-replay',
+  'avellaneda-stoikov-2008',
+  'informed-flow-demo',
+  'regime-demo',
+  'informed-flow-replay',
+];
 const FILES = ['summary.json', 'fills.csv', 'timeseries.csv'];
 
 interface Golden {

@@ -330,7 +330,7 @@ describe('text details (class 7)', () => {
       expectOk(r);
       expect(r.stdout).toMatch(/symbol\s+BTC€ÜSD/);
       const json = await cli(['data', 'inspect', m.tradesFile, '--json']);
-      expect(JSON.parse(json.stdout)[0].symbol).toBe('BTC€ÜSD');
+      expect(JSON.parse(json.stdout).reports[0].symbol).toBe('BTC€ÜSD');
     },
     CASE_MS,
   );

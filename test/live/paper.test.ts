@@ -3,47 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseLiveConfig } from '../../src/live/config.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
 import { loadRun } from '../../src/report/load-run.ts';
 import { FakeFeed, runEvents, stopWhen } from './fake-feed.ts';
-
-function config(provenance = true, risk: Record<string, number> = {}) {
-  return parseLiveConfig(
-    {
-      kind: 'spreadlab-live-config',
-      version: 1,
-      name: 'paper-test',
-      scenario: {
-        name: 'paper-test',
-        durationSeconds: 60,
-        market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-        data: {
-          kind: 'synthetic',
-          model: 'random-walk',
-          start: '2024-01-01T00:00:00Z',
-          startPrice: 100,
-          volatility: 0.01,
-          spreadTicks: 1,
-          levels: 20,
-          levelSize: 0.02,
-          churn: 0.1,
-          tradesPerSecond: 2,
-          tradeSize: 0.05,
-          refreshMs: 100,
-          feedLatencyMs: 5,
-        },
-        venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
-        analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
-        strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 150, maxInventory: 0.05, skewFactor: 0.5 },
-      },
-      risk: { maxPosition: 0.05, maxLoss: 100, maxOrdersPerMinute: 2000, staleDataSeconds: 1, priceBandBps: 100, ...risk },
-      ...(provenance ? { provenance: { source: 'test' } } : {}),
-    },
-    'test config',
-  );
-}
+import { paperConfig as config, paperRun } from './paper-run.ts';
 
 describe('paper mode', () => {
   it('a config without provenance is refused unless allowUnpromoted', async () => {
@@ -136,20 +100,9 @@ describe('paper mode', () => {
 
   it('a rerun into the same folder keeps the previous run aside until it has written its own; a failed rerun leaves it there', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
-    const paperRun = (feed: FakeFeed, stopSignal?: AbortSignal) =>
-      runLive({
-        config: config(),
-        configFile: 'c.json',
-        exchange: 'fake',
-        mode: 'paper',
-        sandbox: false,
-        out,
-        allowUnpromoted: false,
-        feed,
-        stopSignal,
-      });
+    const rerun = (feed: FakeFeed, stopSignal = new AbortController().signal) => paperRun(feed, stopSignal, { out });
     const first = new FakeFeed();
-    await paperRun(
+    await rerun(
       first,
       stopWhen(() => first.tradesPrinted >= 2, 60_000),
     );
@@ -159,16 +112,44 @@ describe('paper mode', () => {
         throw new Error('the feed is down');
       }
     }
-    await expect(paperRun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
+    await expect(rerun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
     expect(readFileSync(join(out, 'previous-run', 'summary.json'), 'utf8')).toBe(firstSummary);
     const third = new FakeFeed();
-    await paperRun(
+    await rerun(
       third,
       stopWhen(() => third.tradesPrinted >= 2, 60_000),
     );
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
     expect(existsSync(join(out, 'previous-run'))).toBe(false);
   }, 60_000);
+
+  it('prints a status line every few seconds and logs it; a clean stop is reported as a stop, not as the risk guard', async () => {
+    const printed: string[] = [];
+    const statusLines = () => printed.filter((l) => l.includes(' paper BTCUSDT · position '));
+    const { out, events } = await paperRun(
+      new FakeFeed(),
+      stopWhen(() => statusLines().length >= 3 && /fills [1-9]/.test(statusLines().at(-1)!)),
+      { print: (line) => printed.push(line), statusEverySeconds: 0.5, printStatus: true },
+    );
+    const lines = statusLines();
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^\d\d:\d\d:\d\d paper BTCUSDT · position [+−]?[\d.]+ · PnL [+−]?[\d.e-]+ USDT · open orders \d+ \(\d+ buy, \d+ sell\) · fills \d+ \(\d+ buys, \d+ sells\) · risk guard ok$/,
+      );
+    const statuses = events.filter((e) => e.event === 'status');
+    expect(statuses).toHaveLength(lines.length);
+    // the last status agrees with what the run had booked by then, at most
+    const last = statuses.at(-1) as unknown as { fills: { buys: number; sells: number } };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(last.fills.buys + last.fills.sells).toBeLessThanOrEqual(summary.fills.count);
+    expect(last.fills.buys + last.fills.sells).toBeGreaterThan(0);
+    expect(printed).toContain('stopping: stopped by the caller');
+    expect(printed.some((l) => l.startsWith('risk guard'))).toBe(false);
+    // in the log too: one 'stop' with its reason, no guard event
+    expect(events.filter((e) => e.event === 'stop')).toEqual([expect.objectContaining({ reason: 'stopped by the caller' })]);
+    expect(events.some((e) => String(e.event).startsWith('guard-'))).toBe(false);
+  }, 30_000);
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');

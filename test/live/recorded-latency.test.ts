@@ -113,9 +113,16 @@ describe('recorded latency from a paper session against spreadlab serve', () => 
     const [firstSent, lastSent] = [paper.orders[0].sentTs, paper.orders.at(-1)!.sentTs];
     const inside = sim.orders.filter((o) => o.sentTs > firstSent && o.sentTs < lastSent);
     expect(inside.length).toBeGreaterThan(sim.orders.length / 2); // the replay runs over the recording's times
-    for (const o of sim.orders) {
+    // An order sent in the last milliseconds of the recorded market may not reach the venue, or its answer
+    // the strategy, before the replay ends (times NaN): those are left out; all the others are checked.
+    const arrived = sim.orders.filter((o) => Number.isFinite(o.venueTs));
+    const answered = arrived.filter((o) => Number.isFinite(o.ackTs));
+    expect(answered.length).toBeGreaterThanOrEqual(sim.orders.length - 2);
+    for (const o of arrived) {
       // Requests are sent one after another's answer, so none waits on the FIFO entry channel.
       expect(o.venueTs - o.sentTs).toBe(interpolate(recording.entry, o.sentTs));
+    }
+    for (const o of answered) {
       // An answer can wait behind a fill notice on the FIFO response channel, never arrive earlier.
       expect(o.ackTs - o.venueTs).toBeGreaterThanOrEqual(interpolate(recording.response, o.venueTs));
     }

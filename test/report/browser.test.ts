@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcile } from '../../src/live/reconcile.ts';
+import { FakeFeed, stopWhen } from '../live/fake-feed.ts';
+import { paperRun } from '../live/paper-run.ts';
 import {
   chartStates,
   checkComparisonPage,
   expectShown,
   launch,
   openPage,
+  RUN_CHART_IDS,
   shortBacktest,
   shownFigures,
   spreadlab,
@@ -22,6 +26,7 @@ import {
  * keep them (their paths are printed) and look at them.
  */
 const keep = process.env.SPREADLAB_KEEP_SCREENSHOTS === '1';
+const csv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), { columns: true });
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-browser-'));
 let context: BrowserContext;
 let profile: string;
@@ -49,7 +54,7 @@ describe('run report in chromium', () => {
     expect(blocked).toEqual([]);
 
     const charts = await chartStates(page);
-    expect(charts.map((c) => c.id)).toEqual(['pnl', 'quotes', 'inventory', 'markouts', 'histogram', 'breakdown']);
+    expect(charts.map((c) => c.id)).toEqual(RUN_CHART_IDS);
     for (const chart of charts) {
       expect(chart, chart.id!).toMatchObject({ rendered: true, error: null });
       expect(chart.svgs, chart.id!).toBeGreaterThan(0);
@@ -57,6 +62,9 @@ describe('run report in chromium', () => {
     }
     // one marker per fill (the run is short: no downsampling)
     expect(charts.find((c) => c.id === 'quotes')!.symbols).toBe(fillCount);
+    // money in the market's quote currency (SYN-USD)
+    expect(await page.textContent('table.headline')).toContain('USD');
+    expect(await page.textContent('table.headline')).not.toContain('quote currency');
 
     const figures = await shownFigures(page);
     const keys = figures.map((f) => f.key);
@@ -101,6 +109,118 @@ describe('run report in chromium', () => {
     await page.screenshot({ path: join(tmp, 'report.png'), fullPage: true });
     await page.close();
   });
+
+  it('the market maker charts show the figures of fills.csv, orders.csv and timeseries.csv', async () => {
+    const fills = csv(join(run, 'fills.csv'));
+    const orders = csv(join(run, 'orders.csv'));
+    const series = csv(join(run, 'timeseries.csv'));
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8'));
+    const num = (x: string) => (x === 'NA' ? null : Number(x));
+    const { page, problems } = await openPage(context, join(run, 'report.html'));
+    expect(problems).toEqual([]);
+    const specs = JSON.parse((await page.textContent('#spreadlab-specs'))!);
+
+    // quotes: our bid line breaks where timeseries.csv has no bid (one path piece per run of bids)
+    const runsOf = (column: string) => series.filter((r, i) => r[column] !== 'NA' && (i === 0 || series[i - 1][column] === 'NA')).length;
+    const pieces = await page.$$eval('#chart-quotes svg g.mark-line.role-mark path', (paths) =>
+      paths.map((p) => (p.getAttribute('d') ?? '').split('M').length - 1),
+    );
+    // three lines: mid (one piece), bid, ask
+    expect(pieces).toHaveLength(3);
+    expect(pieces.slice(1).sort()).toEqual([runsOf('bid'), runsOf('ask')].sort());
+    expect(runsOf('bid')).toBeGreaterThan(1); // the demo's quotes do have gaps
+
+    // drawdown: total PnL less its running peak, sample by sample; the deepest is risk.maxDrawdown
+    let peak = -Infinity;
+    const drawdown = series.map((r) => {
+      peak = Math.max(peak, Number(r.pnl_total));
+      return [Math.round(Number(r.ts_us) / 1000), Number(r.pnl_total) - peak];
+    });
+    const shownDrawdown = specs.drawdown.layer[0].data.values.map((v: { t: number; drawdown: number }) => [v.t, v.drawdown]);
+    expect(shownDrawdown.length).toBe(drawdown.length);
+    shownDrawdown.forEach(([t, d]: number[], i: number) => {
+      expect(t).toBe(drawdown[i][0]);
+      expect(d).toBeCloseTo(drawdown[i][1], 9);
+    });
+    expect(-Math.min(...shownDrawdown.map((p: number[]) => p[1]))).toBeCloseTo(summary.risk.maxDrawdown, 9);
+
+    // time at each position: every sample counted in its group
+    const groups = specs['inventory-histogram'].layer[0].data.values as { from: number; to: number; samples: number }[];
+    expect(groups.reduce((n, g) => n + g.samples, 0)).toBe(series.length);
+    for (const g of groups)
+      expect(g.samples).toBe(series.filter((r) => Number(r.inventory) >= g.from - 1e-12 && Number(r.inventory) < g.to - 1e-12).length);
+
+    // latency: per order its entry, response and round trip, ms
+    const latency = specs.latency.data.values as { measure: string; ms: number }[];
+    const timed = orders.filter((o) => o.venue_ts_us !== 'NA' && o.ack_ts_us !== 'NA');
+    expect(latency).toHaveLength(3 * timed.length);
+    timed.forEach((o, i) => {
+      expect(latency[3 * i]).toEqual({ measure: 'entry', ms: (Number(o.venue_ts_us) - Number(o.sent_ts_us)) / 1000 });
+      expect(latency[3 * i + 1]).toEqual({ measure: 'response', ms: (Number(o.ack_ts_us) - Number(o.venue_ts_us)) / 1000 });
+      expect(latency[3 * i + 2]).toEqual({ measure: 'round trip', ms: (Number(o.ack_ts_us) - Number(o.sent_ts_us)) / 1000 });
+    });
+
+    // per-fill markout: one dot per fill with a 30 s markout, its value the file's
+    const complete = fills.filter((f) => f.markout_30s_bps !== 'NA');
+    expect(specs['markout-scatter'].layer.at(-1).data.values.map((v: { bps: number }) => v.bps)).toEqual(
+      complete.map((f) => Number(f.markout_30s_bps)),
+    );
+    expect((await chartStates(page)).find((c) => c.id === 'markout-scatter')!.symbols).toBe(complete.length);
+
+    // fills and fill probability by distance: counted from orders.csv and fills.csv
+    const rows = specs['fill-distance'].data.values as { center: number; orders: number; filledOrders: number; fills: number }[];
+    const rested = orders.filter((o) => o.type === 'limit' && o.status !== 'rejected' && o.placed_distance_ticks !== 'NA');
+    expect(rows.map((r) => r.center)).toEqual([...new Set(rested.map((o) => Number(o.placed_distance_ticks)))].sort((x, y) => x - y));
+    for (const r of rows) {
+      const here = rested.filter((o) => Number(o.placed_distance_ticks) === r.center);
+      expect(r.orders).toBe(here.length);
+      expect(r.filledOrders).toBe(here.filter((o) => Number(o.filled) > 0).length);
+      expect(r.fills).toBe(fills.filter((f) => Number(f.placed_distance_ticks) === r.center).length);
+    }
+    // bars for fills, and a point per distance with 5 or more orders
+    expect(await page.locator('#chart-fill-distance svg g.mark-rect.role-mark path').count()).toBe(rows.length);
+    expect((await chartStates(page)).find((c) => c.id === 'fill-distance')!.symbols).toBe(rows.filter((r) => r.orders >= 5).length);
+
+    // queue ahead when placed and order age, per fill
+    expect(specs.queue.data.values).toEqual(
+      fills.map((f) => ({
+        queue: num(f.placed_queue_ahead),
+        ageSeconds: f.order_age_us === 'NA' ? null : Number(f.order_age_us) / 1e6,
+        side: f.side,
+      })),
+    );
+    expect(await page.locator('#chart-queue svg g.mark-rect.role-mark path').count()).toBeGreaterThan(4);
+
+    // the headline's Sharpe: per interval, with the annualised figure it scales to
+    const sharpe = await page.$$eval('table.headline [data-key="risk.sharpe"]', (els) => els.map((e) => e.getAttribute('data-scale')));
+    expect(sharpe).toEqual([null, String(Math.sqrt((365 * 86_400) / summary.risk.intervalSeconds))]);
+    expect(await page.textContent('table.headline')).toContain(`Sharpe per ${summary.risk.intervalSeconds} s`);
+
+    for (const id of ['drawdown', 'inventory-histogram', 'latency', 'markout-scatter', 'fill-distance', 'queue'])
+      await page.locator(`#chart-${id}`).screenshot({ path: join(tmp, `chart-${id}.png`) });
+    await page.close();
+  });
+
+  it('the hour breakdown lists hours in the order the run met them, across midnight', async () => {
+    const late = join(tmp, 'midnight');
+    const r = spreadlab(
+      'backtest',
+      'scenarios/demo.json',
+      '--set',
+      'data.start=2024-01-01T23:50:00Z',
+      '--set',
+      'durationSeconds=1200',
+      '--out',
+      late,
+      '--quiet',
+    );
+    expect(r.status).toBe(0);
+    const { page, problems } = await openPage(context, join(late, 'report.html'));
+    expect(problems).toEqual([]);
+    const labels = await page.$$eval('#chart-breakdown svg .role-axis-label text', (els) => els.map((e) => e.textContent));
+    expect(labels.filter((l) => l === '23' || l === '00')).toEqual(['23', '00']);
+    await page.close();
+  });
 });
 
 describe('run report of the adaptive strategy in chromium', () => {
@@ -113,7 +233,7 @@ describe('run report of the adaptive strategy in chromium', () => {
     expect(problems).toEqual([]);
     expect(blocked).toEqual([]);
     const charts = await chartStates(page);
-    expect(charts.map((c) => c.id)).toEqual(['pnl', 'quotes', 'strategy-series', 'inventory', 'markouts', 'histogram', 'breakdown']);
+    expect(charts.map((c) => c.id)).toEqual([...RUN_CHART_IDS.slice(0, 3), 'strategy-series', ...RUN_CHART_IDS.slice(3)]);
     const chart = charts.find((c) => c.id === 'strategy-series')!;
     expect(chart).toMatchObject({ rendered: true, error: null });
     const names = [...new Set(rows.map((r) => r.name))];
@@ -204,8 +324,6 @@ describe('sweep, tune and walk-forward pages in chromium', () => {
       dirs.wf,
     );
   });
-
-  const csv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), { columns: true });
 
   /** Every table cell with a data-value, by row (its config or fold cell) and column. */
   const tableValues = (page: Page, table: string, key: string) =>
@@ -348,4 +466,66 @@ describe('sweep, tune and walk-forward pages in chromium', () => {
     await page.screenshot({ path: join(tmp, 'walkforward.png'), fullPage: true });
     await page.close();
   });
+});
+
+describe('reconcile page in chromium', () => {
+  it('a paper run and its simulation side by side, fill by fill: the figures of summary.json, reconcile.json and reconcile.csv', async () => {
+    const out = join(tmp, 'paper');
+    await paperRun(
+      new FakeFeed(),
+      stopWhen(() => false, 3_000),
+      { out },
+    );
+    await reconcile({ dir: out, toleranceMs: 1000 });
+
+    const { page, problems, blocked } = await openPage(context, join(out, 'reconcile.html'));
+    expect(problems).toEqual([]);
+    expect(blocked).toEqual([]);
+    const charts = await chartStates(page);
+    expect(charts.map((c) => c.id)).toEqual(['reconcile-fills', 'reconcile-pnl', 'reconcile-timing']);
+    for (const chart of charts) expect(chart.rendered && chart.error === null && chart.svgs > 0 && chart.marks > 2, chart.id!).toBe(true);
+
+    const sources: Record<string, unknown> = {
+      live: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')),
+      sim: JSON.parse(readFileSync(join(out, 'sim', 'summary.json'), 'utf8')),
+      reconcile: JSON.parse(readFileSync(join(out, 'reconcile.json'), 'utf8')),
+    };
+    const figures = await shownFigures(page);
+    expect(new Set(figures.map((f) => f.run))).toEqual(new Set(['live', 'sim', 'reconcile']));
+    expect(figures.filter((f) => f.key === 'pnl.total').map((f) => f.run)).toEqual(['live', 'sim']);
+    for (const f of figures) {
+      const expected = valueAt(sources[f.run!], f.key);
+      expect(f.value, `${f.run} ${f.key}`).toBe(expected === null ? 'null' : String(expected));
+      expectShown(f.text, expected, f.scale, `${f.run} ${f.key}`);
+    }
+
+    // the table is reconcile.csv, row by row
+    const rows = csv(join(out, 'reconcile.csv'));
+    const table = await page.$$eval('#reconcile-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        status: tr.getAttribute('data-status'),
+        values: Array.from(tr.querySelectorAll('td[data-value]') as ArrayLike<{ getAttribute(name: string): string | null }>).map((td) =>
+          td.getAttribute('data-value'),
+        ),
+      })),
+    );
+    expect(table).toHaveLength(rows.length);
+    const cell = (x: string) => (x === 'NA' ? 'null' : String(Number(x)));
+    rows.forEach((row, i) => {
+      expect(table[i].status).toBe(row.status);
+      expect(table[i].values).toEqual(
+        ['live_ts_us', 'live_price', 'live_size', 'sim_ts_us', 'sim_price', 'sim_size', 'dt_ms', 'price_diff'].map((c) => cell(row[c])),
+      );
+    });
+    // one mark per live and per simulated fill
+    const record = sources.reconcile as { liveFills: number; simFills: number; matched: number };
+    expect(charts.find((c) => c.id === 'reconcile-fills')!.symbols).toBe(record.liveFills + record.simFills);
+    expect(
+      await page
+        .locator('#chart-reconcile-fills svg g.mark-rule.role-mark line, #chart-reconcile-fills svg g.mark-rule.role-mark path')
+        .count(),
+    ).toBe(record.matched);
+    await page.screenshot({ path: join(tmp, 'reconcile.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
 });

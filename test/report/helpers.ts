@@ -8,6 +8,22 @@ import { expect } from 'vitest';
 import { spreadlab } from '../spawn-cli.ts';
 
 export { ROOT, spreadlab } from '../spawn-cli.ts';
+
+/** The charts of a run report, in page order (without a strategy series). */
+export const RUN_CHART_IDS = [
+  'pnl',
+  'drawdown',
+  'quotes',
+  'inventory',
+  'inventory-histogram',
+  'latency',
+  'markouts',
+  'histogram',
+  'markout-scatter',
+  'breakdown',
+  'fill-distance',
+  'queue',
+];
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** A short real backtest (300 simulated seconds of the demo) into `out`. */

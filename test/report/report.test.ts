@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../src/core/errors.ts';
 import { formatFigure, jsonForScript, renderComparison, renderRunReport, withConfig } from '../../src/report/html.ts';
 import { loadRun, type LoadedRun } from '../../src/report/load-run.ts';
-import { compareMarkoutSpec, comparePnlSpec, downsample, markoutCurve, runCharts, stride } from '../../src/report/specs.ts';
-import { compileWarnings, externalReferences, shortBacktest, spreadlab } from './helpers.ts';
+import { runCharts } from '../../src/report/run-charts.ts';
+import { compareMarkoutSpec, comparePnlSpec, downsample, markoutCurve, stride } from '../../src/report/specs.ts';
+import { quoteCurrencyOf } from '../../src/report/currency.ts';
+import { drawdownSeries, fillsByDistance, groupValues, inventoryShares, wilson } from '../../src/report/execution-specs.ts';
+import { compileWarnings, externalReferences, shortBacktest, spreadlab, RUN_CHART_IDS } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -24,9 +27,9 @@ beforeAll(() => {
 });
 
 describe('vega-lite specs', () => {
-  it('the six run charts compile with vega-lite without a warning', () => {
+  it('the run charts compile with vega-lite without a warning', () => {
     const charts = runCharts(a);
-    expect(charts.map((c) => c.id)).toEqual(['pnl', 'quotes', 'inventory', 'markouts', 'histogram', 'breakdown']);
+    expect(charts.map((c) => c.id)).toEqual(RUN_CHART_IDS);
     for (const chart of charts) {
       expect(compileWarnings(withConfig(chart.spec)), chart.id).toEqual([]);
       const title = chart.spec.title as { text: string };
@@ -43,8 +46,13 @@ describe('vega-lite specs', () => {
     const text = JSON.stringify(runCharts(a).map((c) => c.spec));
     for (const unit of [
       'time (UTC)',
-      'PnL (quote currency)',
-      'price (quote currency)',
+      'PnL (USD)', // the demo's symbol is SYN-USD
+      'price (USD)',
+      'drawdown (USD)',
+      'distance from the mid when placed (ticks',
+      'queue ahead when placed (base units)',
+      'order age at the fill (s)',
+      'share of time',
       'position (base units)',
       'mean markout (bps',
       'markout at 30s (bps)',
@@ -68,6 +76,64 @@ describe('vega-lite specs', () => {
   });
 });
 
+describe('the execution and risk charts', () => {
+  it('fills by distance: orders that rested, filled, fills and the Wilson interval per distance', () => {
+    const rows = fillsByDistance(a);
+    const rested = a.orders.filter((o) => o.type === 'limit' && o.status !== 'rejected' && o.placedDistanceTicks !== null);
+    expect(rows.reduce((n, r) => n + r.orders, 0)).toBe(rested.length);
+    expect(rows.reduce((n, r) => n + r.fills, 0)).toBe(a.fills.length);
+    for (const row of rows) {
+      const here = rested.filter((o) => o.placedDistanceTicks === row.center);
+      expect(row.orders).toBe(here.length); // at most 60 distances: each its own group
+      expect(row.filledOrders).toBe(here.filter((o) => o.filled > 0).length);
+      expect(row.probability).toBeCloseTo(row.filledOrders / row.orders, 12);
+      expect(row.lo).toBeLessThanOrEqual(row.probability);
+      expect(row.hi).toBeGreaterThanOrEqual(row.probability);
+    }
+    // Wilson: 5 of 10 → 23.7 % to 76.3 %; 0 of 10 → 0 to 27.8 %
+    expect(wilson(5, 10).lo).toBeCloseTo(0.2366, 4);
+    expect(wilson(5, 10).hi).toBeCloseTo(0.7634, 4);
+    expect(wilson(0, 10)).toEqual({ lo: 0, hi: expect.closeTo(0.2775, 4) });
+  });
+
+  it('groups values exactly when few, in bins of a round width when many', () => {
+    const exact = groupValues([4.5, 5.5, 5.5, 6], 60);
+    expect(exact(5.5)).toEqual({ center: 5.5, from: 5.25, to: 5.75 });
+    const many = Array.from({ length: 500 }, (_, i) => 1000 + i * 1.5);
+    const binned = groupValues(many, 60);
+    expect(binned(1000)).toEqual({ center: 1010, from: 1000, to: 1020 }); // range 748.5 / 60 → width 20
+    expect(binned(1019.9).from).toBe(1000);
+    expect(binned(1020).from).toBe(1020);
+  });
+
+  it('drawdown: total PnL less its running peak; its deepest point is summary.json risk.maxDrawdown', () => {
+    const series = drawdownSeries(a);
+    expect(series).toHaveLength(a.timeseries.length);
+    expect(Math.max(...series.map((s) => s.drawdown))).toBe(0);
+    expect(-Math.min(...series.map((s) => s.drawdown))).toBeCloseTo(a.summary.risk.maxDrawdown, 9);
+  });
+
+  it('inventory histogram: each sample counted once, in the group that holds its position; shares sum to 1', () => {
+    const shares = inventoryShares(a);
+    expect(shares.length).toBeLessThanOrEqual(30);
+    expect(shares.reduce((x, r) => x + r.share, 0)).toBeCloseTo(1, 12);
+    for (const row of shares) {
+      const inside = a.timeseries.filter((s) => s.inventory >= row.from - 1e-12 && s.inventory < row.to - 1e-12).length;
+      expect(row.samples, `${row.from}..${row.to}`).toBe(inside);
+    }
+  });
+
+  it('names the quote currency from the symbol', () => {
+    expect(quoteCurrencyOf('BTCUSDT')).toBe('USDT');
+    expect(quoteCurrencyOf('BTC/USDT:USDT')).toBe('USDT');
+    expect(quoteCurrencyOf('SYN-USD')).toBe('USD');
+    expect(quoteCurrencyOf('ETHBTC')).toBe('BTC');
+    expect(quoteCurrencyOf('BTCTUSD')).toBe('TUSD');
+    expect(quoteCurrencyOf('AMZN')).toBeNull();
+    expect(quoteCurrencyOf('my market')).toBeNull();
+  });
+});
+
 describe('downsampling for display', () => {
   const rows = Array.from({ length: 100_000 }, (_, i) => ({ i, v: i === 54_321 ? 1e6 : i === 77_777 ? -1e6 : Math.sin(i / 1000) }));
 
@@ -80,6 +146,17 @@ describe('downsampling for display', () => {
     expect(kept.some((r) => r.v === -1e6)).toBe(true);
     expect(kept.every((r, k) => k === 0 || r.i > kept[k - 1].i)).toBe(true);
     expect(downsample(rows.slice(0, 10), 2000, (r) => r.v)).toHaveLength(10);
+  });
+
+  it('keeps the rows asked for besides (the edges of a gap in our quotes)', () => {
+    const kept = downsample(
+      rows,
+      2000,
+      (r) => r.v,
+      (i) => i === 12_345,
+    );
+    expect(kept.some((r) => r.i === 12_345)).toBe(true);
+    expect(kept.every((r, k) => k === 0 || r.i > kept[k - 1].i)).toBe(true);
   });
 
   it('stride keeps the last row', () => {

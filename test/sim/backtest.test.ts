@@ -192,8 +192,8 @@ describe('what the strategy reads', () => {
 });
 
 describe('feed latency', () => {
-  it("changes the demo's fills: its quoting loop reads the book its feed shows (0, 5 and 500 ms differ)", async () => {
-    const demo = join(import.meta.dirname, '../../scenarios/demo.json');
+  it("changes the random-walk demo's fills: its quoting loop reads the book its feed shows (0, 5 and 500 ms differ)", async () => {
+    const demo = join(import.meta.dirname, '../../scenarios/random-walk-demo.json');
     const fillsWith = async (feedLatencyMs: number) => {
       const scenario = await loadScenario(demo, ['durationSeconds=600', `data.feedLatencyMs=${feedLatencyMs}`]);
       const { result } = await runScenario(scenario, dirname(demo));

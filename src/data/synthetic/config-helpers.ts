@@ -30,6 +30,15 @@ export function lotsOf(units: MarketUnits, value: number, path: string): Lots {
   return rounded;
 }
 
+/** Converts a price distance to whole ticks, naming the scenario field when it is not a whole number of them. */
+export function wholeTicks(units: MarketUnits, value: number, path: string): number {
+  const ticks = value / units.spec.tickSize;
+  if (Math.abs(ticks - Math.round(ticks)) > 1e-6) {
+    throw new SpreadlabError(`${path}: expected a whole number of tickSize (${units.spec.tickSize}), got ${value}`);
+  }
+  return Math.round(ticks);
+}
+
 /** Converts a duration in seconds to whole µs, naming the field when it is below 1 µs or not whole. */
 export function microsOf(seconds: number, path: string): Micros {
   const us = seconds * 1e6;

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
-import { SpreadlabError } from '../../core/errors.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource } from '../source.ts';
-import { lotsOf, syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
+import { lotsOf, syntheticBase, syntheticPeriod, marketRng, wholeTicks } from './config-helpers.ts';
 import { openInformedFlow } from './informed-flow.ts';
 
 /** Scenario settings of the informed-flow market (rules in informed-flow.ts), in the market's decimal units. */
@@ -43,17 +42,13 @@ export const informedFlowSource = defineDataSource({
   open(config, context) {
     const { units } = context;
     const { startTs, endTs } = syntheticPeriod(config.start, context);
-    const jumpTicks = config.jumpSize / units.spec.tickSize;
-    if (Math.abs(jumpTicks - Math.round(jumpTicks)) > 1e-6) {
-      throw new SpreadlabError(`data.jumpSize: expected a whole number of tickSize (${units.spec.tickSize}), got ${config.jumpSize}`);
-    }
     const open = openInformedFlow(
       {
         startMid: units.roundToTick(config.startPrice),
         halfSpreadTicks: config.halfSpreadTicks,
         levels: config.levels,
         levelSize: lotsOf(units, config.levelSize, 'data.levelSize'),
-        jumpTicks: Math.round(jumpTicks),
+        jumpTicks: wholeTicks(units, config.jumpSize, 'data.jumpSize'),
         jumpsPerSecond: config.jumpsPerSecond,
         takersPerSecond: config.takersPerSecond,
         informedShare: config.informedShare,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { boundedNumber, BOUNDS } from '../../core/bounds.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import { defineDataSource, type DataContext } from '../source.ts';
-import { syntheticBase, syntheticPeriod, marketRng } from './config-helpers.ts';
+import { syntheticBase, syntheticPeriod, marketRng, wholeTicks } from './config-helpers.ts';
 import { openRandomWalk, type RandomWalkParams } from './random-walk.ts';
 
 /** The displayed ladder and the market orders of the random-walk model (shared with the shared-price model). */
@@ -27,6 +27,19 @@ const schema = z
     /** Standard deviation of the mid's move over one second, in price units. */
     volatility: boundedNumber({ min: 0, max: BOUNDS.price.max }),
     ...ladderFields,
+    /** Informed market orders (rules in random-walk.ts); without it the flow is uninformed. */
+    informed: z
+      .object({
+        /** Share of the market orders that are informed, 0..1. */
+        share: boundedNumber({ min: 0, max: 1 }),
+        /** Size of a jump of the mid, price units (a whole number of ticks). */
+        jumpSize: boundedNumber(BOUNDS.price),
+        jumpsPerSecond: boundedNumber(BOUNDS.ratePerSecond),
+        /** How long before a jump the informed orders come, ms. */
+        leadMs: boundedNumber({ above: 0, max: BOUNDS.latencyMs.max }).default(500),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -52,13 +65,27 @@ export function ladderParams(config: LadderConfig, context: DataContext): Omit<R
 
 export const randomWalkSource = defineDataSource({
   name: 'synthetic/random-walk',
-  description: 'a seeded random-walk market with a churning L2 ladder and Poisson market orders (the demo market)',
+  description:
+    'a seeded random-walk market with a churning L2 ladder and Poisson market orders, optionally a share of them informed (the demo market)',
   params: schema,
   open(config, context) {
     const { units } = context;
     const ladder = ladderParams(config, context);
+    const { informed } = config;
     const open = openRandomWalk(
-      { startMid: units.roundToTick(config.startPrice), volatilityTicks: config.volatility / units.spec.tickSize, ...ladder },
+      {
+        startMid: units.roundToTick(config.startPrice),
+        volatilityTicks: config.volatility / units.spec.tickSize,
+        ...ladder,
+        ...(informed && {
+          informed: {
+            share: informed.share,
+            jumpTicks: wholeTicks(units, informed.jumpSize, 'data.informed.jumpSize'),
+            jumpsPerSecond: informed.jumpsPerSecond,
+            leadUs: Math.round(informed.leadMs * US_PER_MS),
+          },
+        }),
+      },
       marketRng(context),
     );
     return { open, openVenue: open, startTs: ladder.startTs, endTs: ladder.endTs, files: [] };

@@ -4,7 +4,10 @@ import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } f
 import { MessageBuffer, marketOpener, type SyntheticTiming } from './emitter.ts';
 
 /**
- * A simple seeded synthetic market, enough to drive the demo.
+ * A seeded synthetic market: a random-walk mid with a churning L2 ladder and Poisson market orders; with
+ * `informed` set, a share of those market orders is informed (the informed-flow model's takers in this
+ * market's microstructure). The default demo (scenarios/demo.json) is this market with informed takers;
+ * scenarios/random-walk-demo.json is the same without them.
  *
  * Rules:
  * - The mid is an arithmetic random walk in price: every `refreshMs` it moves by a normal step with
@@ -36,6 +39,7 @@ export interface RandomWalkParams extends SyntheticTiming {
   tradesPerSecond: number;
   tradeSize: Lots;
   refreshMs: number;
+  informed?: InformedTakers;
   /**
    * Where the mid goes at each refresh, in place of the random walk (shared-price.ts): made with the market's
    * generator when the market is opened; its first value is the mid at the start.
@@ -46,6 +50,14 @@ export interface RandomWalkParams extends SyntheticTiming {
 /** A mid path, one value (ticks) per call: the start's, then one per refresh. */
 export interface MidProcess {
   next(): number;
+}
+
+/** The informed share of the market orders (rules above). */
+export interface InformedTakers {
+  share: number;
+  jumpTicks: number;
+  jumpsPerSecond: number;
+  leadUs: Micros;
 }
 
 export function openRandomWalk(params: RandomWalkParams, seedRng: () => Rng): OpenMarketEvents {
@@ -60,6 +72,13 @@ class RandomWalkMarket implements MarketEventSource {
   private nextTrade: Micros;
   private started = false;
   private readonly out: MessageBuffer;
+  private readonly noiseRate: number;
+  /** Jumps and informed orders (only with `informed`); exact (unrounded) times, µs. */
+  private readonly jumpRng: Rng | null;
+  private readonly informedRng: Rng | null;
+  private nextJump = Infinity;
+  private jumpDirection: 1 | -1 = 1;
+  private nextInformed = Infinity;
   private readonly midProcess: MidProcess | null;
 
   constructor(
@@ -69,8 +88,16 @@ class RandomWalkMarket implements MarketEventSource {
     this.midProcess = p.midProcess?.(rng) ?? null;
     this.mid = this.midProcess ? this.midProcess.next() : p.startMid;
     this.out = new MessageBuffer(p.feedLatencyUs);
+    this.noiseRate = p.tradesPerSecond * (1 - (p.informed?.share ?? 0));
     this.nextRefresh = p.startTs + p.refreshMs * 1000;
-    this.nextTrade = p.startTs + this.tradeGap();
+    this.nextTrade = this.noiseRate > 0 ? p.startTs + this.tradeGap() : Infinity;
+    this.jumpRng = p.informed ? rng.fork('jumps') : null;
+    this.informedRng = p.informed ? rng.fork('informed') : null;
+    if (this.jumpRng) {
+      this.nextJump = p.startTs + this.jumpRng.exponential(p.informed!.jumpsPerSecond) * 1e6;
+      this.jumpDirection = this.jumpRng.uniform() < 0.5 ? -1 : 1;
+      this.nextInformed = this.scheduleInformed(p.startTs);
+    }
   }
 
   next(): MarketEvent | null {
@@ -87,20 +114,48 @@ class RandomWalkMarket implements MarketEventSource {
 
   private produceMessage(): boolean {
     this.out.begin();
-    if (this.nextRefresh <= this.nextTrade) {
+    const informedAt = Math.round(this.nextInformed);
+    if (this.nextJump !== Infinity && Math.round(this.nextJump) <= Math.min(this.nextRefresh, this.nextTrade, informedAt)) {
+      if (Math.round(this.nextJump) > this.p.endTs) return false;
+      this.jump();
+    } else if (this.nextRefresh <= this.nextTrade && this.nextRefresh <= informedAt) {
       if (this.nextRefresh > this.p.endTs) return false;
       this.refresh(this.nextRefresh);
       this.nextRefresh += this.p.refreshMs * 1000;
+    } else if (informedAt <= this.nextTrade) {
+      if (informedAt > this.p.endTs) return false;
+      this.marketOrder(informedAt, this.jumpDirection === 1 ? 'buy' : 'sell', this.informedRng!);
+      this.nextInformed = this.scheduleInformed(this.nextInformed);
     } else {
       if (this.nextTrade > this.p.endTs) return false;
-      this.marketOrder(this.nextTrade);
+      this.marketOrder(this.nextTrade, this.rng.uniform() < 0.5 ? 'buy' : 'sell', this.rng);
       this.nextTrade += this.tradeGap();
     }
     return true;
   }
 
   private tradeGap(): Micros {
-    return Math.max(1, Math.round(this.rng.exponential(this.p.tradesPerSecond) * 1e6));
+    return Math.max(1, Math.round(this.rng.exponential(this.noiseRate) * 1e6));
+  }
+
+  /** A jump of the mid (shown at the next refresh); the informed orders now trade ahead of the next one. */
+  private jump(): void {
+    const informed = this.p.informed!;
+    const jumpRng = this.jumpRng!;
+    const at = this.nextJump;
+    this.mid += this.jumpDirection * informed.jumpTicks;
+    this.nextJump = at + jumpRng.exponential(informed.jumpsPerSecond) * 1e6;
+    this.jumpDirection = jumpRng.uniform() < 0.5 ? -1 : 1;
+    this.nextInformed = this.scheduleInformed(at);
+  }
+
+  /** The next informed arrival at or after `from`, inside the window before the next jump; else Infinity. */
+  private scheduleInformed(from: number): number {
+    const { share, jumpsPerSecond, leadUs } = this.p.informed!;
+    if (share === 0 || leadUs === 0) return Infinity;
+    const windowRate = (share * this.p.tradesPerSecond) / -Math.expm1(-jumpsPerSecond * (leadUs / 1e6));
+    const t = Math.max(from, this.nextJump - leadUs) + this.informedRng!.exponential(windowRate) * 1e6;
+    return t < this.nextJump ? t : Infinity;
   }
 
   private snapshot(): BookSnapshot {
@@ -168,9 +223,9 @@ class RandomWalkMarket implements MarketEventSource {
     }
   }
 
-  private marketOrder(time: Micros): void {
-    const takerSide = this.rng.uniform() < 0.5 ? 'buy' : 'sell';
-    let remaining = Math.max(1, Math.round(this.rng.exponential(1 / this.p.tradeSize)));
+  /** A market order of `takerSide` that walks the opposite side of the book; its size drawn from `sizeRng`. */
+  private marketOrder(time: Micros, takerSide: 'buy' | 'sell', sizeRng: Rng): void {
+    let remaining = Math.max(1, Math.round(sizeRng.exponential(1 / this.p.tradeSize)));
     const levels = takerSide === 'buy' ? this.asks : this.bids;
     const prices = [...levels.keys()].sort((a, b) => (takerSide === 'buy' ? a - b : b - a));
     const consumed: [Ticks, Lots][] = [];
