@@ -77,6 +77,7 @@ export function formatSummary(s: Summary): string {
     ['  inventory', String(s.pnl.inventory)],
     ['  fees', String(s.pnl.fees)],
     ['  rebates', String(s.pnl.rebates)],
+    ...(s.pnl.funding !== 0 ? ([['  funding', String(s.pnl.funding)]] as [string, string][]) : []),
     ['fills', `${s.fills.count} (${s.fills.buys} buys, ${s.fills.sells} sells)`],
     ['effective half-spread', bps(s.effectiveSpreadBps)],
     [`realized spread ${s.mainHorizon}`, bps(s.realizedSpreadBps[s.mainHorizon])],

@@ -182,8 +182,9 @@ function paramsSpec(input: WalkForwardPageInput): Spec {
           mark: { type: 'line', point: { size: 60, filled: true }, color: COLORS.inventory },
           encoding: {
             x: { field: 'fold', type: 'ordinal', title: 'fold', axis: { labelAngle: 0 } },
+            // '~f': fixed with the ticks' decimals ('~g' printed 10 as 1e+1)
             y: numeric
-              ? { field: 'value', type: 'quantitative', title: null, scale: { zero: false }, axis: { format: '~g' } }
+              ? { field: 'value', type: 'quantitative', title: null, scale: { zero: false }, axis: { format: '~f' } }
               : { field: 'text', type: 'ordinal', title: null },
             tooltip: [
               { field: 'fold', type: 'ordinal' },
