@@ -146,9 +146,11 @@ describe('paper mode', () => {
     expect(last.fills.buys + last.fills.sells).toBeGreaterThan(0);
     expect(printed).toContain('stopping: stopped by the caller');
     expect(printed.some((l) => l.startsWith('risk guard'))).toBe(false);
-    // in the log too: one 'stop' with its reason, no guard event
+    // in the log too: one 'stop' with its reason, no guard event (but the refusal of an order the strategy
+    // sent while the run was stopping, which a loaded machine can let through: that is the stop, not a decision)
     expect(events.filter((e) => e.event === 'stop')).toEqual([expect.objectContaining({ reason: 'stopped by the caller' })]);
-    expect(events.some((e) => String(e.event).startsWith('guard-'))).toBe(false);
+    const guardEvents = events.filter((e) => String(e.event).startsWith('guard-'));
+    expect(guardEvents.filter((e) => !(e.event === 'guard-refused' && e.reason === 'the run is stopping'))).toEqual([]);
   }, 30_000);
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
