@@ -68,7 +68,7 @@ describe('spreadlab backtest (real CLI)', () => {
     }
     expect(s.scenario).toBe('demo');
     expect(s.seed).toBe(1);
-    expect(s.period).toEqual({ start: '2024-01-01T00:00:00.000000Z', end: '2024-01-01T00:02:00.000000Z', seconds: 120 });
+    expect(s.period).toEqual({ start: '2024-01-01T07:30:00.000000Z', end: '2024-01-01T07:32:00.000000Z', seconds: 120 });
     expect(s.events).toBeGreaterThan(0);
     expect(s.fills.count).toBeGreaterThan(0); // two minutes of the demo market do trade
     expect(s.fills.buys + s.fills.sells).toBe(s.fills.count);

@@ -95,10 +95,10 @@ describe('run report in chromium', () => {
       `realized spread at 30s net of fees ${net >= 0 ? '+' : ''}${net.toFixed(2)} bps`,
     );
 
-    // times are UTC whatever the browser's zone (Asia/Tokyo here): the run starts at 00:00:00 UTC
+    // times are UTC whatever the browser's zone (Asia/Tokyo here): the run starts at 07:30:00 UTC (16:30 in Tokyo)
     const axisLabels = await page.$$eval('#chart-pnl svg .role-axis-label text', (els) => els.map((e) => e.textContent));
-    expect(axisLabels).toContain('00:00:00');
-    expect(axisLabels).not.toContain('09:00:00');
+    expect(axisLabels).toContain('07:30:00');
+    expect(axisLabels).not.toContain('16:30:00');
 
     // a tooltip appears on hover
     const box = (await page.locator('#chart-pnl svg').boundingBox())!;

@@ -39,7 +39,15 @@ describe('parseScenario', () => {
     expect(s.name).toBe('demo');
     expect(s.seed).toBe(1);
     expect(s.durationSeconds).toBe(3600);
-    expect(s.market).toEqual({ symbol: 'SYN-USD', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 });
+    expect(s.market).toEqual({
+      symbol: 'SYN-USD',
+      kind: 'perpetual',
+      tickSize: 0.01,
+      lotSize: 0.001,
+      makerFeeBps: -2,
+      takerFeeBps: 5,
+      funding: { rate: 0.0001, intervalHours: 8 },
+    });
     expect(s.strategy).toEqual({ name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.5, skewFactor: 0.5 });
     expect(s.venue.latency).toEqual({ model: 'constant', entryMs: 20, responseMs: 20 });
   });
