@@ -369,9 +369,7 @@ function scenarioCard(run: LoadedRun): string {
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(', ')
     : '';
-  const rows: [string, string][] = [
-    ['scenario', `${escapeHtml(record.scenario.name)} · seed ${record.seed}`],
-    ['scenario SHA-256', `<code data-key="scenarioSha256">${escapeHtml(record.scenarioSha256)}</code>`],
+  return scenarioCardOf(record, [
     [
       'market',
       escapeHtml(
@@ -382,6 +380,18 @@ function scenarioCard(run: LoadedRun): string {
     ],
     ['strategy', escapeHtml(strategy ? `${strategyLabel(strategy)} (${params})` : '')],
     ['data', escapeHtml(data ? `${String(data.kind)}${data.model ? ` / ${String(data.model)}` : ''}` : '')],
+  ]);
+}
+
+/**
+ * The scenario card of a run page: name, seed and SHA-256, then `rows` (market, strategy, data), then the
+ * overrides, data files and spreadlab version, and the scenario as run.
+ */
+export function scenarioCardOf(record: LoadedRun['record'], rows: [string, string][]): string {
+  const all: [string, string][] = [
+    ['scenario', `${escapeHtml(record.scenario.name)} · seed ${record.seed}`],
+    ['scenario SHA-256', `<code data-key="scenarioSha256">${escapeHtml(record.scenarioSha256)}</code>`],
+    ...rows,
     ['overrides', record.overrides.length > 0 ? record.overrides.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ') : 'none'],
     [
       'data files',
@@ -391,7 +401,7 @@ function scenarioCard(run: LoadedRun): string {
     ],
     ['spreadlab', escapeHtml(record.spreadlab)],
   ];
-  return `<div class="card"><h2 style="margin-top:0">Scenario</h2><dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
+  return `<div class="card"><h2 style="margin-top:0">Scenario</h2><dl class="meta">${all.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 <details><summary>scenario as run (run.json)</summary><pre>${escapeHtml(JSON.stringify(record.scenario, null, 2))}</pre></details></div>`;
 }
 

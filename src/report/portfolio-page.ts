@@ -1,7 +1,7 @@
 import { strategyLabel } from '../strategy/resolve.ts';
 import { judgeRun, verdict } from '../analytics/verdict.ts';
 import type { PortfolioSummary } from '../analytics/portfolio.ts';
-import { detailFigures, escapeHtml, figureSpan, formatFigure, renderPage, type FigureFormat } from './html.ts';
+import { detailFigures, escapeHtml, figureSpan, formatFigure, renderPage, scenarioCardOf, type FigureFormat } from './html.ts';
 import type { LoadedPortfolio, LoadedRun } from './load-run.ts';
 import { portfolioCharts } from './portfolio-specs.ts';
 
@@ -68,9 +68,7 @@ function marketFigures(summary: PortfolioSummary, id: string): string {
 function scenarioCard(run: LoadedRun): string {
   const { record } = run;
   const markets = (record.scenario.markets ?? []) as Record<string, unknown>[];
-  const rows: [string, string][] = [
-    ['scenario', `${escapeHtml(record.scenario.name)} · seed ${record.seed}`],
-    ['scenario SHA-256', `<code data-key="scenarioSha256">${escapeHtml(record.scenarioSha256)}</code>`],
+  return scenarioCardOf(record, [
     ...markets.map((m): [string, string] => [
       `market ${escapeHtml(String(m.id ?? m.symbol))}`,
       escapeHtml(
@@ -78,17 +76,7 @@ function scenarioCard(run: LoadedRun): string {
       ),
     ]),
     ['strategy', escapeHtml(record.scenario.strategy ? strategyLabel(record.scenario.strategy) : '')],
-    ['overrides', record.overrides.length > 0 ? record.overrides.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ') : 'none'],
-    [
-      'data files',
-      record.dataFiles.length > 0
-        ? record.dataFiles.map((f) => `<code>${escapeHtml(f.path)}</code> <code>sha256 ${escapeHtml(f.sha256)}</code>`).join('<br>')
-        : 'none (synthetic)',
-    ],
-    ['spreadlab', escapeHtml(record.spreadlab)],
-  ];
-  return `<div class="card"><h2 style="margin-top:0">Scenario</h2><dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
-<details><summary>scenario as run (run.json)</summary><pre>${escapeHtml(JSON.stringify(record.scenario, null, 2))}</pre></details></div>`;
+  ]);
 }
 
 /** report.html of a run over several markets. */

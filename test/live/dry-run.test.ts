@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
-import { parseLiveConfig } from '../../src/live/config.ts';
+
 import { DryRunVenue } from '../../src/live/dry-run-venue.ts';
 import { runLive } from '../../src/live/live-run.ts';
 import { EventLog, RunTape } from '../../src/live/tape.ts';
@@ -11,42 +11,12 @@ import { finalStatus } from '../../src/sim/order-log.ts';
 import { loadStrategyModule } from '../../src/strategy/resolve.ts';
 import type { Seen } from '../fixtures/strategies/listen-hooks.ts';
 import { FakeFeed, stopWhen } from './fake-feed.ts';
+import { testLiveConfig } from './paper-run.ts';
 
 const LISTEN_HOOKS = resolve('test/fixtures/strategies/listen-hooks.ts');
 
 function config() {
-  return parseLiveConfig(
-    {
-      kind: 'spreadlab-live-config',
-      version: 1,
-      name: 'dry-hooks',
-      scenario: {
-        name: 'dry-hooks',
-        durationSeconds: 60,
-        market: { symbol: 'BTCUSDT', tickSize: 0.01, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-        data: {
-          kind: 'synthetic',
-          model: 'random-walk',
-          start: '2024-01-01T00:00:00Z',
-          startPrice: 100,
-          volatility: 0.01,
-          spreadTicks: 1,
-          levels: 20,
-          levelSize: 0.02,
-          churn: 0.1,
-          tradesPerSecond: 2,
-          tradeSize: 0.05,
-          refreshMs: 100,
-          feedLatencyMs: 5,
-        },
-        venue: { queue: { model: 'risk-averse' }, latency: { model: 'constant', entryMs: 5, responseMs: 5 } },
-        analytics: { horizonsSeconds: [1], mainHorizonSeconds: 1 },
-        strategy: { module: LISTEN_HOOKS },
-      },
-      risk: { maxPosition: 0.05, maxLoss: 100, maxOrdersPerMinute: 2000, staleDataSeconds: 1, priceBandBps: 100 },
-    },
-    'test config',
-  );
+  return testLiveConfig({ name: 'dry-hooks', strategy: { module: LISTEN_HOOKS }, provenance: false });
 }
 
 describe('dry-run market data', () => {

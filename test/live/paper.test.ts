@@ -42,20 +42,12 @@ describe('paper mode', () => {
   });
 
   it('the same strategy quotes on live data, the simulated venue fills it, the run folder matches a backtest’s; reconcile replays it', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
     const feed = new FakeFeed();
-    const result = await runLive({
-      config: config(),
-      configFile: 'c.json',
-      exchange: 'fake',
-      mode: 'paper',
-      sandbox: false,
-      out,
-      allowUnpromoted: false,
+    // for 24 prints of the market (alternately through our bid and our ask), however long a loaded machine takes
+    const { result, out } = await paperRun(
       feed,
-      // for 24 prints of the market (alternately through our bid and our ask), however long a loaded machine takes
-      stopSignal: stopWhen(() => feed.tradesPrinted >= 24, 60_000),
-    });
+      stopWhen(() => feed.tradesPrinted >= 24, 60_000),
+    );
     expect(result.stopReason).toBe('stopped by the caller');
     for (const f of ['summary.json', 'fills.csv', 'timeseries.csv', 'run.json', 'orders.csv', 'live.json', 'orders.jsonl', 'market.raw.gz'])
       expect(existsSync(join(out, f)), f).toBe(true);
@@ -155,21 +147,15 @@ describe('paper mode', () => {
 
   it('stale feed: the guard pauses quoting and cancels; the run keeps going and records the pause', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'paper-')), 'run');
-    await runLive({
-      config: config(),
-      configFile: 'c.json',
-      exchange: 'fake',
-      mode: 'paper',
-      sandbox: false,
-      out,
-      allowUnpromoted: false,
-      feed: new FakeFeed(600),
-      stopSignal: stopWhen(() => {
+    await paperRun(
+      new FakeFeed(600),
+      stopWhen(() => {
         const events = runEvents(out);
         const pause = events.findIndex((e) => e.event === 'guard-pause');
         return pause >= 0 && events.slice(pause).some((e) => e.event === 'guard-refused');
       }),
-    });
+      { out },
+    );
     const events = readFileSync(join(out, 'orders.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -181,17 +167,11 @@ describe('paper mode', () => {
 
   it('dry-run logs the orders it would send and fills nothing', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dry-')), 'run');
-    const result = await runLive({
-      config: config(),
-      configFile: 'c.json',
-      exchange: 'fake',
-      mode: 'dry-run',
-      sandbox: false,
-      out,
-      allowUnpromoted: false,
-      feed: new FakeFeed(),
-      stopSignal: stopWhen(() => runEvents(out).filter((e) => e.event === 'would-place').length >= 4),
-    });
+    const { result } = await paperRun(
+      new FakeFeed(),
+      stopWhen(() => runEvents(out).filter((e) => e.event === 'would-place').length >= 4),
+      { out, mode: 'dry-run' },
+    );
     expect(result.analysis.summary.fills.count).toBe(0);
     const log = readFileSync(join(out, 'orders.jsonl'), 'utf8');
     expect(log).toMatch(/"event":"would-place","id":"dry-1","side":"buy","price":99\.95/);

@@ -4,27 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLiveConfig } from '../../src/live/config.ts';
 import { promote, PROMOTE_DEFAULTS, type PromoteOptions } from '../../src/live/promote.ts';
+import { RANDOM_WALK_DATA } from './paper-run.ts';
 
 const scenario = {
   name: 'mm',
   seed: 1,
   durationSeconds: 600,
   market: { symbol: 'BTCUSDT', tickSize: 0.1, lotSize: 0.001, makerFeeBps: -2, takerFeeBps: 5 },
-  data: {
-    kind: 'synthetic',
-    model: 'random-walk',
-    start: '2024-01-01T00:00:00Z',
-    startPrice: 100,
-    volatility: 0.01,
-    spreadTicks: 1,
-    levels: 20,
-    levelSize: 0.02,
-    churn: 0.1,
-    tradesPerSecond: 2,
-    tradeSize: 0.05,
-    refreshMs: 100,
-    feedLatencyMs: 5,
-  },
+  data: RANDOM_WALK_DATA,
   strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.1, skewFactor: 0.5 },
 };
 
