@@ -171,6 +171,24 @@ export function addSnapshotRow(snapshot: BookSnapshot, c: Omit<EventColumns, 'le
   }
 }
 
+/**
+ * A market event source that can hand out its next event as a row of decoded columns (columns.ts), so a
+ * consumer that only needs a level, a time or a kind reads them straight from the typed arrays, with no
+ * event record formed per row: the backtest applies delta rows to its two books this way (sim/backtest.ts).
+ *
+ * Protocol: `peekRow()` returns the index in `rows` of the next event's first row (-1 when the source is
+ * done); `rows` is valid after that call until the source moves on. A single-row event (not a snapshot) may
+ * then be passed over with `skipRow()`; `next()` still yields it as an event (and gathers a snapshot's rows).
+ * `localShift` is added to every row's localTs (a streamed replay's clock alignment; 0 for in-memory tables).
+ * Rows read this way are the ones the same source's `next()` would have formed into events, in the same order.
+ */
+export interface RowSource extends MarketEventSource {
+  readonly rows: Omit<EventColumns, 'length'>;
+  readonly localShift: number;
+  peekRow(): number;
+  skipRow(): void;
+}
+
 /** Opens the columns as a market event source; each open starts from the first row. */
 export function openColumns(columns: EventColumns): OpenMarketEvents {
   return () => new ColumnSource(columns);
@@ -232,11 +250,24 @@ export class RowEvents {
   }
 }
 
-class ColumnSource implements MarketEventSource {
+class ColumnSource implements RowSource {
+  readonly localShift = 0;
   private row = 0;
   private readonly events = new RowEvents();
 
   constructor(private readonly c: EventColumns) {}
+
+  get rows(): EventColumns {
+    return this.c;
+  }
+
+  peekRow(): number {
+    return this.row < this.c.length ? this.row : -1;
+  }
+
+  skipRow(): void {
+    this.row++;
+  }
 
   next(): MarketEvent | null {
     const c = this.c;

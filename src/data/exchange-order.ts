@@ -2,7 +2,7 @@ import { objectArray } from '../core/arrays.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { Ring } from '../core/ring.ts';
 import type { Micros } from '../core/units.ts';
-import { addSnapshotRow, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns } from './columns.ts';
+import { addSnapshotRow, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns, type RowSource } from './columns.ts';
 import { RANK } from './merge.ts';
 import { EventCopy } from './event-copy.ts';
 
@@ -91,7 +91,8 @@ export function venueRowOrder(columns: EventColumns): Int32Array {
 }
 
 /** Rows of decoded columns read in a given order, formed into events as openColumns forms them. */
-class RowOrderSource implements MarketEventSource {
+class RowOrderSource implements RowSource {
+  readonly localShift = 0;
   private at = 0;
   private readonly events = new RowEvents();
 
@@ -99,6 +100,18 @@ class RowOrderSource implements MarketEventSource {
     private readonly columns: EventColumns,
     private readonly order: Int32Array,
   ) {}
+
+  get rows(): EventColumns {
+    return this.columns;
+  }
+
+  peekRow(): number {
+    return this.at < this.order.length ? this.order[this.at] : -1;
+  }
+
+  skipRow(): void {
+    this.at++;
+  }
 
   next(): MarketEvent | null {
     const { columns: c, order } = this;

@@ -1,6 +1,6 @@
 import type { MarketUnits } from '../core/market.ts';
 import type { Lots, Micros } from '../core/units.ts';
-import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
+import type { OpenMarketEvents } from '../core/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { Series } from '../core/series.ts';
 import type { MarketInfo, Strategy } from '../strategy/api.ts';
@@ -11,6 +11,8 @@ import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
 import { teeEvents } from '../data/tee.ts';
+import { FLAG_ASK, FLAG_LAST, Kind, type RowSource } from '../data/columns.ts';
+import { rowSourceOf } from '../data/row-source.ts';
 import { constantFundingTimes, decimalNumber, decimalOf, fundingAmount, type Decimal, type FundingSchedule } from '../data/funding.ts';
 import { Rank, Scheduler } from './scheduler.ts';
 import { SimGateway, type GatewayMarket, type VenueLink } from './gateway.ts';
@@ -178,10 +180,9 @@ class MarketLane {
   readonly funding: FundingPayment[] = [];
   readonly exchange: SimExchange;
   readonly ownQuotes: OwnQuoteWatch;
-  readonly venueFeed: MarketEventSource;
-  readonly localFeed: MarketEventSource;
-  venueNext: MarketEvent | null;
-  localNext: MarketEvent | null;
+  /** The venue's timeline and the strategy's feed, read as rows (data/row-source.ts). */
+  readonly venueRows: RowSource;
+  readonly localRows: RowSource;
   venueTime: Micros = -Infinity;
   lastMid2 = NaN;
   marketEvents = 0;
@@ -195,16 +196,33 @@ class MarketLane {
     this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => onFill(this, fill), setup.bookThrough);
     this.ownQuotes = new OwnQuoteWatch(this.exchange, (bid, ask) => onQuotes(this, bid, ask));
     // One data, two timelines: read once when its two orders are the same (a synthetic market), else opened twice.
-    [this.venueFeed, this.localFeed] =
+    const [venue, local] =
       setup.openVenueEvents === setup.openEvents ? teeEvents(setup.openEvents()) : [setup.openVenueEvents(), setup.openEvents()];
-    this.venueNext = this.venueFeed.next();
-    this.localNext = this.localFeed.next();
+    this.venueRows = rowSourceOf(venue);
+    this.localRows = rowSourceOf(local);
+  }
+
+  /** When the venue applies its next event: its exchTs, or the venue's clock when stamped earlier (Infinity at the end). */
+  nextVenueTs(): Micros {
+    const i = this.venueRows.peekRow();
+    if (i < 0) return Infinity;
+    const exchTs = this.venueRows.rows.exchTs[i];
+    return exchTs > this.venueTime ? exchTs : this.venueTime;
+  }
+
+  /** When the feed shows its next event: its localTs (Infinity at the end). */
+  nextLocalTs(): Micros {
+    const i = this.localRows.peekRow();
+    return i < 0 ? Infinity : this.localRows.rows.localTs[i] + this.localRows.localShift;
   }
 }
 
 class Backtest {
   private readonly scheduler = new Scheduler();
   private readonly lanes: MarketLane[];
+  /** Each lane's next venue and feed event time, as step last read them. */
+  private readonly venueTimes: Float64Array;
+  private readonly localTimes: Float64Array;
   private readonly fillOrder: number[] = [];
   private readonly gateway: SimGateway;
   // Times get a number where they are declared: a field declared without one starts undefined, and V8 then
@@ -231,6 +249,8 @@ class Backtest {
           (lane, bid, ask) => lane.quotePath.push2(this.now, bid, ask),
         ),
     );
+    this.venueTimes = new Float64Array(this.lanes.length);
+    this.localTimes = new Float64Array(this.lanes.length);
     const links = new Map<LatencyModel, VenueLink>();
     const markets: GatewayMarket[] = this.lanes.map((lane) => {
       const { latency } = lane.setup;
@@ -289,35 +309,39 @@ class Backtest {
   /**
    * Processes market events synchronously up to the next scheduled item, then that item.
    * Returns true when it woke the strategy, false when not, null when the run is over.
+   * Market events are applied in runs (applyVenueRun, applyLocalRun): each run goes on up to the first thing
+   * that must come before its next event by the tie rule (the next item, another market's event, the end of
+   * the run), so the order is the one event-by-event merging gives. While the feed is not observed (no onBook
+   * or onTrade hook, the strategy not waiting for the feed to start) nothing that reads the feed runs before
+   * the next item, so the venue's run does not stop at feed events: the venue goes first up to the item, then
+   * the feed (a venue fill's notice, scheduled during the venue's run, ends it and so bounds the feed's).
    */
   private step(): boolean | null {
-    const lanes = this.lanes;
+    const { lanes, venueTimes, localTimes } = this;
     for (;;) {
       const item = this.scheduler.peek();
-      let venueLane: MarketLane | null = null;
+      const itemTs = item ? item.time : Infinity;
+      let venueLane = -1;
       let venueTs = Infinity;
-      let localLane: MarketLane | null = null;
+      let localLane = -1;
       let localTs = Infinity;
       for (let i = 0; i < lanes.length; i++) {
-        const lane = lanes[i];
-        const venueNext = lane.venueNext;
-        if (venueNext !== null) {
-          const ts = venueNext.exchTs > lane.venueTime ? venueNext.exchTs : lane.venueTime;
-          if (ts < venueTs) {
-            venueTs = ts;
-            venueLane = lane;
-          }
+        const venue = (venueTimes[i] = lanes[i].nextVenueTs());
+        if (venue < venueTs) {
+          venueTs = venue;
+          venueLane = i;
         }
-        const localNext = lane.localNext;
-        if (localNext !== null && localNext.localTs < localTs) {
-          localTs = localNext.localTs;
-          localLane = lane;
+        const local = (localTimes[i] = lanes[i].nextLocalTs());
+        if (local < localTs) {
+          localTs = local;
+          localLane = i;
         }
       }
-      const itemTs = item ? item.time : Infinity;
-      if (venueLane !== null && venueTs <= itemTs && venueTs <= localTs) {
-        if (venueTs > this.endTs) return this.finish();
-        this.applyVenueEvent(venueLane, venueTs);
+      const feedObserved = this.feedObserved();
+      if (venueLane >= 0 && venueTs <= itemTs && venueTs <= this.endTs && (!feedObserved || venueTs <= localTs)) {
+        // an earlier market's venue event at equal time goes first, a later one's after
+        const loose = Math.min(earliest(venueTimes, venueLane + 1, lanes.length), itemTs, this.endTs, feedObserved ? localTs : Infinity);
+        this.applyVenueRun(lanes[venueLane], earliest(venueTimes, 0, venueLane), loose);
         continue;
       }
       if ((item && itemTs < localTs) || (itemTs === localTs && item && item.rank < Rank.localMarket)) {
@@ -328,15 +352,23 @@ class Backtest {
         if (item.rank === Rank.orderArrival) for (let i = 0; i < lanes.length; i++) lanes[i].ownQuotes.check();
         return item.rank >= Rank.strategyNotice;
       }
-      if (localLane === null) return this.finish();
-      if (localTs > this.endTs) return this.finish();
-      return this.applyLocalEvent(localLane);
+      if (localLane < 0 || localTs > this.endTs) return this.finish();
+      // feed events go after venue events and order arrivals at equal time, before notices and wake-ups
+      const itemFirst = item !== null && item.rank < Rank.localMarket;
+      const strict = Math.min(earliest(localTimes, 0, localLane), venueTs, itemFirst ? itemTs : Infinity);
+      const loose = Math.min(earliest(localTimes, localLane + 1, lanes.length), this.endTs, itemFirst ? Infinity : itemTs);
+      if (this.applyLocalRun(lanes[localLane], strict, loose)) return true;
     }
+  }
+
+  /** Whether feed events may run strategy code or start it (see step). */
+  private feedObserved(): boolean {
+    return this.gateway.hasMarketHooks() || (this.startWaitsForFeed && this.feedEvents === 0);
   }
 
   /** Ends the run at the earlier of endTs and the end of the data. */
   private finish(): null {
-    if (this.lanes.every((lane) => !lane.venueNext)) {
+    if (this.lanes.every((lane) => lane.venueRows.peekRow() < 0)) {
       const venueTime = Math.max(...this.lanes.map((lane) => lane.venueTime));
       this.endTs = Math.min(this.endTs, Math.max(venueTime, this.setup.startTs));
     }
@@ -344,17 +376,43 @@ class Backtest {
     return null;
   }
 
-  private applyVenueEvent(lane: MarketLane, time: Micros): void {
-    const event = lane.venueNext!;
-    lane.venueTime = time;
-    this.now = time;
-    const fillsBefore = lane.fills.length;
-    lane.exchange.applyMarketEvent(event);
-    if (event.kind === 'snapshot' || (event.kind === 'delta' && event.last)) this.recordMid(lane, time);
-    if (lane.fills.length !== fillsBefore) lane.ownQuotes.check();
-    lane.marketEvents++;
-    if ((++this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
-    lane.venueNext = lane.venueFeed.next();
+  /**
+   * Applies the lane's venue events while their time t keeps t < strict and t ≤ loose (a fill's notice,
+   * scheduled meanwhile, tightens loose). A delta row goes to the venue's book straight from the columns.
+   */
+  private applyVenueRun(lane: MarketLane, strict: Micros, loose: Micros): void {
+    const { venueRows: rows, exchange } = lane;
+    for (;;) {
+      const i = rows.peekRow();
+      if (i < 0) return;
+      const c = rows.rows;
+      const exchTs = c.exchTs[i];
+      const time = exchTs > lane.venueTime ? exchTs : lane.venueTime;
+      if (!(time < strict && time <= loose)) return;
+      lane.venueTime = time;
+      this.now = time;
+      const fillsBefore = lane.fills.length;
+      if (c.kind[i] === Kind.DELTA) {
+        const flags = c.flags[i];
+        exchange.applyDelta((flags & FLAG_ASK) !== 0 ? 'ask' : 'bid', c.price[i], c.size[i]);
+        rows.skipRow();
+        if ((flags & FLAG_LAST) !== 0) {
+          exchange.endBookMessage(exchTs);
+          this.recordMid(lane, time);
+        }
+      } else {
+        const event = rows.next()!;
+        exchange.applyMarketEvent(event);
+        if (event.kind === 'snapshot') this.recordMid(lane, time);
+      }
+      if (lane.fills.length !== fillsBefore) {
+        lane.ownQuotes.check();
+        const notice = this.scheduler.peek();
+        if (notice && notice.time < loose) loose = notice.time;
+      }
+      lane.marketEvents++;
+      if ((++this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
+    }
   }
 
   /** Records the venue's mid after a complete book message, when it changed (and both sides have a level). */
@@ -367,18 +425,42 @@ class Backtest {
     }
   }
 
-  /** Applies one event to the strategy's feed; true when a hook ran (the strategy then gets a turn). */
-  private applyLocalEvent(lane: MarketLane): boolean {
-    const event = lane.localNext!;
-    this.now = event.localTs;
-    // Order-by-order events are for the venue's queue model only: a strategy's feed is the book and the tape.
-    const shown = event.kind !== 'order';
-    const hookRan = shown && this.gateway.receiveMarket(lane.index, event);
-    lane.localNext = lane.localFeed.next();
-    if (shown && this.feedEvents++ === 0 && this.startWaitsForFeed) {
-      this.scheduler.schedule(this.now, Rank.strategyWake, () => this.startStrategy());
+  /**
+   * Applies the lane's events to the strategy's feed while their localTs t keeps t < strict and t ≤ loose;
+   * true when a hook ran (the strategy then gets a turn, and the run ends). A delta row goes to the feed's
+   * book straight from the columns. The run also ends when the feed's first event starts the strategy.
+   */
+  private applyLocalRun(lane: MarketLane, strict: Micros, loose: Micros): boolean {
+    const { localRows: rows, index } = lane;
+    const gateway = this.gateway;
+    for (;;) {
+      const i = rows.peekRow();
+      if (i < 0) return false;
+      const c = rows.rows;
+      const localTs = c.localTs[i] + rows.localShift;
+      if (!(localTs < strict && localTs <= loose)) return false;
+      this.now = localTs;
+      const kind = c.kind[i];
+      let hookRan = false;
+      if (kind === Kind.DELTA) {
+        const flags = c.flags[i];
+        const exchTs = c.exchTs[i];
+        gateway.receiveLevel(index, (flags & FLAG_ASK) !== 0 ? 'ask' : 'bid', c.price[i], c.size[i]);
+        rows.skipRow();
+        if ((flags & FLAG_LAST) !== 0) hookRan = gateway.receiveMessageEnd(index, exchTs);
+      } else if (kind === Kind.ORDER) {
+        // Order-by-order events are for the venue's queue model only: a strategy's feed is the book and the tape.
+        rows.skipRow();
+        continue;
+      } else {
+        hookRan = gateway.receiveMarket(index, rows.next()!);
+      }
+      if (this.feedEvents++ === 0 && this.startWaitsForFeed) {
+        this.scheduler.schedule(this.now, Rank.strategyWake, () => this.startStrategy());
+        return hookRan;
+      }
+      if (hookRan) return true;
     }
-    return hookRan;
   }
 
   private startStrategy(): void {
@@ -422,6 +504,13 @@ class Backtest {
     const span = this.setup.endTs - this.setup.startTs;
     if (this.setup.onProgress && span > 0) this.setup.onProgress(Math.min(1, (this.now - this.setup.startTs) / span));
   }
+}
+
+/** The earliest of times[from..to) (Infinity when the range is empty). */
+function earliest(times: Float64Array, from: number, to: number): Micros {
+  let min = Infinity;
+  for (let i = from; i < to; i++) if (times[i] < min) min = times[i];
+  return min;
 }
 
 /** One macrotask turn: every promise continuation the strategy has queued runs before it. */

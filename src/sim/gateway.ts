@@ -17,7 +17,7 @@ import type {
   TradeView,
   Venue,
 } from '../strategy/api.ts';
-import type { MarketEvent, Trade } from '../core/events.ts';
+import type { BookSide, MarketEvent, Trade } from '../core/events.ts';
 import { VenueHooks } from '../strategy/hooks.ts';
 import type { RecordedSeries } from '../strategy/recorded-series.ts';
 import { checkAmend, checkOrder, rejectedAck } from '../strategy/order-check.ts';
@@ -361,8 +361,24 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
         if (!event.last) return false;
         break;
     }
-    lane.feedExchTs = event.exchTs;
+    return this.receiveMessageEnd(index, event.exchTs);
+  }
+
+  /** A delta's level change reached market `index`'s feed (receiveMarket's delta case, for a caller reading deltas as rows). */
+  receiveLevel(index: number, side: BookSide, price: Ticks, size: Lots): void {
+    this.lanes[index].feedBook.set(side, price, size);
+  }
+
+  /** The feed of market `index` completed a book message stamped `exchTs`: runs the onBook hooks when the top changed (returns whether one ran). */
+  receiveMessageEnd(index: number, exchTs: Micros): boolean {
+    const lane = this.lanes[index];
+    lane.feedExchTs = exchTs;
     return this.publishBook(lane);
+  }
+
+  /** Whether the strategy has an onBook or onTrade hook (then every feed event may run strategy code). */
+  hasMarketHooks(): boolean {
+    return this.bookHandlers.length > 0 || this.tradeHandlers.length > 0;
   }
 
   private publishTrade(lane: GatewayLane, trade: Trade): boolean {

@@ -129,17 +129,13 @@ export class SimExchange {
     switch (event.kind) {
       case 'delta':
         this.applyDelta(event.side, event.price, event.size);
-        if (event.last) {
-          this.queue.onBookMessage?.(this.book, this.resting);
-          this.fillBookThrough(event.exchTs);
-        }
+        if (event.last) this.endBookMessage(event.exchTs);
         break;
       case 'snapshot':
         this.rememberQueueLevels();
         this.book.applySnapshot(event);
         this.updateQueuesAfterSnapshot();
-        this.queue.onBookMessage?.(this.book, this.resting);
-        this.fillBookThrough(event.exchTs);
+        this.endBookMessage(event.exchTs);
         break;
       case 'trade':
         this.matchTrade(event);
@@ -297,7 +293,11 @@ export class SimExchange {
     return filled;
   }
 
-  private applyDelta(side: BookSide, price: Ticks, size: Lots): void {
+  /**
+   * A delta's level change (applyMarketEvent's delta case, for callers that read deltas as rows): call
+   * endBookMessage after the last delta of a message.
+   */
+  applyDelta(side: BookSide, price: Ticks, size: Lots): void {
     const ours = side === 'bid' ? price >= this.bidLow && price <= this.bidHigh : price >= this.askLow && price <= this.askHigh;
     if (!ours) {
       this.book.set(side, price, size);
@@ -312,6 +312,12 @@ export class SimExchange {
       }
     }
     this.book.set(side, price, size);
+  }
+
+  /** A complete book message has been applied (a delta flagged last, a snapshot): queue model, then book-through fills. */
+  endBookMessage(exchTs: Micros): void {
+    this.queue.onBookMessage?.(this.book, this.resting);
+    this.fillBookThrough(exchTs);
   }
 
   private rememberQueueLevels(): void {

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
+import { openEventArray } from '../../src/data/array-source.ts';
+import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { openColumnsByExchTime, venueRowOrder } from '../../src/data/exchange-order.ts';
+import { rowSourceOf } from '../../src/data/row-source.ts';
+import { toColumns } from '../../src/data/synthetic/write-tardis.ts';
+
+/** One event of every kind (a snapshot and an order event included), in localTs order. */
+const EVENTS: MarketEvent[] = [
+  { kind: 'snapshot', exchTs: 1, localTs: 5, bidPrices: [100, 99], bidSizes: [2, 3], askPrices: [101], askSizes: [4] },
+  { kind: 'delta', exchTs: 8, localTs: 10, side: 'ask', price: 102, size: 7, last: false },
+  { kind: 'delta', exchTs: 8, localTs: 10, side: 'bid', price: 98, size: 0, last: true },
+  { kind: 'trade', exchTs: 6, localTs: 12, price: 101, size: 1, takerSide: 'buy' },
+  { kind: 'quote', exchTs: 13, localTs: 13, bidPrice: 100, bidSize: 2, askPrice: 101, askSize: 3 },
+  { kind: 'order', exchTs: 14, localTs: 15, action: 'cancel', orderId: 42, side: 'ask', price: 101, size: 1 },
+];
+
+/** A comparable copy of an event (sources reuse their objects). */
+function fields(e: MarketEvent): string {
+  if (e.kind === 'snapshot') return JSON.stringify([e.kind, e.exchTs, e.localTs, e.bidPrices, e.bidSizes, e.askPrices, e.askSizes]);
+  return JSON.stringify(e);
+}
+
+function byNext(open: OpenMarketEvents): string[] {
+  const source = open();
+  const out: string[] = [];
+  for (let e = source.next(); e; e = source.next()) out.push(fields(e));
+  return out;
+}
+
+/** The events read as rows: single rows formed from the columns and passed over with skipRow, snapshots by next(). */
+function byRows(source: RowSource): string[] {
+  const events = new RowEvents();
+  const out: string[] = [];
+  for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
+    if (source.rows.kind[i] === Kind.SNAPSHOT) {
+      out.push(fields(source.next()!));
+      continue;
+    }
+    out.push(fields(events.read(source.rows, i, source.localShift)));
+    source.skipRow();
+  }
+  return out;
+}
+
+describe('row sources (columns.ts RowSource, row-source.ts)', () => {
+  it('an event source read as rows through the adapter gives its events, every kind', () => {
+    const rows = byRows(rowSourceOf(openEventArray(EVENTS)()));
+    expect(rows).toEqual(EVENTS.map(fields));
+  });
+
+  it('decoded columns, in feed order and in venue order, give as rows what next() gives', () => {
+    const columns = toColumns(openEventArray(EVENTS)());
+    const order = venueRowOrder(columns);
+    expect(byRows(rowSourceOf(openColumns(columns)()))).toEqual(byNext(openColumns(columns)));
+    const venue = byRows(rowSourceOf(openColumnsByExchTime(columns, order)()));
+    expect(venue).toEqual(byNext(openColumnsByExchTime(columns, order)));
+    expect(venue[1]).toContain('"trade"'); // the trade (exchTs 6) comes before the deltas (exchTs 8) at the venue
+  });
+
+  it('mixes next() and skipRow() freely: peekRow always names the next event', () => {
+    const source = rowSourceOf(openEventArray(EVENTS)());
+    expect(fields(source.next()!)).toBe(fields(EVENTS[0]));
+    expect(source.rows.price[source.peekRow()]).toBe(102);
+    source.skipRow();
+    expect(fields(source.next()!)).toBe(fields(EVENTS[2]));
+    for (let n = 3; n < EVENTS.length; n++) source.skipRow();
+    expect(source.peekRow()).toBe(-1);
+    expect(source.next()).toBeNull();
+  });
+});
