@@ -1,4 +1,4 @@
-import type { BookDelta, MarketEvent, OrderEvent, Quote, Trade } from '../core/events.ts';
+import type { BookDelta, BookSnapshot, MarketEvent, OrderEvent, Quote, Trade } from '../core/events.ts';
 
 /**
  * A reusable copy of one market event, for the sources that hold events a consumer reads later (the reorder
@@ -67,16 +67,21 @@ export class EventCopy {
         break;
       }
       case 'snapshot':
-        this.event = {
-          kind: 'snapshot',
-          exchTs: event.exchTs,
-          localTs: event.localTs,
-          bidPrices: event.bidPrices.slice(),
-          bidSizes: event.bidSizes.slice(),
-          askPrices: event.askPrices.slice(),
-          askSizes: event.askSizes.slice(),
-        };
+        this.event = copySnapshot(event);
     }
     return this.event;
   }
+}
+
+/** A snapshot copied into a new object (its level arrays too). */
+export function copySnapshot(snapshot: BookSnapshot): BookSnapshot {
+  return {
+    kind: 'snapshot',
+    exchTs: snapshot.exchTs,
+    localTs: snapshot.localTs,
+    bidPrices: snapshot.bidPrices.slice(),
+    bidSizes: snapshot.bidSizes.slice(),
+    askPrices: snapshot.askPrices.slice(),
+    askSizes: snapshot.askSizes.slice(),
+  };
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { readCacheRows, type CacheFile } from './cache.ts';
-import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns } from './columns.ts';
-import type { BookSnapshot, MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
+import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns, type RowSource } from './columns.ts';
+import type { BookSnapshot, MarketEvent, OpenMarketEvents } from '../core/events.ts';
 import { RANK, sortsBefore } from './merge.ts';
 
 /**
@@ -18,11 +18,16 @@ import { RANK, sortsBefore } from './merge.ts';
  *   snapshot start, across chunk boundaries.
  * - `localShiftUs` (clock alignment, replay.ts) is added to every localTs on output; ordering uses the
  *   stored localTs (a constant shift does not change it).
+ * - It is also a row source (columns.ts RowSource): a row is handed out in the current chunk of the input
+ *   that sorts first, with `localShiftUs` as its localShift.
  * - Each open starts from the first row; two opens yield identical sequences. Delta, trade and quote
  *   events are reused objects (MarketEventSource's contract); snapshots are new objects.
  * Known limits: the merge scans every input's head per row (inputs are few: the files of one replay).
  */
 export const DEFAULT_CHUNK_ROWS = 1 << 16;
+
+/** StreamSource.current before the head is found. */
+const UNKNOWN = -2;
 
 export interface StreamOptions {
   /** Rows read per input per chunk (default DEFAULT_CHUNK_ROWS); small values are for tests. */
@@ -76,16 +81,33 @@ class Cursor {
   }
 }
 
-class StreamSource implements MarketEventSource {
+class StreamSource implements RowSource {
+  rows: Omit<EventColumns, 'length'>;
   private readonly cursors: Cursor[];
   private readonly events = new RowEvents();
+  /** The input whose current row sorts first, once found (UNKNOWN after any cursor moved). */
+  private current = UNKNOWN;
 
   constructor(
     inputs: readonly CacheFile[],
     chunkRows: number,
-    private readonly shift: number,
+    readonly localShift: number,
   ) {
     this.cursors = inputs.map((f) => new Cursor(f, chunkRows));
+    this.rows = this.cursors.length > 0 ? this.cursors[0].cols : allocateColumns(1);
+  }
+
+  peekRow(): number {
+    const j = this.head();
+    if (j < 0) return -1;
+    const cur = this.cursors[j];
+    this.rows = cur.cols;
+    return cur.i;
+  }
+
+  skipRow(): void {
+    const j = this.head();
+    if (j >= 0) this.advance(this.cursors[j]);
   }
 
   next(): MarketEvent | null {
@@ -93,13 +115,19 @@ class StreamSource implements MarketEventSource {
     if (j < 0) return null;
     const cur = this.cursors[j];
     if (cur.cols.kind[cur.i] === Kind.SNAPSHOT) return this.snapshot(cur);
-    const event = this.events.read(cur.cols, cur.i, this.shift);
-    cur.advance(); // after reading the row: advancing may load the next chunk over it
+    const event = this.events.read(cur.cols, cur.i, this.localShift);
+    this.advance(cur); // after reading the row: advancing may load the next chunk over it
     return event;
+  }
+
+  private advance(cur: Cursor): void {
+    cur.advance();
+    this.current = UNKNOWN;
   }
 
   /** The input whose current row sorts first (merge.ts tie rule), or -1 when all are done. */
   private head(): number {
+    if (this.current !== UNKNOWN) return this.current;
     const cursors = this.cursors;
     let best = -1;
     let bestTs = 0;
@@ -115,16 +143,16 @@ class StreamSource implements MarketEventSource {
         bestRank = rank;
       }
     }
-    return best;
+    return (this.current = best);
   }
 
   /** Gathers one snapshot's consecutive merged rows (possibly over several chunks) into a snapshot event. */
   private snapshot(first: Cursor): BookSnapshot {
-    const snapshot = emptySnapshot(first.cols.exchTs[first.i], first.cols.localTs[first.i] + this.shift);
+    const snapshot = emptySnapshot(first.cols.exchTs[first.i], first.cols.localTs[first.i] + this.localShift);
     let cur = first;
     for (;;) {
       addSnapshotRow(snapshot, cur.cols, cur.i);
-      cur.advance();
+      this.advance(cur);
       const j = this.head();
       if (j < 0) break;
       cur = this.cursors[j];
