@@ -223,6 +223,8 @@ class ExchangeTimeOrder implements RowSource {
   private readonly queues = [new RowRing(), new RowRing(), new RowRing()];
   /** The class of the row peekRow last named. */
   private current = 0;
+  /** The row peekRow last named, until it is passed over (-1: not known yet). */
+  private peeked = -1;
   /** The last key of each class, so a class's keys never go back. */
   private readonly lastKey = [-Infinity, -Infinity, -Infinity];
   /** localTs of the last event read from the feed. */
@@ -238,13 +240,14 @@ class ExchangeTimeOrder implements RowSource {
   }
 
   peekRow(): number {
+    if (this.peeked >= 0) return this.peeked;
     for (;;) {
       const first = this.firstClass();
       if (first >= 0 && (this.drained || this.queues[first].firstKey() < this.frontier - this.maxLag)) {
         const queue = this.queues[first];
         this.current = first;
         this.rows = queue.cols;
-        return queue.head;
+        return (this.peeked = queue.head);
       }
       if (this.drained) return -1;
       this.read();
@@ -252,7 +255,7 @@ class ExchangeTimeOrder implements RowSource {
   }
 
   skipRow(): void {
-    if (this.peekRow() >= 0) this.queues[this.current].shift();
+    if (this.peekRow() >= 0) this.pass();
   }
 
   next(): MarketEvent | null {
@@ -260,8 +263,14 @@ class ExchangeTimeOrder implements RowSource {
     if (i < 0) return null;
     const queue = this.queues[this.current];
     const event = queue.cols.kind[i] === Kind.SNAPSHOT ? queue.snapshots[i]! : this.events.read(queue.cols, i, 0);
-    queue.shift();
+    this.pass();
     return event;
+  }
+
+  /** Passes over the row peekRow named. */
+  private pass(): void {
+    this.queues[this.current].shift();
+    this.peeked = -1;
   }
 
   /** The class whose first buffered row sorts first: lowest key, then lowest rank (-1 when all are empty). */

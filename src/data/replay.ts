@@ -11,17 +11,29 @@ import type { Decoded, FileFormat, ReadOptions, ReplayInput } from './format.ts'
 import type { FormatName } from './formats.ts';
 import { mergeColumns, RANK, sortsBefore } from './merge.ts';
 import { ProblemLog, type OnError } from './problems.ts';
-import { hasTrades, sameMarket, screenFarPrints, screenFarPrintsInStream, tradeInputsLabel, withoutDuplicateInputs } from './screen.ts';
+import {
+  findFarPrintsInStream,
+  hasTrades,
+  reportFarPrints,
+  sameMarket,
+  screenFarPrints,
+  tradeInputsLabel,
+  withoutDuplicateInputs,
+  type FarPrint,
+} from './screen.ts';
 import { openStream } from './stream.ts';
 import {
+  CACHE_FORMAT,
   cachedDecode,
   cacheFolderReady,
+  cacheKey,
   cacheMeta,
   cachePath,
   ChunkedCacheWriter,
   corruptEntry,
   openCacheFile,
   readCache,
+  READER_VERSION,
   replayCachePath,
   writeCache,
   type CacheFile,
@@ -57,7 +69,9 @@ import {
  *   builder spills to a ChunkedCacheWriter, so a file of any length decodes in fixed memory), then the
  *   replay reads the cache files in fixed-size chunks and merges them lazily (stream.ts) with the same tie
  *   rule and the same clock alignment as the in-memory path, yielding the same events. The span (first
- *   and last event) and the alignment shift come from the cache headers' stats, without a scan.
+ *   and last event) and the alignment shift come from the cache headers' stats, without a scan. The far
+ *   prints (screen.ts) take one pass over the stream; they are remembered in `<cache>/far-prints/` under the
+ *   units' cache keys, so a warm streamed load reports them again without the pass.
  * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
  * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
  * inputs larger than RAM. Streaming needs the cache folder (room for 34–50 bytes a row, plus as much
@@ -250,9 +264,11 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   });
   const ls = last >= 0 ? cached[last].stats : null;
   const label = tradeInputsLabel(kept.map((o) => ({ files: o.unit.files, trades: (o.file.stats?.trades ?? 1) > 0 })));
-  const farPrints = screenFarPrintsInStream(openStream(cached, { localShiftUs: shift }), label, options.units.spec.tickSize, problems);
+  const keys = kept.map((o) => cacheKey(o.unit.keyed));
+  const farPrints = rememberedFarPrints(options.cache.dir, keys, () => findFarPrintsInStream(openStream(cached, { localShiftUs: shift })));
+  reportFarPrints(farPrints, label, options.units.spec.tickSize, problems);
   return {
-    farPrints,
+    farPrints: farPrints.length,
     units: cached,
     inputs: loaded,
     files,
@@ -264,6 +280,41 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     orderEvents: options.orderEvents === true && kept.every((o) => o.unit.format.orderEvents === true),
     problems,
   };
+}
+
+/**
+ * The far prints of a streamed replay, remembered in the cache folder under its units' cache keys (in merge
+ * order), so a warm streamed load does not screen every event again; found by `find` when not remembered.
+ */
+function rememberedFarPrints(cacheDir: string, unitKeys: string[], find: () => FarPrint[]): FarPrint[] {
+  const material = JSON.stringify({ cache: CACHE_FORMAT, reader: READER_VERSION, farPrints: unitKeys });
+  const memo = join(cacheDir, 'far-prints', `${createHash('sha256').update(material).digest('hex').slice(0, 40)}.json`);
+  try {
+    const known: unknown = JSON.parse(readFileSync(memo, 'utf8'));
+    if (Array.isArray(known) && known.every(isFarPrint)) return known;
+  } catch {
+    // not remembered yet
+  }
+  const found = find();
+  writeMemo(memo, JSON.stringify(found));
+  return found;
+}
+
+function isFarPrint(value: unknown): value is FarPrint {
+  const v = value as Partial<FarPrint> | null;
+  return typeof v === 'object' && v !== null && [v.exchTs, v.price, v.bid, v.ask].every((n) => typeof n === 'number') && typeof v.below === 'boolean';
+}
+
+/** Writes a memo file in the cache folder (temporary name, then renamed); an unwritable cache only means it is not remembered. */
+function writeMemo(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /** Decodes one unit into its cache file: in chunks when its format can, else whole (see Known limits). False (after a warning, nothing left behind) when the cache cannot be written. */
@@ -362,14 +413,6 @@ export async function dataFileSha256(path: string, cacheDir: string | null): Pro
   }
   const sha = await sha256File(path);
   if (!cacheFolderReady(cacheDir)) return sha; // (a warning) checked first: mkdirSync loops forever under /proc
-  const tmp = `${memo}.tmp-${process.pid}`;
-  try {
-    mkdirSync(dirname(memo), { recursive: true });
-    writeFileSync(tmp, sha);
-    renameSync(tmp, memo);
-  } catch {
-    // an unwritable cache only means the hash is not remembered
-    rmSync(tmp, { force: true });
-  }
+  writeMemo(memo, sha);
   return sha;
 }

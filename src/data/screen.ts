@@ -172,22 +172,34 @@ function observe(screen: FarPrintScreen, e: MarketEvent): boolean {
   }
 }
 
-/** Screens a streamed replay's events for far prints (one pass); returns how many it found. */
-export function screenFarPrintsInStream(open: OpenMarketEvents, label: string, tickSize: number, problems: ProblemLog): number {
+/** A far print found in a stream: its exchange time and price, and the book it was far from. */
+export interface FarPrint {
+  exchTs: number;
+  price: number;
+  below: boolean;
+  bid: number;
+  ask: number;
+}
+
+/** The far prints of a streamed replay's events, in order (one pass; reportFarPrints reports them). */
+export function findFarPrintsInStream(open: OpenMarketEvents): FarPrint[] {
   const screen = new FarPrintScreen();
   const source = open();
-  let found = 0;
+  const found: FarPrint[] = [];
   for (let e = source.next(); e; e = source.next()) {
     if (e.kind !== 'trade') {
       observe(screen, e);
       continue;
     }
     const far = screen.problem(e.price);
-    if (far === null) continue;
-    found++;
-    problems.report(label, 0, 0, farPrintMessage(e.exchTs, e.price, tickSize, far));
+    if (far !== null) found.push({ exchTs: e.exchTs, price: e.price, ...far });
   }
   return found;
+}
+
+/** Reports far prints found in a stream to the replay's problems (under stop, the first throws). */
+export function reportFarPrints(found: readonly FarPrint[], label: string, tickSize: number, problems: ProblemLog): void {
+  for (const far of found) problems.report(label, 0, 0, farPrintMessage(far.exchTs, far.price, tickSize, far));
 }
 
 /** The events of `open` without far prints (the same rule, applied as they are read). */

@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, editLine, expectOk, expectUserError, replayScenario, tardisMarket, tempDir } from './corpus.ts';
@@ -196,8 +196,25 @@ describe('data that is silently wrong is refused or reported (class 6)', () => {
       );
       expectOk(r);
       expect(readFileSync(join(streamed, 'fills.csv'), 'utf8')).toBe(readFileSync(join(out, 'fills.csv'), 'utf8'));
+      // warm: the far print is remembered with the cache (no screening pass) and still reported and dropped
+      const warm = join(tmp, 'far-stream-warm');
+      const again = await cli(
+        [
+          'backtest',
+          replayScenario(tmp, [m.bookFile, m.tradesFile], {}, { onError: 'skip', stream: true, cache: true }),
+          '--quiet',
+          '--out',
+          warm,
+        ],
+        { env: { SPREADLAB_CACHE_DIR: join(tmp, 'cache') } },
+      );
+      expectOk(again);
+      expect(readdirSync(join(tmp, 'cache', 'far-prints'))).toHaveLength(1);
+      expect(again.stderr).toBe(r.stderr);
+      expect(again.stderr).toMatch(/1 problem\(s\) .* skipped/);
+      expect(readFileSync(join(warm, 'fills.csv'), 'utf8')).toBe(readFileSync(join(out, 'fills.csv'), 'utf8'));
     },
-    CASE_MS * 2,
+    CASE_MS * 3,
   );
 
   it(
