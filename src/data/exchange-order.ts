@@ -154,8 +154,11 @@ class RowRing {
     this.snapshots = new Array<BookSnapshot | null>(capacity).fill(null);
   }
 
-  /** Appends row `i` of `c` (localTs shifted by `shift`) under `key`; returns its physical index. */
-  push(key: number, c: Omit<EventColumns, 'length'>, i: number, shift: number): number {
+  /**
+   * Appends row `i` of `c` (localTs shifted by `shift`); returns its physical index, where the caller writes
+   * its key (a time passed as an argument would be boxed on every call).
+   */
+  push(c: Omit<EventColumns, 'length'>, i: number, shift: number): number {
     if (this.length === this.keys.length) this.grow();
     const at = (this.head + this.length++) & (this.keys.length - 1);
     const to = this.cols;
@@ -168,7 +171,6 @@ class RowRing {
     // empty second columns (a table without quote or order rows) read as NaN, as every other row's
     to.price2[at] = c.price2.length > 0 ? c.price2[i] : NaN;
     to.size2[at] = c.size2.length > 0 ? c.size2[i] : NaN;
-    this.keys[at] = key;
     return at;
   }
 
@@ -306,7 +308,8 @@ class ExchangeTimeOrder implements RowSource {
       this.queues[rank].pushSnapshot(key, copySnapshot(feed.next() as BookSnapshot));
       return;
     }
-    this.queues[rank].push(key, c, i, feed.localShift);
+    const queue = this.queues[rank];
+    queue.keys[queue.push(c, i, feed.localShift)] = key;
     feed.skipRow();
   }
 }
