@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
+import type { MarketEvent } from '../../src/core/events.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import { openColumns } from '../../src/data/columns.ts';
 import { byExchangeTime, maxFeedLag, openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
 import { loadReplay, prepareStream } from '../../src/data/replay.ts';
 import { openStream } from '../../src/data/stream.ts';
-import { BTC_TARDIS, tempDir, units } from './helpers.ts';
+import { allEventFields as all, BTC_TARDIS, eventFields as fields, tempDir, units } from './helpers.ts';
 
 const delta = (exchTs: number, localTs: number, price: number, last = true): MarketEvent => ({ kind: 'delta', exchTs, localTs, side: 'bid', price, size: 1, last });
 const trade = (exchTs: number, localTs: number, price: number): MarketEvent => ({ kind: 'trade', exchTs, localTs, price, size: 1, takerSide: 'sell' });
 const quote = (exchTs: number, localTs: number, price: number): MarketEvent => ({ kind: 'quote', exchTs, localTs, bidPrice: price, bidSize: 1, askPrice: price + 1, askSize: 1 });
-
-/** A comparable copy of an event (sources reuse their objects). */
-function fields(e: MarketEvent): string {
-  if (e.kind === 'snapshot') return JSON.stringify([e.kind, e.exchTs, e.localTs, e.bidPrices, e.bidSizes, e.askPrices, e.askSizes]);
-  return JSON.stringify(e);
-}
-
-function all(open: OpenMarketEvents): string[] {
-  const source = open();
-  const out: string[] = [];
-  for (let e = source.next(); e; e = source.next()) out.push(fields(e));
-  return out;
-}
 
 /** The events' prices in venue order (each test gives every event its own price). */
 function venuePrices(events: MarketEvent[]): number[] {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MarketUnits } from '../../src/core/market.ts';
+import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../../src/data/columns.ts';
 
 export const SHARED = join(import.meta.dirname, '../../../shared/data');
@@ -95,5 +96,19 @@ export function countKinds(c: EventColumns): Record<string, number> {
   const names = ['delta', 'snapshot', 'trade', 'quote'];
   const out: Record<string, number> = {};
   for (let i = 0; i < c.length; i++) out[names[c.kind[i]]] = (out[names[c.kind[i]]] ?? 0) + 1;
+  return out;
+}
+
+/** A comparable copy of an event (sources reuse their objects). */
+export function eventFields(e: MarketEvent): string {
+  if (e.kind === 'snapshot') return JSON.stringify([e.kind, e.exchTs, e.localTs, e.bidPrices, e.bidSizes, e.askPrices, e.askSizes]);
+  return JSON.stringify(e);
+}
+
+/** Every event of one open, as eventFields. */
+export function allEventFields(open: OpenMarketEvents): string[] {
+  const source = open();
+  const out: string[] = [];
+  for (let e = source.next(); e; e = source.next()) out.push(eventFields(e));
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
+import type { MarketEvent } from '../../src/core/events.ts';
 import { openEventArray } from '../../src/data/array-source.ts';
 import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
 import { byExchangeTime, openColumnsByExchTime, venueRowOrder } from '../../src/data/exchange-order.ts';
@@ -8,7 +8,7 @@ import { loadReplay, prepareStream } from '../../src/data/replay.ts';
 import { rowSourceOf } from '../../src/data/row-source.ts';
 import { openStream } from '../../src/data/stream.ts';
 import { toColumns } from '../../src/data/synthetic/write-tardis.ts';
-import { BTC_TARDIS, tempDir, units } from './helpers.ts';
+import { allEventFields as byNext, BTC_TARDIS, eventFields as fields, tempDir, units } from './helpers.ts';
 
 /** One event of every kind (a snapshot and an order event included), in localTs order. */
 const EVENTS: MarketEvent[] = [
@@ -19,19 +19,6 @@ const EVENTS: MarketEvent[] = [
   { kind: 'quote', exchTs: 13, localTs: 13, bidPrice: 100, bidSize: 2, askPrice: 101, askSize: 3 },
   { kind: 'order', exchTs: 14, localTs: 15, action: 'cancel', orderId: 42, side: 'ask', price: 101, size: 1 },
 ];
-
-/** A comparable copy of an event (sources reuse their objects). */
-function fields(e: MarketEvent): string {
-  if (e.kind === 'snapshot') return JSON.stringify([e.kind, e.exchTs, e.localTs, e.bidPrices, e.bidSizes, e.askPrices, e.askSizes]);
-  return JSON.stringify(e);
-}
-
-function byNext(open: OpenMarketEvents): string[] {
-  const source = open();
-  const out: string[] = [];
-  for (let e = source.next(); e; e = source.next()) out.push(fields(e));
-  return out;
-}
 
 /** The events read as rows: single rows formed from the columns and passed over with skipRow, snapshots by next(). */
 function byRows(source: RowSource): string[] {

@@ -180,34 +180,27 @@ describe('data that is silently wrong is refused or reported (class 6)', () => {
       const out = join(tmp, 'far-skip');
       expectOk(await cli(['backtest', replayScenario(tmp, [m.bookFile, m.tradesFile], {}, { onError: 'skip' }), '--quiet', '--out', out]));
       expect(fillPrices(out).every((p) => p > 99 && p < 101)).toBe(true);
-      // the same in a streamed replay (through the cache), with the cache in the test's folder
+      // the same in a streamed replay (through the cache), with the cache in the test's folder; cold, then warm
+      const streamedRun = (folder: string) =>
+        cli(
+          [
+            'backtest',
+            replayScenario(tmp, [m.bookFile, m.tradesFile], {}, { onError: 'skip', stream: true, cache: true }),
+            '--quiet',
+            '--out',
+            folder,
+          ],
+          {
+            env: { SPREADLAB_CACHE_DIR: join(tmp, 'cache') },
+          },
+        );
       const streamed = join(tmp, 'far-stream');
-      const r = await cli(
-        [
-          'backtest',
-          replayScenario(tmp, [m.bookFile, m.tradesFile], {}, { onError: 'skip', stream: true, cache: true }),
-          '--quiet',
-          '--out',
-          streamed,
-        ],
-        {
-          env: { SPREADLAB_CACHE_DIR: join(tmp, 'cache') },
-        },
-      );
+      const r = await streamedRun(streamed);
       expectOk(r);
       expect(readFileSync(join(streamed, 'fills.csv'), 'utf8')).toBe(readFileSync(join(out, 'fills.csv'), 'utf8'));
       // warm: the far print is remembered with the cache (no screening pass) and still reported and dropped
       const warm = join(tmp, 'far-stream-warm');
-      const again = await cli(
-        [
-          'backtest',
-          replayScenario(tmp, [m.bookFile, m.tradesFile], {}, { onError: 'skip', stream: true, cache: true }),
-          '--quiet',
-          '--out',
-          warm,
-        ],
-        { env: { SPREADLAB_CACHE_DIR: join(tmp, 'cache') } },
-      );
+      const again = await streamedRun(warm);
       expectOk(again);
       expect(readdirSync(join(tmp, 'cache', 'far-prints'))).toHaveLength(1);
       expect(again.stderr).toBe(r.stderr);
