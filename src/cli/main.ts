@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
@@ -8,6 +9,8 @@ import { dataCommand } from './data.ts';
 import { scenarioSchemaCommand } from './scenario-schema.ts';
 import { errorDocument, printResult, returning, setJsonOutput } from './output.ts';
 import { reportCommand, reportOptions } from './report.ts';
+import { serveModule } from './serve.ts';
+import { newCommand } from './new.ts';
 import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
 /**
@@ -23,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await yargs(argv)
       .scriptName('spreadlab')
+      .version(packageVersion())
+      .locale('en') // spreadlab speaks English; the bundled command line (scripts/bundle-cli.mjs) ships no other yargs locale
       .usage('$0 <command> [options]')
       .option('json', {
         type: 'boolean',
@@ -56,8 +61,8 @@ export async function main(argv: string[]): Promise<number> {
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, returning(mergeCommand))
       .command(dataCommand)
       .command(scenarioSchemaCommand)
-      .command((await import('./serve.ts')).serveModule as never)
-      .command((await import('./new.ts')).newCommand)
+      .command(serveModule as never)
+      .command(newCommand)
       .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()
@@ -87,6 +92,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * spreadlab's own version, from its package.json (two folders up from src/cli, dist/cli and dist/cli-bundle
+ * alike). Named explicitly: yargs would read the package.json it finds from its own install folder up,
+ * which in a user's project is the user's.
+ */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /**
  * A fault of the user's environment that no specific check caught (a file vanished, the disk filled, a
