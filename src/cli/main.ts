@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
 import { describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
+import { packageVersion } from '../core/version.ts';
 import { LIVE_COMMANDS } from './live.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
@@ -24,10 +24,13 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json') || argv.includes('--json=true');
   setJsonOutput(json);
   try {
+    // The version is named: yargs would read the package.json above its own folder (in a user's project, the
+    // user's). The locale is English, as spreadlab's own text is (the bundled command line,
+    // scripts/bundle-cli.mjs, ships no other yargs locale).
     await yargs(argv)
       .scriptName('spreadlab')
       .version(packageVersion())
-      .locale('en') // spreadlab speaks English; the bundled command line (scripts/bundle-cli.mjs) ships no other yargs locale
+      .locale('en')
       .usage('$0 <command> [options]')
       .option('json', {
         type: 'boolean',
@@ -92,15 +95,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
-
-/**
- * spreadlab's own version, from its package.json (two folders up from src/cli, dist/cli and dist/cli-bundle
- * alike). Named explicitly: yargs would read the package.json it finds from its own install folder up,
- * which in a user's project is the user's.
- */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 /**
  * A fault of the user's environment that no specific check caught (a file vanished, the disk filled, a
