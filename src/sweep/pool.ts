@@ -3,15 +3,18 @@ import { SpreadlabError } from '../core/errors.ts';
 import type { PlannedRun } from './grid.ts';
 import type { SweepBase } from './run-one.ts';
 import type { PreloadMessage, RunReply, RunRequest } from './worker.ts';
-import { allReplays, sharedReplay, type DecodedReplay } from '../data/shared-replays.ts';
+import { shareReplays, type DecodedReplay } from '../data/shared-replays.ts';
 import { dataSpan } from '../sim/assemble.ts';
 import { scenarioForRun } from './run-one.ts';
 
 /**
- * Runs planned runs across W worker threads, handing out the next run as soon as a worker is free. Recorded
- * data is decoded once, here, and shared with every worker through SharedArrayBuffers. The
- * order in which runs finish depends on timing; callers key results by run index, so outputs do not.
- * A run that fails stops the pool: a user error (bad parameter value) is re-raised as such.
+ * Runs planned runs across W worker threads, handing out the next run as soon as a worker is free. The
+ * workers start first, so that their start-up (loading the modules) overlaps with this thread decoding the
+ * recorded data; the decoded columns are then shared with every worker through SharedArrayBuffers, which
+ * the workers read in place (no copy per worker). The order in which runs finish depends on timing; callers
+ * key results by run index, so outputs do not. A run that fails stops the pool: a user error (bad parameter
+ * value) is re-raised as such. One message per run each way: a run takes about 0.1 s, its row is a few
+ * kilobytes, so batching would save nothing measurable.
  */
 export async function runPool(
   base: SweepBase,
@@ -21,12 +24,11 @@ export async function runPool(
   extra: string[] = [],
 ): Promise<void> {
   if (runs.length === 0) return;
-  const preload = await decodeOnce(base, runs[0]);
   const queue = [...runs];
   const threads = Array.from({ length: Math.min(workers, runs.length) }, () => new Worker(WORKER_FILE));
-  for (const thread of threads) thread.postMessage({ preload } satisfies PreloadMessage);
+  const preload = decodeOnce(base, runs[0]);
   try {
-    await Promise.all(threads.map((thread) => drain(thread, queue, base, extra, onResult)));
+    await Promise.all(threads.map((thread) => drain(thread, preload, queue, base, extra, onResult)));
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
   }
@@ -35,26 +37,19 @@ export async function runPool(
 /** The compiled worker next to the compiled pool; from the TypeScript sources, an entry that registers tsx first. */
 const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './worker.js', import.meta.url);
 
-const sharedCopies = new WeakMap<DecodedReplay, DecodedReplay>();
-
 /**
  * Decodes the sweep's recorded data once in this thread (a replay is kept in the process-wide memo) and
- * returns every decoded replay as SharedArrayBuffer-backed columns for the workers.
+ * returns every decoded replay with its columns in SharedArrayBuffers, for the workers.
  */
 async function decodeOnce(base: SweepBase, first: PlannedRun): Promise<[string, DecodedReplay][]> {
   await dataSpan(scenarioForRun(base, first.params, first.seed), base.baseDir);
-  return allReplays().map(([key, replay]) => {
-    let shared = sharedCopies.get(replay);
-    if (!shared) {
-      shared = sharedReplay(replay);
-      sharedCopies.set(replay, shared);
-    }
-    return [key, shared];
-  });
+  return shareReplays();
 }
 
+/** Hands runs to one worker until the queue is empty: the decoded data first, once it is ready. */
 function drain(
   thread: Worker,
+  preload: Promise<[string, DecodedReplay][]>,
   queue: PlannedRun[],
   base: SweepBase,
   extra: string[],
@@ -84,6 +79,9 @@ function drain(
       next();
     });
     thread.on('error', reject);
-    next();
+    preload.then((replays) => {
+      thread.postMessage({ preload: replays } satisfies PreloadMessage);
+      next();
+    }, reject);
   });
 }
