@@ -12,12 +12,16 @@ import buildDist from '../test/build-dist.ts';
  *   data and warms the JIT). The gap is what the pool costs: each worker's start-up (loading the modules,
  *   overlapped with the main thread's decoding when the data is not yet decoded; here it is, from the single
  *   runs) and its JIT warm-up (a worker's first runs take 3–10 times a warm run), handing out runs, and the
- *   main thread and the compiler and collector threads competing for the cores with the workers.
+ *   main thread and the compiler and collector threads competing for the cores with the workers. Each of
+ *   these sweeps starts its workers cold (stopIdleWorkers first), as `spreadlab sweep` does.
+ * - A second 2-worker sweep right after, on the workers the pool kept: what tune's steps and walk-forward's
+ *   folds pay after the first (no start-up, no JIT warm-up).
  * - The same in CPU time (process.cpuUsage, every thread of the process): the pool's CPU against the single
  *   runs' CPU. On a shared machine other processes stretch wall times (both the ideal and the sweep, not by
  *   the same amount); CPU time shows the pool's own overhead.
- * - Memory per worker: the process's peak RSS during the 2-worker sweep minus its RSS before, halved. The
- *   workers read the decoded columns in place (SharedArrayBuffers, one copy in the process), so this is a
+ * - Memory per worker: the process's peak RSS during the 1-worker sweep minus its RSS before; and during the
+ *   2-worker sweep, halved (lower: memory the ended worker of the 1-worker sweep freed stays in the
+ *   allocator's arenas, counted in the RSS before). The workers read the decoded columns in place (SharedArrayBuffers, one copy in the process), so this is a
  *   worker's own heap and code, not the data; the shared columns' size is given beside it.
  * The 1-minute load average before and after is in the wall rows' names: read them with it.
  */
@@ -44,7 +48,7 @@ function cpuSeconds(since?: NodeJS.CpuUsage): number {
 }
 
 export async function benchSweep(): Promise<BenchRow[]> {
-  const { planSweep, runOne, runPool, shareReplays } = await compiled();
+  const { planSweep, runOne, runPool, shareReplays, stopIdleWorkers } = await compiled();
   const plan = await planSweep({ scenarioFile: SCENARIO, overrides: [], grid: GRID });
   const { base, runs } = plan;
   await runOne(base, runs[0]); // warm: decode into the cache, JIT
@@ -58,7 +62,8 @@ export async function benchSweep(): Promise<BenchRow[]> {
     single += performance.now() - started;
   }
   const singleCpu = cpuSeconds(singleCpuFrom);
-  const sweep = async (workers: number): Promise<{ seconds: number; cpu: number; rssMb: number }> => {
+  const sweep = async (workers: number, cold: boolean): Promise<{ seconds: number; cpu: number; rssMb: number }> => {
+    if (cold) await stopIdleWorkers();
     const rssBefore = process.memoryUsage.rss();
     let peak = rssBefore;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
@@ -69,8 +74,10 @@ export async function benchSweep(): Promise<BenchRow[]> {
     clearInterval(sampler);
     return { seconds, cpu: cpuSeconds(cpuFrom), rssMb: (peak - rssBefore) / MB };
   };
-  const one = await sweep(1);
-  const two = await sweep(2);
+  const one = await sweep(1, true);
+  const two = await sweep(2, true);
+  const kept = await sweep(2, false);
+  await stopIdleWorkers();
   const load = `load ${loadBefore.toFixed(1)}→${loadavg()[0].toFixed(1)}`;
   return [
     {
@@ -94,7 +101,21 @@ export async function benchSweep(): Promise<BenchRow[]> {
       unit: 's',
       peerName: 'CPU time of the single runs',
     },
+    {
+      name: `sweep of ${runs.length} replay runs, 2 workers kept from the previous sweep: wall vs ideal (${load})`,
+      ours: kept.seconds,
+      peer: single / 2000,
+      unit: 's',
+      peerName: 'ideal: Σ single-run times / 2',
+    },
     { name: 'sweep speed-up from 1 to 2 workers', ours: one.seconds / two.seconds, peer: null, unit: '×', peerName: '' },
+    {
+      name: 'sweep memory per worker: peak RSS added by 1 worker',
+      ours: one.rssMb,
+      peer: columnsMb,
+      unit: 'MB',
+      peerName: 'the decoded columns, shared (one copy in the process)',
+    },
     {
       name: 'sweep memory per worker: peak RSS added by 2 workers, halved',
       ours: two.rssMb / 2,
