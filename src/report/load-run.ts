@@ -32,6 +32,7 @@ import {
   summarySchema,
   TIMESERIES_COLUMNS,
   TIMESERIES_HEADER,
+  type Cell,
   type CellKind,
   type CellValue,
   type ColumnSpec,
@@ -87,49 +88,94 @@ export interface LoadedPortfolio {
   markets: { id: string; run: LoadedRun }[];
 }
 
+/**
+ * Where a run's files are read from: the folder on disk (loadRun), or the content a writer has just put in
+ * it (run-tables.ts: the report of a new run is rendered from the rows and documents in memory rather than
+ * by parsing the files again). Either way the run is read by the code below, so both give the same LoadedRun.
+ */
+export interface RunFileSource {
+  dir: string;
+  has(name: string): boolean;
+  /** A JSON file's value. */
+  json(name: string): unknown;
+  /** A CSV file's data rows, after checking its header is exactly `header`. */
+  rows(name: string, header: string[]): Cell[][];
+}
+
+/** A run folder on disk. */
+export function runFolderSource(dir: string): RunFileSource {
+  return {
+    dir,
+    has: (name) => existsSync(join(dir, name)),
+    json: (name) => {
+      const file = join(dir, name);
+      requireFile(file);
+      return readJsonFile(file, 'run file');
+    },
+    rows: (name, header) => readCsv(join(dir, name), header),
+  };
+}
+
 export function loadRun(dir: string): LoadedRun {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new SpreadlabError(
       `${dir}: not a run folder (expected a folder written by spreadlab backtest, holding ${RUN_DATA_FILES.join(', ')})`,
     );
   }
-  const record = readRunRecord(join(dir, RUN_FILE.record));
-  const seriesFile = join(dir, RUN_FILE.strategySeries);
-  const strategySeries = existsSync(seriesFile)
-    ? readCsv(seriesFile, STRATEGY_SERIES_HEADER).map((row, i) => readColumns(seriesFile, STRATEGY_SERIES_COLUMNS, row, i + 2))
+  return loadRunFrom(runFolderSource(dir));
+}
+
+/** A run read from its files (on disk or just written: RunFileSource). */
+export function loadRunFrom(source: RunFileSource): LoadedRun {
+  const { dir } = source;
+  const record = readDocument(source, RUN_FILE.record, runRecordSchema);
+  const strategySeries = source.has(RUN_FILE.strategySeries)
+    ? readTable(source, RUN_FILE.strategySeries, STRATEGY_SERIES_HEADER, STRATEGY_SERIES_COLUMNS)
     : [];
-  const fundingFile = join(dir, PORTFOLIO_FILE.funding);
-  const funding = existsSync(fundingFile)
-    ? readCsv(fundingFile, FUNDING_HEADER).map((row, i) => readColumns(fundingFile, FUNDING_COLUMNS, row, i + 2))
-    : [];
+  const funding = source.has(PORTFOLIO_FILE.funding) ? readTable(source, PORTFOLIO_FILE.funding, FUNDING_HEADER, FUNDING_COLUMNS) : [];
   const shared = { dir, label: basename(resolve(dir)), record, strategySeries, funding };
-  if (Array.isArray(record.scenario.markets)) return loadPortfolio(shared);
-  const summary = readSummary(join(dir, RUN_FILE.summary));
+  if (Array.isArray(record.scenario.markets)) return loadPortfolio(source, shared);
+  const summary = readDocument(source, RUN_FILE.summary, summarySchema);
   const horizons = Object.keys(summary.realizedSpreadStats);
-  const fills = readFills(join(dir, RUN_FILE.fills), horizons);
-  const timeseries = readTimeseries(join(dir, RUN_FILE.timeseries));
-  const orders = readOrders(join(dir, RUN_FILE.orders));
+  const fills = fillsFrom(join(dir, RUN_FILE.fills), horizons, numbered(source.rows(RUN_FILE.fills, fillsHeader(horizons))));
+  const timeseries = timeseriesFrom(join(dir, RUN_FILE.timeseries), numbered(source.rows(RUN_FILE.timeseries, TIMESERIES_HEADER)));
+  const orders = readTable(source, RUN_FILE.orders, ORDERS_HEADER, ORDERS_COLUMNS);
   return { ...shared, summary, fills, timeseries, orders, horizons };
+}
+
+/** Every row of a CSV file under `columns`. */
+function readTable<Columns extends Record<string, ColumnSpec>>(
+  source: RunFileSource,
+  name: string,
+  header: string[],
+  columns: Columns,
+): RowOf<Columns>[] {
+  const file = join(source.dir, name);
+  return source.rows(name, header).map((row, i) => readColumns(file, columns, row, i + 2));
 }
 
 /**
  * A run folder over several markets: the portfolio's summary.json and portfolio.csv, and fills.csv,
  * timeseries.csv and orders.csv split by their market column into one-market views.
  */
-function loadPortfolio(shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'strategySeries' | 'funding'>): LoadedRun {
+function loadPortfolio(
+  source: RunFileSource,
+  shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'strategySeries' | 'funding'>,
+): LoadedRun {
   const { dir, record } = shared;
   const summaryFile = join(dir, RUN_FILE.summary);
-  const summary = readPortfolioSummary(summaryFile);
+  const summary = readDocument(source, RUN_FILE.summary, portfolioSummarySchema);
   const ids = (record.scenario.markets as { id?: unknown; symbol?: unknown }[]).map((m) => String(m.id ?? m.symbol));
   for (const id of ids) {
     if (!(id in summary.markets))
       throw new SpreadlabError(`${summaryFile}: markets: expected a summary of market "${id}" (run.json lists it)`);
   }
   const horizons = Object.keys(summary.markets[summary.quotedMarket]?.realizedSpreadStats ?? {});
-  const byMarket = (file: string, header: string[]): Map<string, NumberedRow[]> => {
+  const byMarket = (name: string, header: string[]): Map<string, NumberedRow[]> => {
+    const file = join(dir, name);
     const groups = new Map(ids.map((id): [string, NumberedRow[]] => [id, []]));
-    readCsv(file, withMarketColumn(header)).forEach((row, i) => {
-      const group = groups.get(row[0]);
+    source.rows(name, withMarketColumn(header)).forEach((row, i) => {
+      const group = groups.get(String(row[0]));
       if (!group)
         throw new SpreadlabError(`${file} line ${i + 2}, column ${MARKET_COLUMN}: expected one of ${ids.join(', ')}, got "${row[0]}"`);
       group.push({ cells: row.slice(1), line: i + 2 });
@@ -139,9 +185,9 @@ function loadPortfolio(shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'str
   const fillsFile = join(dir, RUN_FILE.fills);
   const timeseriesFile = join(dir, RUN_FILE.timeseries);
   const ordersFile = join(dir, RUN_FILE.orders);
-  const fills = byMarket(fillsFile, fillsHeader(horizons));
-  const timeseries = byMarket(timeseriesFile, TIMESERIES_HEADER);
-  const orders = byMarket(ordersFile, ORDERS_HEADER);
+  const fills = byMarket(RUN_FILE.fills, fillsHeader(horizons));
+  const timeseries = byMarket(RUN_FILE.timeseries, TIMESERIES_HEADER);
+  const orders = byMarket(RUN_FILE.orders, ORDERS_HEADER);
   const markets = ids.map((id) => ({
     id,
     run: {
@@ -154,8 +200,7 @@ function loadPortfolio(shared: Pick<LoadedRun, 'dir' | 'label' | 'record' | 'str
       horizons,
     },
   }));
-  const seriesFile = join(dir, PORTFOLIO_FILE.portfolio);
-  const series = readCsv(seriesFile, PORTFOLIO_HEADER).map((row, i) => readColumns(seriesFile, PORTFOLIO_COLUMNS, row, i + 2));
+  const series = readTable(source, PORTFOLIO_FILE.portfolio, PORTFOLIO_HEADER, PORTFOLIO_COLUMNS);
   const quoted = markets.find((m) => m.id === summary.quotedMarket) ?? markets[0];
   return { ...quoted.run, label: shared.label, portfolio: { summary, series, markets } };
 }
@@ -185,7 +230,16 @@ function requireFile(file: string): void {
 
 function readJson<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
   requireFile(file);
-  const result = schema.safeParse(readJsonFile(file, 'run file'));
+  return checked(file, schema, readJsonFile(file, 'run file'));
+}
+
+/** A JSON file of a run, checked against the contract. */
+function readDocument<T>(source: RunFileSource, name: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): T {
+  return checked(join(source.dir, name), schema, source.json(name));
+}
+
+function checked<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new SpreadlabError(result.error.issues.map((issue) => `${file}: ${describeIssue(issue)}`).join('\n'));
 }
@@ -226,16 +280,20 @@ function readText(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** Reads one cell of a kind; `where` names it in errors ("fills.csv line 4, column price"). */
-function readCell<K extends CellKind>(kind: K, text: string, where: () => string): CellValue<K> {
+/**
+ * Reads one cell of a kind; `where` names it in errors ("fills.csv line 4, column price"). A cell still in
+ * memory (RunFileSource) may be a number: it is read as the text written for it would be (−0 is written 0).
+ */
+function readCell<K extends CellKind>(kind: K, cell: Cell, where: () => string): CellValue<K> {
+  const text = typeof cell === 'number' ? null : cell;
   const fail = (expected: string): never => {
-    throw new SpreadlabError(`${where()}: expected ${expected}, got "${text}"`);
+    throw new SpreadlabError(`${where()}: expected ${expected}, got "${cell}"`);
   };
-  if (kind === 'text') return text as CellValue<K>;
+  if (kind === 'text') return String(cell) as CellValue<K>;
   if (kind === 'side') return (text === 'buy' || text === 'sell' ? text : fail('buy or sell')) as CellValue<K>;
   if (kind === 'boolean') return (text === 'true' || (text === 'false' ? false : fail('true or false'))) as CellValue<K>;
   if (kind === 'number|NA' && text === 'NA') return null as CellValue<K>;
-  const v = Number(text);
+  const v = text === null ? (Object.is(cell, -0) ? 0 : (cell as number)) : Number(text);
   if (text === '' || !Number.isFinite(v)) fail(kind === 'number' ? 'a number' : 'a number or NA');
   return v as CellValue<K>;
 }
@@ -244,7 +302,7 @@ function readCell<K extends CellKind>(kind: K, text: string, where: () => string
 function readColumns<Columns extends Record<string, ColumnSpec>>(
   file: string,
   columns: Columns,
-  row: string[],
+  row: Cell[],
   line: number,
 ): RowOf<Columns> {
   const out: Record<string, unknown> = {};
@@ -256,16 +314,12 @@ function readColumns<Columns extends Record<string, ColumnSpec>>(
 
 /** A CSV's data row with its line number in the file. */
 interface NumberedRow {
-  cells: string[];
+  cells: Cell[];
   line: number;
 }
 
-function numbered(rows: string[][]): NumberedRow[] {
+function numbered(rows: Cell[][]): NumberedRow[] {
   return rows.map((cells, i) => ({ cells, line: i + 2 }));
-}
-
-function readFills(file: string, horizons: string[]): FillRow[] {
-  return fillsFrom(file, horizons, numbered(readCsv(file, fillsHeader(horizons))));
 }
 
 /** fills.csv rows (without a market column) as read. */
@@ -285,15 +339,6 @@ function fillsFrom(file: string, horizons: string[], rows: NumberedRow[]): FillR
       perHorizon[figure][h] = readCell('number|NA', row[index], () => `${file} line ${line}, column ${name}`);
     return { ...readColumns(file, FILLS_COLUMNS, row, line), ...perHorizon };
   });
-}
-
-/** A run's orders.csv (the order log), checked against the contract. */
-export function readOrders(file: string): OrderRow[] {
-  return readCsv(file, ORDERS_HEADER).map((row, i) => readColumns(file, ORDERS_COLUMNS, row, i + 2));
-}
-
-function readTimeseries(file: string): TimeseriesRow[] {
-  return timeseriesFrom(file, numbered(readCsv(file, TIMESERIES_HEADER)));
 }
 
 function timeseriesFrom(file: string, rows: NumberedRow[]): TimeseriesRow[] {

@@ -2,7 +2,7 @@ import { isoMicros } from '../core/units.ts';
 import { analyzePortfolio, equityOf, type PortfolioAnalysis } from '../analytics/portfolio.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { PORTFOLIO_FILE, PORTFOLIO_HEADER, portfolioRow, withMarketColumn } from './portfolio-files.ts';
-import { csv, filePutter, fillsRows, json, ordersRows, runRecord, timeseriesRows, writeCommonFiles } from './run-tables.ts';
+import { fillsRows, ordersRows, RunFileWriter, runRecord, timeseriesRows, writeCommonFiles } from './run-tables.ts';
 import { fillsHeader, ORDERS_HEADER, RUN_FILE, TIMESERIES_HEADER, type Cell } from './run-files.ts';
 
 /**
@@ -15,28 +15,26 @@ export function writePortfolioFiles(dir: string, run: ScenarioRun, overrides: st
   const analysis = analyzePortfolio(run);
   const { markets } = run;
   const ids = markets.map((m) => m.market.id);
-  const put = filePutter(dir);
-  put(RUN_FILE.summary, json(analysis.summary));
+  const files = new RunFileWriter(dir);
+  files.document(RUN_FILE.summary, analysis.summary);
 
   const fills = markets.map((m, i) => fillsRows(m, analysis.markets[i]));
   const next = markets.map(() => 0);
   const fillRows = run.fillOrder.map((i) => [ids[i], ...fills[i][next[i]++]]);
-  put(RUN_FILE.fills, csv(withMarketColumn(fillsHeader(analysis.markets[0].horizonLabels)), fillRows));
+  files.table(RUN_FILE.fills, withMarketColumn(fillsHeader(analysis.markets[0].horizonLabels)), fillRows);
 
   const samples = markets.map((m, i) => timeseriesRows(m.units, analysis.markets[i].timeseries));
   const sampleRows = samples[0].flatMap((_, t) => samples.map((rows, i) => [ids[i], ...rows[t]]));
-  put(RUN_FILE.timeseries, csv(withMarketColumn(TIMESERIES_HEADER), sampleRows));
+  files.table(RUN_FILE.timeseries, withMarketColumn(TIMESERIES_HEADER), sampleRows);
 
-  put(RUN_FILE.record, json(runRecord(run, overrides)));
+  files.document(RUN_FILE.record, runRecord(run, overrides));
 
   const orders = markets.flatMap((m, i) => ordersRows(m).map((row, k) => ({ row: [ids[i], ...row], order: m.orders[k] })));
   orders.sort((a, b) => a.order.sentTs - b.order.sentTs || numericId(a.order.id) - numericId(b.order.id));
-  put(
+  files.table(
     RUN_FILE.orders,
-    csv(
-      withMarketColumn(ORDERS_HEADER),
-      orders.map((o) => o.row),
-    ),
+    withMarketColumn(ORDERS_HEADER),
+    orders.map((o) => o.row),
   );
 
   const { units } = analysis;
@@ -58,8 +56,8 @@ export function writePortfolioFiles(dir: string, run: ScenarioRun, overrides: st
       pnl_basis: money(s.basis),
     }),
   );
-  put(PORTFOLIO_FILE.portfolio, csv(PORTFOLIO_HEADER, portfolioRows));
-  writeCommonFiles(dir, run, put);
+  files.table(PORTFOLIO_FILE.portfolio, PORTFOLIO_HEADER, portfolioRows);
+  writeCommonFiles(run, files);
   return analysis;
 }
 

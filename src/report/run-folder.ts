@@ -5,7 +5,7 @@ import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { isMultiMarket } from '../sim/scenario.ts';
 import { PORTFOLIO_FILE } from './portfolio-files.ts';
 import { writePortfolioFiles } from './portfolio-folder.ts';
-import { csv, filePutter, fillsRows, json, ordersRows, runRecord, timeseriesRows, writeCommonFiles } from './run-tables.ts';
+import { fillsRows, ordersRows, RunFileWriter, runRecord, timeseriesRows, writeCommonFiles } from './run-tables.ts';
 import { fillsHeader, ORDERS_HEADER, RUN_FILE, RUN_FILES, TIMESERIES_HEADER } from './run-files.ts';
 
 /**
@@ -15,7 +15,7 @@ import { fillsHeader, ORDERS_HEADER, RUN_FILE, RUN_FILES, TIMESERIES_HEADER } fr
  * with a market column, plus portfolio.csv (portfolio-folder.ts, portfolio-files.ts).
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
  *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
- *   all (report.html, rendered from the others, comes last).
+ *   all (report.html, rendered from the others as just written — RunFileWriter — comes last).
  * - writeRunFolder makes a folder of them (kind "run" of core/output.ts): assembled under a temporary name
  *   beside the target and renamed into place only when every file is written, so a crash never leaves a
  *   half-written run folder under the final name. An existing folder is replaced only when it is a run
@@ -44,12 +44,12 @@ export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]
     return { ...portfolio.markets[0], portfolio };
   }
   const analysis = analyzeRun(run);
-  const put = filePutter(dir);
-  put(RUN_FILE.summary, json(analysis.summary));
-  put(RUN_FILE.fills, csv(fillsHeader(analysis.horizonLabels), fillsRows(run, analysis)));
-  put(RUN_FILE.timeseries, csv(TIMESERIES_HEADER, timeseriesRows(run.units, analysis.timeseries)));
-  put(RUN_FILE.record, json(runRecord(run, overrides)));
-  put(RUN_FILE.orders, csv(ORDERS_HEADER, ordersRows(run)));
-  writeCommonFiles(dir, run, put);
+  const files = new RunFileWriter(dir);
+  files.document(RUN_FILE.summary, analysis.summary);
+  files.table(RUN_FILE.fills, fillsHeader(analysis.horizonLabels), fillsRows(run, analysis));
+  files.table(RUN_FILE.timeseries, TIMESERIES_HEADER, timeseriesRows(run.units, analysis.timeseries));
+  files.document(RUN_FILE.record, runRecord(run, overrides));
+  files.table(RUN_FILE.orders, ORDERS_HEADER, ordersRows(run));
+  writeCommonFiles(run, files);
   return analysis;
 }

@@ -12,7 +12,8 @@ import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
 import { FUNDING_HEADER, fundingRow, PORTFOLIO_FILE } from './portfolio-files.ts';
-import { writeRunReport } from './run-report.ts';
+import { loadRunFrom, type RunFileSource } from './load-run.ts';
+import { renderReport } from './run-report.ts';
 import {
   fillsRow,
   ordersRow,
@@ -31,28 +32,63 @@ import {
  * all). Figures that do not exist (a markout past the end of the data, a missing quote) are written as NA,
  * which pandas reads as NaN.
  */
-/** Writes one file of a run folder whole or not at all: under a temporary name, renamed into place. */
-export function filePutter(dir: string): (name: string, content: string | ((path: string) => void)) => void {
-  return (name, content) => {
-    const partial = join(dir, `.${name}.partial`);
+/**
+ * Writes the files of a run folder, each whole or not at all (under a temporary name, renamed into place),
+ * and keeps what it wrote — the JSON documents and the CSV rows — as the run's RunFileSource, so that
+ * report.html is rendered from them (load-run.ts reads them exactly as it reads the files back) instead of
+ * parsing the files just written.
+ */
+export class RunFileWriter {
+  private readonly documents = new Map<string, unknown>();
+  private readonly tables = new Map<string, { header: string[]; rows: Cell[][] }>();
+
+  constructor(readonly dir: string) {}
+
+  document(name: string, value: unknown): void {
+    const text = json(value);
+    this.put(name, text);
+    this.documents.set(name, JSON.parse(text));
+  }
+
+  table(name: string, header: string[], rows: Cell[][]): void {
+    this.put(name, csv(header, rows));
+    this.tables.set(name, { header, rows });
+  }
+
+  put(name: string, content: string): void {
+    const partial = join(this.dir, `.${name}.partial`);
     try {
-      if (typeof content === 'string') writeFileSync(partial, content);
-      else content(partial);
-      renameSync(partial, join(dir, name));
+      writeFileSync(partial, content);
+      renameSync(partial, join(this.dir, name));
     } catch (error) {
       rmSync(partial, { force: true });
-      throw asOutputError(join(dir, name), error);
+      throw asOutputError(join(this.dir, name), error);
     }
-  };
+  }
+
+  /** What was written, as a run read back. */
+  get source(): RunFileSource {
+    return {
+      dir: this.dir,
+      has: (name) => this.documents.has(name) || this.tables.has(name),
+      json: (name) => this.documents.get(name),
+      rows: (name, header) => {
+        const table = this.tables.get(name);
+        if (!table || table.header.join(',') !== header.join(','))
+          throw new Error(`${name}: read with a header other than the one it was written with`);
+        return table.rows;
+      },
+    };
+  }
 }
 
 /** The files after the tables: strategy-series.csv and funding.csv when there is something in them, report.html last. */
-export function writeCommonFiles(dir: string, run: ScenarioRun, put: ReturnType<typeof filePutter>): void {
+export function writeCommonFiles(run: ScenarioRun, files: RunFileWriter): void {
   const recorded = run.result.strategySeries.points();
-  if (recorded.length > 0) put(RUN_FILE.strategySeries, strategySeriesCsv(recorded));
+  if (recorded.length > 0) files.table(RUN_FILE.strategySeries, STRATEGY_SERIES_HEADER, strategySeriesRows(recorded));
   const funding = fundingRows(run);
-  if (funding.length > 0) put(PORTFOLIO_FILE.funding, csv(FUNDING_HEADER, funding));
-  put(RUN_FILE.report, (path) => writeRunReport(dir, path)); // rendered from the files just written (as `spreadlab report` does)
+  if (funding.length > 0) files.table(PORTFOLIO_FILE.funding, FUNDING_HEADER, funding);
+  files.put(RUN_FILE.report, renderReport(loadRunFrom(files.source))); // read back as `spreadlab report` reads the folder
 }
 
 /** funding.csv: every market's funding payments, in time order (market order at equal times). */
@@ -181,9 +217,8 @@ export function timeseriesRows(units: MarketUnits, timeseries: TimelineSample[])
   );
 }
 
-export function strategySeriesCsv(points: { time: number; name: string; value: number }[]): string {
-  const rows = points.map((p) => strategySeriesRow({ ts_us: p.time, time: isoMicros(p.time), name: p.name, value: p.value }));
-  return csv(STRATEGY_SERIES_HEADER, rows);
+function strategySeriesRows(points: { time: number; name: string; value: number }[]): Cell[][] {
+  return points.map((p) => strategySeriesRow({ ts_us: p.time, time: isoMicros(p.time), name: p.name, value: p.value }));
 }
 
 export function runRecord(run: ScenarioRun, overrides: string[]): RunRecord {

@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadRun } from '../../src/report/load-run.ts';
 import { writeRunFolder } from '../../src/report/run-folder.ts';
+import { renderReport } from '../../src/report/run-report.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 
@@ -12,6 +14,8 @@ import { loadScenario } from '../../src/sim/scenario.ts';
  * with a few headline figures so that a change reads in the diff. A change of engine code that is meant to
  * change results (a fidelity fix) regenerates this file — `UPDATE_GOLDEN=1 npx vitest run test/golden` —
  * and its commit says why the figures moved; any other change must leave it as it is.
+ * Each run's report.html (rendered from the outputs in memory as they were written) must also equal the
+ * report rendered from the folder read back, as `spreadlab report` does.
  */
 const GOLDEN = 'test/golden/shipped-scenarios.json';
 const SCENARIOS = [
@@ -55,5 +59,6 @@ describe('the shipped scenarios give the outputs they gave', () => {
     golden.realizedSpreadBps = summary.realizedSpreadBps[summary.mainHorizon];
     now[name] = golden;
     if (!update) expect(golden).toEqual(stored[name]);
+    expect(readFileSync(join(out, 'report.html'), 'utf8') === renderReport(loadRun(out))).toBe(true);
   });
 });
