@@ -25,7 +25,6 @@ export async function runPool(
   runs: PlannedRun[],
   workers: number,
   onResult: (index: number, row: [string, unknown][]) => void,
-  extra: string[] = [],
 ): Promise<void> {
   if (runs.length === 0) return;
   const queue = [...runs];
@@ -33,9 +32,9 @@ export async function runPool(
   const threads = idle.splice(0, count);
   while (threads.length < count) threads.push(startWorker());
   for (const thread of threads) thread.worker.ref();
-  const preload = decodeOnce(base, runs[0], extra);
+  const preload = decodeOnce(base, runs[0]);
   try {
-    await Promise.all(threads.map((thread) => drain(thread, preload, queue, base, extra, onResult)));
+    await Promise.all(threads.map((thread) => drain(thread, preload, queue, base, onResult)));
   } catch (error) {
     await Promise.all(threads.map((t) => t.worker.terminate()));
     throw error;
@@ -82,8 +81,8 @@ function startWorker(): PoolThread {
  * Decodes the sweep's recorded data once in this thread (a replay is kept in the process-wide memo) and
  * returns every decoded replay with its columns in SharedArrayBuffers, for the workers.
  */
-async function decodeOnce(base: SweepBase, first: PlannedRun, extra: string[]): Promise<[string, DecodedReplay][]> {
-  await dataSpan(scenarioForRun(base, first.params, first.seed, extra), base.baseDir);
+async function decodeOnce(base: SweepBase, first: PlannedRun): Promise<[string, DecodedReplay][]> {
+  await dataSpan(scenarioForRun(base, first.params, first.seed), base.baseDir);
   return shareReplays();
 }
 
@@ -93,7 +92,6 @@ function drain(
   preload: Promise<[string, DecodedReplay][]>,
   queue: PlannedRun[],
   base: SweepBase,
-  extra: string[],
   onResult: (index: number, row: [string, unknown][]) => void,
 ): Promise<void> {
   const { worker } = thread;
@@ -108,7 +106,7 @@ function drain(
     const next = (): void => {
       const run = queue.shift();
       if (!run) return settle();
-      worker.postMessage({ base, run, extra } satisfies RunRequest);
+      worker.postMessage({ base, run } satisfies RunRequest);
     };
     const onMessage = (reply: RunReply): void => {
       if ('error' in reply) {

@@ -12,7 +12,6 @@ import { rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
 export interface RunRequest {
   base: SweepBase;
   run: PlannedRun;
-  extra: string[];
 }
 
 /** Sent once, before any run: decoded replays to reuse, read in place (their columns live in SharedArrayBuffers). */
@@ -27,9 +26,9 @@ parentPort!.on('message', async (message: RunRequest | PreloadMessage) => {
     for (const [key, replay] of message.preload) rememberReplay(key, replay);
     return;
   }
-  const { base, run, extra } = message;
+  const { base, run } = message;
   try {
-    parentPort!.postMessage({ index: run.index, row: await runOne(base, run, extra) } satisfies RunReply);
+    parentPort!.postMessage({ index: run.index, row: await runOne(base, run) } satisfies RunReply);
   } catch (error) {
     parentPort!.postMessage({
       index: run.index,

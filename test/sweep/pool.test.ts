@@ -27,10 +27,17 @@ const plan = planSweep({
 /** Its second run goes past the end of the ten-minute recording: a user error, raised in a worker. */
 const failingPlan = planSweep({ scenarioFile: 'scenarios/btcusdt-spot-replay.json', overrides: [], grid: ['durationSeconds=20,1200'] });
 
-async function poolRows(workers: number, extra: string[] = [], planned = plan): Promise<[string, unknown][][]> {
+/** The same runs on the replay read another way (another replay key). */
+const otherPlan = planSweep({
+  scenarioFile: 'scenarios/btcusdt-spot-replay.json',
+  overrides: ['durationSeconds=20', 'data.alignLocalTime=false'],
+  grid: ['strategy.spreadBps=1,2,4,8'],
+});
+
+async function poolRows(workers: number, planned = plan): Promise<[string, unknown][][]> {
   const { base, runs } = await planned;
   const rows: [string, unknown][][] = [];
-  await runPool(base, runs, workers, (index, row) => (rows[index] = row), extra);
+  await runPool(base, runs, workers, (index, row) => (rows[index] = row));
   return rows;
 }
 
@@ -47,8 +54,8 @@ describe('the sweep worker pool', () => {
     expect(await poolRows(1)).toEqual(expected);
     expect(started.workers - before).toBe(2);
     // Another replay (another key): the kept workers are sent it.
-    const other = ['data.alignLocalTime=false'];
-    expect(await poolRows(2, other)).toEqual(await Promise.all(runs.map((run) => runOne(base, run, other))));
+    const other = await otherPlan;
+    expect(await poolRows(2, otherPlan)).toEqual(await Promise.all(other.runs.map((run) => runOne(other.base, run))));
     expect(started.workers - before).toBe(2);
     await stopIdleWorkers();
     expect(await poolRows(2)).toEqual(expected);
@@ -58,7 +65,7 @@ describe('the sweep worker pool', () => {
   it('ends the workers of a pool whose run fails, and the next pool starts new ones', async () => {
     await poolRows(2);
     const before = started.workers;
-    const failing = poolRows(2, [], failingPlan);
+    const failing = poolRows(2, failingPlan);
     await expect(failing).rejects.toThrow(SpreadlabError);
     await expect(failing).rejects.toThrow(/^run 1: durationSeconds 1200: runs past the end of the data/);
     expect(started.workers - before).toBe(0); // it ran on the kept workers…
