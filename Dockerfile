@@ -8,8 +8,10 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-# npm ci runs the prepare script, which compiles src/ into dist/; then the dev dependencies go
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund && rm -rf src dist/.tsbuildinfo
+COPY scripts ./scripts
+# npm ci runs the prepare script, which compiles src/ into dist/ and bundles the command line; then the dev
+# dependencies go
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund && rm -rf src scripts dist/.tsbuildinfo
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production CI=true

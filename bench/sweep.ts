@@ -1,54 +1,131 @@
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './report.ts';
-import { runOne } from '../src/sweep/run-one.ts';
-import { runPool } from '../src/sweep/pool.ts';
-import { planSweep } from '../src/sweep/sweep.ts';
+import buildDist from '../test/build-dist.ts';
 
 /**
- * Sweep scaling: wall time of a sweep across W worker threads against the ideal runs × (single-run time) / W,
- * where the single-run time is measured in this process on the same runs. The gap is what the pool costs:
- * worker start-up (loading the TypeScript sources), handing out runs, and for recorded data the decoding
- * each worker must not repeat (it gets the decoded columns from the main thread). Also the speed-up from
- * 1 to 2 workers. The scenario is the BTCUSDT spot replay (the recorded data in ../shared/data), 256 runs:
- * a worker takes about 0.5 s to start (loading the TypeScript sources) and its first runs are not yet
- * optimised by the JIT, so a short sweep pays a visible fixed cost per worker.
+ * Sweep scaling, as the installed command runs a sweep: the compiled package in dist/ (rebuilt first when a
+ * source is newer, as the tests do), its workers started from dist/sweep/worker.js. The scenario is the
+ * BTCUSDT spot replay (the recorded data in ../shared/data), 256 runs.
+ * - Wall time of the sweep across W worker threads against the ideal Σ(single-run times) / W, where the
+ *   single-run times are measured in this process on the same runs, warm (after one run that decodes the
+ *   data and warms the JIT). The gap is what the pool costs: each worker's start-up (loading the modules,
+ *   overlapped with the main thread's decoding when the data is not yet decoded; here it is, from the single
+ *   runs) and its JIT warm-up (a worker's first runs take 3–10 times a warm run), handing out runs, and the
+ *   main thread and the compiler and collector threads competing for the cores with the workers. Each of
+ *   these sweeps starts its workers cold (stopIdleWorkers first), as `spreadlab sweep` does.
+ * - A second 2-worker sweep right after, on the workers the pool kept: what tune's steps and walk-forward's
+ *   folds pay after the first (no start-up, no JIT warm-up).
+ * - The same in CPU time (process.cpuUsage, every thread of the process): the pool's CPU against the single
+ *   runs' CPU. On a shared machine other processes stretch wall times (both the ideal and the sweep, not by
+ *   the same amount); CPU time shows the pool's own overhead.
+ * - Memory per worker: the process's peak RSS during the 1-worker sweep minus its RSS before; and during the
+ *   2-worker sweep, halved (lower: memory the ended worker of the 1-worker sweep freed stays in the
+ *   allocator's arenas, counted in the RSS before). The workers read the decoded columns in place (SharedArrayBuffers, one copy in the process), so this is a
+ *   worker's own heap and code, not the data; the shared columns' size is given beside it.
+ * The 1-minute load average before and after is in the wall rows' names: read them with it.
  */
 const SCENARIO = 'scenarios/btcusdt-spot-replay.json';
 const GRID = ['strategy.spreadBps=1:16:1', 'strategy.skewFactor=0:3:0.2'];
+const MB = 1024 * 1024;
+
+type Compiled = typeof import('../src/sweep/pool.ts') &
+  typeof import('../src/sweep/run-one.ts') &
+  typeof import('../src/sweep/sweep.ts') &
+  typeof import('../src/data/shared-replays.ts');
+
+async function compiled(): Promise<Compiled> {
+  buildDist();
+  const load = (path: string): Promise<object> => import(new URL(`../dist/${path}`, import.meta.url).href);
+  const modules = await Promise.all(['sweep/pool.js', 'sweep/run-one.js', 'sweep/sweep.js', 'data/shared-replays.js'].map(load));
+  return Object.assign({}, ...modules) as Compiled;
+}
+
+/** CPU seconds of every thread of this process since `since` (process.cpuUsage's user + system). */
+function cpuSeconds(since?: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
 
 export async function benchSweep(): Promise<BenchRow[]> {
+  const { planSweep, runOne, runPool, shareReplays, stopIdleWorkers } = await compiled();
   const plan = await planSweep({ scenarioFile: SCENARIO, overrides: [], grid: GRID });
   const { base, runs } = plan;
   await runOne(base, runs[0]); // warm: decode into the cache, JIT
+  const columnsMb = shareReplays().reduce((bytes, [, r]) => bytes + r.venueOrder.byteLength + columnBytes(r.columns), 0) / MB;
+  const loadBefore = loadavg()[0];
   let single = 0;
+  const singleCpuFrom = process.cpuUsage();
   for (const run of runs) {
     const started = performance.now();
     await runOne(base, run);
     single += performance.now() - started;
   }
-  const wall = async (workers: number): Promise<number> => {
+  const singleCpu = cpuSeconds(singleCpuFrom);
+  const sweep = async (workers: number, cold: boolean): Promise<{ seconds: number; cpu: number; rssMb: number }> => {
+    if (cold) await stopIdleWorkers();
+    const rssBefore = process.memoryUsage.rss();
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+    const cpuFrom = process.cpuUsage();
     const started = performance.now();
     await runPool(base, runs, workers, () => {});
-    return performance.now() - started;
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    return { seconds, cpu: cpuSeconds(cpuFrom), rssMb: (peak - rssBefore) / MB };
   };
-  const one = await wall(1);
-  const two = await wall(2);
-  const seconds = (ms: number): number => ms / 1000;
+  const one = await sweep(1, true);
+  const two = await sweep(2, true);
+  const kept = await sweep(2, false);
+  await stopIdleWorkers();
+  const load = `load ${loadBefore.toFixed(1)}→${loadavg()[0].toFixed(1)}`;
   return [
     {
-      name: `sweep of ${runs.length} replay runs, 1 worker: wall vs ideal`,
-      ours: seconds(one),
-      peer: seconds(single),
+      name: `sweep of ${runs.length} replay runs, 1 worker: wall vs ideal (${load})`,
+      ours: one.seconds,
+      peer: single / 1000,
       unit: 's',
       peerName: 'ideal: Σ single-run times',
     },
     {
-      name: `sweep of ${runs.length} replay runs, 2 workers: wall vs ideal`,
-      ours: seconds(two),
-      peer: seconds(single / 2),
+      name: `sweep of ${runs.length} replay runs, 2 workers: wall vs ideal (${load})`,
+      ours: two.seconds,
+      peer: single / 2000,
       unit: 's',
       peerName: 'ideal: Σ single-run times / 2',
     },
-    { name: 'sweep speed-up from 1 to 2 workers', ours: one / two, peer: null, unit: '×', peerName: '' },
+    {
+      name: `sweep of ${runs.length} replay runs, 2 workers: CPU time of the process`,
+      ours: two.cpu,
+      peer: singleCpu,
+      unit: 's',
+      peerName: 'CPU time of the single runs',
+    },
+    {
+      name: `sweep of ${runs.length} replay runs, 2 workers kept from the previous sweep: wall vs ideal (${load})`,
+      ours: kept.seconds,
+      peer: single / 2000,
+      unit: 's',
+      peerName: 'ideal: Σ single-run times / 2',
+    },
+    { name: 'sweep speed-up from 1 to 2 workers', ours: one.seconds / two.seconds, peer: null, unit: '×', peerName: '' },
+    {
+      name: 'sweep memory per worker: peak RSS added by 1 worker',
+      ours: one.rssMb,
+      peer: columnsMb,
+      unit: 'MB',
+      peerName: 'the decoded columns, shared (one copy in the process)',
+    },
+    {
+      name: 'sweep memory per worker: peak RSS added by 2 workers, halved',
+      ours: two.rssMb / 2,
+      peer: columnsMb,
+      unit: 'MB',
+      peerName: 'the decoded columns, shared (one copy in the process)',
+    },
   ];
+}
+
+function columnBytes(columns: object): number {
+  return Object.values(columns).reduce((bytes: number, column) => bytes + (ArrayBuffer.isView(column) ? column.byteLength : 0), 0);
 }

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFolder } from '../core/output.ts';
 import type { InspectReport } from '../data/inspect.ts';
-import { FILE_FORMATS, type FormatName } from '../data/formats.ts';
+import type { FormatName } from '../data/formats.ts';
 import { exactDecimals, MarketUnits } from '../core/market.ts';
 import { returning, say } from './output.ts';
 import { synthCommand } from './synth.ts';
@@ -24,8 +24,10 @@ interface CommonArgs {
   'lot-size'?: number;
 }
 
-const common = <T>(y: Argv<T>) =>
-  y
+/** The options every file command shares; the format registry (every reader) loads when such a command is named. */
+const common = async <T>(y: Argv<T>) => {
+  const { FILE_FORMATS } = await import('../data/formats.ts');
+  return y
     .positional('files', {
       type: 'string',
       array: true,
@@ -41,6 +43,7 @@ const common = <T>(y: Argv<T>) =>
     .option('timezone', { type: 'string', default: 'America/New_York', describe: 'LOBSTER exchange time zone' })
     .option('tick-size', { type: 'number', describe: 'check prices are whole ticks of this size (default: infer)' })
     .option('lot-size', { type: 'number', describe: 'check sizes are whole lots of this size (default: infer)' });
+};
 
 const inputsOf = (files: string[]) => files.map((f) => ({ path: f, display: f }));
 
@@ -118,8 +121,8 @@ export const dataCommand: CommandModule = {
       .command(
         'validate <files..>',
         'list every problem as file:line:column (exit 2 when there is any)',
-        (y) =>
-          common(y).option('on-error', {
+        async (y) =>
+          (await common(y)).option('on-error', {
             choices: ['stop', 'skip'] as const,
             default: 'skip' as const,
             describe: 'stop at the first problem, or list them all',
@@ -155,8 +158,8 @@ export const dataCommand: CommandModule = {
       .command(
         'convert <files..>',
         'write tardis.dev CSV.gz (incremental_book_L2, trades, quotes) from any supported input',
-        (y) =>
-          common(y)
+        async (y) =>
+          (await common(y))
             .option('to', { choices: ['tardis'] as const, default: 'tardis' as const })
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('exchange', { type: 'string', describe: 'exchange name to write (default: from the input)' })

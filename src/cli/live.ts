@@ -5,8 +5,6 @@ import { checkOutputFile } from '../core/output.ts';
 import type { RiskLimits } from '../live/config.ts';
 import { formatSummary } from './backtest.ts';
 import { returning, say } from './output.ts';
-import { formatPortfolioSummary, portfolioVerdict } from './portfolio-summary.ts';
-import { scenarioMarkets } from '../sim/scenario.ts';
 
 /**
  * The live commands: promote, live, record, reconcile. Each loads its implementation (and ccxt) only when it
@@ -120,6 +118,7 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
     const { checkRiskFlags } = await import('../live/config.ts');
     const { strategyLabel } = await import('../strategy/resolve.ts');
     const { checkFlag } = await import('../core/bounds.ts');
+    const { scenarioMarkets } = await import('../sim/scenario.ts');
     checkFlag('rank', args.rank, { min: 1, max: 1e6, integer: true });
     checkFlag('min-fills', args['min-fills'], { min: 0, max: 1e9, integer: true });
     checkFlag('oos-ratio', args['oos-ratio'], { min: 0, max: 1000 });
@@ -212,6 +211,7 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
     const { runLive } = await import('../live/live-run.ts');
     const { verdict } = await import('../analytics/verdict.ts');
     const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+    const { formatPortfolioSummary, portfolioVerdict } = await import('./portfolio-summary.ts');
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
     const loaded = loadLiveConfig(args.config);

@@ -2,12 +2,15 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isUserError } from '../core/errors.ts';
 import { describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
+import { packageVersion } from '../core/version.ts';
 import { LIVE_COMMANDS } from './live.ts';
 import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
 import { scenarioSchemaCommand } from './scenario-schema.ts';
 import { errorDocument, printResult, returning, setJsonOutput } from './output.ts';
 import { reportCommand, reportOptions } from './report.ts';
+import { serveModule } from './serve.ts';
+import { newCommand } from './new.ts';
 import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tuneOptions } from './sweep.ts';
 
 /**
@@ -21,8 +24,13 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json') || argv.includes('--json=true');
   setJsonOutput(json);
   try {
+    // The version is named: yargs would read the package.json above its own folder (in a user's project, the
+    // user's). The locale is English, as spreadlab's own text is (the bundled command line,
+    // scripts/bundle-cli.mjs, ships no other yargs locale).
     await yargs(argv)
       .scriptName('spreadlab')
+      .version(packageVersion())
+      .locale('en')
       .usage('$0 <command> [options]')
       .option('json', {
         type: 'boolean',
@@ -56,8 +64,8 @@ export async function main(argv: string[]): Promise<number> {
       .command('sweep-merge <dirs..>', 'merge the folders of a sharded sweep into one', mergeOptions, returning(mergeCommand))
       .command(dataCommand)
       .command(scenarioSchemaCommand)
-      .command((await import('./serve.ts')).serveModule as never)
-      .command((await import('./new.ts')).newCommand)
+      .command(serveModule as never)
+      .command(newCommand)
       .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()

@@ -4,7 +4,6 @@ import type { Argv } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile, checkOutputFolder, folderKind, writeOutputFile } from '../core/output.ts';
 import { withOutputLock } from '../core/output-lock.ts';
-import { RUN_FILE } from '../report/run-files.ts';
 import { say, type CommandResult } from './output.ts';
 
 export interface ReportArgs {
@@ -13,7 +12,9 @@ export interface ReportArgs {
   quiet: boolean;
 }
 
-export function reportOptions(yargs: Argv): Argv<ReportArgs> {
+/** Loads the run files' names (run-files.ts, with its zod schemas) only when the command is named. */
+export async function reportOptions(yargs: Argv): Promise<Argv<ReportArgs>> {
+  const { RUN_FILE } = await import('../report/run-files.ts');
   return yargs
     .positional('runs', {
       type: 'string',
@@ -43,6 +44,7 @@ export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const { isSpreadlabPage } = await import('../report/html.ts');
   const { renderReport, renderRunComparison } = await import('../report/run-report.ts');
   const { loadRun } = await import('../report/load-run.ts');
+  const { RUN_FILE } = await import('../report/run-files.ts');
   const dirs = args.runs;
   if (dirs.length === 0) throw new SpreadlabError('name at least one run folder, e.g. spreadlab report reports/demo-1');
   const folderPage = await Promise.all(dirs.map(sweepFolderPage));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { emitResult, returning, say, type CommandResult } from './output.ts';
@@ -49,6 +48,7 @@ export function serveOptions(yargs: Argv): Argv<ServeArgs> {
 export async function serveCommand(args: ServeArgs): Promise<CommandResult> {
   const { loadScenario } = await import('../sim/scenario.ts');
   const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+  const { randomBytes } = await import('node:crypto'); // loading node:crypto costs ~10 ms: not for every command
   checkFlag('port', args.port, { min: 0, max: 65_535, integer: true });
   checkFlag('speed', args.speed, { above: 0, max: 1e6 });
   checkFlag('seed', args.seed, BOUNDS.seed);

@@ -1,10 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
-import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { SpreadlabError } from '../core/errors.ts';
-import { DEFAULT_MIN_FILLS } from '../core/evidence.ts';
 import { checkOutputFolder } from '../core/output.ts';
-import { HARD_MAX_RUNS, MAX_RUNS, parseShard } from '../sweep/grid.ts';
 import type { ConfigFigures } from '../sweep/objective.ts';
 import type { TuneStep } from '../sweep/tune.ts';
 import type { FoldOutcome } from '../sweep/walk-forward.ts';
@@ -37,7 +34,13 @@ export interface SweepArgs extends SelectionArgs {
   folds?: number;
 }
 
-export function selectionOptions<T>(yargs: Argv<T>): Argv<T & SelectionArgs> {
+/**
+ * The options builders below load the constants they show (the evidence rule's default, the grid's limits,
+ * the bounds checks) when their command is named, so that --help and the other commands start without
+ * simple-statistics or zod.
+ */
+export async function selectionOptions<T>(yargs: Argv<T>): Promise<Argv<T & SelectionArgs>> {
+  const { DEFAULT_MIN_FILLS } = await import('../core/evidence.ts');
   return yargs
     .option('objective', { type: 'string', default: 'pnl.total', describe: 'results column to optimise (mean over seeds)' })
     .option('minimize', { type: 'boolean', default: false, describe: 'pick the lowest objective instead of the highest' })
@@ -54,8 +57,10 @@ export function selectionOptions<T>(yargs: Argv<T>): Argv<T & SelectionArgs> {
     }) as unknown as Argv<T & SelectionArgs>;
 }
 
-export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
-  return selectionOptions(yargs)
+export async function sweepOptions(yargs: Argv): Promise<Argv<SweepArgs>> {
+  const { checkFlag } = await import('../core/bounds.ts');
+  const { HARD_MAX_RUNS, MAX_RUNS } = await import('../sweep/grid.ts');
+  return (await selectionOptions(yargs))
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' })
     .option('grid', {
       type: 'string',
@@ -107,7 +112,8 @@ export function sweepOptions(yargs: Argv): Argv<SweepArgs> {
 }
 
 /** The shard from --shard, or from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with SPREADLAB_SHARDS. */
-function shardOf(args: SweepArgs): { index: number; count: number } | null {
+async function shardOf(args: SweepArgs): Promise<{ index: number; count: number } | null> {
+  const { parseShard } = await import('../sweep/grid.ts');
   if (args.shard) return parseShard(args.shard);
   const index = process.env.JOB_COMPLETION_INDEX;
   const count = process.env.SPREADLAB_SHARDS;
@@ -122,7 +128,7 @@ export async function sweepCommand(args: SweepArgs): Promise<CommandResult> {
   const { progressBar } = await import('./progress.ts');
   const scenarioName = (args.scenario.split('/').pop() ?? 'scenario').replace(/\.json$/, '');
   const out = args.out ?? `reports/sweep-${scenarioName}`;
-  const shard = shardOf(args);
+  const shard = await shardOf(args);
   const progress = progressBar(`sweep ${scenarioName}`);
   const isWalkForward = args.folds !== undefined || args.train !== undefined;
   checkOutputFolder(out, isWalkForward ? 'walk-forward' : 'sweep', isWalkForward ? 'the walk-forward folder' : 'the sweep folder');
@@ -249,7 +255,8 @@ export interface TuneArgs {
   market?: string;
 }
 
-export function tuneOptions(yargs: Argv): Argv<TuneArgs> {
+export async function tuneOptions(yargs: Argv): Promise<Argv<TuneArgs>> {
+  const { DEFAULT_MIN_FILLS } = await import('../core/evidence.ts');
   return yargs
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario JSON file' })
     .option('param', { type: 'string', default: 'strategy.spreadBps', describe: 'the spread parameter to tune (bps)' })
@@ -297,6 +304,8 @@ function describeStep(s: TuneStep): string {
 
 export async function tuneCommand(args: TuneArgs): Promise<CommandResult> {
   const { tune } = await import('../sweep/tune.ts');
+  const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
+  const { HARD_MAX_RUNS } = await import('../sweep/grid.ts');
   for (const flag of ['start', 'widen', 'step', 'max-spread'] as const)
     checkFlag(flag, args[flag === 'max-spread' ? 'maxSpread' : flag], BOUNDS.spreadBps);
   if (args.maxSpread / args.widen > 10_000 || args.start / args.step > 10_000)
@@ -329,8 +338,8 @@ export interface MergeArgs extends SelectionArgs {
   out: string;
 }
 
-export function mergeOptions(yargs: Argv): Argv<MergeArgs> {
-  return selectionOptions(yargs)
+export async function mergeOptions(yargs: Argv): Promise<Argv<MergeArgs>> {
+  return (await selectionOptions(yargs))
     .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard folders' })
     .option('out', { type: 'string', demandOption: true, describe: 'folder for the merged sweep' }) as unknown as Argv<MergeArgs>;
 }

@@ -23,12 +23,11 @@ export interface SweepBase {
 }
 
 /** The scenario of one run: the base, its overrides, then the run's parameters and seed. */
-export function scenarioForRun(base: SweepBase, params: Record<string, unknown>, seed: number, extra: string[] = []): Scenario {
+export function scenarioForRun(base: SweepBase, params: Record<string, unknown>, seed: number): Scenario {
   const raw = structuredClone(base.raw);
   for (const override of base.overrides) applyOverride(raw, override);
   for (const [path, value] of Object.entries(params)) applyOverride(raw, `${path}=${JSON.stringify(value)}`);
   applyOverride(raw, `seed=${seed}`);
-  for (const override of extra) applyOverride(raw, override);
   return parseScenario(raw, base.file);
 }
 
@@ -48,8 +47,8 @@ export function checkFiguresMarket(scenario: Scenario, market: string | undefine
  * Runs one planned run and returns its row: run, config, seed, the parameters under their dotted paths,
  * then every summary figure flattened (runFigures).
  */
-export async function runOne(base: SweepBase, run: PlannedRun, extra: string[] = []): Promise<[string, unknown][]> {
-  const scenario = scenarioForRun(base, run.params, run.seed, extra);
+export async function runOne(base: SweepBase, run: PlannedRun): Promise<[string, unknown][]> {
+  const scenario = scenarioForRun(base, run.params, run.seed);
   const figures = runFigures(await runScenario(scenario, base.baseDir), base.market);
   const row: [string, unknown][] = [['run', run.index], ['config', run.config], ['seed', run.seed], ...Object.entries(run.params)];
   const taken = new Set(row.map(([k]) => k));

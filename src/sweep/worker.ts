@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { isUserError } from '../core/errors.ts';
 import type { PlannedRun } from './grid.ts';
 import { runOne, type SweepBase } from './run-one.ts';
-import { localReplay, rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
+import { rememberReplay, type DecodedReplay } from '../data/shared-replays.ts';
 
 /**
  * A sweep worker thread: receives runs one at a time and posts back each run's row (or its error message).
@@ -12,10 +12,9 @@ import { localReplay, rememberReplay, type DecodedReplay } from '../data/shared-
 export interface RunRequest {
   base: SweepBase;
   run: PlannedRun;
-  extra: string[];
 }
 
-/** Sent once, before any run: decoded replays to reuse (their columns live in SharedArrayBuffers). */
+/** Sent once, before any run: decoded replays to reuse, read in place (their columns live in SharedArrayBuffers). */
 export interface PreloadMessage {
   preload: [string, DecodedReplay][];
 }
@@ -24,12 +23,12 @@ export type RunReply = { index: number; row: [string, unknown][] } | { index: nu
 
 parentPort!.on('message', async (message: RunRequest | PreloadMessage) => {
   if ('preload' in message) {
-    for (const [key, replay] of message.preload) rememberReplay(key, localReplay(replay));
+    for (const [key, replay] of message.preload) rememberReplay(key, replay);
     return;
   }
-  const { base, run, extra } = message;
+  const { base, run } = message;
   try {
-    parentPort!.postMessage({ index: run.index, row: await runOne(base, run, extra) } satisfies RunReply);
+    parentPort!.postMessage({ index: run.index, row: await runOne(base, run) } satisfies RunReply);
   } catch (error) {
     parentPort!.postMessage({
       index: run.index,

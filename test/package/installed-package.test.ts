@@ -107,7 +107,7 @@ describe('the installed package, with a strategy file of the user', () => {
       expect.arrayContaining([
         'dist/index.js',
         'dist/index.d.ts',
-        'dist/cli/main.js',
+        'dist/cli-bundle/spreadlab.js',
         'dist/sweep/worker.js',
         'bin/spreadlab.js',
         'scenarios/scenario.schema.json',
@@ -134,6 +134,12 @@ describe('the installed package, with a strategy file of the user', () => {
     const four = JSON.parse(readFileSync(join(project, 'run-4/summary.json'), 'utf8'));
     const header = rows[0].split(',');
     expect(Number(rows[2].split(',')[header.indexOf('fills.count')])).toBe(four.fills.count);
+  });
+
+  it("prints spreadlab's version, not the version of the user's project", () => {
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-mm', version: '9.9.9', private: true, type: 'module' }));
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(spreadlab('--version').trim()).toBe(version);
   });
 
   it('reports a bad parameter of the module with its JSON path, exit 2, no stack trace', () => {
