@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkRegularFile, describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
 import { warn } from '../core/warnings.ts';
+import { writeFileAtomically } from '../core/output.ts';
 import { Kind, type EventColumns } from './columns.ts';
 import { formatOf } from './detect.ts';
 import { venueRowOrder } from './exchange-order.ts';
@@ -307,13 +308,11 @@ function isFarPrint(value: unknown): value is FarPrint {
 
 /** Writes a memo file in the cache folder (temporary name, then renamed); an unwritable cache only means it is not remembered. */
 function writeMemo(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeFileAtomically(path, text);
   } catch {
-    rmSync(tmp, { force: true });
+    // not remembered: the next run screens again
   }
 }
 

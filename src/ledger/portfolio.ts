@@ -1,6 +1,5 @@
 import { decimalValue, type MarketUnits } from '../core/market.ts';
 import type { Lots } from '../core/units.ts';
-import type { Ledger } from './ledger.ts';
 
 /**
  * The portfolio of a run over several markets: one Ledger per market (position, cash, fees, rebates and
@@ -65,27 +64,5 @@ export class PortfolioUnits {
   /** What a delta (common unit) earns when market `index`'s mid moves by `mid2Move` (best bid + best ask, ticks), common money. */
   deltaMoves(delta: bigint, index: number, mid2Move: number): bigint {
     return (delta * BigInt(mid2Move) * this.tickFactor[index]) / 2n;
-  }
-}
-
-/** The accounts of a run's markets, read together. */
-export class Portfolio {
-  readonly units: PortfolioUnits;
-
-  constructor(
-    markets: readonly MarketUnits[],
-    readonly ledgers: readonly Ledger[],
-  ) {
-    this.units = new PortfolioUnits(markets);
-  }
-
-  /** Net delta, base units: Σ position × lot size × contract size. */
-  netDelta(): number {
-    return this.units.deltaValue(this.ledgers.reduce((sum, ledger, i) => sum + this.units.delta(i, ledger.position), 0n));
-  }
-
-  /** Equity of every market marked to its mid (best bid + best ask per market, ticks), quote currency. */
-  equity(mid2s: readonly number[]): number {
-    return this.units.moneyValue(this.ledgers.reduce((sum, ledger, i) => sum + this.units.money(i, ledger.equity(mid2s[i])), 0n));
   }
 }

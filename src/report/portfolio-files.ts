@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PortfolioSummary } from '../analytics/portfolio.ts';
-import { headerOf, rowOf, summarySchema, weightedStatSchema, type Cell, type ColumnSpec, type RowOf } from './run-files.ts';
+import { headerOf, PNL_COLUMNS, rowOf, summarySchema, weightedStatSchema, type Cell, type ColumnSpec, type RowOf } from './run-files.ts';
 
 /**
  * The run-files contract (run-files.ts) of a run over several markets, and the funding file of any run.
@@ -36,12 +36,7 @@ export const PORTFOLIO_COLUMNS = {
   time: { field: 'time', cell: 'text' },
   /** Σ position × lot size × contract size, base units. */
   net_delta: { field: 'netDelta', cell: 'number' },
-  pnl_total: { field: 'pnlTotal', cell: 'number' },
-  pnl_spread_capture: { field: 'spreadCapture', cell: 'number' },
-  pnl_inventory: { field: 'inventoryPnl', cell: 'number' },
-  pnl_fees: { field: 'fees', cell: 'number' },
-  pnl_rebates: { field: 'rebates', cell: 'number' },
-  pnl_funding: { field: 'funding', cell: 'number' },
+  ...PNL_COLUMNS,
   /** The second decomposition (analytics/portfolio.ts): quoting + hedge cost + residual delta + basis + funding. */
   pnl_quoting: { field: 'quoting', cell: 'number' },
   pnl_hedge_cost: { field: 'hedgeCost', cell: 'number' },

@@ -135,6 +135,16 @@ export function fillsRow(cells: Record<FillsColumn, Cell>, perHorizon: Record<Fi
 }
 
 /** timeseries.csv, one row per sample (every analytics.sampleSeconds). */
+/** The PnL and its parts, cumulative, quote currency: timeseries.csv's last columns and portfolio.csv's first figures. */
+export const PNL_COLUMNS = {
+  pnl_total: { field: 'pnlTotal', cell: 'number' },
+  pnl_spread_capture: { field: 'spreadCapture', cell: 'number' },
+  pnl_inventory: { field: 'inventoryPnl', cell: 'number' },
+  pnl_fees: { field: 'fees', cell: 'number' },
+  pnl_rebates: { field: 'rebates', cell: 'number' },
+  pnl_funding: { field: 'funding', cell: 'number' },
+} as const satisfies Record<string, ColumnSpec>;
+
 export const TIMESERIES_COLUMNS = {
   /** Sample time, µs since the epoch. */
   ts_us: { field: 'ts', cell: 'number' },
@@ -144,12 +154,7 @@ export const TIMESERIES_COLUMNS = {
   bid: { field: 'bid', cell: 'number|NA' },
   ask: { field: 'ask', cell: 'number|NA' },
   inventory: { field: 'inventory', cell: 'number' },
-  pnl_total: { field: 'pnlTotal', cell: 'number' },
-  pnl_spread_capture: { field: 'spreadCapture', cell: 'number' },
-  pnl_inventory: { field: 'inventoryPnl', cell: 'number' },
-  pnl_fees: { field: 'fees', cell: 'number' },
-  pnl_rebates: { field: 'rebates', cell: 'number' },
-  pnl_funding: { field: 'funding', cell: 'number' },
+  ...PNL_COLUMNS,
 } as const satisfies Record<string, ColumnSpec>;
 
 export type TimeseriesColumn = keyof typeof TIMESERIES_COLUMNS;

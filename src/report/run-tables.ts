@@ -1,13 +1,12 @@
 import { isoMicros } from '../core/units.ts';
 import { createHash } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { equityOf } from '../analytics/risk.ts';
 import type { RunAnalysis } from '../analytics/summary.ts';
 import type { TimelineSample } from '../analytics/timeline.ts';
 import type { MarketUnits } from '../core/market.ts';
 import { packageVersion } from '../core/version.ts';
-import { asOutputError } from '../core/output.ts';
+import { writeFileAtomically } from '../core/output.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
@@ -56,14 +55,7 @@ export class RunFileWriter {
   }
 
   put(name: string, content: string): void {
-    const partial = join(this.dir, `.${name}.partial`);
-    try {
-      writeFileSync(partial, content);
-      renameSync(partial, join(this.dir, name));
-    } catch (error) {
-      rmSync(partial, { force: true });
-      throw asOutputError(join(this.dir, name), error);
-    }
+    writeFileAtomically(join(this.dir, name), content);
   }
 
   /** What was written, as a run read back. */

@@ -153,19 +153,6 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
     return { ordersSent, rejects, cancels };
   }
 
-  /** Orders sent over every market. */
-  get ordersSent(): number {
-    return this.lanes.reduce((n, lane) => n + lane.ordersSent, 0);
-  }
-
-  get rejects(): number {
-    return this.lanes.reduce((n, lane) => n + lane.rejects, 0);
-  }
-
-  get cancels(): number {
-    return this.lanes.reduce((n, lane) => n + lane.cancels, 0);
-  }
-
   // Clock
 
   now(): number {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SpreadlabError } from '../core/errors.ts';
 import type { MarketInfo, StrategyContext, Strategy } from './api.ts';
 import { defineStrategy } from './define.ts';
-import { inventorySkewParams, inventorySkewQuotes, requote, roundQuoteToTick } from './seed.ts';
+import { inventorySkewParams, quoteInventorySkew, roundQuoteToTick } from './seed.ts';
 
 /**
  * hedged-skew: quote one market, hedge the delta on another — the inventory-skew loop on the quoted market
@@ -69,7 +69,7 @@ function hedgeMarketOf(context: StrategyContext, name: string | undefined): Mark
 
 export function hedgedSkew(params: HedgedSkewParams): Strategy {
   return async (context) => {
-    const { venue, clock, market, tickSize } = context;
+    const { venue, clock, market } = context;
     const quoted = context.markets[0];
     const hedge = params.hedgeMode === 'off' ? null : hedgeMarketOf(context, params.hedgeMarket);
     let hedging = false;
@@ -108,11 +108,7 @@ export function hedgedSkew(params: HedgedSkewParams): Strategy {
       });
     }
     do {
-      const snap = await venue.getSnapshot(market);
-      if (Number.isNaN(snap.mid)) continue;
-      const net = await venue.getPosition(market);
-      const quotes = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
-      await requote(context, quotes, net, params.size, params.maxInventory);
+      if (!(await quoteInventorySkew(context, params))) continue; // to the sleep
       if (hedge) await checkHedge();
       if (hookFailure) throw hookFailure;
     } while (await clock.sleep(params.requoteMs));

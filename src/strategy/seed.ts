@@ -134,16 +134,21 @@ export function fixedSpread(params: FixedSpreadParams): Strategy {
   };
 }
 
+/** One turn of the inventory-skew loop: quotes around the feed's book, skewed by the position; false when the book has no mid yet (nothing quoted). */
+export async function quoteInventorySkew(context: StrategyContext, params: InventorySkewParams): Promise<boolean> {
+  const { venue, market, tickSize } = context;
+  const snap = await venue.getSnapshot(market);
+  if (Number.isNaN(snap.mid)) return false;
+  const net = await venue.getPosition(market);
+  const quotes = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
+  await requote(context, quotes, net, params.size, params.maxInventory);
+  return true;
+}
+
 export function inventorySkew(params: InventorySkewParams): Strategy {
   return async (context) => {
-    const { venue, clock, market, tickSize } = context;
-    do {
-      const snap = await venue.getSnapshot(market);
-      if (Number.isNaN(snap.mid)) continue;
-      const net = await venue.getPosition(market);
-      const quotes = inventorySkewQuotes(snap.bestBid, snap.bestAsk, net, params, tickSize);
-      await requote(context, quotes, net, params.size, params.maxInventory);
-    } while (await clock.sleep(params.requoteMs));
+    do await quoteInventorySkew(context, params);
+    while (await context.clock.sleep(params.requoteMs));
   };
 }
 
