@@ -14,7 +14,7 @@ import { PORTFOLIO_FILE } from '../report/portfolio-files.ts';
 import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import type { MarketRun, ScenarioRun } from '../sim/run-scenario.ts';
 import { resolveStrategy, strategyLabel, type StrategyModule } from '../strategy/resolve.ts';
-import { marketInfo, parseScenario, scenarioMarkets, type MarketConfig, type Scenario } from '../sim/scenario.ts';
+import { fileNameOfId, marketInfo, parseScenario, scenarioMarkets, type MarketConfig, type Scenario } from '../sim/scenario.ts';
 import type { Clock, Venue } from '../strategy/api.ts';
 import { connectExchange, exchangeSetupError, resolveMarket, type CcxtExchange } from './ccxt-client.ts';
 import { CcxtFeed } from './ccxt-feed.ts';
@@ -131,7 +131,7 @@ async function cancelLeftovers(
 
 export const MARKET_FILE = 'market.raw.gz';
 /** A market's recording in a several-market run's folder. */
-export const marketFile = (id: string): string => `market-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.raw.gz`;
+export const marketFile = (id: string): string => `market-${fileNameOfId(id)}.raw.gz`;
 export const ORDERS_FILE = 'orders.jsonl';
 const FIRST_BOOK_TIMEOUT_MS = 30_000;
 

@@ -60,6 +60,11 @@ export const marketSchema = z
   .strict();
 
 /** A name: letters, digits, ".", "_" or "-". */
+/** A market id as it stands in file names (a live run's recording per market): characters other than letters, digits, ".", "_" and "-" become "_". */
+export function fileNameOfId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 const idField = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"');
 
 /** One entry of `markets` (the several-market form); its `data` is checked as the scenario's `data` is. */
@@ -172,11 +177,17 @@ export const scenarioSchema = z
       for (const key of ['market', 'data'] as const) {
         if (s[key] !== undefined) problem([key], 'give "markets" (each with its data) or "market" and "data", not both');
       }
-      const ids = new Set<string>();
+      const ids = new Map<string, string>();
       s.markets.forEach((m, i) => {
         const id = m.id ?? m.symbol;
-        if (ids.has(id)) problem(['markets', i, 'id'], `"${id}" is already the id of an earlier market: give each market its own id`);
-        ids.add(id);
+        const earlier = ids.get(fileNameOfId(id));
+        if (earlier === id) problem(['markets', i, 'id'], `"${id}" is already the id of an earlier market: give each market its own id`);
+        else if (earlier !== undefined)
+          problem(
+            ['markets', i, 'id'],
+            `"${id}" and an earlier market's id "${earlier}" name the same files (${fileNameOfId(id)}): give it an id`,
+          );
+        ids.set(fileNameOfId(id), id);
         if (m.funding !== undefined && m.kind !== 'perpetual')
           problem(['markets', i, 'funding'], 'funding applies to a perpetual: set kind to "perpetual"');
       });

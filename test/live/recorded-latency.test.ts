@@ -127,7 +127,7 @@ describe('recorded latency from a paper session against spreadlab serve', () => 
       expect(o.ackTs - o.venueTs).toBeGreaterThanOrEqual(interpolate(recording.response, o.venueTs));
     }
     // Inside the recording the latencies vary as recorded (interpolated between neighbouring orders).
-    const simEntries = inside.map((o) => o.venueTs - o.sentTs);
+    const simEntries = inside.filter((o) => Number.isFinite(o.venueTs)).map((o) => o.venueTs - o.sentTs);
     expect(Math.min(...simEntries)).toBeGreaterThanOrEqual(Math.min(...entries));
     expect(Math.max(...simEntries)).toBeLessThanOrEqual(Math.max(...entries));
     expect(new Set(simEntries).size).toBeGreaterThan(5);

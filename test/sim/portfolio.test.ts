@@ -204,6 +204,15 @@ describe('scenarios with several markets', () => {
 
   it.each([
     [{ markets: [entry('a', 'v'), entry('a', 'w')] }, /markets\[1\]\.id: "a" is already the id of an earlier market/],
+    [
+      {
+        markets: [
+          { ...entry('a', 'v'), id: undefined, symbol: 'BTC/USDT' },
+          { ...entry('b', 'w'), id: undefined, symbol: 'BTC_USDT' },
+        ],
+      },
+      /markets\[1\]\.id: "BTC_USDT" and an earlier market's id "BTC\/USDT" name the same files \(BTC_USDT\): give it an id/,
+    ],
     [{ markets: [entry('a', 'v', { funding: { rate: 0.0001 } })] }, /markets\[0\]\.funding: funding applies to a perpetual/],
     [
       { markets: [entry('a', 'v')], venues: { nowhere: { latency: { model: 'constant', entryMs: 1, responseMs: 1 } } } },
