@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { boundedNumber } from '../core/bounds.ts';
 import { FORMAT_NAMES } from './formats.ts';
-import { defineDataSource } from './source.ts';
+
 /**
  * Scenario `data` of kind "replay": recorded files replayed through the venue.
  *
@@ -38,7 +38,7 @@ import { defineDataSource } from './source.ts';
  *   (LOBSTER message files); the replay then says whether it holds any.
  * Known limits: see replay.ts.
  */
-const schema = z
+export const replaySchema = z
   .object({
     kind: z.literal('replay'),
     files: z.array(z.string().min(1)).min(1),
@@ -58,15 +58,4 @@ const schema = z
   })
   .strict();
 
-export type ReplayConfig = z.infer<typeof schema>;
-
-export const replaySource = defineDataSource({
-  name: 'replay',
-  description: 'recorded market data files (any registered file format) replayed through the venue',
-  params: schema,
-  // the replay machinery (readers' caches, merge, exchange order, streams) is loaded by the first replay run
-  async open(config, context) {
-    const { openReplay } = await import('./replay-open.ts');
-    return openReplay(config, context);
-  },
-});
+export type ReplayConfig = z.infer<typeof replaySchema>;

@@ -14,7 +14,7 @@ import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './s
 import type { DataContext, OpenedData } from './source.ts';
 
 /**
- * Opening a replay (rules in replay-config.ts, which defines the data source): decoded in memory and kept
+ * Opening a replay (rules in replay-config.ts; the source's definition, replay-source.ts, imports this): decoded in memory and kept
  * for the process, or streamed from the cache. A module of its own so that a run of synthetic data does not
  * load the replay machinery: the source's `open` imports it.
  */

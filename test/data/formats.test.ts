@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detectFormat } from '../../src/data/detect.ts';
 import { FILE_FORMATS, FORMAT_NAMES, loadFileFormats, type FormatName } from '../../src/data/formats.ts';
-import { replaySource } from '../../src/data/replay-config.ts';
+import { replaySource } from '../../src/data/replay-source.ts';
 import { groupInputs } from '../../src/data/replay.ts';
 import { BTC_TARDIS, SHARED, writeTemp } from './helpers.ts';
 
