@@ -24,9 +24,9 @@ interface CommonArgs {
   'lot-size'?: number;
 }
 
-/** The options every file command shares; the format registry (every reader) loads when such a command is named. */
+/** The options every file command shares; the format registry loads when such a command is named. */
 const common = async <T>(y: Argv<T>) => {
-  const { FILE_FORMATS } = await import('../data/formats.ts');
+  const { FORMAT_NAMES } = await import('../data/formats.ts');
   return y
     .positional('files', {
       type: 'string',
@@ -35,7 +35,7 @@ const common = async <T>(y: Argv<T>) => {
       describe: 'data files (.csv, .csv.gz, Binance raw .gz, LOBSTER .csv)',
     })
     .option('format', {
-      choices: ['auto', ...FILE_FORMATS.map((format) => format.name)],
+      choices: ['auto', ...FORMAT_NAMES],
       default: 'auto' as const,
       describe: 'input format (default: detect per file)',
     })

@@ -5,7 +5,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import { describeFsError, openRegularFile } from '../core/fs-errors.ts';
 import { withoutBom } from './input.ts';
 import type { FileFormat, ReplayInput } from './format.ts';
-import { FILE_FORMATS, type FormatName } from './formats.ts';
+import { loadFileFormats, type FormatName } from './formats.ts';
 
 /**
  * Format detection from a file's name and first line (after gunzip when the file starts with the gzip
@@ -13,6 +13,10 @@ import { FILE_FORMATS, type FormatName } from './formats.ts';
  * file's header). Anything else is a SpreadlabError naming the file and the first line. The first line is
  * decoded as UTF-8 without a leading byte order mark; only a regular file is opened (a FIFO would block).
  */
+
+/** Every registered format, loaded with this module (replays load it, and read with them). */
+const FORMATS = await loadFileFormats();
+
 export function firstLine(path: string, display = path): string {
   const fd = openRegularFile(path, display, 'data file');
   const head = Buffer.alloc(1 << 16);
@@ -39,12 +43,12 @@ export function firstLine(path: string, display = path): string {
 
 export function detectFormat(path: string, display = path): FileFormat {
   const name = basename(path);
-  const byName = FILE_FORMATS.find((format) => format.detect.fileName?.(name));
+  const byName = FORMATS.find((format) => format.detect.fileName?.(name));
   if (byName) return byName;
   const line = firstLine(path, display);
-  const byLine = FILE_FORMATS.find((format) => format.detect.firstLine?.(line));
+  const byLine = FORMATS.find((format) => format.detect.firstLine?.(line));
   if (byLine) return byLine;
-  const expected = FILE_FORMATS.map((format) => format.description);
+  const expected = FORMATS.map((format) => format.description);
   throw new SpreadlabError(
     `${display}:1: unknown data format, first line ${JSON.stringify(line.slice(0, 80))} (expected ${expected.slice(0, -1).join(', ')}, or ${expected[expected.length - 1]})`,
   );
@@ -53,7 +57,7 @@ export function detectFormat(path: string, display = path): FileFormat {
 /** The format of an input: the one named, or detected from the file when `format` is "auto". */
 export function formatOf(input: ReplayInput, format: 'auto' | FormatName): FileFormat {
   if (format === 'auto') return detectFormat(input.path, input.display);
-  const named = FILE_FORMATS.find((f) => f.name === format);
+  const named = FORMATS.find((f) => f.name === format);
   if (!named) throw new Error(`data format ${format} is not registered`);
   return named;
 }

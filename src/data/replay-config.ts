@@ -1,19 +1,6 @@
-import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { boundedNumber } from '../core/bounds.ts';
-import { SpreadlabError } from '../core/errors.ts';
-import { isoMicros, US_PER_SECOND } from '../core/units.ts';
-import { warn } from '../core/warnings.ts';
-import { Kind, openColumns } from './columns.ts';
-import { defaultCacheDir } from './cache.ts';
-import type { ReplayInput } from './format.ts';
-import { FILE_FORMATS } from './formats.ts';
-import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
-import { byExchangeTime, openColumnsByExchTime } from './exchange-order.ts';
-import { withoutFarPrints } from './screen.ts';
-import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
-import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
-import { defineDataSource, type DataContext, type OpenedData } from './source.ts';
+import { FORMAT_NAMES } from './formats.ts';
 
 /**
  * Scenario `data` of kind "replay": recorded files replayed through the venue.
@@ -51,11 +38,11 @@ import { defineDataSource, type DataContext, type OpenedData } from './source.ts
  *   (LOBSTER message files); the replay then says whether it holds any.
  * Known limits: see replay.ts.
  */
-const schema = z
+export const replaySchema = z
   .object({
     kind: z.literal('replay'),
     files: z.array(z.string().min(1)).min(1),
-    format: z.enum(['auto', ...FILE_FORMATS.map((format) => format.name)]).default('auto'),
+    format: z.enum(['auto', ...FORMAT_NAMES]).default('auto'),
     date: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
@@ -71,103 +58,4 @@ const schema = z
   })
   .strict();
 
-export type ReplayConfig = z.infer<typeof schema>;
-
-export const replaySource = defineDataSource({
-  name: 'replay',
-  description: 'recorded market data files (any registered file format) replayed through the venue',
-  params: schema,
-  async open(config, context) {
-    const key = replayKey({ ...config, orderEvents: context.orderEvents === true }, context.units.spec, context.baseDir);
-    if (config.stream) return openStreamed(config, context, key);
-    return openInMemory(config, context, key);
-  },
-});
-
-async function openInMemory(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {
-  const { columns, venueOrder, files } = lookupReplay(key) ?? (await decode(config, context, key));
-  const n = columns.length;
-  const startTs = n > 0 ? columns.localTs[0] : 0;
-  const lastTs = n > 0 ? Math.max(columns.localTs[n - 1], columns.exchTs[n - 1]) : 0;
-  return {
-    open: openColumns(columns),
-    openVenue: openColumnsByExchTime(columns, venueOrder),
-    startTs,
-    endTs: endOfRun(config, context, startTs, lastTs),
-    files,
-    orderEvents: context.orderEvents === true && columns.kind.includes(Kind.ORDER),
-  };
-}
-
-/** Where a replay run ends: the data's end, or durationSeconds after its start when that ends sooner (see the rules). */
-function endOfRun(config: ReplayConfig, context: DataContext, startTs: number, lastTs: number): number {
-  if (context.durationSeconds === undefined) return lastTs;
-  const endTs = startTs + Math.round(context.durationSeconds * US_PER_SECOND);
-  if (endTs <= lastTs) return endTs;
-  const data = `the data spans ${((lastTs - startTs) / US_PER_SECOND).toFixed(1)} s, ${isoMicros(startTs)} to ${isoMicros(lastTs)}`;
-  if (config.onError === 'stop') {
-    throw new SpreadlabError(
-      `durationSeconds ${context.durationSeconds}: runs past the end of the data (${data}); shorten it, leave it out to run to the end, or set data.onError to "skip" to end where the data does`,
-    );
-  }
-  warn(`durationSeconds ${context.durationSeconds} runs past the end of the data (${data}): the run ends where the data does`);
-  return lastTs;
-}
-
-/** The warning for problems skipped under onError "skip". */
-function reportSkipped(count: number, files: string[]): void {
-  if (count > 0) warn(`${count} problem(s) in ${files.join(', ')} skipped (data.onError "skip"); spreadlab data validate lists them`);
-}
-
-/** Streamed replays prepared in this process (cache files and span; no events are held). */
-const streamed = new Map<string, StreamedReplay>();
-
-async function openStreamed(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {
-  if (!config.cache) throw new SpreadlabError('data.stream: streaming replays read the decoded cache files; set data.cache to true (or leave it out)');
-  let replay = streamed.get(key);
-  if (!replay) {
-    const prepared = await prepareStream(inputsOf(config, context), { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } });
-    if (!prepared) return openInMemory({ ...config, cache: false }, context, key);
-    replay = prepared;
-    reportSkipped(replay.problems.count, config.files);
-    streamed.set(key, replay);
-  }
-  const { startTs, lastTs } = replay;
-  const events = openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs });
-  const open = replay.farPrints > 0 ? withoutFarPrints(events) : events;
-  return {
-    open,
-    openVenue: byExchangeTime(open, replay.maxFeedLagUs),
-    startTs,
-    endTs: endOfRun(config, context, startTs, lastTs),
-    files: replay.files,
-    orderEvents: replay.orderEvents,
-  };
-}
-
-function inputsOf(config: ReplayConfig, context: DataContext): ReplayInput[] {
-  return config.files.map((file) => ({ path: isAbsolute(file) ? file : join(context.baseDir, file), display: isAbsolute(file) ? file : join(context.baseDir, file) }));
-}
-
-function replayOptions(config: ReplayConfig, context: DataContext): ReplayOptions {
-  return {
-    units: context.units,
-    format: config.format,
-    onError: config.onError,
-    onGap: config.onGap,
-    date: config.date,
-    timezone: config.timezone,
-    alignLocalTime: config.alignLocalTime,
-    orderEvents: context.orderEvents === true,
-    cache: config.cache ? { dir: defaultCacheDir() } : null,
-  };
-}
-
-/** Decodes the files (through the on-disk cache) and keeps the result for later runs in this process. */
-async function decode(config: ReplayConfig, context: DataContext, key: string): Promise<DecodedReplay> {
-  const replay = await loadReplay(inputsOf(config, context), replayOptions(config, context));
-  reportSkipped(replay.problems.count, config.files);
-  const decoded = { columns: replay.columns, venueOrder: replay.venueOrder, files: replay.files };
-  rememberReplay(key, decoded);
-  return decoded;
-}
+export type ReplayConfig = z.infer<typeof replaySchema>;

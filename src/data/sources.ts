@@ -1,5 +1,5 @@
 import type { DataSourceDefinition } from './source.ts';
-import { replaySource } from './replay-config.ts';
+import { replaySource } from './replay-source.ts';
 import { avellanedaStoikovSource } from './synthetic/avellaneda-stoikov-config.ts';
 import { informedFlowSource } from './synthetic/informed-flow-config.ts';
 import { randomWalkSource } from './synthetic/random-walk-config.ts';

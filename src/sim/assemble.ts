@@ -4,7 +4,7 @@ import { MarketUnits } from '../core/market.ts';
 import type { Rng } from '../core/rng.ts';
 import { DATA_SOURCES } from '../data/sources.ts';
 import { findDataSource, type OpenedData } from '../data/source.ts';
-import { writeSyntheticTardis, type SynthOutput } from '../data/synthetic/write-tardis.ts';
+import type { SynthOutput } from '../data/synthetic/write-tardis.ts';
 import { feeSchedule, type FeeSchedule } from '../venue/fees.ts';
 import type { BookThroughRule } from '../venue/exchange.ts';
 import type { LatencyModel } from '../venue/latency.ts';
@@ -172,6 +172,7 @@ export async function writeScenarioMarket(scenario: Scenario, baseDir: string, o
       `${path}: expected "synthetic" (data synth writes a synthetic market), got ${JSON.stringify(markets[0].data.kind)}`,
     );
   }
+  const { writeSyntheticTardis } = await import('../data/synthetic/write-tardis.ts'); // the writer loads with the command that needs it
   const written: string[] = [];
   for (const [index, market] of markets.entries()) {
     if (market.data.kind !== 'synthetic') continue;

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { detectFormat } from '../../src/data/detect.ts';
-import { FILE_FORMATS, type FormatName } from '../../src/data/formats.ts';
-import { replaySource } from '../../src/data/replay-config.ts';
+import { FILE_FORMATS, FORMAT_NAMES, loadFileFormats, type FormatName } from '../../src/data/formats.ts';
+import { replaySource } from '../../src/data/replay-source.ts';
 import { groupInputs } from '../../src/data/replay.ts';
 import { BTC_TARDIS, SHARED, writeTemp } from './helpers.ts';
 
@@ -15,23 +15,30 @@ const SAMPLES: Record<FormatName, string> = {
 
 const input = (path: string) => ({ path, display: path });
 
+const FORMATS = await loadFileFormats();
+
 describe('the file format registry drives detection, grouping and the format setting', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
 
   it('data.format accepts "auto" and exactly the registered names, in registry order', () => {
-    expect(FILE_FORMATS.map((format) => format.name)).toEqual(['tardis', 'binance-raw', 'lobster']);
-    expect(replaySource.params.shape.format.removeDefault().options).toEqual(['auto', ...FILE_FORMATS.map((format) => format.name)]);
+    expect(FORMAT_NAMES).toEqual(['tardis', 'binance-raw', 'lobster']);
+    expect(FORMATS.map((format) => format.name)).toEqual(FORMAT_NAMES);
+    expect(replaySource.params.shape.format.removeDefault().options).toEqual(['auto', ...FORMAT_NAMES]);
+  });
+
+  it('the registry loads each format by its name', async () => {
+    for (const name of FORMAT_NAMES) expect((await FILE_FORMATS[name]()).name).toBe(name);
   });
 
   it('every registered format detects its own sample', () => {
-    for (const format of FILE_FORMATS) expect(detectFormat(SAMPLES[format.name]).name).toBe(format.name);
+    for (const format of FORMATS) expect(detectFormat(SAMPLES[format.name]).name).toBe(format.name);
   });
 
   it('an unknown file is tried by every file-name test, then every first-line test, in registry order, and the error lists every format', () => {
     const tried: string[] = [];
-    for (const format of FILE_FORMATS) {
+    for (const format of FORMATS) {
       const { fileName, firstLine } = format.detect;
       if (fileName) vi.spyOn(format.detect, 'fileName').mockImplementation((name) => (tried.push(`${format.name} name`), fileName(name)));
       if (firstLine) vi.spyOn(format.detect, 'firstLine').mockImplementation((line) => (tried.push(`${format.name} line`), firstLine(line)));
@@ -41,8 +48,8 @@ describe('the file format registry drives detection, grouping and the format set
       'mystery.txt:1: unknown data format, first line "hello world" (expected a tardis.dev CSV header, a Binance raw capture line "<local_ns> {json}", or LOBSTER message/orderbook CSV)',
     );
     expect(tried).toEqual([
-      ...FILE_FORMATS.filter((format) => format.detect.fileName).map((format) => `${format.name} name`),
-      ...FILE_FORMATS.filter((format) => format.detect.firstLine).map((format) => `${format.name} line`),
+      ...FORMATS.filter((format) => format.detect.fileName).map((format) => `${format.name} name`),
+      ...FORMATS.filter((format) => format.detect.firstLine).map((format) => `${format.name} line`),
     ]);
     expect(tried).toEqual(['lobster name', 'tardis line', 'binance-raw line', 'lobster line']);
   });
@@ -66,7 +73,7 @@ describe('the file format registry drives detection, grouping and the format set
   });
 
   it('a named format is used for every file without detection', () => {
-    const detectors = FILE_FORMATS.flatMap((format) => [
+    const detectors = FORMATS.flatMap((format) => [
       ...(format.detect.fileName ? [vi.spyOn(format.detect, 'fileName')] : []),
       ...(format.detect.firstLine ? [vi.spyOn(format.detect, 'firstLine')] : []),
     ]);

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../src/core/errors.ts';
-import { formatFigure, jsonForScript, renderComparison, renderRunReport, withConfig } from '../../src/report/html.ts';
+import {
+  composeLibraryScripts,
+  formatFigure,
+  jsonForScript,
+  LIBRARY_ASSET,
+  renderComparison,
+  renderRunReport,
+  withConfig,
+} from '../../src/report/html.ts';
 import { loadRun, type LoadedRun } from '../../src/report/load-run.ts';
 import { runCharts } from '../../src/report/run-charts.ts';
 import { compareMarkoutSpec, comparePnlSpec, downsample, markoutCurve, stride } from '../../src/report/specs.ts';
@@ -175,6 +183,12 @@ describe('report.html', () => {
     expect(r.stdout).toContain(`wrote ${join(runA, 'report.html')}`);
     expect(readFileSync(join(runA, 'report.html')).equals(written)).toBe(true);
     expect(renderRunReport(loadRun(runA))).toBe(written.toString('utf8'));
+  });
+
+  it("the compiled package reads the vega libraries from the build's asset, which holds what the sources compose", () => {
+    const asset = readFileSync(new URL(`../../dist/report/${LIBRARY_ASSET}`, import.meta.url), 'utf8');
+    expect(asset).toBe(composeLibraryScripts());
+    expect((asset.match(/<script>\/\* vega/g) ?? []).length).toBe(3);
   });
 
   it('is self-contained: no http(s) script, link, src or href, and no network URL outside the inlined libraries', () => {

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../spawn-cli.ts';
+
+/**
+ * What a command loads (start-up time is mostly module loading): the installed command is started with a
+ * module loader hook (node:module register) that lists every module it loads.
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-loading-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+writeFileSync(
+  join(tmp, 'list-loads.mjs'),
+  `export async function load(url, context, next) {
+  process.stderr.write('loaded ' + url + '\\n');
+  return next(url, context);
+}
+`,
+);
+writeFileSync(join(tmp, 'hook.mjs'), `import { register } from 'node:module';\nregister('./list-loads.mjs', import.meta.url);\n`);
+
+/** The compiled modules (paths under dist/) and packages a spreadlab command loads. */
+function modulesLoaded(...args: string[]): string[] {
+  const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(tmp, 'hook.mjs')).href, 'bin/spreadlab.js', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', NO_COLOR: '1', SPREADLAB_CACHE_DIR: join(tmp, 'cache') },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return [...result.stderr.matchAll(/^loaded file:\/\/\S*?\/(dist\/\S+|node_modules\/\S+)$/gm)].map((m) => m[1]);
+}
+
+/** Modules a backtest of synthetic data has no use for: they load with the first replay, or with `data synth`. */
+const REPLAY_ONLY = [
+  'dist/data/replay-open.js',
+  'dist/data/replay.js',
+  'dist/data/cache.js',
+  'dist/data/stream.js',
+  'dist/data/tardis/reader.js',
+];
+
+describe('module loading', () => {
+  it('a backtest of a synthetic market loads no replay machinery, no file reader and no data writer', () => {
+    const loaded = modulesLoaded(
+      'backtest',
+      'scenarios/demo.json',
+      '--set',
+      'durationSeconds=1',
+      '--quiet',
+      '--out',
+      join(tmp, 'synthetic'),
+    );
+    expect(loaded).toContain('dist/sim/run-scenario.js');
+    for (const module of [...REPLAY_ONLY, 'dist/data/binance/raw.js', 'dist/data/lobster/reader.js', 'dist/data/synthetic/write-tardis.js'])
+      expect(loaded).not.toContain(module);
+  });
+
+  it('a replay loads them', () => {
+    const loaded = modulesLoaded(
+      'backtest',
+      'scenarios/btcusdt-spot-replay.json',
+      '--set',
+      'durationSeconds=5',
+      '--quiet',
+      '--out',
+      join(tmp, 'replay'),
+    );
+    for (const module of REPLAY_ONLY) expect(loaded).toContain(module);
+  });
+});
