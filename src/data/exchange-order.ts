@@ -4,6 +4,7 @@ import {
   addSnapshotRow,
   allocateColumns,
   COLUMN_NAMES,
+  copyRow,
   emptySnapshot,
   FLAG_SNAPSHOT_START,
   Kind,
@@ -161,16 +162,7 @@ class RowRing {
   push(c: Omit<EventColumns, 'length'>, i: number, shift: number): number {
     if (this.length === this.keys.length) this.grow();
     const at = (this.head + this.length++) & (this.keys.length - 1);
-    const to = this.cols;
-    to.kind[at] = c.kind[i];
-    to.flags[at] = c.flags[i];
-    to.exchTs[at] = c.exchTs[i];
-    to.localTs[at] = c.localTs[i] + shift;
-    to.price[at] = c.price[i];
-    to.size[at] = c.size[i];
-    // empty second columns (a table without quote or order rows) read as NaN, as every other row's
-    to.price2[at] = c.price2.length > 0 ? c.price2[i] : NaN;
-    to.size2[at] = c.size2.length > 0 ? c.size2[i] : NaN;
+    copyRow(c, i, shift, this.cols, at);
     return at;
   }
 
