@@ -38,7 +38,8 @@ import { rowSourceOf } from './row-source.ts';
  *   order kept next to the columns (an Int32Array of row indices, 4 bytes a row; loadReplay computes it
  *   with the merged columns and keeps it with them in the cache's replay entry); each open reads the rows
  *   through it, as openColumns reads them in feed order.
- * - Any other source, a streamed replay or events in memory (byExchangeTime): a reorder buffer, one queue
+ * - Any other source, events in memory or a streamed replay's feed (byExchangeTime; a streamed replay goes
+ *   through it once, when its entry's venue file is written: stream-entry.ts): a reorder buffer, one queue
  *   per class. The feed is read ahead until the earliest buffered event's key is below L − maxLag, with L
  *   the localTs of the last event read and maxLag the largest localTs − exchTs of the data's book and
  *   trade rows; every event not yet read has localTs ≥ L, hence a key ≥ L − maxLag, so none can sort

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
@@ -8,7 +8,7 @@ import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/replay.ts';
 import { rowSourceOf } from '../../src/data/row-source.ts';
 import { openCacheRows } from '../../src/data/stream.ts';
-import { tempDir, units, writeTemp } from './helpers.ts';
+import { corruptFile, tempDir, units, writeTemp } from './helpers.ts';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -64,14 +64,6 @@ function byRows(source: RowSource): string[] {
   return out;
 }
 
-function corrupt(path: string): void {
-  const bytes = readFileSync(path);
-  for (let i = 0; i < 8; i++) bytes[bytes.length - 20 + i] ^= 0xff;
-  const fd = openSync(path, 'w');
-  writeSync(fd, bytes);
-  closeSync(fd);
-}
-
 async function streamed(files: { path: string; display: string }[], dir: string, onError: 'stop' | 'skip' = 'stop'): Promise<StreamedReplay> {
   const s = await prepareStream(files, { ...opts, onError, cache: { dir } });
   if (!s) throw new Error('the cache folder could not be used');
@@ -122,7 +114,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     const feed = byNext(openCacheRows(cold.feed)());
     const venue = byNext(openCacheRows(cold.venue)());
     const path = cold[which].path;
-    corrupt(path);
+    corruptFile(path);
     const warnings: string[] = [];
     const restore = onWarning((w) => warnings.push(w));
     let again: StreamedReplay;

@@ -14,7 +14,7 @@ import { openCacheRows } from '../../src/data/stream.ts';
 import { writeRunFolder } from '../../src/report/run-folder.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
-import { BTC_TARDIS, SHARED, tempDir, units } from './helpers.ts';
+import { BTC_TARDIS, corruptFile, SHARED, tempDir, units } from './helpers.ts';
 
 const SCENARIO = join(import.meta.dirname, '../../scenarios/btcusdt-spot-replay.json');
 const BTC_FILES: ReplayInput[] = ['incremental_book_L2', 'trades', 'quotes'].map((t) => ({ path: `${BTC_TARDIS}${t}.csv.gz`, display: t }));
@@ -108,7 +108,7 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
       .map((f) => join(dir, f))
       .find((f) => !(openCacheFile(f) as CacheFile).secondValues)!;
     const intact = openCacheFile(path) as CacheFile;
-    corrupt(path);
+    corruptFile(path);
     expect(openCacheFile(path)).toBe('corrupt');
     // the streamed replay entry holds everything a warm load needs: the damaged unit entry is not read
     const warm = (await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } }))!;
@@ -255,15 +255,6 @@ describe('streaming memory', () => {
     expect(peakDecode).toBeLessThan(decodedBytes / 3);
   }, 180_000); // a cold streamed load of 2.4 M rows: decode, merge, and the streamed replay entry written (two passes)
 });
-
-/** Flips 16 bytes inside a cache file's columns: its checksum no longer matches. */
-function corrupt(path: string): void {
-  const bytes = readFileSync(path);
-  for (let i = 0; i < 16; i++) bytes[bytes.length - 100 + i] ^= 0xff;
-  const fd = openSync(path, 'w');
-  writeSync(fd, bytes);
-  closeSync(fd);
-}
 
 function writeCsv(path: string, header: string, rows: number, row: (i: number) => string): void {
   const fd = openSync(path, 'w');
