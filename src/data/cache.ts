@@ -38,6 +38,9 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   it — every unit's rows merged in feed order, screened and clock-aligned, with the venue's row order
  *   (exchange-order.ts) — keyed by its units' keys and the alignment setting, so a warm replay is one file
  *   read: no merge, no ordering pass. Same layout; its metadata lists the units kept (ReplayCacheMeta).
+ * - Streamed replay entries (`streams/<key>.feed.cols` and `streams/<key>.venue.cols`, streamedEntryPaths):
+ *   the same rows as a replay entry, kept for a streamed replay as two files of the same layout, one in feed
+ *   order and one in venue order, keyed alike (stream-entry.ts states what they hold and why).
  * Known limits: no eviction; delete the folder (default .cache/spreadlab/ under the working directory) to
  * reclaim space. An in-memory replay of several units is stored twice (its units, and merged). An entry is
  * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
@@ -117,6 +120,13 @@ export interface ReplayCacheMeta {
 export function replayCachePath(dir: string, units: readonly Keyed[], alignLocalTime: boolean): string {
   const material = { cache: CACHE_FORMAT, replay: units.map(cacheKey), alignLocalTime };
   return join(dir, 'replays', `${createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40)}.cols`);
+}
+
+/** The two files of a streamed replay entry (see the header), keyed like replayCachePath. */
+export function streamedEntryPaths(dir: string, units: readonly Keyed[], alignLocalTime: boolean): { feed: string; venue: string } {
+  const material = { cache: CACHE_FORMAT, streamed: units.map(cacheKey), alignLocalTime };
+  const stem = join(dir, 'streams', createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, 40));
+  return { feed: `${stem}.feed.cols`, venue: `${stem}.venue.cols` };
 }
 
 /** The metadata fields of a decoded unit (what a cache header stores besides rows, problems and stats). */
@@ -378,7 +388,7 @@ export class ChunkedCacheWriter {
   }
 
   /** Writes the final file (header, then each column, then the checksum) and renames it into place. */
-  finish(meta: CacheMeta, problems: Problem[]): void {
+  finish<Meta = CacheMeta>(meta: Meta, problems: Problem[]): void {
     for (const fd of this.fds.splice(0)) closeSync(fd);
     const out = this.stem;
     let fd = -1;
@@ -436,10 +446,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /** A cache file opened for chunked reading: its header and where each column starts. */
-export interface CacheFile {
+export interface CacheFile<Meta = CacheMeta> {
   path: string;
   length: number;
-  meta: CacheMeta;
+  meta: Meta;
   problems: Problem[];
   stats: CacheStats | null;
   /** Byte offset of each column, in COLUMN_NAMES order. */
@@ -452,7 +462,7 @@ export interface CacheFile {
  * Reads a cache file's header and checks the whole file against its checksum (one chunked pass): 'missing'
  * when there is no such file, 'corrupt' when it is short, unparseable or fails the checksum.
  */
-export function openCacheFile(path: string): CacheFile | 'missing' | 'corrupt' {
+export function openCacheFile<Meta = CacheMeta>(path: string): CacheFile<Meta> | 'missing' | 'corrupt' {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -464,7 +474,7 @@ export function openCacheFile(path: string): CacheFile | 'missing' | 'corrupt' {
       const bytes = Buffer.alloc(length);
       return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
     };
-    const head = parseHead<CacheMeta>(readAt);
+    const head = parseHead<Meta>(readAt);
     const size = fstatSync(fd).size;
     if (!head || head.end > size) return 'corrupt';
     let crc = 0;
@@ -491,15 +501,16 @@ export function openCacheFile(path: string): CacheFile | 'missing' | 'corrupt' {
   }
 }
 
-/** Reads rows [from, from + count) of a cache file into `into` (rows 0..count-1); `fd` is open on file.path. */
-export function readCacheRows(file: CacheFile, fd: number, from: number, count: number, into: Omit<EventColumns, 'length'>): void {
+/**
+ * Reads rows [from, from + count) of a cache file into `into` (rows 0..count-1); `fd` is open on file.path.
+ * price2 and size2 of a file that does not store them are left as they are: the caller fills them with NaN
+ * once (stream.ts reuses one buffer for every chunk).
+ */
+export function readCacheRows(file: CacheFile<unknown>, fd: number, from: number, count: number, into: Omit<EventColumns, 'length'>): void {
   COLUMN_NAMES.forEach((name, k) => {
     const w = widthOf(name);
     const col = into[name];
-    if (!file.secondValues && isSecond(name)) {
-      (col as Float64Array).fill(NaN, 0, count);
-      return;
-    }
+    if (!file.secondValues && isSecond(name)) return;
     const bytes = count * w;
     const view = new Uint8Array(col.buffer, col.byteOffset, bytes);
     for (let at = 0; at < bytes; ) {

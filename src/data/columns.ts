@@ -156,6 +156,18 @@ export function allocateColumns(n: number): Omit<EventColumns, 'length'> {
   };
 }
 
+/** Copies row `i` of `from`, `shift` added to its localTs, into row `at` of `to`; empty second columns (columns.ts header) read as NaN. */
+export function copyRow(from: Omit<EventColumns, 'length'>, i: number, shift: number, to: Omit<EventColumns, 'length'>, at: number): void {
+  to.kind[at] = from.kind[i];
+  to.flags[at] = from.flags[i];
+  to.exchTs[at] = from.exchTs[i];
+  to.localTs[at] = from.localTs[i] + shift;
+  to.price[at] = from.price[i];
+  to.size[at] = from.size[i];
+  to.price2[at] = from.price2.length > 0 ? from.price2[i] : NaN;
+  to.size2[at] = from.size2.length > 0 ? from.size2[i] : NaN;
+}
+
 export function emptySnapshot(exchTs: number, localTs: number): BookSnapshot {
   return { kind: 'snapshot', exchTs, localTs, bidPrices: [], bidSizes: [], askPrices: [], askSizes: [] };
 }

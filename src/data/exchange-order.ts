@@ -4,6 +4,7 @@ import {
   addSnapshotRow,
   allocateColumns,
   COLUMN_NAMES,
+  copyRow,
   emptySnapshot,
   FLAG_SNAPSHOT_START,
   Kind,
@@ -37,7 +38,8 @@ import { rowSourceOf } from './row-source.ts';
  *   order kept next to the columns (an Int32Array of row indices, 4 bytes a row; loadReplay computes it
  *   with the merged columns and keeps it with them in the cache's replay entry); each open reads the rows
  *   through it, as openColumns reads them in feed order.
- * - Any other source, a streamed replay or events in memory (byExchangeTime): a reorder buffer, one queue
+ * - Any other source, events in memory or a streamed replay's feed (byExchangeTime; a streamed replay goes
+ *   through it once, when its entry's venue file is written: stream-entry.ts): a reorder buffer, one queue
  *   per class. The feed is read ahead until the earliest buffered event's key is below L − maxLag, with L
  *   the localTs of the last event read and maxLag the largest localTs − exchTs of the data's book and
  *   trade rows; every event not yet read has localTs ≥ L, hence a key ≥ L − maxLag, so none can sort
@@ -161,16 +163,7 @@ class RowRing {
   push(c: Omit<EventColumns, 'length'>, i: number, shift: number): number {
     if (this.length === this.keys.length) this.grow();
     const at = (this.head + this.length++) & (this.keys.length - 1);
-    const to = this.cols;
-    to.kind[at] = c.kind[i];
-    to.flags[at] = c.flags[i];
-    to.exchTs[at] = c.exchTs[i];
-    to.localTs[at] = c.localTs[i] + shift;
-    to.price[at] = c.price[i];
-    to.size[at] = c.size[i];
-    // empty second columns (a table without quote or order rows) read as NaN, as every other row's
-    to.price2[at] = c.price2.length > 0 ? c.price2[i] : NaN;
-    to.size2[at] = c.size2.length > 0 ? c.size2[i] : NaN;
+    copyRow(c, i, shift, this.cols, at);
     return at;
   }
 

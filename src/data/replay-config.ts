@@ -21,18 +21,19 @@ import { FORMAT_NAMES } from './formats.ts';
  * - Under onError "skip", the count of problems skipped is a warning (`spreadlab data validate` lists them).
  * - Two timelines: the strategy's feed reads the merged events in localTs order (merge.ts); the venue reads
  *   the same events in exchTs order (exchange-order.ts): decoded columns through a row order merged once
- *   and kept with them; a streamed replay through the reorder buffer, bounded by the data's largest feed
- *   lag (localTs − exchTs of book and trade rows) from the cache headers.
+ *   and kept with them; a streamed replay from its entry's venue file (stream-entry.ts), written once
+ *   through the reorder buffer.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
  * - `stream` (default false): false decodes every file into memory (34 bytes a row for book and trade data, 50 with quote or order rows; 4 more for the venue's row order), merges them once
  *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
  *   workers). true replays with bounded memory for inputs larger than RAM: files are decoded into the cache
- *   (tardis chunk by chunk), then each open of the data reads the cache files `chunkRows` rows at a time
- *   and merges them lazily (stream.ts) — the same events in the same order as stream false, so the same
- *   fills and summary. Peak memory is about chunkRows × 50 bytes × files. The span and the clock-alignment
- *   shift come from the cache headers. Streaming needs `cache` true (it reads the cache files) and is never
+ *   (tardis chunk by chunk) and merged once into a streamed replay entry (stream-entry.ts: the rows in feed
+ *   order and in venue order), then each open of a timeline reads its file `chunkRows` rows at a time
+ *   (stream.ts) — the same events in the same order as stream false, so the same fills and summary. Peak
+ *   memory while replaying is about chunkRows × 50 bytes × 2 timelines. The span and the clock-alignment
+ *   shift come from the entry's header. Streaming needs `cache` true (it reads the cache files) and is never
  *   chosen automatically. A sweep's workers each open the stream themselves (nothing is shared).
- * - `chunkRows` (default 65536, only with `stream`): rows read per file per chunk.
+ * - `chunkRows` (default 65536, only with `stream`): rows read per timeline per chunk.
  * - Order events (order-by-order data, for a queue model that reads them) are decoded only when the run's
  *   context asks for them (the venue's queue model is an order-by-order one), from formats that have them
  *   (LOBSTER message files); the replay then says whether it holds any.

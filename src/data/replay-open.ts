@@ -7,9 +7,8 @@ import { defaultCacheDir } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import type { ReplayConfig } from './replay-config.ts';
 import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
-import { byExchangeTime, openColumnsByExchTime } from './exchange-order.ts';
-import { withoutFarPrints } from './screen.ts';
-import { DEFAULT_CHUNK_ROWS, openStream } from './stream.ts';
+import { openColumnsByExchTime } from './exchange-order.ts';
+import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
 import type { DataContext, OpenedData } from './source.ts';
 
@@ -73,11 +72,10 @@ async function openStreamed(config: ReplayConfig, context: DataContext, key: str
     streamed.set(key, replay);
   }
   const { startTs, lastTs } = replay;
-  const events = openStream(replay.units, { chunkRows: config.chunkRows ?? DEFAULT_CHUNK_ROWS, localShiftUs: replay.localShiftUs });
-  const open = replay.farPrints > 0 ? withoutFarPrints(events) : events;
+  const chunkRows = config.chunkRows ?? DEFAULT_CHUNK_ROWS;
   return {
-    open,
-    openVenue: byExchangeTime(open, replay.maxFeedLagUs),
+    open: openCacheRows(replay.feed, chunkRows),
+    openVenue: openCacheRows(replay.venue, chunkRows),
     startTs,
     endTs: endOfRun(config, context, startTs, lastTs),
     files: replay.files,

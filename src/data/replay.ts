@@ -20,9 +20,11 @@ import {
   screenFarPrints,
   tradeInputsLabel,
   withoutDuplicateInputs,
+  withoutFarPrints,
   type FarPrint,
 } from './screen.ts';
 import { openStream } from './stream.ts';
+import { openStreamedEntry, writeStreamedEntry, type StreamedEntry, type StreamedEntryMeta } from './stream-entry.ts';
 import {
   CACHE_FORMAT,
   cachedDecode,
@@ -36,6 +38,7 @@ import {
   readCache,
   READER_VERSION,
   replayCachePath,
+  streamedEntryPaths,
   writeCache,
   type CacheFile,
   type CacheMeta,
@@ -65,18 +68,20 @@ import {
  *   min(localTs − exchTs) over book and trade rows is 0 — the strategy must never see an event before the
  *   exchange did it (hftbacktest's correct_local_timestamp does the same). Quote rows without their own
  *   exchange time do not count towards the minimum.
- * - Streaming (`prepareStream`, scenario `"stream": true`): nothing is held whole. Each unit is decoded into
+ * - Streaming (`prepareStream`, scenario `"stream": true`): nothing is held whole. A warm load opens the
+ *   replay's streamed replay entry (stream-entry.ts: the rows in feed order and in venue order, with the
+ *   span, alignment and problems in its header) and nothing else. Without one, each unit is decoded into
  *   its cache file first when the cache has no entry (tardis files chunk by chunk: the reader's column
  *   builder spills to a ChunkedCacheWriter, so a file of any length decodes in fixed memory), then the
- *   replay reads the cache files in fixed-size chunks and merges them lazily (stream.ts) with the same tie
- *   rule and the same clock alignment as the in-memory path, yielding the same events. The span (first
- *   and last event) and the alignment shift come from the cache headers' stats, without a scan. The far
- *   prints (screen.ts) take one pass over the stream; they are remembered in `<cache>/far-prints/` under the
- *   units' cache keys, so a warm streamed load reports them again without the pass.
+ *   cache files are read in fixed-size chunks and merged lazily (stream.ts) with the same tie rule and the
+ *   same clock alignment as the in-memory path, yielding the same events, and the entry is written from
+ *   that merge. The span (first and last event) and the alignment shift come from the cache headers'
+ *   stats, without a scan. The far prints (screen.ts) take one pass over the stream; they are remembered
+ *   in `<cache>/far-prints/` under the units' cache keys, so rebuilding an entry does not screen again.
  * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
  * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
- * inputs larger than RAM. Streaming needs the cache folder (room for 34–50 bytes a row, plus as much
- * again while a file's entry is being assembled). A Binance raw chain or LOBSTER pair is still decoded
+ * inputs larger than RAM. Streaming needs the cache folder (room for 3 × 34–50 bytes a row: the units'
+ * entries and the streamed replay entry's two files, plus as much again as a file while it is assembled). A Binance raw chain or LOBSTER pair is still decoded
  * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
  * (the formats with `decodeChunked`). A remembered hash trusts the file system's change stamps: a file
  * rewritten in place to the same size within one mtime and ctime tick, on the same inode, would keep its old
@@ -198,16 +203,19 @@ export function checkInputs(inputs: ReplayInput[]): void {
   for (const input of inputs) checkRegularFile(input.path, input.display, 'data file');
 }
 
-/** A replay prepared for streaming: one cache file per decode unit (in merge order) and the span. */
+/** A replay prepared for streaming: its streamed replay entry (stream-entry.ts: the rows in feed order and in venue order) and the span. */
 export interface StreamedReplay {
-  units: CacheFile[];
+  /** The rows in feed order (merged, screened, clock-aligned), read by stream.ts openCacheRows. */
+  feed: CacheFile<StreamedEntryMeta>;
+  /** The same rows in venue order. */
+  venue: CacheFile<unknown>;
   inputs: LoadedInput[];
   files: { path: string; sha256: string }[];
   /** µs added to every localTs by clock alignment (0 when none was needed). */
   localShiftUs: number;
   /** The largest localTs − exchTs of book and trade rows, after alignment (the venue timeline's reorder bound). */
   maxFeedLagUs: number;
-  /** Rows over all units. */
+  /** Rows over all units kept (before far prints are dropped). */
   rows: number;
   /** The first event's localTs (aligned); 0 when there are no rows. */
   startTs: number;
@@ -216,38 +224,42 @@ export interface StreamedReplay {
   /** The stream holds order events: they were asked for and every decode unit's format has them. */
   orderEvents: boolean;
   problems: ProblemLog;
-  /** Trades far outside the book (screen.ts), found by one pass; under skip, readers drop them with withoutFarPrints. */
-  farPrints: number;
 }
 
 /**
- * Makes sure every decode unit has a cache entry (decoding it chunk by chunk when it has none) and reads
- * their headers; the events are then read by openStream (stream.ts). See the header for the rules. Null
- * (after a warning) when the cache cannot be written: the caller replays from memory instead.
+ * Finds the replay's streamed replay entry, or makes it: every decode unit gets a cache entry (decoded
+ * chunk by chunk when it has none), their headers give the span and alignment, one pass finds the far
+ * prints, and the entry is written from the lazy merge. See the header for the rules. Null (after a
+ * warning) when the cache cannot be written: the caller replays from memory instead.
  */
 export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay | null> {
   const problems = new ProblemLog(options.onError);
   const planned = await planReplay(inputs, options, problems);
-  const opened: { unit: KeyedUnit; file: CacheFile; fromCache: boolean }[] = [];
-  for (const unit of planned.units) {
+  const before = problems.list.length;
+  const paths = streamedEntryPaths(options.cache.dir, planned.units.map((unit) => unit.keyed), options.alignLocalTime);
+  const found = openStreamedEntry(paths);
+  if (found && found.feed.meta.units.every((u) => u.unit < planned.units.length)) {
+    for (const p of found.feed.problems) problems.report(p.file, p.line, p.column, p.message);
+    return streamedReplay(planned, found, () => true, options, problems);
+  }
+  const opened: { unit: KeyedUnit; index: number; file: CacheFile; fromCache: boolean }[] = [];
+  for (const [index, unit] of planned.units.entries()) {
     const path = cachePath(options.cache.dir, unit.keyed);
-    const found = openCacheFile(path);
-    if (found === 'corrupt') corruptEntry(path);
-    if (typeof found === 'object') {
-      for (const p of found.problems) problems.report(p.file, p.line, p.column, p.message);
-      opened.push({ unit, file: found, fromCache: true });
+    const file = openCacheFile(path);
+    if (file === 'corrupt') corruptEntry(path);
+    if (typeof file === 'object') {
+      for (const p of file.problems) problems.report(p.file, p.line, p.column, p.message);
+      opened.push({ unit, index, file, fromCache: true });
       continue;
     }
     if (!cacheFolderReady(options.cache.dir) || !(await decodeUnitToCache(unit, options, problems, path))) return null;
     const written = openCacheFile(path);
     if (typeof written !== 'object') throw new Error(`${path}: cache entry just written cannot be read`);
-    opened.push({ unit, file: written, fromCache: false });
+    opened.push({ unit, index, file: written, fromCache: false });
   }
   const market = sameMarket(opened.map((o) => ({ symbol: o.file.meta.symbol, files: o.unit.files })), problems);
   const kept = opened.filter((_, i) => market[i]);
   const cached = kept.map((o) => o.file);
-  const loaded = kept.map((o) => loadedInput(o.unit, o.file.meta, o.file.length, o.fromCache));
-  const files = planned.files.filter((f) => kept.some((o) => o.unit.files.some((k) => k.display === f.path)));
   let shift = 0;
   let lag = -Infinity;
   let first = Infinity;
@@ -266,19 +278,49 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   const ls = last >= 0 ? cached[last].stats : null;
   const label = tradeInputsLabel(kept.map((o) => ({ files: o.unit.files, trades: (o.file.stats?.trades ?? 1) > 0 })));
   const keys = kept.map((o) => cacheKey(o.unit.keyed));
-  const farPrints = rememberedFarPrints(options.cache.dir, keys, () => findFarPrintsInStream(openStream(cached, { localShiftUs: shift })));
+  const feed = openStream(cached, { localShiftUs: shift });
+  const farPrints = rememberedFarPrints(options.cache.dir, keys, () => findFarPrintsInStream(feed));
   reportFarPrints(farPrints, label, options.units.spec.tickSize, problems);
-  return {
-    farPrints: farPrints.length,
-    units: cached,
-    inputs: loaded,
-    files,
+  const meta: StreamedEntryMeta = {
+    units: kept.map((o) => ({ ...cacheMeta(o.file.meta), rows: o.file.length, unit: o.index })),
     localShiftUs: shift,
     maxFeedLagUs: Math.max(0, lag + shift),
-    rows,
     startTs: rows > 0 ? first + shift : 0,
     lastTs: ls ? Math.max(ls.lastLocalTs + shift, ls.lastExchTs) : 0,
-    orderEvents: options.orderEvents === true && kept.every((o) => o.unit.format.orderEvents === true),
+  };
+  if (!cacheFolderReady(dirname(paths.feed))) return null;
+  let entry: StreamedEntry;
+  try {
+    entry = writeStreamedEntry(paths, farPrints.length > 0 ? withoutFarPrints(feed) : feed, meta, problems.list.slice(before));
+  } catch (error) {
+    if (!isFsFault(error)) throw error;
+    roomWarning(error, dirname(paths.feed));
+    return null;
+  }
+  return streamedReplay(planned, entry, (unit) => kept.find((o) => o.index === unit)!.fromCache, options, problems);
+}
+
+/** The StreamedReplay of an entry; `fromCache` tells whether a unit (by index) was read from its cache entry. */
+function streamedReplay(
+  planned: { units: KeyedUnit[]; files: { path: string; sha256: string }[] },
+  entry: StreamedEntry,
+  fromCache: (unit: number) => boolean,
+  options: ReplayOptions,
+  problems: ProblemLog,
+): StreamedReplay {
+  const meta = entry.feed.meta;
+  const kept = meta.units.map((u) => ({ files: planned.units[u.unit].files, loaded: loadedInput(planned.units[u.unit], u, u.rows, fromCache(u.unit)) }));
+  return {
+    feed: entry.feed,
+    venue: entry.venue,
+    inputs: kept.map((u) => u.loaded),
+    files: keptFiles(planned.files, kept),
+    localShiftUs: meta.localShiftUs,
+    maxFeedLagUs: meta.maxFeedLagUs,
+    rows: meta.units.reduce((n, u) => n + u.rows, 0),
+    startTs: meta.startTs,
+    lastTs: meta.lastTs,
+    orderEvents: options.orderEvents === true && meta.units.every((u) => planned.units[u.unit].format.orderEvents === true),
     problems,
   };
 }
@@ -334,9 +376,14 @@ async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: P
   } catch (error) {
     writer?.abort();
     if (!isFsFault(error)) throw error;
-    warn(`a streamed replay needs room for the data cache (${describeFsError(error)} in ${dirname(path)}): replaying from memory instead`);
+    roomWarning(error, dirname(path));
     return false;
   }
+}
+
+/** The warning for a streamed replay whose cache entries cannot be written. */
+function roomWarning(error: unknown, dir: string): void {
+  warn(`a streamed replay needs room for the data cache (${describeFsError(error)} in ${dir}): replaying from memory instead`);
 }
 
 /** A fault of the disk or its permissions (not of the data). */

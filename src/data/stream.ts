@@ -1,6 +1,16 @@
 import { closeSync, openSync } from 'node:fs';
 import { readCacheRows, type CacheFile } from './cache.ts';
-import { addSnapshotRow, allocateColumns, emptySnapshot, FLAG_SNAPSHOT_START, Kind, RowEvents, type EventColumns, type RowSource } from './columns.ts';
+import {
+  addSnapshotRow,
+  allocateColumns,
+  emptySnapshot,
+  FLAG_SNAPSHOT_START,
+  Kind,
+  RowEvents,
+  SECOND_COLUMNS,
+  type EventColumns,
+  type RowSource,
+} from './columns.ts';
 import type { BookSnapshot, MarketEvent, OpenMarketEvents } from '../core/events.ts';
 import { RANK, sortsBefore } from './merge.ts';
 
@@ -22,6 +32,10 @@ import { RANK, sortsBefore } from './merge.ts';
  *   that sorts first, with `localShiftUs` as its localShift.
  * - Each open starts from the first row; two opens yield identical sequences. Delta, trade and quote
  *   events are reused objects (MarketEventSource's contract); snapshots are new objects.
+ * - One cache file read in its stored order (openCacheRows: a streamed replay entry's feed or venue file,
+ *   stream-entry.ts) needs no merge: a plain row source over its chunk, as openColumns over a table.
+ * - Chunk buffers are allocated once per open and reused for every chunk; price2 and size2 of a file that
+ *   does not store them are filled with NaN once.
  * Known limits: the merge scans every input's head per row (inputs are few: the files of one replay).
  */
 export const DEFAULT_CHUNK_ROWS = 1 << 16;
@@ -36,10 +50,16 @@ export interface StreamOptions {
   localShiftUs?: number;
 }
 
-export function openStream(inputs: readonly CacheFile[], options: StreamOptions = {}): OpenMarketEvents {
+export function openStream(inputs: readonly CacheFile<unknown>[], options: StreamOptions = {}): OpenMarketEvents {
   const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? DEFAULT_CHUNK_ROWS));
   const shift = options.localShiftUs ?? 0;
   return () => new StreamSource(inputs, chunkRows, shift);
+}
+
+/** One cache file's rows in stored order, `chunkRows` at a time (see the header); each open starts from the first row. */
+export function openCacheRows(file: CacheFile<unknown>, chunkRows = DEFAULT_CHUNK_ROWS): OpenMarketEvents {
+  const rows = Math.max(1, Math.floor(chunkRows));
+  return () => new CacheRows(file, rows);
 }
 
 /** One input's current chunk and position. */
@@ -50,13 +70,14 @@ class Cursor {
   /** Position in the current chunk. */
   i = 0;
   /** File row after the current chunk. */
-  private next = 0;
+  private nextRow = 0;
 
   constructor(
-    private readonly file: CacheFile,
+    private readonly file: CacheFile<unknown>,
     private readonly chunkRows: number,
   ) {
     this.cols = allocateColumns(Math.max(1, Math.min(chunkRows, file.length)));
+    if (!file.secondValues) for (const name of SECOND_COLUMNS) this.cols[name].fill(NaN);
     this.refill();
   }
 
@@ -66,18 +87,51 @@ class Cursor {
 
   private refill(): void {
     this.i = 0;
-    this.count = Math.min(this.chunkRows, this.file.length - this.next);
+    this.count = Math.min(this.chunkRows, this.file.length - this.nextRow);
     if (this.count <= 0) {
       this.count = 0;
       return;
     }
     const fd = openSync(this.file.path, 'r');
     try {
-      readCacheRows(this.file, fd, this.next, this.count, this.cols);
+      readCacheRows(this.file, fd, this.nextRow, this.count, this.cols);
     } finally {
       closeSync(fd);
     }
-    this.next += this.count;
+    this.nextRow += this.count;
+  }
+}
+
+/** One cache file's rows in stored order: its cursor handed out as a row source (see the header). */
+class CacheRows extends Cursor implements RowSource {
+  readonly localShift = 0;
+  readonly rows = this.cols;
+  private readonly events = new RowEvents();
+
+  peekRow(): number {
+    return this.i < this.count ? this.i : -1;
+  }
+
+  skipRow(): void {
+    if (this.i < this.count) this.advance();
+  }
+
+  next(): MarketEvent | null {
+    const c = this.cols;
+    const i = this.i;
+    if (i >= this.count) return null;
+    if (c.kind[i] !== Kind.SNAPSHOT) {
+      const event = this.events.read(c, i, 0);
+      this.advance(); // after reading the row: advancing may load the next chunk over it
+      return event;
+    }
+    // a snapshot's rows, over chunk boundaries (the chunk buffer is refilled in place)
+    const snapshot = emptySnapshot(c.exchTs[i], c.localTs[i]);
+    do {
+      addSnapshotRow(snapshot, c, this.i);
+      this.advance();
+    } while (this.i < this.count && c.kind[this.i] === Kind.SNAPSHOT && (c.flags[this.i] & FLAG_SNAPSHOT_START) === 0);
+    return snapshot;
   }
 }
 
@@ -89,7 +143,7 @@ class StreamSource implements RowSource {
   private current = UNKNOWN;
 
   constructor(
-    inputs: readonly CacheFile[],
+    inputs: readonly CacheFile<unknown>[],
     chunkRows: number,
     readonly localShift: number,
   ) {

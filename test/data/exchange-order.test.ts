@@ -5,7 +5,7 @@ import { openColumns } from '../../src/data/columns.ts';
 import { byExchangeTime, maxFeedLag, openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
 import { loadReplay, prepareStream } from '../../src/data/replay.ts';
-import { openStream } from '../../src/data/stream.ts';
+import { openCacheRows } from '../../src/data/stream.ts';
 import { allEventFields as all, BTC_TARDIS, eventFields as fields, tempDir, units } from './helpers.ts';
 
 const delta = (exchTs: number, localTs: number, price: number, last = true): MarketEvent => ({ kind: 'delta', exchTs, localTs, side: 'bid', price, size: 1, last });
@@ -87,8 +87,8 @@ describe('the venue timeline of the BTCUSDT spot replay', () => {
     const streamed = await prepareStream(files, { ...options, cache: { dir: tempDir() } });
     if (!streamed) throw new Error('the cache folder could not be used');
     expect(streamed.maxFeedLagUs).toBe(lag);
-    const stream = openStream(streamed.units, { chunkRows: 997, localShiftUs: streamed.localShiftUs });
-    const streamVenue = all(byExchangeTime(stream, streamed.maxFeedLagUs));
+    // the streamed replay entry's venue file, written through the reorder buffer (stream-entry.ts)
+    const streamVenue = all(openCacheRows(streamed.venue, 997));
     expect(streamVenue.findIndex((f, i) => f !== venue[i])).toBe(-1);
     expect(streamVenue.length).toBe(venue.length);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -22,6 +22,13 @@ export function writeTemp(name: string, text: string, dir = tempDir()): string {
   const path = join(dir, name);
   writeFileSync(path, name.endsWith('.gz') ? gzipSync(text) : text);
   return path;
+}
+
+/** Flips 16 bytes near the end of a cache file (inside its columns): its checksum no longer matches. */
+export function corruptFile(path: string): void {
+  const bytes = readFileSync(path);
+  for (let i = 0; i < 16; i++) bytes[bytes.length - 100 + i] ^= 0xff;
+  writeFileSync(path, bytes);
 }
 
 /** A book state after one complete message. */

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../src/core/events.ts';
 import { openEventArray } from '../../src/data/array-source.ts';
 import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
-import { byExchangeTime, openColumnsByExchTime, venueRowOrder } from '../../src/data/exchange-order.ts';
+import { openColumnsByExchTime, venueRowOrder } from '../../src/data/exchange-order.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
 import { loadReplay, prepareStream } from '../../src/data/replay.ts';
 import { rowSourceOf } from '../../src/data/row-source.ts';
-import { openStream } from '../../src/data/stream.ts';
+import { openCacheRows } from '../../src/data/stream.ts';
 import { toColumns } from '../../src/data/synthetic/write-tardis.ts';
 import { allEventFields as byNext, BTC_TARDIS, eventFields as fields, tempDir, units } from './helpers.ts';
 
@@ -61,19 +61,18 @@ describe('row sources (columns.ts RowSource, row-source.ts)', () => {
     expect(source.next()).toBeNull();
   });
 
-  it('a stream and its reorder buffer (byExchangeTime) read as rows give the feed and venue events of the in-memory replay', async () => {
+  it("a streamed replay entry's feed and venue files read as rows give the feed and venue events of the in-memory replay", async () => {
     const files: ReplayInput[] = ['incremental_book_L2', 'trades', 'quotes'].map((t) => ({ path: `${BTC_TARDIS}${t}.csv.gz`, display: t }));
     const options = { units: units(0.01, 0.000001), format: 'tardis' as const, onError: 'stop' as const, onGap: 'stop' as const, timezone: 'UTC', alignLocalTime: true };
     const replay = await loadReplay(files, { ...options, cache: null });
     const streamed = await prepareStream(files, { ...options, cache: { dir: tempDir() } });
     if (!streamed) throw new Error('the cache folder could not be used');
-    expect(streamed.localShiftUs).toBeGreaterThan(0); // rows carry the clock alignment as localShift
-    const stream = openStream(streamed.units, { chunkRows: 997, localShiftUs: streamed.localShiftUs });
-    const feed = byRows(rowSourceOf(stream()));
+    expect(streamed.localShiftUs).toBeGreaterThan(0); // the entry's rows are stored clock-aligned
+    const feed = byRows(rowSourceOf(openCacheRows(streamed.feed, 997)()));
     const memoryFeed = byNext(openColumns(replay.columns));
     expect(feed.length).toBe(memoryFeed.length);
     expect(feed.findIndex((f, i) => f !== memoryFeed[i])).toBe(-1);
-    const venue = byRows(rowSourceOf(byExchangeTime(stream, streamed.maxFeedLagUs)()));
+    const venue = byRows(rowSourceOf(openCacheRows(streamed.venue, 997)()));
     const memoryVenue = byNext(openColumnsByExchTime(replay.columns, replay.venueOrder));
     expect(venue.length).toBe(memoryVenue.length);
     expect(venue.findIndex((f, i) => f !== memoryVenue[i])).toBe(-1);

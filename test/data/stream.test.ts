@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -6,14 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCacheFile, type CacheFile } from '../../src/data/cache.ts';
 import { onWarning } from '../../src/core/warnings.ts';
 import { openColumns } from '../../src/data/columns.ts';
+import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/core/events.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
 import { loadReplay, prepareStream } from '../../src/data/replay.ts';
-import { openStream } from '../../src/data/stream.ts';
+import { openCacheRows } from '../../src/data/stream.ts';
 import { writeRunFolder } from '../../src/report/run-folder.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
-import { BTC_TARDIS, SHARED, tempDir, units } from './helpers.ts';
+import { BTC_TARDIS, corruptFile, SHARED, tempDir, units } from './helpers.ts';
 
 const SCENARIO = join(import.meta.dirname, '../../scenarios/btcusdt-spot-replay.json');
 const BTC_FILES: ReplayInput[] = ['incremental_book_L2', 'trades', 'quotes'].map((t) => ({ path: `${BTC_TARDIS}${t}.csv.gz`, display: t }));
@@ -73,12 +74,14 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     expect(fresh.lastTs).toBe(Math.max(memory.columns.localTs[n - 1], memory.columns.exchTs[n - 1]));
     expect(fresh.files).toEqual(memory.files);
     // a small prime chunk puts chunk boundaries inside snapshots and messages
-    const events = expectSameEvents(openColumns(memory.columns)(), openStream(fresh.units, { chunkRows: 97, localShiftUs: fresh.localShiftUs })());
+    const events = expectSameEvents(openColumns(memory.columns)(), openCacheRows(fresh.feed, 97)());
     expect(events).toBeGreaterThan(300_000);
+    expect(expectSameEvents(openColumnsByExchTime(memory.columns, memory.venueOrder)(), openCacheRows(fresh.venue, 89)())).toBe(events);
     const again = (await prepareStream(BTC_FILES, { ...opts, cache: { dir } }))!;
     expect(again.inputs.map((i) => i.fromCache)).toEqual([true, true, true]);
-    expect(again.units.map((u) => u.stats)).toEqual(fresh.units.map((u) => u.stats));
-    const open = openStream(again.units, { chunkRows: 4096, localShiftUs: again.localShiftUs });
+    expect([again.rows, again.startTs, again.lastTs, again.localShiftUs, again.maxFeedLagUs]).toEqual([fresh.rows, fresh.startTs, fresh.lastTs, fresh.localShiftUs, fresh.maxFeedLagUs]);
+    expect(again.files).toEqual(fresh.files);
+    const open = openCacheRows(again.feed, 4096);
     expect(expectSameEvents(openColumns(memory.columns)(), open())).toBe(events);
     // two opens of one stream (the simulator's two timelines) give identical sequences, also interleaved
     expect(expectSameEvents(open(), open())).toBe(events);
@@ -90,29 +93,33 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     const memory = await loadReplay(files, { ...opts, cache: null });
     const s = (await prepareStream(files, { ...opts, cache: { dir: tempDir() } }))!;
     expect(s.lastTs).toBe(Math.max(memory.columns.localTs.at(-1)!, memory.columns.exchTs.at(-1)!));
-    expect(expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 1000, localShiftUs: s.localShiftUs })())).toBeGreaterThan(300_000);
+    expect(expectSameEvents(openColumns(memory.columns)(), openCacheRows(s.feed, 1000)())).toBeGreaterThan(300_000);
+    expect(expectSameEvents(openColumnsByExchTime(memory.columns, memory.venueOrder)(), openCacheRows(s.venue, 1000)())).toBeGreaterThan(300_000);
   });
 
   it('reads the cache entries the in-memory path wrote; a corrupt entry is decoded again and rewritten, with a warning', async () => {
     const dir = tempDir();
-    await loadReplay(BTC_FILES.slice(1), { ...opts, cache: { dir } });
+    const memory = await loadReplay(BTC_FILES.slice(1), { ...opts, cache: { dir } });
     const s = (await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } }))!;
     expect(s.inputs.map((i) => i.fromCache)).toEqual([true, true]);
-    const path = s.units[0].path;
+    // the trades unit's entry (the quotes unit's stores price2 and size2)
+    const path = readdirSync(dir)
+      .filter((f) => f.endsWith('.cols'))
+      .map((f) => join(dir, f))
+      .find((f) => !(openCacheFile(f) as CacheFile).secondValues)!;
     const intact = openCacheFile(path) as CacheFile;
-    // flip 16 bytes inside the columns: the checksum no longer matches
-    const bytes = readFileSync(path);
-    for (let i = 0; i < 16; i++) bytes[bytes.length - 100 + i] ^= 0xff;
-    const fd = openSync(path, 'w');
-    writeSync(fd, bytes);
-    closeSync(fd);
+    corruptFile(path);
     expect(openCacheFile(path)).toBe('corrupt');
+    // the streamed replay entry holds everything a warm load needs: the damaged unit entry is not read
+    const warm = (await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } }))!;
+    expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
+    rmSync(join(dir, 'streams'), { recursive: true });
     const warnings: string[] = [];
     const restore = onWarning((w) => warnings.push(w));
     try {
       const again = (await prepareStream(BTC_FILES.slice(1), { ...opts, cache: { dir } }))!;
       expect(again.inputs.map((i) => i.fromCache)).toEqual([false, true]);
-      expect(expectSameEvents(openStream(s.units)(), openStream(again.units)())).toBeGreaterThan(10_000);
+      expect(expectSameEvents(openColumns(memory.columns)(), openCacheRows(again.feed)())).toBeGreaterThan(10_000);
     } finally {
       restore();
     }
@@ -129,7 +136,8 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     const s = (await prepareStream(files, { ...lobster, cache: { dir } }))!;
     expect(s.inputs[0].fromCache).toBe(true);
     expect(readdirSync(dir).filter((f) => f.endsWith('.cols'))).toHaveLength(1);
-    expect(expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 4096, localShiftUs: s.localShiftUs })())).toBeGreaterThan(50_000);
+    expect(readdirSync(join(dir, 'streams')).sort()).toEqual([expect.stringMatching(/\.feed\.cols$/), expect.stringMatching(/\.venue\.cols$/)]);
+    expect(expectSameEvents(openColumns(memory.columns)(), openCacheRows(s.feed, 4096)())).toBeGreaterThan(50_000);
   });
 
   it('streams a Binance raw capture (clock alignment shift, snapshots) exactly as in memory', async () => {
@@ -140,8 +148,9 @@ describe('streaming replay on the real BTCUSDT spot tardis files', () => {
     expect(s.localShiftUs).toBe(memory.localShiftUs);
     expect(s.localShiftUs).toBeGreaterThan(0);
     expect(s.startTs).toBe(memory.columns.localTs[0]);
-    const events = expectSameEvents(openColumns(memory.columns)(), openStream(s.units, { chunkRows: 53, localShiftUs: s.localShiftUs })());
+    const events = expectSameEvents(openColumns(memory.columns)(), openCacheRows(s.feed, 53)());
     expect(events).toBeGreaterThan(1000);
+    expect(expectSameEvents(openColumnsByExchTime(memory.columns, memory.venueOrder)(), openCacheRows(s.venue, 53)())).toBe(events);
   });
 });
 
@@ -217,18 +226,22 @@ describe('streaming memory', () => {
     clearInterval(sampler);
     const decodedBytes = s.rows * 50;
     expect(s.rows).toBe(N + N / 2);
-    expect(statSync(s.units[0].path).size).toBeGreaterThan(N * 34); // trades: 34 bytes a row (no price2, size2)
-    expect(statSync(s.units[1].path).size).toBeGreaterThan((N / 2) * 50); // quotes: 50
+    // the entry's two files: 50 bytes a row (quote rows use price2 and size2)
+    expect(statSync(s.feed.path).size).toBeGreaterThan(s.rows * 50);
+    expect(statSync(s.venue.path).size).toBeGreaterThan(s.rows * 50);
 
     gc();
     const before = used();
     let peakReplay = 0;
-    const source = openStream(s.units)();
+    // both timelines open at once, as a backtest reads them
+    const source = openCacheRows(s.feed)();
+    const venue = openCacheRows(s.venue)();
     let n = 0;
     let lastTs = -Infinity;
     for (let e = source.next(); e; e = source.next()) {
       if (e.localTs < lastTs) throw new Error(`event ${n} out of order`);
       lastTs = e.localTs;
+      if (!venue.next()) throw new Error(`the venue timeline ended before event ${n}`);
       if (++n % 200_000 === 0) {
         gc();
         peakReplay = Math.max(peakReplay, used() - before);
@@ -237,10 +250,10 @@ describe('streaming memory', () => {
     expect(n).toBe(s.rows);
     const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`;
     console.log(`streaming memory: ${s.rows} rows (${mb(decodedBytes)} decoded); peak growth decoding ${mb(peakDecode)}, replaying ${mb(peakReplay)}`);
-    // two inputs × 65536 rows × 50 bytes ≈ 6.3 MB of chunks while replaying
+    // two timelines × 65536 rows × 50 bytes ≈ 6.3 MB of chunks while replaying
     expect(peakReplay).toBeLessThan(16 * 2 ** 20);
     expect(peakDecode).toBeLessThan(decodedBytes / 3);
-  });
+  }, 180_000); // a cold streamed load of 2.4 M rows: decode, merge, and the streamed replay entry written (two passes)
 });
 
 function writeCsv(path: string, header: string, rows: number, row: (i: number) => string): void {

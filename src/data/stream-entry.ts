@@ -1,0 +1,139 @@
+import { rmSync } from 'node:fs';
+import type { BookSnapshot, OpenMarketEvents } from '../core/events.ts';
+import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta } from './cache.ts';
+import { allocateColumns, copyRow, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns, type RowSource } from './columns.ts';
+import { byExchangeTime } from './exchange-order.ts';
+import type { Problem } from './problems.ts';
+import { rowSourceOf } from './row-source.ts';
+import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
+
+/**
+ * The streamed replay entry: a streamed replay's rows kept in the cache (cache.ts streamedEntryPaths) in
+ * the two orders its two timelines read them, so a warm streamed replay reads two files front to back in
+ * fixed-size chunks (stream.ts openCacheRows): no merge of the units, no far-print screen and no reorder
+ * buffer on each run.
+ *
+ * Rules:
+ * - Written by the first streamed load that finds no entry (or a corrupt one: a warning names it): the feed
+ *   file holds the units' rows merged lazily (stream.ts openStream, merge.ts's tie rule), clock-aligned
+ *   (localTs stored shifted, so the file is read with no shift) and, under onError skip, without far prints
+ *   (screen.ts); the venue file holds the same rows in venue order, as the reorder buffer
+ *   (exchange-order.ts byExchangeTime, bounded by the data's feed lag) yields them from the feed file. Each
+ *   file is written chunk by chunk (ChunkedCacheWriter: bounded memory, renamed into place when whole,
+ *   CRC-32 like every entry), the feed file first; a failed write leaves neither.
+ * - A snapshot is stored as its levels' rows, bids then asks, the first marked FLAG_SNAPSHOT_START, each
+ *   with the snapshot's times: the event formed from them again is the same (levels keep their order per
+ *   side, and only the first row's times make the event).
+ * - The feed file's header holds what a streamed load needs besides the rows (StreamedEntryMeta): the units
+ *   kept with their metadata and row counts, the alignment shift, the reorder bound and the span; and the
+ *   problems recorded while the entry was made, reported again on a hit (as a replay entry's). A hit reads
+ *   neither the units' cache files nor the data files (their hashes are remembered: replay.ts).
+ * - Found when both files open, pass their checksums and hold as many rows as each other; a missing file
+ *   means the entry is made again, a corrupt one the same after a warning.
+ * - Why a second copy rather than the venue order as row indices (4 bytes a row, as the in-memory replay
+ *   entry keeps it): indices into a file are random reads, or need a window of feed chunks as deep as the
+ *   data's lag held and searched on every row, which is the reorder buffer again. A sequential copy costs
+ *   disk, not time per event.
+ * Disk cost: 2 × 34 bytes a row (50 with quote or order rows) besides the units' own entries, e.g. 4.6 GB
+ * for the 68 M-row day benchmark, and while a file is assembled as much again in temporary column files.
+ * Known limits: opening a hit checks both files' checksums (one chunked pass over each).
+ */
+export interface StreamedEntryMeta {
+  /** Each unit kept: its metadata, its rows and its index among the replay's decode units. */
+  units: (CacheMeta & { rows: number; unit: number })[];
+  /** µs added to every localTs by clock alignment (already added to the stored rows). */
+  localShiftUs: number;
+  /** The reorder bound the venue file was made with (StreamedReplay.maxFeedLagUs). */
+  maxFeedLagUs: number;
+  startTs: number;
+  lastTs: number;
+}
+
+export interface StreamedEntry {
+  feed: CacheFile<StreamedEntryMeta>;
+  venue: CacheFile<unknown>;
+}
+
+/** The entry at `paths`, or null when it is missing or corrupt (a warning names a corrupt file). */
+export function openStreamedEntry(paths: { feed: string; venue: string }): StreamedEntry | null {
+  const feed = openCacheFile<StreamedEntryMeta>(paths.feed);
+  if (feed === 'corrupt' || (typeof feed === 'object' && !Array.isArray(feed.meta.units))) corruptEntry(paths.feed);
+  if (typeof feed !== 'object' || !Array.isArray(feed.meta.units)) return null;
+  const venue = openCacheFile<unknown>(paths.venue);
+  if (venue === 'corrupt' || (typeof venue === 'object' && venue.length !== feed.length)) corruptEntry(paths.venue);
+  if (typeof venue !== 'object' || venue.length !== feed.length) return null;
+  return { feed, venue };
+}
+
+/**
+ * Writes the entry from the replay's feed (merged, aligned, screened: see the header) and opens it; file
+ * system errors are thrown, with nothing left behind.
+ */
+export function writeStreamedEntry(paths: { feed: string; venue: string }, feed: OpenMarketEvents, meta: StreamedEntryMeta, problems: Problem[]): StreamedEntry {
+  writeRows(paths.feed, rowSourceOf(feed()), meta, problems);
+  try {
+    const feedFile = openWritten<StreamedEntryMeta>(paths.feed);
+    writeRows(paths.venue, rowSourceOf(byExchangeTime(openCacheRows(feedFile), meta.maxFeedLagUs)()), { order: 'venue' }, []);
+    return { feed: feedFile, venue: openWritten(paths.venue) };
+  } catch (error) {
+    rmSync(paths.feed, { force: true });
+    throw error;
+  }
+}
+
+function openWritten<Meta>(path: string): CacheFile<Meta> {
+  const file = openCacheFile<Meta>(path);
+  if (typeof file !== 'object') throw new Error(`${path}: cache entry just written cannot be read`);
+  return file;
+}
+
+/** Writes every row of the source, in its order, as one cache file (snapshots as in the header). */
+function writeRows<Meta>(path: string, source: RowSource, meta: Meta, problems: Problem[]): void {
+  const writer = new ChunkedCacheWriter(path);
+  try {
+    const chunk = allocateColumns(DEFAULT_CHUNK_ROWS);
+    let count = 0;
+    const room = () => {
+      if (count < DEFAULT_CHUNK_ROWS) return;
+      writer.append(chunk, count);
+      count = 0;
+    };
+    for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
+      if (source.rows.kind[i] !== Kind.SNAPSHOT) {
+        room();
+        copyRow(source.rows, i, source.localShift, chunk, count++);
+        source.skipRow();
+        continue;
+      }
+      const snapshot = source.next() as BookSnapshot;
+      const sides = [
+        { prices: snapshot.bidPrices, sizes: snapshot.bidSizes, flags: 0 },
+        { prices: snapshot.askPrices, sizes: snapshot.askSizes, flags: FLAG_ASK },
+      ];
+      let start = FLAG_SNAPSHOT_START;
+      for (const side of sides) {
+        for (let k = 0; k < side.prices.length; k++) {
+          room();
+          snapshotRow(chunk, count++, snapshot, side.prices[k], side.sizes[k], side.flags | start);
+          start = 0;
+        }
+      }
+    }
+    writer.append(chunk, count);
+    writer.finish(meta, problems);
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+}
+
+function snapshotRow(c: Omit<EventColumns, 'length'>, at: number, snapshot: BookSnapshot, price: number, size: number, flags: number): void {
+  c.kind[at] = Kind.SNAPSHOT;
+  c.flags[at] = flags;
+  c.exchTs[at] = snapshot.exchTs;
+  c.localTs[at] = snapshot.localTs;
+  c.price[at] = price;
+  c.size[at] = size;
+  c.price2[at] = NaN;
+  c.size2[at] = NaN;
+}

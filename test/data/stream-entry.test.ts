@@ -1,0 +1,148 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { MarketEventSource } from '../../src/core/events.ts';
+import { onWarning } from '../../src/core/warnings.ts';
+import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
+import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/replay.ts';
+import { rowSourceOf } from '../../src/data/row-source.ts';
+import { openCacheRows } from '../../src/data/stream.ts';
+import { corruptFile, tempDir, units, writeTemp } from './helpers.ts';
+
+const T0 = 1_700_000_000_000_000;
+
+/**
+ * A small tardis book and trades pair: snapshots whose bid and ask rows alternate (the entry stores them
+ * bids first), deltas, and trades that reach the capture 25 µs late (so the venue order differs from the
+ * feed's); with `farPrint`, one trade far below the book.
+ */
+function craftedFiles(farPrint = false): { path: string; display: string }[] {
+  const dir = tempDir();
+  const book = ['exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount'];
+  const snapshot = (ts: number, mid: number) => {
+    for (let k = 1; k <= 3; k++) {
+      book.push(`binance,X,${ts},${ts + 3},true,bid,${mid - k},${k}`);
+      book.push(`binance,X,${ts},${ts + 3},true,ask,${mid + k},${k + 1}`);
+    }
+  };
+  const trades = ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount'];
+  snapshot(T0, 100);
+  for (let i = 1; i <= 60; i++) {
+    const ts = T0 + i * 10;
+    if (i === 30) snapshot(ts, 101);
+    else book.push(`binance,X,${ts},${ts + 3},false,${i % 2 ? 'bid' : 'ask'},${i % 2 ? 99 - (i % 3) : 101 + (i % 3)},${(i % 4) + 1}`);
+    if (i % 3 === 0) trades.push(`binance,X,${ts},${ts + 25},${i},${i % 2 ? 'sell' : 'buy'},${farPrint && i === 45 ? 1 : 100},0.5`);
+  }
+  return [
+    { path: writeTemp('x_incremental_book_L2.csv', `${book.join('\n')}\n`, dir), display: 'book' },
+    { path: writeTemp('x_trades.csv', `${trades.join('\n')}\n`, dir), display: 'trades' },
+  ];
+}
+
+const opts = { units: units(1, 0.1), format: 'tardis' as const, onError: 'stop' as const, onGap: 'stop' as const, timezone: 'UTC', alignLocalTime: true };
+
+/** Every event's fields as text, read with next(). */
+function byNext(source: MarketEventSource): string[] {
+  const out: string[] = [];
+  for (let e = source.next(); e; e = source.next()) out.push(JSON.stringify(e));
+  return out;
+}
+
+/** Every event's fields as text, read as rows where a row is one event (as the backtest reads deltas), else with next(). */
+function byRows(source: RowSource): string[] {
+  const out: string[] = [];
+  const events = new RowEvents();
+  for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
+    if (source.rows.kind[i] === Kind.SNAPSHOT) {
+      out.push(JSON.stringify(source.next()));
+      continue;
+    }
+    out.push(JSON.stringify(events.read(source.rows, i, source.localShift)));
+    source.skipRow();
+  }
+  return out;
+}
+
+async function streamed(files: { path: string; display: string }[], dir: string, onError: 'stop' | 'skip' = 'stop'): Promise<StreamedReplay> {
+  const s = await prepareStream(files, { ...opts, onError, cache: { dir } });
+  if (!s) throw new Error('the cache folder could not be used');
+  return s;
+}
+
+describe('the streamed replay entry (stream-entry.ts)', () => {
+  it('holds the in-memory feed and venue events, cold and warm, read at any chunk size and as rows', async () => {
+    const files = craftedFiles();
+    const memory = await loadReplay(files, { ...opts, cache: null });
+    const feed = byNext(openColumns(memory.columns)());
+    const venue = byNext(openColumnsByExchTime(memory.columns, memory.venueOrder)());
+    expect(venue).not.toEqual(feed); // the late trades move
+    expect(memory.localShiftUs).toBe(0);
+    const dir = tempDir();
+    const cold = await streamed(files, dir);
+    const warm = await streamed(files, dir);
+    expect(cold.inputs.map((i) => i.fromCache)).toEqual([false, false]);
+    expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
+    expect(warm.feed.length).toBe(memory.columns.length);
+    for (const s of [cold, warm]) {
+      for (const chunkRows of [1, 2, 3, 7, 64, 1 << 16]) {
+        expect(byNext(openCacheRows(s.feed, chunkRows)()), `feed, ${chunkRows} rows a chunk`).toEqual(feed);
+        expect(byNext(openCacheRows(s.venue, chunkRows)()), `venue, ${chunkRows} rows a chunk`).toEqual(venue);
+      }
+      for (const chunkRows of [1, 5]) {
+        expect(byRows(rowSourceOf(openCacheRows(s.feed, chunkRows)()))).toEqual(feed);
+        expect(byRows(rowSourceOf(openCacheRows(s.venue, chunkRows)()))).toEqual(venue);
+      }
+    }
+  });
+
+  it('a warm load reads only the entry: the units cache entries may be gone', async () => {
+    const files = craftedFiles();
+    const dir = tempDir();
+    const cold = await streamed(files, dir);
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.cols'))) rmSync(join(dir, f));
+    const warm = await streamed(files, dir);
+    expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
+    expect(byNext(openCacheRows(warm.venue, 4)())).toEqual(byNext(openCacheRows(cold.venue)()));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.cols'))).toEqual([]);
+  });
+
+  it.each(['feed', 'venue'] as const)('a corrupt %s file is rewritten, with a warning naming it', async (which) => {
+    const files = craftedFiles();
+    const dir = tempDir();
+    const cold = await streamed(files, dir);
+    const feed = byNext(openCacheRows(cold.feed)());
+    const venue = byNext(openCacheRows(cold.venue)());
+    const path = cold[which].path;
+    corruptFile(path);
+    const warnings: string[] = [];
+    const restore = onWarning((w) => warnings.push(w));
+    let again: StreamedReplay;
+    try {
+      again = await streamed(files, dir);
+    } finally {
+      restore();
+    }
+    expect(warnings).toEqual([`the data cache entry ${path} is corrupt (it fails its checksum): decoding the data again and rewriting it`]);
+    expect(again.inputs.map((i) => i.fromCache)).toEqual([true, true]); // the units' entries were intact
+    expect(byNext(openCacheRows(again.feed, 3)())).toEqual(feed);
+    expect(byNext(openCacheRows(again.venue, 3)())).toEqual(venue);
+    expect(readdirSync(join(dir, 'streams')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('under onError skip, keeps the feed without the far print and reports it again on a warm load', async () => {
+    const files = craftedFiles(true);
+    const memory = await loadReplay(files, { ...opts, onError: 'skip', cache: null });
+    const dir = tempDir();
+    const cold = await streamed(files, dir, 'skip');
+    const warm = await streamed(files, dir, 'skip');
+    expect(memory.problems.list).toHaveLength(1);
+    expect(memory.problems.list[0].message).toMatch(/far outside the book/);
+    for (const s of [cold, warm]) {
+      expect(s.problems.list).toEqual(memory.problems.list);
+      expect(byNext(openCacheRows(s.feed, 2)())).toEqual(byNext(openColumns(memory.columns)()));
+      expect(byNext(openCacheRows(s.venue, 2)())).toEqual(byNext(openColumnsByExchTime(memory.columns, memory.venueOrder)()));
+    }
+    expect(warm.rows).toBe(memory.columns.length + 1); // rows of the units, the far print among them
+  });
+});
