@@ -111,11 +111,12 @@ export async function readTardisFile(path: string, options: DecodeOptions, chunk
   return (decoder ?? new TardisDecoder(options)).finish();
 }
 
-/** The rows of a file of `size` bytes whose lines are as long as those of its first chunk, and 5 % more (so that the estimate is rarely short). */
+/** The rows of a file of `size` bytes whose lines are as long as those in the first 64 KiB of its first chunk, and 5 % more (so that the estimate is rarely short). */
 function expectedRows(size: number, firstChunk: Buffer): number {
+  const sample = firstChunk.subarray(0, 1 << 16);
   let lines = 0;
-  for (let i = firstChunk.indexOf(10); i >= 0; i = firstChunk.indexOf(10, i + 1)) lines++;
-  return Math.min(1 << 26, Math.ceil((size / firstChunk.length) * lines * 1.05) + 1024);
+  for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
+  return Math.min(1 << 26, Math.ceil((size / sample.length) * lines * 1.05) + 1024);
 }
 
 const MAX_FIELDS = 4 + 4 * 1000;
