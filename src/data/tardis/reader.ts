@@ -9,8 +9,9 @@ import { clockOffsetProblem, ProblemLog, shown } from '../problems.ts';
 
 /**
  * tardis.dev CSV reader (plain or .gz): the fast path. It scans bytes, splits fields on commas and parses
- * numbers in place (no per-row strings), decoding straight into EventColumns. csv-parse is the reference it
- * is tested against (test/data/tardis/differential.test.ts), not the general path.
+ * numbers in place (no per-row strings), decoding straight into EventColumns; the common incremental_book_L2
+ * row is read in a single pass without the split (plainBookRow), every other row by the rules below.
+ * csv-parse is the reference it is tested against (test/data/tardis/differential.test.ts), not the general path.
  *
  * Rules (tardis.dev's documented semantics):
  * - The header names the type: incremental_book_L2, trades, quotes, book_snapshot_N. Any other header is
