@@ -66,15 +66,22 @@ export function hasSecondValues(columns: EventColumns): boolean {
   return columns.price2.length > 0;
 }
 
-/** Receives rows a spilling ColumnsBuilder hands out: rows [0, count) of `columns`, valid only during the call. */
+/**
+ * Receives rows a spilling ColumnsBuilder hands out: rows [0, count) of `columns`, valid only during the call;
+ * price2 and size2 are empty (length 0) while no quote or order row has been pushed.
+ */
 export type ColumnsSpill = (columns: Omit<EventColumns, 'length'>, count: number) => void;
 
 /**
  * A growable column builder for readers.
+ * price2 and size2 stay empty until the first quote or order row (they are then allocated, NaN on the rows
+ * before), so book and trade rows write and hold only the columns they use.
  * With `spillTo(sink)` it stops growing: when its buffer is full it hands every row but the most recent one
  * to the sink and keeps going in the same buffer (the most recent row stays, so `markLast` and `lastLocalTs`
  * still work), and `build()` then returns only the rows not yet handed out. `length` always counts every row
  * pushed. Streaming decode (stream.ts) uses this to write a file's columns to the cache chunk by chunk.
+ * `build()` ends the builder's use: when the rows fill most of its buffer (MIN_FILL_TO_SHARE), the columns
+ * it returns are views of that buffer rather than copies.
  */
 export class ColumnsBuilder {
   length = 0;
@@ -83,12 +90,12 @@ export class ColumnsBuilder {
   /** Rows already handed to the sink. */
   private spilled = 0;
   private sink: ColumnsSpill | null = null;
-  /** A quote or order row was pushed (build keeps price2 and size2 only then). */
+  /** A quote or order row was pushed: price2 and size2 are allocated and written. */
   private secondValues = false;
 
   constructor(initialCapacity = 1 << 16) {
     this.capacity = Math.max(2, initialCapacity);
-    this.cols = allocateColumns(this.capacity);
+    this.cols = allocateColumns(this.capacity, false);
   }
 
   spillTo(sink: ColumnsSpill): void {
@@ -105,9 +112,14 @@ export class ColumnsBuilder {
     c.localTs[i] = localTs;
     c.price[i] = price;
     c.size[i] = size;
+    if (!this.secondValues) {
+      if (!usesSecondValues(kind)) return;
+      this.secondValues = true;
+      c.price2 = new Float64Array(this.capacity).fill(NaN);
+      c.size2 = new Float64Array(this.capacity).fill(NaN);
+    }
     c.price2[i] = price2;
     c.size2[i] = size2;
-    if (usesSecondValues(kind)) this.secondValues = true;
   }
 
   /** Marks the most recent row as the last of its message. */
@@ -122,9 +134,12 @@ export class ColumnsBuilder {
   /** The rows pushed (after spilling: only those not yet handed to the sink); price2 and size2 empty when no row uses them. */
   build(): EventColumns {
     const n = this.length - this.spilled;
+    const share = n >= this.capacity * MIN_FILL_TO_SHARE;
     const out = { length: n } as EventColumns;
-    for (const name of COLUMN_NAMES) (out as unknown as Record<string, unknown>)[name] = this.cols[name].slice(0, n);
-    if (!this.secondValues) for (const name of SECOND_COLUMNS) out[name] = new Float64Array(0);
+    for (const name of COLUMN_NAMES) {
+      const col = this.cols[name];
+      (out as unknown as Record<string, unknown>)[name] = col.length === 0 ? col : share ? col.subarray(0, n) : col.slice(0, n);
+    }
     return out;
   }
 
@@ -136,14 +151,19 @@ export class ColumnsBuilder {
       this.spilled += keep;
       return;
     }
-    const bigger = allocateColumns(this.capacity * 2);
+    const bigger = allocateColumns(this.capacity * 2, this.secondValues);
     for (const name of COLUMN_NAMES) (bigger[name] as Float64Array | Uint8Array).set(this.cols[name] as Float64Array & Uint8Array);
     this.cols = bigger;
     this.capacity *= 2;
   }
 }
 
-export function allocateColumns(n: number): Omit<EventColumns, 'length'> {
+/** The share of its buffer a builder's rows must fill for build() to return views of it instead of copies (at most a third of it then lies unused). */
+const MIN_FILL_TO_SHARE = 0.75;
+
+/** Columns for n rows; price2 and size2 empty unless `secondValues`. */
+export function allocateColumns(n: number, secondValues = true): Omit<EventColumns, 'length'> {
+  const second = secondValues ? n : 0;
   return {
     kind: new Uint8Array(n),
     flags: new Uint8Array(n),
@@ -151,8 +171,8 @@ export function allocateColumns(n: number): Omit<EventColumns, 'length'> {
     localTs: new Float64Array(n),
     price: new Float64Array(n),
     size: new Float64Array(n),
-    price2: new Float64Array(n),
-    size2: new Float64Array(n),
+    price2: new Float64Array(second),
+    size2: new Float64Array(second),
   };
 }
 

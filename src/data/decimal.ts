@@ -21,12 +21,19 @@ export const NOT_WHOLE_STEPS = -6;
 const POW10 = Array.from({ length: 19 }, (_, i) => 10 ** i);
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** Parses buf[start, end) to an integer count of 10^-decimals, or a negative error code. */
-export function parseScaled(buf: Uint8Array, start: number, end: number, decimals: number): number {
-  if (start >= end) return EMPTY;
+/** Where the last scanScaled or scanUint stopped: the index of the first byte that is not part of the number (or `end`). */
+export const scanned = { end: 0 };
+
+/**
+ * Reads the number that starts at buf[start] up to the first byte that cannot continue it ('-' first, then
+ * digits, one '.' and digits) or `end`, and sets `scanned.end` there: an integer count of 10^-decimals, or a
+ * negative error code (TOO_PRECISE as soon as a nonzero digit lies beyond `decimals` places). A reader that
+ * splits a line as it goes checks that `scanned.end` is its field's end; parseScaled is the whole rule.
+ */
+export function scanScaled(buf: Uint8Array, start: number, end: number, decimals: number): number {
   let i = start;
   let negative = false;
-  if (buf[i] === 45 /* - */) {
+  if (i < end && buf[i] === 45 /* - */) {
     negative = true;
     i++;
   }
@@ -48,16 +55,26 @@ export function parseScaled(buf: Uint8Array, start: number, end: number, decimal
         value = value * 10 + c;
         frac++;
       } else if (c !== 0) {
-        return finishExotic(buf, start, end, decimals, TOO_PRECISE);
+        scanned.end = i;
+        return TOO_PRECISE;
       }
       digits++;
     }
   }
-  if (i < end) return finishExotic(buf, start, end, decimals, BAD_NUMBER);
+  scanned.end = i;
   if (digits === 0) return BAD_NUMBER;
   if (frac < decimals) value *= POW10[decimals - frac];
   if (value > MAX_SAFE) return TOO_LARGE;
   if (negative && value !== 0) return NEGATIVE;
+  return value;
+}
+
+/** Parses buf[start, end) to an integer count of 10^-decimals, or a negative error code. */
+export function parseScaled(buf: Uint8Array, start: number, end: number, decimals: number): number {
+  if (start >= end) return EMPTY;
+  const value = scanScaled(buf, start, end, decimals);
+  if (value === TOO_PRECISE) return finishExotic(buf, start, end, decimals, TOO_PRECISE);
+  if (scanned.end < end) return finishExotic(buf, start, end, decimals, BAD_NUMBER);
   return value;
 }
 
@@ -92,16 +109,24 @@ export function toSteps(scaled: number, stepUnits: number): number {
   return Number.isInteger(steps) ? steps : NOT_WHOLE_STEPS;
 }
 
+/** Reads the digits that start at buf[start] (none: 0) up to the first other byte or `end`, and sets `scanned.end` there. */
+export function scanUint(buf: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) break;
+    value = value * 10 + c;
+  }
+  scanned.end = i;
+  return value;
+}
+
 /** Parses an unsigned integer (timestamps); returns -1 when not all digits. */
 export function parseUint(buf: Uint8Array, start: number, end: number): number {
   if (start >= end) return -1;
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const c = buf[i] - 48;
-    if (c < 0 || c > 9) return -1;
-    value = value * 10 + c;
-  }
-  return value;
+  const value = scanUint(buf, start, end);
+  return scanned.end === end ? value : -1;
 }
 
 /** Text for a failed parse; `step` names what a whole step is, e.g. "tickSize 0.01". */

@@ -58,14 +58,27 @@ export async function* lineChunks(path: string, display = path): AsyncGenerator<
   let lines = 0;
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
-      let chunk: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+      let chunk: Buffer = piece;
       if (!bomChecked) {
+        chunk = carry ? Buffer.concat([carry, piece]) : piece;
+        carry = null;
         if (chunk.length < 3) {
           carry = chunk; // too short yet to tell whether the file starts with a byte order mark
           continue;
         }
         chunk = withoutBom(chunk);
         bomChecked = true;
+      } else if (carry) {
+        // the line carried over, completed by this piece's first bytes, is a chunk of its own: the rest of the piece is not copied
+        const first = piece.indexOf(10);
+        if (first < 0) {
+          carry = Buffer.concat([carry, piece]);
+          continue;
+        }
+        lines++;
+        yield Buffer.concat([carry, piece.subarray(0, first + 1)]);
+        carry = null;
+        chunk = piece.subarray(first + 1);
       }
       const cut = chunk.lastIndexOf(10);
       if (cut < 0) {

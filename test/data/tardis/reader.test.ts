@@ -1,10 +1,11 @@
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../../src/core/errors.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, openColumns } from '../../../src/data/columns.ts';
 import { ProblemLog } from '../../../src/data/problems.ts';
 import { readTardisFile } from '../../../src/data/tardis/reader.ts';
-import { bookStates, SHARED, units, writeTemp } from '../helpers.ts';
+import { bookStates, SHARED, tempDir, units, writeTemp } from '../helpers.ts';
 
 const L2 = 'exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount';
 const u = units(0.01, 0.001);
@@ -14,6 +15,7 @@ const read = (text: string, mode: 'stop' | 'skip' = 'stop', name = 'book.csv') =
 };
 
 describe('tardis incremental_book_L2', () => {
+  const dir = tempDir();
   const text = [
     L2,
     'x,S,90,100,true,bid,99.00,1.5',
@@ -80,6 +82,50 @@ describe('tardis incremental_book_L2', () => {
     await expect(bad('x,S,2,6,maybe,bid,99.00,1')).rejects.toThrow('book.csv:3:9: is_snapshot "maybe": expected true or false');
     await expect(bad('x,T,2,6,false,bid,99.00,1')).rejects.toThrow('book.csv:3:3: symbol "T": expected S (one symbol per file)');
     await expect(read('a,b,c\n1,2,3\n')).rejects.toThrow(/book\.csv:1:1: unrecognised header "a,b,c"/);
+  });
+
+  it('reads each row on its one-pass path exactly as by the rules: the same columns and the same problems', async () => {
+    // Rows after the first that start with the first row's `exchange,symbol,` take the one-pass path; the same
+    // rows under another exchange name of the same length (not checked) take the general path, the reference.
+    const field = (plain: string[], odd: string[]) => fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...plain) }, { weight: 1, arbitrary: fc.constantFrom(...odd) });
+    const price = field(['99.00', '99.5', '100', '100.50', '0099.10', '98.'], ['1e2', '9.95e1', '-1', '99.001', '99.0000000', '12345678901234567890', '', '0', '0.00', '1.2.3', '+1', '-0', '.5', '99,0', ' 99']);
+    const amount = field(['1', '0', '0.5', '2.000', '10', '007'], ['1e-3', '0.0001', '-0', '-1', '', '1.', '.', 'x', '9007199254740.993', '1,5']);
+    const row = fc.record({
+      symbol: field(['S'], ['T', 'SS', '']),
+      dt: fc.constantFrom(0, 0, 0, 1, 3, -1),
+      exchTsOffset: field(['-5', '0', '2'], ['', 'x', '+1', '99999999999999', '-99999999999999999999']),
+      snap: field(['true', 'false'], ['txxe', 'fals', 'True', '', 'false ']),
+      side: field(['bid', 'ask'], ['bidx', 'BID', 'ak', '']),
+      price,
+      amount,
+      ending: field(['', '', '', '\r'], [',', ',1', '\r\r']),
+      again: fc.boolean(),
+    });
+    const scale = fc.constantFrom([0.01, 0.001], [0.5, 0.5], [0.5, 10]);
+    await fc.assert(
+      fc.asyncProperty(scale, fc.array(row, { maxLength: 30 }), async ([tick, lot], rows) => {
+        const lines = (exchange: string) => {
+          let lts = 100;
+          const out = ['binance,S,90,100,true,bid,99.00,1'];
+          for (const r of rows) {
+            lts += r.dt;
+            const ts = /^-?\d+$/.test(r.exchTsOffset) ? String(lts + Number(r.exchTsOffset)) : r.exchTsOffset;
+            const line = `${exchange},${r.symbol},${ts},${lts},${r.snap},${r.side},${r.price},${r.amount}${r.ending}`;
+            out.push(line);
+            if (r.again) out.push(line);
+          }
+          return [L2, ...out, ''].join('\n');
+        };
+        const decode = async (exchange: string) => {
+          const problems = new ProblemLog('collect');
+          const r = await readTardisFile(writeTemp('book.csv', lines(exchange), dir), { units: units(tick, lot), problems, display: 'book.csv' });
+          return { columns: r.columns, lines: r.lines, problems: problems.list };
+        };
+        const [onePass, general] = [await decode('binance'), await decode('BINANCE')];
+        expect(onePass).toEqual(general);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('skips bad rows and keeps going under skip', async () => {
