@@ -345,6 +345,20 @@ export function readCache<Meta = CacheMeta>(path: string): CacheEntry<Meta> | 'm
   return { columns, meta: header.meta, problems: header.problems, venueOrder };
 }
 
+function anyUsesSecondValues(kind: Uint8Array, count: number): boolean {
+  for (let i = 0; i < count; i++) if (usesSecondValues(kind[i])) return true;
+  return false;
+}
+
+/** Writes `rows` NaN f64 values (price2 or size2 of rows appended before the first that uses them). */
+function writeNaN(fd: number, rows: number): void {
+  const piece = new Float64Array(Math.min(rows, 1 << 17)).fill(NaN);
+  for (let left = rows; left > 0; left -= piece.length) {
+    const n = Math.min(left, piece.length);
+    writeAll(fd, new Uint8Array(piece.buffer, 0, n * 8));
+  }
+}
+
 /** Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header). */
 export class ChunkedCacheWriter {
   private readonly fds: number[] = [];
@@ -368,13 +382,19 @@ export class ChunkedCacheWriter {
   }
 
   /**
-   * Appends rows [0, count) of the columns (price2 and size2 may be empty: NaN is written for them); on
-   * failure, the temporary files are removed and the error thrown.
+   * Appends rows [0, count) of the columns (price2 and size2 may be empty when no row uses them); on
+   * failure, the temporary files are removed and the error thrown. price2 and size2 are written only from
+   * the first row that uses them on (the rows before it get NaN then), as the file keeps them only then.
    */
   append(c: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return;
     try {
+      if (!this.secondValues && anyUsesSecondValues(c.kind, count)) {
+        this.secondValues = true;
+        for (const name of SECOND_COLUMNS) writeNaN(this.fds[COLUMN_NAMES.indexOf(name)], this.length);
+      }
       COLUMN_NAMES.forEach((name, k) => {
+        if (!this.secondValues && isSecond(name)) return;
         const col = c[name].length > 0 ? c[name] : new Float64Array(count).fill(NaN);
         writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
       });
@@ -382,7 +402,6 @@ export class ChunkedCacheWriter {
       this.abort();
       throw error;
     }
-    for (let i = 0; i < count && !this.secondValues; i++) this.secondValues = usesSecondValues(c.kind[i]);
     this.length += count;
     this.stats = addStats(this.stats, c, count);
   }
