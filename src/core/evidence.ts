@@ -39,24 +39,31 @@ const Z95 = probit(0.975);
 /** The exact normal quantile at 0.975, for the Student-t expansion. */
 const NORMAL_975 = 1.959963984540054;
 
-/** Size-weighted mean of the finite values, with its 95 % interval as stated in the header. */
-export function weightedStat(values: readonly number[], weights: readonly number[]): WeightedStat {
-  const x: number[] = [];
-  const w: number[] = [];
-  values.forEach((v, i) => {
-    if (Number.isFinite(v)) {
-      x.push(v);
-      w.push(weights[i]);
+/**
+ * Size-weighted mean of the finite values, with its 95 % interval as stated in the header. The finite values
+ * and their weights are gathered into typed arrays sized by a first count: a day's fills (tens of thousands)
+ * pushed into growing arrays cost far more than the statistics themselves.
+ */
+export function weightedStat(values: ArrayLike<number>, weights: ArrayLike<number>): WeightedStat {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) count++;
+  if (count === 0) return { mean: null, count: 0, sd: null, ci95Low: null, ci95High: null };
+  const x = new Float64Array(count);
+  const w = new Float64Array(count);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) {
+      x[k] = values[i];
+      w[k++] = weights[i];
     }
-  });
-  if (x.length === 0) return { mean: null, count: 0, sd: null, ci95Low: null, ci95High: null };
-  const mean = weightedMean(x, w);
-  if (x.length < 2) return { mean, count: x.length, sd: null, ci95Low: null, ci95High: null };
-  const sd = Math.sqrt(weightedVariance(x, w));
+  }
+  // simple-statistics reads its inputs by index and length only, so typed arrays give its exact figures
+  const mean = weightedMean(x as unknown as number[], w as unknown as number[]);
+  if (count < 2) return { mean, count, sd: null, ci95Low: null, ci95High: null };
+  const sd = Math.sqrt(weightedVariance(x as unknown as number[], w as unknown as number[]));
   const sumW = w.reduce((a, b) => a + b, 0);
   const sumW2 = w.reduce((a, b) => a + b * b, 0);
   const half = (Z95 * sd) / Math.sqrt((sumW * sumW) / sumW2);
-  return { mean, count: x.length, sd, ci95Low: mean - half, ci95High: mean + half };
+  return { mean, count, sd, ci95Low: mean - half, ci95High: mean + half };
 }
 
 /** Several runs' stats of one figure as one sample (see the header). */

@@ -98,8 +98,17 @@ export class MarketUnits {
   }
 }
 
-/** The number `scaled` × 10^−scale, as the nearest double (through its decimal text). */
+/** 10^0 … 10^22: the powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, n) => Number(`1e${n}`));
+const MAX_EXACT_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The number `scaled` × 10^−scale, as the nearest double. When `scaled` and 10^scale are both exact doubles,
+ * one division (correctly rounded, as IEEE 754 requires) gives it; otherwise it goes through its decimal text.
+ */
 export function decimalValue(scaled: bigint, scale: number): number {
+  if (scale >= 0 && scale < EXACT_POWERS_OF_TEN.length && scaled <= MAX_EXACT_INTEGER && scaled >= -MAX_EXACT_INTEGER)
+    return Number(scaled) / EXACT_POWERS_OF_TEN[scale];
   const negative = scaled < 0n;
   const digits = (negative ? -scaled : scaled).toString().padStart(scale + 1, '0');
   return Number(`${negative ? '-' : ''}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`);

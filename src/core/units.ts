@@ -22,9 +22,20 @@ export function oppositeSide(side: Side): Side {
   return side === 'buy' ? 'sell' : 'buy';
 }
 
-/** ISO 8601 with microseconds, UTC. */
-export function isoMicros(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const micro = String(us - ms * 1000).padStart(3, '0');
-  return new Date(ms).toISOString().replace('Z', `${micro}Z`);
+/** The whole second isoMicros formatted last, and its ISO 8601 text up to the fraction ("…T12:34:56."). */
+let lastSecond = NaN;
+let lastSecondText = '';
+
+/**
+ * ISO 8601 with microseconds, UTC, of a whole number of µs. Times come in long runs within the same second
+ * (a day's fills, timeline samples), so the text of the last second is kept and only the six digits of the
+ * fraction are formatted anew.
+ */
+export function isoMicros(us: Micros): string {
+  const second = Math.floor(us / US_PER_SECOND);
+  if (second !== lastSecond) {
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, -4); // drop "000Z"
+    lastSecond = second;
+  }
+  return `${lastSecondText}${String(us - second * US_PER_SECOND).padStart(6, '0')}Z`;
 }

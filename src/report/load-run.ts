@@ -150,8 +150,8 @@ function readTable<Columns extends Record<string, ColumnSpec>>(
   header: string[],
   columns: Columns,
 ): RowOf<Columns>[] {
-  const file = join(source.dir, name);
-  return source.rows(name, header).map((row, i) => readColumns(file, columns, row, i + 2));
+  const read = rowReader(join(source.dir, name), columns);
+  return source.rows(name, header).map((row, i) => read(row, i + 2));
 }
 
 /**
@@ -184,7 +184,7 @@ function loadPortfolio(
   };
   const fillsFile = join(dir, RUN_FILE.fills);
   const timeseriesFile = join(dir, RUN_FILE.timeseries);
-  const ordersFile = join(dir, RUN_FILE.orders);
+  const readOrder = rowReader(join(dir, RUN_FILE.orders), ORDERS_COLUMNS);
   const fills = byMarket(RUN_FILE.fills, fillsHeader(horizons));
   const timeseries = byMarket(RUN_FILE.timeseries, TIMESERIES_HEADER);
   const orders = byMarket(RUN_FILE.orders, ORDERS_HEADER);
@@ -196,7 +196,7 @@ function loadPortfolio(
       summary: summary.markets[id],
       fills: fillsFrom(fillsFile, horizons, fills.get(id)!),
       timeseries: timeseriesFrom(timeseriesFile, timeseries.get(id)!),
-      orders: orders.get(id)!.map(({ cells, line }) => readColumns(ordersFile, ORDERS_COLUMNS, cells, line)),
+      orders: orders.get(id)!.map(({ cells, line }) => readOrder(cells, line)),
       horizons,
     },
   }));
@@ -281,35 +281,54 @@ function readText(file: string): string {
 }
 
 /**
- * Reads one cell of a kind; `where` names it in errors ("fills.csv line 4, column price"). A cell still in
- * memory (RunFileSource) may be a number: it is read as the text written for it would be (−0 is written 0).
+ * Reads one cell of a kind; the file, line and column name it in errors. A cell still in memory
+ * (RunFileSource) may be a number: it is read as the text written for it would be (−0 is written 0).
  */
-function readCell<K extends CellKind>(kind: K, cell: Cell, where: () => string): CellValue<K> {
+function readCell<K extends CellKind>(kind: K, cell: Cell, file: string, line: number, column: string): CellValue<K> {
   const text = typeof cell === 'number' ? null : cell;
-  const fail = (expected: string): never => {
-    throw new SpreadlabError(`${where()}: expected ${expected}, got "${cell}"`);
-  };
   if (kind === 'text') return String(cell) as CellValue<K>;
-  if (kind === 'side') return (text === 'buy' || text === 'sell' ? text : fail('buy or sell')) as CellValue<K>;
-  if (kind === 'boolean') return (text === 'true' || (text === 'false' ? false : fail('true or false'))) as CellValue<K>;
+  if (kind === 'side') return (text === 'buy' || text === 'sell' ? text : badCell(file, line, column, cell, 'buy or sell')) as CellValue<K>;
+  if (kind === 'boolean')
+    return (text === 'true' || (text === 'false' ? false : badCell(file, line, column, cell, 'true or false'))) as CellValue<K>;
   if (kind === 'number|NA' && text === 'NA') return null as CellValue<K>;
   const v = text === null ? (Object.is(cell, -0) ? 0 : (cell as number)) : Number(text);
-  if (text === '' || !Number.isFinite(v)) fail(kind === 'number' ? 'a number' : 'a number or NA');
+  if (text === '' || !Number.isFinite(v)) badCell(file, line, column, cell, kind === 'number' ? 'a number' : 'a number or NA');
   return v as CellValue<K>;
 }
 
-/** The cells of one row under `columns` (the first columns of its header, in order), by field. */
-function readColumns<Columns extends Record<string, ColumnSpec>>(
+function badCell(file: string, line: number, column: string, cell: Cell, expected: string): never {
+  throw new SpreadlabError(`${file} line ${line}, column ${column}: expected ${expected}, got "${cell}"`);
+}
+
+/**
+ * Reads rows under `columns` (the first columns of their header, in order), by field. One reader serves a
+ * whole table: its columns are listed once, not per row. `laterFields` are fields the caller sets on each
+ * row afterwards (null until then), so that they too are part of the row's shape from the start.
+ */
+function rowReader<Columns extends Record<string, ColumnSpec>>(
   file: string,
   columns: Columns,
-  row: Cell[],
-  line: number,
-): RowOf<Columns> {
-  const out: Record<string, unknown> = {};
-  Object.entries(columns).forEach(([name, { field, cell }], i) => {
-    out[field] = readCell(cell, row[i], () => `${file} line ${line}, column ${name}`);
-  });
-  return out as RowOf<Columns>;
+  laterFields: string[] = [],
+): (row: Cell[], line: number) => RowOf<Columns> {
+  const list = Object.entries(columns).map(([column, { field, cell }]) => ({ column, field, kind: cell }));
+  const blank = blankRecord([...list.map(({ field }) => field), ...laterFields]);
+  return (row, line) => {
+    const out: Record<string, unknown> = { ...blank };
+    list.forEach(({ column, field, kind }, i) => {
+      out[field] = readCell(kind, row[i], file, line, column);
+    });
+    return out as RowOf<Columns>;
+  };
+}
+
+/**
+ * An object with these keys, every one null. Rows are copies of it with their values set, so that every row
+ * of a table has one shape (V8 hidden class). Rows built by adding keys to a copy (a spread, then more keys)
+ * get a shape of their own each, and every later read of a day's rows (the report's charts) is many times
+ * slower.
+ */
+function blankRecord(keys: string[]): Record<string, null> {
+  return Object.fromEntries(keys.map((key) => [key, null]));
 }
 
 /** A CSV's data row with its line number in the file. */
@@ -333,15 +352,21 @@ function fillsFrom(file: string, horizons: string[], rows: NumberedRow[]): FillR
       index: header.indexOf(name(h)),
     })),
   );
+  const read = rowReader(file, FILLS_COLUMNS, Object.keys(FILLS_HORIZON_COLUMNS));
+  const byHorizon = blankRecord(horizons);
   return rows.map(({ cells: row, line }) => {
-    const perHorizon: Record<FillsHorizonFigure, Record<string, number | null>> = { midAfter: {}, markout: {}, markoutBps: {} };
-    for (const { figure, h, name, index } of horizonColumns)
-      perHorizon[figure][h] = readCell('number|NA', row[index], () => `${file} line ${line}, column ${name}`);
-    return { ...readColumns(file, FILLS_COLUMNS, row, line), ...perHorizon };
+    const perHorizon: Record<FillsHorizonFigure, Record<string, number | null>> = {
+      midAfter: { ...byHorizon },
+      markout: { ...byHorizon },
+      markoutBps: { ...byHorizon },
+    };
+    for (const { figure, h, name, index } of horizonColumns) perHorizon[figure][h] = readCell('number|NA', row[index], file, line, name);
+    return Object.assign(read(row, line), perHorizon);
   });
 }
 
 function timeseriesFrom(file: string, rows: NumberedRow[]): TimeseriesRow[] {
   if (rows.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
-  return rows.map(({ cells, line }) => readColumns(file, TIMESERIES_COLUMNS, cells, line));
+  const read = rowReader(file, TIMESERIES_COLUMNS);
+  return rows.map(({ cells, line }) => read(cells, line));
 }

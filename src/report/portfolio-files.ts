@@ -48,7 +48,7 @@ export type PortfolioRow = RowOf<typeof PORTFOLIO_COLUMNS>;
 export const PORTFOLIO_HEADER = headerOf(PORTFOLIO_COLUMNS);
 
 export function portfolioRow(cells: Record<keyof typeof PORTFOLIO_COLUMNS, Cell>): Cell[] {
-  return rowOf(PORTFOLIO_COLUMNS, cells);
+  return rowOf(PORTFOLIO_HEADER, cells);
 }
 
 /** funding.csv: one row per funding payment booked (src/data/funding.ts). */
@@ -69,7 +69,7 @@ export type FundingRow = RowOf<typeof FUNDING_COLUMNS>;
 export const FUNDING_HEADER = headerOf(FUNDING_COLUMNS);
 
 export function fundingRow(cells: Record<keyof typeof FUNDING_COLUMNS, Cell>): Cell[] {
-  return rowOf(FUNDING_COLUMNS, cells);
+  return rowOf(FUNDING_HEADER, cells);
 }
 
 const money = z.number();

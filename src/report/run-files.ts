@@ -128,10 +128,14 @@ export function fillsHeader(horizons: string[]): string[] {
   return [...Object.keys(FILLS_COLUMNS), ...horizons.flatMap((h) => perHorizon.map((name) => name(h)))];
 }
 
+const FILLS_FIXED_COLUMNS = Object.keys(FILLS_COLUMNS) as FillsColumn[];
+const FILLS_HORIZON_FIGURES = Object.keys(FILLS_HORIZON_COLUMNS) as FillsHorizonFigure[];
+
 /** One fills.csv row in header order, from its cells by column and, per horizon (in header order), by figure. */
 export function fillsRow(cells: Record<FillsColumn, Cell>, perHorizon: Record<FillsHorizonFigure, Cell>[]): Cell[] {
-  const figures = Object.keys(FILLS_HORIZON_COLUMNS) as FillsHorizonFigure[];
-  return [...(Object.keys(FILLS_COLUMNS) as FillsColumn[]).map((c) => cells[c]), ...perHorizon.flatMap((h) => figures.map((f) => h[f]))];
+  const row = FILLS_FIXED_COLUMNS.map((c) => cells[c]);
+  for (const figures of perHorizon) for (const f of FILLS_HORIZON_FIGURES) row.push(figures[f]);
+  return row;
 }
 
 /** timeseries.csv, one row per sample (every analytics.sampleSeconds). */
@@ -166,16 +170,16 @@ export function headerOf<Columns extends Record<string, ColumnSpec>>(columns: Co
   return Object.keys(columns) as (keyof Columns & string)[];
 }
 
-/** One row of a fixed-column CSV in header order, from its cells by column. */
-export function rowOf<Columns extends Record<string, ColumnSpec>>(columns: Columns, cells: Record<keyof Columns, Cell>): Cell[] {
-  return headerOf(columns).map((c) => cells[c]);
+/** One row of a fixed-column CSV in header order (headerOf its columns), from its cells by column. */
+export function rowOf<Column extends string>(header: readonly Column[], cells: Record<Column, Cell>): Cell[] {
+  return header.map((c) => cells[c]);
 }
 
 export const TIMESERIES_HEADER = headerOf(TIMESERIES_COLUMNS);
 
 /** One timeseries.csv row in header order. */
 export function timeseriesRow(cells: Record<TimeseriesColumn, Cell>): Cell[] {
-  return rowOf(TIMESERIES_COLUMNS, cells);
+  return rowOf(TIMESERIES_HEADER, cells);
 }
 
 /** strategy-series.csv: one row per point a strategy recorded. */
@@ -194,7 +198,7 @@ export const STRATEGY_SERIES_HEADER = headerOf(STRATEGY_SERIES_COLUMNS);
 
 /** One strategy-series.csv row in header order. */
 export function strategySeriesRow(cells: Record<keyof typeof STRATEGY_SERIES_COLUMNS, Cell>): Cell[] {
-  return rowOf(STRATEGY_SERIES_COLUMNS, cells);
+  return rowOf(STRATEGY_SERIES_HEADER, cells);
 }
 
 /**
@@ -241,7 +245,7 @@ export const ORDERS_HEADER = headerOf(ORDERS_COLUMNS);
 
 /** One orders.csv row in header order. */
 export function ordersRow(cells: Record<OrdersColumn, Cell>): Cell[] {
-  return rowOf(ORDERS_COLUMNS, cells);
+  return rowOf(ORDERS_HEADER, cells);
 }
 
 const nullableNumber = z.number().nullable();

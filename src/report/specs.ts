@@ -343,23 +343,25 @@ export interface MarkoutPoint {
 
 /** Size-weighted mean markout and its interval per side ('buy', 'sell', 'all') and horizon (0 = effective). */
 export function markoutCurve(run: LoadedRun, sides: string[] = ['all', 'buy', 'sell']): MarkoutPoint[] {
-  const points: MarkoutPoint[] = [];
-  for (const side of sides) {
+  const at: { label: string; horizon: number; value: (f: FillRow) => number | null }[] = [
+    { label: '0s (effective)', horizon: 0, value: (f) => f.effectiveBps },
+    ...run.horizons.map((h) => ({ label: h, horizon: horizonSeconds(h), value: (f: FillRow) => f.markoutBps[h] })),
+  ];
+  return sides.flatMap((side) => {
     const fills = side === 'all' ? run.fills : run.fills.filter((f) => f.side === side);
-    const weights = fills.map((f) => f.size);
-    const at: [string, number, (f: FillRow) => number | null][] = [
-      ['0s (effective)', 0, (f) => f.effectiveBps],
-      ...run.horizons.map((h): [string, number, (f: FillRow) => number | null] => [h, horizonSeconds(h), (f) => f.markoutBps[h]]),
-    ];
-    for (const [label, horizon, value] of at) {
-      const stat: WeightedStat = weightedStat(
-        fills.map((f) => value(f) ?? NaN),
-        weights,
-      );
-      points.push({ side, horizon, label, mean: r(stat.mean, 4), lo: r(stat.ci95Low, 4), hi: r(stat.ci95High, 4), n: stat.count });
-    }
-  }
-  return points;
+    const weights = numberColumn(fills, (f) => f.size);
+    return at.map(({ label, horizon, value }): MarkoutPoint => {
+      const stat: WeightedStat = weightedStat(numberColumn(fills, value), weights);
+      return { side, horizon, label, mean: r(stat.mean, 4), lo: r(stat.ci95Low, 4), hi: r(stat.ci95High, 4), n: stat.count };
+    });
+  });
+}
+
+/** One figure of every row as a typed array, NaN where it does not exist (a day's fills: no boxed numbers to collect). */
+function numberColumn<T>(rows: readonly T[], value: (row: T) => number | null): Float64Array {
+  const column = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) column[i] = value(rows[i]) ?? NaN;
+  return column;
 }
 
 /** The band (fill) and line (color) legends merge into one; solid symbols so the band's opacity does not fade it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mean, sampleStandardDeviation } from 'simple-statistics';
+import { mean, probit, sampleStandardDeviation, weightedMean, weightedVariance } from 'simple-statistics';
 import {
   countToResolve,
   evidenceOf,
@@ -85,5 +85,41 @@ describe('spread across seeds', () => {
     expect(Math.abs(studentT975(31) - 2.0395)).toBeLessThan(2e-4);
     expect(Math.abs(studentT975(60) - 2.0003)).toBeLessThan(2e-4);
     expect(studentT975(1e6)).toBeCloseTo(1.959964, 5);
+  });
+});
+
+describe('weightedStat over typed arrays', () => {
+  /** weightedStat as it was before it gathered into typed arrays: arrays grown by push. */
+  function weightedStatByPush(values: readonly number[], weights: readonly number[]): WeightedStat {
+    const x: number[] = [];
+    const w: number[] = [];
+    values.forEach((v, i) => {
+      if (Number.isFinite(v)) {
+        x.push(v);
+        w.push(weights[i]);
+      }
+    });
+    if (x.length === 0) return { mean: null, count: 0, sd: null, ci95Low: null, ci95High: null };
+    const m = weightedMean(x, w);
+    if (x.length < 2) return { mean: m, count: x.length, sd: null, ci95Low: null, ci95High: null };
+    const sd = Math.sqrt(weightedVariance(x, w));
+    const sumW = w.reduce((a, b) => a + b, 0);
+    const sumW2 = w.reduce((a, b) => a + b * b, 0);
+    const half = (probit(0.975) * sd) / Math.sqrt((sumW * sumW) / sumW2);
+    return { mean: m, count: x.length, sd, ci95Low: m - half, ci95High: m + half };
+  }
+
+  it('gives exactly the figures it gave from plain arrays, NaN and infinities left out', () => {
+    let seed = 7;
+    const next = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647) * 2 - 1;
+    const values = Array.from({ length: 5000 }, (_, i) =>
+      i % 97 === 0 ? NaN : i % 211 === 0 ? Infinity : i % 50 === 0 ? -0 : next() * 40,
+    );
+    const weights = Array.from({ length: 5000 }, (_, i) => 1 + (i % 7));
+    expect(weightedStat(values, weights)).toEqual(weightedStatByPush(values, weights));
+    expect(weightedStat(Float64Array.from(values), Float64Array.from(weights))).toEqual(weightedStatByPush(values, weights));
+    for (const n of [0, 1, 2, 3])
+      expect(weightedStat(values.slice(1, 1 + n), weights)).toEqual(weightedStatByPush(values.slice(1, 1 + n), weights));
+    expect(weightedStat([NaN, NaN], [1, 1])).toEqual(weightedStatByPush([NaN, NaN], [1, 1]));
   });
 });
