@@ -97,7 +97,7 @@ export const promoteCommand: CommandModule<object, PromoteArgs> = {
         .option('allow-nonpositive-spread', {
           type: 'boolean',
           default: false,
-          describe: 'promote although realized spread at the main horizon is ≤ 0 (recorded in the file)',
+          describe: 'promote although realized spread at the main horizon net of fees is ≤ 0 (recorded in the file)',
         })
         .option('allow-no-oos', {
           type: 'boolean',

@@ -1,5 +1,5 @@
 import { isoMicros, US_PER_MS } from '../core/units.ts';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFolder, openOutputFolder, writeFileAtomically } from '../core/output.ts';
@@ -155,17 +155,31 @@ const LIVE_RUN_ENTRIES = [
 
 /**
  * Moves the previous run's files into PREVIOUS_RUN (replacing an older one kept there); true when there
- * were any. A run that fails leaves them there, and says so.
+ * were any. The recordings moved are those this run will write and those the previous run's live.json
+ * lists: a market-*.raw.gz that no run of this folder names (a user's own file) is left where it is. A run
+ * that fails leaves the previous run's files in PREVIOUS_RUN, and says so.
  */
-function setPreviousRunAside(out: string): boolean {
-  const recordings = readdirSync(out).filter((name) => /^market-.+\.raw\.gz$/.test(name)); // several markets: one per market
-  const found = [...LIVE_RUN_ENTRIES, ...recordings].filter((name) => existsSync(join(out, name)));
+function setPreviousRunAside(out: string, recordings: readonly string[]): boolean {
+  const named = new Set([...LIVE_RUN_ENTRIES, ...recordings, ...recordingsOfPreviousRun(out)]);
+  const found = [...named].filter((name) => existsSync(join(out, name)));
   if (found.length === 0) return false;
   const previous = join(out, PREVIOUS_RUN);
   rmSync(previous, { recursive: true, force: true });
   mkdirSync(previous);
   for (const name of found) renameSync(join(out, name), join(previous, name));
   return true;
+}
+
+/** The recordings the live.json in `out` lists (none when it is missing or unreadable: then nothing else is moved). */
+function recordingsOfPreviousRun(out: string): string[] {
+  let listed: unknown;
+  try {
+    listed = (JSON.parse(readFileSync(join(out, 'live.json'), 'utf8')) as { marketFile?: unknown }).marketFile;
+  } catch {
+    return [];
+  }
+  const names = Array.isArray(listed) ? listed : [listed];
+  return names.filter((name): name is string => typeof name === 'string' && /^market(-[^/\\]+)?\.raw\.gz$/.test(name));
 }
 
 export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
@@ -192,7 +206,7 @@ export async function runLive(options: LiveRunOptions): Promise<LiveRunResult> {
   return withOutputLock(out, `running ${mode}`, async () => {
     openOutputFolder(out, 'live-run');
     // A run written here before is moved aside, and removed only once this run has written its own files.
-    const kept = setPreviousRunAside(out);
+    const kept = setPreviousRunAside(out, files);
     try {
       const result = await runLiveIn(options, strategy, scenario, out, markets, files);
       if (kept) rmSync(join(out, PREVIOUS_RUN), { recursive: true, force: true });

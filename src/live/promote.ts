@@ -31,8 +31,10 @@ import { defaultRisk, type GuardrailCheck, type LiveConfig, type RiskLimits } fr
  *
  * Guardrails (each refuses the promotion unless its flag is given; the file records every check and which
  * were overridden):
- * - `realized-spread` (--allow-nonpositive-spread): realized spread at the main horizon must be > 0
- *   in-sample, and out-of-sample when there are out-of-sample figures;
+ * - `realized-spread` (--allow-nonpositive-spread): realized spread at the main horizon net of fees and
+ *   rebates (netRealizedSpreadStats, as the verdict and tune judge it) must be > 0 in-sample, and
+ *   out-of-sample when there are out-of-sample figures: a spread that covers adverse selection but not the
+ *   fees loses money live;
  * - `out-of-sample` (--allow-no-oos): out-of-sample figures must exist, and must not be much worse than
  *   in-sample. "Much worse", for a maximized objective with a positive in-sample value: out-of-sample
  *   < 50 % of in-sample (`--oos-ratio`); with a non-positive in-sample value: out-of-sample below it; for a
@@ -167,7 +169,7 @@ export function refusalMessage(refused: GuardrailCheck[]): string {
 
 export function guardrails(c: Candidate, horizon: string, o: PromoteOptions): GuardrailCheck[] {
   const checks: GuardrailCheck[] = [];
-  const rsKey = `realizedSpreadBps.${horizon}`;
+  const rsKey = `netRealizedSpreadStats.${horizon}.mean`;
   const rsIn = c.inSample[rsKey] ?? null;
   const rsOut = c.outOfSample ? (c.outOfSample[rsKey] ?? null) : null;
   const rsPassed = rsIn !== null && rsIn > 0 && (c.outOfSample === null || (rsOut !== null && rsOut > 0));
@@ -177,7 +179,7 @@ export function guardrails(c: Candidate, horizon: string, o: PromoteOptions): Gu
     value: c.outOfSample && rsOut !== null && (rsIn ?? 0) > 0 ? rsOut : rsIn,
     threshold: 0,
     overridden: !rsPassed && o.allowNonpositiveSpread,
-    detail: `realized spread at ${horizon}: in-sample ${fmt(rsIn)} bps${c.outOfSample ? `, out-of-sample ${fmt(rsOut)} bps` : ''}; must be > 0`,
+    detail: `realized spread at ${horizon} net of fees: in-sample ${fmt(rsIn)} bps${c.outOfSample ? `, out-of-sample ${fmt(rsOut)} bps` : ''}; must be > 0`,
   });
 
   if (c.outOfSample === null) {

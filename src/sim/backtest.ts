@@ -149,23 +149,6 @@ export interface PortfolioResult {
 
 const PROGRESS_EVERY = 65_536;
 
-/** A one-market run (the strategy names the market by its symbol). */
-export async function runBacktest(setup: BacktestSetup): Promise<BacktestResult> {
-  const { startTs, endTs, strategy, onProgress, ...market } = setup;
-  const { spec } = setup.units;
-  const info: MarketInfo = {
-    id: spec.symbol,
-    symbol: spec.symbol,
-    venue: 'venue',
-    kind: 'spot',
-    tickSize: spec.tickSize,
-    lotSize: spec.lotSize,
-    contractSize: setup.units.contractSize,
-  };
-  const run = await runPortfolio({ markets: [{ ...market, info }], startTs, endTs, strategy, onProgress });
-  return run.markets[0];
-}
-
 /** A run of one strategy over several markets. */
 export function runPortfolio(setup: PortfolioSetup): Promise<PortfolioResult> {
   return new Backtest(setup).run();

@@ -8,7 +8,7 @@ import { MarketUnits } from '../../src/core/market.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import { constantFundingTimes, decimalOf, fundingAmount, openFunding, parseDecimal, type FundingSchedule } from '../../src/data/funding.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
+import { runBacktest } from '../sim/run-backtest.ts';
 import type { Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
@@ -126,6 +126,7 @@ describe('funding in a backtest', () => {
       latency: createLatencyModel({ model: 'constant', entryMs: 1, responseMs: 1 }, new Rng('f')),
       strategy,
       funding: schedule,
+      kind: 'perpetual',
     });
 
   it('on the crafted derivative_ticker file: each payment = position held then × mark × rate, Binance sign, booked in the PnL', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -106,6 +106,11 @@ describe('paper mode', () => {
     }
     await expect(rerun(new BrokenFeed())).rejects.toThrow(/the feed is down/);
     expect(readFileSync(join(out, 'previous-run', 'summary.json'), 'utf8')).toBe(firstSummary);
+    // A recording no run of this folder wrote is the user's: never set aside, never removed.
+    writeFileSync(join(out, 'market-mine.raw.gz'), 'not ours');
+    // One a previous run's live.json lists (a run of two markets, say) is that run's: set aside, then removed.
+    writeFileSync(join(out, 'market-spot.raw.gz'), 'an earlier run of two markets');
+    writeFileSync(join(out, 'live.json'), JSON.stringify({ marketFile: ['market-spot.raw.gz'] }));
     const third = new FakeFeed();
     await rerun(
       third,
@@ -113,6 +118,8 @@ describe('paper mode', () => {
     );
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
     expect(existsSync(join(out, 'previous-run'))).toBe(false);
+    expect(readFileSync(join(out, 'market-mine.raw.gz'), 'utf8')).toBe('not ours');
+    expect(existsSync(join(out, 'market-spot.raw.gz'))).toBe(false);
   }, 60_000);
 
   it('prints a status line every few seconds and logs it; a clean stop is reported as a stop, not as the risk guard', async () => {

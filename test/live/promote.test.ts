@@ -15,7 +15,10 @@ const scenario = {
   strategy: { name: 'inventory-skew', spreadBps: 10, size: 0.01, requoteMs: 3000, maxInventory: 0.1, skewFactor: 0.5 },
 };
 
-function sweepDir(figures: Record<string, number | null>, objective = 'realizedSpreadBps.30s'): string {
+/** Realized spread at the main horizon net of fees: what the realized-spread guardrail judges. */
+const NET = 'netRealizedSpreadStats.30s.mean';
+
+function sweepDir(figures: Record<string, number | null>, objective = NET): string {
   const dir = mkdtempSync(join(tmpdir(), 'promote-sweep-'));
   writeFileSync(
     join(dir, 'best.json'),
@@ -40,7 +43,7 @@ function sweepDir(figures: Record<string, number | null>, objective = 'realizedS
 function walkForwardDir(train: { rs: number; fills: number }, test: { rs: number; fills: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'promote-wf-'));
   const header =
-    'fold,train.from,train.to,test.from,test.to,strategy.spreadBps,train.realizedSpreadBps.30s,train.fills.count,test.realizedSpreadBps.30s,test.fills.count';
+    'fold,train.from,train.to,test.from,test.to,strategy.spreadBps,train.netRealizedSpreadStats.30s.mean,train.fills.count,test.netRealizedSpreadStats.30s.mean,test.fills.count';
   const rows = [0, 1].map((i) => `${i},${i}s,${i + 1}s,${i + 1}s,${i + 2}s,12,${train.rs},${train.fills},${test.rs},${test.fills}`);
   writeFileSync(join(dir, 'walkforward.csv'), `${[header, ...rows].join('\n')}\n`);
   for (const i of [0, 1]) {
@@ -49,14 +52,14 @@ function walkForwardDir(train: { rs: number; fills: number }, test: { rs: number
     writeFileSync(
       join(inner, 'best.json'),
       JSON.stringify({
-        objective: 'realizedSpreadBps.30s',
+        objective: NET,
         direction: 'maximize',
         require: [],
         best: {
           config: 0,
           params: { 'strategy.spreadBps': 12 },
           seeds: [1],
-          figures: { 'realizedSpreadBps.30s': train.rs, 'fills.count': train.fills, finalMid: 100 },
+          figures: { [NET]: train.rs, 'fills.count': train.fills, finalMid: 100 },
         },
         scenario: { ...scenario, window: { from: `${i}s`, to: `${i + 1}s` } },
         source: { scenarioFile: 'scenarios/x.json' },
@@ -85,7 +88,7 @@ const names = (checks: { name: string }[]): string[] => checks.map((c) => c.name
 
 describe('promote guardrails', () => {
   it('a sweep folder without out-of-sample figures is refused; --allow-no-oos promotes and records the override', async () => {
-    const dir = sweepDir({ 'realizedSpreadBps.30s': 1.5, 'fills.count': 80 });
+    const dir = sweepDir({ [NET]: 1.5, 'fills.count': 80 });
     const refused = await promote(options(dir));
     expect(names(refused.refused)).toEqual(['out-of-sample']);
     const o = options(dir, { allowNoOos: true });
@@ -95,12 +98,12 @@ describe('promote guardrails', () => {
     expect(config.guardrails?.overridden).toEqual(['out-of-sample']);
     expect(config.scenario.strategy.spreadBps).toBe(12);
     expect(config.provenance?.promotedAt).toBe('2026-01-01T00:00:00.000Z');
-    expect(config.provenance?.inSample).toMatchObject({ 'realizedSpreadBps.30s': 1.5 });
+    expect(config.provenance?.inSample).toMatchObject({ [NET]: 1.5 });
     expect(config.risk).toEqual({ maxPosition: 0.1, maxLoss: 0.2, maxOrdersPerMinute: 120, staleDataSeconds: 10, priceBandBps: 60 });
   });
 
   it('refuses a non-positive realized spread and too few fills, each overridable by its own flag', async () => {
-    const dir = sweepDir({ 'realizedSpreadBps.30s': -0.3, 'fills.count': 12 });
+    const dir = sweepDir({ [NET]: -0.3, 'fills.count': 12 });
     const refusedOptions = options(dir, { allowNoOos: true });
     const r = await promote(refusedOptions);
     expect(names(r.refused)).toEqual(['realized-spread', 'fills']);
@@ -114,13 +117,20 @@ describe('promote guardrails', () => {
     expect(names((await promote(options(dir, { allowNoOos: true, allowNonpositiveSpread: true, minFills: 10 }))).refused)).toEqual([]);
   });
 
+  it('judges realized spread net of fees: positive before fees but negative after is refused, naming the fees', async () => {
+    const dir = sweepDir({ 'realizedSpreadBps.30s': 1.5, [NET]: -0.5, 'fills.count': 80 });
+    const r = await promote(options(dir, { allowNoOos: true }));
+    expect(names(r.refused)).toEqual(['realized-spread']);
+    expect(r.refused[0].detail).toMatch(/net of fees: in-sample -0\.5/);
+  });
+
   it('a realized spread of exactly 0 is not positive; a missing one (no complete fills) is refused', async () => {
-    expect(
-      names((await promote(options(sweepDir({ 'realizedSpreadBps.30s': 0, 'fills.count': 50 }), { allowNoOos: true }))).refused),
-    ).toEqual(['realized-spread']);
-    expect(
-      names((await promote(options(sweepDir({ 'realizedSpreadBps.30s': null, 'fills.count': 50 }), { allowNoOos: true }))).refused),
-    ).toEqual(['realized-spread']);
+    expect(names((await promote(options(sweepDir({ [NET]: 0, 'fills.count': 50 }), { allowNoOos: true }))).refused)).toEqual([
+      'realized-spread',
+    ]);
+    expect(names((await promote(options(sweepDir({ [NET]: null, 'fills.count': 50 }), { allowNoOos: true }))).refused)).toEqual([
+      'realized-spread',
+    ]);
   });
 
   it('walk-forward: out-of-sample at ≥ 50 % of in-sample passes; below 50 % is "much worse" and refused', async () => {
@@ -128,7 +138,7 @@ describe('promote guardrails', () => {
     expect((await promote(good)).refused).toEqual([]);
     const config = JSON.parse(readFileSync(good.out, 'utf8'));
     expect(config.provenance.sourceKind).toBe('walk-forward');
-    expect(config.provenance.outOfSample['realizedSpreadBps.30s']).toBeCloseTo(1.2);
+    expect(config.provenance.outOfSample[NET]).toBeCloseTo(1.2);
     expect(config.scenario.window).toBeUndefined();
     const bad = await promote(options(walkForwardDir({ rs: 2, fills: 60 }, { rs: 0.9, fills: 50 })));
     expect(names(bad.refused)).toEqual(['out-of-sample']);
@@ -139,7 +149,7 @@ describe('promote guardrails', () => {
   });
 
   it('--rank picks the N-th configuration of the sweep journal by the objective', async () => {
-    const dir = sweepDir({ 'realizedSpreadBps.30s': 3, 'fills.count': 80 });
+    const dir = sweepDir({ [NET]: 3, 'fills.count': 80 });
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ paramPaths: ['strategy.spreadBps'], runListHash: 'abc' }));
     const row = (index: number, config: number, spread: number, rs: number) =>
       JSON.stringify({
@@ -149,7 +159,7 @@ describe('promote guardrails', () => {
           ['config', config],
           ['seed', 1],
           ['strategy.spreadBps', spread],
-          ['realizedSpreadBps.30s', rs],
+          [NET, rs],
           ['fills.count', 70],
         ],
       });

@@ -4,6 +4,7 @@ import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray } from '../../src/data/array-source.ts';
 import { venueSymbol } from '../../src/live/server/symbol.ts';
 import { LocalVenue } from '../../src/live/server/venue.ts';
+import type { BookThroughRule } from '../../src/venue/exchange.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';
 import { createQueueModel } from '../../src/venue/models.ts';
 
@@ -14,13 +15,21 @@ import { createQueueModel } from '../../src/venue/models.ts';
 const S = 1_000_000;
 const trade = (t: number): MarketEvent => ({ kind: 'trade', exchTs: t, localTs: t, price: 10_000, size: 1, takerSide: 'buy' });
 
-function venue(speed = 1) {
-  const events: MarketEvent[] = [
-    { kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9_999], bidSizes: [5], askPrices: [10_001], askSizes: [5] },
-    trade(1 * S),
-    trade(2 * S),
-    trade(5 * S),
-  ];
+const OPENING: MarketEvent = {
+  kind: 'snapshot',
+  exchTs: 0,
+  localTs: 0,
+  bidPrices: [9_999],
+  bidSizes: [5],
+  askPrices: [10_001],
+  askSizes: [5],
+};
+
+function venue(
+  speed = 1,
+  events: MarketEvent[] = [OPENING, trade(1 * S), trade(2 * S), trade(5 * S)],
+  bookThrough: BookThroughRule = 'crossed-quantity',
+) {
   const trades: number[] = [];
   const v = new LocalVenue(
     {
@@ -28,6 +37,7 @@ function venue(speed = 1) {
       symbol: venueSymbol('T-USD'),
       fees: feeSchedule(0, 0),
       queue: createQueueModel({ model: 'risk-averse' }),
+      bookThrough,
       openEvents: openEventArray(events),
       dataStart: 0,
       dataEnd: 10 * S,
@@ -69,5 +79,29 @@ describe('local exchange server: the market clock', () => {
     v.pauseClock(true, 15_000);
     v.pauseClock(false, 16_000);
     expect(v.dataTime(16_000)).toBe(2.5 * S);
+  });
+});
+
+describe('local exchange server: the venue rules of the scenario', () => {
+  it("fills a resting bid the book moves through by the scenario's bookThrough rule", () => {
+    // At 1 s the ask drops to our bid's price with 1 lot displayed: crossed-quantity fills that 1 lot, full all 5.
+    const through: MarketEvent = {
+      kind: 'snapshot',
+      exchTs: S,
+      localTs: S,
+      bidPrices: [9_999],
+      bidSizes: [5],
+      askPrices: [10_000],
+      askSizes: [1],
+    };
+    const executed = (rule: BookThroughRule): number => {
+      const { v } = venue(1, [OPENING, through], rule);
+      v.advance(10_000);
+      const order = v.placeOrder({ side: 'buy', type: 'LIMIT', timeInForce: 'GTX', price: 10_000, qty: 5, reduceOnly: false }, 10_000);
+      v.advance(11_000);
+      return v.account.openOrders().find((o) => o.orderId === order.orderId)?.executedQty ?? order.executedQty;
+    };
+    expect(executed('crossed-quantity')).toBe(1);
+    expect(executed('full')).toBe(5);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import type { MarketEvent } from '../../src/core/events.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
+import { runBacktest } from './run-backtest.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 import type { FillEvent, Strategy } from '../../src/strategy/api.ts';

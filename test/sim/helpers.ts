@@ -1,7 +1,7 @@
 import type { MarketEvent } from '../../src/core/events.ts';
 import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
+import { runBacktest } from './run-backtest.ts';
 import { OrderLog } from '../../src/sim/order-log.ts';
 import type { Strategy } from '../../src/strategy/api.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';

@@ -7,7 +7,7 @@ import type { CcxtExchange } from '../../src/live/ccxt-client.ts';
 import { DryRunVenue } from '../../src/live/dry-run-venue.ts';
 import { LiveVenue } from '../../src/live/live-venue.ts';
 import { EventLog, RunTape } from '../../src/live/tape.ts';
-import { runBacktest } from '../../src/sim/backtest.ts';
+import { runBacktest } from '../sim/run-backtest.ts';
 import type { OrderAck, OrderRequest, Venue } from '../../src/strategy/api.ts';
 import { checkAmend, checkOrder } from '../../src/strategy/order-check.ts';
 import { feeSchedule } from '../../src/venue/fees.ts';

@@ -80,7 +80,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
     throw new SpreadlabError(
       `--market ${options.market}: not a market of ${scenario.name} (its markets: ${markets.map((m) => m.id).join(', ')})`,
     );
-  const { units, fees, queue } = marketSetups(scenario, new Rng(String(scenario.seed)), options.baseDir)[index];
+  const { units, fees, queue, bookThrough } = marketSetups(scenario, new Rng(String(scenario.seed)), options.baseDir)[index];
   const data = await openMarketData(scenario, index, units, options.baseDir);
   const { startTs, endTs } = tradingWindow(scenario, markets.length > 1 ? await dataSpan(scenario, options.baseDir) : data);
   const symbol = venueSymbol(options.symbol ?? markets[index].symbol);
@@ -93,6 +93,7 @@ export async function startExchangeServer(options: ExchangeServerOptions): Promi
       symbol,
       fees,
       queue,
+      bookThrough,
       openEvents: data.openVenue,
       dataStart: startTs,
       dataEnd: endTs,

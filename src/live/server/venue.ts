@@ -2,7 +2,7 @@ import type { MarketUnits } from '../../core/market.ts';
 import { US_PER_MS } from '../../core/units.ts';
 import type { Lots, Micros, Side, Ticks } from '../../core/units.ts';
 import type { MarketEvent, MarketEventSource, Trade } from '../../core/events.ts';
-import { POST_ONLY_CROSS, SimExchange, type VenueFill } from '../../venue/exchange.ts';
+import { POST_ONLY_CROSS, SimExchange, type BookThroughRule, type VenueFill } from '../../venue/exchange.ts';
 import type { FeeSchedule } from '../../venue/fees.ts';
 import type { QueueModel } from '../../venue/queue.ts';
 import { Account, type OrderRecord, type OrderType, type TimeInForce } from './account.ts';
@@ -13,7 +13,8 @@ import type { VenueSymbol } from './symbol.ts';
 
 /**
  * The venue behind the local exchange server: the scenario's market data replayed in real time into a
- * SimExchange (so fills follow exactly the backtest's venue rules), and the account's records.
+ * SimExchange (so fills follow exactly the backtest's venue rules: its queue model and book-through rule),
+ * and the account's records.
  *
  * Rules:
  * - Clock: data time t (µs) is served at wall time wallStart + (t − dataStart) / speed. Before each request
@@ -41,6 +42,8 @@ export interface LocalVenueSetup {
   symbol: VenueSymbol;
   fees: FeeSchedule;
   queue: QueueModel;
+  /** The scenario's venue.bookThrough rule (exchange.ts), as in the backtest. */
+  bookThrough: BookThroughRule;
   openEvents: () => MarketEventSource;
   /** Data time served at `wallStartMs`. */
   dataStart: Micros;
@@ -104,7 +107,7 @@ export class LocalVenue {
     private readonly setup: LocalVenueSetup,
     private readonly listener: VenueListener,
   ) {
-    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onFill(fill));
+    this.exchange = new SimExchange(setup.queue, setup.fees, (fill) => this.onFill(fill), setup.bookThrough);
     this.account = new Account(setup.units, setup.initialBalance, setup.leverage, setup.wallStartMs);
     this.json = new BinanceJson(setup.units, setup.symbol, this.account);
     this.source = setup.openEvents();
