@@ -173,7 +173,7 @@ describe('${name}', () => {
     expect(summary.fills.buys).toBeGreaterThan(0);
     expect(summary.fills.sells).toBeGreaterThan(0);
     expect(summary.inventory.max).toBeLessThanOrEqual(Number(scenario.strategy.maxInventory));
-  });
+  }, 60_000); // ten simulated minutes: a few seconds on a busy machine, over vitest's 5 s default
 });
 `;
 }
