@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
-import type { Summary } from '../analytics/summary.ts';
 import { say, type CommandResult } from './output.ts';
 
 export interface BacktestArgs {
@@ -30,10 +29,9 @@ export async function backtestCommand(args: BacktestArgs): Promise<CommandResult
   const { runScenario } = await import('../sim/run-scenario.ts');
   const { writeRunFolder } = await import('../report/run-folder.ts');
   const { RUN_FILE, RUN_FILES } = await import('../report/run-files.ts');
-  const { verdict } = await import('../analytics/verdict.ts');
   const { summaryWarnings } = await import('../analytics/warnings.ts');
   const { PORTFOLIO_FILE } = await import('../report/portfolio-files.ts');
-  const { formatPortfolioSummary, portfolioVerdict } = await import('./portfolio-summary.ts');
+  const { runSummaryText } = await import('./run-summary.ts');
   const { progressBar } = await import('./progress.ts');
   checkFlag('seed', args.seed, BOUNDS.seed);
   const overrides = [...args.set, ...(args.seed === undefined ? [] : [`seed=${args.seed}`])];
@@ -48,11 +46,8 @@ export async function backtestCommand(args: BacktestArgs): Promise<CommandResult
   const files = readdirSync(out);
   const optional = [PORTFOLIO_FILE.portfolio, RUN_FILE.strategySeries, PORTFOLIO_FILE.funding].filter((f) => files.includes(f));
   const written = [...RUN_FILES.slice(0, -1), ...optional, ...RUN_FILES.slice(-1)];
-  const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
-  if (!args.quiet)
-    say(
-      `${portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary)}\n${line}\n\nwrote ${out}/ (${written.join(', ')})\n`,
-    );
+  const { table, verdict: line } = runSummaryText(summary, portfolio?.summary);
+  if (!args.quiet) say(`${table}\n${line}\n\nwrote ${out}/ (${written.join(', ')})\n`);
   return {
     command: 'backtest',
     out,
@@ -61,37 +56,4 @@ export async function backtestCommand(args: BacktestArgs): Promise<CommandResult
     ...(portfolio ? { portfolio: portfolio.summary } : {}),
     files: written.map((f) => join(out, f)),
   };
-}
-
-function bps(x: number | null): string {
-  return x === null ? 'NA' : `${x.toFixed(2)} bps`;
-}
-
-export function formatSummary(s: Summary): string {
-  const rows: [string, string][] = [
-    ['scenario', `${s.scenario} (seed ${s.seed})`],
-    ['period', `${s.period.start} → ${s.period.end} (${s.period.seconds} s)`],
-    ['market events', String(s.events)],
-    ['PnL total', String(s.pnl.total)],
-    ['  spread capture', String(s.pnl.spreadCapture)],
-    ['  inventory', String(s.pnl.inventory)],
-    ['  fees', String(s.pnl.fees)],
-    ['  rebates', String(s.pnl.rebates)],
-    ...(s.pnl.funding !== 0 ? ([['  funding', String(s.pnl.funding)]] as [string, string][]) : []),
-    ['fills', `${s.fills.count} (${s.fills.buys} buys, ${s.fills.sells} sells)`],
-    ['effective half-spread', bps(s.effectiveSpreadBps)],
-    [`realized spread ${s.mainHorizon}`, bps(s.realizedSpreadBps[s.mainHorizon])],
-    [`adverse selection ${s.mainHorizon}`, bps(s.adverseSelectionBps[s.mainHorizon])],
-    ['two-sided uptime', `${(s.quotes.twoSidedUptime * 100).toFixed(1)} %`],
-    ['mean quoted spread', s.quotedSpread.mean === null ? 'NA' : `${s.quotedSpread.mean.toPrecision(4)} (${bps(s.quotedSpread.meanBps)})`],
-    ['maker / taker volume', `${s.fills.makerVolume} / ${s.fills.takerVolume}`],
-    ['orders sent / rejected / cancelled', `${s.orders.sent} / ${s.orders.rejected} / ${s.orders.cancelled}`],
-    ['inventory final / max |q|', `${s.inventory.final} / ${s.inventory.max}`],
-    [
-      `Sharpe (per ${s.risk.intervalSeconds} s) / max drawdown`,
-      `${s.risk.sharpe === null ? 'NA' : s.risk.sharpe.toFixed(3)} / ${s.risk.maxDrawdown}`,
-    ],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join('');
 }

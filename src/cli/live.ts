@@ -3,7 +3,6 @@ import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkOutputFile } from '../core/output.ts';
 import type { RiskLimits } from '../live/config.ts';
-import { formatSummary } from './backtest.ts';
 import { returning, say } from './output.ts';
 
 /**
@@ -209,9 +208,8 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
   handler: returning(async (args) => {
     const { loadLiveConfig } = await import('../live/config.ts');
     const { runLive } = await import('../live/live-run.ts');
-    const { verdict } = await import('../analytics/verdict.ts');
     const { BOUNDS, checkFlag } = await import('../core/bounds.ts');
-    const { formatPortfolioSummary, portfolioVerdict } = await import('./portfolio-summary.ts');
+    const { runSummaryText } = await import('./run-summary.ts');
     if (args.paper && args['dry-run']) throw new SpreadlabError('--paper and --dry-run: choose one');
     checkFlag('minutes', args.minutes, BOUNDS.liveMinutes);
     const loaded = loadLiveConfig(args.config);
@@ -239,11 +237,9 @@ export const liveCommand: CommandModule<object, LiveArgs> = {
       handleSignals: true,
     });
     const { summary, portfolio } = result.analysis;
-    const line = portfolio ? portfolioVerdict(portfolio.summary) : verdict(summary);
+    const { table, verdict: line } = runSummaryText(summary, portfolio?.summary);
     if (!args.quiet)
-      say(
-        `${portfolio ? formatPortfolioSummary(portfolio.summary) : formatSummary(summary)}\n${line}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`,
-      );
+      say(`${table}\n${line}\n\nstopped: ${result.stopReason}; open orders left: ${result.openOrdersLeft ?? 'n/a'}\nwrote ${out}/\n`);
     // Exit code 3: stopped by the kill switch (set on exit, after main() has set its own 0).
     if (result.killed) process.once('exit', () => (process.exitCode = 3));
     // Everything is cancelled and written; a network client's lingering handle must not keep us alive.
