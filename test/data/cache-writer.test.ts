@@ -24,29 +24,31 @@ function chunk(kinds: number[], from: number) {
 
 const META = { format: 'test', symbol: 'T', lines: 0, dropped: 0, gaps: 0 };
 
+/** Writes the chunks (each a list of row kinds) through one ChunkedCacheWriter and reads the entry back. */
+function writeAndRead(chunks: number[][]) {
+  const path = join(mkdtempSync(join(tmpdir(), 'cache-writer-')), 'entry.cols');
+  const writer = new ChunkedCacheWriter(path);
+  let from = 0;
+  for (const kinds of chunks) {
+    writer.append(chunk(kinds, from), kinds.length);
+    from += kinds.length;
+  }
+  writer.finish(META, []);
+  const entry = readCache(path);
+  if (typeof entry === 'string') throw new Error(entry);
+  return entry;
+}
+
 describe('ChunkedCacheWriter: price2 and size2 kept only when a row uses them', () => {
   it('book and trade rows only: the entry has no second values', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'cache-writer-')), 'a.cols');
-    const writer = new ChunkedCacheWriter(path);
-    writer.append(chunk([Kind.DELTA, Kind.TRADE], 0), 2);
-    writer.append(chunk([Kind.DELTA], 2), 1);
-    writer.finish(META, []);
-    const entry = readCache(path);
-    if (typeof entry === 'string') throw new Error(entry);
+    const entry = writeAndRead([[Kind.DELTA, Kind.TRADE], [Kind.DELTA]]);
     expect(entry.columns.length).toBe(3);
     expect(entry.columns.price2.length).toBe(0);
     expect([...entry.columns.price]).toEqual([100, 101, 102]);
   });
 
   it('a quote in a later chunk: the rows before it read NaN, its own values are kept', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'cache-writer-')), 'b.cols');
-    const writer = new ChunkedCacheWriter(path);
-    writer.append(chunk([Kind.DELTA, Kind.TRADE, Kind.DELTA], 0), 3);
-    writer.append(chunk([Kind.DELTA, Kind.QUOTE], 3), 2);
-    writer.append(chunk([Kind.TRADE], 5), 1);
-    writer.finish(META, []);
-    const entry = readCache(path);
-    if (typeof entry === 'string') throw new Error(entry);
+    const entry = writeAndRead([[Kind.DELTA, Kind.TRADE, Kind.DELTA], [Kind.DELTA, Kind.QUOTE], [Kind.TRADE]]);
     expect(entry.columns.length).toBe(6);
     expect([...entry.columns.price2]).toEqual([NaN, NaN, NaN, NaN, 204, NaN]);
     expect([...entry.columns.size2]).toEqual([NaN, NaN, NaN, NaN, 2, NaN]);
