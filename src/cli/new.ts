@@ -3,11 +3,12 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { packageFile } from '../core/package-files.ts';
 import { checkOutputPath, writeFileAtomically } from '../core/output.ts';
 import { returning, say, type CommandResult } from './output.ts';
 
-/** From src/cli/ and dist/cli/ alike: the package ships scenarios/*.json. */
-const DEMO_SCENARIO = new URL('../../scenarios/demo.json', import.meta.url);
+/** The package ships scenarios/*.json. */
+const DEMO_SCENARIO = packageFile('scenarios/demo.json');
 
 /**
  * `spreadlab new strategy NAME [--dir DIR]`: starts a strategy of the user's own. Writes into DIR (default:

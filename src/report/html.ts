@@ -1,6 +1,7 @@
 import { strategyLabel } from '../strategy/resolve.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileHeadMatches } from '../core/output.ts';
+import { FROM_SOURCES, packageFile } from '../core/package-files.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Summary } from '../analytics/summary.ts';
@@ -27,9 +28,9 @@ const LIBRARIES: [pkg: string, file: string][] = [
 ];
 
 /**
- * The libraries' script elements as `npm run build` writes them beside the compiled module
- * (scripts/vega-libraries.mjs), so that a run reads one file instead of resolving, reading and escaping
- * three packages; absent beside the TypeScript sources, which compose them.
+ * The libraries' script elements as `npm run build` writes them into dist/report/ (scripts/vega-libraries.mjs),
+ * so that the bundle reads one file instead of resolving, reading and escaping three packages; the
+ * TypeScript sources compose them.
  */
 export const LIBRARY_ASSET = 'vega-libraries.html';
 
@@ -58,11 +59,10 @@ export function composeLibraryScripts(): string {
   }).join('\n');
 }
 
-/** The three libraries as inline <script> elements (read once per process): the built asset when there is one. */
+/** The three libraries as inline <script> elements (read once per process): the built asset when running the bundle. */
 export function libraryScripts(): string {
   if (libraryCache === undefined) {
-    const asset = new URL(LIBRARY_ASSET, import.meta.url);
-    libraryCache = existsSync(asset) ? readFileSync(asset, 'utf8') : composeLibraryScripts();
+    libraryCache = FROM_SOURCES ? composeLibraryScripts() : readFileSync(packageFile(`dist/report/${LIBRARY_ASSET}`), 'utf8');
   }
   return libraryCache;
 }

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpreadlabError } from '../core/errors.ts';
+import { packageFile } from '../core/package-files.ts';
 import { schemaError } from '../core/schema-errors.ts';
 import type { Strategy } from './api.ts';
 import { definitionProblem, type StrategyDefinition } from './define.ts';
@@ -147,8 +148,7 @@ async function importModule(path: string, file: string, shown: string, source: s
 }
 
 /** This package's own code (its dist/ or src/, when a module imports 'spreadlab') and installed packages are not the user's. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PACKAGE_CODE = [join(PACKAGE_ROOT, 'dist') + sep, join(PACKAGE_ROOT, 'src') + sep];
+const PACKAGE_CODE = [fileURLToPath(packageFile('dist/')), fileURLToPath(packageFile('src/'))];
 
 function isPackageFile(path: string): boolean {
   return path.includes(`${sep}node_modules${sep}`) || PACKAGE_CODE.some((dir) => path.startsWith(dir));

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { SpreadlabError } from '../core/errors.ts';
+import { FROM_SOURCES, packageFile } from '../core/package-files.ts';
 import type { PlannedRun } from './grid.ts';
 import type { SweepBase } from './run-one.ts';
 import type { PreloadMessage, RunReply, RunRequest } from './worker.ts';
@@ -52,8 +53,8 @@ export async function stopIdleWorkers(): Promise<void> {
   await Promise.all(idle.splice(0).map((t) => t.worker.terminate()));
 }
 
-/** The compiled worker next to the compiled pool; from the TypeScript sources, an entry that registers tsx first. */
-const WORKER_FILE = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.js' : './worker.js', import.meta.url);
+/** The bundle's worker entry (scripts/bundle.mjs); from the TypeScript sources, an entry that registers tsx first. */
+const WORKER_FILE = packageFile(FROM_SOURCES ? 'src/sweep/worker-entry.js' : 'dist/sweep/worker.js');
 
 /** A worker thread and the keys of the replays it has been sent. */
 interface PoolThread {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,8 +23,8 @@ writeFileSync(
 );
 writeFileSync(join(tmp, 'hook.mjs'), `import { register } from 'node:module';\nregister('./list-loads.mjs', import.meta.url);\n`);
 
-/** The compiled modules (paths under dist/) and packages a spreadlab command loads. */
-function modulesLoaded(...args: string[]): string[] {
+/** The files (paths under dist/ and node_modules/) a spreadlab command loads. */
+function filesLoaded(...args: string[]): string[] {
   const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(tmp, 'hook.mjs')).href, 'bin/spreadlab.js', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -34,13 +34,23 @@ function modulesLoaded(...args: string[]): string[] {
   return [...result.stderr.matchAll(/^loaded file:\/\/\S*?\/(dist\/\S+|node_modules\/\S+)$/gm)].map((m) => m[1]);
 }
 
+/**
+ * The source modules whose code a command loads: the bundle (scripts/bundle.mjs) puts each module's code
+ * into one file of dist/ under a `// src/<module>.ts` comment (esbuild's); packages by their paths.
+ */
+function modulesLoaded(...args: string[]): string[] {
+  return filesLoaded(...args).flatMap((file) =>
+    file.startsWith('dist/') ? [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^\/\/ (src\/\S+\.ts)$/gm)].map((m) => m[1]) : [file],
+  );
+}
+
 /** Modules a backtest of synthetic data has no use for: they load with the first replay, or with `data synth`. */
 const REPLAY_ONLY = [
-  'dist/data/replay-open.js',
-  'dist/data/replay.js',
-  'dist/data/cache.js',
-  'dist/data/stream.js',
-  'dist/data/tardis/reader.js',
+  'src/data/replay-open.ts',
+  'src/data/replay.ts',
+  'src/data/cache.ts',
+  'src/data/stream.ts',
+  'src/data/tardis/reader.ts',
 ];
 
 describe('module loading', () => {
@@ -54,8 +64,8 @@ describe('module loading', () => {
       '--out',
       join(tmp, 'synthetic'),
     );
-    expect(loaded).toContain('dist/sim/run-scenario.js');
-    for (const module of [...REPLAY_ONLY, 'dist/data/binance/raw.js', 'dist/data/lobster/reader.js', 'dist/data/synthetic/write-tardis.js'])
+    expect(loaded).toContain('src/sim/run-scenario.ts');
+    for (const module of [...REPLAY_ONLY, 'src/data/binance/raw.ts', 'src/data/lobster/reader.ts', 'src/data/synthetic/write-tardis.ts'])
       expect(loaded).not.toContain(module);
   });
 

@@ -107,7 +107,7 @@ describe('the installed package, with a strategy file of the user', () => {
       expect.arrayContaining([
         'dist/index.js',
         'dist/index.d.ts',
-        'dist/cli-bundle/spreadlab.js',
+        'dist/cli/main.js',
         'dist/sweep/worker.js',
         'bin/spreadlab.js',
         'scenarios/scenario.schema.json',

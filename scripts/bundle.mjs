@@ -1,0 +1,103 @@
+// The package's JavaScript, bundled: `npm run build` runs this after tsc (which emits only the .d.ts types).
+//
+// One esbuild build with code splitting writes every entry point of the package into dist/:
+// - dist/index.js: the public API, what `import … from 'spreadlab'` loads (package.json "exports");
+// - dist/cli/main.js: the command line (src/cli and yargs), which bin/spreadlab.js runs;
+// - dist/sweep/worker.js: a sweep worker thread's entry (src/sweep/pool.ts starts it);
+// - dist/sweep/{pool,run-one,sweep}.js and dist/data/shared-replays.js: what bench/sweep.ts drives directly.
+// A module that more than one entry point or lazy import() reaches is written once, into a chunk in
+// dist/chunks/, which every entry imports: the engine exists once per process, whichever entry loaded it
+// first (the command line, and a user's strategy module that imports 'spreadlab', share its zod schemas,
+// SpreadlabError, the warnings sink). A module imported lazily gets a chunk of its own, so what it imports
+// stays unloaded until it runs. Node then loads a few files for a command instead of a hundred (module
+// resolution and compilation were most of the start-up time).
+//
+// Rules:
+// - Packages stay package imports (loaded from node_modules, as a user's code would load them), except
+//   yargs and its helpers, which only the command line uses.
+// - string-width, which yargs' help layout calls for every word, is wrapped: printable ASCII (all of
+//   spreadlab's help) is as wide as it is long, which is what string-width computes for it; anything else
+//   is measured by the copy of string-width the importer would have used, loaded on first need (loading it
+//   builds an Intl.Segmenter, about 25 ms).
+// - Modules find the package's files from its root (src/core/package-files.ts), not from their own
+//   place, which a bundle changes.
+// - Every .js file in dist/ is this build's: the JavaScript of an earlier build (chunks, or tsc's
+//   one-file-per-module output of older versions) is deleted first.
+// Known limits: yargs' locale files are not bundled; main.ts sets yargs' locale to English.
+import { build } from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SRC = resolve(ROOT, 'src');
+const DIST = resolve(ROOT, 'dist');
+const BUNDLED_PACKAGES = ['yargs', 'csv-parse', 'seedrandom', 'simple-statistics'];
+const ENTRY_POINTS = {
+  index: 'src/index.ts',
+  'cli/main': 'src/cli/main.ts',
+  'sweep/worker': 'src/sweep/worker.ts',
+  'sweep/pool': 'src/sweep/pool.ts',
+  'sweep/run-one': 'src/sweep/run-one.ts',
+  'sweep/sweep': 'src/sweep/sweep.ts',
+  'data/shared-replays': 'src/data/shared-replays.ts',
+};
+
+/** spreadlab's imports of packages other than yargs stay imports. */
+const keepPackageImports = {
+  name: 'keep-package-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (!args.importer.startsWith(SRC + sep) || args.path.startsWith('node:')) return undefined;
+      return BUNDLED_PACKAGES.includes(args.path.split('/')[0]) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
+/** string-width with the printable-ASCII answer first and the real module loaded on first other text. */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.namespace === 'lazy-string-width') return undefined;
+      const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, namespace: 'lazy-string-width' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      resolveDir: dirname(args.path),
+      loader: 'js',
+      contents: `let measure;
+module.exports = function stringWidth(text, options) {
+  if (typeof text === 'string' && /^[\\x20-\\x7e]*$/.test(text)) return text.length;
+  measure ??= require(${JSON.stringify(args.path)}).default;
+  return measure(text, options);
+};
+`,
+    }));
+  },
+};
+
+/** Deletes the .js files under `dir` (the .d.ts types and other assets stay). */
+function deleteJavaScript(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) deleteJavaScript(path);
+    else if (entry.name.endsWith('.js')) rmSync(path);
+  }
+}
+
+deleteJavaScript(DIST);
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ENTRY_POINTS,
+  outdir: DIST,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  plugins: [keepPackageImports, lazyStringWidth],
+  logLevel: 'warning',
+});
