@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { register as registerModule } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpreadlabError } from '../core/errors.ts';
-import { packageFile } from '../core/package-files.ts';
+import { FROM_SOURCES, packageFile } from '../core/package-files.ts';
 import { schemaError } from '../core/schema-errors.ts';
 import type { Strategy } from './api.ts';
 import { definitionProblem, type StrategyDefinition } from './define.ts';
@@ -127,15 +128,17 @@ async function importModule(path: string, file: string, shown: string, source: s
   const imported: string[] = [];
   let namespace: Record<string, unknown>;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    namespace = await tsImport(pathToFileURL(file).href, {
-      parentURL: import.meta.url,
+    const { register } = await import('tsx/esm/api');
+    const scoped = register({
+      namespace: randomUUID(),
       onImport: (url: string) => {
         if (!url.startsWith('file:')) return;
         const path = fileURLToPath(url.replace(/\?.*$/, ''));
         if (!isPackageFile(path)) imported.push(path);
       },
     });
+    if (!FROM_SOURCES) registerModule(ENGINE_HOOK); // after tsx's hooks, so that it resolves 'spreadlab' before them
+    namespace = await scoped.import(pathToFileURL(file).href, import.meta.url);
   } catch (error) {
     throw new SpreadlabError(`${where}: failed to load: ${loadFailure(error)}`);
   }
@@ -146,6 +149,17 @@ async function importModule(path: string, file: string, shown: string, source: s
   }
   return { definition: definition as StrategyDefinition, module: { path: shown, ...hashFiles(file, imported) } };
 }
+
+/**
+ * A module of the user's is loaded by tsx in a namespace of its own, so that its imports can be listed, and
+ * tsx loads everything such a module imports again in that namespace, installed packages included: a
+ * second engine if its `import … from 'spreadlab'` went through tsx. The bundle (not the TypeScript sources,
+ * whose engine tsx or vitest load) resolves 'spreadlab' itself, to its own entry (dist/index.js), so that a
+ * strategy's zod schemas, SpreadlabError and the warnings sink are the engine's that runs it.
+ */
+const ENGINE_HOOK = `data:text/javascript,${encodeURIComponent(`export function resolve(specifier, context, next) {
+  return specifier === 'spreadlab' ? { url: ${JSON.stringify(packageFile('dist/index.js').href)}, shortCircuit: true } : next(specifier, context);
+}`)}`;
 
 /** This package's own code (its dist/ or src/, when a module imports 'spreadlab') and installed packages are not the user's. */
 const PACKAGE_CODE = [fileURLToPath(packageFile('dist/')), fileURLToPath(packageFile('src/'))];

@@ -23,15 +23,20 @@ writeFileSync(
 );
 writeFileSync(join(tmp, 'hook.mjs'), `import { register } from 'node:module';\nregister('./list-loads.mjs', import.meta.url);\n`);
 
-/** The files (paths under dist/ and node_modules/) a spreadlab command loads. */
-function filesLoaded(...args: string[]): string[] {
+/** The URLs of the modules a spreadlab command loads, in order. */
+function urlsLoaded(...args: string[]): string[] {
   const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(tmp, 'hook.mjs')).href, 'bin/spreadlab.js', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CI: '1', NO_COLOR: '1', SPREADLAB_CACHE_DIR: join(tmp, 'cache') },
   });
   expect(result.status, result.stderr).toBe(0);
-  return [...result.stderr.matchAll(/^loaded file:\/\/\S*?\/(dist\/\S+|node_modules\/\S+)$/gm)].map((m) => m[1]);
+  return [...result.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]);
+}
+
+/** The files (paths under dist/ and node_modules/) a spreadlab command loads. */
+function filesLoaded(...args: string[]): string[] {
+  return urlsLoaded(...args).flatMap((url) => /^file:\/\/\S*?\/(dist\/\S+|node_modules\/\S+)$/.exec(url)?.[1] ?? []);
 }
 
 /**
@@ -80,5 +85,23 @@ describe('module loading', () => {
       join(tmp, 'replay'),
     );
     for (const module of REPLAY_ONLY) expect(loaded).toContain(module);
+  });
+
+  it("a user's strategy module that imports 'spreadlab' runs on the command's own engine, not on a second copy", () => {
+    const urls = urlsLoaded(
+      'backtest',
+      'examples/strategies/ladder.json',
+      '--set',
+      'durationSeconds=5',
+      '--quiet',
+      '--out',
+      join(tmp, 'module'),
+    );
+    expect(urls.some((url) => url.startsWith(pathToFileURL(join(ROOT, 'examples/strategies/ladder.ts')).href))).toBe(true);
+    // tsx loads the module in a namespace of its own (a query on its URL), and would load what it imports again there
+    const engine = urls.filter((url) => url.startsWith(pathToFileURL(ROOT).href) && !url.includes('/examples/'));
+    expect(engine.filter((url) => url.includes('?') || url.includes('/src/'))).toEqual([]);
+    expect(engine).toContain(pathToFileURL(join(ROOT, 'dist/index.js')).href);
+    expect(urls.filter((url) => url.includes('/node_modules/zod/') && url.includes('?'))).toEqual([]);
   });
 });
