@@ -15,6 +15,7 @@
 // Rules:
 // - Packages stay package imports (loaded from node_modules, as a user's code would load them), except
 //   yargs and its helpers, which only the command line uses.
+// - yargs finds no package.json (noFindUp below): it read the folders above the working folder for it.
 // - string-width, which yargs' help layout calls for every word, is wrapped: printable ASCII (all of
 //   spreadlab's help) is as wide as it is long, which is what string-width computes for it; anything else
 //   is measured by the copy of string-width the importer would have used, loaded on first need (loading it
@@ -78,6 +79,19 @@ module.exports = function stringWidth(text, options) {
   },
 };
 
+/**
+ * yargs' find-up (escalade), which it uses only to read the package.json above the working folder (its
+ * version guess, made for every parser, and pkgConf): spreadlab names its version (main.ts) and uses no
+ * pkgConf, so it finds nothing and reads no folder.
+ */
+const noFindUp = {
+  name: 'no-find-up',
+  setup(b) {
+    b.onResolve({ filter: /^escalade\/sync$/ }, () => ({ path: 'escalade/sync', namespace: 'no-find-up' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-find-up' }, () => ({ loader: 'js', contents: 'export default function findUp() {}\n' }));
+  },
+};
+
 /** Deletes the .js files under `dir` (the .d.ts types and other assets stay). */
 function deleteJavaScript(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -98,6 +112,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [keepPackageImports, lazyStringWidth],
+  plugins: [keepPackageImports, lazyStringWidth, noFindUp],
   logLevel: 'warning',
 });
