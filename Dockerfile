@@ -9,7 +9,7 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
 COPY scripts ./scripts
-# npm ci runs the prepare script, which compiles src/ into dist/ and bundles the command line; then the dev
+# npm ci runs the prepare script, which bundles src/ into dist/ (with the .d.ts types); then the dev
 # dependencies go
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund && rm -rf src scripts dist/.tsbuildinfo
 

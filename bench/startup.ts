@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { fastestOf, type BenchRow } from './report.ts';
 
 /**
- * Start-up, through the installed command (bin/spreadlab.js: the bundled command line in dist/cli-bundle,
- * which loads the compiled engine in dist/), beside the same command run from the TypeScript sources through
+ * Start-up, through the installed command (bin/spreadlab.js: the bundled command line, dist/cli/main.js,
+ * which loads the bundled engine's chunks in dist/chunks/), beside the same command run from the TypeScript sources through
  * tsx (how the bin started before it was compiled: every start compiled TypeScript):
  * - `spreadlab --help`;
  * - a tiny backtest: the demo scenario cut to 10 simulated seconds (about 600 market events), run folder with

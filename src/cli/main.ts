@@ -25,8 +25,8 @@ export async function main(argv: string[]): Promise<number> {
   setJsonOutput(json);
   try {
     // The version is named: yargs would read the package.json above its own folder (in a user's project, the
-    // user's). The locale is English, as spreadlab's own text is (the bundled command line,
-    // scripts/bundle-cli.mjs, ships no other yargs locale).
+    // user's). The locale is English, as spreadlab's own text is (the bundle, scripts/bundle.mjs, ships no
+    // other yargs locale).
     await yargs(argv)
       .scriptName('spreadlab')
       .version(packageVersion())
