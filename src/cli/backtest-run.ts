@@ -9,10 +9,17 @@ import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { loadScenario } from '../sim/scenario.ts';
-import type { BacktestArgs } from './backtest.ts';
 import { say, type CommandResult } from './output.ts';
 import { progressBar } from './progress.ts';
 import { runSummaryText } from './run-summary.ts';
+
+export interface BacktestArgs {
+  scenario: string;
+  out?: string;
+  set: string[];
+  seed?: number;
+  quiet: boolean;
+}
 
 /**
  * `spreadlab backtest`'s implementation, loaded (with all it imports, in one import) when the command runs,

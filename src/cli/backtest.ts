@@ -1,13 +1,6 @@
 import type { Argv } from 'yargs';
+import type { BacktestArgs } from './backtest-run.ts';
 import type { CommandResult } from './output.ts';
-
-export interface BacktestArgs {
-  scenario: string;
-  out?: string;
-  set: string[];
-  seed?: number;
-  quiet: boolean;
-}
 
 export function backtestOptions(yargs: Argv): Argv<BacktestArgs> {
   return yargs
