@@ -26,7 +26,7 @@
 //   one-file-per-module output of older versions) is deleted first.
 // Known limits: yargs' locale files are not bundled; main.ts sets yargs' locale to English.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,7 +101,7 @@ function deleteJavaScript(dir) {
   }
 }
 
-deleteJavaScript(DIST);
+if (existsSync(DIST)) deleteJavaScript(DIST);
 await build({
   absWorkingDir: ROOT,
   entryPoints: ENTRY_POINTS,
