@@ -83,6 +83,45 @@ describe('latency', () => {
     expect(seen[0].fill.timestamp).toBe(fillAt / 1000);
   });
 
+  it('a fill notice gives the strategy a turn only when it has an onFill hook: the same run either way, fewer macrotask turns without', async () => {
+    const trades: MarketEvent[] = [10_000, 20_000, 30_000].map((t) => ({
+      kind: 'trade',
+      exchTs: t,
+      localTs: t,
+      price: 10000,
+      size: 1,
+      takerSide: 'sell',
+    }));
+    const positions = (hooked: boolean) => {
+      const seen: number[] = [];
+      const strategy: Strategy = async ({ venue, clock, market }) => {
+        if (hooked) venue.onFill(() => {});
+        await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
+        while (await clock.sleep(10)) seen.push(await venue.getPosition(market));
+      };
+      return { seen, strategy };
+    };
+    const turns = async (hooked: boolean) => {
+      const { seen, strategy } = positions(hooked);
+      const real = globalThis.setImmediate;
+      let count = 0;
+      globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => (count++, real(...args))) as typeof setImmediate;
+      try {
+        const result = await run([book, ...trades], strategy, 100_000);
+        return { count, seen, fills: result.fills.map((f) => [f.exchTs, f.noticeTs, f.size]) };
+      } finally {
+        globalThis.setImmediate = real;
+      }
+    };
+    const hooked = await turns(true);
+    const quiet = await turns(false);
+    expect(quiet.fills).toHaveLength(3);
+    expect(quiet.seen).toEqual(hooked.seen);
+    expect(quiet.seen.slice(0, 3)).toEqual([1, 2, 3]); // each fill known by the wake-up after its notice
+    expect(quiet.fills).toEqual(hooked.fills);
+    expect(hooked.count - quiet.count).toBe(3); // the three notices
+  });
+
   it('every request costs a round trip of virtual time; reads of what the strategy was told cost none', async () => {
     const times: number[] = [];
     await run([book], async ({ venue, clock, market }) => {
