@@ -45,17 +45,15 @@ function run(
   });
 }
 
+/** Sell-aggressor prints of one lot at 100.00 (tick 10000), one at each time (µs). */
+function sellTrades(times: number[]): MarketEvent[] {
+  return times.map((t) => ({ kind: 'trade', exchTs: t, localTs: t, price: 10000, size: 1, takerSide: 'sell' }));
+}
+
 describe('latency', () => {
   it('an order sent at t reaches the venue at t + entry latency: a trade before then cannot fill it', async () => {
     // Sell trades at 100.00 (tick 10000) hit our bid at 10000 only once it rests (no queue: empty level).
-    const trades: MarketEvent[] = [ENTRY - 1, ENTRY, ENTRY + 1].map((t) => ({
-      kind: 'trade',
-      exchTs: t,
-      localTs: t,
-      price: 10000,
-      size: 1,
-      takerSide: 'sell',
-    }));
+    const trades = sellTrades([ENTRY - 1, ENTRY, ENTRY + 1]);
     const result = await run([book, ...trades], async ({ venue, market }) => {
       await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
     });
@@ -84,14 +82,7 @@ describe('latency', () => {
   });
 
   it('a fill notice gives the strategy a turn only when it has an onFill hook: the same run either way, fewer macrotask turns without', async () => {
-    const trades: MarketEvent[] = [10_000, 20_000, 30_000].map((t) => ({
-      kind: 'trade',
-      exchTs: t,
-      localTs: t,
-      price: 10000,
-      size: 1,
-      takerSide: 'sell',
-    }));
+    const trades = sellTrades([10_000, 20_000, 30_000]);
     const positions = (hooked: boolean) => {
       const seen: number[] = [];
       const strategy: Strategy = async ({ venue, clock, market }) => {
