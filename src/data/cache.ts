@@ -507,7 +507,8 @@ export interface ChecksumAsRead {
 /**
  * Reads a cache file's header and checks the whole file against its checksum: 'missing' when there is no such
  * file, 'corrupt' when it is short, unparseable or fails the checksum. `now` (default) checks with one chunked
- * pass; `as-read` checks the header and length now and the rest as the rows are read (see the header).
+ * pass; `as-read` checks the header and length now and the rest as the rows are read (see the header), except
+ * for a file with the venue's row order (a replay entry, read whole by readCache), checked now.
  */
 export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as-read' = 'now'): CacheFile<Meta> | 'missing' | 'corrupt' {
   let fd: number;
