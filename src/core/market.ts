@@ -35,10 +35,16 @@ export function exactDecimals(step: number): number | null {
  * Converts between decimals (at the edges) and integer ticks/lots (inside).
  * A decimal that is not a whole number of steps (within 1e-6 of a step) is refused: exchanges reject such
  * prices and sizes too.
+ * `price` and `size` give the double nearest to the count times the step rounded to the step's decimals
+ * (what Number(x.toFixed(decimals)) gives); for a whole count of an exactly decimal step they compute it as
+ * one division (exactDecimal), which the strategy's snapshots call for every level they show.
  */
 export class MarketUnits {
   readonly priceDecimals: number;
   readonly sizeDecimals: number;
+  /** One tick and one lot as whole numbers of their last decimal (null when the step is not an exact decimal). */
+  private readonly tickDigits: number | null;
+  private readonly lotDigits: number | null;
   /** Base units per unit of size (1 unless the market names a contract size). */
   readonly contractSize: number;
   /**
@@ -51,6 +57,8 @@ export class MarketUnits {
   constructor(readonly spec: MarketSpec) {
     this.priceDecimals = decimalsOf(spec.tickSize);
     this.sizeDecimals = decimalsOf(spec.lotSize);
+    this.tickDigits = stepDigits(spec.tickSize);
+    this.lotDigits = stepDigits(spec.lotSize);
     this.contractSize = spec.contractSize ?? 1;
     const contractDecimals = decimalsOf(this.contractSize);
     this.moneyMantissa =
@@ -74,11 +82,11 @@ export class MarketUnits {
   }
 
   price(ticks: Ticks): number {
-    return Number((ticks * this.spec.tickSize).toFixed(this.priceDecimals));
+    return exactDecimal(ticks, this.tickDigits, this.priceDecimals) ?? Number((ticks * this.spec.tickSize).toFixed(this.priceDecimals));
   }
 
   size(lots: Lots): number {
-    return Number((lots * this.spec.lotSize).toFixed(this.sizeDecimals));
+    return exactDecimal(lots, this.lotDigits, this.sizeDecimals) ?? Number((lots * this.spec.lotSize).toFixed(this.sizeDecimals));
   }
 
   formatPrice(ticks: Ticks): string {
@@ -100,6 +108,36 @@ export class MarketUnits {
 
 /** 10^0 … 10^22: the powers of ten a double holds exactly. */
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, n) => Number(`1e${n}`));
+
+/**
+ * A step's value in units of its last decimal (0.25 → 25), or null when it is not the double nearest to a
+ * decimal of at most 12 decimals (as a step written in a scenario is).
+ */
+function stepDigits(step: number): number | null {
+  const decimals = exactDecimals(step);
+  if (decimals === null) return null;
+  const digits = Math.round(step * EXACT_POWERS_OF_TEN[decimals]);
+  return digits / EXACT_POWERS_OF_TEN[decimals] === step ? digits : null;
+}
+
+/**
+ * Values (in last decimals) below this: count × step, each within 2^−53 of its exact value, is within a
+ * quarter of a last decimal of the exact product.
+ */
+const EXACT_DIGITS_LIMIT = 2 ** 50;
+
+/**
+ * `count` steps of `stepDigits` × 10^−decimals as the nearest double, for a whole count whose value in last
+ * decimals stays under EXACT_DIGITS_LIMIT: then count × step differs from the exact value by less than half a
+ * last decimal, so rounding it to `decimals` (toFixed) gives exactly digits / 10^decimals, and one correctly
+ * rounded division gives the double nearest to that. Null otherwise (the caller rounds through text).
+ */
+function exactDecimal(count: number, stepDigits: number | null, decimals: number): number | null {
+  if (stepDigits === null || !Number.isInteger(count)) return null;
+  const digits = count * stepDigits;
+  if (digits === 0) return 0; // not −0: toFixed writes "0"
+  return Math.abs(digits) < EXACT_DIGITS_LIMIT ? digits / EXACT_POWERS_OF_TEN[decimals] : null;
+}
 const MAX_EXACT_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**

@@ -5,7 +5,8 @@ import { crc32 } from 'node:zlib';
 import { describeFsError } from '../core/fs-errors.ts';
 import { checkOutputPath } from '../core/output.ts';
 import { warn } from '../core/warnings.ts';
-import { COLUMN_NAMES, hasSecondValues, Kind, SECOND_COLUMNS, usesSecondValues, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, hasSecondValues, Kind, SECOND_COLUMNS, usesSecondValues, type EventColumns } from './columns.ts';
+import { CorruptCacheError } from './corrupt-cache.ts';
 import type { Problem, ProblemLog } from './problems.ts';
 
 /**
@@ -25,10 +26,20 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   row). price2 and size2 are left out when no row uses them (header `secondValues: false`; columns.ts),
  *   so book and trade data take 34 bytes a row. Reading maps typed arrays onto one buffer (readCache) or
  *   reads rows in fixed-size chunks with fs.readSync (openCacheFile + readCacheRows, for streaming replay).
- * - Integrity: every entry is checked against its CRC-32 when it is opened (readCache over the buffer it
- *   has read anyway; openCacheFile with one chunked pass). An entry that is short, unparseable or fails its
- *   checksum is corrupt: it is decoded again and rewritten, with a warning naming it. The check costs about
- *   10 % of a cached load (zlib's CRC-32 runs at several GB/s; README, Benchmarks).
+ * - Integrity: every entry is checked against its CRC-32 (readCache over the buffer it has read anyway;
+ *   openCacheFile with one chunked pass when it opens the file, or, asked `as-read`, as its rows are read:
+ *   see below). An entry that is short, unparseable or fails its checksum is corrupt: it is decoded again
+ *   and rewritten, with a warning naming it. The check costs about 10 % of a cached load (zlib's CRC-32 runs
+ *   at several GB/s; README, Benchmarks).
+ * - Checked as read (openCacheFile `as-read`, for a streamed replay entry, whose rows a replay reads front to
+ *   back anyway: a pass on opening would read the file twice): opening checks the header, and that the file
+ *   is exactly as long as it says; each stored column's CRC-32 then runs over its bytes as readCacheRows
+ *   reads its rows in order from the first, and when the last row has been read the columns' CRCs (with the
+ *   padding bytes read then) are combined behind the header's (crc32Combine) into the file's, so the same
+ *   bytes are checked as by the pass. A file that fails is removed and CorruptCacheError thrown from that
+ *   read: whatever was read from it must not be used (sim/run-scenario.ts runs the scenario again, which
+ *   rebuilds it). finishChecking reads what a replay left unread (a run that ends before the data does).
+ *   A file checked once is not checked again in the process (the CacheFile remembers it).
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
@@ -475,13 +486,31 @@ export interface CacheFile<Meta = CacheMeta> {
   offsets: number[];
   /** price2 and size2 are stored (else every row's are NaN). */
   secondValues: boolean;
+  /** The checksum as the rows are read (opened `as-read`: see the header); null when checked on opening. */
+  check: ChecksumAsRead | null;
+}
+
+/** The state of a file's checksum checked as its rows are read (see the header). */
+export interface ChecksumAsRead {
+  /** Rows [0, rows) of every stored column are folded into `crcs`. */
+  rows: number;
+  /** Each column's CRC-32 so far (COLUMN_NAMES order; 0 for a column not stored). */
+  crcs: number[];
+  /** The CRC-32 of the bytes between the prefix and the first column (the header and its padding). */
+  headCrc: number;
+  /** The checksum the file stores. */
+  stored: number;
+  /** Reading (not all rows folded in yet), passed, or failed (the file has been removed). */
+  state: 'reading' | 'passed' | 'failed';
 }
 
 /**
- * Reads a cache file's header and checks the whole file against its checksum (one chunked pass): 'missing'
- * when there is no such file, 'corrupt' when it is short, unparseable or fails the checksum.
+ * Reads a cache file's header and checks the whole file against its checksum: 'missing' when there is no such
+ * file, 'corrupt' when it is short, unparseable or fails the checksum. `now` (default) checks with one chunked
+ * pass; `as-read` checks the header and length now and the rest as the rows are read (see the header), except
+ * for a file with the venue's row order (a replay entry, read whole by readCache), checked now.
  */
-export function openCacheFile<Meta = CacheMeta>(path: string): CacheFile<Meta> | 'missing' | 'corrupt' {
+export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as-read' = 'now'): CacheFile<Meta> | 'missing' | 'corrupt' {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -496,6 +525,24 @@ export function openCacheFile<Meta = CacheMeta>(path: string): CacheFile<Meta> |
     const head = parseHead<Meta>(readAt);
     const size = fstatSync(fd).size;
     if (!head || head.end > size) return 'corrupt';
+    const { header, offsets } = head;
+    const file = {
+      path,
+      length: header.length,
+      meta: header.meta,
+      problems: header.problems,
+      stats: header.stats,
+      offsets,
+      secondValues: header.secondValues !== false,
+      check: null as ChecksumAsRead | null,
+    };
+    if (check === 'as-read' && head.orderOffset === null) {
+      const headBytes = readAt(PREFIX, offsets[0] - PREFIX);
+      if (head.end !== size || headBytes.length !== offsets[0] - PREFIX) return 'corrupt';
+      file.check = { rows: 0, crcs: COLUMN_NAMES.map(() => 0), headCrc: crc32(headBytes), stored: head.checksum, state: 'reading' };
+      if (file.length === 0 && !checksumPasses(file, fd)) return 'corrupt';
+      return file;
+    }
     let crc = 0;
     const piece = Buffer.alloc(1 << 20);
     for (let at = PREFIX; at < size; ) {
@@ -504,17 +551,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string): CacheFile<Meta> |
       crc = crc32(piece.subarray(0, n), crc);
       at += n;
     }
-    if (crc !== head.checksum) return 'corrupt';
-    const { header, offsets } = head;
-    return {
-      path,
-      length: header.length,
-      meta: header.meta,
-      problems: header.problems,
-      stats: header.stats,
-      offsets,
-      secondValues: header.secondValues !== false,
-    };
+    return crc === head.checksum ? file : 'corrupt';
   } finally {
     closeSync(fd);
   }
@@ -523,9 +560,13 @@ export function openCacheFile<Meta = CacheMeta>(path: string): CacheFile<Meta> |
 /**
  * Reads rows [from, from + count) of a cache file into `into` (rows 0..count-1); `fd` is open on file.path.
  * price2 and size2 of a file that does not store them are left as they are: the caller fills them with NaN
- * once (stream.ts reuses one buffer for every chunk).
+ * once (stream.ts reuses one buffer for every chunk). A file checked as read folds the rows into its
+ * checksum when they are the next ones in order, and once the last row is read throws CorruptCacheError
+ * (after removing the file) when the checksum fails (see the header).
  */
 export function readCacheRows(file: CacheFile<unknown>, fd: number, from: number, count: number, into: Omit<EventColumns, 'length'>): void {
+  const check = file.check;
+  const folds = check !== null && check.state === 'reading' && from === check.rows;
   COLUMN_NAMES.forEach((name, k) => {
     const w = widthOf(name);
     const col = into[name];
@@ -537,7 +578,86 @@ export function readCacheRows(file: CacheFile<unknown>, fd: number, from: number
       if (n <= 0) throw new Error(`${file.path}: cache file shorter than its header says (delete it to rebuild)`);
       at += n;
     }
+    // not over an empty view: Node 20's crc32 returns 0 for one, whatever the running value
+    if (folds && bytes > 0) check.crcs[k] = crc32(view, check.crcs[k]);
   });
+  if (!folds) return;
+  check.rows += count;
+  if (check.rows === file.length && !checksumPasses(file, fd)) {
+    rmSync(file.path, { force: true });
+    throw new CorruptCacheError(file.path);
+  }
+}
+
+/**
+ * Completes the checksum of a file checked as read over the rows not read yet (none when a replay read it
+ * to the end); throws CorruptCacheError, after removing the file, when it fails. Nothing to do for a file
+ * checked on opening or already checked (a file that failed threw when it did).
+ */
+export function finishChecking(file: CacheFile<unknown>, chunkRows = 1 << 16): void {
+  const check = file.check;
+  if (!check || check.state !== 'reading') return;
+  const fd = openSync(file.path, 'r');
+  try {
+    const into = allocateColumns(Math.max(1, Math.min(chunkRows, file.length - check.rows)), file.secondValues);
+    while (check.rows < file.length) readCacheRows(file, fd, check.rows, Math.min(chunkRows, file.length - check.rows), into);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether the checksum of a file checked as read, its rows all folded in, is the one it stores: the columns'
+ * CRCs combined behind the header's, each followed by its padding bytes (read now); records a pass.
+ */
+function checksumPasses(file: CacheFile<unknown>, fd: number): boolean {
+  const check = file.check!;
+  let crc = check.headCrc;
+  COLUMN_NAMES.forEach((name, k) => {
+    if (!file.secondValues && isSecond(name)) return;
+    const bytes = file.length * widthOf(name);
+    if (bytes === 0) return;
+    crc = crc32Combine(crc, check.crcs[k], bytes);
+    const padding = Buffer.alloc(pad8(bytes) - bytes);
+    if (padding.length > 0 && readSync(fd, padding, 0, padding.length, file.offsets[k] + bytes) === padding.length) crc = crc32(padding, crc);
+  });
+  check.state = (crc >>> 0) === check.stored ? 'passed' : 'failed';
+  return check.state === 'passed';
+}
+
+/** The CRC-32 polynomial, reflected (zlib's). */
+const CRC32_POLY = 0xedb88320;
+
+/** a(x) · b(x) modulo the CRC-32 polynomial (reflected bit order, as zlib's multmodp). */
+function multModP(a: number, b: number): number {
+  let product = 0;
+  for (let m = 0x80000000; m !== 0; m >>>= 1) {
+    if ((a & m) !== 0) product ^= b;
+    b = b & 1 ? (b >>> 1) ^ CRC32_POLY : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) modulo the CRC-32 polynomial, k = 0..31 (zlib's x2n_table). */
+const X_POW_2K = (() => {
+  const table = new Array<number>(32);
+  let p = 0x40000000; // x^1
+  for (let k = 0; k < 32; k++) {
+    table[k] = p;
+    p = multModP(p, p);
+  }
+  return table;
+})();
+
+/**
+ * The CRC-32 of A followed by B from crcA, crcB (B's own CRC-32, from 0) and B's length in bytes: zlib's
+ * crc32_combine, which Node does not expose (crcA · x^(8·lengthB) + crcB modulo the polynomial).
+ */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  let shift = 0x80000000; // x^0
+  let k = 3; // x^(8 · lengthB) = Π x^(2^(k+3)) over lengthB's set bits k
+  for (let n = lengthB; n > 0; n = Math.floor(n / 2), k++) if (n % 2 === 1) shift = multModP(X_POW_2K[k & 31], shift);
+  return (multModP(shift, crcA) ^ crcB) >>> 0;
 }
 
 /** The warning for a corrupt cache entry, which the caller then rebuilds. */

@@ -3,7 +3,7 @@ import { SpreadlabError } from '../core/errors.ts';
 import { isoMicros, US_PER_SECOND } from '../core/units.ts';
 import { warn } from '../core/warnings.ts';
 import { Kind, openColumns } from './columns.ts';
-import { defaultCacheDir } from './cache.ts';
+import { defaultCacheDir, finishChecking, type CacheFile } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import type { ReplayConfig } from './replay-config.ts';
 import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
@@ -64,6 +64,7 @@ const streamed = new Map<string, StreamedReplay>();
 async function openStreamed(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {
   if (!config.cache) throw new SpreadlabError('data.stream: streaming replays read the decoded cache files; set data.cache to true (or leave it out)');
   let replay = streamed.get(key);
+  if (replay && (failed(replay.feed) || failed(replay.venue))) replay = undefined; // removed: made again
   if (!replay) {
     const prepared = await prepareStream(inputsOf(config, context), { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } });
     if (!prepared) return openInMemory({ ...config, cache: false }, context, key);
@@ -71,16 +72,25 @@ async function openStreamed(config: ReplayConfig, context: DataContext, key: str
     reportSkipped(replay.problems.count, config.files);
     streamed.set(key, replay);
   }
-  const { startTs, lastTs } = replay;
+  const { feed, venue, startTs, lastTs } = replay;
   const chunkRows = config.chunkRows ?? DEFAULT_CHUNK_ROWS;
   return {
-    open: openCacheRows(replay.feed, chunkRows),
-    openVenue: openCacheRows(replay.venue, chunkRows),
+    open: openCacheRows(feed, chunkRows),
+    openVenue: openCacheRows(venue, chunkRows),
     startTs,
     endTs: endOfRun(config, context, startTs, lastTs),
     files: replay.files,
     orderEvents: replay.orderEvents,
+    verify: () => {
+      finishChecking(feed);
+      finishChecking(venue);
+    },
   };
+}
+
+/** Whether a streamed replay entry's file failed its checksum as it was read (it has been removed). */
+function failed(file: CacheFile<unknown>): boolean {
+  return file.check?.state === 'failed';
 }
 
 function inputsOf(config: ReplayConfig, context: DataContext): ReplayInput[] {

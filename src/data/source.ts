@@ -53,6 +53,12 @@ export interface OpenedData {
   files: { path: string; sha256: string }[];
   /** The events include order events (only when the context asked for them and the data has them). */
   orderEvents?: boolean;
+  /**
+   * Completes the integrity check of what the data was read from, over what a run did not read (a streamed
+   * replay's cache entry is checked as it is read: data/cache.ts); throws CorruptCacheError when it fails.
+   * A run calls it when it has ended, before it writes anything.
+   */
+  verify?: () => void;
 }
 
 export interface DataSourceDefinition<Params extends z.AnyZodObject = z.AnyZodObject> {

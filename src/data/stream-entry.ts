@@ -28,15 +28,20 @@ import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
  *   kept with their metadata and row counts, the alignment shift, the reorder bound and the span; and the
  *   problems recorded while the entry was made, reported again on a hit (as a replay entry's). A hit reads
  *   neither the units' cache files nor the data files (their hashes are remembered: replay.ts).
- * - Found when both files open, pass their checksums and hold as many rows as each other; a missing file
- *   means the entry is made again, a corrupt one the same after a warning.
+ * - Found when both files open and hold as many rows as each other; a missing file means the entry is made
+ *   again, a corrupt one the same after a warning. Their checksums are checked as a replay reads them
+ *   (cache.ts, checked as read: a warm run reads each file once, not twice), so a file whose bytes fail is
+ *   found when its last row is read (CorruptCacheError: the file is removed, and sim/run-scenario.ts runs
+ *   the scenario again, which makes the entry again) or when a run that ended early completes the check
+ *   (OpenedData.verify).
  * - Why a second copy rather than the venue order as row indices (4 bytes a row, as the in-memory replay
  *   entry keeps it): indices into a file are random reads, or need a window of feed chunks as deep as the
  *   data's lag held and searched on every row, which is the reorder buffer again. A sequential copy costs
  *   disk, not time per event.
  * Disk cost: 2 × 34 bytes a row (50 with quote or order rows) besides the units' own entries, e.g. 4.6 GB
  * for the 68 M-row day benchmark, and while a file is assembled as much again in temporary column files.
- * Known limits: opening a hit checks both files' checksums (one chunked pass over each).
+ * Known limits: a damaged file is found only once a replay has read it (or the rest of it), so a run over
+ * one is made twice.
  */
 export interface StreamedEntryMeta {
   /** Each unit kept: its metadata, its rows and its index among the replay's decode units. */
@@ -56,10 +61,10 @@ export interface StreamedEntry {
 
 /** The entry at `paths`, or null when it is missing or corrupt (a warning names a corrupt file). */
 export function openStreamedEntry(paths: { feed: string; venue: string }): StreamedEntry | null {
-  const feed = openCacheFile<StreamedEntryMeta>(paths.feed);
+  const feed = openCacheFile<StreamedEntryMeta>(paths.feed, 'as-read');
   if (feed === 'corrupt' || (typeof feed === 'object' && !Array.isArray(feed.meta.units))) corruptEntry(paths.feed);
   if (typeof feed !== 'object' || !Array.isArray(feed.meta.units)) return null;
-  const venue = openCacheFile<unknown>(paths.venue);
+  const venue = openCacheFile<unknown>(paths.venue, 'as-read');
   if (venue === 'corrupt' || (typeof venue === 'object' && venue.length !== feed.length)) corruptEntry(paths.venue);
   if (typeof venue !== 'object' || venue.length !== feed.length) return null;
   return { feed, venue };
@@ -82,7 +87,7 @@ export function writeStreamedEntry(paths: { feed: string; venue: string }, feed:
 }
 
 function openWritten<Meta>(path: string): CacheFile<Meta> {
-  const file = openCacheFile<Meta>(path);
+  const file = openCacheFile<Meta>(path, 'as-read');
   if (typeof file !== 'object') throw new Error(`${path}: cache entry just written cannot be read`);
   return file;
 }

@@ -40,7 +40,8 @@ import { OrderLog } from './order-log.ts';
  *   live run waits for its first market data.
  * - The strategy is async code. Whenever the loop resolves one of its promises (a reply, a wake-up), it
  *   lets the strategy run until it is blocked again on virtual time (one macrotask turn) before moving on;
- *   market events in between are processed synchronously.
+ *   market events in between are processed synchronously. An item that resolves nothing (a fill notice
+ *   when the strategy has no onFill hook: scheduler.ts) gives no turn, as no strategy code waits to run.
  * - The mid path (`midPath`: the reference mid of every fill, of markouts and of the inventory PnL) records
  *   the venue's book at message boundaries only: after a snapshot or a delta flagged `last`. Inside one
  *   message the book may be crossed or half moved; a fill caused by a message (a book-through) takes its
@@ -331,9 +332,9 @@ class Backtest {
         if (itemTs > this.endTs) return this.finish();
         this.scheduler.pop();
         this.now = itemTs;
-        item.run();
+        const woke = item.run();
         if (item.rank === Rank.orderArrival) for (let i = 0; i < lanes.length; i++) lanes[i].ownQuotes.check();
-        return item.rank >= Rank.strategyNotice;
+        return item.rank >= Rank.strategyNotice && woke !== false;
       }
       if (localLane < 0 || localTs > this.endTs) return this.finish();
       // feed events go after venue events and order arrivals at equal time, before notices and wake-ups

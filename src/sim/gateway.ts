@@ -323,6 +323,7 @@ export class SimGateway extends VenueHooks implements Venue, Clock {
         if (known.remaining <= 0) lane.knownOrders.delete(orderId);
       }
       for (const handler of this.fillHandlers) handler(event);
+      return this.fillHandlers.length > 0; // without a hook the notice wakes no strategy code: no turn
     });
     return arrival;
   }

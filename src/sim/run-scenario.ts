@@ -1,6 +1,8 @@
 import type { MarketUnits } from '../core/market.ts';
 import { Rng } from '../core/rng.ts';
-import { resolveStrategy, type StrategyModule } from '../strategy/resolve.ts';
+import { warn } from '../core/warnings.ts';
+import { CorruptCacheError } from '../data/corrupt-cache.ts';
+import { resolveStrategy, type ResolvedStrategy, type StrategyModule } from '../strategy/resolve.ts';
 import { checkSampleCount, commonSpan, marketSetups, openMarketData, tradingWindow, type MarketData } from './assemble.ts';
 import { runPortfolio, type BacktestResult } from './backtest.ts';
 import { OrderLog, type OrderRecord } from './order-log.ts';
@@ -38,9 +40,32 @@ export interface ScenarioRun {
   fillOrder: number[];
 }
 
-/** Builds the markets, data, venue models and strategy a scenario describes, and runs it. */
+/**
+ * Builds the markets, data, venue models and strategy a scenario describes, and runs it. A run whose data
+ * turns out corrupt as it is read (a streamed replay's cache entry, checked as read: data/cache.ts) is
+ * thrown away and made once more from scratch, after a warning, with the entry made again; the run's data
+ * check completes (OpenedData.verify) before the run is returned, so nothing is written from a run over
+ * data that fails it.
+ */
 export async function runScenario(given: Scenario, baseDir: string, onProgress?: (fraction: number) => void): Promise<ScenarioRun> {
   const strategy = await resolveStrategy(given.strategy, baseDir, given.name);
+  try {
+    return await runResolved(given, strategy, baseDir, onProgress);
+  } catch (error) {
+    if (!(error instanceof CorruptCacheError)) throw error;
+    warn(
+      `the data cache entry ${error.path} is corrupt (it fails its checksum): decoding the data again and rewriting it, and running again`,
+    );
+    return runResolved(given, strategy, baseDir, onProgress);
+  }
+}
+
+async function runResolved(
+  given: Scenario,
+  strategy: ResolvedStrategy,
+  baseDir: string,
+  onProgress?: (fraction: number) => void,
+): Promise<ScenarioRun> {
   const scenario: Scenario = { ...given, strategy: strategy.config };
   const setups = marketSetups(scenario, new Rng(String(scenario.seed)), baseDir);
   const data: MarketData[] = [];
@@ -62,6 +87,7 @@ export async function runScenario(given: Scenario, baseDir: string, onProgress?:
     strategy: strategy.create(),
     onProgress,
   });
+  for (const opened of data) opened.verify?.();
   const runs: MarketRun[] = setups.map(({ market, units }, i) => ({
     market,
     units,

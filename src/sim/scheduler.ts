@@ -11,6 +11,9 @@ import type { Micros } from '../core/units.ts';
  * So the venue's state at time t includes the market data of time t before our orders arrive (the
  * conservative choice: an order never beats a book change stamped with the same µs), and the strategy
  * has seen everything of time t before it wakes.
+ * An item of rank 3 or 4 gives the strategy a turn after it runs (backtest.ts), unless its `run` returns
+ * false: it resolved no promise and ran no hook, so no strategy code waits to run (a fill notice when the
+ * strategy has no onFill hook).
  */
 export const Rank = { venueMarket: 0, orderArrival: 1, localMarket: 2, strategyNotice: 3, strategyWake: 4 } as const;
 export type Rank = (typeof Rank)[keyof typeof Rank];
@@ -19,7 +22,8 @@ interface Item {
   time: Micros;
   rank: Rank;
   seq: number;
-  run: () => void;
+  /** False when the item woke no strategy code (see the header). */
+  run: () => boolean | void;
 }
 
 export class Scheduler {
@@ -30,7 +34,7 @@ export class Scheduler {
     return this.heap.length;
   }
 
-  schedule(time: Micros, rank: Rank, run: () => void): void {
+  schedule(time: Micros, rank: Rank, run: () => boolean | void): void {
     this.heap.push({ time, rank, seq: this.seq++, run });
     this.siftUp(this.heap.length - 1);
   }

@@ -52,3 +52,27 @@ describe('decimalValue', () => {
     expect(Object.is(decimalValue(-0n, 0), 0)).toBe(true);
   });
 });
+
+describe('MarketUnits price and size', () => {
+  /** A fixed pseudo-random sequence of whole counts of up to `bits` bits, both signs. */
+  function counts(n: number): number[] {
+    const out: number[] = [0, -0, 1, -1, 7, 2 ** 45 + 3, 2 ** 50 - 1, 2 ** 52, 1e15, 0.5, 1.5, -2.25, NaN, Infinity, -Infinity];
+    let x = 12345;
+    for (let k = 0; k < n; k++) {
+      x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+      out.push(Math.floor((x / 2 ** 32) * 2 ** (1 + (k % 50))) * (k % 2 ? 1 : -1));
+    }
+    return out;
+  }
+
+  it('give exactly what rounding the product through its text gives, for exact and inexact steps', () => {
+    for (const step of [0.1, 0.01, 0.25, 0.5, 1, 5, 0.001, 1e-8, 0.3, 0.07, 2.5, 0.0025, 1 / 3, 0.10000000005]) {
+      const units = new MarketUnits({ symbol: 'X', tickSize: step, lotSize: step, makerFeeBps: 0, takerFeeBps: 0 });
+      for (const count of counts(20_000)) {
+        const throughText = Number((count * step).toFixed(units.priceDecimals));
+        expect(Object.is(units.price(count), throughText), `price of ${count} ticks of ${step}`).toBe(true);
+        expect(Object.is(units.size(count), throughText), `size of ${count} lots of ${step}`).toBe(true);
+      }
+    }
+  });
+});

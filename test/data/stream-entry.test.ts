@@ -1,9 +1,10 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
 import { onWarning } from '../../src/core/warnings.ts';
 import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
 import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/replay.ts';
 import { rowSourceOf } from '../../src/data/row-source.ts';
@@ -107,7 +108,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.cols'))).toEqual([]);
   });
 
-  it.each(['feed', 'venue'] as const)('a corrupt %s file is rewritten, with a warning naming it', async (which) => {
+  it.each(['feed', 'venue'] as const)('a %s file whose columns are damaged fails as it is read: removed, and made again by the next load', async (which) => {
     const files = craftedFiles();
     const dir = tempDir();
     const cold = await streamed(files, dir);
@@ -115,6 +116,26 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     const venue = byNext(openCacheRows(cold.venue)());
     const path = cold[which].path;
     corruptFile(path);
+    const warm = await streamed(files, dir); // its header and length are intact: found
+    expect(() => byNext(openCacheRows(warm[which], 3)())).toThrow(CorruptCacheError);
+    expect(existsSync(path)).toBe(false);
+    const again = await streamed(files, dir);
+    expect(again.inputs.map((i) => i.fromCache)).toEqual([true, true]); // the units' entries were intact
+    expect(byNext(openCacheRows(again.feed, 3)())).toEqual(feed);
+    expect(byNext(openCacheRows(again.venue, 3)())).toEqual(venue);
+    expect([again.feed.check?.state, again.venue.check?.state]).toEqual(['passed', 'passed']);
+    expect(readdirSync(join(dir, 'streams')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it.each(['feed', 'venue'] as const)('a %s file whose header is damaged is rewritten on opening, with a warning naming it', async (which) => {
+    const files = craftedFiles();
+    const dir = tempDir();
+    const cold = await streamed(files, dir);
+    const expected = byNext(openCacheRows(cold[which])());
+    const path = cold[which].path;
+    const bytes = readFileSync(path);
+    bytes[20] ^= 0x01; // inside the JSON header
+    writeFileSync(path, bytes);
     const warnings: string[] = [];
     const restore = onWarning((w) => warnings.push(w));
     let again: StreamedReplay;
@@ -124,10 +145,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
       restore();
     }
     expect(warnings).toEqual([`the data cache entry ${path} is corrupt (it fails its checksum): decoding the data again and rewriting it`]);
-    expect(again.inputs.map((i) => i.fromCache)).toEqual([true, true]); // the units' entries were intact
-    expect(byNext(openCacheRows(again.feed, 3)())).toEqual(feed);
-    expect(byNext(openCacheRows(again.venue, 3)())).toEqual(venue);
-    expect(readdirSync(join(dir, 'streams')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(byNext(openCacheRows(again[which], 3)())).toEqual(expected);
   });
 
   it('under onError skip, keeps the feed without the far print and reports it again on a warm load', async () => {

@@ -94,6 +94,26 @@ describe('cache integrity (class 8)', () => {
   );
 
   it(
+    'a streamed replay entry with bytes flipped inside its columns: found as the run reads it, the run made again over a rebuilt entry, the same results',
+    async () => {
+      const dir = join(tmp, 'cache-stream-flipped');
+      await run('stream-flipped-1', { SPREADLAB_CACHE_DIR: dir }, streamed);
+      const damaged = entries(dir).filter((f) => f.startsWith('streams'));
+      expect(damaged).toHaveLength(2);
+      for (const f of damaged) damages[0][1](join(dir, f));
+      const again = await run('stream-flipped-2', { SPREADLAB_CACHE_DIR: dir }, streamed);
+      expect(again.r.stderr).toMatch(
+        /^spreadlab: warning: the data cache entry .*\.cols is corrupt \(it fails its checksum\): decoding the data again and rewriting it, and running again$/m,
+      );
+      expect([again.summary, again.fills]).toEqual([clean.summary, clean.fills]);
+      const third = await run('stream-flipped-3', { SPREADLAB_CACHE_DIR: dir }, streamed);
+      expect(third.r.stderr, 'rewritten whole: no warning the next time').toBe('');
+      expect([third.summary, third.fills]).toEqual([clean.summary, clean.fills]);
+    },
+    CASE_MS,
+  );
+
+  it(
     'a file where the cache folder should be: a warning, the replay runs without the cache',
     async () => {
       const file = join(tmp, 'cache-is-a-file');

@@ -45,17 +45,15 @@ function run(
   });
 }
 
+/** Sell-aggressor prints of one lot at 100.00 (tick 10000), one at each time (µs). */
+function sellTrades(times: number[]): MarketEvent[] {
+  return times.map((t) => ({ kind: 'trade', exchTs: t, localTs: t, price: 10000, size: 1, takerSide: 'sell' }));
+}
+
 describe('latency', () => {
   it('an order sent at t reaches the venue at t + entry latency: a trade before then cannot fill it', async () => {
     // Sell trades at 100.00 (tick 10000) hit our bid at 10000 only once it rests (no queue: empty level).
-    const trades: MarketEvent[] = [ENTRY - 1, ENTRY, ENTRY + 1].map((t) => ({
-      kind: 'trade',
-      exchTs: t,
-      localTs: t,
-      price: 10000,
-      size: 1,
-      takerSide: 'sell',
-    }));
+    const trades = sellTrades([ENTRY - 1, ENTRY, ENTRY + 1]);
     const result = await run([book, ...trades], async ({ venue, market }) => {
       await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
     });
@@ -81,6 +79,38 @@ describe('latency', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0].at).toBe((fillAt + RESPONSE) / 1000);
     expect(seen[0].fill.timestamp).toBe(fillAt / 1000);
+  });
+
+  it('a fill notice gives the strategy a turn only when it has an onFill hook: the same run either way, fewer macrotask turns without', async () => {
+    const trades = sellTrades([10_000, 20_000, 30_000]);
+    const positions = (hooked: boolean) => {
+      const seen: number[] = [];
+      const strategy: Strategy = async ({ venue, clock, market }) => {
+        if (hooked) venue.onFill(() => {});
+        await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
+        while (await clock.sleep(10)) seen.push(await venue.getPosition(market));
+      };
+      return { seen, strategy };
+    };
+    const turns = async (hooked: boolean) => {
+      const { seen, strategy } = positions(hooked);
+      const real = globalThis.setImmediate;
+      let count = 0;
+      globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => (count++, real(...args))) as typeof setImmediate;
+      try {
+        const result = await run([book, ...trades], strategy, 100_000);
+        return { count, seen, fills: result.fills.map((f) => [f.exchTs, f.noticeTs, f.size]) };
+      } finally {
+        globalThis.setImmediate = real;
+      }
+    };
+    const hooked = await turns(true);
+    const quiet = await turns(false);
+    expect(quiet.fills).toHaveLength(3);
+    expect(quiet.seen).toEqual(hooked.seen);
+    expect(quiet.seen.slice(0, 3)).toEqual([1, 2, 3]); // each fill known by the wake-up after its notice
+    expect(quiet.fills).toEqual(hooked.fills);
+    expect(hooked.count - quiet.count).toBe(3); // the three notices
   });
 
   it('every request costs a round trip of virtual time; reads of what the strategy was told cost none', async () => {
