@@ -347,32 +347,14 @@ export function markoutCurve(run: LoadedRun, sides: string[] = ['all', 'buy', 's
     { label: '0s (effective)', horizon: 0, value: (f) => f.effectiveBps },
     ...run.horizons.map((h) => ({ label: h, horizon: horizonSeconds(h), value: (f: FillRow) => f.markoutBps[h] })),
   ];
-  // Each figure is read from the fills once; a side takes its fills' entries of the columns.
-  const weights = numberColumn(run.fills, (f) => f.size);
-  const columns = at.map(({ value }) => numberColumn(run.fills, value));
   return sides.flatMap((side) => {
-    const rows = side === 'all' ? null : rowsOfSide(run.fills, side);
-    const ofSide = (column: Float64Array): Float64Array => (rows === null ? column : entriesAt(column, rows));
-    const sideWeights = ofSide(weights);
-    return at.map(({ label, horizon }, k): MarkoutPoint => {
-      const stat: WeightedStat = weightedStat(ofSide(columns[k]), sideWeights);
+    const fills = side === 'all' ? run.fills : run.fills.filter((f) => f.side === side);
+    const weights = numberColumn(fills, (f) => f.size);
+    return at.map(({ label, horizon, value }): MarkoutPoint => {
+      const stat: WeightedStat = weightedStat(numberColumn(fills, value), weights);
       return { side, horizon, label, mean: r(stat.mean, 4), lo: r(stat.ci95Low, 4), hi: r(stat.ci95High, 4), n: stat.count };
     });
   });
-}
-
-/** The indices of the fills on `side`, in order. */
-function rowsOfSide(fills: FillRow[], side: string): number[] {
-  const rows: number[] = [];
-  for (let i = 0; i < fills.length; i++) if (fills[i].side === side) rows.push(i);
-  return rows;
-}
-
-/** The entries of `column` at `rows`, in that order. */
-function entriesAt(column: Float64Array, rows: number[]): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let k = 0; k < rows.length; k++) out[k] = column[rows[k]];
-  return out;
 }
 
 /** One figure of every row as a typed array, NaN where it does not exist (a day's fills: no boxed numbers to collect). */
