@@ -37,17 +37,13 @@ export function fillMarkouts(fill: FillRecord, midPath: Series, horizonsUs: numb
   const mid = fill.midIndex >= 0 ? midPath.values[0][fill.midIndex] / 2 : NaN;
   const sign = sideSign(fill.side);
   const effectiveTicks = sign * (mid - fill.price);
-  const midAfter: number[] = [];
-  const markoutTicks: number[] = [];
-  const markoutBps: number[] = [];
-  for (const h of horizonsUs) {
+  // Arrays made by map are as long as the horizons; pushed into, each would reserve 16 numbers (a day's fills: 16 MB).
+  const midAfter = horizonsUs.map((h) => {
     const at = fill.exchTs + h;
     const index = at > endTs ? -1 : midPath.indexAt(at);
-    const after = index >= 0 ? midPath.values[0][index] / 2 : NaN;
-    const markout = sign * (after - fill.price);
-    midAfter.push(after);
-    markoutTicks.push(markout);
-    markoutBps.push((10_000 * markout) / mid);
-  }
+    return index >= 0 ? midPath.values[0][index] / 2 : NaN;
+  });
+  const markoutTicks = midAfter.map((after) => sign * (after - fill.price));
+  const markoutBps = markoutTicks.map((markout) => (10_000 * markout) / mid);
   return { mid, effectiveTicks, effectiveBps: (10_000 * effectiveTicks) / mid, midAfter, markoutTicks, markoutBps };
 }

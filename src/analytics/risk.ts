@@ -2,7 +2,7 @@ import { mean, min, sampleStandardDeviation } from 'simple-statistics';
 import type { MarketUnits } from '../core/market.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { BacktestResult } from '../sim/backtest.ts';
-import { sampleTimeline, sampleTimes, type TimelineSample } from './timeline.ts';
+import { samplesAt, sampleTimeline, sampleTimes, type TimelineSample } from './timeline.ts';
 
 /**
  * Risk figures from the equity curve (total PnL marked to the mid):
@@ -37,7 +37,8 @@ export function equityOf(sample: TimelineSample, units: MarketUnits): number {
 }
 
 export function riskFigures(result: BacktestResult, units: MarketUnits, intervalSeconds: number, curve: TimelineSample[]): RiskFigures {
-  const samples = sampleTimeline(result, sampleTimes(result.startTs, result.endTs, intervalSeconds * 1e6));
+  const times = sampleTimes(result.startTs, result.endTs, intervalSeconds * 1e6);
+  const samples = samplesAt(curve, times) ?? sampleTimeline(result, times);
   return riskOfEquity(
     intervalSeconds,
     samples.map((s) => equityOf(s, units)),

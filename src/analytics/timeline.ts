@@ -90,3 +90,20 @@ export function sampleTimes(start: number, end: number, step: number): number[] 
   times.push(end);
   return times;
 }
+
+/**
+ * The samples of `samples` (ascending times) taken at each of `times` (ascending), or null when one of
+ * `times` is not among them. A sample is the state at its time alone, so these are what sampleTimeline would
+ * give at `times`, without replaying the record again (the risk intervals are every 60th sample of a day's
+ * 1 s timeline).
+ */
+export function samplesAt(samples: TimelineSample[], times: number[]): TimelineSample[] | null {
+  const found: TimelineSample[] = [];
+  let k = 0;
+  for (const time of times) {
+    while (k < samples.length && samples[k].time < time) k++;
+    if (k === samples.length || samples[k].time !== time) return null;
+    found.push(samples[k]);
+  }
+  return found;
+}

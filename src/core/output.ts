@@ -13,6 +13,7 @@ import {
   statfsSync,
   statSync,
   writeFileSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -254,13 +255,75 @@ export function checkOutputFile(file: string, what: string, ours: (path: string)
 
 /** Writes `content` to `file` under a temporary sibling renamed into place; the temporary file is removed on failure. */
 export function writeFileAtomically(file: string, content: string | Uint8Array): void {
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
+  const tmp = temporarySibling(file);
   try {
     writeFileSync(tmp, content);
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });
     throw asOutputError(file, error);
+  }
+}
+
+function temporarySibling(file: string): string {
+  return join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
+}
+
+/** Text gathered before it is written out: large enough that writes are few, small enough to stay out of the old generation. */
+const PIECE_CHARS = 1 << 16;
+
+/**
+ * A file written in pieces with writeFileAtomically's guarantee, for text too large to hold whole (a day's
+ * CSV, written as it is formatted): the pieces go to a temporary sibling, renamed into place by `commit`;
+ * `abandon` (and any failure) removes it, so nothing stands under the file's name unless it was all written.
+ */
+export class PiecewiseFile {
+  private readonly tmp: string;
+  private fd = -1;
+  private pending = '';
+
+  constructor(readonly file: string) {
+    this.tmp = temporarySibling(file);
+    this.attempt(() => {
+      this.fd = openSync(this.tmp, 'w');
+    });
+  }
+
+  write(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= PIECE_CHARS) this.attempt(() => this.flush());
+  }
+
+  commit(): void {
+    this.attempt(() => {
+      this.flush();
+      closeSync(this.fd);
+      this.fd = -1;
+      renameSync(this.tmp, this.file);
+    });
+  }
+
+  /** Removes the temporary file (nothing is left when the file is not finished). */
+  abandon(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    rmSync(this.tmp, { force: true });
+  }
+
+  /** Writes out the gathered text; a write may take fewer bytes than given: the rest follows. */
+  private flush(): void {
+    const bytes = Buffer.from(this.pending);
+    this.pending = '';
+    for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done);
+  }
+
+  private attempt(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.abandon();
+      throw asOutputError(this.file, error);
+    }
   }
 }
 

@@ -98,8 +98,11 @@ export interface RunFileSource {
   has(name: string): boolean;
   /** A JSON file's value. */
   json(name: string): unknown;
-  /** A CSV file's data rows, after checking its header is exactly `header`. */
-  rows(name: string, header: string[]): Cell[][];
+  /**
+   * A CSV file's data rows, after checking its header is exactly `header`; read once, front to back (a table
+   * being written passes each row on as it writes it, so that a day's table is never held as cells).
+   */
+  rows(name: string, header: string[]): Iterable<Cell[]>;
 }
 
 /** A run folder on disk. */
@@ -151,7 +154,9 @@ function readTable<Columns extends Record<string, ColumnSpec>>(
   columns: Columns,
 ): RowOf<Columns>[] {
   const read = rowReader(join(source.dir, name), columns);
-  return source.rows(name, header).map((row, i) => read(row, i + 2));
+  const rows: RowOf<Columns>[] = [];
+  for (const { cells, line } of numbered(source.rows(name, header))) rows.push(read(cells, line));
+  return rows;
 }
 
 /**
@@ -174,12 +179,12 @@ function loadPortfolio(
   const byMarket = (name: string, header: string[]): Map<string, NumberedRow[]> => {
     const file = join(dir, name);
     const groups = new Map(ids.map((id): [string, NumberedRow[]] => [id, []]));
-    source.rows(name, withMarketColumn(header)).forEach((row, i) => {
-      const group = groups.get(String(row[0]));
+    for (const { cells, line } of numbered(source.rows(name, withMarketColumn(header)))) {
+      const group = groups.get(String(cells[0]));
       if (!group)
-        throw new SpreadlabError(`${file} line ${i + 2}, column ${MARKET_COLUMN}: expected one of ${ids.join(', ')}, got "${row[0]}"`);
-      group.push({ cells: row.slice(1), line: i + 2 });
-    });
+        throw new SpreadlabError(`${file} line ${line}, column ${MARKET_COLUMN}: expected one of ${ids.join(', ')}, got "${cells[0]}"`);
+      group.push({ cells: cells.slice(1), line });
+    }
     return groups;
   };
   const fillsFile = join(dir, RUN_FILE.fills);
@@ -337,12 +342,13 @@ interface NumberedRow {
   line: number;
 }
 
-function numbered(rows: Cell[][]): NumberedRow[] {
-  return rows.map((cells, i) => ({ cells, line: i + 2 }));
+function* numbered(rows: Iterable<Cell[]>): Iterable<NumberedRow> {
+  let line = 2;
+  for (const cells of rows) yield { cells, line: line++ };
 }
 
 /** fills.csv rows (without a market column) as read. */
-function fillsFrom(file: string, horizons: string[], rows: NumberedRow[]): FillRow[] {
+function fillsFrom(file: string, horizons: string[], rows: Iterable<NumberedRow>): FillRow[] {
   const header = fillsHeader(horizons);
   const horizonColumns = horizons.flatMap((h) =>
     (Object.entries(FILLS_HORIZON_COLUMNS) as [FillsHorizonFigure, (h: string) => string][]).map(([figure, name]) => ({
@@ -354,19 +360,23 @@ function fillsFrom(file: string, horizons: string[], rows: NumberedRow[]): FillR
   );
   const read = rowReader(file, FILLS_COLUMNS, Object.keys(FILLS_HORIZON_COLUMNS));
   const byHorizon = blankRecord(horizons);
-  return rows.map(({ cells: row, line }) => {
+  const fills: FillRow[] = [];
+  for (const { cells: row, line } of rows) {
     const perHorizon: Record<FillsHorizonFigure, Record<string, number | null>> = {
       midAfter: { ...byHorizon },
       markout: { ...byHorizon },
       markoutBps: { ...byHorizon },
     };
     for (const { figure, h, name, index } of horizonColumns) perHorizon[figure][h] = readCell('number|NA', row[index], file, line, name);
-    return Object.assign(read(row, line), perHorizon);
-  });
+    fills.push(Object.assign(read(row, line), perHorizon));
+  }
+  return fills;
 }
 
-function timeseriesFrom(file: string, rows: NumberedRow[]): TimeseriesRow[] {
-  if (rows.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
+function timeseriesFrom(file: string, rows: Iterable<NumberedRow>): TimeseriesRow[] {
   const read = rowReader(file, TIMESERIES_COLUMNS);
-  return rows.map(({ cells, line }) => read(cells, line));
+  const samples: TimeseriesRow[] = [];
+  for (const { cells, line } of rows) samples.push(read(cells, line));
+  if (samples.length === 0) throw new SpreadlabError(`${file}: no rows (expected at least one sample)`);
+  return samples;
 }

@@ -7,9 +7,9 @@ import { fillsHeader, ORDERS_HEADER, RUN_FILE, TIMESERIES_HEADER, type Cell } fr
 
 /**
  * Writes the files of a run over several markets (contract: portfolio-files.ts) into an existing folder,
- * each whole or not at all, in the one-market order (summary.json, fills.csv, timeseries.csv, run.json,
- * orders.csv), then portfolio.csv, strategy-series.csv and funding.csv when there is something in them,
- * report.html last.
+ * each whole or not at all, as a one-market run's are (run-folder.ts): summary.json, fills.csv,
+ * timeseries.csv, run.json, orders.csv, then portfolio.csv, strategy-series.csv and funding.csv when there
+ * is something in them, report.html last.
  */
 export function writePortfolioFiles(dir: string, run: ScenarioRun, overrides: string[]): PortfolioAnalysis {
   const analysis = analyzePortfolio(run);
@@ -18,18 +18,18 @@ export function writePortfolioFiles(dir: string, run: ScenarioRun, overrides: st
   const files = new RunFileWriter(dir);
   files.document(RUN_FILE.summary, analysis.summary);
 
-  const fills = markets.map((m, i) => fillsRows(m, analysis.markets[i]));
+  const fills = markets.map((m, i) => [...fillsRows(m, analysis.markets[i])]);
   const next = markets.map(() => 0);
   const fillRows = run.fillOrder.map((i) => [ids[i], ...fills[i][next[i]++]]);
   files.table(RUN_FILE.fills, withMarketColumn(fillsHeader(analysis.markets[0].horizonLabels)), fillRows);
 
-  const samples = markets.map((m, i) => timeseriesRows(m.units, analysis.markets[i].timeseries));
+  const samples = markets.map((m, i) => [...timeseriesRows(m.units, analysis.markets[i].timeseries)]);
   const sampleRows = samples[0].flatMap((_, t) => samples.map((rows, i) => [ids[i], ...rows[t]]));
   files.table(RUN_FILE.timeseries, withMarketColumn(TIMESERIES_HEADER), sampleRows);
 
   files.document(RUN_FILE.record, runRecord(run, overrides));
 
-  const orders = markets.flatMap((m, i) => ordersRows(m).map((row, k) => ({ row: [ids[i], ...row], order: m.orders[k] })));
+  const orders = markets.flatMap((m, i) => [...ordersRows(m)].map((row, k) => ({ row: [ids[i], ...row], order: m.orders[k] })));
   orders.sort((a, b) => a.order.sentTs - b.order.sentTs || numericId(a.order.id) - numericId(b.order.id));
   files.table(
     RUN_FILE.orders,

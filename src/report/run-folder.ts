@@ -14,8 +14,8 @@ import { fillsHeader, ORDERS_HEADER, RUN_FILE, RUN_FILES, TIMESERIES_HEADER } fr
  * funding payment was booked), report.html. A run over several markets (`markets`) writes the same files
  * with a market column, plus portfolio.csv (portfolio-folder.ts, portfolio-files.ts).
  * - writeRunFiles writes them into an existing folder (which may hold other files, e.g. a live run's),
- *   in that order, each under a temporary name renamed into place, so a file is there whole or not at
- *   all (report.html, rendered from the others as just written — RunFileWriter — comes last).
+ *   each under a temporary name renamed into place, so a file is there whole or not at all: the JSON
+ *   files first, each CSV file as the report reads its rows (RunFileWriter), report.html last.
  * - writeRunFolder makes a folder of them (kind "run" of core/output.ts): assembled under a temporary name
  *   beside the target and renamed into place only when every file is written, so a crash never leaves a
  *   half-written run folder under the final name. An existing folder is replaced only when it is a run

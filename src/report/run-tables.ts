@@ -6,7 +6,7 @@ import type { RunAnalysis } from '../analytics/summary.ts';
 import type { TimelineSample } from '../analytics/timeline.ts';
 import type { MarketUnits } from '../core/market.ts';
 import { packageVersion } from '../core/version.ts';
-import { writeFileAtomically } from '../core/output.ts';
+import { PiecewiseFile, writeFileAtomically } from '../core/output.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
@@ -33,13 +33,17 @@ import {
  */
 /**
  * Writes the files of a run folder, each whole or not at all (under a temporary name, renamed into place),
- * and keeps what it wrote — the JSON documents and the CSV rows — as the run's RunFileSource, so that
+ * and serves what it writes — the JSON documents and the CSV rows — as the run's RunFileSource, so that
  * report.html is rendered from them (load-run.ts reads them exactly as it reads the files back) instead of
- * parsing the files just written.
+ * parsing the files just written. A table is written as it is read back: each row is formatted, written and
+ * handed to the reader in turn, so a day's rows are never held as cells (only as the report reads them);
+ * `finish` writes the tables nothing read.
  */
 export class RunFileWriter {
   private readonly documents = new Map<string, unknown>();
-  private readonly tables = new Map<string, { header: string[]; rows: Cell[][] }>();
+  /** The tables given and not yet written. */
+  private readonly tables = new Map<string, { header: string[]; rows: Iterable<Cell[]> }>();
+  private readonly names = new Set<string>();
 
   constructor(readonly dir: string) {}
 
@@ -47,30 +51,58 @@ export class RunFileWriter {
     const text = json(value);
     this.put(name, text);
     this.documents.set(name, JSON.parse(text));
+    this.names.add(name);
   }
 
-  table(name: string, header: string[], rows: Cell[][]): void {
-    this.put(name, csv(header, rows));
+  /** A CSV file of these rows (produced as they are read: a generator), written when read back or by `finish`. */
+  table(name: string, header: string[], rows: Iterable<Cell[]>): void {
     this.tables.set(name, { header, rows });
+    this.names.add(name);
   }
 
   put(name: string, content: string): void {
     writeFileAtomically(join(this.dir, name), content);
   }
 
+  /** Writes the tables not read back. */
+  finish(): void {
+    for (const name of [...this.tables.keys()]) {
+      const rows = this.writtenRows(name);
+      while (!rows.next().done);
+    }
+  }
+
   /** What was written, as a run read back. */
   get source(): RunFileSource {
     return {
       dir: this.dir,
-      has: (name) => this.documents.has(name) || this.tables.has(name),
+      has: (name) => this.names.has(name),
       json: (name) => this.documents.get(name),
       rows: (name, header) => {
-        const table = this.tables.get(name);
-        if (!table || table.header.join(',') !== header.join(','))
-          throw new Error(`${name}: read with a header other than the one it was written with`);
-        return table.rows;
+        if (this.tables.get(name)?.header.join(',') !== header.join(','))
+          throw new Error(`${name}: read with a header other than the one it was written with, or read twice`);
+        return this.writtenRows(name);
       },
     };
+  }
+
+  /** A table's rows, each written to its file before it is passed on; the file is put in place after the last. */
+  private *writtenRows(name: string): Generator<Cell[]> {
+    const { header, rows } = this.tables.get(name)!;
+    this.tables.delete(name);
+    const file = new PiecewiseFile(join(this.dir, name));
+    let complete = false;
+    try {
+      file.write(`${header.join(',')}\n`);
+      for (const row of rows) {
+        file.write(csvLine(row));
+        yield row;
+      }
+      file.commit();
+      complete = true;
+    } finally {
+      if (!complete) file.abandon();
+    }
   }
 }
 
@@ -80,7 +112,9 @@ export function writeCommonFiles(run: ScenarioRun, files: RunFileWriter): void {
   if (recorded.length > 0) files.table(RUN_FILE.strategySeries, STRATEGY_SERIES_HEADER, strategySeriesRows(recorded));
   const funding = fundingRows(run);
   if (funding.length > 0) files.table(PORTFOLIO_FILE.funding, FUNDING_HEADER, funding);
-  files.put(RUN_FILE.report, renderReport(loadRunFrom(files.source))); // read back as `spreadlab report` reads the folder
+  const report = renderReport(loadRunFrom(files.source)); // read back as `spreadlab report` reads the folder
+  files.finish();
+  files.put(RUN_FILE.report, report);
 }
 
 /** funding.csv: every market's funding payments, in time order (market order at equal times). */
@@ -105,13 +139,20 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-export function csv(header: string[], rows: Cell[][]): string {
-  return `${[header.join(','), ...rows.map((r) => r.map(quoted).join(','))].join('\n')}\n`;
+/** A CSV line of these cells, with its line break. */
+function csvLine(row: Cell[]): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) line += i === 0 ? csvCell(row[i]) : `,${csvCell(row[i])}`;
+  return `${line}\n`;
 }
 
-/** A cell as CSV writes it: text holding a comma, a quote or a line break goes in quotes (inner quotes doubled). */
-function quoted(cell: Cell): Cell {
-  return typeof cell === 'string' && /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+/**
+ * A cell as CSV writes it: a number as JavaScript prints it; text holding a comma, a quote or a line break in
+ * quotes (inner quotes doubled).
+ */
+function csvCell(cell: Cell): string {
+  if (typeof cell === 'number') return String(cell);
+  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
 /** A number, or NA when it does not exist. */
@@ -126,15 +167,19 @@ function placedDistance(order: OrderRecord): number {
   return order.side === 'buy' ? -fromMid : fromMid;
 }
 
-/** fills.csv's rows of one market. */
-export function fillsRows({ result, units, orders }: Pick<ScenarioRun, 'result' | 'units' | 'orders'>, analysis: RunAnalysis): Cell[][] {
+/** fills.csv's rows of one market, made as they are read. */
+export function* fillsRows(
+  { result, units, orders }: Pick<ScenarioRun, 'result' | 'units' | 'orders'>,
+  analysis: RunAnalysis,
+): Generator<Cell[]> {
   const tick = units.spec.tickSize;
   const price = (ticks: number): Cell => na(ticks * tick, units.priceDecimals + 1);
   const byId = new Map(orders.map((o) => [o.id, o]));
-  return result.fills.map((f, i) => {
+  for (let i = 0; i < result.fills.length; i++) {
+    const f = result.fills[i];
     const m = analysis.markouts[i];
     const order = byId.get(f.orderId);
-    return fillsRow(
+    yield fillsRow(
       {
         exch_ts_us: f.exchTs,
         time: isoMicros(f.exchTs),
@@ -155,17 +200,17 @@ export function fillsRows({ result, units, orders }: Pick<ScenarioRun, 'result' 
       },
       m.midAfter.map((mid, h) => ({ midAfter: price(mid), markout: price(m.markoutTicks[h]), markoutBps: na(m.markoutBps[h], 4) })),
     );
-  });
+  }
 }
 
 function sizeOrNa(units: ScenarioRun['units'], lots: number): Cell {
   return Number.isFinite(lots) ? units.formatSize(lots) : 'NA';
 }
 
-/** orders.csv's rows of one market. */
-export function ordersRows({ orders, units }: Pick<ScenarioRun, 'orders' | 'units'>): Cell[][] {
-  return orders.map((o) =>
-    ordersRow({
+/** orders.csv's rows of one market, made as they are read. */
+export function* ordersRows({ orders, units }: Pick<ScenarioRun, 'orders' | 'units'>): Generator<Cell[]> {
+  for (const o of orders) {
+    yield ordersRow({
       order_id: o.id,
       side: o.side,
       type: o.type,
@@ -183,16 +228,16 @@ export function ordersRows({ orders, units }: Pick<ScenarioRun, 'orders' | 'unit
       placed_mid: na((o.placedMid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
       placed_distance_ticks: na(placedDistance(o)),
       placed_queue_ahead: sizeOrNa(units, o.placedQueueAhead),
-    }),
-  );
+    });
+  }
 }
 
-/** timeseries.csv's rows of one market. */
-export function timeseriesRows(units: MarketUnits, timeseries: TimelineSample[]): Cell[][] {
+/** timeseries.csv's rows of one market, made as they are read. */
+export function* timeseriesRows(units: MarketUnits, timeseries: TimelineSample[]): Generator<Cell[]> {
   const money = (halfTickLots: number): number => units.money((BigInt(halfTickLots) * MICRO) / 2n);
   const price = (ticks: number): string => (Number.isFinite(ticks) ? units.formatPrice(ticks) : 'NA');
-  return timeseries.map((s) =>
-    timeseriesRow({
+  for (const s of timeseries) {
+    yield timeseriesRow({
       ts_us: s.time,
       time: isoMicros(s.time),
       mid: na((s.mid2 / 2) * units.spec.tickSize, units.priceDecimals + 1),
@@ -205,8 +250,8 @@ export function timeseriesRows(units: MarketUnits, timeseries: TimelineSample[])
       pnl_fees: units.money(s.fees),
       pnl_rebates: units.money(s.rebates),
       pnl_funding: units.money(s.funding),
-    }),
-  );
+    });
+  }
 }
 
 function strategySeriesRows(points: { time: number; name: string; value: number }[]): Cell[][] {

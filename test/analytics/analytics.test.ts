@@ -8,7 +8,7 @@ import type { MarketEvent } from '../../src/core/events.ts';
 import { fillMarkouts, weightedStat } from '../../src/analytics/markouts.ts';
 import { analyzeRun, type Summary } from '../../src/analytics/summary.ts';
 import { riskFigures } from '../../src/analytics/risk.ts';
-import { sampleTimeline, sampleTimes } from '../../src/analytics/timeline.ts';
+import { samplesAt, sampleTimeline, sampleTimes } from '../../src/analytics/timeline.ts';
 import { judgeRun, verdict } from '../../src/analytics/verdict.ts';
 import type { BacktestResult, FillRecord } from '../../src/sim/backtest.ts';
 import { runBacktest } from '../sim/run-backtest.ts';
@@ -294,5 +294,14 @@ describe('risk figures, hand-computed', () => {
 
   it('max drawdown from the running peak (2 → 1), not from the first sample (which never falls below 0)', () => {
     expect(risk.maxDrawdown).toBe(1);
+  });
+
+  it('reads the interval samples from the curve when it holds their times, and replays the record when it does not', () => {
+    const minutes = sampleTimes(0, 180 * S, 60 * S);
+    expect(samplesAt(curve, minutes)).toEqual(sampleTimeline(result, minutes));
+    const coarse = sampleTimeline(result, sampleTimes(0, 180 * S, 7 * S)); // no sample at 60 s
+    expect(samplesAt(coarse, minutes)).toBeNull();
+    const replayed = riskFigures(result, units, 60, coarse); // its maxDrawdown is the coarse curve's
+    expect({ ...replayed, maxDrawdown: risk.maxDrawdown }).toEqual(risk);
   });
 });
