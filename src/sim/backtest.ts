@@ -363,40 +363,55 @@ class Backtest {
   /**
    * Applies the lane's venue events while their time t keeps t < strict and t ≤ loose (a fill's notice,
    * scheduled meanwhile, tightens loose). A delta row goes to the venue's book straight from the columns.
+   * A level change reads no clock and fills nothing (exchange.ts: fills come at a message's end or from a
+   * trade), so the venue's clock and `now` are set only before what reads them (a message's end, another
+   * event, progress) and when the run stops.
    */
   private applyVenueRun(lane: MarketLane, strict: Micros, loose: Micros): void {
     const { venueRows: rows, exchange } = lane;
+    let time = lane.venueTime;
+    let applied = 0;
     for (;;) {
       const i = rows.peekRow();
-      if (i < 0) return;
+      if (i < 0) break;
       const c = rows.rows;
       const exchTs = c.exchTs[i];
-      const time = exchTs > lane.venueTime ? exchTs : lane.venueTime;
-      if (!(time < strict && time <= loose)) return;
-      lane.venueTime = time;
-      this.now = time;
-      const fillsBefore = lane.fills.length;
+      const eventTime = exchTs > time ? exchTs : time;
+      if (!(eventTime < strict && eventTime <= loose)) break;
+      time = eventTime;
+      applied++;
       if (c.kind[i] === Kind.DELTA) {
         const flags = c.flags[i];
         exchange.applyDelta((flags & FLAG_ASK) !== 0 ? 'ask' : 'bid', c.price[i], c.size[i]);
         rows.skipRow();
-        if ((flags & FLAG_LAST) !== 0) {
-          exchange.endBookMessage(exchTs);
-          this.recordMid(lane);
-        }
+        if ((flags & FLAG_LAST) === 0) continue;
+        lane.venueTime = this.now = time;
+        const fillsBefore = lane.fills.length;
+        exchange.endBookMessage(exchTs);
+        this.recordMid(lane);
+        if (lane.fills.length !== fillsBefore) loose = this.afterFills(lane, loose);
       } else {
+        lane.venueTime = this.now = time;
+        const fillsBefore = lane.fills.length;
         const event = rows.next()!;
         exchange.applyMarketEvent(event);
         if (event.kind === 'snapshot') this.recordMid(lane);
+        if (lane.fills.length !== fillsBefore) loose = this.afterFills(lane, loose);
       }
-      if (lane.fills.length !== fillsBefore) {
-        lane.ownQuotes.check();
-        const notice = this.scheduler.peek();
-        if (notice && notice.time < loose) loose = notice.time;
-      }
-      lane.marketEvents++;
-      if ((++this.marketEvents & (PROGRESS_EVERY - 1)) === 0) this.reportProgress();
     }
+    if (applied === 0) return;
+    lane.venueTime = this.now = time;
+    lane.marketEvents += applied;
+    const before = this.marketEvents;
+    this.marketEvents += applied;
+    if (Math.floor(this.marketEvents / PROGRESS_EVERY) !== Math.floor(before / PROGRESS_EVERY)) this.reportProgress();
+  }
+
+  /** After venue fills: our quotes' path, and the run's bound tightened to the earliest notice scheduled. */
+  private afterFills(lane: MarketLane, loose: Micros): Micros {
+    lane.ownQuotes.check();
+    const notice = this.scheduler.peek();
+    return notice && notice.time < loose ? notice.time : loose;
   }
 
   /**
@@ -418,38 +433,48 @@ class Backtest {
    * Applies the lane's events to the strategy's feed while their localTs t keeps t < strict and t ≤ loose;
    * true when a hook ran (the strategy then gets a turn, and the run ends). A delta row goes to the feed's
    * book straight from the columns. The run also ends when the feed's first event starts the strategy.
+   * A level change runs no hook, so `now` is set only before what may (a message's end, another event, the
+   * strategy's start) and when the run stops.
    */
   private applyLocalRun(lane: MarketLane, strict: Micros, loose: Micros): boolean {
     const { localRows: rows, index } = lane;
     const gateway = this.gateway;
+    let time = this.now;
+    let hookRan = false;
     for (;;) {
       const i = rows.peekRow();
-      if (i < 0) return false;
+      if (i < 0) break;
       const c = rows.rows;
       const localTs = c.localTs[i] + rows.localShift;
-      if (!(localTs < strict && localTs <= loose)) return false;
-      this.now = localTs;
+      if (!(localTs < strict && localTs <= loose)) break;
+      time = localTs;
       const kind = c.kind[i];
-      let hookRan = false;
       if (kind === Kind.DELTA) {
         const flags = c.flags[i];
         const exchTs = c.exchTs[i];
         gateway.receiveLevel(index, (flags & FLAG_ASK) !== 0 ? 'ask' : 'bid', c.price[i], c.size[i]);
         rows.skipRow();
-        if ((flags & FLAG_LAST) !== 0) hookRan = gateway.receiveMessageEnd(index, exchTs);
+        if ((flags & FLAG_LAST) !== 0) {
+          this.now = time;
+          hookRan = gateway.receiveMessageEnd(index, exchTs);
+        }
       } else if (kind === Kind.ORDER) {
         // Order-by-order events are for the venue's queue model only: a strategy's feed is the book and the tape.
         rows.skipRow();
         continue;
       } else {
+        this.now = time;
         hookRan = gateway.receiveMarket(index, rows.next()!);
       }
       if (this.feedEvents++ === 0 && this.startWaitsForFeed) {
-        this.scheduler.schedule(this.now, Rank.strategyWake, () => this.startStrategy());
-        return hookRan;
+        this.now = time;
+        this.scheduler.schedule(time, Rank.strategyWake, () => this.startStrategy());
+        break;
       }
-      if (hookRan) return true;
+      if (hookRan) break;
     }
+    this.now = time;
+    return hookRan;
   }
 
   private startStrategy(): void {
