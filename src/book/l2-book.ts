@@ -106,6 +106,19 @@ export class L2Book {
 
   /** Sets the absolute size at a price; 0 deletes the level. */
   set(side: BookSide, price: Ticks, size: Lots): void {
+    const index = price - this.base;
+    // The common case, kept small so that it is inlined where it is called: a price in the window of a book with levels.
+    if (index >= 0 && index < this.bids.length && !this.isEmpty()) {
+      if (side === 'bid') this.setBid(index, price, size);
+      else this.setAsk(index, price, size);
+      if (this.bids.length === this.maxSpan) this.keepTopInside();
+      return;
+    }
+    this.setOutside(side, price, size);
+  }
+
+  /** `set` for a price outside the window, or in an empty book (which re-centres the window first). */
+  private setOutside(side: BookSide, price: Ticks, size: Lots): void {
     if (this.isEmpty()) this.recentre(price);
     let index = price - this.base;
     if (index < 0 || index >= this.bids.length) {

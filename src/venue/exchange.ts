@@ -299,10 +299,12 @@ export class SimExchange {
    */
   applyDelta(side: BookSide, price: Ticks, size: Lots): void {
     const ours = side === 'bid' ? price >= this.bidLow && price <= this.bidHigh : price >= this.askLow && price <= this.askHigh;
-    if (!ours) {
-      this.book.set(side, price, size);
-      return;
-    }
+    if (ours) this.updateQueuesAt(side, price, size);
+    this.book.set(side, price, size);
+  }
+
+  /** The queue model's depth change for our orders resting at `price` (before the book takes the new size). */
+  private updateQueuesAt(side: BookSide, price: Ticks, size: Lots): void {
     const orderSide: Side = side === 'bid' ? 'buy' : 'sell';
     let previous = NaN; // read only when one of our orders stands at this price (most deltas touch none)
     for (const order of this.resting) {
@@ -311,7 +313,6 @@ export class SimExchange {
         this.queue.onDepthChange(order, previous, size);
       }
     }
-    this.book.set(side, price, size);
   }
 
   /** A complete book message has been applied (a delta flagged last, a snapshot): queue model, then book-through fills. */
