@@ -1,11 +1,8 @@
-import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { summaryWarnings } from '../analytics/warnings.ts';
 import { BOUNDS, checkFlag } from '../core/bounds.ts';
 import { checkOutputFolder } from '../core/output.ts';
 import { warn } from '../core/warnings.ts';
-import { PORTFOLIO_FILE } from '../report/portfolio-files.ts';
-import { RUN_FILE, RUN_FILES } from '../report/run-files.ts';
 import { writeRunFolder } from '../report/run-folder.ts';
 import { runScenario } from '../sim/run-scenario.ts';
 import { loadScenario } from '../sim/scenario.ts';
@@ -34,11 +31,8 @@ export async function runBacktestCommand(args: BacktestArgs): Promise<CommandRes
   const progress = progressBar(`backtest ${scenario.name}`);
   const run = await runScenario(scenario, dirname(args.scenario), (f) => progress.update(f));
   progress.done();
-  const { summary, portfolio } = writeRunFolder(out, run, overrides);
+  const { summary, portfolio, files: written } = writeRunFolder(out, run, overrides);
   for (const warning of summaryWarnings(summary)) warn(warning);
-  const files = readdirSync(out);
-  const optional = [PORTFOLIO_FILE.portfolio, RUN_FILE.strategySeries, PORTFOLIO_FILE.funding].filter((f) => files.includes(f));
-  const written = [...RUN_FILES.slice(0, -1), ...optional, ...RUN_FILES.slice(-1)];
   const { table, verdict: line } = runSummaryText(summary, portfolio?.summary);
   if (!args.quiet) say(`${table}\n${line}\n\nwrote ${out}/ (${written.join(', ')})\n`);
   return {

@@ -2,20 +2,19 @@ import { isoMicros } from '../core/units.ts';
 import { analyzePortfolio, equityOf, type PortfolioAnalysis } from '../analytics/portfolio.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { PORTFOLIO_FILE, PORTFOLIO_HEADER, portfolioRow, withMarketColumn } from './portfolio-files.ts';
-import { fillsRows, ordersRows, RunFileWriter, runRecord, timeseriesRows, writeCommonFiles } from './run-tables.ts';
+import { fillsRows, ordersRows, runRecord, timeseriesRows, writeCommonFiles, type RunFileWriter } from './run-tables.ts';
 import { fillsHeader, ORDERS_HEADER, RUN_FILE, TIMESERIES_HEADER, type Cell } from './run-files.ts';
 
 /**
- * Writes the files of a run over several markets (contract: portfolio-files.ts) into an existing folder,
+ * Writes the files of a run over several markets (contract: portfolio-files.ts) through the run's writer,
  * each whole or not at all, as a one-market run's are (run-folder.ts): summary.json, fills.csv,
  * timeseries.csv, run.json, orders.csv, then portfolio.csv, strategy-series.csv and funding.csv when there
  * is something in them, report.html last.
  */
-export function writePortfolioFiles(dir: string, run: ScenarioRun, overrides: string[]): PortfolioAnalysis {
+export function writePortfolioFiles(files: RunFileWriter, run: ScenarioRun, overrides: string[]): PortfolioAnalysis {
   const analysis = analyzePortfolio(run);
   const { markets } = run;
   const ids = markets.map((m) => m.market.id);
-  const files = new RunFileWriter(dir);
   files.document(RUN_FILE.summary, analysis.summary);
 
   const fills = markets.map((m, i) => [...fillsRows(m, analysis.markets[i])]);

@@ -26,7 +26,11 @@ import { fillsHeader, ORDERS_HEADER, RUN_FILE, RUN_FILES, TIMESERIES_HEADER } fr
  * What writing a run folder returns: the analysis of the run's (first) market — a one-market run's — and,
  * for a run over several markets, the portfolio's analysis (its summary is summary.json).
  */
-export type RunOutputs = RunAnalysis & { portfolio?: PortfolioAnalysis };
+export type RunOutputs = RunAnalysis & {
+  portfolio?: PortfolioAnalysis;
+  /** The names of the files written, in the order written (strategy-series.csv, portfolio.csv and funding.csv only when written). */
+  files: string[];
+};
 
 export function writeRunFolder(dir: string, run: ScenarioRun, overrides: string[]): RunOutputs {
   return replaceFolder(dir, 'run', isRunFolderEntry, (staging) => writeRunFiles(staging, run, overrides));
@@ -39,17 +43,17 @@ export function isRunFolderEntry(name: string): boolean {
 }
 
 export function writeRunFiles(dir: string, run: ScenarioRun, overrides: string[]): RunOutputs {
+  const files = new RunFileWriter(dir);
   if (isMultiMarket(run.scenario)) {
-    const portfolio = writePortfolioFiles(dir, run, overrides);
-    return { ...portfolio.markets[0], portfolio };
+    const portfolio = writePortfolioFiles(files, run, overrides);
+    return { ...portfolio.markets[0], portfolio, files: files.written };
   }
   const analysis = analyzeRun(run);
-  const files = new RunFileWriter(dir);
   files.document(RUN_FILE.summary, analysis.summary);
   files.table(RUN_FILE.fills, fillsHeader(analysis.horizonLabels), fillsRows(run, analysis));
   files.table(RUN_FILE.timeseries, TIMESERIES_HEADER, timeseriesRows(run.units, analysis.timeseries));
   files.document(RUN_FILE.record, runRecord(run, overrides));
   files.table(RUN_FILE.orders, ORDERS_HEADER, ordersRows(run));
   writeCommonFiles(run, files);
-  return analysis;
+  return { ...analysis, files: files.written };
 }

@@ -51,7 +51,6 @@ export class RunFileWriter {
     const text = json(value);
     this.put(name, text);
     this.documents.set(name, JSON.parse(text));
-    this.names.add(name);
   }
 
   /** A CSV file of these rows (produced as they are read: a generator), written when read back or by `finish`. */
@@ -62,6 +61,12 @@ export class RunFileWriter {
 
   put(name: string, content: string): void {
     writeFileAtomically(join(this.dir, name), content);
+    this.names.add(name);
+  }
+
+  /** The files given to this writer, in the order given (the order a run's files are listed in). */
+  get written(): string[] {
+    return [...this.names];
   }
 
   /** Writes the tables not read back. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -20,6 +20,8 @@ const single = join(tmp, 'single');
 let context: BrowserContext;
 let profile: string;
 let printed = '';
+/** What `backtest` printed for the synthetic run, whose funding.csv is written only because it booked a payment. */
+let printedSynthetic = '';
 
 beforeAll(async () => {
   const a = spreadlab('backtest', 'scenarios/btcusdt-spot-perp-hedge.json', '--set', 'window.to=120s', '--out', recorded);
@@ -30,9 +32,10 @@ beforeAll(async () => {
     ['scenarios/spot-perp-demo.json', synthetic, ['--set', 'durationSeconds=1200']],
     ['scenarios/btcusdt-spot-replay.json', single, ['--set', 'window.to=120s']],
   ] as const) {
-    const run = spreadlab('backtest', scenario, ...extra, '--out', out, '--quiet');
+    const run = spreadlab('backtest', scenario, ...extra, '--out', out);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    if (out === synthetic) printedSynthetic = run.stdout;
   }
   ({ context, dir: profile } = await launch());
 }, 180_000);
@@ -46,6 +49,25 @@ afterAll(async () => {
 const csv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
 
 describe('a run folder over several markets', () => {
+  it('lists the files it wrote, the optional ones only when written, in the order written', () => {
+    const listed = /wrote .*synthetic\/ \((.*)\)/.exec(printedSynthetic)?.[1].split(', ');
+    expect(listed).toEqual([
+      'summary.json',
+      'fills.csv',
+      'timeseries.csv',
+      'run.json',
+      'orders.csv',
+      'portfolio.csv',
+      'funding.csv',
+      'report.html',
+    ]);
+    expect([...listed!].sort()).toEqual(
+      readdirSync(synthetic)
+        .filter((f) => f !== '.spreadlab')
+        .sort(),
+    );
+  });
+
   it('prints the portfolio and each market, and the quoted market’s verdict', () => {
     expect(printed).toMatch(/^portfolio PnL total +-?\d/m);
     expect(printed).toMatch(/^by role +quoting .* \+ hedge cost .* \+ residual delta .* \+ basis .* \+ funding 0$/m);
