@@ -80,14 +80,8 @@ export function analyzeRun(run: MarketView, maxInventory: number | null = strate
   const horizonLabels = settings.horizonsSeconds.map(horizonLabel);
   const mainHorizon = horizonLabel(settings.mainHorizonSeconds);
   const mainIndex = horizonLabels.indexOf(mainHorizon);
-  const markouts = fills.map((f) =>
-    fillMarkouts(
-      f,
-      result.midPath,
-      settings.horizonsSeconds.map((h) => h * 1e6),
-      result.endTs,
-    ),
-  );
+  const horizonsUs = settings.horizonsSeconds.map((h) => h * 1e6);
+  const markouts = fills.map((f) => fillMarkouts(f, result.midPath, horizonsUs, result.endTs));
   const weights = fills.map((f) => f.size);
   // A fill's fee in bps of the mid at the fill (positive: paid; negative: a rebate earned).
   const feeBps = fills.map((f, i) => (10_000 * units.money(f.fee)) / (markouts[i].mid * units.spec.tickSize * units.size(f.size)));

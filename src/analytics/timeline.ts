@@ -47,6 +47,7 @@ export function sampleTimeline(result: BacktestResult, times: number[]): Timelin
   const mid2 = (): number => (midIndex >= 0 ? mids[midIndex] : NaN);
 
   for (const time of times) {
+    const lastMidByTime = midPath.indexAt(time);
     for (;;) {
       // Fills that happened while mid entry `midIndex` was in force come before the next mid change.
       const fill = fills[fillIndex];
@@ -58,9 +59,13 @@ export function sampleTimeline(result: BacktestResult, times: number[]): Timelin
         fillIndex++;
         continue;
       }
-      if (midIndex + 1 < midPath.length && midPath.time[midIndex + 1] <= time && !(fill && fill.midIndex <= midIndex)) {
-        if (midIndex >= 0) inventory += position * (mids[midIndex + 1] - mids[midIndex]);
-        midIndex++;
+      // The mid changes up to `time`, but not past the one in force at the next fill. The position holds
+      // meanwhile, so the inventory PnL of those changes telescopes to position × (last mid − first mid),
+      // exact in integers (mids are whole half-ticks), without stepping through each change.
+      const lastMid = fill ? Math.min(lastMidByTime, fill.midIndex) : lastMidByTime;
+      if (lastMid > midIndex) {
+        inventory += position * (mids[lastMid] - mids[Math.max(midIndex, 0)]);
+        midIndex = lastMid;
         continue;
       }
       break;

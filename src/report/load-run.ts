@@ -319,9 +319,10 @@ function rowReader<Columns extends Record<string, ColumnSpec>>(
   const blank = blankRecord([...list.map(({ field }) => field), ...laterFields]);
   return (row, line) => {
     const out: Record<string, unknown> = { ...blank };
-    list.forEach(({ column, field, kind }, i) => {
+    for (let i = 0; i < list.length; i++) {
+      const { column, field, kind } = list[i];
       out[field] = readCell(kind, row[i], file, line, column);
-    });
+    }
     return out as RowOf<Columns>;
   };
 }

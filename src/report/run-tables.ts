@@ -1,3 +1,4 @@
+import { csvField, numberText } from '../core/csv.ts';
 import { isoMicros } from '../core/units.ts';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -144,26 +145,39 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** A CSV line of these cells, with its line break. */
+/** A CSV line of these cells (core/csv.ts), with its line break. */
 function csvLine(row: Cell[]): string {
   let line = '';
-  for (let i = 0; i < row.length; i++) line += i === 0 ? csvCell(row[i]) : `,${csvCell(row[i])}`;
+  for (let i = 0; i < row.length; i++) {
+    const cell = row[i];
+    const text = typeof cell === 'number' ? numberText(cell) : csvField(cell);
+    line += i === 0 ? text : `,${text}`;
+  }
   return `${line}\n`;
 }
 
 /**
- * A cell as CSV writes it: a number as JavaScript prints it; text holding a comma, a quote or a line break in
- * quotes (inner quotes doubled).
+ * A number, or NA when it does not exist; with `digits`, rounded to that many decimals and written as the
+ * rounded number prints (String(Number(value.toFixed(digits))): no trailing zeros, −0 as 0), as text.
  */
-function csvCell(cell: Cell): string {
-  if (typeof cell === 'number') return String(cell);
-  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-}
-
-/** A number, or NA when it does not exist. */
 export function na(value: number, digits?: number): Cell {
   if (!Number.isFinite(value)) return 'NA';
-  return digits === undefined ? value : Number(value.toFixed(digits));
+  return digits === undefined ? value : roundedText(value, digits);
+}
+
+/**
+ * String(Number(value.toFixed(digits))), from toFixed's text alone when that is the same text less its
+ * trailing zeros: at most 15 digits (a decimal that short is the shortest text of the double nearest to it)
+ * and at most 6 decimals (smaller numbers print with an exponent).
+ */
+function roundedText(value: number, digits: number): string {
+  const fixed = value.toFixed(digits);
+  if (digits === 0 || digits > 6 || fixed.length > 15) return String(Number(fixed));
+  let end = fixed.length;
+  while (fixed.charCodeAt(end - 1) === 48) end--; // '0'
+  if (fixed.charCodeAt(end - 1) === 46) end--; // '.'
+  const text = fixed.slice(0, end);
+  return text === '-0' ? '0' : text;
 }
 
 /** How far an order's limit price was from the mid it met, ticks, positive on its own side (a bid below the mid). */

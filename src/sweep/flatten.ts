@@ -1,3 +1,5 @@
+import { csvField } from '../core/csv.ts';
+
 /**
  * Flattens a summary to dotted column names ("pnl.total", "realizedSpreadBps.30s") with scalar values, in
  * the summary's own key order, so results.csv columns are stable.
@@ -11,11 +13,10 @@ export function flatten(value: unknown, prefix = '', out: [string, unknown][] = 
   return out;
 }
 
-/** One CSV cell: numbers in shortest round-trip form, null/undefined as NA, text quoted when needed. */
+/** One CSV cell: numbers in shortest round-trip form, null/undefined as NA, text quoted as core/csv.ts quotes it. */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) return 'NA';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return csvField(typeof value === 'string' ? value : JSON.stringify(value));
 }
 
 /** CSV text: one line of csvCell cells per row (the header is a row), each line ending in a newline. */

@@ -305,3 +305,57 @@ describe('risk figures, hand-computed', () => {
     expect({ ...replayed, maxDrawdown: risk.maxDrawdown }).toEqual(risk);
   });
 });
+
+describe('the timeline against a replay of every mid change', () => {
+  // The inventory PnL as the rules state it: position × Δmid at each change of the mid, the fills made while a
+  // mid was in force booked before the next change.
+  function inventoryByStep(result: BacktestResult, times: number[]): number[] {
+    const { fills, midPath: path } = result;
+    const mids = path.values[0];
+    let midIndex = -1;
+    let fillIndex = 0;
+    let position = 0;
+    let inventory = 0;
+    return times.map((time) => {
+      for (;;) {
+        const next = fills[fillIndex];
+        if (next && next.midIndex <= midIndex && next.exchTs <= time) {
+          position = next.positionAfter;
+          fillIndex++;
+        } else if (midIndex + 1 < path.length && path.time[midIndex + 1] <= time && !(next && next.midIndex <= midIndex)) {
+          if (midIndex >= 0) inventory += position * (mids[midIndex + 1] - mids[midIndex]);
+          midIndex++;
+        } else return inventory;
+      }
+    });
+  }
+
+  it('gives the same inventory PnL and positions, with fills before the first mid, several changes at one time and fills between them', () => {
+    const rng = new Rng('timeline');
+    for (let trial = 0; trial < 20; trial++) {
+      const points: [number, number][] = [];
+      let t = rng.int(0, 3) * S;
+      let mid = 2000;
+      for (let i = 0; i < 400; i++) {
+        t += rng.int(0, 2) * S; // 0: another change at the same time
+        mid += rng.int(-3, 3) || 1;
+        points.push([t, mid]);
+      }
+      const path = midPath(points);
+      const fills: FillRecord[] = [];
+      let position = 0;
+      let ts = 0;
+      for (let midIndex = -1; midIndex < path.length && fills.length < 120; midIndex += rng.int(0, 6)) {
+        ts = Math.max(ts, midIndex >= 0 ? path.time[midIndex] : 0) + rng.int(0, 1) * S;
+        const side = rng.uniform() < 0.5 ? 'buy' : 'sell';
+        position += side === 'buy' ? 1 : -1;
+        fills.push({ ...fill(side, 1000, ts, midIndex), positionAfter: position });
+      }
+      const result = { fills, midPath: path, quotePath: new Series(2), funding: [], startTs: 0, endTs: t } as unknown as BacktestResult;
+      const times = sampleTimes(0, t, rng.int(1, 5) * S);
+      const samples = sampleTimeline(result, times);
+      expect(samples.map((s) => s.inventory)).toEqual(inventoryByStep(result, times));
+      expect(samples.some((s) => s.inventory !== 0)).toBe(true);
+    }
+  });
+});

@@ -139,6 +139,6 @@ describe('flatten', () => {
       ['b.c', null],
       ['b.d.e', 'x'],
     ]);
-    expect([1.5, null, NaN, 'a,b', 'q"'].map(csvCell)).toEqual(['1.5', 'NA', 'NA', '"a,b"', '"q"""']);
+    expect([1.5, null, NaN, 'a,b', 'q"', 'cr\r'].map(csvCell)).toEqual(['1.5', 'NA', 'NA', '"a,b"', '"q"""', '"cr\r"']);
   });
 });
