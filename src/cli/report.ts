@@ -42,7 +42,7 @@ export async function reportOptions(yargs: Argv): Promise<Argv<ReportArgs>> {
  */
 export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const { isSpreadlabPage } = await import('../report/html.ts');
-  const { renderReport, renderRunComparison } = await import('../report/run-report.ts');
+  const { reportBytes, renderRunComparison } = await import('../report/run-report.ts');
   const { loadRun } = await import('../report/load-run.ts');
   const { RUN_FILE } = await import('../report/run-files.ts');
   const dirs = args.runs;
@@ -65,7 +65,7 @@ export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const out = args.out ?? (dirs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   checkOutputFile(out, 'the report', isSpreadlabPage);
   const runs = dirs.map((dir) => loadRun(dir));
-  const html = runs.length === 1 ? renderReport(runs[0]) : renderRunComparison(runs);
+  const html = runs.length === 1 ? reportBytes(runs[0]) : renderRunComparison(runs);
   writeOutputFile(out, html);
   if (!args.quiet)
     say(
