@@ -176,10 +176,13 @@ export function renderPage(parts: PageParts): string {
   return before + libraryScripts() + after;
 }
 
-/** The whole page as its file's bytes (renderPage's text in UTF-8), the libraries copied as read. */
-export function pageBytes(parts: PageParts): Buffer {
+/**
+ * The whole page as its file's bytes (renderPage's text in UTF-8) in three pieces, written one after the other:
+ * the libraries are copied as read, and the pieces are not joined in memory.
+ */
+export function pageBytes(parts: PageParts): Buffer[] {
   const [before, after] = pageAroundLibraries(parts);
-  return Buffer.concat([Buffer.from(before), libraryBytes(), Buffer.from(after)]);
+  return [Buffer.from(before), libraryBytes(), Buffer.from(after)];
 }
 
 /** The page's text before and after the libraries' script elements. */

@@ -14,8 +14,8 @@ export function renderReport(run: LoadedRun): string {
   return renderPage(reportParts(run));
 }
 
-/** renderReport's page as its file's bytes (html.ts pageBytes: the vega libraries are never decoded). */
-export function reportBytes(run: LoadedRun): Buffer {
+/** renderReport's page as its file's bytes, in pieces (html.ts pageBytes: the vega libraries are never decoded). */
+export function reportBytes(run: LoadedRun): Buffer[] {
   return pageBytes(reportParts(run));
 }
 

@@ -6,7 +6,7 @@ import type { RunAnalysis } from '../analytics/summary.ts';
 import type { TimelineSample } from '../analytics/timeline.ts';
 import type { MarketUnits } from '../core/market.ts';
 import { packageVersion } from '../core/version.ts';
-import { PiecewiseFile, writeFileAtomically } from '../core/output.ts';
+import { PiecewiseFile, writeFileAtomically, type FileContent } from '../core/output.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
@@ -59,7 +59,7 @@ export class RunFileWriter {
     this.names.add(name);
   }
 
-  put(name: string, content: string | Uint8Array): void {
+  put(name: string, content: FileContent): void {
     writeFileAtomically(join(this.dir, name), content);
     this.names.add(name);
   }

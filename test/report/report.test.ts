@@ -195,7 +195,7 @@ describe('report.html', () => {
 
   it("writes a page's bytes as the UTF-8 of its text, the libraries copied as bytes (non-ASCII text around them included)", () => {
     const parts = { title: 'µ → ≥ “quoted”', head: '<p>spread − 1 tick…</p>', charts: runCharts(a), tail: '<p>–</p>', script: 'void 0;' };
-    expect(pageBytes(parts).equals(Buffer.from(renderPage(parts), 'utf8'))).toBe(true);
+    expect(Buffer.concat(pageBytes(parts)).equals(Buffer.from(renderPage(parts), 'utf8'))).toBe(true);
   });
 
   it('is self-contained: no http(s) script, link, src or href, and no network URL outside the inlined libraries', () => {
