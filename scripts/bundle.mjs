@@ -20,6 +20,10 @@
 //   spreadlab's help) is as wide as it is long, which is what string-width computes for it; anything else
 //   is measured by the copy of string-width the importer would have used, loaded on first need (loading it
 //   builds an Intl.Segmenter, about 25 ms).
+// - yargs builds the help text of a command right after starting its handler, kept for the failure
+//   message it would print if the handler failed; spreadlab's .fail (main.ts) prints no help, so that call
+//   is dropped (noHelpAfterHandler below: 5-25 ms of every command on this VM, on the command's critical
+//   path). The build fails if yargs' code no longer holds the call.
 // - Modules find the package's files from its root (src/core/package-files.ts), not from their own
 //   place, which a bundle changes.
 // - Every .js file in dist/ is this build's: the JavaScript of an earlier build (chunks, or tsc's
@@ -27,6 +31,7 @@
 // Known limits: yargs' locale files are not bundled; main.ts sets yargs' locale to English.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -92,6 +97,19 @@ const noFindUp = {
   },
 };
 
+/** yargs' command runner without its help-text build after a command's handler started (see the header). */
+const noHelpAfterHandler = {
+  name: 'no-help-after-handler',
+  setup(b) {
+    const call = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      if (code.split(call).length !== 2) throw new Error(`${args.path}: expected one ${call} (yargs changed: revisit noHelpAfterHandler)`);
+      return { contents: code.replace(call, '/* help text not cached: spreadlab prints no help on failure */'), loader: 'js' };
+    });
+  },
+};
+
 /** Deletes the .js files under `dir` (the .d.ts types and other assets stay). */
 function deleteJavaScript(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -112,6 +130,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [keepPackageImports, lazyStringWidth, noFindUp],
+  plugins: [keepPackageImports, lazyStringWidth, noFindUp, noHelpAfterHandler],
   logLevel: 'warning',
 });
