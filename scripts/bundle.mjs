@@ -20,6 +20,8 @@
 //   spreadlab's help) is as wide as it is long, which is what string-width computes for it; anything else
 //   is measured by the copy of string-width the importer would have used, loaded on first need (loading it
 //   builds an Intl.Segmenter, about 25 ms).
+// - simple-statistics is bundled from its sources (simpleStatisticsSources below), so that only what is
+//   imported is kept (its one-file build computes an unused table as it loads).
 // - yargs builds the help text of a command right after starting its handler, kept for the failure
 //   message it would print if the handler failed; spreadlab's .fail (main.ts) prints no help, so that call
 //   is dropped (noHelpAfterHandler below: 5-25 ms of every command on this VM, on the command's critical
@@ -110,6 +112,29 @@ const noHelpAfterHandler = {
   },
 };
 
+/**
+ * simple-statistics from its ES module sources (the package's index.js re-exports one module a function)
+ * instead of its one-file build, whose top level computes a standard normal table that spreadlab never
+ * reads (10-20 ms of a start on this VM: the loop compiles the whole chunk's top level on the stack); from
+ * the sources, marked free of side effects, esbuild keeps only the functions imported. The build is made
+ * from these sources: the same code.
+ */
+const simpleStatisticsSources = {
+  name: 'simple-statistics-sources',
+  setup(b) {
+    b.onResolve({ filter: /^simple-statistics$/ }, async (args) => {
+      const manifest = await b.resolve('simple-statistics/package.json', { resolveDir: args.resolveDir, kind: args.kind });
+      if (manifest.errors.length > 0) return { errors: manifest.errors };
+      return { path: join(dirname(manifest.path), 'index.js'), sideEffects: false };
+    });
+    b.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.importer.includes(`${sep}simple-statistics${sep}`)
+        ? { path: resolve(args.resolveDir, args.path), sideEffects: false }
+        : undefined,
+    );
+  },
+};
+
 /** Deletes the .js files under `dir` (the .d.ts types and other assets stay). */
 function deleteJavaScript(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -130,6 +155,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [keepPackageImports, lazyStringWidth, noFindUp, noHelpAfterHandler],
+  plugins: [keepPackageImports, lazyStringWidth, noFindUp, noHelpAfterHandler, simpleStatisticsSources],
   logLevel: 'warning',
 });
