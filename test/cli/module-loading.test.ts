@@ -79,6 +79,20 @@ describe('module loading', () => {
       expect(loaded).not.toContain(module);
   });
 
+  it("--help and a synthetic backtest load no node:assert, and simple-statistics' functions without its unused tables (scripts/bundle.mjs)", () => {
+    const out = join(tmp, 'light');
+    for (const args of [['--help'], ['backtest', 'scenarios/demo.json', '--set', 'durationSeconds=1', '--quiet', '--out', out]]) {
+      const urls = urlsLoaded(...args);
+      expect(urls).not.toContain('node:assert');
+      const code = filesLoaded(...args)
+        .filter((file) => file.startsWith('dist/'))
+        .map((file) => readFileSync(join(ROOT, file), 'utf8'))
+        .join('\n');
+      expect(code).not.toMatch(/simple-statistics\/dist\/|standard_normal_table/);
+      if (args[0] === 'backtest') expect(code).toContain('simple-statistics/src/probit.js');
+    }
+  });
+
   it('a replay loads them', () => {
     const loaded = modulesLoaded(
       'backtest',
