@@ -20,6 +20,13 @@
 //   spreadlab's help) is as wide as it is long, which is what string-width computes for it; anything else
 //   is measured by the copy of string-width the importer would have used, loaded on first need (loading it
 //   builds an Intl.Segmenter, about 25 ms).
+// - simple-statistics is bundled from its sources (simpleStatisticsSources below), so that only what is
+//   imported is kept (its one-file build computes an unused table as it loads).
+// - yargs' assertions are two lines of its own (lightAssert below), not node:assert.
+// - yargs builds the help text of a command right after starting its handler, kept for the failure
+//   message it would print if the handler failed; spreadlab's .fail (main.ts) prints no help, so that call
+//   is dropped (noHelpAfterHandler below: 5-25 ms of every command on this VM, on the command's critical
+//   path). The build fails if yargs' code no longer holds the call.
 // - Modules find the package's files from its root (src/core/package-files.ts), not from their own
 //   place, which a bundle changes.
 // - Every .js file in dist/ is this build's: the JavaScript of an earlier build (chunks, or tsc's
@@ -27,6 +34,7 @@
 // Known limits: yargs' locale files are not bundled; main.ts sets yargs' locale to English.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -92,6 +100,66 @@ const noFindUp = {
   },
 };
 
+/**
+ * yargs' two assertions (strictEqual, notStrictEqual: checks of its own invariants) without node:assert:
+ * loading it and building the AssertionError of the check yargs makes, and catches, on every start (its
+ * package.json lookup, which noFindUp answers with nothing) cost ~3 ms of each command and of --help.
+ */
+const lightAssert = {
+  name: 'light-assert',
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) =>
+      /[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'light-assert' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'light-assert' }, () => ({
+      loader: 'js',
+      contents: `export function strictEqual(actual, expected, message) {
+  if (!Object.is(actual, expected)) throw new Error(message ?? \`expected \${String(expected)}, got \${String(actual)}\`);
+}
+export function notStrictEqual(actual, expected, message) {
+  if (Object.is(actual, expected)) throw new Error(message ?? \`expected a value other than \${String(expected)}\`);
+}
+`,
+    }));
+  },
+};
+
+/** yargs' command runner without its help-text build after a command's handler started (see the header). */
+const noHelpAfterHandler = {
+  name: 'no-help-after-handler',
+  setup(b) {
+    const call = 'yargs.getInternalMethods().getUsageInstance().cacheHelpMessage();';
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      if (code.split(call).length !== 2) throw new Error(`${args.path}: expected one ${call} (yargs changed: revisit noHelpAfterHandler)`);
+      return { contents: code.replace(call, '/* help text not cached: spreadlab prints no help on failure */'), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * simple-statistics from its ES module sources (the package's index.js re-exports one module a function)
+ * instead of its one-file build, whose top level computes a standard normal table that spreadlab never
+ * reads (10-20 ms of a start on this VM: the loop compiles the whole chunk's top level on the stack); from
+ * the sources, marked free of side effects, esbuild keeps only the functions imported. The build is made
+ * from these sources: the same code.
+ */
+const simpleStatisticsSources = {
+  name: 'simple-statistics-sources',
+  setup(b) {
+    b.onResolve({ filter: /^simple-statistics$/ }, async (args) => {
+      const manifest = await b.resolve('simple-statistics/package.json', { resolveDir: args.resolveDir, kind: args.kind });
+      if (manifest.errors.length > 0) return { errors: manifest.errors };
+      return { path: join(dirname(manifest.path), 'index.js'), sideEffects: false };
+    });
+    b.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.importer.includes(`${sep}simple-statistics${sep}`)
+        ? { path: resolve(args.resolveDir, args.path), sideEffects: false }
+        : undefined,
+    );
+  },
+};
+
 /** Deletes the .js files under `dir` (the .d.ts types and other assets stay). */
 function deleteJavaScript(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -112,6 +180,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [keepPackageImports, lazyStringWidth, noFindUp],
+  plugins: [keepPackageImports, lazyStringWidth, noFindUp, lightAssert, noHelpAfterHandler, simpleStatisticsSources],
   logLevel: 'warning',
 });

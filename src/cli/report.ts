@@ -42,7 +42,7 @@ export async function reportOptions(yargs: Argv): Promise<Argv<ReportArgs>> {
  */
 export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const { isSpreadlabPage } = await import('../report/html.ts');
-  const { renderReport, renderRunComparison } = await import('../report/run-report.ts');
+  const { reportBytes, renderRunComparison } = await import('../report/run-report.ts');
   const { loadRun } = await import('../report/load-run.ts');
   const { RUN_FILE } = await import('../report/run-files.ts');
   const dirs = args.runs;
@@ -65,11 +65,11 @@ export async function reportCommand(args: ReportArgs): Promise<CommandResult> {
   const out = args.out ?? (dirs.length === 1 ? join(dirs[0], RUN_FILE.report) : 'compare.html');
   checkOutputFile(out, 'the report', isSpreadlabPage);
   const runs = dirs.map((dir) => loadRun(dir));
-  const html = runs.length === 1 ? renderReport(runs[0]) : renderRunComparison(runs);
-  writeOutputFile(out, html);
+  const page = runs.length === 1 ? reportBytes(runs[0]) : [Buffer.from(renderRunComparison(runs))];
+  writeOutputFile(out, page);
   if (!args.quiet)
     say(
-      `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(html.length / 1e6).toFixed(1)} MB, opens offline)\n`,
+      `wrote ${out} (${runs.length === 1 ? 'run report' : `comparison of ${runs.length} runs`}, ${(page.reduce((bytes, piece) => bytes + piece.length, 0) / 1e6).toFixed(1)} MB, opens offline)\n`,
     );
   return { command: 'report', kind: runs.length === 1 ? 'run' : 'comparison', runs: dirs, out, files: [out] };
 }

@@ -253,15 +253,28 @@ export function checkOutputFile(file: string, what: string, ours: (path: string)
   if (!ours(file)) throw new SpreadlabError(`${file}: exists and was not written by spreadlab: choose another --out, or remove it`);
 }
 
+/** A file's content: text (written as UTF-8), bytes, or bytes in pieces written one after the other (never joined in memory). */
+export type FileContent = string | Uint8Array | readonly Uint8Array[];
+
 /** Writes `content` to `file` under a temporary sibling renamed into place; the temporary file is removed on failure. */
-export function writeFileAtomically(file: string, content: string | Uint8Array): void {
+export function writeFileAtomically(file: string, content: FileContent): void {
   const tmp = temporarySibling(file);
   try {
-    writeFileSync(tmp, content);
+    if (typeof content === 'string' || content instanceof Uint8Array) writeFileSync(tmp, content);
+    else writePieces(tmp, content);
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });
     throw asOutputError(file, error);
+  }
+}
+
+function writePieces(file: string, pieces: readonly Uint8Array[]): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const piece of pieces) writeFileSync(fd, piece); // at the file's position: one after the other
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -328,7 +341,7 @@ export class PiecewiseFile {
 }
 
 /** Writes an output file: makes its folder, then writes it atomically; failures name the file (user errors for disk faults). */
-export function writeOutputFile(file: string, content: string | Uint8Array): void {
+export function writeOutputFile(file: string, content: FileContent): void {
   guardWrite(file, () => mkdirSync(dirname(file), { recursive: true }));
   writeFileAtomically(file, content);
 }

@@ -34,7 +34,8 @@ const LIBRARIES: [pkg: string, file: string][] = [
  */
 export const LIBRARY_ASSET = 'vega-libraries.html';
 
-let libraryCache: string | undefined;
+let libraryText: string | undefined;
+let libraryBytesRead: Buffer | undefined;
 
 /** The package's folder: walk up from its entry point to the package.json that names it. */
 function packageRoot(pkg: string): string {
@@ -61,10 +62,18 @@ export function composeLibraryScripts(): string {
 
 /** The three libraries as inline <script> elements (read once per process): the built asset when running the bundle. */
 export function libraryScripts(): string {
-  if (libraryCache === undefined) {
-    libraryCache = FROM_SOURCES ? composeLibraryScripts() : readFileSync(packageFile(`dist/report/${LIBRARY_ASSET}`), 'utf8');
-  }
-  return libraryCache;
+  libraryText ??= FROM_SOURCES ? composeLibraryScripts() : libraryBytes().toString('utf8');
+  return libraryText;
+}
+
+/**
+ * libraryScripts() as UTF-8 bytes: the built asset's bytes as read when running the bundle, so that a page
+ * written as bytes (pageBytes) never decodes the libraries' 830 KB and encodes them again (their few
+ * non-ASCII characters make the decoded text, and every page string joined with it, two bytes a character).
+ */
+function libraryBytes(): Buffer {
+  libraryBytesRead ??= FROM_SOURCES ? Buffer.from(libraryScripts()) : readFileSync(packageFile(`dist/report/${LIBRARY_ASSET}`));
+  return libraryBytesRead;
 }
 
 function versionOf(pkg: string): string {
@@ -163,8 +172,23 @@ export function isSpreadlabPage(file: string): boolean {
 
 /** The whole page. */
 export function renderPage(parts: PageParts): string {
+  const [before, after] = pageAroundLibraries(parts);
+  return before + libraryScripts() + after;
+}
+
+/**
+ * The whole page as its file's bytes (renderPage's text in UTF-8) in three pieces, written one after the other:
+ * the libraries are copied as read, and the pieces are not joined in memory.
+ */
+export function pageBytes(parts: PageParts): Buffer[] {
+  const [before, after] = pageAroundLibraries(parts);
+  return [Buffer.from(before), libraryBytes(), Buffer.from(after)];
+}
+
+/** The page's text before and after the libraries' script elements. */
+function pageAroundLibraries(parts: PageParts): [before: string, after: string] {
   const specs = Object.fromEntries(parts.charts.map((c) => [c.id, withConfig(c.spec)]));
-  return [
+  const before = [
     '<!doctype html>',
     '<html lang="en">',
     '<head>',
@@ -172,7 +196,10 @@ export function renderPage(parts: PageParts): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(parts.title)}</title>`,
     `<style>${STYLE}</style>`,
-    libraryScripts(),
+    '',
+  ];
+  const after = [
+    '',
     '</head>',
     '<body>',
     '<main>',
@@ -187,7 +214,8 @@ export function renderPage(parts: PageParts): string {
     '</body>',
     '</html>',
     '',
-  ].join('\n');
+  ];
+  return [before.join('\n'), after.join('\n')];
 }
 
 // ---------------------------------------------------------------- figures
@@ -427,8 +455,8 @@ function figuresTable(summary: Summary): string {
   return `<div class="card"><h2 style="margin-top:0">All figures</h2><table class="figures"><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
-/** The run report (report.html) of one run folder. */
-export function renderRunReport(run: LoadedRun): string {
+/** The parts of the run report (report.html) of one run folder. */
+export function runReportParts(run: LoadedRun): PageParts {
   const { summary } = run;
   const strategy = run.record.scenario.strategy;
   const limit = maxInventoryOf(run);
@@ -439,7 +467,7 @@ export function renderRunReport(run: LoadedRun): string {
     headlineTable(summary, moneyUnit(run)),
   ].join('\n');
   const tail = `<h2>Details</h2><div class="cols">${figuresTable(summary)}${scenarioCard(run)}</div>`;
-  return renderPage({ title: `spreadlab report: ${summary.scenario} (seed ${summary.seed})`, head, charts: runCharts(run), tail });
+  return { title: `spreadlab report: ${summary.scenario} (seed ${summary.seed})`, head, charts: runCharts(run), tail };
 }
 
 /** Labels for runs: folder names, made unique with a position prefix when two coincide. */

@@ -1,7 +1,7 @@
 import { strategyLabel } from '../strategy/resolve.ts';
 import { judgeRun, verdict } from '../analytics/verdict.ts';
 import type { PortfolioSummary } from '../analytics/portfolio.ts';
-import { detailFigures, escapeHtml, figureSpan, formatFigure, renderPage, scenarioCardOf, type FigureFormat } from './html.ts';
+import { detailFigures, escapeHtml, figureSpan, formatFigure, scenarioCardOf, type FigureFormat, type PageParts } from './html.ts';
 import type { LoadedPortfolio, LoadedRun } from './load-run.ts';
 import { portfolioCharts } from './portfolio-specs.ts';
 
@@ -79,8 +79,8 @@ function scenarioCard(run: LoadedRun): string {
   ]);
 }
 
-/** report.html of a run over several markets. */
-export function renderPortfolioReport(run: LoadedRun, portfolio: LoadedPortfolio): string {
+/** The parts of report.html of a run over several markets. */
+export function portfolioReportParts(run: LoadedRun, portfolio: LoadedPortfolio): PageParts {
   const { summary } = portfolio;
   const ids = portfolio.markets.map((m) => m.id);
   const quoted = summary.markets[summary.quotedMarket];
@@ -94,10 +94,10 @@ export function renderPortfolioReport(run: LoadedRun, portfolio: LoadedPortfolio
     pnlTable(summary, ids),
   ].join('\n');
   const tail = `<h2>Each market</h2><div class="cols">${ids.map((id) => marketFigures(summary, id)).join('')}</div><h2>Scenario</h2>${scenarioCard(run)}`;
-  return renderPage({
+  return {
     title: `spreadlab report: ${summary.scenario} (seed ${summary.seed})`,
     head,
     charts: portfolioCharts(run, portfolio),
     tail,
-  });
+  };
 }

@@ -1,8 +1,8 @@
 import { checkOutputFile, writeOutputFile } from '../core/output.ts';
 import { join } from 'node:path';
-import { isSpreadlabPage, renderComparison, renderRunReport } from './html.ts';
+import { isSpreadlabPage, pageBytes, renderComparison, renderPage, runReportParts, type PageParts } from './html.ts';
 import { loadRun, type LoadedRun } from './load-run.ts';
-import { renderPortfolioReport } from './portfolio-page.ts';
+import { portfolioReportParts } from './portfolio-page.ts';
 import { RUN_FILE } from './run-files.ts';
 
 /**
@@ -11,7 +11,16 @@ import { RUN_FILE } from './run-files.ts';
  * risk and the PnL curve) and its quoted market's fills, spreads and markouts.
  */
 export function renderReport(run: LoadedRun): string {
-  return run.portfolio ? renderPortfolioReport(run, run.portfolio) : renderRunReport(run);
+  return renderPage(reportParts(run));
+}
+
+/** renderReport's page as its file's bytes, in pieces (html.ts pageBytes: the vega libraries are never decoded). */
+export function reportBytes(run: LoadedRun): Buffer[] {
+  return pageBytes(reportParts(run));
+}
+
+function reportParts(run: LoadedRun): PageParts {
+  return run.portfolio ? portfolioReportParts(run, run.portfolio) : runReportParts(run);
 }
 
 /** The comparison page of several run folders (any mix of one-market and several-market runs). */
@@ -45,7 +54,6 @@ export function comparisonView(run: LoadedRun): LoadedRun {
 /** Renders a run folder's report.html from its saved files (the one code path for backtest and `spreadlab report`). */
 export function writeRunReport(dir: string, out: string = join(dir, RUN_FILE.report)): string {
   checkOutputFile(out, 'the report', isSpreadlabPage);
-  const html = renderReport(loadRun(dir));
-  writeOutputFile(out, html);
+  writeOutputFile(out, reportBytes(loadRun(dir)));
   return out;
 }

@@ -7,13 +7,13 @@ import type { RunAnalysis } from '../analytics/summary.ts';
 import type { TimelineSample } from '../analytics/timeline.ts';
 import type { MarketUnits } from '../core/market.ts';
 import { packageVersion } from '../core/version.ts';
-import { PiecewiseFile, writeFileAtomically } from '../core/output.ts';
+import { PiecewiseFile, writeFileAtomically, type FileContent } from '../core/output.ts';
 import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
 import { FUNDING_HEADER, fundingRow, PORTFOLIO_FILE } from './portfolio-files.ts';
 import { loadRunFrom, type RunFileSource } from './load-run.ts';
-import { renderReport } from './run-report.ts';
+import { reportBytes } from './run-report.ts';
 import {
   fillsRow,
   ordersRow,
@@ -60,7 +60,7 @@ export class RunFileWriter {
     this.names.add(name);
   }
 
-  put(name: string, content: string): void {
+  put(name: string, content: FileContent): void {
     writeFileAtomically(join(this.dir, name), content);
     this.names.add(name);
   }
@@ -118,7 +118,7 @@ export function writeCommonFiles(run: ScenarioRun, files: RunFileWriter): void {
   if (recorded.length > 0) files.table(RUN_FILE.strategySeries, STRATEGY_SERIES_HEADER, strategySeriesRows(recorded));
   const funding = fundingRows(run);
   if (funding.length > 0) files.table(PORTFOLIO_FILE.funding, FUNDING_HEADER, funding);
-  const report = renderReport(loadRunFrom(files.source)); // read back as `spreadlab report` reads the folder
+  const report = reportBytes(loadRunFrom(files.source)); // read back as `spreadlab report` reads the folder
   files.finish();
   files.put(RUN_FILE.report, report);
 }

@@ -137,7 +137,9 @@ async function importModule(path: string, file: string, shown: string, source: s
         if (!isPackageFile(path)) imported.push(path);
       },
     });
-    if (!FROM_SOURCES) registerModule(ENGINE_HOOK); // after tsx's hooks, so that it resolves 'spreadlab' before them
+    // after this module's tsx hooks, so that it resolves 'spreadlab' before them: once per module, since hooks run
+    // last-registered first and each module's namespace would otherwise come ahead of the hook (a second engine)
+    if (!FROM_SOURCES) registerModule(ENGINE_HOOK);
     namespace = await scoped.import(pathToFileURL(file).href, import.meta.url);
   } catch (error) {
     throw new SpreadlabError(`${where}: failed to load: ${loadFailure(error)}`);

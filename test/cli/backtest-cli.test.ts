@@ -200,4 +200,14 @@ describe('spreadlab --help', () => {
     expect(r.status).toBe(0);
     for (const option of ['--out', '--set', '--seed', '--quiet']) expect(r.stdout).toContain(option);
   });
+
+  it("a running command builds no help text (scripts/bundle.mjs drops yargs' cache of it: spreadlab prints no help on failure)", () => {
+    const call = '.getUsageInstance().cacheHelpMessage()';
+    expect(readFileSync(join(ROOT, 'node_modules/yargs/build/lib/command.js'), 'utf8')).toContain(call);
+    expect(readFileSync(join(ROOT, 'dist/cli/main.js'), 'utf8')).not.toContain(call);
+    // a failing command still reports only its own error
+    const r = spreadlab('backtest', join(tmp, 'missing.json'), '--out', join(tmp, 'missing-run'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^spreadlab: .*missing\.json.*\n$/);
+  });
 });

@@ -25,7 +25,12 @@ writeFileSync(join(tmp, 'hook.mjs'), `import { register } from 'node:module';\nr
 
 /** The URLs of the modules a spreadlab command loads, in order. */
 function urlsLoaded(...args: string[]): string[] {
-  const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(tmp, 'hook.mjs')).href, 'bin/spreadlab.js', ...args], {
+  return urlsLoadedByNode('bin/spreadlab.js', ...args);
+}
+
+/** The URLs of the modules `node args…` loads (in the package's folder), in order. */
+function urlsLoadedByNode(...args: string[]): string[] {
+  const result = spawnSync(process.execPath, ['--import', pathToFileURL(join(tmp, 'hook.mjs')).href, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CI: '1', NO_COLOR: '1', SPREADLAB_CACHE_DIR: join(tmp, 'cache') },
@@ -74,6 +79,20 @@ describe('module loading', () => {
       expect(loaded).not.toContain(module);
   });
 
+  it("--help and a synthetic backtest load no node:assert, and simple-statistics' functions without its unused tables (scripts/bundle.mjs)", () => {
+    const out = join(tmp, 'light');
+    for (const args of [['--help'], ['backtest', 'scenarios/demo.json', '--set', 'durationSeconds=1', '--quiet', '--out', out]]) {
+      const urls = urlsLoaded(...args);
+      expect(urls).not.toContain('node:assert');
+      const code = filesLoaded(...args)
+        .filter((file) => file.startsWith('dist/'))
+        .map((file) => readFileSync(join(ROOT, file), 'utf8'))
+        .join('\n');
+      expect(code).not.toMatch(/simple-statistics\/dist\/|standard_normal_table/);
+      if (args[0] === 'backtest') expect(code).toContain('simple-statistics/src/probit.js');
+    }
+  });
+
   it('a replay loads them', () => {
     const loaded = modulesLoaded(
       'backtest',
@@ -97,14 +116,36 @@ describe('module loading', () => {
       '--out',
       join(tmp, 'module'),
     );
-    expect(urls.some((url) => url.startsWith(pathToFileURL(join(ROOT, 'examples/strategies/ladder.ts')).href))).toBe(true);
-    // tsx loads the module in a namespace of its own (a query on its URL), and would load what it imports again there;
-    // the engine is the package's own code (tsx itself, under node_modules, carries the namespace's query too)
-    const engine = urls.filter(
-      (url) => url.startsWith(pathToFileURL(ROOT).href) && !url.includes('/examples/') && !url.includes('/node_modules/'),
+    expectOneEngine(urls, ['ladder.ts']);
+  });
+
+  it("several strategy modules loaded by one process (through the package's API) all run on its one engine", () => {
+    // each module is loaded by tsx in a namespace of its own, registered after the hook that resolves 'spreadlab' for
+    // the modules before it: the hook must come again ahead of every namespace (strategy/resolve.ts)
+    const modules = ['ladder', 'join-touch', 'widen-after-fill'];
+    const script = join(tmp, 'load-strategies.mjs');
+    writeFileSync(
+      script,
+      `import { loadScenario } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/index.js')).href)};
+for (const name of ${JSON.stringify(modules)}) await loadScenario(${JSON.stringify(join(ROOT, 'examples/strategies'))} + '/' + name + '.json');\n`,
     );
-    expect(engine.filter((url) => url.includes('?') || url.includes('/src/'))).toEqual([]);
-    expect(engine).toContain(pathToFileURL(join(ROOT, 'dist/index.js')).href);
-    expect(urls.filter((url) => url.includes('/node_modules/zod/') && url.includes('?'))).toEqual([]);
+    expectOneEngine(
+      urlsLoadedByNode(script),
+      modules.map((name) => `${name}.ts`),
+    );
   });
 });
+
+/** Each of `modules` (in examples/strategies/) was loaded, and the engine once, from dist/ (not from src/, nor again in a tsx namespace). */
+function expectOneEngine(urls: string[], modules: string[]): void {
+  for (const module of modules)
+    expect(urls.some((url) => url.startsWith(pathToFileURL(join(ROOT, 'examples/strategies', module)).href))).toBe(true);
+  // tsx loads a module in a namespace of its own (a query on its URL), and would load what it imports again there;
+  // the engine is the package's own code (tsx itself, under node_modules, carries the namespace's query too)
+  const engine = urls.filter(
+    (url) => url.startsWith(pathToFileURL(ROOT).href) && !url.includes('/examples/') && !url.includes('/node_modules/'),
+  );
+  expect(engine.filter((url) => url.includes('?') || url.includes('/src/'))).toEqual([]);
+  expect(engine.filter((url) => url === pathToFileURL(join(ROOT, 'dist/index.js')).href)).toHaveLength(1);
+  expect(urls.filter((url) => url.includes('/node_modules/zod/') && url.includes('?'))).toEqual([]);
+}

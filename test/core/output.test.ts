@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PiecewiseFile } from '../../src/core/output.ts';
+import { PiecewiseFile, writeFileAtomically } from '../../src/core/output.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-output-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,5 +31,17 @@ describe('PiecewiseFile', () => {
 
   it('fails at once when its folder does not exist', () => {
     expect(() => new PiecewiseFile(join(tmp, 'missing', 'x.csv'))).toThrow(/ENOENT/);
+  });
+});
+
+describe('writeFileAtomically', () => {
+  it('writes bytes given in pieces one after the other, replacing the file whole, no temporary file left', () => {
+    const dir = mkdtempSync(join(tmp, 'pieces-'));
+    const file = join(dir, 'page.html');
+    writeFileAtomically(file, 'old');
+    const pieces = [Buffer.from('<head>'), Buffer.alloc(200_000, 'µ'), new Uint8Array(0), Buffer.from('</html>\n')];
+    writeFileAtomically(file, pieces);
+    expect(readFileSync(file).equals(Buffer.concat(pieces))).toBe(true);
+    expect(readdirSync(dir)).toEqual(['page.html']);
   });
 });

@@ -8,11 +8,13 @@ import {
   formatFigure,
   jsonForScript,
   LIBRARY_ASSET,
+  pageBytes,
+  renderPage,
   renderComparison,
-  renderRunReport,
   withConfig,
 } from '../../src/report/html.ts';
 import { loadRun, type LoadedRun } from '../../src/report/load-run.ts';
+import { renderReport } from '../../src/report/run-report.ts';
 import { runCharts } from '../../src/report/run-charts.ts';
 import { compareMarkoutSpec, comparePnlSpec, downsample, markoutCurve, stride } from '../../src/report/specs.ts';
 import { quoteCurrencyOf } from '../../src/report/currency.ts';
@@ -182,7 +184,7 @@ describe('report.html', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`wrote ${join(runA, 'report.html')}`);
     expect(readFileSync(join(runA, 'report.html')).equals(written)).toBe(true);
-    expect(renderRunReport(loadRun(runA))).toBe(written.toString('utf8'));
+    expect(renderReport(loadRun(runA))).toBe(written.toString('utf8'));
   });
 
   it("the compiled package reads the vega libraries from the build's asset, which holds what the sources compose", () => {
@@ -191,23 +193,28 @@ describe('report.html', () => {
     expect((asset.match(/<script>\/\* vega/g) ?? []).length).toBe(3);
   });
 
+  it("writes a page's bytes as the UTF-8 of its text, the libraries copied as bytes (non-ASCII text around them included)", () => {
+    const parts = { title: 'µ → ≥ “quoted”', head: '<p>spread − 1 tick…</p>', charts: runCharts(a), tail: '<p>–</p>', script: 'void 0;' };
+    expect(Buffer.concat(pageBytes(parts)).equals(Buffer.from(renderPage(parts), 'utf8'))).toBe(true);
+  });
+
   it('is self-contained: no http(s) script, link, src or href, and no network URL outside the inlined libraries', () => {
-    const html = renderRunReport(a);
+    const html = renderReport(a);
     expect(externalReferences(html)).toEqual([]);
     expect(html).not.toMatch(/sourceMappingURL/);
     expect(html.length).toBeLessThan(5e6);
   });
 
   it('holds no wall-clock time: two renders at different moments are identical', async () => {
-    const first = renderRunReport(a);
+    const first = renderReport(a);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(renderRunReport(loadRun(runA))).toBe(first);
+    expect(renderReport(loadRun(runA))).toBe(first);
     const today = new Date().toISOString().slice(0, 10);
     expect(first.includes(today)).toBe(false);
   });
 
   it('carries the headline figures with their summary.json keys and exact values', () => {
-    const html = renderRunReport(a);
+    const html = renderReport(a);
     for (const key of [
       'pnl.total',
       'realizedSpreadStats.30s.mean',
