@@ -22,7 +22,6 @@
 //   builds an Intl.Segmenter, about 25 ms).
 // - simple-statistics is bundled from its sources (simpleStatisticsSources below), so that only what is
 //   imported is kept (its one-file build computes an unused table as it loads).
-// - yargs' assertions are two lines of its own (lightAssert below), not node:assert.
 // - yargs builds the help text of a command right after starting its handler, kept for the failure
 //   message it would print if the handler failed; spreadlab's .fail (main.ts) prints no help, so that call
 //   is dropped (noHelpAfterHandler below: 5-25 ms of every command on this VM, on the command's critical
@@ -100,30 +99,6 @@ const noFindUp = {
   },
 };
 
-/**
- * yargs' two assertions (strictEqual, notStrictEqual: checks of its own invariants) without node:assert:
- * loading it and building the AssertionError of the check yargs makes, and catches, on every start (its
- * package.json lookup, which noFindUp answers with nothing) cost ~3 ms of each command and of --help.
- */
-const lightAssert = {
-  name: 'light-assert',
-  setup(b) {
-    b.onResolve({ filter: /^assert$/ }, (args) =>
-      /[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'light-assert' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'light-assert' }, () => ({
-      loader: 'js',
-      contents: `export function strictEqual(actual, expected, message) {
-  if (!Object.is(actual, expected)) throw new Error(message ?? \`expected \${String(expected)}, got \${String(actual)}\`);
-}
-export function notStrictEqual(actual, expected, message) {
-  if (Object.is(actual, expected)) throw new Error(message ?? \`expected a value other than \${String(expected)}\`);
-}
-`,
-    }));
-  },
-};
-
 /** yargs' command runner without its help-text build after a command's handler started (see the header). */
 const noHelpAfterHandler = {
   name: 'no-help-after-handler',
@@ -180,6 +155,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [keepPackageImports, lazyStringWidth, noFindUp, lightAssert, noHelpAfterHandler, simpleStatisticsSources],
+  plugins: [keepPackageImports, lazyStringWidth, noFindUp, noHelpAfterHandler, simpleStatisticsSources],
   logLevel: 'warning',
 });
