@@ -1,19 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { ChunkedCacheWriter, finishChecking, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
+import { finishChecking, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
 import { allocateColumns, FLAG_SNAPSHOT_START, Kind, type RowSource } from '../../src/data/columns.ts';
 import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
 import { READ_AHEAD_SLOTS } from '../../src/data/read-ahead.ts';
 import { openCacheRows, READ_AHEAD_MIN_ROWS } from '../../src/data/stream.ts';
 import { ROOT } from '../spawn-cli.ts';
-import { allEventFields, eventFields, tempDir } from './helpers.ts';
-
-const META = { format: 'test', symbol: 'T', lines: 0, dropped: 0, gaps: 0 };
+import { allEventFields, eventFields, flip, openAsRead, tempDir, writeCacheFile } from './helpers.ts';
 
 /**
  * A cache file of `rows` rows: trades, deltas, quotes (price2 and size2 stored) when `quotes`, and a
@@ -35,19 +33,7 @@ function writeEntry(rows: number, quotes: boolean, dir = tempDir()): string {
       c.size2[i] = c.kind[i] === Kind.QUOTE ? 2 + (i % 4) : NaN;
     }
   }
-  const writer = new ChunkedCacheWriter(path);
-  writer.append(c, rows);
-  writer.finish(META, []);
-  return path;
-}
-
-const openAsRead = (path: string) => openCacheFile(path, 'as-read') as CacheFile;
-
-/** Flips one byte of a file at `at` (from its end when negative). */
-function flip(path: string, at: number): void {
-  const b = readFileSync(path);
-  b[at < 0 ? b.length + at : at] ^= 0x40;
-  writeFileSync(path, b);
+  return writeCacheFile(path, c, rows);
 }
 
 /** Every event read as rows where a row is one event (as the backtest reads deltas), else with next(). */
