@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000, // beforeAll hooks spawn real backtests (now also rendering report.html); a loaded machine needs more than 10 s
     pool: 'forks',
-    globalSetup: ['test/build-dist.ts'],
+    globalSetup: ['test/build-dist.ts', 'test/temp-root.ts'],
   },
 });
