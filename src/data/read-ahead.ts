@@ -31,9 +31,15 @@ import { COLUMN_NAMES, type EventColumns } from './columns.ts';
  * - From the TypeScript sources (tests), the thread registers tsx first (read-ahead-entry.js); the bundle
  *   ships the thread's module as dist/data/read-ahead-worker.js (scripts/bundle.mjs). The thread gets the
  *   process's Node flags but --input-type (with it, a thread cannot load a module file).
+ * - Who closes: a backtest closes both its sources when it ends (sim/backtest.ts, also on an error); a file
+ *   read to its end needs nothing; `spreadlab serve` holds its venue's source for the server's life (a
+ *   closed server's is stopped when collected).
  * Known limits: a thread that cannot start (its module missing) is found only by a timeout
  * (READ_AHEAD_START_MS): the main thread cannot hear the thread's error event while it waits. Memory is
- * READ_AHEAD_SLOTS chunks a file (34 bytes a row, 50 with price2 and size2), besides a thread's heap.
+ * READ_AHEAD_SLOTS chunks a file (34 bytes a row, 50 with price2 and size2), besides a thread's heap. On
+ * a machine whose cores are all busy, the thread woken by a chunk handed back often runs in the main
+ * thread's place (measured on the shared VM at load 4: one more involuntary context switch of the main
+ * thread a chunk), so the replay's wall time gains little there; its CPU time still does.
  */
 export const READ_AHEAD_SLOTS = 3;
 

@@ -41,12 +41,14 @@ import { RANK, sortsBefore } from './merge.ts';
  * - A file of READ_AHEAD_MIN_ROWS rows or more is read ahead by a thread (read-ahead.ts: the reads and the
  *   checksum's CRC-32 off the main thread, chunks handed over as views on shared memory); a smaller one on
  *   the main thread, as the merge's inputs are. The same bytes give the same rows either way, and the same
- *   checks and errors at the same row. Why the bound: a thread takes about 100 ms to start (a bundled
- *   thread on this project's 2-core VM; it loads the cache module) before the first chunk, while the main
- *   thread reads and checks a row in about 8 ns (the day benchmark's warm replay: 2.1 s of reads and CRC-32
- *   over 2 × 68 M rows), so a thread pays for its start from about 10 M rows a file; 8 M rows is
- *   2–3 hours of the BTCUSDT futures benchmark day. A source a run stops reading is closed by the run
- *   (sim/backtest.ts), which stops its thread.
+ *   checks and errors at the same row. Why the bound (measured on this project's shared 2-core VM): a
+ *   bundled thread takes about 100 ms from its start to its first chunk (it loads the cache module), where
+ *   the main thread reads and checks a chunk in a few ms; the main thread reads and checks a row in about
+ *   16 ns (the warm day benchmark: 2.1–2.4 s of reads and CRC-32 over 2 × 68 M rows), which the thread
+ *   takes off it. Both files' threads start at once, so a replay breaks even at about 3 M rows a file, and
+ *   only when a core is free for the threads; 8 M rows (2–3 hours of the BTCUSDT futures benchmark day)
+ *   leaves a margin. A source a run stops reading is closed by the run (sim/backtest.ts), which stops its
+ *   thread.
  * - Chunk buffers are allocated once per open and reused for every chunk; price2 and size2 of a file that
  *   does not store them are filled with NaN once.
  * Known limits: the merge scans every input's head per row (inputs are few: the files of one replay). Read
