@@ -4,6 +4,7 @@
 // - dist/index.js: the public API, what `import … from 'spreadlab'` loads (package.json "exports");
 // - dist/cli/main.js: the command line (src/cli and yargs), which bin/spreadlab.js runs;
 // - dist/sweep/worker.js: a sweep worker thread's entry (src/sweep/pool.ts starts it);
+// - dist/data/read-ahead-worker.js: a streamed file's read-ahead thread (src/data/read-ahead.ts starts it);
 // - dist/sweep/{pool,run-one,sweep}.js and dist/data/shared-replays.js: what bench/sweep.ts drives directly.
 // A module that more than one entry point or lazy import() reaches is written once, into a chunk in
 // dist/chunks/, which every entry imports: the engine exists once per process, whichever entry loaded it
@@ -45,6 +46,7 @@ const ENTRY_POINTS = {
   index: 'src/index.ts',
   'cli/main': 'src/cli/main.ts',
   'sweep/worker': 'src/sweep/worker.ts',
+  'data/read-ahead-worker': 'src/data/read-ahead-worker.ts',
   'sweep/pool': 'src/sweep/pool.ts',
   'sweep/run-one': 'src/sweep/run-one.ts',
   'sweep/sweep': 'src/sweep/sweep.ts',

@@ -36,8 +36,9 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   is exactly as long as it says; each stored column's CRC-32 then runs over its bytes as readCacheRows
  *   reads its rows in order from the first, and when the last row has been read the columns' CRCs (with the
  *   padding bytes read then) are combined behind the header's (crc32Combine) into the file's, so the same
- *   bytes are checked as by the pass. A file that fails is removed and CorruptCacheError thrown from that
- *   read: whatever was read from it must not be used (sim/run-scenario.ts runs the scenario again, which
+ *   bytes are checked as by the pass (a read-ahead thread, read-ahead.ts, folds the CRCs as it reads and
+ *   the main thread records them, recordCheckedRows, as it takes each chunk). A file that fails is removed
+ *   and CorruptCacheError thrown from that read: whatever was read from it must not be used (sim/run-scenario.ts runs the scenario again, which
  *   rebuilds it). finishChecking reads what a replay left unread (a run that ends before the data does).
  *   A file checked once is not checked again in the process (the CacheFile remembers it).
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
@@ -540,7 +541,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
       const headBytes = readAt(PREFIX, offsets[0] - PREFIX);
       if (head.end !== size || headBytes.length !== offsets[0] - PREFIX) return 'corrupt';
       file.check = { rows: 0, crcs: COLUMN_NAMES.map(() => 0), headCrc: crc32(headBytes), stored: head.checksum, state: 'reading' };
-      if (file.length === 0 && !checksumPasses(file, fd)) return 'corrupt';
+      if (file.length === 0 && !checksumPasses(file)) return 'corrupt';
       return file;
     }
     let crc = 0;
@@ -567,6 +568,26 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
 export function readCacheRows(file: CacheFile<unknown>, fd: number, from: number, count: number, into: Omit<EventColumns, 'length'>): void {
   const check = file.check;
   const folds = check !== null && check.state === 'reading' && from === check.rows;
+  readStoredRows(file, fd, from, count, into, folds ? check.crcs : null);
+  if (folds) recordCheckedRows(file, from + count, check.crcs);
+}
+
+/** Where a cache file's stored columns are: what reading its rows needs (CacheFile's fields; read-ahead.ts sends them to its thread). */
+export type CacheLayout = Pick<CacheFile<unknown>, 'path' | 'offsets' | 'secondValues'>;
+
+/**
+ * Reads rows [from, from + count) of the stored columns into `into` (rows 0..count-1; price2 and size2 left
+ * as they are when not stored); with `crcs`, folds each stored column's bytes read into its CRC-32 there
+ * (COLUMN_NAMES order). Throws when the file ends before them.
+ */
+export function readStoredRows(
+  file: CacheLayout,
+  fd: number,
+  from: number,
+  count: number,
+  into: Omit<EventColumns, 'length'>,
+  crcs: { [column: number]: number } | null,
+): void {
   COLUMN_NAMES.forEach((name, k) => {
     const w = widthOf(name);
     const col = into[name];
@@ -579,11 +600,20 @@ export function readCacheRows(file: CacheFile<unknown>, fd: number, from: number
       at += n;
     }
     // not over an empty view: Node 20's crc32 returns 0 for one, whatever the running value
-    if (folds && bytes > 0) check.crcs[k] = crc32(view, check.crcs[k]);
+    if (crcs && bytes > 0) crcs[k] = crc32(view, crcs[k]);
   });
-  if (!folds) return;
-  check.rows += count;
-  if (check.rows === file.length && !checksumPasses(file, fd)) {
+}
+
+/**
+ * Records that rows [0, rows) of a file checked as read are folded into `crcs` (each stored column's CRC-32
+ * over them, COLUMN_NAMES order), the next rows after those already recorded; when that is every row,
+ * checks the file's checksum and, when it fails, removes the file and throws CorruptCacheError.
+ */
+export function recordCheckedRows(file: CacheFile<unknown>, rows: number, crcs: ArrayLike<number>): void {
+  const check = file.check!;
+  for (let k = 0; k < check.crcs.length; k++) check.crcs[k] = crcs[k];
+  check.rows = rows;
+  if (rows === file.length && !checksumPasses(file)) {
     rmSync(file.path, { force: true });
     throw new CorruptCacheError(file.path);
   }
@@ -608,19 +638,25 @@ export function finishChecking(file: CacheFile<unknown>, chunkRows = 1 << 16): v
 
 /**
  * Whether the checksum of a file checked as read, its rows all folded in, is the one it stores: the columns'
- * CRCs combined behind the header's, each followed by its padding bytes (read now); records a pass.
+ * CRCs combined behind the header's, each followed by its padding bytes (read now, from a descriptor of its
+ * own); records a pass.
  */
-function checksumPasses(file: CacheFile<unknown>, fd: number): boolean {
+function checksumPasses(file: CacheFile<unknown>): boolean {
   const check = file.check!;
   let crc = check.headCrc;
-  COLUMN_NAMES.forEach((name, k) => {
-    if (!file.secondValues && isSecond(name)) return;
-    const bytes = file.length * widthOf(name);
-    if (bytes === 0) return;
-    crc = crc32Combine(crc, check.crcs[k], bytes);
-    const padding = Buffer.alloc(pad8(bytes) - bytes);
-    if (padding.length > 0 && readSync(fd, padding, 0, padding.length, file.offsets[k] + bytes) === padding.length) crc = crc32(padding, crc);
-  });
+  const fd = openSync(file.path, 'r');
+  try {
+    COLUMN_NAMES.forEach((name, k) => {
+      if (!file.secondValues && isSecond(name)) return;
+      const bytes = file.length * widthOf(name);
+      if (bytes === 0) return;
+      crc = crc32Combine(crc, check.crcs[k], bytes);
+      const padding = Buffer.alloc(pad8(bytes) - bytes);
+      if (padding.length > 0 && readSync(fd, padding, 0, padding.length, file.offsets[k] + bytes) === padding.length) crc = crc32(padding, crc);
+    });
+  } finally {
+    closeSync(fd);
+  }
   check.state = (crc >>> 0) === check.stored ? 'passed' : 'failed';
   return check.state === 'passed';
 }

@@ -213,12 +213,15 @@ export function addSnapshotRow(snapshot: BookSnapshot, c: Omit<EventColumns, 'le
  * then be passed over with `skipRow()`; `next()` still yields it as an event (and gathers a snapshot's rows).
  * `localShift` is added to every row's localTs (a streamed replay's clock alignment; 0 for in-memory tables).
  * Rows read this way are the ones the same source's `next()` would have formed into events, in the same order.
+ * `close()`, where a source has it, gives up what is left (a streamed file's read-ahead thread, stream.ts):
+ * a consumer that stops before the end calls it; the source yields nothing after.
  */
 export interface RowSource extends MarketEventSource {
   readonly rows: Omit<EventColumns, 'length'>;
   readonly localShift: number;
   peekRow(): number;
   skipRow(): void;
+  close?(): void;
 }
 
 /** Opens the columns as a market event source; each open starts from the first row. */

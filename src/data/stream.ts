@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { readCacheRows, type CacheFile } from './cache.ts';
+import { ReadAhead } from './read-ahead.ts';
 import {
   addSnapshotRow,
   allocateColumns,
@@ -20,7 +21,8 @@ import { RANK, sortsBefore } from './merge.ts';
  *
  * Rules:
  * - Each input (a decode unit's cache file) is read `chunkRows` rows at a time with fs.readSync; the file is
- *   opened for each chunk and closed again, so an abandoned source holds no descriptor.
+ *   opened for each chunk and closed again (by a read-ahead thread too), so an abandoned source holds no
+ *   descriptor.
  * - Inputs are merged row by row with merge.ts's `sortsBefore` (its tie rule: trades, book rows, quotes,
  *   then input order), so the merged row order is the one mergeColumns writes. Events are then formed from
  *   merged rows as ColumnSource (columns.ts) forms them from the merged table: delta, trade and quote rows
@@ -33,12 +35,30 @@ import { RANK, sortsBefore } from './merge.ts';
  * - Each open starts from the first row; two opens yield identical sequences. Delta, trade and quote
  *   events are reused objects (MarketEventSource's contract); snapshots are new objects.
  * - One cache file read in its stored order (openCacheRows: a streamed replay entry's feed or venue file,
- *   stream-entry.ts) needs no merge: a plain row source over its chunk, as openColumns over a table.
+ *   stream-entry.ts) needs no merge: a plain row source over its chunk, as openColumns over a table. Its
+ *   next chunk is taken when a row past the current one is asked for, so its `rows` change then (consumers
+ *   read `rows` again after every peekRow: columns.ts RowSource).
+ * - A file of READ_AHEAD_MIN_ROWS rows or more is read ahead by a thread (read-ahead.ts: the reads and the
+ *   checksum's CRC-32 off the main thread, chunks handed over as views on shared memory); a smaller one on
+ *   the main thread, as the merge's inputs are. The same bytes give the same rows either way, and the same
+ *   checks and errors at the same row. Why the bound (measured on this project's shared 2-core VM): a
+ *   bundled thread takes about 100 ms from its start to its first chunk (it loads the cache module), where
+ *   the main thread reads and checks a chunk in a few ms; the main thread reads and checks a row in about
+ *   16 ns (the warm day benchmark: 2.1–2.4 s of reads and CRC-32 over 2 × 68 M rows), which the thread
+ *   takes off it. Both files' threads start at once, so a replay breaks even at about 3 M rows a file, and
+ *   only when a core is free for the threads; 8 M rows (2–3 hours of the BTCUSDT futures benchmark day)
+ *   leaves a margin. A source a run stops reading is closed by the run (sim/backtest.ts), which stops its
+ *   thread.
  * - Chunk buffers are allocated once per open and reused for every chunk; price2 and size2 of a file that
  *   does not store them are filled with NaN once.
- * Known limits: the merge scans every input's head per row (inputs are few: the files of one replay).
+ * Known limits: the merge scans every input's head per row (inputs are few: the files of one replay). Read
+ * ahead, a file's reads and checksum need a free core to gain anything: on a machine whose cores are all
+ * busy the thread takes its time from the replay's.
  */
 export const DEFAULT_CHUNK_ROWS = 1 << 16;
+
+/** Files of fewer rows are read on the main thread (openCacheRows): a thread's start-up would cost more than it saves (see the header). */
+export const READ_AHEAD_MIN_ROWS = 1 << 23;
 
 /** StreamSource.current before the head is found. */
 const UNKNOWN = -2;
@@ -56,28 +76,71 @@ export function openStream(inputs: readonly CacheFile<unknown>[], options: Strea
   return () => new StreamSource(inputs, chunkRows, shift);
 }
 
-/** One cache file's rows in stored order, `chunkRows` at a time (see the header); each open starts from the first row. */
-export function openCacheRows(file: CacheFile<unknown>, chunkRows = DEFAULT_CHUNK_ROWS): OpenMarketEvents {
+/**
+ * One cache file's rows in stored order, `chunkRows` at a time (see the header), read ahead by a thread of
+ * its own (read-ahead.ts) when `readAhead`: by default when the file holds READ_AHEAD_MIN_ROWS rows or
+ * more. Each open starts from the first row.
+ */
+export function openCacheRows(file: CacheFile<unknown>, chunkRows = DEFAULT_CHUNK_ROWS, readAhead = file.length >= READ_AHEAD_MIN_ROWS): OpenMarketEvents {
   const rows = Math.max(1, Math.floor(chunkRows));
-  return () => new CacheRows(file, rows);
+  return () => new CacheRows(readAhead && file.length > 0 ? new ReadAhead(file, rows) : new ChunksRead(file, rows));
 }
 
-/** One input's current chunk and position. */
-class Cursor {
-  readonly cols: Omit<EventColumns, 'length'>;
-  /** Rows in the current chunk. */
-  count = 0;
-  /** Position in the current chunk. */
-  i = 0;
-  /** File row after the current chunk. */
+/**
+ * A file's chunks handed out one after another: `take` makes the next chunk's rows `columns` (refilled in
+ * place, or other views: the columns of a chunk are valid until the next take) and returns its row count,
+ * 0 after the last; `close` gives up the rest.
+ */
+interface FileChunks {
+  readonly columns: Omit<EventColumns, 'length'>;
+  take(): number;
+  close(): void;
+}
+
+/** A file's chunks read on this thread into one buffer, refilled for each chunk (the file is opened for each chunk). */
+class ChunksRead implements FileChunks {
+  readonly columns: Omit<EventColumns, 'length'>;
+  /** File row after the chunk taken last. */
   private nextRow = 0;
 
   constructor(
     private readonly file: CacheFile<unknown>,
     private readonly chunkRows: number,
   ) {
-    this.cols = allocateColumns(Math.max(1, Math.min(chunkRows, file.length)));
-    if (!file.secondValues) for (const name of SECOND_COLUMNS) this.cols[name].fill(NaN);
+    this.columns = allocateColumns(Math.max(1, Math.min(chunkRows, file.length)));
+    if (!file.secondValues) for (const name of SECOND_COLUMNS) this.columns[name].fill(NaN);
+  }
+
+  take(): number {
+    const count = Math.min(this.chunkRows, this.file.length - this.nextRow);
+    if (count <= 0) return 0;
+    const fd = openSync(this.file.path, 'r');
+    try {
+      readCacheRows(this.file, fd, this.nextRow, count, this.columns);
+    } finally {
+      closeSync(fd);
+    }
+    this.nextRow += count;
+    return count;
+  }
+
+  close(): void {
+    this.nextRow = this.file.length;
+  }
+}
+
+/** One input's current chunk and position (the merge's: the next chunk is read as soon as the current one is passed). */
+class Cursor {
+  readonly cols: Omit<EventColumns, 'length'>;
+  /** Rows in the current chunk. */
+  count = 0;
+  /** Position in the current chunk. */
+  i = 0;
+  private readonly chunks: ChunksRead;
+
+  constructor(file: CacheFile<unknown>, chunkRows: number) {
+    this.chunks = new ChunksRead(file, chunkRows);
+    this.cols = this.chunks.columns;
     this.refill();
   }
 
@@ -87,51 +150,59 @@ class Cursor {
 
   private refill(): void {
     this.i = 0;
-    this.count = Math.min(this.chunkRows, this.file.length - this.nextRow);
-    if (this.count <= 0) {
-      this.count = 0;
-      return;
-    }
-    const fd = openSync(this.file.path, 'r');
-    try {
-      readCacheRows(this.file, fd, this.nextRow, this.count, this.cols);
-    } finally {
-      closeSync(fd);
-    }
-    this.nextRow += this.count;
+    this.count = this.chunks.take();
   }
 }
 
-/** One cache file's rows in stored order: its cursor handed out as a row source (see the header). */
-class CacheRows extends Cursor implements RowSource {
+/**
+ * One cache file's rows in stored order, as a row source (see the header). The next chunk is taken when a
+ * row past the current one is asked for, so `rows` changes then: read it again after every peekRow.
+ */
+class CacheRows implements RowSource {
   readonly localShift = 0;
-  readonly rows = this.cols;
+  rows: Omit<EventColumns, 'length'>;
+  /** Rows in the current chunk, and the position in it. */
+  private count = 0;
+  private i = 0;
   private readonly events = new RowEvents();
 
+  constructor(private readonly chunks: FileChunks) {
+    this.rows = chunks.columns;
+  }
+
   peekRow(): number {
-    return this.i < this.count ? this.i : -1;
+    return this.i < this.count || this.nextChunk() ? this.i : -1;
   }
 
   skipRow(): void {
-    if (this.i < this.count) this.advance();
+    if (this.i < this.count || this.nextChunk()) this.i++;
   }
 
   next(): MarketEvent | null {
-    const c = this.cols;
-    const i = this.i;
-    if (i >= this.count) return null;
-    if (c.kind[i] !== Kind.SNAPSHOT) {
-      const event = this.events.read(c, i, 0);
-      this.advance(); // after reading the row: advancing may load the next chunk over it
-      return event;
-    }
-    // a snapshot's rows, over chunk boundaries (the chunk buffer is refilled in place)
+    if (this.i >= this.count && !this.nextChunk()) return null;
+    const c = this.rows;
+    const i = this.i++;
+    if (c.kind[i] !== Kind.SNAPSHOT) return this.events.read(c, i, 0);
+    // a snapshot's rows, over chunk boundaries
     const snapshot = emptySnapshot(c.exchTs[i], c.localTs[i]);
-    do {
-      addSnapshotRow(snapshot, c, this.i);
-      this.advance();
-    } while (this.i < this.count && c.kind[this.i] === Kind.SNAPSHOT && (c.flags[this.i] & FLAG_SNAPSHOT_START) === 0);
+    addSnapshotRow(snapshot, c, i);
+    while ((this.i < this.count || this.nextChunk()) && this.rows.kind[this.i] === Kind.SNAPSHOT && (this.rows.flags[this.i] & FLAG_SNAPSHOT_START) === 0) {
+      addSnapshotRow(snapshot, this.rows, this.i++);
+    }
     return snapshot;
+  }
+
+  /** Gives up the rows not read yet (stops a read-ahead thread); the source then yields nothing more. */
+  close(): void {
+    this.chunks.close();
+    this.i = this.count = 0;
+  }
+
+  private nextChunk(): boolean {
+    this.i = 0;
+    this.count = this.chunks.take();
+    this.rows = this.chunks.columns;
+    return this.count > 0;
   }
 }
 

@@ -264,11 +264,19 @@ class Backtest {
       if (this.feedEvents > 0) this.startStrategy();
       else this.startWaitsForFeed = true;
     });
-    for (;;) {
-      const resolvedStrategy = this.step();
-      if (resolvedStrategy === null) break;
-      if (resolvedStrategy) await letStrategyRun();
-      if (this.strategyFailure) throw this.strategyFailure;
+    try {
+      for (;;) {
+        const resolvedStrategy = this.step();
+        if (resolvedStrategy === null) break;
+        if (resolvedStrategy) await letStrategyRun();
+        if (this.strategyFailure) throw this.strategyFailure;
+      }
+    } finally {
+      // a run that ends before its data, or fails, gives its sources up (a streamed file's read-ahead thread)
+      for (const lane of this.lanes) {
+        lane.venueRows.close?.();
+        lane.localRows.close?.();
+      }
     }
     this.gateway.endRun();
     await letStrategyRun();

@@ -2,11 +2,11 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ChunkedCacheWriter, crc32Combine, finishChecking, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
+import { crc32Combine, finishChecking, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
 import { allocateColumns, Kind } from '../../src/data/columns.ts';
 import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
 import { openCacheRows } from '../../src/data/stream.ts';
-import { allEventFields, tempDir } from './helpers.ts';
+import { allEventFields, flip, openAsRead, tempDir, writeCacheFile } from './helpers.ts';
 
 /** Bytes 0, 1, … of a pseudo-random sequence (a fixed LCG: the same bytes on every run). */
 function bytes(length: number, seed: number): Uint8Array {
@@ -50,8 +50,6 @@ describe('crc32Combine (cache.ts)', () => {
   });
 });
 
-const META = { format: 'test', symbol: 'T', lines: 0, dropped: 0, gaps: 0 };
-
 /** A cache file of `rows` delta and trade rows (13 rows: the kind and flags columns end in padding); returns its path. */
 function writeEntry(rows = 13): string {
   const path = join(tempDir(), 'entry.cols');
@@ -64,19 +62,7 @@ function writeEntry(rows = 13): string {
     c.price[i] = 100 + (i % 5);
     c.size[i] = 1 + i;
   }
-  const writer = new ChunkedCacheWriter(path);
-  writer.append(c, rows);
-  writer.finish(META, []);
-  return path;
-}
-
-const openAsRead = (path: string) => openCacheFile(path, 'as-read') as CacheFile;
-
-/** Flips one byte of a file at `at` (from its end when negative). */
-function flip(path: string, at: number): void {
-  const b = readFileSync(path);
-  b[at < 0 ? b.length + at : at] ^= 0x40;
-  writeFileSync(path, b);
+  return writeCacheFile(path, c, rows);
 }
 
 describe('a cache file checked as read (cache.ts)', () => {

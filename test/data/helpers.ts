@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MarketUnits } from '../../src/core/market.ts';
+import { ChunkedCacheWriter, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../../src/data/columns.ts';
 
@@ -118,4 +119,22 @@ export function allEventFields(open: OpenMarketEvents): string[] {
   const out: string[] = [];
   for (let e = source.next(); e; e = source.next()) out.push(eventFields(e));
   return out;
+}
+
+/** Writes `rows` rows of the columns as a cache file (cache.ts ChunkedCacheWriter) at `path`; returns the path. */
+export function writeCacheFile(path: string, c: Omit<EventColumns, 'length'>, rows: number): string {
+  const writer = new ChunkedCacheWriter(path);
+  writer.append(c, rows);
+  writer.finish({ format: 'test', symbol: 'T', lines: 0, dropped: 0, gaps: 0 }, []);
+  return path;
+}
+
+/** A cache file opened to be checked as its rows are read (cache.ts openCacheFile 'as-read'). */
+export const openAsRead = (path: string) => openCacheFile(path, 'as-read') as CacheFile;
+
+/** Flips one byte of a file at `at` (from its end when negative). */
+export function flip(path: string, at: number): void {
+  const b = readFileSync(path);
+  b[at < 0 ? b.length + at : at] ^= 0x40;
+  writeFileSync(path, b);
 }

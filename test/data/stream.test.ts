@@ -10,7 +10,8 @@ import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/core/events.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
 import { loadReplay, prepareStream } from '../../src/data/replay.ts';
-import { openCacheRows } from '../../src/data/stream.ts';
+import { READ_AHEAD_SLOTS } from '../../src/data/read-ahead.ts';
+import { DEFAULT_CHUNK_ROWS, openCacheRows } from '../../src/data/stream.ts';
 import { writeRunFolder } from '../../src/report/run-folder.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
@@ -233,9 +234,9 @@ describe('streaming memory', () => {
     gc();
     const before = used();
     let peakReplay = 0;
-    // both timelines open at once, as a backtest reads them
-    const source = openCacheRows(s.feed)();
-    const venue = openCacheRows(s.venue)();
+    // both timelines open at once, as a backtest of a long replay reads them: read ahead by a thread each
+    const source = openCacheRows(s.feed, DEFAULT_CHUNK_ROWS, true)();
+    const venue = openCacheRows(s.venue, DEFAULT_CHUNK_ROWS, true)();
     let n = 0;
     let lastTs = -Infinity;
     for (let e = source.next(); e; e = source.next()) {
@@ -250,8 +251,8 @@ describe('streaming memory', () => {
     expect(n).toBe(s.rows);
     const mb = (x: number) => `${(x / 2 ** 20).toFixed(1)} MB`;
     console.log(`streaming memory: ${s.rows} rows (${mb(decodedBytes)} decoded); peak growth decoding ${mb(peakDecode)}, replaying ${mb(peakReplay)}`);
-    // two timelines × 65536 rows × 50 bytes ≈ 6.3 MB of chunks while replaying
-    expect(peakReplay).toBeLessThan(16 * 2 ** 20);
+    // two timelines, each read ahead (read-ahead.ts) in READ_AHEAD_SLOTS chunks of 65536 rows × 50 bytes: 19.7 MB while replaying
+    expect(peakReplay).toBeLessThan(2 * READ_AHEAD_SLOTS * 65_536 * 50 + 4 * 2 ** 20);
     expect(peakDecode).toBeLessThan(decodedBytes / 3);
   }, 180_000); // a cold streamed load of 2.4 M rows: decode, merge, and the streamed replay entry written (two passes)
 });

@@ -2,7 +2,8 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
-import type { MarketEvent } from '../../src/core/events.ts';
+import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
+import { rowSourceOf } from '../../src/data/row-source.ts';
 import { runBacktest } from './run-backtest.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
@@ -369,5 +370,26 @@ describe('event loop', () => {
         throw new Error('strategy bug');
       }),
     ).rejects.toThrow('strategy bug');
+  });
+
+  it('gives its row sources up when it ends, before its data or by an error (a streamed file’s read-ahead thread stops)', async () => {
+    const events = sellTrades([1_000, 2_000, 3_000, 500_000]);
+    for (const strategy of [async () => {}, async () => Promise.reject(new Error('strategy bug'))] as Strategy[]) {
+      const closed: string[] = [];
+      const closing = (open: OpenMarketEvents, name: string) => () =>
+        Object.assign(rowSourceOf(open()), { close: () => closed.push(name) });
+      await runBacktest({
+        units,
+        fees: feeSchedule(0, 0),
+        openEvents: closing(openEventArray([book, ...events]), 'feed'),
+        openVenueEvents: closing(openEventArrayByExchTime([book, ...events]), 'venue'),
+        startTs: 0,
+        endTs: 10_000,
+        queue: createQueueModel({ model: 'risk-averse' }),
+        latency: createLatencyModel({ model: 'constant', entryMs: 1, responseMs: 1 }, new Rng('x')),
+        strategy,
+      }).catch(() => undefined);
+      expect(closed.sort()).toEqual(['feed', 'venue']);
+    }
   });
 });
