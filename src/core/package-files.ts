@@ -26,3 +26,12 @@ export function packageFile(path: string): URL {
 
 /** True when running from the TypeScript sources (tsx, vitest), false when running the bundle in dist/. */
 export const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
+/**
+ * The Node flags for a worker thread started on one of the package's module files (the sweep pool's
+ * workers, a streamed file's read-ahead thread): the process's own, less --input-type, with which a thread
+ * cannot load a module file (ERR_INPUT_TYPE_NOT_ALLOWED, in a program run as `node --input-type=module -e …`).
+ */
+export function threadExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+}

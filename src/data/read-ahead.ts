@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { FROM_SOURCES, packageFile } from '../core/package-files.ts';
+import { FROM_SOURCES, packageFile, threadExecArgv } from '../core/package-files.ts';
 import { recordCheckedRows, type CacheFile, type CacheLayout } from './cache.ts';
 import { COLUMN_NAMES, type EventColumns } from './columns.ts';
 
@@ -101,11 +101,6 @@ function slotBytes(rows: number, secondValues: boolean): number {
 /** The thread's module: the bundle's, or from the sources an entry that registers tsx first. */
 const WORKER_FILE = packageFile(FROM_SOURCES ? 'src/data/read-ahead-entry.js' : 'dist/data/read-ahead-worker.js');
 
-/** The process's Node flags, less --input-type (a thread given it fails to load its module file: `node --input-type=module -e …`). */
-function threadArgv(): string[] {
-  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-}
-
 /** Stops a dropped reader's thread (see the header). */
 const dropped = new FinalizationRegistry<() => void>((stop) => stop());
 
@@ -151,7 +146,7 @@ export class ReadAhead {
       slots: shared,
       port: port2,
     };
-    const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [port2], execArgv: threadArgv() });
+    const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [port2], execArgv: threadExecArgv() });
     worker.unref();
     const controlArray = this.control;
     this.stop = () => {
