@@ -495,7 +495,12 @@ class Backtest {
   private onVenueFill(lane: MarketLane, fill: VenueFill): void {
     lane.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
     const noticeTs = this.gateway.notifyFill(lane.index, fill);
-    lane.fills.push({ ...fill, positionAfter: lane.ledger.position, midIndex: lane.midPath.length - 1, noticeTs });
+    // Field by field, not `{ ...fill, … }`: V8 gave the spread copies thousands of maps (hidden classes), and
+    // every later read of a day's fills (analytics, run files, report) was ~40× slower for it.
+    const { orderId, side, price, size, liquidity, fee, exchTs, remaining } = fill;
+    const positionAfter = lane.ledger.position;
+    const midIndex = lane.midPath.length - 1;
+    lane.fills.push({ orderId, side, price, size, liquidity, fee, exchTs, remaining, positionAfter, midIndex, noticeTs });
     this.fillOrder.push(lane.index);
   }
 
