@@ -240,7 +240,7 @@ describe('report.html', () => {
     expect(json).not.toContain('<');
     expect(JSON.parse(json)['compare-pnl'].data.values.some((v: { run: string }) => v.run === hostile.label)).toBe(true);
     expect(html).not.toContain('<script>alert(1)');
-    expect(jsonForScript({ s: '<\u2028' })).toBe('{"s":"\\u003c\\u2028"}');
+    expect(jsonForScript({ s: '<\u2028<\u2029' })).toBe('{"s":"\\u003c\\u2028\\u003c\\u2029"}');
   });
 
   it('formats figures: money to 4 significant digits, bps to 2 decimals, a true minus sign', () => {
