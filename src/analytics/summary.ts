@@ -1,4 +1,4 @@
-import { isoMicros } from '../core/units.ts';
+import { isoMicros, utcHour } from '../core/units.ts';
 import { quantileSorted } from 'simple-statistics';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { fillMarkouts, weightedStat, type FillMarkouts, type WeightedStat } from './markouts.ts';
@@ -171,7 +171,7 @@ export function analyzeRun(run: MarketView, maxInventory: number | null = strate
       ),
       bySize: groupStat(sizeBuckets(fills.map((f) => units.size(f.size))), mainMarkouts, weights),
       byHour: groupStat(
-        fills.map((f) => isoMicros(f.exchTs).slice(11, 13)),
+        fills.map((f) => utcHour(f.exchTs)),
         mainMarkouts,
         weights,
       ),

@@ -39,3 +39,17 @@ export function isoMicros(us: Micros): string {
   }
   return `${lastSecondText}${String(us - second * US_PER_SECOND).padStart(6, '0')}Z`;
 }
+
+const US_PER_HOUR = 3_600_000_000;
+const US_PER_DAY = 24 * US_PER_HOUR;
+
+/**
+ * The UTC hour of a whole number of µs, two digits ("00" to "23"): isoMicros(us).slice(11, 13) without
+ * formatting the date (the summary's breakdown by hour reads it for each of a day's fills). The µs into the
+ * day is an exact remainder, so the hour is exact at every boundary.
+ */
+export function utcHour(us: Micros): string {
+  const inDay = us % US_PER_DAY;
+  const hour = Math.floor((inDay < 0 ? inDay + US_PER_DAY : inDay) / US_PER_HOUR);
+  return hour < 10 ? `0${hour}` : String(hour);
+}

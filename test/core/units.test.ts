@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoMicros } from '../../src/core/units.ts';
+import { isoMicros, utcHour } from '../../src/core/units.ts';
 
 /** isoMicros as it was before it kept the last second's text: every call through Date. */
 function isoMicrosThroughDate(us: number): string {
@@ -45,5 +45,16 @@ describe('isoMicros', () => {
   it('refuses a time that is not one, as Date does', () => {
     expect(() => isoMicros(NaN)).toThrow(RangeError);
     expect(() => isoMicros(1e30)).toThrow(RangeError);
+  });
+});
+
+describe('utcHour', () => {
+  it("is isoMicros' hour, at and next to every hour boundary of a day, before the epoch and at the ends of the safe integers", () => {
+    const day = Date.UTC(2025, 0, 1) * 1000;
+    const hour = 3_600_000_000;
+    const times = [0, -0, 1, -1, -hour, -hour - 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1_735_736_643_486_000];
+    for (let h = -1; h <= 25; h++) times.push(day + h * hour - 1, day + h * hour, day + h * hour + 1);
+    for (let k = 0; k < 1000; k++) times.push(Math.round((k / 1000 - 0.5) * 2 * Number.MAX_SAFE_INTEGER));
+    for (const us of times) expect(utcHour(us), String(us)).toBe(isoMicros(us).slice(11, 13));
   });
 });
