@@ -5,7 +5,7 @@ import type { MarketUnits } from '../core/market.ts';
 import { Series } from '../core/series.ts';
 import { sideSign, type Micros, type Ticks } from '../core/units.ts';
 import { Ledger } from '../ledger/ledger.ts';
-import type { BacktestResult, FillRecord } from '../sim/backtest.ts';
+import { fillRecord, type BacktestResult, type FillRecord } from '../sim/backtest.ts';
 import { OrderLog } from '../sim/order-log.ts';
 import { RecordedSeries } from '../strategy/recorded-series.ts';
 import type { VenueFill } from '../venue/exchange.ts';
@@ -63,7 +63,7 @@ export class RunTape {
   /** Books a fill whose notice reached the strategy at `noticeTs` (local µs). */
   addFill(fill: TapeFill, noticeTs: Micros): void {
     this.ledger.applyFill(fill.side, fill.price, fill.size, fill.fee);
-    this.fills.push({ ...fill, positionAfter: this.ledger.position, midIndex: this.midPath.length - 1, noticeTs });
+    this.fills.push(fillRecord(fill, this.ledger.position, this.midPath.length - 1, noticeTs));
   }
 
   /** Our best resting bid and ask changed (ticks, NaN when none). */
