@@ -60,8 +60,12 @@ export function weightedStat(values: ArrayLike<number>, weights: ArrayLike<numbe
   const mean = weightedMean(x as unknown as number[], w as unknown as number[]);
   if (count < 2) return { mean, count, sd: null, ci95Low: null, ci95High: null };
   const sd = Math.sqrt(weightedVariance(x as unknown as number[], w as unknown as number[]));
-  const sumW = w.reduce((a, b) => a + b, 0);
-  const sumW2 = w.reduce((a, b) => a + b * b, 0);
+  let sumW = 0;
+  let sumW2 = 0;
+  for (let k = 0; k < count; k++) {
+    sumW += w[k];
+    sumW2 += w[k] * w[k];
+  }
   const half = (Z95 * sd) / Math.sqrt((sumW * sumW) / sumW2);
   return { mean, count, sd, ci95Low: mean - half, ci95High: mean + half };
 }
