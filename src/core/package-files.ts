@@ -28,10 +28,13 @@ export function packageFile(path: string): URL {
 export const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
 /**
- * The Node flags for a worker thread started on one of the package's module files (the sweep pool's
- * workers, a streamed file's read-ahead thread): the process's own, less --input-type, with which a thread
- * cannot load a module file (ERR_INPUT_TYPE_NOT_ALLOWED, in a program run as `node --input-type=module -e …`).
+ * The code a worker thread of the package runs (the sweep pool's workers, a streamed file's read-ahead thread),
+ * started as `new Worker(threadEntry(file), { eval: true })`: it imports the module file. Started so, a thread
+ * inherits the process's Node and V8 flags as Node parsed them. A module file as the thread's entry would
+ * need them passed again (execArgv), and Node refuses both kinds given so: V8 flags
+ * (`node --max-old-space-size=4096 …`: ERR_WORKER_INVALID_EXEC_ARGV) and --input-type
+ * (`node --input-type=module -e …`: ERR_INPUT_TYPE_NOT_ALLOWED, as a file entry; it applies to this code).
  */
-export function threadExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+export function threadEntry(file: URL): string {
+  return `import(${JSON.stringify(file.href)});`;
 }

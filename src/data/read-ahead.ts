@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { FROM_SOURCES, packageFile, threadExecArgv } from '../core/package-files.ts';
+import { FROM_SOURCES, packageFile, threadEntry } from '../core/package-files.ts';
 import { recordCheckedRows, type CacheFile, type CacheLayout } from './cache.ts';
 import { COLUMN_NAMES, type EventColumns } from './columns.ts';
 
@@ -146,7 +146,7 @@ export class ReadAhead {
       slots: shared,
       port: port2,
     };
-    const worker = new Worker(WORKER_FILE, { workerData: data, transferList: [port2], execArgv: threadExecArgv() });
+    const worker = new Worker(threadEntry(WORKER_FILE), { eval: true, workerData: data, transferList: [port2] });
     worker.unref();
     const controlArray = this.control;
     this.stop = () => {

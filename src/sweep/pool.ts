@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { SpreadlabError } from '../core/errors.ts';
-import { FROM_SOURCES, packageFile, threadExecArgv } from '../core/package-files.ts';
+import { FROM_SOURCES, packageFile, threadEntry } from '../core/package-files.ts';
 import type { PlannedRun } from './grid.ts';
 import type { SweepBase } from './run-one.ts';
 import type { PreloadMessage, RunReply, RunRequest } from './worker.ts';
@@ -17,7 +17,7 @@ import { scenarioForRun } from './run-one.ts';
  * key results by run index, so outputs do not. A run that fails stops the pool: a user error (bad parameter
  * value) is re-raised as such, and the pool's workers are ended. One message per run each way: a run takes
  * about 0.1 s, its row is a few kilobytes, so batching would save nothing measurable.
- * Workers start with the process's Node flags less --input-type (core/package-files.ts threadExecArgv).
+ * Workers start with the process's Node and V8 flags (core/package-files.ts threadEntry).
  * Workers are kept for the next pool in this process for IDLE_MS (idle, they do not keep it alive): tune's
  * steps and walk-forward's folds pay a worker's start-up and JIT warm-up once, not once per step. A kept
  * worker holds the replays it was sent (shared memory, not copies) and gets only the ones it lacks;
@@ -91,7 +91,7 @@ function configureWorkerHeaps(): void {
 
 function startWorker(): PoolThread {
   configureWorkerHeaps();
-  const thread = { worker: new Worker(WORKER_FILE, { execArgv: threadExecArgv() }), replays: new Set<string>() };
+  const thread = { worker: new Worker(threadEntry(WORKER_FILE), { eval: true }), replays: new Set<string>() };
   // A kept worker that fails or exits while idle is dropped (a running pool also hears it, in drain).
   const drop = (): void => {
     const at = idle.indexOf(thread);
