@@ -20,7 +20,7 @@ await sweep({ scenarioFile: 'scenarios/demo.json', overrides: ['durationSeconds=
   return { ...result, wrote: existsSync(join(out, 'results.csv')) };
 }
 
-it('a sweep with worker threads runs from a program given as `node --input-type=module -e` (its flags reach no thread)', () => {
+it('a sweep with worker threads runs from a program given as `node --input-type=module -e` (the flag applies to the one-line entry of each thread, not to its module file)', () => {
   const result = sweepWith([]);
   expect(result.stderr).not.toContain('ERR_INPUT_TYPE_NOT_ALLOWED');
   expect(result.status).toBe(0);
