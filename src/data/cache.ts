@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describeFsError } from '../core/fs-errors.ts';
@@ -44,6 +44,9 @@ import type { Problem, ProblemLog } from './problems.ts';
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
+ *   Given the row count in advance (a plan: a streamed replay entry's files), it writes each column in
+ *   place behind room for the header (the JSON padded with spaces) and folds the CRC-32s as it writes, so
+ *   the rows are written once (on this VM a GB written costs about 2 s of kernel time: README, Benchmarks).
  * - A cache that cannot be written (disk full, read-only, no permission, an unusable folder) is not an
  *   error: the temporary files are removed, a warning says so once, and the replay goes on from memory.
  * - Replay entries (`replays/<key>.cols`, replayCachePath): a whole in-memory replay as loadReplay returns
@@ -209,8 +212,8 @@ interface Header<Meta = CacheMeta> {
 const PREFIX = 16;
 
 /** What precedes the columns: the prefix (checksum left 0: see writeChecksum), the JSON header, padding to 8 bytes. */
-function headBytes(header: Header<unknown>): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+function headBytes(headerJson: string): Buffer {
+  const json = Buffer.from(headerJson, 'utf8');
   const head = Buffer.alloc(pad8(PREFIX + json.length));
   head.write(CACHE_FORMAT, 0, 'latin1');
   head.writeUInt32LE(json.length, 8);
@@ -263,7 +266,7 @@ export function writeCache<Meta = CacheMeta>(
 ): boolean {
   const stats = addStats(null, columns, columns.length);
   const secondValues = hasSecondValues(columns);
-  const head = headBytes({ length: columns.length, meta, problems, stats, secondValues, ...(venueOrder ? { venueOrder: true } : {}) });
+  const head = headBytes(JSON.stringify({ length: columns.length, meta, problems, stats, secondValues, ...(venueOrder ? { venueOrder: true } : {}) } satisfies Header<Meta>));
   const parts: (Float64Array | Uint8Array | Int32Array)[] = COLUMN_NAMES.map((name) => columns[name]);
   if (venueOrder) parts.push(venueOrder);
   // written part by part: one buffer of the whole file would double a day's replay in memory
@@ -371,26 +374,85 @@ function writeNaN(fd: number, rows: number): void {
   }
 }
 
-/** Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header). */
-export class ChunkedCacheWriter {
+/**
+ * What a writer knows before its first row (a streamed replay entry's files: stream-entry.ts): the rows and
+ * whether price2 and size2 are stored, and the header's metadata and problems, which size the header's room.
+ */
+export interface CacheWriterPlan<Meta> {
+  rows: number;
+  secondValues: boolean;
+  meta: Meta;
+  problems: Problem[];
+}
+
+/** Stats whose JSON is as long as any stats' can be (a JSON number is at most 24 characters). */
+const WIDEST_STATS: CacheStats = {
+  firstLocalTs: -Number.MAX_VALUE,
+  lastLocalTs: -Number.MAX_VALUE,
+  lastExchTs: -Number.MAX_VALUE,
+  lastKind: -Number.MAX_VALUE,
+  lead: -Number.MAX_VALUE,
+  lag: -Number.MAX_VALUE,
+  trades: -Number.MAX_VALUE,
+};
+
+/** Where a column's bytes were appended: a descriptor and the byte they start at. */
+interface ColumnPlace {
+  fd: number;
+  at: number;
+}
+
+/**
+ * Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header).
+ * Without a plan, each column is appended to a temporary file of its own and `finish` concatenates them
+ * behind the header. With a plan (the row count known in advance), each column is written in place in the
+ * file, behind room for the header (its JSON padded with spaces, which JSON.parse skips), and each column's
+ * CRC-32 is folded as it is written, so `finish` writes only the header and the checksum: no second copy of
+ * the rows. A plan that did not hold (fewer rows, a longer header) is finished by concatenating the columns
+ * from their places, as without a plan; more rows than planned, or price2/size2 used when the plan leaves
+ * them out, is an error (the caller's count was wrong).
+ */
+export class ChunkedCacheWriter<Meta = CacheMeta> {
   private readonly fds: number[] = [];
   private readonly tmp: string[];
+  /** Each column's place, COLUMN_NAMES order. */
+  private readonly places: ColumnPlace[];
+  /** With a plan: the JSON header's room (bytes) and each column's CRC-32 so far. */
+  private readonly room: number = 0;
+  private readonly crcs: number[] = COLUMN_NAMES.map(() => 0);
   private length = 0;
   private stats: CacheStats | null = null;
-  /** A row using price2 and size2 was appended (they are kept only then). */
-  private secondValues = false;
+  /** A row using price2 and size2 was appended (they are kept only then), or the plan keeps them. */
+  private secondValues: boolean;
 
   private readonly stem: string;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly plan: CacheWriterPlan<Meta> | null = null,
+  ) {
     this.stem = `${path}.tmp-${process.pid}-${++writers}`; // unique even for two writers of one key in a process
-    this.tmp = COLUMN_NAMES.map((name) => `${this.stem}.${name}`);
+    this.secondValues = plan?.secondValues ?? false;
+    this.tmp = plan ? [] : COLUMN_NAMES.map((name) => `${this.stem}.${name}`);
     try {
-      for (const t of this.tmp) this.fds.push(openSync(t, 'w'));
+      if (plan) {
+        const { rows, meta, problems, secondValues } = plan;
+        this.room = Buffer.byteLength(JSON.stringify({ length: rows, meta, problems, stats: WIDEST_STATS, secondValues } satisfies Header<Meta>));
+        this.fds.push(openSync(this.stem, 'w+'));
+      } else {
+        for (const t of this.tmp) this.fds.push(openSync(t, 'w+'));
+      }
     } catch (error) {
       this.abort();
       throw error;
     }
+    let at = pad8(PREFIX + this.room);
+    this.places = COLUMN_NAMES.map((name, k) => {
+      if (!plan) return { fd: this.fds[k], at: 0 };
+      const place = { fd: this.fds[0], at };
+      if (plan.secondValues || !isSecond(name)) at += pad8(plan.rows * widthOf(name));
+      return place;
+    });
   }
 
   /**
@@ -401,14 +463,19 @@ export class ChunkedCacheWriter {
   append(c: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return;
     try {
+      if (this.plan && this.length + count > this.plan.rows) throw new Error(`${this.path}: more rows than the ${this.plan.rows} planned`);
       if (!this.secondValues && anyUsesSecondValues(c.kind, count)) {
+        if (this.plan) throw new Error(`${this.path}: a row uses price2 and size2, which the plan leaves out`);
         this.secondValues = true;
         for (const name of SECOND_COLUMNS) writeNaN(this.fds[COLUMN_NAMES.indexOf(name)], this.length);
       }
       COLUMN_NAMES.forEach((name, k) => {
         if (!this.secondValues && isSecond(name)) return;
         const col = c[name].length > 0 ? c[name] : new Float64Array(count).fill(NaN);
-        writeAll(this.fds[k], new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name)));
+        const bytes = new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name));
+        const { fd, at } = this.places[k];
+        writeAll(fd, bytes, this.plan ? at + this.length * widthOf(name) : null);
+        if (this.plan) this.crcs[k] = crc32(bytes, this.crcs[k]);
       });
     } catch (error) {
       this.abort();
@@ -419,30 +486,58 @@ export class ChunkedCacheWriter {
   }
 
   /** Writes the final file (header, then each column, then the checksum) and renames it into place. */
-  finish<Meta = CacheMeta>(meta: Meta, problems: Problem[]): void {
-    for (const fd of this.fds.splice(0)) closeSync(fd);
-    const out = this.stem;
+  finish(meta: Meta, problems: Problem[]): void {
+    const header: Header<Meta> = { length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues };
+    try {
+      const json = JSON.stringify(header);
+      if (this.plan && this.length === this.plan.rows && Buffer.byteLength(json) <= this.room) this.finishInPlace(json);
+      else this.concatenate(header);
+    } finally {
+      this.abort();
+    }
+  }
+
+  /** A plan that held: the header in its room, the file's checksum from the columns' CRCs (cache.ts crc32Combine). */
+  private finishInPlace(json: string): void {
+    const fd = this.fds[0];
+    const head = headBytes(json + ' '.repeat(this.room - Buffer.byteLength(json)));
+    writeAll(fd, head, 0);
+    let crc = crc32(head.subarray(PREFIX));
+    let end = head.length;
+    COLUMN_NAMES.forEach((name, k) => {
+      if (!this.secondValues && isSecond(name)) return;
+      const bytes = this.length * widthOf(name);
+      if (bytes === 0) return;
+      crc = crc32Combine(crc, this.crcs[k], bytes);
+      if (pad8(bytes) > bytes) crc = crc32(Buffer.alloc(pad8(bytes) - bytes), crc);
+      end = this.places[k].at + pad8(bytes);
+    });
+    ftruncateSync(fd, end); // the last column's padding
+    writeChecksum(fd, crc);
+    this.closeAll();
+    renameSync(this.stem, this.path);
+  }
+
+  /** The header, then each column's bytes copied from its place in 1 MiB pieces, as a new file. */
+  private concatenate(header: Header<Meta>): void {
+    const out = `${this.stem}.cols`;
     let fd = -1;
     try {
       fd = openSync(out, 'w');
-      const head = headBytes({ length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues });
+      const head = headBytes(JSON.stringify(header));
       writeAll(fd, head);
       let crc = crc32(head.subarray(PREFIX));
       const piece = Buffer.alloc(1 << 20);
       COLUMN_NAMES.forEach((name, k) => {
         if (!this.secondValues && isSecond(name)) return;
         const bytes = this.length * widthOf(name);
-        const src = openSync(this.tmp[k], 'r');
-        try {
-          for (let at = 0; at < bytes; ) {
-            const n = readSync(src, piece, 0, Math.min(piece.length, bytes - at), at);
-            if (n <= 0) throw new Error(`${this.tmp[k]}: short read`);
-            writeAll(fd, piece.subarray(0, n));
-            crc = crc32(piece.subarray(0, n), crc);
-            at += n;
-          }
-        } finally {
-          closeSync(src);
+        const place = this.places[k];
+        for (let done = 0; done < bytes; ) {
+          const n = readSync(place.fd, piece, 0, Math.min(piece.length, bytes - done), place.at + done);
+          if (n <= 0) throw new Error(`${this.path}: short read of a column written before`);
+          writeAll(fd, piece.subarray(0, n));
+          crc = crc32(piece.subarray(0, n), crc);
+          done += n;
         }
         if (pad8(bytes) > bytes) {
           const padding = Buffer.alloc(pad8(bytes) - bytes);
@@ -458,22 +553,25 @@ export class ChunkedCacheWriter {
       if (fd >= 0) closeSync(fd);
       rmSync(out, { force: true });
       throw error;
-    } finally {
-      this.abort();
     }
   }
 
-  /** Closes and removes the temporary column files. */
-  abort(): void {
+  private closeAll(): void {
     for (const fd of this.fds.splice(0)) closeSync(fd);
-    for (const t of this.tmp) rmSync(t, { force: true });
+  }
+
+  /** Closes and removes the temporary files. */
+  abort(): void {
+    this.closeAll();
+    for (const t of [...this.tmp, this.stem]) rmSync(t, { force: true });
   }
 }
 
 let writers = 0;
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+/** Writes all the bytes: at the file's position, or at `position` when given. */
+function writeAll(fd: number, bytes: Uint8Array, position: number | null = null): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, position === null ? null : position + at);
 }
 
 /** A cache file opened for chunked reading: its header and where each column starts. */

@@ -291,7 +291,9 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   if (!cacheFolderReady(dirname(paths.feed))) return null;
   let entry: StreamedEntry;
   try {
-    entry = writeStreamedEntry(paths, farPrints.length > 0 ? withoutFarPrints(feed) : feed, meta, problems.list.slice(before));
+    // every unit's row but the far prints (one trade row each): the files are written in place (cache.ts)
+    const layout = { rows: rows - farPrints.length, secondValues: cached.some((f) => f.secondValues) };
+    entry = writeStreamedEntry(paths, farPrints.length > 0 ? withoutFarPrints(feed) : feed, layout, meta, problems.list.slice(before));
   } catch (error) {
     if (!isFsFault(error)) throw error;
     roomWarning(error, dirname(paths.feed));

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { BookSnapshot, OpenMarketEvents } from '../core/events.ts';
-import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta } from './cache.ts';
+import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta, type CacheWriterPlan } from './cache.ts';
 import { allocateColumns, copyRow, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns, type RowSource } from './columns.ts';
 import { byExchangeTime } from './exchange-order.ts';
 import type { Problem } from './problems.ts';
@@ -20,7 +20,9 @@ import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
  *   (screen.ts); the venue file holds the same rows in venue order, as the reorder buffer
  *   (exchange-order.ts byExchangeTime, bounded by the data's feed lag) yields them from the feed file. Each
  *   file is written chunk by chunk (ChunkedCacheWriter: bounded memory, renamed into place when whole,
- *   CRC-32 like every entry), the feed file first; a failed write leaves neither.
+ *   CRC-32 like every entry), the feed file first; a failed write leaves neither. Both row counts are known
+ *   before the first row (the units' rows less the far prints; the venue file's are the feed file's), so
+ *   each file's columns are written in place, once (cache.ts ChunkedCacheWriter with a plan).
  * - A snapshot is stored as its levels' rows, bids then asks, the first marked FLAG_SNAPSHOT_START, each
  *   with the snapshot's times: the event formed from them again is the same (levels keep their order per
  *   side, and only the first row's times make the event).
@@ -39,7 +41,8 @@ import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
  *   data's lag held and searched on every row, which is the reorder buffer again. A sequential copy costs
  *   disk, not time per event.
  * Disk cost: 2 × 34 bytes a row (50 with quote or order rows) besides the units' own entries, e.g. 4.6 GB
- * for the 68 M-row day benchmark, and while a file is assembled as much again in temporary column files.
+ * for the 68 M-row day benchmark (and, should a plan not hold, as much again in a temporary copy while a
+ * file is assembled).
  * Known limits: a damaged file is found only once a replay has read it (or the rest of it), so a run over
  * one is made twice.
  */
@@ -74,11 +77,18 @@ export function openStreamedEntry(paths: { feed: string; venue: string }): Strea
  * Writes the entry from the replay's feed (merged, aligned, screened: see the header) and opens it; file
  * system errors are thrown, with nothing left behind.
  */
-export function writeStreamedEntry(paths: { feed: string; venue: string }, feed: OpenMarketEvents, meta: StreamedEntryMeta, problems: Problem[]): StreamedEntry {
-  writeRows(paths.feed, rowSourceOf(feed()), meta, problems);
+export function writeStreamedEntry(
+  paths: { feed: string; venue: string },
+  feed: OpenMarketEvents,
+  planned: { rows: number; secondValues: boolean },
+  meta: StreamedEntryMeta,
+  problems: Problem[],
+): StreamedEntry {
+  writeRows(paths.feed, rowSourceOf(feed()), { ...planned, meta, problems });
   try {
     const feedFile = openWritten<StreamedEntryMeta>(paths.feed);
-    writeRows(paths.venue, rowSourceOf(byExchangeTime(openCacheRows(feedFile), meta.maxFeedLagUs)()), { order: 'venue' }, []);
+    const venue = { rows: feedFile.length, secondValues: feedFile.secondValues, meta: { order: 'venue' }, problems: [] };
+    writeRows(paths.venue, rowSourceOf(byExchangeTime(openCacheRows(feedFile), meta.maxFeedLagUs)()), venue);
     return { feed: feedFile, venue: openWritten(paths.venue) };
   } catch (error) {
     rmSync(paths.feed, { force: true });
@@ -92,9 +102,9 @@ function openWritten<Meta>(path: string): CacheFile<Meta> {
   return file;
 }
 
-/** Writes every row of the source, in its order, as one cache file (snapshots as in the header). */
-function writeRows<Meta>(path: string, source: RowSource, meta: Meta, problems: Problem[]): void {
-  const writer = new ChunkedCacheWriter(path);
+/** Writes every row of the source, in its order, as one cache file planned as `plan` says (snapshots as in the header). */
+function writeRows<Meta>(path: string, source: RowSource, plan: CacheWriterPlan<Meta>): void {
+  const writer = new ChunkedCacheWriter<Meta>(path, plan);
   try {
     const chunk = allocateColumns(DEFAULT_CHUNK_ROWS);
     let count = 0;
@@ -125,7 +135,7 @@ function writeRows<Meta>(path: string, source: RowSource, meta: Meta, problems: 
       }
     }
     writer.append(chunk, count);
-    writer.finish(meta, problems);
+    writer.finish(plan.meta, plan.problems);
   } catch (error) {
     writer.abort();
     throw error;

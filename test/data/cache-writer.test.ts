@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChunkedCacheWriter, readCache } from '../../src/data/cache.ts';
+import { ChunkedCacheWriter, finishChecking, openCacheFile, readCache, type CacheFile, type CacheMeta, type CacheWriterPlan } from '../../src/data/cache.ts';
 import { allocateColumns, Kind } from '../../src/data/columns.ts';
 
 /** A chunk of `kinds` rows, row i at time `from + i`; quote rows carry price2/size2, the others leave them empty (as the readers' builder does). */
@@ -24,17 +24,22 @@ function chunk(kinds: number[], from: number) {
 
 const META = { format: 'test', symbol: 'T', lines: 0, dropped: 0, gaps: 0 };
 
-/** Writes the chunks (each a list of row kinds) through one ChunkedCacheWriter and reads the entry back. */
-function writeAndRead(chunks: number[][]) {
+/** Writes the chunks (each a list of row kinds) through one ChunkedCacheWriter (with `plan` when given) at a new path; returns the path. */
+function write(chunks: number[][], plan: CacheWriterPlan<CacheMeta> | null = null, problems = plan?.problems ?? []): string {
   const path = join(mkdtempSync(join(tmpdir(), 'cache-writer-')), 'entry.cols');
-  const writer = new ChunkedCacheWriter(path);
+  const writer = new ChunkedCacheWriter(path, plan);
   let from = 0;
   for (const kinds of chunks) {
     writer.append(chunk(kinds, from), kinds.length);
     from += kinds.length;
   }
-  writer.finish(META, []);
-  const entry = readCache(path);
+  writer.finish(META, problems);
+  return path;
+}
+
+/** Writes the chunks (each a list of row kinds) through one ChunkedCacheWriter and reads the entry back. */
+function writeAndRead(chunks: number[][]) {
+  const entry = readCache(write(chunks));
   if (typeof entry === 'string') throw new Error(entry);
   return entry;
 }
@@ -53,5 +58,54 @@ describe('ChunkedCacheWriter: price2 and size2 kept only when a row uses them', 
     expect([...entry.columns.price2]).toEqual([NaN, NaN, NaN, NaN, 204, NaN]);
     expect([...entry.columns.size2]).toEqual([NaN, NaN, NaN, NaN, 2, NaN]);
     expect([...entry.columns.localTs]).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('ChunkedCacheWriter with a plan: the columns written in place, once', () => {
+  const BOOK = [[Kind.DELTA, Kind.TRADE, Kind.DELTA], [Kind.DELTA, Kind.DELTA], [Kind.TRADE]];
+  const plan = (rows: number, secondValues = false, problems: CacheWriterPlan<CacheMeta>['problems'] = []) => ({ rows, secondValues, meta: META, problems });
+  const PROBLEM = { file: 'f.csv', line: 3, column: 7, message: 'not a number' };
+
+  /** The JSON header's text as stored (its length is in the prefix). */
+  const headerText = (path: string) => {
+    const bytes = readFileSync(path);
+    return bytes.toString('utf8', 16, 16 + bytes.readUInt32LE(8));
+  };
+
+  it('reads back as the same entry as without a plan, its header padded with spaces, its checksum right', () => {
+    const planned = write(BOOK, plan(6, false, [PROBLEM]));
+    const unplanned = write(BOOK, null, [PROBLEM]);
+    expect(readCache(planned)).toEqual(readCache(unplanned));
+    expect(headerText(planned)).toMatch(/} +$/);
+    expect(headerText(unplanned)).toMatch(/}$/);
+    // readCache checks the whole file's CRC-32; checked as read, the columns' CRCs are combined instead
+    const file = openCacheFile(planned, 'as-read') as CacheFile;
+    finishChecking(file);
+    expect(file.check?.state).toBe('passed');
+    expect(readdirSync(join(planned, '..'))).toEqual(['entry.cols']); // no temporary file left
+  });
+
+  it('planned with price2 and size2: kept, NaN where no row uses them', () => {
+    const entry = readCache(write(BOOK, plan(6, true)));
+    if (typeof entry === 'string') throw new Error(entry);
+    expect([...entry.columns.price2]).toEqual([NaN, NaN, NaN, NaN, NaN, NaN]);
+    expect([...entry.columns.price]).toEqual([100, 101, 102, 103, 104, 105]);
+  });
+
+  it('a plan that does not hold (fewer rows, a longer header): the same file as without a plan', () => {
+    const unplanned = readFileSync(write(BOOK));
+    expect(readFileSync(write(BOOK, plan(9)))).toEqual(unplanned);
+    const long = { ...PROBLEM, message: 'x'.repeat(500) }; // longer than the room the plan's header leaves
+    const withProblem = readFileSync(write(BOOK, null, [long]));
+    expect(readFileSync(write(BOOK, plan(6), [long]))).toEqual(withProblem);
+  });
+
+  it('more rows than planned, or second values the plan leaves out: an error, and nothing left behind', () => {
+    expect(() => write(BOOK, plan(5))).toThrow(/more rows than the 5 planned/);
+    expect(() => write([[Kind.DELTA], [Kind.QUOTE]], plan(2))).toThrow(/uses price2 and size2, which the plan leaves out/);
+    const dir = mkdtempSync(join(tmpdir(), 'cache-writer-'));
+    const writer = new ChunkedCacheWriter(join(dir, 'entry.cols'), plan(1));
+    expect(() => writer.append(chunk([Kind.DELTA, Kind.DELTA], 0), 2)).toThrow(/more rows/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

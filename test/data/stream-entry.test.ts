@@ -71,6 +71,12 @@ async function streamed(files: { path: string; display: string }[], dir: string,
   return s;
 }
 
+/** Whether a cache file was written in place, as planned (cache.ts ChunkedCacheWriter): its JSON header is padded with spaces. */
+function writtenInPlace(path: string): boolean {
+  const bytes = readFileSync(path);
+  return bytes.toString('utf8', 16, 16 + bytes.readUInt32LE(8)).endsWith(' ');
+}
+
 describe('the streamed replay entry (stream-entry.ts)', () => {
   it('holds the in-memory feed and venue events, cold and warm, read at any chunk size and as rows', async () => {
     const files = craftedFiles();
@@ -85,6 +91,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     expect(cold.inputs.map((i) => i.fromCache)).toEqual([false, false]);
     expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
     expect(warm.feed.length).toBe(memory.columns.length);
+    expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // the rows counted right
     for (const s of [cold, warm]) {
       for (const chunkRows of [1, 2, 3, 7, 64, 1 << 16]) {
         expect(byNext(openCacheRows(s.feed, chunkRows)()), `feed, ${chunkRows} rows a chunk`).toEqual(feed);
@@ -162,5 +169,6 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
       expect(byNext(openCacheRows(s.venue, 2)())).toEqual(byNext(openColumnsByExchTime(memory.columns, memory.venueOrder)()));
     }
     expect(warm.rows).toBe(memory.columns.length + 1); // rows of the units, the far print among them
+    expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // planned without the far print
   });
 });
