@@ -356,11 +356,18 @@ export function markoutCurve(run: LoadedRun, sides: string[] = ['all', 'buy', 's
   const columns = at.map(({ value }) => numberColumn(fills, value));
   return sides.flatMap((side) =>
     at.map(({ label, horizon }, k): MarkoutPoint => {
-      const values = side === 'all' ? columns[k] : columns[k].map((v, i) => (fills[i].side === side ? v : NaN));
+      const values = side === 'all' ? columns[k] : onSide(columns[k], fills, side);
       const stat: WeightedStat = weightedStat(values, weights);
       return { side, horizon, label, mean: r(stat.mean, 4), lo: r(stat.ci95Low, 4), hi: r(stat.ci95High, 4), n: stat.count };
     }),
   );
+}
+
+/** A column of fills' figures with those of fills on the other side set to NaN. */
+function onSide(column: Float64Array, fills: readonly FillRow[], side: string): Float64Array {
+  const out = new Float64Array(column.length);
+  for (let i = 0; i < column.length; i++) out[i] = fills[i].side === side ? column[i] : NaN;
+  return out;
 }
 
 /** One figure of every row as a typed array, NaN where it does not exist (a day's fills: no boxed numbers to collect). */
