@@ -147,7 +147,7 @@ export function json(value: unknown): string {
 
 /**
  * A CSV line of these cells (core/csv.ts), with its line break. The texts are joined in one piece: adding them
- * to the line one by one makes a string object per cell (a day's tables: ~300 MB of garbage).
+ * to the line one by one makes a string object per cell (~90 MB of the garbage a day's tail makes).
  */
 function csvLine(row: Cell[]): string {
   return `${row.map(cellText).join(',')}\n`;
