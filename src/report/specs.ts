@@ -341,20 +341,33 @@ export interface MarkoutPoint {
   n: number;
 }
 
-/** Size-weighted mean markout and its interval per side ('buy', 'sell', 'all') and horizon (0 = effective). */
+/**
+ * Size-weighted mean markout and its interval per side ('buy', 'sell', 'all') and horizon (0 = effective).
+ * Each figure is read from the fills once; a side's figures are those of the other side set to NaN, which
+ * weightedStat leaves out as it leaves out any figure that does not exist.
+ */
 export function markoutCurve(run: LoadedRun, sides: string[] = ['all', 'buy', 'sell']): MarkoutPoint[] {
   const at: { label: string; horizon: number; value: (f: FillRow) => number | null }[] = [
     { label: '0s (effective)', horizon: 0, value: (f) => f.effectiveBps },
     ...run.horizons.map((h) => ({ label: h, horizon: horizonSeconds(h), value: (f: FillRow) => f.markoutBps[h] })),
   ];
-  return sides.flatMap((side) => {
-    const fills = side === 'all' ? run.fills : run.fills.filter((f) => f.side === side);
-    const weights = numberColumn(fills, (f) => f.size);
-    return at.map(({ label, horizon, value }): MarkoutPoint => {
-      const stat: WeightedStat = weightedStat(numberColumn(fills, value), weights);
+  const { fills } = run;
+  const weights = numberColumn(fills, (f) => f.size);
+  const columns = at.map(({ value }) => numberColumn(fills, value));
+  return sides.flatMap((side) =>
+    at.map(({ label, horizon }, k): MarkoutPoint => {
+      const values = side === 'all' ? columns[k] : onSide(columns[k], fills, side);
+      const stat: WeightedStat = weightedStat(values, weights);
       return { side, horizon, label, mean: r(stat.mean, 4), lo: r(stat.ci95Low, 4), hi: r(stat.ci95High, 4), n: stat.count };
-    });
-  });
+    }),
+  );
+}
+
+/** A column of fills' figures with those of fills on the other side set to NaN. */
+function onSide(column: Float64Array, fills: readonly FillRow[], side: string): Float64Array {
+  const out = new Float64Array(column.length);
+  for (let i = 0; i < column.length; i++) out[i] = fills[i].side === side ? column[i] : NaN;
+  return out;
 }
 
 /** One figure of every row as a typed array, NaN where it does not exist (a day's fills: no boxed numbers to collect). */

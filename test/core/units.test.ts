@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isoMicros, utcHour } from '../../src/core/units.ts';
 
-/** isoMicros as it was before it kept the last second's text: every call through Date. */
+/** isoMicros as it was before it kept the last day's text: every call through Date. */
 function isoMicrosThroughDate(us: number): string {
   const ms = Math.floor(us / 1000);
   const micro = String(us - ms * 1000).padStart(3, '0');
@@ -40,6 +40,11 @@ describe('isoMicros', () => {
   it('gives the same text for a day of times in order as one by one', () => {
     const start = Date.UTC(2025, 0, 1, 23, 59, 58) * 1000;
     for (let us = start; us < start + 3_000_000; us += 9_973) expect(isoMicros(us)).toBe(isoMicrosThroughDate(us));
+  });
+
+  it('gives the text Date gives at every second of two days (each hour, minute and second of the day)', () => {
+    const start = Date.UTC(2025, 0, 1) * 1000 + 123;
+    for (let us = start; us < start + 2 * 86_400_000_000; us += 1_000_000) expect(isoMicros(us)).toBe(isoMicrosThroughDate(us));
   });
 
   it('refuses a time that is not one, as Date does', () => {
