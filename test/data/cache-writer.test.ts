@@ -127,12 +127,12 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
     }
   });
 
-  it('more rows than planned, or second values the plan leaves out: an error, and nothing left behind', () => {
-    expect(() => write(BOOK, plan(5))).toThrow(/more rows than the 5 planned/);
-    expect(() => write([[Kind.DELTA], [Kind.QUOTE]], plan(2))).toThrow(/uses price2 and size2, which the plan leaves out/);
-    const dir = mkdtempSync(join(tmpdir(), 'cache-writer-'));
-    const writer = new ChunkedCacheWriter(join(dir, 'entry.cols'), plan(1));
-    expect(() => writer.append(chunk([Kind.DELTA, Kind.DELTA], 0), 2)).toThrow(/more rows/);
-    expect(readdirSync(dir)).toEqual([]);
+  it('more rows than planned, or second values the plan leaves out: the same file as without a plan, nothing else left', () => {
+    expect(readFileSync(write(BOOK, plan(4)))).toEqual(readFileSync(write(BOOK)));
+    const quotes = [[Kind.DELTA, Kind.TRADE], [Kind.QUOTE, Kind.DELTA]];
+    expect(readFileSync(write(quotes, plan(4)))).toEqual(readFileSync(write(quotes)));
+    const overflowed = write(BOOK, plan(2, true)); // price2 and size2 planned: kept as NaN after the move
+    expect(readCache(overflowed)).toEqual(readCache(write(BOOK, plan(6, true))));
+    expect(readdirSync(join(overflowed, '..'))).toEqual(['entry.cols']);
   });
 });
