@@ -385,15 +385,18 @@ export interface CacheWriterPlan<Meta> {
   problems: Problem[];
 }
 
-/** Stats whose JSON is as long as any stats' can be (a JSON number is at most 24 characters). */
+/** A number whose JSON is as long as any number's (25 characters: a sign, "0.", five zeros, 17 digits). */
+const WIDEST_NUMBER = -0.0000012345678901234567;
+
+/** Stats whose JSON is as long as any stats' can be. */
 const WIDEST_STATS: CacheStats = {
-  firstLocalTs: -Number.MAX_VALUE,
-  lastLocalTs: -Number.MAX_VALUE,
-  lastExchTs: -Number.MAX_VALUE,
-  lastKind: -Number.MAX_VALUE,
-  lead: -Number.MAX_VALUE,
-  lag: -Number.MAX_VALUE,
-  trades: -Number.MAX_VALUE,
+  firstLocalTs: WIDEST_NUMBER,
+  lastLocalTs: WIDEST_NUMBER,
+  lastExchTs: WIDEST_NUMBER,
+  lastKind: WIDEST_NUMBER,
+  lead: WIDEST_NUMBER,
+  lag: WIDEST_NUMBER,
+  trades: WIDEST_NUMBER,
 };
 
 /** Where a column's bytes were appended: a descriptor and the byte they start at. */
@@ -408,15 +411,17 @@ interface ColumnPlace {
  * behind the header. With a plan (the row count known in advance), each column is written in place in the
  * file, behind room for the header (its JSON padded with spaces, which JSON.parse skips), and each column's
  * CRC-32 is folded as it is written, so `finish` writes only the header and the checksum: no second copy of
- * the rows. A plan that did not hold (fewer rows, a longer header) is finished by concatenating the columns
- * from their places, as without a plan; more rows than planned, or price2/size2 used when the plan leaves
- * them out, is an error (the caller's count was wrong).
+ * the rows. A plan is a promise of speed, not of correctness: one that did not hold is finished as without
+ * a plan, with the same file (fewer rows, or a longer header: the columns are concatenated from their
+ * places; more rows than planned, or price2/size2 used when the plan leaves them out: the columns so far
+ * move to temporary files of their own, and the writer goes on without the plan).
  */
 export class ChunkedCacheWriter<Meta = CacheMeta> {
-  private readonly fds: number[] = [];
-  private readonly tmp: string[];
+  private fds: number[] = [];
+  /** The temporary column files (none while a plan holds). */
+  private tmp: string[];
   /** Each column's place, COLUMN_NAMES order. */
-  private readonly places: ColumnPlace[];
+  private places: ColumnPlace[];
   /** With a plan: the JSON header's room (bytes) and each column's CRC-32 so far. */
   private readonly room: number = 0;
   private readonly crcs: number[] = COLUMN_NAMES.map(() => 0);
@@ -429,30 +434,54 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
 
   constructor(
     private readonly path: string,
-    private readonly plan: CacheWriterPlan<Meta> | null = null,
+    private plan: CacheWriterPlan<Meta> | null = null,
   ) {
     this.stem = `${path}.tmp-${process.pid}-${++writers}`; // unique even for two writers of one key in a process
     this.secondValues = plan?.secondValues ?? false;
-    this.tmp = plan ? [] : COLUMN_NAMES.map((name) => `${this.stem}.${name}`);
+    this.tmp = [];
+    this.places = [];
     try {
-      if (plan) {
-        const { rows, meta, problems, secondValues } = plan;
-        this.room = Buffer.byteLength(JSON.stringify({ length: rows, meta, problems, stats: WIDEST_STATS, secondValues } satisfies Header<Meta>));
-        this.fds.push(openSync(this.stem, 'w+'));
-      } else {
-        for (const t of this.tmp) this.fds.push(openSync(t, 'w+'));
+      if (!plan) {
+        this.places = this.temporaryColumnFiles();
+        return;
       }
+      const { rows, meta, problems, secondValues } = plan;
+      this.room = Buffer.byteLength(JSON.stringify({ length: rows, meta, problems, stats: WIDEST_STATS, secondValues } satisfies Header<Meta>));
+      const fd = openSync(this.stem, 'w+');
+      this.fds.push(fd);
+      let at = pad8(PREFIX + this.room);
+      this.places = COLUMN_NAMES.map((name) => {
+        const place = { fd, at };
+        if (secondValues || !isSecond(name)) at += pad8(rows * widthOf(name));
+        return place;
+      });
     } catch (error) {
       this.abort();
       throw error;
     }
-    let at = pad8(PREFIX + this.room);
-    this.places = COLUMN_NAMES.map((name, k) => {
-      if (!plan) return { fd: this.fds[k], at: 0 };
-      const place = { fd: this.fds[0], at };
-      if (plan.secondValues || !isSecond(name)) at += pad8(plan.rows * widthOf(name));
-      return place;
+  }
+
+  /** Opens a temporary file for each column; their places. */
+  private temporaryColumnFiles(): ColumnPlace[] {
+    this.tmp = COLUMN_NAMES.map((name) => `${this.stem}.${name}`);
+    return this.tmp.map((t) => {
+      const fd = openSync(t, 'w+');
+      this.fds.push(fd); // as opened: abort closes whatever was
+      return { fd, at: 0 };
     });
+  }
+
+  /** The plan no longer holds: the columns so far move to temporary files of their own (see the class). */
+  private dropPlan(): void {
+    const planned = this.places;
+    const file = this.fds.splice(0);
+    this.plan = null;
+    this.places = this.temporaryColumnFiles();
+    COLUMN_NAMES.forEach((name, k) => {
+      if (this.secondValues || !isSecond(name)) copyBytes(planned[k], this.places[k].fd, this.length * widthOf(name));
+    });
+    for (const fd of file) closeSync(fd);
+    rmSync(this.stem, { force: true });
   }
 
   /**
@@ -463,9 +492,9 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   append(c: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return;
     try {
-      if (this.plan && this.length + count > this.plan.rows) throw new Error(`${this.path}: more rows than the ${this.plan.rows} planned`);
-      if (!this.secondValues && anyUsesSecondValues(c.kind, count)) {
-        if (this.plan) throw new Error(`${this.path}: a row uses price2 and size2, which the plan leaves out`);
+      const newSecondValues = !this.secondValues && anyUsesSecondValues(c.kind, count);
+      if (this.plan && (this.length + count > this.plan.rows || newSecondValues)) this.dropPlan();
+      if (newSecondValues) {
         this.secondValues = true;
         for (const name of SECOND_COLUMNS) writeNaN(this.fds[COLUMN_NAMES.indexOf(name)], this.length);
       }
@@ -527,18 +556,10 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
       const head = headBytes(JSON.stringify(header));
       writeAll(fd, head);
       let crc = crc32(head.subarray(PREFIX));
-      const piece = Buffer.alloc(1 << 20);
       COLUMN_NAMES.forEach((name, k) => {
         if (!this.secondValues && isSecond(name)) return;
         const bytes = this.length * widthOf(name);
-        const place = this.places[k];
-        for (let done = 0; done < bytes; ) {
-          const n = readSync(place.fd, piece, 0, Math.min(piece.length, bytes - done), place.at + done);
-          if (n <= 0) throw new Error(`${this.path}: short read of a column written before`);
-          writeAll(fd, piece.subarray(0, n));
-          crc = crc32(piece.subarray(0, n), crc);
-          done += n;
-        }
+        copyBytes(this.places[k], fd, bytes, (piece) => (crc = crc32(piece, crc)));
         if (pad8(bytes) > bytes) {
           const padding = Buffer.alloc(pad8(bytes) - bytes);
           writeAll(fd, padding);
@@ -568,6 +589,18 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
 }
 
 let writers = 0;
+
+/** Copies `bytes` bytes from a place to the end of `to`, 1 MiB at a time, each piece also given to `onPiece`. */
+function copyBytes(from: ColumnPlace, to: number, bytes: number, onPiece?: (piece: Buffer) => void): void {
+  const piece = Buffer.allocUnsafe(Math.min(bytes, 1 << 20));
+  for (let done = 0; done < bytes; ) {
+    const n = readSync(from.fd, piece, 0, Math.min(piece.length, bytes - done), from.at + done);
+    if (n <= 0) throw new Error(`short read of a cache column written before (${bytes - done} bytes missing)`);
+    writeAll(to, piece.subarray(0, n));
+    onPiece?.(piece.subarray(0, n));
+    done += n;
+  }
+}
 
 /** Writes all the bytes: at the file's position, or at `position` when given. */
 function writeAll(fd: number, bytes: Uint8Array, position: number | null = null): void {

@@ -81,7 +81,7 @@ import {
  * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
  * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
  * inputs larger than RAM. Streaming needs the cache folder (room for 3 × 34–50 bytes a row: the units'
- * entries and the streamed replay entry's two files, plus as much again as a file while it is assembled). A Binance raw chain or LOBSTER pair is still decoded
+ * entries and the streamed replay entry's two files, plus as much again as a tardis file's entry while it is decoded: its row count is not known before its end, cache.ts ChunkedCacheWriter). A Binance raw chain or LOBSTER pair is still decoded
  * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
  * (the formats with `decodeChunked`). A remembered hash trusts the file system's change stamps: a file
  * rewritten in place to the same size within one mtime and ctime tick, on the same inode, would keep its old

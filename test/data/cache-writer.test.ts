@@ -100,12 +100,39 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
     expect(readFileSync(write(BOOK, plan(6), [long]))).toEqual(withProblem);
   });
 
-  it('more rows than planned, or second values the plan leaves out: an error, and nothing left behind', () => {
-    expect(() => write(BOOK, plan(5))).toThrow(/more rows than the 5 planned/);
-    expect(() => write([[Kind.DELTA], [Kind.QUOTE]], plan(2))).toThrow(/uses price2 and size2, which the plan leaves out/);
-    const dir = mkdtempSync(join(tmpdir(), 'cache-writer-'));
-    const writer = new ChunkedCacheWriter(join(dir, 'entry.cols'), plan(1));
-    expect(() => writer.append(chunk([Kind.DELTA, Kind.DELTA], 0), 2)).toThrow(/more rows/);
-    expect(readdirSync(dir)).toEqual([]);
+  it('zero rows, and non-ASCII metadata and problems (the room is counted in bytes): each check passes', () => {
+    const wide = { ...META, symbol: 'ÉTH€😀' };
+    const problems = [{ file: 'fé.csv', line: 3, column: 7, message: 'pas un nombre ✓ 😀' }];
+    for (const chunks of [[], BOOK]) {
+      const rows = chunks.flat().length;
+      const dir = mkdtempSync(join(tmpdir(), 'cache-writer-'));
+      const path = join(dir, 'entry.cols');
+      const writer = new ChunkedCacheWriter(path, { rows, secondValues: false, meta: wide, problems });
+      let from = 0;
+      for (const kinds of chunks) {
+        writer.append(chunk(kinds, from), kinds.length);
+        from += kinds.length;
+      }
+      writer.finish(wide, problems);
+      writer.abort(); // after finish, and twice: nothing to do
+      expect(headerText(path)).toMatch(/} +$/); // written in place
+      const entry = readCache(path);
+      if (typeof entry === 'string') throw new Error(entry);
+      expect([entry.meta, entry.problems, entry.columns.length]).toEqual([wide, problems, rows]);
+      expect(typeof openCacheFile(path, 'now')).toBe('object');
+      const file = openCacheFile(path, 'as-read') as CacheFile;
+      finishChecking(file, 4);
+      expect(file.check?.state).toBe('passed');
+      expect(readdirSync(dir)).toEqual(['entry.cols']);
+    }
+  });
+
+  it('more rows than planned, or second values the plan leaves out: the same file as without a plan, nothing else left', () => {
+    expect(readFileSync(write(BOOK, plan(4)))).toEqual(readFileSync(write(BOOK)));
+    const quotes = [[Kind.DELTA, Kind.TRADE], [Kind.QUOTE, Kind.DELTA]];
+    expect(readFileSync(write(quotes, plan(4)))).toEqual(readFileSync(write(quotes)));
+    const overflowed = write(BOOK, plan(2, true)); // price2 and size2 planned: kept as NaN after the move
+    expect(readCache(overflowed)).toEqual(readCache(write(BOOK, plan(6, true))));
+    expect(readdirSync(join(overflowed, '..'))).toEqual(['entry.cols']);
   });
 });

@@ -171,4 +171,22 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     expect(warm.rows).toBe(memory.columns.length + 1); // rows of the units, the far print among them
     expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // planned without the far print
   });
+
+  it('a remembered far-print list longer than the far prints the screen drops (a stale memo) still gives the entry', async () => {
+    // The plan's row count is the units' rows less the remembered far prints (replay.ts rememberedFarPrints),
+    // while withoutFarPrints drops the ones it finds itself: a memo listing more (written by a build whose
+    // screen flagged more, or edited) made the writer throw "more rows than planned" and the run fail.
+    const files = craftedFiles(true);
+    const memory = await loadReplay(files, { ...opts, onError: 'skip', cache: null });
+    const dir = tempDir();
+    await streamed(files, dir, 'skip');
+    const [memo] = readdirSync(join(dir, 'far-prints'));
+    const known = JSON.parse(readFileSync(join(dir, 'far-prints', memo), 'utf8')) as unknown[];
+    expect(known).toHaveLength(1);
+    writeFileSync(join(dir, 'far-prints', memo), JSON.stringify([...known, { ...(known[0] as object), exchTs: T0 + 1 }]));
+    rmSync(join(dir, 'streams'), { recursive: true });
+    const again = await streamed(files, dir, 'skip');
+    expect(byNext(openCacheRows(again.feed, 2)())).toEqual(byNext(openColumns(memory.columns)()));
+    expect(readdirSync(join(dir, 'streams')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
 });
