@@ -424,7 +424,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   private places: ColumnPlace[];
   /** With a plan: the JSON header's room (bytes) and each column's CRC-32 so far. */
   private readonly room: number = 0;
-  private readonly crcs: number[] = COLUMN_NAMES.map(() => 0);
+  private readonly crcs: number[];
   private length = 0;
   private stats: CacheStats | null = null;
   /** A row using price2 and size2 was appended (they are kept only then), or the plan keeps them. */
@@ -438,6 +438,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   ) {
     this.stem = `${path}.tmp-${process.pid}-${++writers}`; // unique even for two writers of one key in a process
     this.secondValues = plan?.secondValues ?? false;
+    this.crcs = plan ? COLUMN_NAMES.map(() => 0) : [];
     this.tmp = [];
     this.places = [];
     try {

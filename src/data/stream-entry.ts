@@ -76,17 +76,17 @@ export function openStreamedEntry(paths: { feed: string; venue: string }): Strea
 }
 
 /**
- * Writes the entry from the replay's feed (merged, aligned, screened: see the header) and opens it; file
- * system errors are thrown, with nothing left behind.
+ * Writes the entry from the replay's feed (merged, aligned, screened: see the header), whose rows `layout`
+ * counts in advance, and opens it; file system errors are thrown, with nothing left behind.
  */
 export function writeStreamedEntry(
   paths: { feed: string; venue: string },
   feed: OpenMarketEvents,
-  planned: { rows: number; secondValues: boolean },
+  layout: { rows: number; secondValues: boolean },
   meta: StreamedEntryMeta,
   problems: Problem[],
 ): StreamedEntry {
-  writeRows(paths.feed, rowSourceOf(feed()), { ...planned, meta, problems });
+  writeRows(paths.feed, rowSourceOf(feed()), { ...layout, meta, problems });
   try {
     const feedFile = openWritten<StreamedEntryMeta>(paths.feed);
     const venue = { rows: feedFile.length, secondValues: feedFile.secondValues, meta: { order: 'venue' }, problems: [] };
