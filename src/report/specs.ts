@@ -201,8 +201,8 @@ export function quotesSpec(run: LoadedRun): Spec {
     position: f.positionAfter,
   }));
   const sampleSeconds = sampleInterval(run);
+  // the three lines read the chart's own data (one copy of the series in the page), the fills their own
   const quoteLine = (field: string, label: string, color: string): Spec => ({
-    data: { values: series },
     transform: [UTC_LABEL],
     mark: {
       type: 'line',
@@ -232,6 +232,7 @@ export function quotesSpec(run: LoadedRun): Spec {
     },
     width: WIDE,
     height: 320,
+    data: { values: series },
     layer: [
       {
         ...quoteLine('mid', 'mid', COLORS.mid),

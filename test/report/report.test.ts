@@ -169,6 +169,13 @@ describe('downsampling for display', () => {
     expect(kept.every((r, k) => k === 0 || r.i > kept[k - 1].i)).toBe(true);
   });
 
+  it('the quotes chart holds its sampled series once: the mid, bid and ask lines read the chart\'s data', () => {
+    const spec = runCharts(a).find((c) => c.id === 'quotes')!.spec as { data: { values: { t: number }[] }; layer: { data?: unknown; encoding: { y: { field: string } } }[] };
+    expect(spec.data.values.length).toBeGreaterThan(100);
+    expect(spec.layer.filter((l) => l.data === undefined).map((l) => l.encoding.y.field)).toEqual(['mid', 'bid', 'ask']);
+    expect(spec.layer.filter((l) => l.data !== undefined).map((l) => l.encoding.y.field)).toEqual(['price']); // the fills
+  });
+
   it('stride keeps the last row', () => {
     const kept = stride(rows, 999);
     expect(kept.length).toBeLessThanOrEqual(1000);
