@@ -17,12 +17,13 @@ import type { Problem, ProblemLog } from './problems.ts';
  * - Key: the cache format version, the reader version, the format and every option that changes decoding
  *   (tickSize, lotSize, onError, onGap, LOBSTER date/time zone, order events asked for), and for each source file its size, mtime
  *   and SHA-256. Any change gives another key, so a stale entry is never read.
- * - File layout (`<key>.cols`): "SPLCOLS2", u32 LE header length, u32 LE CRC-32 of everything after these
+ * - File layout (`<key>.cols`): "SPLCOLS3", u32 LE header length, u32 LE CRC-32 of everything after these
  *   16 bytes, JSON header (row count, metadata, the problems recorded under skip, and `stats`: first/last
  *   localTs, the last row's exchTs and kind, the clock-alignment lead, the feed lag and the trade count, so
  *   a streamed replay knows its span, its alignment and its venue timeline's reorder bound without a scan),
  *   padding to 8 bytes, then the columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE),
- *   each padded to 8 bytes, then, when the header says `venueOrder`, the venue's row order (i32 LE, one per
+ *   each padded to 8 bytes (with room for the header's `capacity` rows when it has one: a file written in
+ *   place from an estimate of its rows, whose room past its rows holds zeros), then, when the header says `venueOrder`, the venue's row order (i32 LE, one per
  *   row). price2 and size2 are left out when no row uses them (header `secondValues: false`; columns.ts),
  *   so book and trade data take 34 bytes a row. Reading maps typed arrays onto one buffer (readCache) or
  *   reads rows in fixed-size chunks with fs.readSync (openCacheFile + readCacheRows, for streaming replay).
@@ -44,9 +45,12 @@ import type { Problem, ProblemLog } from './problems.ts';
  * - Writes go to a temporary name and are renamed into place (a crashed write leaves no half entry).
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
- *   Given the row count in advance (a plan: a streamed replay entry's files), it writes each column in
- *   place behind room for the header (the JSON padded with spaces) and folds the CRC-32s as it writes, so
- *   the rows are written once (on this VM a GB written costs about 2 s of kernel time: README, Benchmarks).
+ *   Given the row count in advance, or an estimate of it that is rarely short (a plan: a streamed replay
+ *   entry's files; a tardis file's entry, from the file's first MiB), it writes each column in place, with
+ *   room for the planned rows, behind room for the header (the JSON padded with spaces), and folds the
+ *   CRC-32s as it writes, so the rows are written once (on this VM a GB written costs about 2 s of kernel
+ *   time: README, Benchmarks). The room a column does not fill is never written (a hole in the file, where
+ *   the file system has them) and is part of the checksum as the zeros it reads as.
  * - A cache that cannot be written (disk full, read-only, no permission, an unusable folder) is not an
  *   error: the temporary files are removed, a warning says so once, and the replay goes on from memory.
  * - Replay entries (`replays/<key>.cols`, replayCachePath): a whole in-memory replay as loadReplay returns
@@ -60,7 +64,7 @@ import type { Problem, ProblemLog } from './problems.ts';
  * reclaim space. An in-memory replay of several units is stored twice (its units, and merged). An entry is
  * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
  */
-export const CACHE_FORMAT = 'SPLCOLS2';
+export const CACHE_FORMAT = 'SPLCOLS3';
 /** Bump when any reader's output changes. (3: price2 and size2 empty when no row uses them.) */
 export const READER_VERSION = 3;
 
@@ -206,6 +210,8 @@ interface Header<Meta = CacheMeta> {
   venueOrder?: boolean;
   /** price2 and size2 are stored (missing: true). */
   secondValues?: boolean;
+  /** The rows each column has room for, when more than `length` (a file written in place from an estimate: ChunkedCacheWriter). */
+  capacity?: number;
 }
 
 /** Bytes before the JSON header: the format name, the header's length and the checksum. */
@@ -228,7 +234,7 @@ function headBytes(headerJson: string): Buffer {
  */
 function parseHead<Meta>(
   read: (position: number, length: number) => Buffer,
-): { header: Header<Meta>; checksum: number; offsets: number[]; orderOffset: number | null; end: number } | null {
+): { header: Header<Meta>; checksum: number; offsets: number[]; capacity: number; orderOffset: number | null; end: number } | null {
   const head = read(0, PREFIX);
   if (head.length !== PREFIX || head.toString('latin1', 0, 8) !== CACHE_FORMAT) return null;
   const headerLength = head.readUInt32LE(8);
@@ -241,15 +247,17 @@ function parseHead<Meta>(
     return null;
   }
   if (!Number.isSafeInteger(header.length) || header.length < 0) return null;
+  const capacity = header.capacity ?? header.length;
+  if (!Number.isSafeInteger(capacity) || capacity < header.length) return null;
   const offsets: number[] = [];
   let offset = pad8(PREFIX + headerLength);
   for (const name of COLUMN_NAMES) {
     offsets.push(offset);
-    if (header.secondValues !== false || !isSecond(name)) offset += pad8(header.length * widthOf(name));
+    if (header.secondValues !== false || !isSecond(name)) offset += pad8(capacity * widthOf(name));
   }
   const orderOffset = header.venueOrder ? offset : null;
   if (header.venueOrder) offset += pad8(header.length * 4);
-  return { header, checksum: head.readUInt32LE(12), offsets, orderOffset, end: offset };
+  return { header, checksum: head.readUInt32LE(12), offsets, capacity, orderOffset, end: offset };
 }
 
 /**
@@ -375,14 +383,17 @@ function writeNaN(fd: number, rows: number): void {
 }
 
 /**
- * What a writer knows before its first row (a streamed replay entry's files: stream-entry.ts): the rows and
- * whether price2 and size2 are stored, and the header's metadata and problems, which size the header's room.
+ * What a writer knows before its first row: the rows, exactly (a streamed replay entry's files:
+ * stream-entry.ts) or at most (an estimate: a tardis file's entry, replay.ts), whether price2 and size2 are
+ * stored, and the header's metadata and problems, which size the header's room, with `spareRoom` bytes more
+ * for metadata and problems known only at the end.
  */
 export interface CacheWriterPlan<Meta> {
   rows: number;
   secondValues: boolean;
   meta: Meta;
   problems: Problem[];
+  spareRoom?: number;
 }
 
 /** A number whose JSON is as long as any number's (25 characters: a sign, "0.", five zeros, 17 digits). */
@@ -408,13 +419,15 @@ interface ColumnPlace {
 /**
  * Writes a cache file chunk by chunk, for a decode that never holds the whole input (see the header).
  * Without a plan, each column is appended to a temporary file of its own and `finish` concatenates them
- * behind the header. With a plan (the row count known in advance), each column is written in place in the
- * file, behind room for the header (its JSON padded with spaces, which JSON.parse skips), and each column's
- * CRC-32 is folded as it is written, so `finish` writes only the header and the checksum: no second copy of
- * the rows. A plan is a promise of speed, not of correctness: one that did not hold is finished as without
- * a plan, with the same file (fewer rows, or a longer header: the columns are concatenated from their
- * places; more rows than planned, or price2/size2 used when the plan leaves them out: the columns so far
- * move to temporary files of their own, and the writer goes on without the plan).
+ * behind the header. With a plan (the rows known in advance, or at most), each column is written in place
+ * in the file, with room for the plan's rows, behind room for the header (its JSON padded with spaces,
+ * which JSON.parse skips), and each column's CRC-32 is folded as it is written, so `finish` writes only the
+ * header and the checksum: no second copy of the rows. Fewer rows than planned leave each column's room
+ * unfilled (never written: zeros, a hole in the file on most file systems), and the header says how many
+ * rows the room holds (`capacity`). A plan is a promise of speed, not of correctness: one that did not
+ * hold is finished as without a plan, with the same file (a header longer than its room: the columns are
+ * concatenated from their places; more rows than planned, or price2/size2 used when the plan leaves them
+ * out: the columns so far move to temporary files of their own, and the writer goes on without the plan).
  */
 export class ChunkedCacheWriter<Meta = CacheMeta> {
   private fds: number[] = [];
@@ -447,7 +460,8 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
         return;
       }
       const { rows, meta, problems, secondValues } = plan;
-      this.room = Buffer.byteLength(JSON.stringify({ length: rows, meta, problems, stats: WIDEST_STATS, secondValues } satisfies Header<Meta>));
+      const widest: Header<Meta> = { length: rows, meta, problems, stats: WIDEST_STATS, secondValues, capacity: rows };
+      this.room = Buffer.byteLength(JSON.stringify(widest)) + (plan.spareRoom ?? 0);
       const fd = openSync(this.stem, 'w+');
       this.fds.push(fd);
       let at = pad8(PREFIX + this.room);
@@ -519,16 +533,23 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   finish(meta: Meta, problems: Problem[]): void {
     const header: Header<Meta> = { length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues };
     try {
-      const json = JSON.stringify(header);
-      if (this.plan && this.length === this.plan.rows && Buffer.byteLength(json) <= this.room) this.finishInPlace(json);
-      else this.concatenate(header);
+      const plan = this.plan;
+      if (plan && this.length <= plan.rows) {
+        const json = JSON.stringify(this.length < plan.rows ? { ...header, capacity: plan.rows } : header);
+        if (Buffer.byteLength(json) <= this.room) return this.finishInPlace(json, plan.rows);
+      }
+      this.concatenate(header);
     } finally {
       this.abort();
     }
   }
 
-  /** A plan that held: the header in its room, the file's checksum from the columns' CRCs (cache.ts crc32Combine). */
-  private finishInPlace(json: string): void {
+  /**
+   * A plan that held: the header in its room, the file's checksum from the columns' CRCs (cache.ts
+   * crc32Combine) and the zeros of the room they did not fill (crc32OfZeros), each column having room for
+   * `capacity` rows.
+   */
+  private finishInPlace(json: string, capacity: number): void {
     const fd = this.fds[0];
     const head = headBytes(json + ' '.repeat(this.room - Buffer.byteLength(json)));
     writeAll(fd, head, 0);
@@ -537,12 +558,12 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
     COLUMN_NAMES.forEach((name, k) => {
       if (!this.secondValues && isSecond(name)) return;
       const bytes = this.length * widthOf(name);
-      if (bytes === 0) return;
-      crc = crc32Combine(crc, this.crcs[k], bytes);
-      if (pad8(bytes) > bytes) crc = crc32(Buffer.alloc(pad8(bytes) - bytes), crc);
-      end = this.places[k].at + pad8(bytes);
+      if (bytes > 0) crc = crc32Combine(crc, this.crcs[k], bytes);
+      const room = pad8(capacity * widthOf(name));
+      crc = crc32OfZeros(crc, room - bytes);
+      end = this.places[k].at + room;
     });
-    ftruncateSync(fd, end); // the last column's padding
+    ftruncateSync(fd, end); // the last column's room and padding
     writeChecksum(fd, crc);
     this.closeAll();
     renameSync(this.stem, this.path);
@@ -617,6 +638,8 @@ export interface CacheFile<Meta = CacheMeta> {
   stats: CacheStats | null;
   /** Byte offset of each column, in COLUMN_NAMES order. */
   offsets: number[];
+  /** Rows each column has room for (`length`, or more: see ChunkedCacheWriter). */
+  capacity: number;
   /** price2 and size2 are stored (else every row's are NaN). */
   secondValues: boolean;
   /** The checksum as the rows are read (opened `as-read`: see the header); null when checked on opening. */
@@ -658,7 +681,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
     const head = parseHead<Meta>(readAt);
     const size = fstatSync(fd).size;
     if (!head || head.end > size) return 'corrupt';
-    const { header, offsets } = head;
+    const { header, offsets, capacity } = head;
     const file = {
       path,
       length: header.length,
@@ -666,6 +689,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
       problems: header.problems,
       stats: header.stats,
       offsets,
+      capacity,
       secondValues: header.secondValues !== false,
       check: null as ChecksumAsRead | null,
     };
@@ -770,8 +794,8 @@ export function finishChecking(file: CacheFile<unknown>, chunkRows = 1 << 16): v
 
 /**
  * Whether the checksum of a file checked as read, its rows all folded in, is the one it stores: the columns'
- * CRCs combined behind the header's, each followed by its padding bytes (read now, from a descriptor of its
- * own); records a pass.
+ * CRCs combined behind the header's, each followed by the bytes after its rows (its padding, and the room
+ * it did not fill: read now, from a descriptor of its own); records a pass.
  */
 function checksumPasses(file: CacheFile<unknown>): boolean {
   const check = file.check!;
@@ -781,16 +805,26 @@ function checksumPasses(file: CacheFile<unknown>): boolean {
     COLUMN_NAMES.forEach((name, k) => {
       if (!file.secondValues && isSecond(name)) return;
       const bytes = file.length * widthOf(name);
-      if (bytes === 0) return;
-      crc = crc32Combine(crc, check.crcs[k], bytes);
-      const padding = Buffer.alloc(pad8(bytes) - bytes);
-      if (padding.length > 0 && readSync(fd, padding, 0, padding.length, file.offsets[k] + bytes) === padding.length) crc = crc32(padding, crc);
+      if (bytes > 0) crc = crc32Combine(crc, check.crcs[k], bytes);
+      crc = crc32At(fd, file.offsets[k] + bytes, pad8(file.capacity * widthOf(name)) - bytes, crc);
     });
   } finally {
     closeSync(fd);
   }
   check.state = (crc >>> 0) === check.stored ? 'passed' : 'failed';
   return check.state === 'passed';
+}
+
+/** `crc` (a CRC-32) continued over the file's `length` bytes at `position`, read 1 MiB at a time; a short read leaves it short (the check then fails). */
+function crc32At(fd: number, position: number, length: number, crc: number): number {
+  const piece = Buffer.alloc(Math.min(length, 1 << 20));
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, piece, 0, Math.min(piece.length, length - done), position + done);
+    if (n <= 0) break;
+    crc = crc32(piece.subarray(0, n), crc);
+    done += n;
+  }
+  return crc;
 }
 
 /** The CRC-32 polynomial, reflected (zlib's). */
@@ -817,15 +851,28 @@ const X_POW_2K = (() => {
   return table;
 })();
 
+/** x^(8·bytes) modulo the CRC-32 polynomial: what `bytes` bytes shift a CRC register by (zlib's x2nmodp(bytes, 3)). */
+function byteShift(bytes: number): number {
+  let shift = 0x80000000; // x^0
+  let k = 3; // x^(8 · bytes) = Π x^(2^(k+3)) over the set bits k of bytes
+  for (let n = bytes; n > 0; n = Math.floor(n / 2), k++) if (n % 2 === 1) shift = multModP(X_POW_2K[k & 31], shift);
+  return shift;
+}
+
 /**
  * The CRC-32 of A followed by B from crcA, crcB (B's own CRC-32, from 0) and B's length in bytes: zlib's
  * crc32_combine, which Node does not expose (crcA · x^(8·lengthB) + crcB modulo the polynomial).
  */
 export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
-  let shift = 0x80000000; // x^0
-  let k = 3; // x^(8 · lengthB) = Π x^(2^(k+3)) over lengthB's set bits k
-  for (let n = lengthB; n > 0; n = Math.floor(n / 2), k++) if (n % 2 === 1) shift = multModP(X_POW_2K[k & 31], shift);
-  return (multModP(shift, crcA) ^ crcB) >>> 0;
+  return (multModP(byteShift(lengthB), crcA) ^ crcB) >>> 0;
+}
+
+/**
+ * `crc` continued over `bytes` zero bytes, without them: a zero byte shifts the CRC register (crc inverted,
+ * as zlib keeps it) by x^8, so the register is multiplied by x^(8·bytes).
+ */
+export function crc32OfZeros(crc: number, bytes: number): number {
+  return (multModP(byteShift(bytes), ~crc >>> 0) ^ 0xffffffff) >>> 0;
 }
 
 /** The warning for a corrupt cache entry, which the caller then rebuilds. */

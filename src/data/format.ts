@@ -78,6 +78,11 @@ export interface FileFormat<Name extends string = string> {
   decode(files: ReplayInput[], options: ReadOptions): Promise<Decoded>;
   /** Decodes one unit handing every `rows` rows to `spill`; the returned columns hold the rest. */
   decodeChunked?(files: ReplayInput[], options: ReadOptions, rows: number, spill: ColumnsSpill): Promise<Decoded>;
+  /**
+   * About how many rows `decodeChunked` gives at most, from the files' start: the cache then writes the unit's
+   * columns in place, with room for that many (cache.ts ChunkedCacheWriter); a short estimate costs a copy.
+   */
+  rowsAtMost?(files: ReplayInput[]): number;
   /** The exchange `data convert` names in its output when --exchange is not given. */
   exchange(files: ReplayInput[]): string;
 }

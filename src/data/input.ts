@@ -1,5 +1,5 @@
 import { createReadStream, fstatSync, readSync, closeSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { SpreadlabError } from '../core/errors.ts';
 import { describeFsError, openRegularFile } from '../core/fs-errors.ts';
 
@@ -27,18 +27,42 @@ export function isGzip(path: string, display = path): boolean {
   }
 }
 
-/** Bytes of content: the gzip trailer's ISIZE (size mod 2^32) for .gz, else the file size. A hint only. */
-export function uncompressedSize(path: string, display = path): number {
+/** Bytes of content a file's start is sampled for (contentSample). */
+const SAMPLE_BYTES = 1 << 20;
+
+/**
+ * A file's content, estimated from its start (a hint only: it sizes buffers and the cache's room): its size
+ * in bytes, and the content of its first MiB (without a byte order mark). For gzip, the size is the
+ * trailer's ISIZE (the size modulo 2^32) plus the multiple of 2^32 that brings it nearest the file's size
+ * times the compression ratio of its first MiB, so a file of more than 4 GiB of content is not taken for a
+ * small one. A file whose start does not gunzip gives its own size and an empty sample (its read reports
+ * the fault).
+ */
+export function contentSample(path: string, display = path): { bytes: number; sample: Buffer } {
   const fd = openRegularFile(path, display, 'data file');
-  const size = fstatSync(fd).size;
   try {
-    if (!isGzip(path, display) || size < 18) return size;
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, SAMPLE_BYTES));
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return { bytes: size, sample: withoutBom(head.subarray(0, n)) };
+    let sample: Buffer;
+    try {
+      sample = gunzipSync(head.subarray(0, n), { finishFlush: 2 /* Z_SYNC_FLUSH: a prefix is enough */ });
+    } catch {
+      return { bytes: size, sample: Buffer.alloc(0) };
+    }
+    if (n === size || size < 18) return { bytes: sample.length, sample: withoutBom(sample) };
     const tail = Buffer.alloc(4);
     readSync(fd, tail, 0, 4, size - 4);
-    return Math.max(tail.readUInt32LE(0), size);
+    return { bytes: gzipContentBytes(tail.readUInt32LE(0), (sample.length / n) * size), sample: withoutBom(sample) };
   } finally {
     closeSync(fd);
   }
+}
+
+/** A gzip file's content size from its trailer's ISIZE (the size modulo 2^32) and an estimate: the size with that ISIZE nearest the estimate. */
+export function gzipContentBytes(isize: number, estimate: number): number {
+  return isize + Math.max(0, Math.round((estimate - isize) / 2 ** 32)) * 2 ** 32;
 }
 
 /** Whole-line chunks of a file; `onLines(count)` is not needed: callers count newlines themselves. */

@@ -81,7 +81,7 @@ import {
  * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
  * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
  * inputs larger than RAM. Streaming needs the cache folder (room for 3 × 34–50 bytes a row: the units'
- * entries and the streamed replay entry's two files, plus as much again as a tardis file's entry while it is decoded: its row count is not known before its end, cache.ts ChunkedCacheWriter). A Binance raw chain or LOBSTER pair is still decoded
+ * entries and the streamed replay entry's two files, a tardis file's entry written in place with room for the rows its start promises, about 5 % more: its row count is not known before its end, cache.ts ChunkedCacheWriter, tardis/reader.ts tardisRowsAtMost; when its rows outgrow the estimate, as much again while it is decoded). A Binance raw chain or LOBSTER pair is still decoded
  * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
  * (the formats with `decodeChunked`). A remembered hash trusts the file system's change stamps: a file
  * rewritten in place to the same size within one mtime and ctime tick, on the same inode, would keep its old
@@ -370,7 +370,10 @@ async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: P
   }
   let writer: ChunkedCacheWriter | null = null;
   try {
-    const chunks = (writer = new ChunkedCacheWriter(path));
+    const meta = { format: '', symbol: '', lines: 0, dropped: 0, gaps: 0 };
+    const rows = format.rowsAtMost?.(files);
+    const plan = rows === undefined ? null : { rows, secondValues: false, meta, problems: [], spareRoom: UNIT_HEADER_ROOM };
+    const chunks = (writer = new ChunkedCacheWriter(path, plan));
     const d = await format.decodeChunked(files, readOptions(options, problems), STREAM_DECODE_ROWS, (columns, count) => chunks.append(columns, count));
     chunks.append(d.columns, d.columns.length);
     chunks.finish(cacheMeta(d), problems.list.slice(before));
@@ -393,6 +396,13 @@ function isFsFault(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code !== undefined && USER_FS_CODES.has(code);
 }
+
+/**
+ * Header room (bytes) a unit's entry written in place keeps for what is known only at the end of its decode:
+ * its symbol, its counts and its problems (more, e.g. many problems recorded under onError "skip", costs the
+ * copy of an entry written without a plan).
+ */
+const UNIT_HEADER_ROOM = 1 << 14;
 
 /** Rows a streaming decode holds before writing them to the cache (about 50 bytes each). */
 export const STREAM_DECODE_ROWS = 1 << 16;

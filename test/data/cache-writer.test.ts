@@ -1,9 +1,21 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChunkedCacheWriter, finishChecking, openCacheFile, readCache, type CacheFile, type CacheMeta, type CacheWriterPlan } from '../../src/data/cache.ts';
-import { allocateColumns, Kind } from '../../src/data/columns.ts';
+import { crc32 } from 'node:zlib';
+import {
+  ChunkedCacheWriter,
+  crc32OfZeros,
+  finishChecking,
+  openCacheFile,
+  readCache,
+  type CacheFile,
+  type CacheMeta,
+  type CacheWriterPlan,
+} from '../../src/data/cache.ts';
+import { allocateColumns, Kind, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
+import { openCacheRows } from '../../src/data/stream.ts';
 
 /** A chunk of `kinds` rows, row i at time `from + i`; quote rows carry price2/size2, the others leave them empty (as the readers' builder does). */
 function chunk(kinds: number[], from: number) {
@@ -35,6 +47,17 @@ function write(chunks: number[][], plan: CacheWriterPlan<CacheMeta> | null = nul
   }
   writer.finish(META, problems);
   return path;
+}
+
+/** Every row's event as text, read chunk by chunk (the last row read completes a check as read). */
+function byRows(source: RowSource): string[] {
+  const out: string[] = [];
+  const events = new RowEvents();
+  for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
+    out.push(JSON.stringify(events.read(source.rows, i, 0)));
+    source.skipRow();
+  }
+  return out;
 }
 
 /** Writes the chunks (each a list of row kinds) through one ChunkedCacheWriter and reads the entry back. */
@@ -92,9 +115,35 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
     expect([...entry.columns.price]).toEqual([100, 101, 102, 103, 104, 105]);
   });
 
-  it('a plan that does not hold (fewer rows, a longer header): the same file as without a plan', () => {
-    const unplanned = readFileSync(write(BOOK));
-    expect(readFileSync(write(BOOK, plan(9)))).toEqual(unplanned);
+  it('fewer rows than planned: in place, each column keeping the room it did not fill; every read and check agrees', () => {
+    for (const chunks of [BOOK, []]) {
+      const planned = write(chunks, plan(9, false, [PROBLEM]));
+      const unplanned = write(chunks, null, [PROBLEM]);
+      expect(headerText(planned)).toMatch(/"capacity":9} +$/);
+      expect(readFileSync(planned).length).toBeGreaterThan(readFileSync(unplanned).length);
+      expect(readCache(planned)).toEqual(readCache(unplanned));
+      const now = openCacheFile(planned, 'now') as CacheFile;
+      expect([now.length, now.capacity]).toEqual([chunks.flat().length, 9]);
+      const asRead = openCacheFile(planned, 'as-read') as CacheFile;
+      const rows = byRows(openCacheRows(asRead, 2, false)() as RowSource);
+      expect(rows).toEqual(byRows(openCacheRows(openCacheFile(unplanned) as CacheFile, 4, false)() as RowSource));
+      expect(asRead.check?.state).toBe('passed');
+      expect(readdirSync(join(planned, '..'))).toEqual(['entry.cols']);
+    }
+  });
+
+  it("the room a column did not fill is under the file's checksum", () => {
+    const path = write(BOOK, plan(9));
+    const bytes = readFileSync(path);
+    const file = openCacheFile(path) as CacheFile;
+    bytes[file.offsets[2] + 6 * 8 + 5] ^= 1; // exchTs's room after its 6 rows
+    writeFileSync(path, bytes);
+    expect(openCacheFile(path, 'now')).toBe('corrupt');
+    const asRead = openCacheFile(path, 'as-read') as CacheFile;
+    expect(() => finishChecking(asRead)).toThrow(CorruptCacheError);
+  });
+
+  it('a plan that does not hold (a longer header): the same file as without a plan', () => {
     const long = { ...PROBLEM, message: 'x'.repeat(500) }; // longer than the room the plan's header leaves
     const withProblem = readFileSync(write(BOOK, null, [long]));
     expect(readFileSync(write(BOOK, plan(6), [long]))).toEqual(withProblem);
@@ -134,5 +183,13 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
     const overflowed = write(BOOK, plan(2, true)); // price2 and size2 planned: kept as NaN after the move
     expect(readCache(overflowed)).toEqual(readCache(write(BOOK, plan(6, true))));
     expect(readdirSync(join(overflowed, '..'))).toEqual(['entry.cols']);
+  });
+});
+
+describe('crc32OfZeros', () => {
+  it("is zlib's CRC-32 continued over that many zero bytes", () => {
+    for (const [start, bytes] of [[0, 0], [0, 1], [12345, 7], [0xdeadbeef, 1000], [1, (1 << 20) + 3]]) {
+      expect(crc32OfZeros(start, bytes), `${bytes} zeros after ${start}`).toBe(crc32(Buffer.alloc(bytes), start));
+    }
   });
 });

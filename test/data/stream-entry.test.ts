@@ -92,6 +92,9 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
     expect(warm.feed.length).toBe(memory.columns.length);
     expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // the rows counted right
+    // the tardis files' own entries too, with room for the rows their start promises (tardisRowsAtMost)
+    const unitEntries = readdirSync(dir).filter((name) => name.endsWith('.cols'));
+    expect(unitEntries.map((name) => writtenInPlace(join(dir, name)))).toEqual([true, true]);
     for (const s of [cold, warm]) {
       for (const chunkRows of [1, 2, 3, 7, 64, 1 << 16]) {
         expect(byNext(openCacheRows(s.feed, chunkRows)()), `feed, ${chunkRows} rows a chunk`).toEqual(feed);

@@ -4,7 +4,7 @@ import { L2Book } from '../../book/l2-book.ts';
 import { ColumnsBuilder, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type ColumnsSpill, type EventColumns } from '../columns.ts';
 import { describeDecimalError, formatSteps, parseSteps, parseUint, scanned, scanScaled, scanUint, stepScale, toSteps, type StepScale } from '../decimal.ts';
 import { defineFileFormat, type Decoded } from '../format.ts';
-import { lineChunks, uncompressedSize } from '../input.ts';
+import { contentSample, lineChunks } from '../input.ts';
 import { clockOffsetProblem, ProblemLog, shown } from '../problems.ts';
 
 /**
@@ -93,6 +93,7 @@ export const tardisFormat = defineFileFormat({
   detect: { firstLine: (line) => tardisTypeOf(line) !== null || line.startsWith('exchange,symbol,') },
   decode: async ([file], options) => tardisDecoded(await readTardisFile(file.path, { ...options, display: file.display })),
   decodeChunked: async ([file], options, rows, spill) => tardisDecoded(await readTardisFile(file.path, { ...options, display: file.display }, { rows, spill })),
+  rowsAtMost: ([file]) => tardisRowsAtMost(file.path, file.display),
   exchange: ([file]) => basename(file.path).split('_')[0],
 });
 
@@ -106,18 +107,27 @@ export async function readTardisFile(path: string, options: DecodeOptions, chunk
   let decoder: TardisDecoder | null = null;
   for await (const chunk of lineChunks(path, options.display)) {
     // size the column builder once, instead of growing it by doubling
-    decoder ??= new TardisDecoder(options, chunks ? chunks.rows : expectedRows(uncompressedSize(path, options.display), chunk), chunks?.spill);
+    decoder ??= new TardisDecoder(options, chunks ? chunks.rows : Math.min(1 << 26, tardisRowsAtMost(path, options.display)), chunks?.spill);
     decoder.feed(chunk);
   }
   return (decoder ?? new TardisDecoder(options)).finish();
 }
 
-/** The rows of a file of `size` bytes whose lines are as long as those in the first 64 KiB of its first chunk, and 5 % more (so that the estimate is rarely short). */
-function expectedRows(size: number, firstChunk: Buffer): number {
-  const sample = firstChunk.subarray(0, 1 << 16);
+/**
+ * About how many rows a tardis file decodes to at most, from its start (input.ts contentSample): its lines
+ * (the content's size over the mean line length of the first MiB), times the levels a line holds (a
+ * book_snapshot_N line: up to N a side; any other line: one row at most), and 5 % more, so that the
+ * estimate is rarely short.
+ */
+export function tardisRowsAtMost(path: string, display = path): number {
+  const { bytes, sample } = contentSample(path, display);
   let lines = 0;
   for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
-  return Math.min(1 << 26, Math.ceil((size / sample.length) * lines * 1.05) + 1024);
+  const end = sample.indexOf(10);
+  const type = tardisTypeOf(sample.toString('utf8', 0, end < 0 ? sample.length : end));
+  const rowsPerLine = type?.type === 'book_snapshot' ? 2 * type.levels : 1;
+  const meanLine = lines > 0 ? sample.length / lines : 64;
+  return Math.ceil((bytes / meanLine) * rowsPerLine * 1.05) + 1024;
 }
 
 const MAX_FIELDS = 4 + 4 * 1000;

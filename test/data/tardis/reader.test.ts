@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../../src/core/errors.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, openColumns } from '../../../src/data/columns.ts';
 import { ProblemLog } from '../../../src/data/problems.ts';
-import { readTardisFile } from '../../../src/data/tardis/reader.ts';
-import { bookStates, SHARED, tempDir, units, writeTemp } from '../helpers.ts';
+import { readTardisFile, tardisRowsAtMost } from '../../../src/data/tardis/reader.ts';
+import { gzipContentBytes } from '../../../src/data/input.ts';
+import { bookStates, BTC_TARDIS, SHARED, tempDir, units, writeTemp } from '../helpers.ts';
 
 const L2 = 'exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount';
 const u = units(0.01, 0.001);
@@ -180,5 +181,24 @@ describe('tardis trades, quotes and book snapshots', () => {
     expect(r.columns.price[0]).toBe(12843);
     expect(r.columns.size[0]).toBe(1864);
     await expect(readTardisFile(path, { units: units(1, 10), problems: new ProblemLog(), display: 'deribit' })).rejects.toThrow(SpreadlabError);
+  });
+});
+
+describe('tardisRowsAtMost: the rows a file decodes to, estimated from its first MiB (sizes the cache entry written in place)', () => {
+  it('at least the rows, and not far more, on the real files and the book_snapshot_25 sample', async () => {
+    const files = [`${BTC_TARDIS}incremental_book_L2.csv.gz`, `${BTC_TARDIS}trades.csv.gz`, `${BTC_TARDIS}quotes.csv.gz`, join(SHARED, 'format-samples/binance-futures_book_snapshot_25_BTCUSDT.csv')];
+    for (const path of files) {
+      const rows = (await readTardisFile(path, { units: units(0.01, 0.000001), problems: new ProblemLog(), display: path })).columns.length;
+      const estimate = tardisRowsAtMost(path);
+      expect(estimate, path).toBeGreaterThanOrEqual(rows);
+      expect(estimate, path).toBeLessThanOrEqual(rows * 1.15 + 2048);
+    }
+  });
+
+  it("a gzip file's content size: its ISIZE taken with the multiple of 4 GiB that brings it nearest the estimate", () => {
+    expect(gzipContentBytes(253_496_887, 2.4e8)).toBe(253_496_887);
+    expect(gzipContentBytes(996_113_915, 5.1e9)).toBe(996_113_915 + 2 ** 32); // a day's book file of 5.3 GB
+    expect(gzipContentBytes(996_113_915, 3.2e9)).toBe(996_113_915 + 2 ** 32);
+    expect(gzipContentBytes(4e9, 1e9)).toBe(4e9); // never below the ISIZE
   });
 });
