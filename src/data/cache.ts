@@ -36,7 +36,7 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   back anyway: a pass on opening would read the file twice): opening checks the header, and that the file
  *   is exactly as long as it says; each stored column's CRC-32 then runs over its bytes as readCacheRows
  *   reads its rows in order from the first, and when the last row has been read the columns' CRCs (with the
- *   padding bytes read then) are combined behind the header's (crc32Combine) into the file's, so the same
+ *   bytes after each column's rows, its padding and any room it did not fill, read then) are combined behind the header's (crc32Combine) into the file's, so the same
  *   bytes are checked as by the pass (a read-ahead thread, read-ahead.ts, folds the CRCs as it reads and
  *   the main thread records them, recordCheckedRows, as it takes each chunk). A file that fails is removed
  *   and CorruptCacheError thrown from that read: whatever was read from it must not be used (sim/run-scenario.ts runs the scenario again, which
@@ -196,7 +196,8 @@ export function addStats(stats: CacheStats | null, c: Omit<EventColumns, 'length
   return s;
 }
 
-const pad8 = (n: number) => (n + 7) & ~7;
+/** n rounded up to a multiple of 8 (arithmetic, not bitwise: a column of 2^31 bytes or more stays positive). */
+const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 const widthOf = (name: (typeof COLUMN_NAMES)[number]) => (name === 'kind' || name === 'flags' ? 1 : 8);
 const isSecond = (name: (typeof COLUMN_NAMES)[number]) => (SECOND_COLUMNS as readonly string[]).includes(name);
 
@@ -396,6 +397,13 @@ export interface CacheWriterPlan<Meta> {
   spareRoom?: number;
 }
 
+/**
+ * A plan's rows may exceed the rows written by a quarter of them and this many more, and the file is still
+ * finished in place; beyond that, the room (read by every check and whole read) would cost more than the
+ * copy of the rows, and the columns are concatenated instead.
+ */
+const ROOM_SLACK_ROWS = 4096;
+
 /** A number whose JSON is as long as any number's (25 characters: a sign, "0.", five zeros, 17 digits). */
 const WIDEST_NUMBER = -0.0000012345678901234567;
 
@@ -425,9 +433,11 @@ interface ColumnPlace {
  * header and the checksum: no second copy of the rows. Fewer rows than planned leave each column's room
  * unfilled (never written: zeros, a hole in the file on most file systems), and the header says how many
  * rows the room holds (`capacity`). A plan is a promise of speed, not of correctness: one that did not
- * hold is finished as without a plan, with the same file (a header longer than its room: the columns are
- * concatenated from their places; more rows than planned, or price2/size2 used when the plan leaves them
- * out: the columns so far move to temporary files of their own, and the writer goes on without the plan).
+ * hold is finished as without a plan, with the same file (a header longer than its room, or a room larger
+ * than a quarter of the rows and ROOM_SLACK_ROWS: the columns are concatenated from their places; more
+ * rows than planned, or price2/size2 used when the plan leaves them out: the columns so far move to
+ * temporary files of their own, and the writer goes on without the plan, so the rows written before are
+ * copied twice: a short plan costs more than none).
  */
 export class ChunkedCacheWriter<Meta = CacheMeta> {
   private fds: number[] = [];
@@ -534,7 +544,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
     const header: Header<Meta> = { length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues };
     try {
       const plan = this.plan;
-      if (plan && this.length <= plan.rows) {
+      if (plan && this.length <= plan.rows && plan.rows - this.length <= this.length / 4 + ROOM_SLACK_ROWS) {
         const json = JSON.stringify(this.length < plan.rows ? { ...header, capacity: plan.rows } : header);
         if (Buffer.byteLength(json) <= this.room) return this.finishInPlace(json, plan.rows);
       }

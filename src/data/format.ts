@@ -79,10 +79,12 @@ export interface FileFormat<Name extends string = string> {
   /** Decodes one unit handing every `rows` rows to `spill`; the returned columns hold the rest. */
   decodeChunked?(files: ReplayInput[], options: ReadOptions, rows: number, spill: ColumnsSpill): Promise<Decoded>;
   /**
-   * About how many rows `decodeChunked` gives at most, from the files' start: the cache then writes the unit's
-   * columns in place, with room for that many (cache.ts ChunkedCacheWriter); a short estimate costs a copy.
+   * What `decodeChunked` will give, estimated from the files' start: about how many rows at most, and whether
+   * price2/size2 are used; null when the start tells nothing. The cache then writes the unit's columns in
+   * place, with room for that many rows (cache.ts ChunkedCacheWriter); a short estimate costs more copying
+   * than none, one far too long a copy at the end.
    */
-  rowsAtMost?(files: ReplayInput[]): number;
+  estimate?(files: ReplayInput[]): { rowsAtMost: number; secondValues: boolean } | null;
   /** The exchange `data convert` names in its output when --exchange is not given. */
   exchange(files: ReplayInput[]): string;
 }

@@ -27,16 +27,18 @@ export function isGzip(path: string, display = path): boolean {
   }
 }
 
-/** Bytes of content a file's start is sampled for (contentSample). */
+/** Bytes of a file's start sampled (contentSample), and at most how much content they may gunzip to. */
 const SAMPLE_BYTES = 1 << 20;
+const SAMPLE_CONTENT_BYTES = 1 << 24;
 
 /**
  * A file's content, estimated from its start (a hint only: it sizes buffers and the cache's room): its size
  * in bytes, and the content of its first MiB (without a byte order mark). For gzip, the size is the
  * trailer's ISIZE (the size modulo 2^32) plus the multiple of 2^32 that brings it nearest the file's size
  * times the compression ratio of its first MiB, so a file of more than 4 GiB of content is not taken for a
- * small one. A file whose start does not gunzip gives its own size and an empty sample (its read reports
- * the fault).
+ * small one. A file whose start does not gunzip, or gunzips to more than 16 MiB (a compression ratio
+ * above 16, which no data file has: a gzip bomb), gives its own size and an empty sample (its read reports
+ * a fault).
  */
 export function contentSample(path: string, display = path): { bytes: number; sample: Buffer } {
   const fd = openRegularFile(path, display, 'data file');
@@ -47,11 +49,11 @@ export function contentSample(path: string, display = path): { bytes: number; sa
     if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return { bytes: size, sample: withoutBom(head.subarray(0, n)) };
     let sample: Buffer;
     try {
-      sample = gunzipSync(head.subarray(0, n), { finishFlush: 2 /* Z_SYNC_FLUSH: a prefix is enough */ });
+      sample = gunzipSync(head.subarray(0, n), { finishFlush: 2 /* Z_SYNC_FLUSH: a prefix is enough */, maxOutputLength: SAMPLE_CONTENT_BYTES });
     } catch {
       return { bytes: size, sample: Buffer.alloc(0) };
     }
-    if (n === size || size < 18) return { bytes: sample.length, sample: withoutBom(sample) };
+    if (n === size) return { bytes: sample.length, sample: withoutBom(sample) };
     const tail = Buffer.alloc(4);
     readSync(fd, tail, 0, 4, size - 4);
     return { bytes: gzipContentBytes(tail.readUInt32LE(0), (sample.length / n) * size), sample: withoutBom(sample) };

@@ -81,7 +81,7 @@ import {
  * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
  * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
  * inputs larger than RAM. Streaming needs the cache folder (room for 3 × 34–50 bytes a row: the units'
- * entries and the streamed replay entry's two files, a tardis file's entry written in place with room for the rows its start promises, about 5 % more: its row count is not known before its end, cache.ts ChunkedCacheWriter, tardis/reader.ts tardisRowsAtMost; when its rows outgrow the estimate, as much again while it is decoded). A Binance raw chain or LOBSTER pair is still decoded
+ * entries and the streamed replay entry's two files, a tardis file's entry written in place with room for the rows its start promises, about 5 % more: its row count is not known before its end, cache.ts ChunkedCacheWriter, tardis/reader.ts tardisEstimate; when its rows outgrow the estimate, as much again while it is decoded). A Binance raw chain or LOBSTER pair is still decoded
  * in memory once, on the first streamed read that finds no cache entry; only tardis files decode in chunks
  * (the formats with `decodeChunked`). A remembered hash trusts the file system's change stamps: a file
  * rewritten in place to the same size within one mtime and ctime tick, on the same inode, would keep its old
@@ -368,11 +368,11 @@ async function decodeUnitToCache(unit: Unit, options: ReplayOptions, problems: P
     const d = await decodeUnit(unit, options, problems);
     return writeCache(path, d.columns, cacheMeta(d), problems.list.slice(before));
   }
+  const estimate = format.estimate?.(files) ?? null; // before the writer: a fault reading the input is the input's
+  const meta = { format: '', symbol: '', lines: 0, dropped: 0, gaps: 0 };
+  const plan = estimate && { rows: estimate.rowsAtMost, secondValues: estimate.secondValues, meta, problems: [], spareRoom: UNIT_HEADER_ROOM };
   let writer: ChunkedCacheWriter | null = null;
   try {
-    const meta = { format: '', symbol: '', lines: 0, dropped: 0, gaps: 0 };
-    const rows = format.rowsAtMost?.(files);
-    const plan = rows === undefined ? null : { rows, secondValues: false, meta, problems: [], spareRoom: UNIT_HEADER_ROOM };
     const chunks = (writer = new ChunkedCacheWriter(path, plan));
     const d = await format.decodeChunked(files, readOptions(options, problems), STREAM_DECODE_ROWS, (columns, count) => chunks.append(columns, count));
     chunks.append(d.columns, d.columns.length);

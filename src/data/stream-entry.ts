@@ -23,8 +23,8 @@ import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
  *   CRC-32 like every entry), the feed file first; a failed write leaves neither. Both row counts are known
  *   before the first row (the units' rows less the far prints, as remembered or found by the screen; the
  *   venue file's are the feed file's), so each file's columns are written in place, once (cache.ts
- *   ChunkedCacheWriter with a plan; a count that proves wrong, e.g. a stale far-print memo, costs a copy,
- *   not the entry).
+ *   ChunkedCacheWriter with a plan; a count that proves wrong, e.g. a stale far-print memo, costs room
+ *   left unfilled when it was too high, copies when too low, never the entry).
  * - A snapshot is stored as its levels' rows, bids then asks, the first marked FLAG_SNAPSHOT_START, each
  *   with the snapshot's times: the event formed from them again is the same (levels keep their order per
  *   side, and only the first row's times make the event).

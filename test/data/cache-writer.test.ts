@@ -143,7 +143,9 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
     expect(() => finishChecking(asRead)).toThrow(CorruptCacheError);
   });
 
-  it('a plan that does not hold (a longer header): the same file as without a plan', () => {
+  it('a plan that does not hold (a room larger than a quarter of the rows and 4096, a longer header): the same file as without a plan', () => {
+    expect(readFileSync(write(BOOK, plan(6 + 4096 + 2)))).toEqual(readFileSync(write(BOOK)));
+    expect(headerText(write(BOOK, plan(6 + 4096 + 1)))).toMatch(/"capacity":4103} +$/); // the limit: still in place
     const long = { ...PROBLEM, message: 'x'.repeat(500) }; // longer than the room the plan's header leaves
     const withProblem = readFileSync(write(BOOK, null, [long]));
     expect(readFileSync(write(BOOK, plan(6), [long]))).toEqual(withProblem);
@@ -174,6 +176,13 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
       expect(file.check?.state).toBe('passed');
       expect(readdirSync(dir)).toEqual(['entry.cols']);
     }
+  });
+
+  it('a plan of more rows than 2^31 bytes a column holds: its places are right (they were bitwise, and wrapped)', () => {
+    const path = write([[Kind.DELTA]], plan(300_000_000)); // written in a sparse file, then concatenated (too much room)
+    const entry = readCache(path);
+    if (typeof entry === 'string') throw new Error(entry);
+    expect([entry.columns.length, entry.columns.exchTs[0], entry.columns.price[0], entry.columns.size[0]]).toEqual([1, 0, 100, 1]);
   });
 
   it('more rows than planned, or second values the plan leaves out: the same file as without a plan, nothing else left', () => {

@@ -92,7 +92,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
     expect(warm.feed.length).toBe(memory.columns.length);
     expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // the rows counted right
-    // the tardis files' own entries too, with room for the rows their start promises (tardisRowsAtMost)
+    // the tardis files' own entries too, with room for the rows their start promises (tardisEstimate)
     const unitEntries = readdirSync(dir).filter((name) => name.endsWith('.cols'));
     expect(unitEntries.map((name) => writtenInPlace(join(dir, name)))).toEqual([true, true]);
     for (const s of [cold, warm]) {

@@ -93,7 +93,7 @@ export const tardisFormat = defineFileFormat({
   detect: { firstLine: (line) => tardisTypeOf(line) !== null || line.startsWith('exchange,symbol,') },
   decode: async ([file], options) => tardisDecoded(await readTardisFile(file.path, { ...options, display: file.display })),
   decodeChunked: async ([file], options, rows, spill) => tardisDecoded(await readTardisFile(file.path, { ...options, display: file.display }, { rows, spill })),
-  rowsAtMost: ([file]) => tardisRowsAtMost(file.path, file.display),
+  estimate: ([file]) => tardisEstimate(file.path, file.display),
   exchange: ([file]) => basename(file.path).split('_')[0],
 });
 
@@ -107,27 +107,41 @@ export async function readTardisFile(path: string, options: DecodeOptions, chunk
   let decoder: TardisDecoder | null = null;
   for await (const chunk of lineChunks(path, options.display)) {
     // size the column builder once, instead of growing it by doubling
-    decoder ??= new TardisDecoder(options, chunks ? chunks.rows : Math.min(1 << 26, tardisRowsAtMost(path, options.display)), chunks?.spill);
+    decoder ??= new TardisDecoder(options, chunks ? chunks.rows : Math.min(1 << 26, tardisEstimate(path, options.display)?.rowsAtMost ?? 1 << 16), chunks?.spill);
     decoder.feed(chunk);
   }
   return (decoder ?? new TardisDecoder(options)).finish();
 }
 
 /**
- * About how many rows a tardis file decodes to at most, from its start (input.ts contentSample): its lines
- * (the content's size over the mean line length of the first MiB), times the levels a line holds (a
- * book_snapshot_N line: up to N a side; any other line: one row at most), and 5 % more, so that the
- * estimate is rarely short.
+ * What a tardis file's decode will hold, estimated from its start (input.ts contentSample), so that its
+ * cache entry can be written in place (cache.ts ChunkedCacheWriter): about how many rows at most (the
+ * content's size over the mean length of the sample's lines that are not empty, times the rows a line held
+ * at most in the sample: a book_snapshot_N line one per level present, up to 2N; any other line one), 5 %
+ * more and 1024, and whether price2/size2 are used (a quotes file). Null when the sample holds no data line
+ * (an empty file, a start that does not gunzip): nothing to go on.
  */
-export function tardisRowsAtMost(path: string, display = path): number {
+export function tardisEstimate(path: string, display = path): { rowsAtMost: number; secondValues: boolean } | null {
   const { bytes, sample } = contentSample(path, display);
-  let lines = 0;
-  for (let i = sample.indexOf(10); i >= 0; i = sample.indexOf(10, i + 1)) lines++;
-  const end = sample.indexOf(10);
-  const type = tardisTypeOf(sample.toString('utf8', 0, end < 0 ? sample.length : end));
-  const rowsPerLine = type?.type === 'book_snapshot' ? 2 * type.levels : 1;
-  const meanLine = lines > 0 ? sample.length / lines : 64;
-  return Math.ceil((bytes / meanLine) * rowsPerLine * 1.05) + 1024;
+  const text = sample.toString('latin1', 0, sample.lastIndexOf(10) + 1); // whole lines only; one byte a char
+  const lines = text.split('\n').filter((line) => line.length > 0 && line !== '\r');
+  if (lines.length < 2) return null;
+  const type = tardisTypeOf(lines[0]);
+  const lineBytes = lines.reduce((sum, line) => sum + line.length + 1, 0);
+  let rowsPerLine = 1;
+  if (type?.type === 'book_snapshot') for (const line of lines.slice(1)) rowsPerLine = Math.max(rowsPerLine, levelsIn(line));
+  return {
+    rowsAtMost: Math.ceil((bytes / (lineBytes / lines.length)) * rowsPerLine * 1.05) + 1024,
+    secondValues: type?.type === 'quotes',
+  };
+}
+
+/** The levels a book_snapshot line holds: its price fields that are not empty (asks[i].price, bids[i].price). */
+function levelsIn(line: string): number {
+  const fields = line.split(',');
+  let levels = 0;
+  for (let i = 4; i < fields.length; i += 2) if (fields[i] !== '') levels++;
+  return levels;
 }
 
 const MAX_FIELDS = 4 + 4 * 1000;

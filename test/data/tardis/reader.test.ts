@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../../src/core/errors.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, openColumns } from '../../../src/data/columns.ts';
 import { ProblemLog } from '../../../src/data/problems.ts';
-import { readTardisFile, tardisRowsAtMost } from '../../../src/data/tardis/reader.ts';
+import { bookSnapshotHeader, readTardisFile, TARDIS_HEADERS, tardisEstimate } from '../../../src/data/tardis/reader.ts';
 import { gzipContentBytes } from '../../../src/data/input.ts';
 import { bookStates, BTC_TARDIS, SHARED, tempDir, units, writeTemp } from '../helpers.ts';
 
@@ -184,15 +186,36 @@ describe('tardis trades, quotes and book snapshots', () => {
   });
 });
 
-describe('tardisRowsAtMost: the rows a file decodes to, estimated from its first MiB (sizes the cache entry written in place)', () => {
-  it('at least the rows, and not far more, on the real files and the book_snapshot_25 sample', async () => {
+describe('tardisEstimate: the rows a file decodes to, estimated from its first MiB (sizes the cache entry written in place)', () => {
+  it('at least the rows, and not far more, on the real files and the book_snapshot_25 sample; quotes use price2/size2', async () => {
     const files = [`${BTC_TARDIS}incremental_book_L2.csv.gz`, `${BTC_TARDIS}trades.csv.gz`, `${BTC_TARDIS}quotes.csv.gz`, join(SHARED, 'format-samples/binance-futures_book_snapshot_25_BTCUSDT.csv')];
     for (const path of files) {
       const rows = (await readTardisFile(path, { units: units(0.01, 0.000001), problems: new ProblemLog(), display: path })).columns.length;
-      const estimate = tardisRowsAtMost(path);
-      expect(estimate, path).toBeGreaterThanOrEqual(rows);
-      expect(estimate, path).toBeLessThanOrEqual(rows * 1.15 + 2048);
+      const estimate = tardisEstimate(path)!;
+      expect(estimate.rowsAtMost, path).toBeGreaterThanOrEqual(rows);
+      expect(estimate.rowsAtMost, path).toBeLessThanOrEqual(rows * 1.15 + 2048);
+      expect(estimate.secondValues, path).toBe(path.includes('quotes'));
     }
+  });
+
+  it('counts the levels snapshot lines hold, and passes over empty lines', () => {
+    const dir = tempDir();
+    const header = bookSnapshotHeader(25);
+    const line = (i: number) => `binance-futures,BTCUSDT,${1e15 + i},${1e15 + i + 5},101,1,99,2,102,1,98,2${',,,,'.repeat(23)}`; // 2 levels a side of 25
+    const lines = Array.from({ length: 20_000 }, (_, i) => line(i));
+    const twoLevels = writeTemp('x_book_snapshot_25.csv', `${header}\n${lines.join('\n')}\n`, dir);
+    expect(tardisEstimate(twoLevels)!.rowsAtMost).toBeLessThanOrEqual(80_000 * 1.15 + 2048);
+    const blanks = writeTemp('y_book_snapshot_25.csv', `${header}\n${'\n'.repeat(1_000_000)}${lines.slice(0, 10).join('\n')}\n`, dir);
+    expect(tardisEstimate(blanks)!.rowsAtMost).toBeLessThan(50_000); // 40 rows; counting the empty lines as lines of 50 rows gave 50 M
+  });
+
+  it('nothing to go on: an empty file, a header alone, or a start that gunzips to more than 16 MiB (a bomb, refused in bounded memory)', () => {
+    const dir = tempDir();
+    expect(tardisEstimate(writeTemp('e_trades.csv', '', dir))).toBeNull();
+    expect(tardisEstimate(writeTemp('h_trades.csv', `${TARDIS_HEADERS.trades}\n`, dir))).toBeNull();
+    const bomb = join(dir, 'b_trades.csv.gz');
+    writeFileSync(bomb, gzipSync(Buffer.concat([Buffer.from(`${TARDIS_HEADERS.trades}\n`), Buffer.alloc(20 << 20, 10)])));
+    expect(tardisEstimate(bomb)).toBeNull();
   });
 
   it("a gzip file's content size: its ISIZE taken with the multiple of 4 GiB that brings it nearest the estimate", () => {
