@@ -435,9 +435,9 @@ interface ColumnPlace {
  * rows the room holds (`capacity`). A plan is a promise of speed, not of correctness: one that did not
  * hold is finished as without a plan, with the same file (a header longer than its room, or a room larger
  * than a quarter of the rows and ROOM_SLACK_ROWS: the columns are concatenated from their places; more
- * rows than planned, or price2/size2 used when the plan leaves them out: the columns so far move to
- * temporary files of their own, and the writer goes on without the plan, so the rows written before are
- * copied twice: a short plan costs more than none).
+ * rows than planned, or price2/size2 used when the plan leaves them out: the rows so far stay where they
+ * are, the next rows go to temporary files of their own, and `finish` concatenates both: the copy a file
+ * written without a plan takes).
  */
 export class ChunkedCacheWriter<Meta = CacheMeta> {
   private fds: number[] = [];
@@ -445,6 +445,8 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   private tmp: string[];
   /** Each column's place, COLUMN_NAMES order. */
   private places: ColumnPlace[];
+  /** After a plan that did not hold: the rows written in place before, where they are (price2/size2 there only when planned). */
+  private inPlace: { places: ColumnPlace[]; rows: number; secondValues: boolean } | null = null;
   /** With a plan: the JSON header's room (bytes) and each column's CRC-32 so far. */
   private readonly room: number = 0;
   private readonly crcs: number[];
@@ -496,17 +498,14 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
     });
   }
 
-  /** The plan no longer holds: the columns so far move to temporary files of their own (see the class). */
+  /**
+   * The plan no longer holds: the rows so far stay where they are, the next rows go to temporary files of
+   * their own, and `finish` concatenates both (see the class).
+   */
   private dropPlan(): void {
-    const planned = this.places;
-    const file = this.fds.splice(0);
+    this.inPlace = { places: this.places, rows: this.length, secondValues: this.secondValues };
     this.plan = null;
     this.places = this.temporaryColumnFiles();
-    COLUMN_NAMES.forEach((name, k) => {
-      if (this.secondValues || !isSecond(name)) copyBytes(planned[k], this.places[k].fd, this.length * widthOf(name));
-    });
-    for (const fd of file) closeSync(fd);
-    rmSync(this.stem, { force: true });
   }
 
   /**
@@ -521,7 +520,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
       if (this.plan && (this.length + count > this.plan.rows || newSecondValues)) this.dropPlan();
       if (newSecondValues) {
         this.secondValues = true;
-        for (const name of SECOND_COLUMNS) writeNaN(this.fds[COLUMN_NAMES.indexOf(name)], this.length);
+        for (const name of SECOND_COLUMNS) writeNaN(this.places[COLUMN_NAMES.indexOf(name)].fd, this.length);
       }
       COLUMN_NAMES.forEach((name, k) => {
         if (!this.secondValues && isSecond(name)) return;
@@ -591,7 +590,9 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
       COLUMN_NAMES.forEach((name, k) => {
         if (!this.secondValues && isSecond(name)) return;
         const bytes = this.length * widthOf(name);
-        copyBytes(this.places[k], fd, bytes, (piece) => (crc = crc32(piece, crc)));
+        const before = this.inPlace && (this.inPlace.secondValues || !isSecond(name)) ? this.inPlace.rows * widthOf(name) : 0;
+        if (before > 0) copyBytes(this.inPlace!.places[k], fd, before, (piece) => (crc = crc32(piece, crc)));
+        copyBytes(this.places[k], fd, bytes - before, (piece) => (crc = crc32(piece, crc)));
         if (pad8(bytes) > bytes) {
           const padding = Buffer.alloc(pad8(bytes) - bytes);
           writeAll(fd, padding);

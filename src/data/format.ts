@@ -81,8 +81,8 @@ export interface FileFormat<Name extends string = string> {
   /**
    * What `decodeChunked` will give, estimated from the files' start: about how many rows at most, and whether
    * price2/size2 are used; null when the start tells nothing. The cache then writes the unit's columns in
-   * place, with room for that many rows (cache.ts ChunkedCacheWriter); a short estimate costs more copying
-   * than none, one far too long a copy at the end.
+   * place, with room for that many rows (cache.ts ChunkedCacheWriter); a short estimate, or one far too
+   * long, costs the copy a unit written without one takes.
    */
   estimate?(files: ReplayInput[]): { rowsAtMost: number; secondValues: boolean } | null;
   /** The exchange `data convert` names in its output when --exchange is not given. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -176,6 +176,22 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
       expect(file.check?.state).toBe('passed');
       expect(readdirSync(dir)).toEqual(['entry.cols']);
     }
+  });
+
+  it.skipIf(!existsSync('/proc/self/io'))('a short plan costs the copy a file written without one takes, not more (bytes written, /proc/self/io)', () => {
+    const written = (): number => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+    const rows = Array.from({ length: 20 }, () => Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? Kind.TRADE : Kind.DELTA)));
+    const cost = (p: CacheWriterPlan<CacheMeta> | null): number => {
+      const before = written();
+      write(rows, p);
+      return written() - before;
+    };
+    const none = cost(null);
+    const exact = cost(plan(200_000));
+    const short = cost(plan(100_000));
+    expect(exact).toBeLessThan(none * 0.55); // the rows once, against twice
+    expect(short).toBeLessThan(none * 1.02); // moving the 100,000 rows written in place would add a quarter
+    expect(readCache(write(rows, plan(100_000)))).toEqual(readCache(write(rows)));
   });
 
   it('a plan of more rows than 2^31 bytes a column holds: its places are right (they were bitwise, and wrapped)', () => {
