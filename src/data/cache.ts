@@ -23,8 +23,8 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   a streamed replay knows its span, its alignment and its venue timeline's reorder bound without a scan),
  *   padding to 8 bytes, then the columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE),
  *   each padded to 8 bytes (with room for the header's `capacity` rows when it has one: a file written in
- *   place from an estimate of its rows, whose room past its rows holds zeros), then, when the header says `venueOrder`, the venue's row order (i32 LE, one per
- *   row). price2 and size2 are left out when no row uses them (header `secondValues: false`; columns.ts),
+ *   place from an estimate of its rows, whose room past its rows holds zeros), then, when the header says
+ *   `venueOrder`, the venue's row order (i32 LE, one per row). price2 and size2 are left out when no row uses them (header `secondValues: false`; columns.ts),
  *   so book and trade data take 34 bytes a row. Reading maps typed arrays onto one buffer (readCache) or
  *   reads rows in fixed-size chunks with fs.readSync (openCacheFile + readCacheRows, for streaming replay).
  * - Integrity: every entry is checked against its CRC-32 (readCache over the buffer it has read anyway;
@@ -36,8 +36,8 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   back anyway: a pass on opening would read the file twice): opening checks the header, and that the file
  *   is exactly as long as it says; each stored column's CRC-32 then runs over its bytes as readCacheRows
  *   reads its rows in order from the first, and when the last row has been read the columns' CRCs (with the
- *   bytes after each column's rows, its padding and any room it did not fill, read then) are combined behind the header's (crc32Combine) into the file's, so the same
- *   bytes are checked as by the pass (a read-ahead thread, read-ahead.ts, folds the CRCs as it reads and
+ *   bytes after each column's rows, its padding and any room it did not fill, read then) are combined
+ *   behind the header's (crc32Combine) into the file's, so the same bytes are checked as by the pass (a read-ahead thread, read-ahead.ts, folds the CRCs as it reads and
  *   the main thread records them, recordCheckedRows, as it takes each chunk). A file that fails is removed
  *   and CorruptCacheError thrown from that read: whatever was read from it must not be used (sim/run-scenario.ts runs the scenario again, which
  *   rebuilds it). finishChecking reads what a replay left unread (a run that ends before the data does).
@@ -711,15 +711,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
       if (file.length === 0 && !checksumPasses(file)) return 'corrupt';
       return file;
     }
-    let crc = 0;
-    const piece = Buffer.alloc(1 << 20);
-    for (let at = PREFIX; at < size; ) {
-      const n = readSync(fd, piece, 0, Math.min(piece.length, size - at), at);
-      if (n <= 0) return 'corrupt';
-      crc = crc32(piece.subarray(0, n), crc);
-      at += n;
-    }
-    return crc === head.checksum ? file : 'corrupt';
+    return crc32At(fd, PREFIX, size - PREFIX, 0) === head.checksum ? file : 'corrupt';
   } finally {
     closeSync(fd);
   }
@@ -826,7 +818,7 @@ function checksumPasses(file: CacheFile<unknown>): boolean {
   return check.state === 'passed';
 }
 
-/** `crc` (a CRC-32) continued over the file's `length` bytes at `position`, read 1 MiB at a time; a short read leaves it short (the check then fails). */
+/** `crc` (a CRC-32) continued over the file's `length` bytes at `position`, read 1 MiB at a time; a short read leaves it short (a check then fails). */
 function crc32At(fd: number, position: number, length: number, crc: number): number {
   const piece = Buffer.alloc(Math.min(length, 1 << 20));
   for (let done = 0; done < length; ) {
