@@ -12,8 +12,9 @@ import { describe, expect, it } from 'vitest';
  *
  * It reads the syntax tree, not the text, so a comment or a string that mentions one of these (such as
  * "Nothing here reads the wall clock or Math.random" in src/sim/backtest.ts) is not a use.
- * setImmediate is allowed: src/sim/backtest.ts uses it only to yield to the strategy's microtasks; it reads
- * no time and schedules nothing in the future.
+ * setImmediate is allowed: src/sim/backtest.ts uses it only to run its loop in a macrotask (where the
+ * strategy's promise continuations can be run) and to yield to the event loop; it reads no time and
+ * schedules nothing in the future.
  */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SRC = join(ROOT, 'src');

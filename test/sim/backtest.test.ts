@@ -51,6 +51,31 @@ function sellTrades(times: number[]): MarketEvent[] {
   return times.map((t) => ({ kind: 'trade', exchTs: t, localTs: t, price: 10000, size: 1, takerSide: 'sell' }));
 }
 
+type TurnMode = 'manual tick' | 'macrotask turns';
+type TickingProcess = { _tickCallback?: () => void };
+
+/**
+ * Runs `body` counting the strategy's turns: with Node's manual tick (the loop's way, backtest.ts
+ * runQueuedContinuations), the manual ticks; with it removed, the macrotask turns (setImmediate) the loop
+ * takes instead. Also counts the macrotask turns either way.
+ */
+async function countingTurns<T>(mode: TurnMode, body: () => Promise<T>): Promise<{ value: T; turns: number; macrotasks: number }> {
+  const proc = process as TickingProcess;
+  const tick = proc._tickCallback!;
+  const immediate = globalThis.setImmediate;
+  let ticks = 0;
+  let macrotasks = 0;
+  proc._tickCallback = mode === 'manual tick' ? () => (ticks++, tick.call(process)) : undefined;
+  globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => (macrotasks++, immediate(...args))) as typeof setImmediate;
+  try {
+    const value = await body();
+    return { value, turns: mode === 'manual tick' ? ticks : macrotasks, macrotasks };
+  } finally {
+    proc._tickCallback = tick;
+    globalThis.setImmediate = immediate;
+  }
+}
+
 describe('latency', () => {
   it('an order sent at t reaches the venue at t + entry latency: a trade before then cannot fill it', async () => {
     // Sell trades at 100.00 (tick 10000) hit our bid at 10000 only once it rests (no queue: empty level).
@@ -82,37 +107,33 @@ describe('latency', () => {
     expect(seen[0].fill.timestamp).toBe(fillAt / 1000);
   });
 
-  it('a fill notice gives the strategy a turn only when it has an onFill hook: the same run either way, fewer macrotask turns without', async () => {
-    const trades = sellTrades([10_000, 20_000, 30_000]);
-    const positions = (hooked: boolean) => {
-      const seen: number[] = [];
-      const strategy: Strategy = async ({ venue, clock, market }) => {
-        if (hooked) venue.onFill(() => {});
-        await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
-        while (await clock.sleep(10)) seen.push(await venue.getPosition(market));
+  it.each(['manual tick', 'macrotask turns'] as const)(
+    'a fill notice gives the strategy a turn only when it has an onFill hook: the same run either way, fewer turns without (%s)',
+    async (mode) => {
+      const trades = sellTrades([10_000, 20_000, 30_000]);
+      const positions = (hooked: boolean) => {
+        const seen: number[] = [];
+        const strategy: Strategy = async ({ venue, clock, market }) => {
+          if (hooked) venue.onFill(() => {});
+          await venue.placeOrder({ market, side: 'buy', price: 100, size: 3, postOnly: true });
+          while (await clock.sleep(10)) seen.push(await venue.getPosition(market));
+        };
+        return { seen, strategy };
       };
-      return { seen, strategy };
-    };
-    const turns = async (hooked: boolean) => {
-      const { seen, strategy } = positions(hooked);
-      const real = globalThis.setImmediate;
-      let count = 0;
-      globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => (count++, real(...args))) as typeof setImmediate;
-      try {
-        const result = await run([book, ...trades], strategy, 100_000);
-        return { count, seen, fills: result.fills.map((f) => [f.exchTs, f.noticeTs, f.size]) };
-      } finally {
-        globalThis.setImmediate = real;
-      }
-    };
-    const hooked = await turns(true);
-    const quiet = await turns(false);
-    expect(quiet.fills).toHaveLength(3);
-    expect(quiet.seen).toEqual(hooked.seen);
-    expect(quiet.seen.slice(0, 3)).toEqual([1, 2, 3]); // each fill known by the wake-up after its notice
-    expect(quiet.fills).toEqual(hooked.fills);
-    expect(hooked.count - quiet.count).toBe(3); // the three notices
-  });
+      const turns = async (hooked: boolean) => {
+        const { seen, strategy } = positions(hooked);
+        const counted = await countingTurns(mode, () => run([book, ...trades], strategy, 100_000));
+        return { count: counted.turns, seen, fills: counted.value.fills.map((f) => [f.exchTs, f.noticeTs, f.size]) };
+      };
+      const hooked = await turns(true);
+      const quiet = await turns(false);
+      expect(quiet.fills).toHaveLength(3);
+      expect(quiet.seen).toEqual(hooked.seen);
+      expect(quiet.seen.slice(0, 3)).toEqual([1, 2, 3]); // each fill known by the wake-up after its notice
+      expect(quiet.fills).toEqual(hooked.fills);
+      expect(hooked.count - quiet.count).toBe(3); // the three notices
+    },
+  );
 
   it('every request costs a round trip of virtual time; reads of what the strategy was told cost none', async () => {
     const times: number[] = [];
@@ -362,6 +383,43 @@ describe('event loop', () => {
       [20, 2],
       [30, 3],
     ]);
+  });
+
+  it.each(['manual tick', 'macrotask turns'] as const)(
+    "runs every continuation a wake queues, however deep, before the run moves on (%s)",
+    async (mode) => {
+      const deep = async (n: number): Promise<number> => (n === 0 ? 0 : 1 + (await deep(n - 1)));
+      const strategy = (seen: number[]): Strategy => async ({ venue, clock, market }) => {
+        while (await clock.sleep(1)) {
+          for (let i = 0; i < 50; i++) await null;
+          await new Promise((resolve) => process.nextTick(resolve));
+          await deep(30);
+          seen.push(clock.now());
+          if (seen.length === 3) await venue.placeOrder({ market, side: 'buy', price: 100, size: 1, postOnly: true });
+        }
+      };
+      const seen: number[] = [];
+      const { value } = await countingTurns(mode, () => run([book, ...sellTrades([9_000])], strategy(seen), 20_000));
+      // each wake's code, 80-odd continuations deep, ran at its wake's time (ms); the order sent at 3 ms is
+      // acknowledged at 15 ms (entry 5 + response 7), so the next wakes are at 16 and 17 ms
+      expect(seen).toEqual([1, 2, 3, 16, 17, 18, 19, 20]);
+      expect(value.fills.map((f) => f.exchTs)).toEqual([9_000]); // it rests from 8 ms: the trade at 9 ms fills it
+    },
+  );
+
+  it('gives the event loop a turn every 4096 wakes with the manual tick, one a wake without: the same run', async () => {
+    const strategy = (seen: number[]): Strategy => async ({ clock }) => {
+      while (await clock.sleep(1)) seen.push(clock.now());
+    };
+    const quick: number[] = [];
+    const turned: number[] = [];
+    const fast = await countingTurns('manual tick', () => run([book], strategy(quick), 10_000_000));
+    const slow = await countingTurns('macrotask turns', () => run([book], strategy(turned), 10_000_000));
+    expect(quick).toHaveLength(10_000);
+    expect(quick).toEqual(turned);
+    expect(fast.macrotasks).toBeLessThanOrEqual(Math.ceil(10_000 / 4096) + 2);
+    expect(fast.macrotasks).toBeGreaterThanOrEqual(3); // the loop still lets the process breathe
+    expect(slow.macrotasks).toBeGreaterThanOrEqual(10_000);
   });
 
   it('a strategy error fails the run with that error', async () => {
