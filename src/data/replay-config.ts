@@ -24,15 +24,20 @@ import { FORMAT_NAMES } from './formats.ts';
  *   and kept with them; a streamed replay from its entry's venue file (stream-entry.ts), written once
  *   through the reorder buffer.
  * - `cache` (default true) keeps decoded columns under .cache/spreadlab/ (or $SPREADLAB_CACHE_DIR).
- * - `stream` (default false): false decodes every file into memory (34 bytes a row for book and trade data, 50 with quote or order rows; 4 more for the venue's row order), merges them once
+ * - `stream`: false decodes every file into memory (34 bytes a row for book and trade data, 50 with quote or order rows; 4 more for the venue's row order), merges them once
  *   and keeps the result for later runs in this process (shared-replays.ts; a sweep hands it to its
  *   workers). true replays with bounded memory for inputs larger than RAM: files are decoded into the cache
  *   (tardis chunk by chunk) and merged once into a streamed replay entry (stream-entry.ts: the rows in feed
  *   order and in venue order), then each open of a timeline reads its file `chunkRows` rows at a time
  *   (stream.ts) — the same events in the same order as stream false, so the same fills and summary. Peak
  *   memory while replaying is about chunkRows × 50 bytes × 2 timelines. The span and the clock-alignment
- *   shift come from the entry's header. Streaming needs `cache` true (it reads the cache files) and is never
- *   chosen automatically. A sweep's workers each open the stream themselves (nothing is shared).
+ *   shift come from the entry's header. Streaming needs `cache` true (it reads the cache files). A sweep's
+ *   workers each open the stream themselves (nothing is shared).
+ *   Left out (the default), it is true when `cache` is true and the replay's files total AUTO_STREAM_BYTES
+ *   or more on disk, else false (streamsReplay, replay-open.ts): 128 MiB is about 15 M rows of tardis
+ *   CSV.gz, some 0.6 GB decoded in memory; the day benchmark's 603 MB (68 M rows) streams, the shipped
+ *   samples of a few MB do not. A day decoded in memory peaks at 5.6 GB on its first run and reads 2.6 GB
+ *   into fresh memory on every later one, which streamed it does not (README, Benchmarks).
  * - `chunkRows` (default 65536, only with `stream`): rows read per timeline per chunk.
  * - Order events (order-by-order data, for a queue model that reads them) are decoded only when the run's
  *   context asks for them (the venue's queue model is an order-by-order one), from formats that have them
@@ -60,3 +65,6 @@ export const replaySchema = z
   .strict();
 
 export type ReplayConfig = z.infer<typeof replaySchema>;
+
+/** A replay whose files total this many bytes or more on disk is streamed when `stream` is left out (see the rules). */
+export const AUTO_STREAM_BYTES = 128 * 2 ** 20;

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { SpreadlabError } from '../core/errors.ts';
 import { isoMicros, US_PER_SECOND } from '../core/units.ts';
@@ -5,7 +6,7 @@ import { warn } from '../core/warnings.ts';
 import { Kind, openColumns } from './columns.ts';
 import { defaultCacheDir, finishChecking, type CacheFile } from './cache.ts';
 import type { ReplayInput } from './format.ts';
-import type { ReplayConfig } from './replay-config.ts';
+import { AUTO_STREAM_BYTES, type ReplayConfig } from './replay-config.ts';
 import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
 import { openColumnsByExchTime } from './exchange-order.ts';
 import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
@@ -19,8 +20,27 @@ import type { DataContext, OpenedData } from './source.ts';
  */
 export async function openReplay(config: ReplayConfig, context: DataContext): Promise<OpenedData> {
   const key = replayKey({ ...config, orderEvents: context.orderEvents === true }, context.units.spec, context.baseDir);
-  if (config.stream) return openStreamed(config, context, key);
+  if (streamsReplay(config, inputsOf(config, context))) return openStreamed(config, context, key);
   return openInMemory(config, context, key);
+}
+
+/**
+ * Whether a replay is streamed: as `stream` says; left out, when the cache is on and the files total
+ * AUTO_STREAM_BYTES or more on disk (replay-config.ts). A file that cannot be read counts nothing here: its
+ * decode says what is wrong with it.
+ */
+export function streamsReplay(config: Pick<ReplayConfig, 'stream' | 'cache'>, inputs: ReplayInput[]): boolean {
+  if (config.stream !== undefined) return config.stream;
+  if (!config.cache) return false;
+  return inputs.reduce((sum, input) => sum + sizeOnDisk(input.path), 0) >= AUTO_STREAM_BYTES;
+}
+
+function sizeOnDisk(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 async function openInMemory(config: ReplayConfig, context: DataContext, key: string): Promise<OpenedData> {

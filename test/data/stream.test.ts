@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -10,6 +10,8 @@ import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../../src/core/events.ts';
 import type { ReplayInput } from '../../src/data/format.ts';
 import { loadReplay, prepareStream } from '../../src/data/replay.ts';
+import { AUTO_STREAM_BYTES } from '../../src/data/replay-config.ts';
+import { streamsReplay } from '../../src/data/replay-open.ts';
 import { READ_AHEAD_SLOTS } from '../../src/data/read-ahead.ts';
 import { DEFAULT_CHUNK_ROWS, openCacheRows } from '../../src/data/stream.ts';
 import { writeRunFolder } from '../../src/report/run-folder.ts';
@@ -183,6 +185,45 @@ describe('a backtest of scenarios/btcusdt-spot-replay.json with streaming on', (
 
   it('refuses stream without the cache, with a message naming the setting', async () => {
     await expect(runScenario(await loadScenario(SCENARIO, ['data.stream=true', 'data.cache=false']), join(SCENARIO, '..'))).rejects.toThrow(/data\.stream.*data\.cache/);
+  });
+});
+
+describe('streaming chosen by default by the size of the files', () => {
+  /** Files of these sizes (sparse: no disk used), as replay inputs. */
+  const filesOf = (...sizes: number[]): ReplayInput[] => {
+    const dir = tempDir();
+    return sizes.map((size, i) => {
+      const path = join(dir, `f${i}.csv.gz`);
+      writeFileSync(path, '');
+      truncateSync(path, size);
+      return { path, display: path };
+    });
+  };
+
+  it('left out: streamed when the cache is on and the files total AUTO_STREAM_BYTES or more', () => {
+    expect(AUTO_STREAM_BYTES).toBe(128 * 2 ** 20);
+    expect(streamsReplay({ cache: true }, filesOf(AUTO_STREAM_BYTES))).toBe(true);
+    expect(streamsReplay({ cache: true }, filesOf(AUTO_STREAM_BYTES - 1))).toBe(false);
+    expect(streamsReplay({ cache: true }, filesOf(AUTO_STREAM_BYTES - 1, 1))).toBe(true); // the files together
+    expect(streamsReplay({ cache: false }, filesOf(AUTO_STREAM_BYTES))).toBe(false); // streaming reads the cache
+    expect(streamsReplay({ cache: true }, [{ path: join(tempDir(), 'missing.csv.gz'), display: 'missing' }])).toBe(false); // its decode says what is wrong
+  });
+
+  it('as the scenario says when it says', () => {
+    expect(streamsReplay({ cache: true, stream: false }, filesOf(AUTO_STREAM_BYTES))).toBe(false);
+    expect(streamsReplay({ cache: true, stream: true }, filesOf(1))).toBe(true);
+  });
+
+  it('the shipped BTCUSDT replay (a few MB) is decoded in memory by default: no streamed entry in the cache', async () => {
+    const cacheDir = tempDir();
+    process.env.SPREADLAB_CACHE_DIR = cacheDir;
+    try {
+      const run = await runScenario(await loadScenario(SCENARIO), join(SCENARIO, '..'));
+      expect(run.result.marketEvents).toBeGreaterThan(100_000);
+      expect(existsSync(join(cacheDir, 'streams'))).toBe(false); // a streamed replay's entry would be made there
+    } finally {
+      delete process.env.SPREADLAB_CACHE_DIR;
+    }
   });
 });
 
