@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import type { MarketUnits } from '../core/market.ts';
 import type { Lots, Micros } from '../core/units.ts';
 import type { OpenMarketEvents } from '../core/events.ts';
@@ -43,12 +44,15 @@ import { OrderLog } from './order-log.ts';
  *   continuation and process.nextTick callback queued runs, to the last one they queue in turn; market
  *   events in between are processed synchronously. An item that resolves nothing (a fill notice when the
  *   strategy has no onFill hook: scheduler.ts) gives no turn, as no strategy code waits to run.
- *   How (runQueuedContinuations): the loop runs inside a macrotask (setImmediate) and runs the queue there
- *   with Node's manual tick, about 5 µs a wake less than a macrotask turn of the event loop (110 k wakes in
- *   the day benchmark); it gives the event loop a turn every WAKES_PER_TURN wakes (signals, I/O, other work
- *   of the process), which changes nothing in the run. Where the manual tick is missing or does not run the
- *   queue (checked at each macrotask), each wake takes a macrotask turn, which runs the same callbacks.
- *   Strategy code waiting on a macrotask of its own (setImmediate, I/O) is not waited for either way.
+ *   How (runQueuedContinuations): the loop runs inside a macrotask (node:timers' setImmediate, which a
+ *   test's fake timers do not replace) and runs the queue there with Node's manual tick, about 5 µs a wake
+ *   less than a macrotask turn of the event loop (110 k wakes in the day benchmark); it gives the event loop
+ *   a turn every WAKES_PER_TURN wakes (signals, I/O, other work of the process), which changes nothing in
+ *   the run. Where the manual tick is missing or does not run the queue (checked at the run's first
+ *   macrotask, then at each until it fails once), each wake takes a macrotask turn, which runs the same
+ *   callbacks. A nextTick callback that throws is reported as Node reports it (an uncaught exception, from
+ *   the macrotask), and the run goes on in the next macrotask, as it did before the manual tick. Strategy
+ *   code waiting on a macrotask of its own (setImmediate, I/O) is not waited for either way.
  * - The mid path (`midPath`: the reference mid of every fill, of markouts and of the inventory PnL) records
  *   the venue's book at message boundaries only: after a snapshot or a delta flagged `last`. Inside one
  *   message the book may be crossed or half moved; a fill caused by a message (a book-through) takes its
@@ -369,19 +373,22 @@ class Backtest {
   /** Steps until the run is over, the strategy running after each wake (see the header). */
   private stepToEnd(): Promise<void> {
     return new Promise((resolve, reject) => {
+      let manualTick = true; // until the manual tick fails to run the queue once
       const macrotask = (): void => {
         try {
-          const runsQueue = runQueuedContinuations();
+          manualTick &&= runQueuedContinuations();
           for (let wakes = 0; ; ) {
             if (this.strategyFailure) throw this.strategyFailure;
             const woke = this.step();
             if (woke === null) return resolve();
             if (!woke) continue;
-            if (!runsQueue || ++wakes === WAKES_PER_TURN) return void setImmediate(macrotask);
+            if (!manualTick || ++wakes === WAKES_PER_TURN) return void setImmediate(macrotask);
             runQueuedContinuations();
           }
         } catch (error) {
-          reject(error);
+          if (!(error instanceof TickCallbackError)) return reject(error);
+          setImmediate(macrotask);
+          throw error.thrown; // uncaught, as Node's own tick reports it (see the header)
         }
       };
       setImmediate(macrotask);
@@ -583,7 +590,7 @@ const WAKES_PER_TURN = 4096;
  * left, and says whether it did: false where Node's manual tick is missing or ran no continuation (a marker
  * queued last did not run). The manual tick is `process._tickCallback`: not in Node's documentation, kept
  * on `process` for compatibility; called from a macrotask it runs the queues, from a promise continuation
- * it cannot.
+ * it cannot. What a nextTick callback throws comes out as a TickCallbackError.
  */
 function runQueuedContinuations(): boolean {
   const manualTick = (process as { _tickCallback?: unknown })._tickCallback;
@@ -592,6 +599,15 @@ function runQueuedContinuations(): boolean {
   queueMicrotask(() => {
     ran = true;
   });
-  manualTick.call(process);
+  try {
+    manualTick.call(process);
+  } catch (thrown) {
+    throw new TickCallbackError(thrown);
+  }
   return ran;
+}
+
+/** What a nextTick callback threw inside the manual tick (see the header). */
+class TickCallbackError {
+  constructor(readonly thrown: unknown) {}
 }

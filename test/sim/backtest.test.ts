@@ -1,5 +1,8 @@
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as realTimers from 'node:timers';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
 import { MarketUnits } from '../../src/core/market.ts';
 import { openEventArray, openEventArrayByExchTime } from '../../src/data/array-source.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
@@ -13,6 +16,7 @@ import { feeSchedule } from '../../src/venue/fees.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createLatencyModel, createQueueModel } from '../../src/venue/models.ts';
 
+const ROOT = join(import.meta.dirname, '../..');
 const units = new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 });
 const ENTRY = 5_000; // µs
 const RESPONSE = 7_000;
@@ -56,23 +60,27 @@ type TickingProcess = { _tickCallback?: () => void };
 
 /**
  * Runs `body` counting the strategy's turns: with Node's manual tick (the loop's way, backtest.ts
- * runQueuedContinuations), the manual ticks; with it removed, the macrotask turns (setImmediate) the loop
- * takes instead. Also counts the macrotask turns either way.
+ * runQueuedContinuations), the manual ticks; with it removed, the turns of the event loop the run takes
+ * instead (a self-rescheduling immediate runs once a turn). Also counts the event loop's turns either way.
  */
-async function countingTurns<T>(mode: TurnMode, body: () => Promise<T>): Promise<{ value: T; turns: number; macrotasks: number }> {
+async function countingTurns<T>(mode: TurnMode, body: () => Promise<T>): Promise<{ value: T; turns: number; loopTurns: number }> {
   const proc = process as TickingProcess;
   const tick = proc._tickCallback!;
-  const immediate = globalThis.setImmediate;
   let ticks = 0;
-  let macrotasks = 0;
+  let loopTurns = 0;
+  let running = true;
+  const count = (): void => {
+    loopTurns++;
+    if (running) setImmediate(count);
+  };
   proc._tickCallback = mode === 'manual tick' ? () => (ticks++, tick.call(process)) : undefined;
-  globalThis.setImmediate = ((...args: Parameters<typeof setImmediate>) => (macrotasks++, immediate(...args))) as typeof setImmediate;
+  setImmediate(count);
   try {
     const value = await body();
-    return { value, turns: mode === 'manual tick' ? ticks : macrotasks, macrotasks };
+    return { value, turns: mode === 'manual tick' ? ticks : loopTurns, loopTurns };
   } finally {
+    running = false;
     proc._tickCallback = tick;
-    globalThis.setImmediate = immediate;
   }
 }
 
@@ -417,9 +425,65 @@ describe('event loop', () => {
     const slow = await countingTurns('macrotask turns', () => run([book], strategy(turned), 10_000_000));
     expect(quick).toHaveLength(10_000);
     expect(quick).toEqual(turned);
-    expect(fast.macrotasks).toBeLessThanOrEqual(Math.ceil(10_000 / 4096) + 2);
-    expect(fast.macrotasks).toBeGreaterThanOrEqual(3); // the loop still lets the process breathe
-    expect(slow.macrotasks).toBeGreaterThanOrEqual(10_000);
+    expect(fast.loopTurns).toBeLessThanOrEqual(Math.ceil(10_000 / 4096) + 3);
+    expect(fast.loopTurns).toBeGreaterThanOrEqual(3); // the loop still lets the process breathe
+    expect(slow.loopTurns).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("runs under a test's fake timers as under real ones: the same run", async () => {
+    const strategy = (seen: number[]): Strategy => async ({ venue, clock, market }) => {
+      await venue.placeOrder({ market, side: 'buy', price: 100, size: 2, postOnly: true });
+      while (await clock.sleep(3)) seen.push(clock.now());
+    };
+    const real: number[] = [];
+    const expected = await run([book, ...sellTrades([9_000, 18_000])], strategy(real), 30_000);
+    vi.useFakeTimers();
+    try {
+      const faked: number[] = [];
+      const hung = new Promise<never>((_, reject) => realTimers.setTimeout(() => reject(new Error('the run hung under fake timers')), 10_000).unref());
+      const result = await Promise.race([run([book, ...sellTrades([9_000, 18_000])], strategy(faked), 30_000), hung]);
+      expect(faked).toEqual(real);
+      expect(result.fills.map((f) => [f.exchTs, f.noticeTs])).toEqual(expected.fills.map((f) => [f.exchTs, f.noticeTs]));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(expected.fills).toHaveLength(2);
+  });
+
+  it("a strategy's nextTick callback that throws is an uncaught exception, as in Node's own tick; the run goes on", () => {
+    const module = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, path)).href);
+    const script = `
+      import { MarketUnits } from ${module('src/core/market.ts')};
+      import { openEventArray, openEventArrayByExchTime } from ${module('src/data/array-source.ts')};
+      import { feeSchedule } from ${module('src/venue/fees.ts')};
+      import { Rng } from ${module('src/core/rng.ts')};
+      import { createLatencyModel, createQueueModel } from ${module('src/venue/models.ts')};
+      import { runBacktest } from ${module('test/sim/run-backtest.ts')};
+      const caught = [];
+      process.on('uncaughtException', (error) => caught.push(error.message));
+      const events = [{ kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9999], bidSizes: [10], askPrices: [10001], askSizes: [10] }];
+      const seen = [];
+      await runBacktest({
+        units: new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 }),
+        fees: feeSchedule(0, 0),
+        openEvents: openEventArray(events),
+        openVenueEvents: openEventArrayByExchTime(events),
+        startTs: 0,
+        endTs: 10_000,
+        queue: createQueueModel({ model: 'risk-averse' }),
+        latency: createLatencyModel({ model: 'constant', entryMs: 5, responseMs: 7 }, new Rng('x')),
+        strategy: async ({ clock }) => {
+          while (await clock.sleep(1)) {
+            seen.push(clock.now());
+            if (seen.length === 3) process.nextTick(() => { throw new Error('thrown in a nextTick'); });
+          }
+        },
+      });
+      console.log(JSON.stringify({ caught, seen }));`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ caught: ['thrown in a nextTick'], seen: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
   });
 
   it('a strategy error fails the run with that error', async () => {
