@@ -33,11 +33,13 @@ import { FORMAT_NAMES } from './formats.ts';
  *   memory while replaying is about chunkRows × 50 bytes × 2 timelines. The span and the clock-alignment
  *   shift come from the entry's header. Streaming needs `cache` true (it reads the cache files). A sweep's
  *   workers each open the stream themselves (nothing is shared).
- *   Left out (the default), it is true when `cache` is true and the replay's files total AUTO_STREAM_BYTES
- *   or more on disk, else false (streamsReplay, replay-open.ts): 128 MiB is about 15 M rows of tardis
+ *   Left out (the default), it is true when `cache` is true and the files `files` names total
+ *   AUTO_STREAM_BYTES or more on disk (a LOBSTER orderbook file found beside its message file is not
+ *   counted), else false (streamsReplay, replay-open.ts): 128 MiB is about 15 M rows of tardis
  *   CSV.gz, some 0.6 GB decoded in memory; the day benchmark's 603 MB (68 M rows) streams, the shipped
  *   samples of a few MB do not. A day decoded in memory peaks at 5.6 GB on its first run and reads 2.6 GB
- *   into fresh memory on every later one, which streamed it does not (README, Benchmarks).
+ *   into fresh memory on every later one, which streamed it does not (README, Benchmarks). Each mode has
+ *   its own cache entry, made on its first run; a sweep shares only in-memory replays with its workers.
  * - `chunkRows` (default 65536, only with `stream`): rows read per timeline per chunk.
  * - Order events (order-by-order data, for a queue model that reads them) are decoded only when the run's
  *   context asks for them (the venue's queue model is an order-by-order one), from formats that have them

@@ -25,7 +25,7 @@ export async function openReplay(config: ReplayConfig, context: DataContext): Pr
 }
 
 /**
- * Whether a replay is streamed: as `stream` says; left out, when the cache is on and the files total
+ * Whether a replay is streamed: as `stream` says; left out, when the cache is on and the files named total
  * AUTO_STREAM_BYTES or more on disk (replay-config.ts). A file that cannot be read counts nothing here: its
  * decode says what is wrong with it.
  */

@@ -68,7 +68,7 @@ import {
  *   min(localTs − exchTs) over book and trade rows is 0 — the strategy must never see an event before the
  *   exchange did it (hftbacktest's correct_local_timestamp does the same). Quote rows without their own
  *   exchange time do not count towards the minimum.
- * - Streaming (`prepareStream`, scenario `"stream": true`): nothing is held whole. A warm load opens the
+ * - Streaming (`prepareStream`, scenario `"stream": true`, the default for large files: replay-config.ts): nothing is held whole. A warm load opens the
  *   replay's streamed replay entry (stream-entry.ts: the rows in feed order and in venue order, with the
  *   span, alignment and problems in its header) and nothing else. Without one, each unit is decoded into
  *   its cache file first when the cache has no entry (tardis files chunk by chunk: the reader's column

@@ -5,7 +5,8 @@ import { COLUMN_NAMES, type EventColumns } from './columns.ts';
  * settings, the market's units, the scenario folder). Later runs of the same data in the process reuse
  * them instead of decoding again. A sweep's main thread decodes once, moves the kept columns into
  * SharedArrayBuffers (shareReplays) and hands them to its worker threads, which read them in place: one copy
- * of the columns in the process whatever the number of workers. Reading shared typed arrays costs V8 no more
+ * of the columns in the process whatever the number of workers. (Only replays decoded in memory: a streamed
+ * one, the default for large files, holds no columns; each worker reads it from the cache files.) Reading shared typed arrays costs V8 no more
  * than reading plain ones: both orders of the BTCUSDT spot replay (391,169 rows) read in a worker in
  * 13.5–14.5 ms shared against 15–16.6 ms from a thread-local copy (bench/sweep.ts has the whole-sweep figures).
  */
