@@ -453,32 +453,19 @@ describe('event loop', () => {
   it("a strategy's nextTick callback that throws is an uncaught exception, as in Node's own tick; the run goes on", () => {
     const module = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, path)).href);
     const script = `
-      import { MarketUnits } from ${module('src/core/market.ts')};
-      import { openEventArray, openEventArrayByExchTime } from ${module('src/data/array-source.ts')};
-      import { feeSchedule } from ${module('src/venue/fees.ts')};
       import { Rng } from ${module('src/core/rng.ts')};
-      import { createLatencyModel, createQueueModel } from ${module('src/venue/models.ts')};
-      import { runBacktest } from ${module('test/sim/run-backtest.ts')};
+      import { createLatencyModel } from ${module('src/venue/models.ts')};
+      import { backtestWithOrderLog, BOOK_AROUND_100 } from ${module('test/sim/helpers.ts')};
       const caught = [];
       process.on('uncaughtException', (error) => caught.push(error.message));
-      const events = [{ kind: 'snapshot', exchTs: 0, localTs: 0, bidPrices: [9999], bidSizes: [10], askPrices: [10001], askSizes: [10] }];
       const seen = [];
-      await runBacktest({
-        units: new MarketUnits({ symbol: 'T', tickSize: 0.01, lotSize: 1, makerFeeBps: 0, takerFeeBps: 0 }),
-        fees: feeSchedule(0, 0),
-        openEvents: openEventArray(events),
-        openVenueEvents: openEventArrayByExchTime(events),
-        startTs: 0,
-        endTs: 10_000,
-        queue: createQueueModel({ model: 'risk-averse' }),
-        latency: createLatencyModel({ model: 'constant', entryMs: 5, responseMs: 7 }, new Rng('x')),
-        strategy: async ({ clock }) => {
-          while (await clock.sleep(1)) {
-            seen.push(clock.now());
-            if (seen.length === 3) process.nextTick(() => { throw new Error('thrown in a nextTick'); });
-          }
-        },
-      });
+      const strategy = async ({ clock }) => {
+        while (await clock.sleep(1)) {
+          seen.push(clock.now());
+          if (seen.length === 3) process.nextTick(() => { throw new Error('thrown in a nextTick'); });
+        }
+      };
+      await backtestWithOrderLog([BOOK_AROUND_100], strategy, createLatencyModel({ model: 'constant', entryMs: 5, responseMs: 7 }, new Rng('x')), 10_000);
       console.log(JSON.stringify({ caught, seen }));`;
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(result.stderr).toBe('');
