@@ -1,13 +1,13 @@
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SpreadlabError } from '../../../src/core/errors.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, openColumns } from '../../../src/data/columns.ts';
 import { ProblemLog } from '../../../src/data/problems.ts';
 import { bookSnapshotHeader, readTardisFile, TARDIS_HEADERS, tardisEstimate } from '../../../src/data/tardis/reader.ts';
-import { gzipContentBytes } from '../../../src/data/input.ts';
+import { contentSample, gzipContentBytes } from '../../../src/data/input.ts';
 import { bookStates, BTC_TARDIS, SHARED, tempDir, units, writeTemp } from '../helpers.ts';
 
 const L2 = 'exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount';
@@ -186,7 +186,7 @@ describe('tardis trades, quotes and book snapshots', () => {
   });
 });
 
-describe('tardisEstimate: the rows a file decodes to, estimated from its first MiB (sizes the cache entry written in place)', () => {
+describe('tardisEstimate: the rows a file decodes to, estimated from its start (sizes the cache entry written in place)', () => {
   it('at least the rows, and not far more, on the real files and the book_snapshot_25 sample; quotes use price2/size2', async () => {
     const files = [`${BTC_TARDIS}incremental_book_L2.csv.gz`, `${BTC_TARDIS}trades.csv.gz`, `${BTC_TARDIS}quotes.csv.gz`, join(SHARED, 'format-samples/binance-futures_book_snapshot_25_BTCUSDT.csv')];
     for (const path of files) {
@@ -209,13 +209,23 @@ describe('tardisEstimate: the rows a file decodes to, estimated from its first M
     expect(tardisEstimate(blanks)!.rowsAtMost).toBeLessThan(50_000); // 40 rows; counting the empty lines as lines of 50 rows gave 50 M
   });
 
-  it('nothing to go on: an empty file, a header alone, or a start that gunzips to more than 16 MiB (a bomb, refused in bounded memory)', () => {
+  it('nothing to go on: an empty file, a header alone, or a start that gunzips to more than 16 times its size (a bomb, refused in bounded memory)', () => {
     const dir = tempDir();
     expect(tardisEstimate(writeTemp('e_trades.csv', '', dir))).toBeNull();
     expect(tardisEstimate(writeTemp('h_trades.csv', `${TARDIS_HEADERS.trades}\n`, dir))).toBeNull();
     const bomb = join(dir, 'b_trades.csv.gz');
     writeFileSync(bomb, gzipSync(Buffer.concat([Buffer.from(`${TARDIS_HEADERS.trades}\n`), Buffer.alloc(20 << 20, 10)])));
     expect(tardisEstimate(bomb)).toBeNull();
+  });
+
+  it("samples a gzip file's first 64 KiB (at most 1 MiB of content, not the 13 MB its first MiB holds), and still knows its whole size", () => {
+    const path = `${BTC_TARDIS}incremental_book_L2.csv.gz`; // 1.7 MB, 21 MB of content
+    const content = gunzipSync(readFileSync(path));
+    const { bytes, sample } = contentSample(path);
+    expect(bytes).toBe(content.length);
+    expect(sample.length).toBeGreaterThan(100_000);
+    expect(sample.length).toBeLessThanOrEqual(1 << 20);
+    expect(content.subarray(0, sample.length).equals(sample)).toBe(true);
   });
 
   it("a gzip file's content size: its ISIZE taken with the multiple of 4 GiB that brings it nearest the estimate", () => {
