@@ -29,8 +29,8 @@ export function isGzip(path: string, display = path): boolean {
 
 /**
  * Bytes of a file's start sampled (contentSample): a plain file's first MiB; a gzip file's first 64 KiB, and
- * at most 16 times that of content (about the same MiB of content: gunzipping a whole MiB took 15–100 ms of
- * a 100 ms read of a 1.7 MB file, and told no more of its lines).
+ * at most 1 MiB of content from them (about as much content as a plain file's sample; the first MiB of a
+ * gzip file gunzipped to 13 MB, which took 15–100 ms of a 100 ms read and told no more of its lines).
  */
 const SAMPLE_BYTES = 1 << 20;
 const GZIP_SAMPLE_BYTES = 1 << 16;
@@ -41,9 +41,9 @@ const GZIP_SAMPLE_CONTENT_BYTES = 16 * GZIP_SAMPLE_BYTES;
  * in bytes, and the content of its start (SAMPLE_BYTES; without a byte order mark). For gzip, the size is
  * the trailer's ISIZE (the size modulo 2^32) plus the multiple of 2^32 that brings it nearest the file's
  * size times the compression ratio of its start, so a file of more than 4 GiB of content is not taken for a
- * small one. A file whose start does not gunzip, or whose 64 KiB gunzip to more than 1 MiB (a compression
- * ratio above 16, which no data file has: a gzip bomb), gives its own size and an empty sample (its read
- * reports a fault).
+ * small one. A file whose start does not gunzip, or whose start (at most 64 KiB) gunzips to more than 1 MiB
+ * (from 64 KiB, a compression ratio above 16, which no data file has: a gzip bomb), gives its own size and an
+ * empty sample (its read reports a fault).
  */
 export function contentSample(path: string, display = path): { bytes: number; sample: Buffer } {
   const fd = openRegularFile(path, display, 'data file');

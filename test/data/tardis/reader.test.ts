@@ -209,7 +209,7 @@ describe('tardisEstimate: the rows a file decodes to, estimated from its start (
     expect(tardisEstimate(blanks)!.rowsAtMost).toBeLessThan(50_000); // 40 rows; counting the empty lines as lines of 50 rows gave 50 M
   });
 
-  it('nothing to go on: an empty file, a header alone, or a start that gunzips to more than 16 times its size (a bomb, refused in bounded memory)', () => {
+  it('nothing to go on: an empty file, a header alone, or a start that gunzips to more than 1 MiB (a bomb, refused in bounded memory)', () => {
     const dir = tempDir();
     expect(tardisEstimate(writeTemp('e_trades.csv', '', dir))).toBeNull();
     expect(tardisEstimate(writeTemp('h_trades.csv', `${TARDIS_HEADERS.trades}\n`, dir))).toBeNull();
