@@ -49,10 +49,14 @@ export function contentSample(path: string, display = path): { bytes: number; sa
   const fd = openRegularFile(path, display, 'data file');
   try {
     const size = fstatSync(fd).size;
-    const head = Buffer.alloc(Math.min(size, SAMPLE_BYTES));
-    const n = readSync(fd, head, 0, head.length, 0);
-    if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) return { bytes: size, sample: withoutBom(head.subarray(0, n)) };
-    const compressed = head.subarray(0, Math.min(n, GZIP_SAMPLE_BYTES));
+    // only the bytes read are ever used: no need to zero the buffer first
+    const head = Buffer.allocUnsafe(Math.min(size, SAMPLE_BYTES));
+    let n = readSync(fd, head, 0, Math.min(head.length, GZIP_SAMPLE_BYTES), 0);
+    if (n < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+      if (n < head.length) n += readSync(fd, head, n, head.length - n, n);
+      return { bytes: size, sample: withoutBom(head.subarray(0, n)) };
+    }
+    const compressed = head.subarray(0, n);
     let sample: Buffer;
     try {
       sample = gunzipSync(compressed, { finishFlush: 2 /* Z_SYNC_FLUSH: a prefix is enough */, maxOutputLength: GZIP_SAMPLE_CONTENT_BYTES });
