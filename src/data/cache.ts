@@ -46,11 +46,11 @@ import type { Problem, ProblemLog } from './problems.ts';
  *   ChunkedCacheWriter writes a file whose length is not known in advance (streaming decode): each column
  *   is appended to its own temporary file, and `finish` concatenates them behind the header in 1 MiB pieces.
  *   Given the row count in advance, or an estimate of it that is rarely short (a plan: a streamed replay
- *   entry's files; a tardis file's entry, from the file's start: input.ts contentSample), it writes each column in place, with
- *   room for the planned rows, behind room for the header (the JSON padded with spaces), and folds the
- *   CRC-32s as it writes, so the rows are written once (on this VM a GB written costs about 2 s of kernel
- *   time: README, Benchmarks). The room a column does not fill is never written (a hole in the file, where
- *   the file system has them) and is part of the checksum as the zeros it reads as.
+ *   entry's files; a tardis file's entry, from the file's start: input.ts contentSample), it writes each
+ *   column in place, with room for the planned rows, behind room for the header (the JSON padded with
+ *   spaces), and folds the CRC-32s as it writes, so the rows are written once (on this VM a GB written costs
+ *   about 2 s of kernel time: README, Benchmarks). The room a column does not fill is never written (a hole
+ *   in the file, where the file system has them) and is part of the checksum as the zeros it reads as.
  * - A cache that cannot be written (disk full, read-only, no permission, an unusable folder) is not an
  *   error: the temporary files are removed, a warning says so once, and the replay goes on from memory.
  * - Replay entries (`replays/<key>.cols`, replayCachePath): a whole in-memory replay as loadReplay returns
