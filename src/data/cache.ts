@@ -8,6 +8,7 @@ import { warn } from '../core/warnings.ts';
 import { allocateColumns, COLUMN_NAMES, hasSecondValues, Kind, SECOND_COLUMNS, usesSecondValues, type EventColumns } from './columns.ts';
 import { CorruptCacheError } from './corrupt-cache.ts';
 import type { Problem, ProblemLog } from './problems.ts';
+import { WriteBehind } from './write-behind.ts';
 
 /**
  * The columnar binary cache: a decoded input (one tardis file, one Binance chain, one LOBSTER pair) saved as
@@ -404,6 +405,13 @@ export interface CacheWriterPlan<Meta> {
  */
 const ROOM_SLACK_ROWS = 4096;
 
+/**
+ * Planned files of fewer rows are written on the main thread (ChunkedCacheWriter): a thread's start (60-90
+ * ms here) costs more than it saves on a small file. What it saves is on a day's files, whose writes outrun
+ * the disk (write-behind.ts); 8 M rows are 272 MB.
+ */
+export const WRITE_BEHIND_MIN_ROWS = 1 << 23;
+
 /** A number whose JSON is as long as any number's (25 characters: a sign, "0.", five zeros, 17 digits). */
 const WIDEST_NUMBER = -0.0000012345678901234567;
 
@@ -438,6 +446,9 @@ interface ColumnPlace {
  * rows than planned, or price2/size2 used when the plan leaves them out: the rows so far stay where they
  * are, the next rows go to temporary files of their own, and `finish` concatenates both: the copy a file
  * written without a plan takes).
+ * A planned file of WRITE_BEHIND_MIN_ROWS rows or more is written by a thread behind the writer
+ * (write-behind.ts): the rows' bytes are handed over as they are appended, and every write is done
+ * (`flush`) before the header, a copy or the file's rename. The file is the same byte for byte.
  */
 export class ChunkedCacheWriter<Meta = CacheMeta> {
   private fds: number[] = [];
@@ -456,12 +467,16 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   private secondValues: boolean;
 
   private readonly stem: string;
+  /** The thread writing the appended rows, when there is one (see the class). */
+  private readonly behind: WriteBehind | null;
 
   constructor(
     private readonly path: string,
     private plan: CacheWriterPlan<Meta> | null = null,
+    writeBehind = plan !== null && plan.rows >= WRITE_BEHIND_MIN_ROWS,
   ) {
     this.stem = `${path}.tmp-${process.pid}-${++writers}`; // unique even for two writers of one key in a process
+    this.behind = writeBehind ? new WriteBehind() : null;
     this.secondValues = plan?.secondValues ?? false;
     this.crcs = plan ? COLUMN_NAMES.map(() => 0) : [];
     this.tmp = [];
@@ -527,7 +542,9 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
         const col = c[name].length > 0 ? c[name] : new Float64Array(count).fill(NaN);
         const bytes = new Uint8Array(col.buffer, col.byteOffset, count * widthOf(name));
         const { fd, at } = this.places[k];
-        writeAll(fd, bytes, this.plan ? at + this.length * widthOf(name) : null);
+        const position = this.plan ? at + this.length * widthOf(name) : null;
+        if (this.behind) this.behind.write(fd, bytes, position ?? -1);
+        else writeAll(fd, bytes, position);
         if (this.plan) this.crcs[k] = crc32(bytes, this.crcs[k]);
       });
     } catch (error) {
@@ -542,6 +559,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   finish(meta: Meta, problems: Problem[]): void {
     const header: Header<Meta> = { length: this.length, meta, problems, stats: this.stats, secondValues: this.secondValues };
     try {
+      this.behind?.flush();
       const plan = this.plan;
       if (plan && this.length <= plan.rows && plan.rows - this.length <= this.length / 4 + ROOM_SLACK_ROWS) {
         const json = JSON.stringify(this.length < plan.rows ? { ...header, capacity: plan.rows } : header);
@@ -616,6 +634,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
 
   /** Closes and removes the temporary files. */
   abort(): void {
+    this.behind?.close(); // first: the thread must not write to a descriptor once closed
     this.closeAll();
     for (const t of [...this.tmp, this.stem]) rmSync(t, { force: true });
   }
