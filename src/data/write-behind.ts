@@ -32,8 +32,8 @@ import { FROM_SOURCES, packageFile, threadEntry } from '../core/package-files.ts
  * Known limits: a thread that cannot start (its module missing) is found only by a timeout
  * (WRITE_BEHIND_START_MS), once the caller waits for it (a full ring, a flush). The copy into the ring costs
  * the main thread a memory copy of every byte (0.8 s of the day's first run under the profiler, against the
- * 15.7 s it waited before). Memory: the ring
- * (WRITE_BEHIND_SLOTS × SLOT_BYTES, 8 MiB), besides the thread's heap.
+ * 15.7 s it waited before). Memory: the ring (WRITE_BEHIND_SLOTS × SLOT_BYTES, 8 MiB), besides the thread's
+ * heap.
  */
 export const WRITE_BEHIND_SLOTS = 8;
 export const SLOT_BYTES = 1 << 20;
