@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { onActivity } from '../core/activity.ts';
 import { isUserError } from '../core/errors.ts';
 import { describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
 import { packageVersion } from '../core/version.ts';
@@ -8,6 +9,7 @@ import { backtestCommand, backtestOptions } from './backtest.ts';
 import { dataCommand } from './data.ts';
 import { scenarioSchemaCommand } from './scenario-schema.ts';
 import { errorDocument, printResult, returning, setJsonOutput } from './output.ts';
+import { progressBar } from './progress.ts';
 import { reportCommand, reportOptions } from './report.ts';
 import { serveModule } from './serve.ts';
 import { newCommand } from './new.ts';
@@ -23,6 +25,7 @@ import { mergeCommand, mergeOptions, sweepCommand, sweepOptions, tuneCommand, tu
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json') || argv.includes('--json=true');
   setJsonOutput(json);
+  onActivity((label) => progressBar(label)); // reading a data file, writing a streamed entry: drawn on a terminal
   try {
     // The version is named: yargs would read the package.json above its own folder (in a user's project, the
     // user's). The locale is English, as spreadlab's own text is (the bundle, scripts/bundle.mjs, ships no

@@ -3,9 +3,10 @@
  */
 export function progressBar(label: string): { update(fraction: number): void; done(): void } {
   const tty = process.stderr.isTTY === true && !process.env.CI;
-  const started = Date.now();
+  let started = -1; // the first update's time: a bar made before the steps it waits for (a data file read) times only its own
   let lastDrawn = -1;
   const draw = (fraction: number): void => {
+    if (started < 0) started = Date.now();
     const percent = Math.floor(fraction * 100);
     if (percent === lastDrawn) return;
     lastDrawn = percent;

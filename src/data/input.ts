@@ -1,5 +1,7 @@
 import { createReadStream, fstatSync, readSync, closeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { startActivity } from '../core/activity.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { describeFsError, openRegularFile } from '../core/fs-errors.ts';
 
@@ -77,12 +79,19 @@ export function gzipContentBytes(isize: number, estimate: number): number {
   return isize + Math.max(0, Math.round((estimate - isize) / 2 ** 32)) * 2 ** 32;
 }
 
-/** Whole-line chunks of a file; `onLines(count)` is not needed: callers count newlines themselves. */
+/**
+ * Whole-line chunks of a file; `onLines(count)` is not needed: callers count newlines themselves. Reading it
+ * is an activity (core/activity.ts, "read FILE"), advanced by the share of the file's bytes read.
+ */
 export async function* lineChunks(path: string, display = path): AsyncGenerator<Buffer> {
   let stream: NodeJS.ReadableStream;
+  let raw: ReturnType<typeof createReadStream>;
+  let size: number;
   try {
     const gzip = isGzip(path, display);
-    const raw = createReadStream('', { fd: openRegularFile(path, display, 'data file'), highWaterMark: 1 << 20 });
+    const fd = openRegularFile(path, display, 'data file');
+    size = fstatSync(fd).size;
+    raw = createReadStream('', { fd, highWaterMark: 1 << 20 });
     stream = gzip ? raw.pipe(createGunzip({ chunkSize: 1 << 18 })) : raw;
     if (stream !== raw) raw.on('error', (e) => (stream as NodeJS.ReadableStream & { destroy(e: Error): void }).destroy(e));
   } catch (error) {
@@ -92,8 +101,10 @@ export async function* lineChunks(path: string, display = path): AsyncGenerator<
   let carry: Buffer | null = null;
   let bomChecked = false;
   let lines = 0;
+  const activity = startActivity(`read ${basename(display)}`);
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
+      activity.update(size > 0 ? raw.bytesRead / size : 1);
       let chunk: Buffer = piece;
       if (!bomChecked) {
         chunk = carry ? Buffer.concat([carry, piece]) : piece;
@@ -134,6 +145,8 @@ export async function* lineChunks(path: string, display = path): AsyncGenerator<
     }
     if (code?.startsWith('Z_')) throw new SpreadlabError(`${display}:${lines + 1}: corrupt gzip data (${(error as Error).message})`);
     throw new SpreadlabError(`${display}: cannot read (${describeFsError(error)})`);
+  } finally {
+    activity.done();
   }
   const last = carry && !bomChecked ? withoutBom(carry) : carry;
   if (last && last.length > 0) yield last[last.length - 1] === 10 ? last : Buffer.concat([last, Buffer.from('\n')]);

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { startActivity } from '../core/activity.ts';
 import type { BookSnapshot, OpenMarketEvents } from '../core/events.ts';
 import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta, type CacheWriterPlan } from './cache.ts';
 import { allocateColumns, copyRow, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns, type RowSource } from './columns.ts';
@@ -86,11 +87,12 @@ export function writeStreamedEntry(
   meta: StreamedEntryMeta,
   problems: Problem[],
 ): StreamedEntry {
-  writeRows(paths.feed, rowSourceOf(feed()), { ...layout, meta, problems });
+  writeRows(paths.feed, rowSourceOf(feed()), { ...layout, meta, problems }, 'write the streamed replay entry (feed order)');
   try {
     const feedFile = openWritten<StreamedEntryMeta>(paths.feed);
     const venue = { rows: feedFile.length, secondValues: feedFile.secondValues, meta: { order: 'venue' }, problems: [] };
-    writeRows(paths.venue, rowSourceOf(byExchangeTime(openCacheRows(feedFile), meta.maxFeedLagUs)()), venue);
+    const venueRows = rowSourceOf(byExchangeTime(openCacheRows(feedFile), meta.maxFeedLagUs)());
+    writeRows(paths.venue, venueRows, venue, 'write the streamed replay entry (venue order)');
     return { feed: feedFile, venue: openWritten(paths.venue) };
   } catch (error) {
     rmSync(paths.feed, { force: true });
@@ -104,16 +106,23 @@ function openWritten<Meta>(path: string): CacheFile<Meta> {
   return file;
 }
 
-/** Writes every row of the source, in its order, as one cache file planned as `plan` says (snapshots as in the header). */
-function writeRows<Meta>(path: string, source: RowSource, plan: CacheWriterPlan<Meta>): void {
+/**
+ * Writes every row of the source, in its order, as one cache file planned as `plan` says (snapshots as in the
+ * header); an activity (core/activity.ts) named `label`, advanced by the share of the plan's rows written.
+ */
+function writeRows<Meta>(path: string, source: RowSource, plan: CacheWriterPlan<Meta>, label: string): void {
   const writer = new ChunkedCacheWriter<Meta>(path, plan);
+  const activity = startActivity(label);
   try {
     const chunk = allocateColumns(DEFAULT_CHUNK_ROWS);
     let count = 0;
+    let written = 0;
     const room = () => {
       if (count < DEFAULT_CHUNK_ROWS) return;
       writer.append(chunk, count);
+      written += count;
       count = 0;
+      activity.update(written / plan.rows);
     };
     for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
       if (source.rows.kind[i] !== Kind.SNAPSHOT) {
@@ -138,9 +147,12 @@ function writeRows<Meta>(path: string, source: RowSource, plan: CacheWriterPlan<
     }
     writer.append(chunk, count);
     writer.finish(plan.meta, plan.problems);
+    activity.update(1);
   } catch (error) {
     writer.abort();
     throw error;
+  } finally {
+    activity.done();
   }
 }
 

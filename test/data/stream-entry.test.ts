@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
+import { onActivity } from '../../src/core/activity.ts';
 import { onWarning } from '../../src/core/warnings.ts';
 import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
 import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
@@ -191,5 +192,37 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     const again = await streamed(files, dir, 'skip');
     expect(byNext(openCacheRows(again.feed, 2)())).toEqual(byNext(openColumns(memory.columns)()));
     expect(readdirSync(join(dir, 'streams')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('a streamed replay prepared for the first time reports its long steps (core/activity.ts)', () => {
+  it('reads each file, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
+    const files = craftedFiles();
+    const dir = tempDir();
+    const seen: { label: string; fractions: number[]; done: number }[] = [];
+    const restore = onActivity((label) => {
+      const activity = { label, fractions: [] as number[], done: 0 };
+      seen.push(activity);
+      return { update: (f) => activity.fractions.push(f), done: () => activity.done++ };
+    });
+    try {
+      await streamed(files, dir);
+      expect(seen.map((a) => a.label)).toEqual([
+        'read book', // the files' names as the scenario gives them
+        'read trades',
+        'write the streamed replay entry (feed order)',
+        'write the streamed replay entry (venue order)',
+      ]);
+      for (const a of seen) {
+        expect(a.done).toBe(1);
+        expect(a.fractions.at(-1)).toBe(1);
+        expect(a.fractions).toEqual([...a.fractions].sort((x, y) => x - y)); // never backwards
+      }
+      seen.length = 0;
+      await streamed(files, dir); // from the cache: nothing to wait for
+      expect(seen).toEqual([]);
+    } finally {
+      restore();
+    }
   });
 });
