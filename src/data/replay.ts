@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { startActivity } from '../core/activity.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { checkRegularFile, describeFsError, USER_FS_CODES } from '../core/fs-errors.ts';
 import { warn } from '../core/warnings.ts';
@@ -448,9 +449,21 @@ export function alignLocalTime(columns: EventColumns): number {
   return worst;
 }
 
+/** A file's SHA-256; an activity (core/activity.ts, "hash FILE"), advanced by the share of its bytes read. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const size = statSync(path).size;
+  const activity = startActivity(`hash ${basename(path)}`);
+  let read = 0;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      read += (chunk as Buffer).length;
+      activity.update(size > 0 ? read / size : 1);
+    }
+  } finally {
+    activity.done();
+  }
   return hash.digest('hex');
 }
 

@@ -196,7 +196,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
 });
 
 describe('a streamed replay prepared for the first time reports its long steps (core/activity.ts)', () => {
-  it('reads each file, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
+  it('hashes and reads each file, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
     const files = craftedFiles();
     const dir = tempDir();
     const seen: { label: string; fractions: number[]; done: number }[] = [];
@@ -208,6 +208,8 @@ describe('a streamed replay prepared for the first time reports its long steps (
     try {
       await streamed(files, dir);
       expect(seen.map((a) => a.label)).toEqual([
+        'hash x_incremental_book_L2.csv', // the files' SHA-256s, remembered in the cache folder after
+        'hash x_trades.csv',
         'read book', // the files' names as the scenario gives them
         'read trades',
         'write the streamed replay entry (feed order)',
