@@ -2,25 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { onActivity, startActivity } from '../../src/core/activity.ts';
+import { startActivity } from '../../src/core/activity.ts';
 import { lineChunks } from '../../src/data/input.ts';
-import { tempDir } from '../data/helpers.ts';
-
-/** Collects the activities started while `run` runs. */
-async function activitiesOf(run: () => Promise<void>): Promise<{ label: string; fractions: number[]; done: number }[]> {
-  const seen: { label: string; fractions: number[]; done: number }[] = [];
-  const restore = onActivity((label) => {
-    const activity = { label, fractions: [] as number[], done: 0 };
-    seen.push(activity);
-    return { update: (f) => activity.fractions.push(f), done: () => activity.done++ };
-  });
-  try {
-    await run();
-  } finally {
-    restore();
-  }
-  return seen;
-}
+import { activitiesOf, tempDir } from '../data/helpers.ts';
 
 /** A gzip file of `lines` CSV lines of incompressible-enough text (several of lineChunks' pieces). */
 function gzipFile(lines: number): string {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { onActivity } from '../../src/core/activity.ts';
 import { MarketUnits } from '../../src/core/market.ts';
 import { ChunkedCacheWriter, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
@@ -137,4 +138,27 @@ export function flip(path: string, at: number): void {
   const b = readFileSync(path);
   b[at < 0 ? b.length + at : at] ^= 0x40;
   writeFileSync(path, b);
+}
+
+/** An activity as a test sees it (core/activity.ts): its label, the fractions it was advanced to, how often it was done. */
+export interface SeenActivity {
+  label: string;
+  fractions: number[];
+  done: number;
+}
+
+/** The activities started while `run` runs, in order. */
+export async function activitiesOf(run: () => Promise<unknown>): Promise<SeenActivity[]> {
+  const seen: SeenActivity[] = [];
+  const restore = onActivity((label) => {
+    const activity: SeenActivity = { label, fractions: [], done: 0 };
+    seen.push(activity);
+    return { update: (f) => activity.fractions.push(f), done: () => activity.done++ };
+  });
+  try {
+    await run();
+  } finally {
+    restore();
+  }
+  return seen;
 }

@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
-import { onActivity } from '../../src/core/activity.ts';
 import { onWarning } from '../../src/core/warnings.ts';
 import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
 import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
@@ -10,7 +9,7 @@ import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/replay.ts';
 import { rowSourceOf } from '../../src/data/row-source.ts';
 import { openCacheRows } from '../../src/data/stream.ts';
-import { corruptFile, tempDir, units, writeTemp } from './helpers.ts';
+import { activitiesOf, corruptFile, tempDir, units, writeTemp } from './helpers.ts';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -199,32 +198,20 @@ describe('a streamed replay prepared for the first time reports its long steps (
   it('hashes and reads each file, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
     const files = craftedFiles();
     const dir = tempDir();
-    const seen: { label: string; fractions: number[]; done: number }[] = [];
-    const restore = onActivity((label) => {
-      const activity = { label, fractions: [] as number[], done: 0 };
-      seen.push(activity);
-      return { update: (f) => activity.fractions.push(f), done: () => activity.done++ };
-    });
-    try {
-      await streamed(files, dir);
-      expect(seen.map((a) => a.label)).toEqual([
-        'hash x_incremental_book_L2.csv', // the files' SHA-256s, remembered in the cache folder after
-        'hash x_trades.csv',
-        'read book', // the files' names as the scenario gives them
-        'read trades',
-        'write the streamed replay entry (feed order)',
-        'write the streamed replay entry (venue order)',
-      ]);
-      for (const a of seen) {
-        expect(a.done).toBe(1);
-        expect(a.fractions.at(-1)).toBe(1);
-        expect(a.fractions).toEqual([...a.fractions].sort((x, y) => x - y)); // never backwards
-      }
-      seen.length = 0;
-      await streamed(files, dir); // from the cache: nothing to wait for
-      expect(seen).toEqual([]);
-    } finally {
-      restore();
+    const first = await activitiesOf(() => streamed(files, dir));
+    expect(first.map((a) => a.label)).toEqual([
+      'hash x_incremental_book_L2.csv', // the files' SHA-256s, remembered in the cache folder after
+      'hash x_trades.csv',
+      'read book', // the files' names as the scenario gives them
+      'read trades',
+      'write the streamed replay entry (feed order)',
+      'write the streamed replay entry (venue order)',
+    ]);
+    for (const a of first) {
+      expect(a.done).toBe(1);
+      expect(a.fractions.at(-1)).toBe(1);
+      expect(a.fractions).toEqual([...a.fractions].sort((x, y) => x - y)); // never backwards
     }
+    expect(await activitiesOf(() => streamed(files, dir))).toEqual([]); // from the cache: nothing to wait for
   });
 });
