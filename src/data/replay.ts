@@ -280,7 +280,8 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   const label = tradeInputsLabel(kept.map((o) => ({ files: o.unit.files, trades: (o.file.stats?.trades ?? 1) > 0 })));
   const keys = kept.map((o) => cacheKey(o.unit.keyed));
   const feed = openStream(cached, { localShiftUs: shift });
-  const farPrints = rememberedFarPrints(options.cache.dir, keys, () => findFarPrintsInStream(feed));
+  const span = { from: first + shift, to: ls ? ls.lastLocalTs + shift : first + shift };
+  const farPrints = rememberedFarPrints(options.cache.dir, keys, () => findFarPrintsInStream(feed, span));
   reportFarPrints(farPrints, label, options.units.spec.tickSize, problems);
   const meta: StreamedEntryMeta = {
     units: kept.map((o) => ({ ...cacheMeta(o.file.meta), rows: o.file.length, unit: o.index })),

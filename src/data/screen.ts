@@ -1,4 +1,5 @@
 import { L2Book } from '../book/l2-book.ts';
+import { startActivity } from '../core/activity.ts';
 import { safeRealpath } from '../core/output.ts';
 import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
 import { isoMicros } from '../core/units.ts';
@@ -181,21 +182,36 @@ export interface FarPrint {
   ask: number;
 }
 
-/** The far prints of a streamed replay's events, in order (one pass; reportFarPrints reports them). */
-export function findFarPrintsInStream(open: OpenMarketEvents): FarPrint[] {
+/**
+ * The far prints of a streamed replay's events, in order (one pass; reportFarPrints reports them). An
+ * activity (core/activity.ts), advanced by the events' local time across `span` (the stream's first and
+ * last localTs).
+ */
+export function findFarPrintsInStream(open: OpenMarketEvents, span: { from: number; to: number }): FarPrint[] {
   const screen = new FarPrintScreen();
   const source = open();
   const found: FarPrint[] = [];
-  for (let e = source.next(); e; e = source.next()) {
-    if (e.kind !== 'trade') {
-      observe(screen, e);
-      continue;
+  const activity = startActivity('screen the trades for far prints');
+  try {
+    let events = 0;
+    for (let e = source.next(); e; e = source.next()) {
+      if (++events % PROGRESS_EVENTS === 0) activity.update(span.to > span.from ? (e.localTs - span.from) / (span.to - span.from) : 0);
+      if (e.kind !== 'trade') {
+        observe(screen, e);
+        continue;
+      }
+      const far = screen.problem(e.price);
+      if (far !== null) found.push({ exchTs: e.exchTs, price: e.price, ...far });
     }
-    const far = screen.problem(e.price);
-    if (far !== null) found.push({ exchTs: e.exchTs, price: e.price, ...far });
+    activity.update(1);
+  } finally {
+    activity.done();
   }
   return found;
 }
+
+/** Events between two updates of the screen's activity. */
+const PROGRESS_EVENTS = 1 << 16;
 
 /** Reports far prints found in a stream to the replay's problems (under stop, the first throws). */
 export function reportFarPrints(found: readonly FarPrint[], label: string, tickSize: number, problems: ProblemLog): void {

@@ -195,7 +195,7 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
 });
 
 describe('a streamed replay prepared for the first time reports its long steps (core/activity.ts)', () => {
-  it('hashes and reads each file, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
+  it('hashes and reads each file, screens the trades, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
     const files = craftedFiles();
     const dir = tempDir();
     const first = await activitiesOf(() => streamed(files, dir));
@@ -204,6 +204,7 @@ describe('a streamed replay prepared for the first time reports its long steps (
       'hash x_trades.csv',
       'read book', // the files' names as the scenario gives them
       'read trades',
+      'screen the trades for far prints', // by local time; remembered in the cache folder after
       'write the streamed replay entry (feed order)',
       'write the streamed replay entry (venue order)',
     ]);
