@@ -81,9 +81,10 @@ export function gzipContentBytes(isize: number, estimate: number): number {
 
 /**
  * Whole-line chunks of a file; `onLines(count)` is not needed: callers count newlines themselves. Reading it
- * is an activity (core/activity.ts, "read FILE"), advanced by the share of the file's bytes read.
+ * is an activity (core/activity.ts, "read FILE"), advanced by the share of the file's bytes read; with
+ * `activity` false it is not (a file read in step with another that is: one activity at a time).
  */
-export async function* lineChunks(path: string, display = path): AsyncGenerator<Buffer> {
+export async function* lineChunks(path: string, display = path, activity = true): AsyncGenerator<Buffer> {
   let stream: NodeJS.ReadableStream;
   let raw: ReturnType<typeof createReadStream>;
   let size: number;
@@ -101,10 +102,10 @@ export async function* lineChunks(path: string, display = path): AsyncGenerator<
   let carry: Buffer | null = null;
   let bomChecked = false;
   let lines = 0;
-  const activity = startActivity(`read ${basename(display)}`);
+  const reading = activity ? startActivity(`read ${basename(display)}`) : null;
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
-      activity.update(size > 0 ? raw.bytesRead / size : 1);
+      reading?.update(size > 0 ? raw.bytesRead / size : 1);
       let chunk: Buffer = piece;
       if (!bomChecked) {
         chunk = carry ? Buffer.concat([carry, piece]) : piece;
@@ -146,7 +147,7 @@ export async function* lineChunks(path: string, display = path): AsyncGenerator<
     if (code?.startsWith('Z_')) throw new SpreadlabError(`${display}:${lines + 1}: corrupt gzip data (${(error as Error).message})`);
     throw new SpreadlabError(`${display}: cannot read (${describeFsError(error)})`);
   } finally {
-    activity.done();
+    reading?.done();
   }
   const last = carry && !bomChecked ? withoutBom(carry) : carry;
   if (last && last.length > 0) yield last[last.length - 1] === 10 ? last : Buffer.concat([last, Buffer.from('\n')]);

@@ -159,7 +159,7 @@ export async function readLobster(message: ReplayInput, orderbook: ReplayInput, 
   const { problems } = options;
   const out = new ColumnsBuilder();
   const msgs = new Lines(lineChunks(message.path, message.display));
-  const books = new Lines(lineChunks(orderbook.path, orderbook.display));
+  const books = new Lines(lineChunks(orderbook.path, orderbook.display, false)); // read in step with the messages: their activity is the pair's
   let prev: Float64Array | null = null; // previous orderbook row: [askP, askS, bidP, bidS] × N, in ticks/lots
   let cur: Float64Array | null = null;
   let levels = 0;

@@ -5,7 +5,7 @@ import type { OrderEvent } from '../../../src/core/events.ts';
 import { FLAG_ASK, Kind, ORDER_ACTION_SHIFT, RowEvents } from '../../../src/data/columns.ts';
 import { midnightMicros, readLobster } from '../../../src/data/lobster/reader.ts';
 import { ProblemLog } from '../../../src/data/problems.ts';
-import { bookStates, SHARED, units, writeTemp, tempDir } from '../helpers.ts';
+import { activitiesOf, bookStates, SHARED, units, writeTemp, tempDir } from '../helpers.ts';
 
 const file = (ticker: string, kind: string) => {
   const name = `${ticker}_2012-06-21_34200000_57600000_${kind}_1.csv`;
@@ -101,5 +101,13 @@ describe('LOBSTER level 1, AMZN 2012-06-21', () => {
     const b2 = writeTemp('X_2012-06-21_0_1_orderbook_1.csv', '1000100,100,1000000,100\n1000000,100,1000100,100\n', dir);
     const m2 = writeTemp('X_2012-06-21_0_1_message_1.csv', '34200.1,1,1,100,1000000,1\n34200.2,1,1,100,1000000,1\n', dir);
     await expect(readLobster({ path: m2, display: 'm.csv' }, { path: b2, display: 'b.csv' }, opts)).rejects.toThrow('b.csv:2: book crossed: best bid 100.01 >= best ask 100.00 (expected bid < ask)');
+  });
+});
+
+describe('LOBSTER: reading a pair is one activity (core/activity.ts)', () => {
+  it('the messages file’s, the orderbook file read in step with it: never two bars at once', async () => {
+    const options = { units: units(0.01, 1), problems: new ProblemLog(), timezone: 'America/New_York' };
+    const seen = await activitiesOf(() => readLobster(file('AMZN', 'message'), file('AMZN', 'orderbook'), options));
+    expect(seen.map((a) => [a.label, a.done, a.fractions.at(-1)])).toEqual([['read AMZN_2012-06-21_34200000_57600000_message_1.csv', 1, 1]]);
   });
 });
