@@ -65,9 +65,9 @@ import { WriteBehind } from './write-behind.ts';
  * reclaim space. An in-memory replay of several units is stored twice (its units, and merged). An entry is
  * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
  */
-export const CACHE_FORMAT = 'SPLCOLS3';
+const CACHE_FORMAT = 'SPLCOLS3';
 /** Bump when any reader's output changes. (3: price2 and size2 empty when no row uses them.) */
-export const READER_VERSION = 3;
+const READER_VERSION = 3;
 
 export interface CacheOptions {
   dir: string;
@@ -100,7 +100,7 @@ export interface Keyed {
   };
 }
 
-export function cacheKey(k: Keyed): string {
+function cacheKey(k: Keyed): string {
   const material = {
     cache: CACHE_FORMAT,
     reader: READER_VERSION,
@@ -388,7 +388,8 @@ function writeNaN(fd: number, rows: number): void {
  * What a writer knows before its first row: the rows, exactly (a streamed replay entry's files:
  * stream-entry.ts) or at most (an estimate: a tardis file's entry, replay.ts), whether price2 and size2 are
  * stored, and the header's metadata and problems, which size the header's room, with `spareRoom` bytes more
- * for metadata and problems known only at the end.
+ * for metadata and problems known only at the end. `stats: false` keeps no stats (null in the header) for a
+ * file whose stats no reader needs (a streamed replay entry's: 7 ns a row, about 1 s of a day's first run).
  */
 export interface CacheWriterPlan<Meta> {
   rows: number;
@@ -396,6 +397,7 @@ export interface CacheWriterPlan<Meta> {
   meta: Meta;
   problems: Problem[];
   spareRoom?: number;
+  stats?: false;
 }
 
 /**
@@ -463,6 +465,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
   private readonly crcs: number[];
   private length = 0;
   private stats: CacheStats | null = null;
+  private readonly keepStats: boolean;
   /** A row using price2 and size2 was appended (they are kept only then), or the plan keeps them. */
   private secondValues: boolean;
 
@@ -478,6 +481,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
     this.stem = `${path}.tmp-${process.pid}-${++writers}`; // unique even for two writers of one key in a process
     this.behind = writeBehind ? new WriteBehind() : null;
     this.secondValues = plan?.secondValues ?? false;
+    this.keepStats = plan?.stats !== false;
     this.crcs = plan ? COLUMN_NAMES.map(() => 0) : [];
     this.tmp = [];
     this.places = [];
@@ -552,7 +556,7 @@ export class ChunkedCacheWriter<Meta = CacheMeta> {
       throw error;
     }
     this.length += count;
-    this.stats = addStats(this.stats, c, count);
+    if (this.keepStats) this.stats = addStats(this.stats, c, count);
   }
 
   /** Writes the final file (header, then each column, then the checksum) and renames it into place. */

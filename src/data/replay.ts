@@ -13,31 +13,19 @@ import type { Decoded, FileFormat, ReadOptions, ReplayInput } from './format.ts'
 import type { FormatName } from './formats.ts';
 import { mergeColumns, RANK, sortsBefore } from './merge.ts';
 import { ProblemLog, type OnError } from './problems.ts';
-import {
-  findFarPrintsInStream,
-  hasTrades,
-  reportFarPrints,
-  sameMarket,
-  screenFarPrints,
-  tradeInputsLabel,
-  withoutDuplicateInputs,
-  withoutFarPrints,
-  type FarPrint,
-} from './screen.ts';
+import { hasTrades, sameMarket, screenFarPrints, tradeInputsLabel, withoutDuplicateInputs, withoutFarPrintRows } from './screen.ts';
+import { rowSourceOf } from './row-source.ts';
 import { openStream } from './stream.ts';
 import { openStreamedEntry, writeStreamedEntry, type StreamedEntry, type StreamedEntryMeta } from './stream-entry.ts';
 import {
-  CACHE_FORMAT,
   cachedDecode,
   cacheFolderReady,
-  cacheKey,
   cacheMeta,
   cachePath,
   ChunkedCacheWriter,
   corruptEntry,
   openCacheFile,
   readCache,
-  READER_VERSION,
   replayCachePath,
   streamedEntryPaths,
   writeCache,
@@ -77,8 +65,7 @@ import {
  *   cache files are read in fixed-size chunks and merged lazily (stream.ts) with the same tie rule and the
  *   same clock alignment as the in-memory path, yielding the same events, and the entry is written from
  *   that merge. The span (first and last event) and the alignment shift come from the cache headers'
- *   stats, without a scan. The far prints (screen.ts) take one pass over the stream; they are remembered
- *   in `<cache>/far-prints/` under the units' cache keys, so rebuilding an entry does not screen again.
+ *   stats, without a scan. The far prints (screen.ts) are screened out as the entry is written (stream-entry.ts: one pass).
  * Known limits: loadReplay holds all files decoded in memory (38 bytes a row with the row order, 54 with quote or
  * order rows; a replay entry is read whole, so at most buffer.constants.MAX_LENGTH, 4 GiB, about 110 M rows); use streaming for
  * inputs larger than RAM. Streaming needs the cache folder (room for 3 × 34–50 bytes a row: the units'
@@ -229,8 +216,8 @@ export interface StreamedReplay {
 
 /**
  * Finds the replay's streamed replay entry, or makes it: every decode unit gets a cache entry (decoded
- * chunk by chunk when it has none), their headers give the span and alignment, one pass finds the far
- * prints, and the entry is written from the lazy merge. See the header for the rules. Null (after a
+ * chunk by chunk when it has none), their headers give the span and alignment, and the entry is written
+ * from the lazy merge, without its far prints, in one pass. See the header for the rules. Null (after a
  * warning) when the cache cannot be written: the caller replays from memory instead.
  */
 export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay | null> {
@@ -278,11 +265,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   });
   const ls = last >= 0 ? cached[last].stats : null;
   const label = tradeInputsLabel(kept.map((o) => ({ files: o.unit.files, trades: (o.file.stats?.trades ?? 1) > 0 })));
-  const keys = kept.map((o) => cacheKey(o.unit.keyed));
   const feed = openStream(cached, { localShiftUs: shift });
-  const span = { from: first + shift, to: ls ? ls.lastLocalTs + shift : first + shift };
-  const farPrints = rememberedFarPrints(options.cache.dir, keys, () => findFarPrintsInStream(feed, span));
-  reportFarPrints(farPrints, label, options.units.spec.tickSize, problems);
   const meta: StreamedEntryMeta = {
     units: kept.map((o) => ({ ...cacheMeta(o.file.meta), rows: o.file.length, unit: o.index })),
     localShiftUs: shift,
@@ -293,9 +276,10 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
   if (!cacheFolderReady(dirname(paths.feed))) return null;
   let entry: StreamedEntry;
   try {
-    // every unit's row but the far prints (one trade row each): the files are written in place (cache.ts)
-    const layout = { rows: rows - farPrints.length, secondValues: cached.some((f) => f.secondValues) };
-    entry = writeStreamedEntry(paths, farPrints.length > 0 ? withoutFarPrints(feed) : feed, layout, meta, problems.list.slice(before));
+    const screened = withoutFarPrintRows(rowSourceOf(feed()), label, options.units.spec.tickSize, problems);
+    // every unit's row (a far print dropped leaves its room unfilled): the files are written in place (cache.ts)
+    const layout = { rows, secondValues: cached.some((f) => f.secondValues) };
+    entry = writeStreamedEntry(paths, screened, layout, meta, () => problems.list.slice(before));
   } catch (error) {
     if (!isFsFault(error)) throw error;
     roomWarning(error, dirname(paths.feed));
@@ -327,29 +311,6 @@ function streamedReplay(
     orderEvents: options.orderEvents === true && meta.units.every((u) => planned.units[u.unit].format.orderEvents === true),
     problems,
   };
-}
-
-/**
- * The far prints of a streamed replay, remembered in the cache folder under its units' cache keys (in merge
- * order), so a warm streamed load does not screen every event again; found by `find` when not remembered.
- */
-function rememberedFarPrints(cacheDir: string, unitKeys: string[], find: () => FarPrint[]): FarPrint[] {
-  const material = JSON.stringify({ cache: CACHE_FORMAT, reader: READER_VERSION, farPrints: unitKeys });
-  const memo = join(cacheDir, 'far-prints', `${createHash('sha256').update(material).digest('hex').slice(0, 40)}.json`);
-  try {
-    const known: unknown = JSON.parse(readFileSync(memo, 'utf8'));
-    if (Array.isArray(known) && known.every(isFarPrint)) return known;
-  } catch {
-    // not remembered yet
-  }
-  const found = find();
-  writeMemo(memo, JSON.stringify(found));
-  return found;
-}
-
-function isFarPrint(value: unknown): value is FarPrint {
-  const v = value as Partial<FarPrint> | null;
-  return typeof v === 'object' && v !== null && [v.exchTs, v.price, v.bid, v.ask].every((n) => typeof n === 'number') && typeof v.below === 'boolean';
 }
 
 /** Writes a memo file in the cache folder (temporary name, then renamed); an unwritable cache only means it is not remembered. */

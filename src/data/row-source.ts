@@ -6,6 +6,34 @@ export function rowSourceOf(source: MarketEventSource): RowSource {
   return isRowSource(source) ? source : new EventRows(source);
 }
 
+/**
+ * A row source that reads another and passes its rows on, the base of one that also acts on them as they
+ * pass (screen.ts's far-print screen, stream-entry.ts's feed file): a subclass overrides what it acts on.
+ */
+export abstract class RowsPassedOn implements RowSource {
+  constructor(protected readonly source: RowSource) {}
+
+  get rows(): Omit<EventColumns, 'length'> {
+    return this.source.rows;
+  }
+
+  get localShift(): number {
+    return this.source.localShift;
+  }
+
+  peekRow(): number {
+    return this.source.peekRow();
+  }
+
+  abstract skipRow(): void;
+
+  abstract next(): MarketEvent | null;
+
+  close(): void {
+    this.source.close?.();
+  }
+}
+
 function isRowSource(source: MarketEventSource): source is RowSource {
   return typeof (source as Partial<RowSource>).peekRow === 'function';
 }

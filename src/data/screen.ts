@@ -1,11 +1,11 @@
 import { L2Book } from '../book/l2-book.ts';
-import { startActivity } from '../core/activity.ts';
 import { safeRealpath } from '../core/output.ts';
-import type { MarketEvent, MarketEventSource, OpenMarketEvents } from '../core/events.ts';
+import type { MarketEvent } from '../core/events.ts';
 import { isoMicros } from '../core/units.ts';
-import { allocateColumns, COLUMN_NAMES, FLAG_ASK, FLAG_SNAPSHOT_START, hasSecondValues, Kind, SECOND_COLUMNS, type EventColumns } from './columns.ts';
+import { allocateColumns, COLUMN_NAMES, FLAG_ASK, FLAG_SNAPSHOT_START, hasSecondValues, Kind, SECOND_COLUMNS, type EventColumns, type RowSource } from './columns.ts';
 import type { ReplayInput } from './format.ts';
 import type { ProblemLog } from './problems.ts';
+import { RowsPassedOn } from './row-source.ts';
 
 /**
  * Checks across the inputs of one replay, after each reader has checked its own rows. Each problem goes to
@@ -152,83 +152,82 @@ function withoutRows(c: EventColumns, drop: Uint8Array): EventColumns {
   return out;
 }
 
-/** Feeds one market event to the screen; false for a far print. */
-function observe(screen: FarPrintScreen, e: MarketEvent): boolean {
+/**
+ * The rows of a merged stream without its far prints (see the header), screened as they are read, in one
+ * pass with whatever reads them (stream-entry.ts writes the streamed replay entry through it): each far
+ * print is reported to `problems` (under stop the first throws) and passed over, never named by peekRow.
+ * A trade is checked when peekRow first names it, against the book of the rows passed over before it;
+ * book rows and quotes are taken into the book as they are passed over (a snapshot through next()).
+ */
+export function withoutFarPrintRows(source: RowSource, label: string, tickSize: number, problems: ProblemLog): RowSource {
+  return new ScreenedRows(source, label, tickSize, problems);
+}
+
+class ScreenedRows extends RowsPassedOn {
+  private readonly screen = new FarPrintScreen();
+  /** The row the source names now was checked (and kept), until it is passed over. */
+  private kept = false;
+
+  constructor(
+    source: RowSource,
+    private readonly label: string,
+    private readonly tickSize: number,
+    private readonly problems: ProblemLog,
+  ) {
+    super(source);
+  }
+
+  override peekRow(): number {
+    for (;;) {
+      const i = this.source.peekRow();
+      if (i < 0 || this.kept) return i;
+      const c = this.source.rows;
+      const far = c.kind[i] === Kind.TRADE ? this.screen.problem(c.price[i]) : null;
+      if (far === null) {
+        this.kept = true;
+        return i;
+      }
+      this.problems.report(this.label, 0, 0, farPrintMessage(c.exchTs[i], c.price[i], this.tickSize, far));
+      this.source.skipRow();
+    }
+  }
+
+  skipRow(): void {
+    const i = this.peekRow();
+    if (i < 0) return;
+    const c = this.source.rows;
+    const kind = c.kind[i];
+    if (kind === Kind.DELTA) this.screen.level((c.flags[i] & FLAG_ASK) !== 0, c.price[i], c.size[i]);
+    else if (kind === Kind.QUOTE) this.screen.quote(c.price[i], c.price2[i]);
+    this.source.skipRow();
+    this.kept = false;
+  }
+
+  next(): MarketEvent | null {
+    if (this.peekRow() < 0) return null;
+    const event = this.source.next()!;
+    observe(this.screen, event);
+    this.kept = false;
+    return event;
+  }
+}
+
+/** Takes a kept event into the screen's book (a trade changes nothing). */
+function observe(screen: FarPrintScreen, e: MarketEvent): void {
   switch (e.kind) {
-    case 'trade':
-      return screen.problem(e.price) === null;
     case 'quote':
       screen.quote(e.bidPrice, e.askPrice);
-      return true;
+      break;
     case 'delta':
       screen.level(e.side === 'ask', e.price, e.size);
-      return true;
+      break;
     case 'snapshot':
       screen.snapshotStart();
       for (let i = 0; i < e.bidPrices.length; i++) screen.level(false, e.bidPrices[i], e.bidSizes[i]);
       for (let i = 0; i < e.askPrices.length; i++) screen.level(true, e.askPrices[i], e.askSizes[i]);
-      return true;
+      break;
+    case 'trade':
     case 'order':
-      return true; // an L3 order event: the book it changes arrives as deltas
+      break; // an L3 order event: the book it changes arrives as deltas
   }
-}
-
-/** A far print found in a stream: its exchange time and price, and the book it was far from. */
-export interface FarPrint {
-  exchTs: number;
-  price: number;
-  below: boolean;
-  bid: number;
-  ask: number;
-}
-
-/**
- * The far prints of a streamed replay's events, in order (one pass; reportFarPrints reports them). An
- * activity (core/activity.ts), advanced by the events' local time across `span` (the stream's first and
- * last localTs).
- */
-export function findFarPrintsInStream(open: OpenMarketEvents, span: { from: number; to: number }): FarPrint[] {
-  const screen = new FarPrintScreen();
-  const source = open();
-  const found: FarPrint[] = [];
-  const activity = startActivity('screen the trades for far prints');
-  try {
-    let events = 0;
-    for (let e = source.next(); e; e = source.next()) {
-      if (++events % PROGRESS_EVENTS === 0) activity.update(span.to > span.from ? (e.localTs - span.from) / (span.to - span.from) : 0);
-      if (e.kind !== 'trade') {
-        observe(screen, e);
-        continue;
-      }
-      const far = screen.problem(e.price);
-      if (far !== null) found.push({ exchTs: e.exchTs, price: e.price, ...far });
-    }
-    activity.update(1);
-  } finally {
-    activity.done();
-  }
-  return found;
-}
-
-/** Events between two updates of the screen's activity. */
-const PROGRESS_EVENTS = 1 << 16;
-
-/** Reports far prints found in a stream to the replay's problems (under stop, the first throws). */
-export function reportFarPrints(found: readonly FarPrint[], label: string, tickSize: number, problems: ProblemLog): void {
-  for (const far of found) problems.report(label, 0, 0, farPrintMessage(far.exchTs, far.price, tickSize, far));
-}
-
-/** The events of `open` without far prints (the same rule, applied as they are read). */
-export function withoutFarPrints(open: OpenMarketEvents): OpenMarketEvents {
-  return () => {
-    const source = open();
-    const screen = new FarPrintScreen();
-    const filtered: MarketEventSource = {
-      next: () => {
-        for (let e = source.next(); e; e = source.next()) if (observe(screen, e)) return e;
-        return null;
-      },
-    };
-    return filtered;
-  };
 }

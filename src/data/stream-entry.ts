@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
 import { startActivity } from '../core/activity.ts';
-import type { BookSnapshot, OpenMarketEvents } from '../core/events.ts';
+import type { BookSnapshot, MarketEvent } from '../core/events.ts';
 import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta, type CacheWriterPlan } from './cache.ts';
 import { allocateColumns, copyRow, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns, type RowSource } from './columns.ts';
 import { byExchangeTime } from './exchange-order.ts';
 import type { Problem } from './problems.ts';
-import { rowSourceOf } from './row-source.ts';
-import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
+import { rowSourceOf, RowsPassedOn } from './row-source.ts';
+import { DEFAULT_CHUNK_ROWS } from './stream.ts';
 
 /**
  * The streamed replay entry: a streamed replay's rows kept in the cache (cache.ts streamedEntryPaths) in
@@ -15,17 +15,18 @@ import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
  * buffer on each run.
  *
  * Rules:
- * - Written by the first streamed load that finds no entry (or a corrupt one: a warning names it): the feed
- *   file holds the units' rows merged lazily (stream.ts openStream, merge.ts's tie rule), clock-aligned
- *   (localTs stored shifted, so the file is read with no shift) and, under onError skip, without far prints
- *   (screen.ts); the venue file holds the same rows in venue order, as the reorder buffer
- *   (exchange-order.ts byExchangeTime, bounded by the data's feed lag) yields them from the feed file. Each
- *   file is written chunk by chunk (ChunkedCacheWriter: bounded memory, renamed into place when whole,
- *   CRC-32 like every entry), the feed file first; a failed write leaves neither. Both row counts are known
- *   before the first row (the units' rows less the far prints, as remembered or found by the screen; the
- *   venue file's are the feed file's), so each file's columns are written in place, once (cache.ts
- *   ChunkedCacheWriter with a plan; a count that proves wrong, e.g. a stale far-print memo, costs room
- *   left unfilled when it was too high, copies when too low, never the entry).
+ * - Written by the first streamed load that finds no entry (or a corrupt one: a warning names it), in one
+ *   pass over the units' rows: the feed file holds them merged lazily (stream.ts openStream, merge.ts's tie
+ *   rule), clock-aligned (localTs stored shifted, so the file is read with no shift) and without far prints
+ *   (screen.ts withoutFarPrintRows: under onError stop the first ends the load, under skip each is
+ *   dropped and reported); the venue file holds the same rows in venue order, as the reorder buffer
+ *   (exchange-order.ts byExchangeTime, bounded by the data's feed lag) yields them from the feed, and each
+ *   feed row is appended to the feed file as the buffer reads it. Each file is written chunk by chunk
+ *   (ChunkedCacheWriter: bounded memory, renamed into place when whole, CRC-32 like every entry), the
+ *   feed file finished first; a failed write leaves neither. Both files are planned for the units' rows
+ *   before the first row, so each file's columns are written in place, once (cache.ts ChunkedCacheWriter
+ *   with a plan): a far print dropped leaves its row's room unfilled; the feed file's header has room for
+ *   the problems found on the way (more than fit cost a copy, never the entry).
  * - A snapshot is stored as its levels' rows, bids then asks, the first marked FLAG_SNAPSHOT_START, each
  *   with the snapshot's times: the event formed from them again is the same (levels keep their order per
  *   side, and only the first row's times make the event).
@@ -45,7 +46,8 @@ import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
  *   disk, not time per event.
  * Disk cost: 2 × 34 bytes a row (50 with quote or order rows) besides the units' own entries, e.g. 4.6 GB
  * for the 68 M-row day benchmark (and, should a plan not hold, as much again in a temporary copy while a
- * file is assembled).
+ * file is assembled). One pass instead of three (a screening pass over the merged events, the feed file,
+ * then the venue file from the feed file read back): about a second less of that day's first run (README).
  * Known limits: a damaged file is found only once a replay has read it (or the rest of it), so a run over
  * one is made twice.
  */
@@ -77,28 +79,54 @@ export function openStreamedEntry(paths: { feed: string; venue: string }): Strea
 }
 
 /**
- * Writes the entry from the replay's feed (merged, aligned, screened: see the header), whose rows `layout`
- * counts in advance, and opens it; file system errors are thrown, with nothing left behind.
+ * Writes the entry from the replay's feed (merged, aligned, screened: see the header), whose rows
+ * `layout.rows` counts in advance or bounds, and opens it; file system errors (and a problem that stops the
+ * load, thrown by the feed) are thrown, with nothing left behind. One pass: the venue file is written from
+ * the reorder buffer, which reads the feed, and every feed row is appended to the feed file as it is read.
+ * `problems` gives the problems to keep in the feed file's header: asked for before the first row (the
+ * header's room is planned for them and PROBLEMS_ROOM more) and once the feed is read.
  */
 export function writeStreamedEntry(
   paths: { feed: string; venue: string },
-  feed: OpenMarketEvents,
+  feed: RowSource,
   layout: { rows: number; secondValues: boolean },
   meta: StreamedEntryMeta,
-  problems: Problem[],
+  problems: () => Problem[],
 ): StreamedEntry {
-  writeRows(paths.feed, rowSourceOf(feed()), { ...layout, meta, problems }, 'write the streamed replay entry (feed order)');
+  const writers: ChunkedCacheWriter<unknown>[] = [];
+  const activity = startActivity('write the streamed replay entry');
   try {
-    const feedFile = openWritten<StreamedEntryMeta>(paths.feed);
-    const venue = { rows: feedFile.length, secondValues: feedFile.secondValues, meta: { order: 'venue' }, problems: [] };
-    const venueRows = rowSourceOf(byExchangeTime(openCacheRows(feedFile), meta.maxFeedLagUs)());
-    writeRows(paths.venue, venueRows, venue, 'write the streamed replay entry (venue order)');
-    return { feed: feedFile, venue: openWritten(paths.venue) };
+    const feedFile = new RowAppender(paths.feed, { ...layout, meta, problems: problems(), spareRoom: PROBLEMS_ROOM, stats: false }, writers);
+    const venueFile = new RowAppender(paths.venue, { ...layout, meta: VENUE_META, problems: [], stats: false }, writers);
+    const venueOrder = rowSourceOf(byExchangeTime(() => new AppendedAsRead(feed, feedFile), meta.maxFeedLagUs)());
+    for (let i = venueOrder.peekRow(); i >= 0; i = venueOrder.peekRow()) {
+      if (venueOrder.rows.kind[i] !== Kind.SNAPSHOT) {
+        venueFile.row(venueOrder.rows, i, venueOrder.localShift);
+        venueOrder.skipRow();
+      } else venueFile.snapshot(venueOrder.next() as BookSnapshot);
+      if (venueFile.chunkFull()) activity.update(venueFile.length / layout.rows);
+    }
+    feedFile.finish(meta, problems());
+    venueFile.finish(VENUE_META, []);
+    activity.update(1);
   } catch (error) {
-    rmSync(paths.feed, { force: true });
+    for (const writer of writers) writer.abort();
+    rmSync(paths.feed, { force: true }); // finished, when the venue file was not
     throw error;
+  } finally {
+    activity.done();
   }
+  return { feed: openWritten<StreamedEntryMeta>(paths.feed), venue: openWritten(paths.venue) };
 }
+
+const VENUE_META = { order: 'venue' };
+
+/**
+ * Header room for the problems found while the feed is read (far prints, screen.ts: about 250 of their
+ * messages) besides those found before; more are still kept, the feed file then finished as without a plan
+ * (cache.ts: one copy of its rows).
+ */
+const PROBLEMS_ROOM = 1 << 16;
 
 function openWritten<Meta>(path: string): CacheFile<Meta> {
   const file = openCacheFile<Meta>(path, 'as-read');
@@ -106,53 +134,87 @@ function openWritten<Meta>(path: string): CacheFile<Meta> {
   return file;
 }
 
-/**
- * Writes every row of the source, in its order, as one cache file planned as `plan` says (snapshots as in the
- * header); an activity (core/activity.ts) named `label`, advanced by the share of the plan's rows written.
- */
-function writeRows<Meta>(path: string, source: RowSource, plan: CacheWriterPlan<Meta>, label: string): void {
-  const writer = new ChunkedCacheWriter<Meta>(path, plan);
-  const activity = startActivity(label);
-  try {
-    const chunk = allocateColumns(DEFAULT_CHUNK_ROWS);
-    let count = 0;
-    let written = 0;
-    const room = () => {
-      if (count < DEFAULT_CHUNK_ROWS) return;
-      writer.append(chunk, count);
-      written += count;
-      count = 0;
-      activity.update(written / plan.rows);
-    };
-    for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
-      if (source.rows.kind[i] !== Kind.SNAPSHOT) {
-        room();
-        copyRow(source.rows, i, source.localShift, chunk, count++);
-        source.skipRow();
-        continue;
-      }
-      const snapshot = source.next() as BookSnapshot;
-      const sides = [
-        { prices: snapshot.bidPrices, sizes: snapshot.bidSizes, flags: 0 },
-        { prices: snapshot.askPrices, sizes: snapshot.askSizes, flags: FLAG_ASK },
-      ];
-      let start = FLAG_SNAPSHOT_START;
-      for (const side of sides) {
-        for (let k = 0; k < side.prices.length; k++) {
-          room();
-          snapshotRow(chunk, count++, snapshot, side.prices[k], side.sizes[k], side.flags | start);
-          start = 0;
-        }
+/** Rows appended to one cache file planned as `plan` says, a chunk of columns at a time (snapshots as in the header). */
+class RowAppender {
+  private readonly writer: ChunkedCacheWriter<unknown>;
+  private readonly chunk = allocateColumns(DEFAULT_CHUNK_ROWS);
+  private count = 0;
+  /** Rows handed to the writer. */
+  private handed = 0;
+
+  constructor(path: string, plan: CacheWriterPlan<unknown>, writers: ChunkedCacheWriter<unknown>[]) {
+    this.writer = new ChunkedCacheWriter<unknown>(path, plan);
+    writers.push(this.writer);
+  }
+
+  row(c: Omit<EventColumns, 'length'>, i: number, localShift: number): void {
+    this.room();
+    copyRow(c, i, localShift, this.chunk, this.count++);
+  }
+
+  snapshot(snapshot: BookSnapshot): void {
+    let start = FLAG_SNAPSHOT_START;
+    for (const side of [
+      { prices: snapshot.bidPrices, sizes: snapshot.bidSizes, flags: 0 },
+      { prices: snapshot.askPrices, sizes: snapshot.askSizes, flags: FLAG_ASK },
+    ]) {
+      for (let k = 0; k < side.prices.length; k++) {
+        this.room();
+        snapshotRow(this.chunk, this.count++, snapshot, side.prices[k], side.sizes[k], side.flags | start);
+        start = 0;
       }
     }
-    writer.append(chunk, count);
-    writer.finish(plan.meta, plan.problems);
-    activity.update(1);
-  } catch (error) {
-    writer.abort();
-    throw error;
-  } finally {
-    activity.done();
+  }
+
+  /** Rows appended. */
+  get length(): number {
+    return this.handed + this.count;
+  }
+
+  /** Whether the last row filled the chunk (handed to the writer on the next row). */
+  chunkFull(): boolean {
+    return this.count === DEFAULT_CHUNK_ROWS;
+  }
+
+  finish(meta: unknown, problems: Problem[]): void {
+    this.writer.append(this.chunk, this.count);
+    this.writer.finish(meta, problems);
+  }
+
+  private room(): void {
+    if (this.count < DEFAULT_CHUNK_ROWS) return;
+    this.writer.append(this.chunk, this.count);
+    this.handed += this.count;
+    this.count = 0;
+  }
+}
+
+/** The rows of `source`, each appended to `file` as it is passed over: the feed file, written in the order the feed is read. */
+class AppendedAsRead extends RowsPassedOn {
+  constructor(
+    source: RowSource,
+    private readonly file: RowAppender,
+  ) {
+    super(source);
+  }
+
+  skipRow(): void {
+    const i = this.source.peekRow();
+    if (i < 0) return;
+    this.file.row(this.source.rows, i, this.source.localShift);
+    this.source.skipRow();
+  }
+
+  next(): MarketEvent | null {
+    const i = this.source.peekRow();
+    if (i < 0) return null;
+    if (this.source.rows.kind[i] !== Kind.SNAPSHOT) {
+      this.file.row(this.source.rows, i, this.source.localShift);
+      return this.source.next();
+    }
+    const snapshot = this.source.next() as BookSnapshot;
+    this.file.snapshot(snapshot);
+    return snapshot;
   }
 }
 

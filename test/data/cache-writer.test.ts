@@ -108,6 +108,15 @@ describe('ChunkedCacheWriter with a plan: the columns written in place, once', (
     expect(readdirSync(join(planned, '..'))).toEqual(['entry.cols']); // no temporary file left
   });
 
+  it('planned without stats (a streamed entry\'s files): the same rows, no stats in the header, in place', () => {
+    const planned = write(BOOK, { ...plan(6), stats: false });
+    const file = openCacheFile(planned) as CacheFile;
+    expect(file.stats).toBeNull();
+    expect((openCacheFile(write(BOOK, plan(6))) as CacheFile).stats).toMatchObject({ firstLocalTs: 0, lastLocalTs: 5, trades: 2 });
+    expect(byRows(openCacheRows(file, 2)() as RowSource)).toEqual(byRows(openCacheRows(openCacheFile(write(BOOK)) as CacheFile, 2)() as RowSource));
+    expect(headerText(planned)).toMatch(/} +$/);
+  });
+
   it('planned with price2 and size2: kept, NaN where no row uses them', () => {
     const entry = readCache(write(BOOK, plan(6, true)));
     if (typeof entry === 'string') throw new Error(entry);

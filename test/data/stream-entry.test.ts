@@ -172,30 +172,21 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
       expect(byNext(openCacheRows(s.venue, 2)())).toEqual(byNext(openColumnsByExchTime(memory.columns, memory.venueOrder)()));
     }
     expect(warm.rows).toBe(memory.columns.length + 1); // rows of the units, the far print among them
-    expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // planned without the far print
+    expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // planned with the far print's room, left unfilled
   });
 
-  it('a remembered far-print list longer than the far prints the screen drops (a stale memo) still gives the entry', async () => {
-    // The plan's row count is the units' rows less the remembered far prints (replay.ts rememberedFarPrints),
-    // while withoutFarPrints drops the ones it finds itself: a memo listing more (written by a build whose
-    // screen flagged more, or edited) made the writer throw "more rows than planned" and the run fail.
+  it('under onError stop, a far print ends the first load with its problem and leaves no entry', async () => {
     const files = craftedFiles(true);
-    const memory = await loadReplay(files, { ...opts, onError: 'skip', cache: null });
     const dir = tempDir();
-    await streamed(files, dir, 'skip');
-    const [memo] = readdirSync(join(dir, 'far-prints'));
-    const known = JSON.parse(readFileSync(join(dir, 'far-prints', memo), 'utf8')) as unknown[];
-    expect(known).toHaveLength(1);
-    writeFileSync(join(dir, 'far-prints', memo), JSON.stringify([...known, { ...(known[0] as object), exchTs: T0 + 1 }]));
-    rmSync(join(dir, 'streams'), { recursive: true });
-    const again = await streamed(files, dir, 'skip');
-    expect(byNext(openCacheRows(again.feed, 2)())).toEqual(byNext(openColumns(memory.columns)()));
-    expect(readdirSync(join(dir, 'streams')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    await expect(streamed(files, dir, 'stop')).rejects.toThrow(/far outside the book/);
+    expect(readdirSync(join(dir, 'streams'))).toEqual([]); // neither file, nor a temporary one
+    const again = await streamed(craftedFiles(), dir, 'stop'); // the folder is still usable
+    expect(again.problems.list).toEqual([]);
   });
 });
 
 describe('a streamed replay prepared for the first time reports its long steps (core/activity.ts)', () => {
-  it('hashes and reads each file, screens the trades, then writes the entry in feed and venue order, each advancing to the end and done once; nothing from the cache', async () => {
+  it('hashes and reads each file, then writes the entry (feed and venue order in one pass), each advancing to the end and done once; nothing from the cache', async () => {
     const files = craftedFiles();
     const dir = tempDir();
     const first = await activitiesOf(() => streamed(files, dir));
@@ -204,9 +195,7 @@ describe('a streamed replay prepared for the first time reports its long steps (
       'hash x_trades.csv',
       'read book', // the files' names as the scenario gives them
       'read trades',
-      'screen the trades for far prints', // by local time; remembered in the cache folder after
-      'write the streamed replay entry (feed order)',
-      'write the streamed replay entry (venue order)',
+      'write the streamed replay entry', // the far prints screened out on the way
     ]);
     for (const a of first) {
       expect(a.done).toBe(1);
