@@ -21,7 +21,8 @@ import { WriteBehind } from './write-behind.ts';
  * - File layout (`<key>.cols`): "SPLCOLS3", u32 LE header length, u32 LE CRC-32 of everything after these
  *   16 bytes, JSON header (row count, metadata, the problems recorded under skip, and `stats`: first/last
  *   localTs, the last row's exchTs and kind, the clock-alignment lead, the feed lag and the trade count, so
- *   a streamed replay knows its span, its alignment and its venue timeline's reorder bound without a scan),
+ *   a streamed replay knows its span, its alignment and its venue timeline's reorder bound without a scan;
+ *   null in a streamed replay entry's files, which no reader asks it of),
  *   padding to 8 bytes, then the columns in COLUMN_NAMES order (kind and flags as u8, the rest f64 LE),
  *   each padded to 8 bytes (with room for the header's `capacity` rows when it has one: a file written in
  *   place from an estimate of its rows, whose room past its rows holds zeros), then, when the header says
