@@ -7,7 +7,8 @@ import { Kind, openColumns } from './columns.ts';
 import { defaultCacheDir, finishChecking, type CacheFile } from './cache.ts';
 import type { ReplayInput } from './format.ts';
 import { AUTO_STREAM_BYTES, type ReplayConfig } from './replay-config.ts';
-import { loadReplay, prepareStream, type ReplayOptions, type StreamedReplay } from './replay.ts';
+import { findStream, loadReplay, type ReplayOptions, type StreamedReplay } from './replay.ts';
+import { prepareStreamInThread } from './stream-prepare.ts';
 import { openColumnsByExchTime } from './exchange-order.ts';
 import { DEFAULT_CHUNK_ROWS, openCacheRows } from './stream.ts';
 import { lookupReplay, rememberReplay, replayKey, type DecodedReplay } from './shared-replays.ts';
@@ -86,7 +87,10 @@ async function openStreamed(config: ReplayConfig, context: DataContext, key: str
   let replay = streamed.get(key);
   if (replay && (failed(replay.feed) || failed(replay.venue))) replay = undefined; // removed: made again
   if (!replay) {
-    const prepared = await prepareStream(inputsOf(config, context), { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } });
+    const inputs = inputsOf(config, context);
+    const options = { ...replayOptions(config, context), cache: { dir: defaultCacheDir() } };
+    // made the first time by a thread of its own (stream-prepare.ts), then opened here as any later run opens it
+    const prepared = (await findStream(inputs, options)) ?? ((await prepareStreamInThread(inputs, options)) ? await findStream(inputs, options) : null);
     if (!prepared) return openInMemory({ ...config, cache: false }, context, key);
     replay = prepared;
     reportSkipped(replay.problems.count, config.files);

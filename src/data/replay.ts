@@ -221,15 +221,8 @@ export interface StreamedReplay {
  * warning) when the cache cannot be written: the caller replays from memory instead.
  */
 export async function prepareStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay | null> {
-  const problems = new ProblemLog(options.onError);
-  const planned = await planReplay(inputs, options, problems);
-  const before = problems.list.length;
-  const paths = streamedEntryPaths(options.cache.dir, planned.units.map((unit) => unit.keyed), options.alignLocalTime);
-  const found = openStreamedEntry(paths);
-  if (found && found.feed.meta.units.every((u) => u.unit < planned.units.length)) {
-    for (const p of found.feed.problems) problems.report(p.file, p.line, p.column, p.message);
-    return streamedReplay(planned, found, () => true, options, problems);
-  }
+  const { found, problems, planned, before, paths } = await findOrPlanStream(inputs, options);
+  if (found) return found;
   const opened: { unit: KeyedUnit; index: number; file: CacheFile; fromCache: boolean }[] = [];
   for (const [index, unit] of planned.units.entries()) {
     const path = cachePath(options.cache.dir, unit.keyed);
@@ -286,6 +279,26 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     return null;
   }
   return streamedReplay(planned, entry, (unit) => kept.find((o) => o.index === unit)!.fromCache, options, problems);
+}
+
+/** The replay's streamed replay entry when the cache holds it, else null (nothing decoded or written: prepareStream makes it). */
+export async function findStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }): Promise<StreamedReplay | null> {
+  return (await findOrPlanStream(inputs, options)).found;
+}
+
+/** The replay planned (its files hashed, its units keyed), and its streamed replay entry opened when there is one. */
+async function findOrPlanStream(inputs: ReplayInput[], options: ReplayOptions & { cache: CacheOptions }) {
+  const problems = new ProblemLog(options.onError);
+  const planned = await planReplay(inputs, options, problems);
+  const before = problems.list.length;
+  const paths = streamedEntryPaths(options.cache.dir, planned.units.map((unit) => unit.keyed), options.alignLocalTime);
+  const entry = openStreamedEntry(paths);
+  let found: StreamedReplay | null = null;
+  if (entry && entry.feed.meta.units.every((u) => u.unit < planned.units.length)) {
+    for (const p of entry.feed.problems) problems.report(p.file, p.line, p.column, p.message);
+    found = streamedReplay(planned, entry, () => true, options, problems);
+  }
+  return { found, problems, planned, before, paths };
 }
 
 /** The StreamedReplay of an entry; `fromCache` tells whether a unit (by index) was read from its cache entry. */

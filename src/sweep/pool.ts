@@ -1,6 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { SpreadlabError } from '../core/errors.ts';
+import { configureWorkerHeaps } from '../core/worker-heaps.ts';
 import { FROM_SOURCES, packageFile, threadEntry } from '../core/package-files.ts';
 import type { PlannedRun } from './grid.ts';
 import type { SweepBase } from './run-one.ts';
@@ -67,27 +67,6 @@ interface PoolThread {
 const idle: PoolThread[] = [];
 const IDLE_MS = 10_000;
 let idleTimer: NodeJS.Timeout | undefined;
-
-/**
- * The old generation a worker's heap starts with room for, in MB (V8's --initial-old-space-size; its default
- * is a few MB). A run's garbage is mostly young, so a worker's scavenges are few and the young generation
- * grows to its largest; with the small default start, V8 then finds less old space free than the young
- * generation holds and starts a full (mark-compact) collection every run or two, its marking on the
- * background threads that compete with the workers for the cores: 44–52 of them in a worker's 64 runs of the
- * BTCUSDT spot replay, none with this setting, for at most this much more heap per worker before the first.
- */
-const WORKER_INITIAL_OLD_SPACE_MB = 64;
-let workerHeapsConfigured = false;
-
-/**
- * Sets WORKER_INITIAL_OLD_SPACE_MB for the heaps created from now on (V8 reads it when it sets up a heap, so
- * this thread's own heap is unchanged), unless the process was started with a value of its own.
- */
-function configureWorkerHeaps(): void {
-  if (workerHeapsConfigured || process.execArgv.some((arg) => arg.startsWith('--initial-old-space-size'))) return;
-  setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`);
-  workerHeapsConfigured = true;
-}
 
 function startWorker(): PoolThread {
   configureWorkerHeaps();

@@ -162,3 +162,34 @@ export async function activitiesOf(run: () => Promise<unknown>): Promise<SeenAct
   }
   return seen;
 }
+
+/** The crafted files' first time, µs. */
+const T0 = 1_700_000_000_000_000;
+
+/**
+ * A small tardis book and trades pair: snapshots whose bid and ask rows alternate (the entry stores them
+ * bids first), deltas, and trades that reach the capture 25 µs late (so the venue order differs from the
+ * feed's); with `farPrint`, one trade far below the book.
+ */
+export function craftedFiles(farPrint = false): { path: string; display: string }[] {
+  const dir = tempDir();
+  const book = ['exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount'];
+  const snapshot = (ts: number, mid: number) => {
+    for (let k = 1; k <= 3; k++) {
+      book.push(`binance,X,${ts},${ts + 3},true,bid,${mid - k},${k}`);
+      book.push(`binance,X,${ts},${ts + 3},true,ask,${mid + k},${k + 1}`);
+    }
+  };
+  const trades = ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount'];
+  snapshot(T0, 100);
+  for (let i = 1; i <= 60; i++) {
+    const ts = T0 + i * 10;
+    if (i === 30) snapshot(ts, 101);
+    else book.push(`binance,X,${ts},${ts + 3},false,${i % 2 ? 'bid' : 'ask'},${i % 2 ? 99 - (i % 3) : 101 + (i % 3)},${(i % 4) + 1}`);
+    if (i % 3 === 0) trades.push(`binance,X,${ts},${ts + 25},${i},${i % 2 ? 'sell' : 'buy'},${farPrint && i === 45 ? 1 : 100},0.5`);
+  }
+  return [
+    { path: writeTemp('x_incremental_book_L2.csv', `${book.join('\n')}\n`, dir), display: 'book' },
+    { path: writeTemp('x_trades.csv', `${trades.join('\n')}\n`, dir), display: 'trades' },
+  ];
+}
