@@ -11,14 +11,15 @@ export function rowSourceOf(source: MarketEventSource): RowSource {
  * pass (screen.ts's far-print screen, stream-entry.ts's feed file): a subclass overrides what it acts on.
  */
 export abstract class RowsPassedOn implements RowSource {
-  constructor(protected readonly source: RowSource) {}
+  /** The source's, which a row source never changes. */
+  readonly localShift: number;
+
+  constructor(protected readonly source: RowSource) {
+    this.localShift = source.localShift;
+  }
 
   get rows(): Omit<EventColumns, 'length'> {
     return this.source.rows;
-  }
-
-  get localShift(): number {
-    return this.source.localShift;
   }
 
   peekRow(): number {

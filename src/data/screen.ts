@@ -1,6 +1,6 @@
 import { L2Book } from '../book/l2-book.ts';
 import { safeRealpath } from '../core/output.ts';
-import type { MarketEvent } from '../core/events.ts';
+import type { BookSnapshot, MarketEvent } from '../core/events.ts';
 import { isoMicros } from '../core/units.ts';
 import { allocateColumns, COLUMN_NAMES, FLAG_ASK, FLAG_SNAPSHOT_START, hasSecondValues, Kind, SECOND_COLUMNS, type EventColumns, type RowSource } from './columns.ts';
 import type { ReplayInput } from './format.ts';
@@ -82,6 +82,23 @@ class FarPrintScreen {
     this.quoteAsk = ask;
   }
 
+  /** Takes row `i` in when it is a book row or a quote (a snapshot's first row starts the book again); trade and order rows change nothing. */
+  row(c: Omit<EventColumns, 'length'>, i: number): void {
+    const kind = c.kind[i];
+    if (kind === Kind.QUOTE) this.quote(c.price[i], c.price2[i]);
+    else if (kind === Kind.DELTA || kind === Kind.SNAPSHOT) {
+      if (kind === Kind.SNAPSHOT && (c.flags[i] & FLAG_SNAPSHOT_START) !== 0) this.snapshotStart();
+      this.level((c.flags[i] & FLAG_ASK) !== 0, c.price[i], c.size[i]);
+    }
+  }
+
+  /** Takes a whole snapshot event in. */
+  snapshot(e: BookSnapshot): void {
+    this.snapshotStart();
+    for (let i = 0; i < e.bidPrices.length; i++) this.level(false, e.bidPrices[i], e.bidSizes[i]);
+    for (let i = 0; i < e.askPrices.length; i++) this.level(true, e.askPrices[i], e.askSizes[i]);
+  }
+
   /** Null when the trade is within the book's reach (or there is no two-sided reference), else the book it is far from. */
   problem(price: number): { below: boolean; bid: number; ask: number } | null {
     const bid = this.bookRows ? this.book.bestBid : this.quoteBid;
@@ -122,17 +139,15 @@ export function screenFarPrints(c: EventColumns, label: string, tickSize: number
   let drop: Uint8Array | null = null;
   for (let i = 0; i < c.length; i++) {
     const kind = c.kind[i];
-    if (kind === Kind.TRADE) {
-      const far = screen.problem(c.price[i]);
-      if (far === null) continue;
-      problems.report(label, 0, 0, farPrintMessage(c.exchTs[i], c.price[i], tickSize, far));
-      drop ??= new Uint8Array(c.length);
-      drop[i] = 1;
-    } else if (kind === Kind.QUOTE) screen.quote(c.price[i], c.price2[i]);
-    else if (kind !== Kind.ORDER) {
-      if (kind === Kind.SNAPSHOT && (c.flags[i] & FLAG_SNAPSHOT_START) !== 0) screen.snapshotStart();
-      screen.level((c.flags[i] & FLAG_ASK) !== 0, c.price[i], c.size[i]);
+    if (kind !== Kind.TRADE) {
+      screen.row(c, i);
+      continue;
     }
+    const far = screen.problem(c.price[i]);
+    if (far === null) continue;
+    problems.report(label, 0, 0, farPrintMessage(c.exchTs[i], c.price[i], tickSize, far));
+    drop ??= new Uint8Array(c.length);
+    drop[i] = 1;
   }
   return drop ? withoutRows(c, drop) : c;
 }
@@ -195,39 +210,21 @@ class ScreenedRows extends RowsPassedOn {
   skipRow(): void {
     const i = this.peekRow();
     if (i < 0) return;
-    const c = this.source.rows;
-    const kind = c.kind[i];
-    if (kind === Kind.DELTA) this.screen.level((c.flags[i] & FLAG_ASK) !== 0, c.price[i], c.size[i]);
-    else if (kind === Kind.QUOTE) this.screen.quote(c.price[i], c.price2[i]);
+    this.screen.row(this.source.rows, i);
     this.source.skipRow();
     this.kept = false;
   }
 
   next(): MarketEvent | null {
-    if (this.peekRow() < 0) return null;
-    const event = this.source.next()!;
-    observe(this.screen, event);
+    const i = this.peekRow();
+    if (i < 0) return null;
     this.kept = false;
-    return event;
-  }
-}
-
-/** Takes a kept event into the screen's book (a trade changes nothing). */
-function observe(screen: FarPrintScreen, e: MarketEvent): void {
-  switch (e.kind) {
-    case 'quote':
-      screen.quote(e.bidPrice, e.askPrice);
-      break;
-    case 'delta':
-      screen.level(e.side === 'ask', e.price, e.size);
-      break;
-    case 'snapshot':
-      screen.snapshotStart();
-      for (let i = 0; i < e.bidPrices.length; i++) screen.level(false, e.bidPrices[i], e.bidSizes[i]);
-      for (let i = 0; i < e.askPrices.length; i++) screen.level(true, e.askPrices[i], e.askSizes[i]);
-      break;
-    case 'trade':
-    case 'order':
-      break; // an L3 order event: the book it changes arrives as deltas
+    if (this.source.rows.kind[i] !== Kind.SNAPSHOT) {
+      this.screen.row(this.source.rows, i);
+      return this.source.next();
+    }
+    const snapshot = this.source.next() as BookSnapshot;
+    this.screen.snapshot(snapshot);
+    return snapshot;
   }
 }
