@@ -7,6 +7,7 @@ import type { InspectReport } from '../data/inspect.ts';
 import type { FormatName } from '../data/formats.ts';
 import { exactDecimals, MarketUnits } from '../core/market.ts';
 import { returning, say } from './output.ts';
+import { cacheCommand } from './cache.ts';
 import { synthCommand } from './synth.ts';
 
 /**
@@ -94,7 +95,7 @@ export function formatInspect(r: InspectReport): string {
 
 export const dataCommand: CommandModule = {
   command: 'data <command>',
-  describe: 'inspect, validate, convert and fetch recorded market data',
+  describe: 'inspect, validate, convert, fetch and synthesize market data; list and prune the data cache',
   builder: (yargs: Argv) =>
     yargs
       .command(
@@ -243,6 +244,7 @@ export const dataCommand: CommandModule = {
         }),
       )
       .command(synthCommand)
-      .demandCommand(1, 'name a data command: inspect, validate, convert or fetch'),
+      .command(cacheCommand as CommandModule)
+      .demandCommand(1, 'name a data command: inspect, validate, convert, fetch, synth or cache'),
   handler: () => undefined,
 };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, futimesSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describeFsError } from '../core/fs-errors.ts';
@@ -62,11 +62,16 @@ import { WriteBehind } from './write-behind.ts';
  * - Streamed replay entries (`streams/<key>.feed.cols` and `streams/<key>.venue.cols`, streamedEntryPaths):
  *   the same rows as a replay entry, kept for a streamed replay as two files of the same layout, one in feed
  *   order and one in venue order, keyed alike (stream-entry.ts states what they hold and why).
- * Known limits: no eviction; delete the folder (default .cache/spreadlab/ under the working directory) to
- * reclaim space. An in-memory replay of several units is stored twice (its units, and merged). An entry is
+ * - Every read of an entry sets its access time (its last use), which `spreadlab data cache` lists and
+ *   prunes by (cache-folder.ts).
+ * Known limits: no eviction of its own; `spreadlab data cache --prune` (cache-folder.ts) reclaims room. An in-memory replay of several units is stored twice (its units, and merged). An entry is
  * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
  */
 const CACHE_FORMAT = 'SPLCOLS3';
+/** What every version's format name starts with (older entries: cache-folder.ts). */
+const CACHE_FORMAT_FAMILY = 'SPLCOLS';
+/** A header longer than this is not read by readCacheHead (a header keeps at most 1000 problems, problems.ts: far below it). */
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 /** Bump when any reader's output changes. (3: price2 and size2 empty when no row uses them.) */
 const READER_VERSION = 3;
 
@@ -343,9 +348,41 @@ function readWhole(path: string): Buffer {
       if (got === 0) throw new Error('short read');
       at += got;
     }
+    markUsed(fd);
     return buffer;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A cache file's row count and metadata, read from its header alone (cache-folder.ts lists the folder with
+ * it), or what it is instead: not a cache file, a cache file of another format version, or one whose
+ * header does not parse.
+ */
+export function readCacheHead(path: string): { rows: number; meta: unknown } | 'not a cache file' | 'old format' | 'unreadable' {
+  const fd = openSync(path, 'r');
+  try {
+    const readAt = (position: number, length: number): Buffer => {
+      const bytes = Buffer.alloc(Math.min(length, MAX_HEADER_BYTES));
+      return bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, position));
+    };
+    const magic = readAt(0, CACHE_FORMAT.length).toString('latin1');
+    if (!magic.startsWith(CACHE_FORMAT_FAMILY)) return 'not a cache file';
+    if (magic !== CACHE_FORMAT) return 'old format';
+    const head = parseHead(readAt);
+    return head ? { rows: head.header.length, meta: head.header.meta } : 'unreadable';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Sets a cache file's access time to now (its last use: cache-folder.ts), its modification time kept; nothing when the file system refuses. */
+function markUsed(fd: number): void {
+  try {
+    futimesSync(fd, Date.now() / 1000, fstatSync(fd).mtimeMs / 1000);
+  } catch {
+    // a read-only cache: its entries are still read
   }
 }
 
@@ -716,6 +753,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
     const head = parseHead<Meta>(readAt);
     const size = fstatSync(fd).size;
     if (!head || head.end > size) return 'corrupt';
+    markUsed(fd);
     const { header, offsets, capacity } = head;
     const file = {
       path,
