@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * old generation has less room left than its young generation holds, V8 starts a full (mark-compact)
  * collection at once, and a collection that leaves the old generation as full as before starts the next:
  * 44–52 of them in a sweep worker's 64 runs of the BTCUSDT spot replay, and about 3 s of a day's first
- * streamed run (6 s of CPU) in the decode, none with this setting (README). At most this much more heap per
+ * streamed run (6 s of CPU) in the decode, none with this setting (bench/RESULTS.md). At most this much more heap per
  * thread before its first full collection.
  */
 const WORKER_INITIAL_OLD_SPACE_MB = 64;

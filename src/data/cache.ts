@@ -33,7 +33,7 @@ import { WriteBehind } from './write-behind.ts';
  *   openCacheFile with one chunked pass when it opens the file, or, asked `as-read`, as its rows are read:
  *   see below). An entry that is short, unparseable or fails its checksum is corrupt: it is decoded again
  *   and rewritten, with a warning naming it. The check costs about 10 % of a cached load (zlib's CRC-32 runs
- *   at several GB/s; README, Benchmarks).
+ *   at several GB/s; bench/RESULTS.md).
  * - Checked as read (openCacheFile `as-read`, for a streamed replay entry, whose rows a replay reads front to
  *   back anyway: a pass on opening would read the file twice): opening checks the header, and that the file
  *   is exactly as long as it says; each stored column's CRC-32 then runs over its bytes as readCacheRows
@@ -51,7 +51,7 @@ import { WriteBehind } from './write-behind.ts';
  *   entry's files; a tardis file's entry, from the file's start: input.ts contentSample), it writes each
  *   column in place, with room for the planned rows, behind room for the header (the JSON padded with
  *   spaces), and folds the CRC-32s as it writes, so the rows are written once (on this VM a GB written costs
- *   about 2 s of kernel time: README, Benchmarks). The room a column does not fill is never written (a hole
+ *   about 2 s of kernel time: bench/RESULTS.md). The room a column does not fill is never written (a hole
  *   in the file, where the file system has them) and is part of the checksum as the zeros it reads as.
  * - A cache that cannot be written (disk full, read-only, no permission, an unusable folder) is not an
  *   error: the temporary files are removed, a warning says so once, and the replay goes on from memory.

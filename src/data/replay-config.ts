@@ -38,7 +38,7 @@ import { FORMAT_NAMES } from './formats.ts';
  *   counted), else false (streamsReplay, replay-open.ts): 128 MiB is about 15 M rows of tardis
  *   CSV.gz, some 0.6 GB decoded in memory; the day benchmark's 603 MB (68 M rows) streams, the shipped
  *   samples of a few MB do not. A day decoded in memory peaks at 5.6 GB on its first run and reads 2.6 GB
- *   into fresh memory on every later one, which streamed it does not (README, Benchmarks). Each mode has
+ *   into fresh memory on every later one, which streamed it does not (bench/RESULTS.md). Each mode has
  *   its own cache entry, made on its first run; a sweep shares only in-memory replays with its workers.
  * - `chunkRows` (default 65536, only with `stream`): rows read per timeline per chunk.
  * - Order events (order-by-order data, for a queue model that reads them) are decoded only when the run's

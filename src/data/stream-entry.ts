@@ -47,7 +47,7 @@ import { DEFAULT_CHUNK_ROWS } from './stream.ts';
  * Disk cost: 2 × 34 bytes a row (50 with quote or order rows) besides the units' own entries, e.g. 4.6 GB
  * for the 68 M-row day benchmark (and, should a plan not hold, as much again in a temporary copy while a
  * file is assembled). One pass instead of three (a screening pass over the merged events, the feed file,
- * then the venue file from the feed file read back): about a second less of that day's first run (README).
+ * then the venue file from the feed file read back): about a second less of that day's first run (bench/RESULTS.md).
  * Known limits: a damaged file is found only once a replay has read it (or the rest of it), so a run over
  * one is made twice.
  */

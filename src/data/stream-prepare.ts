@@ -13,7 +13,7 @@ import type { PrepareMessage, PrepareRequest } from './stream-prepare-worker.ts'
  * A streamed replay's first preparation — its files decoded into the cache and its streamed entry written
  * (replay.ts prepareStream) — done by a thread of its own while this one waits, because a thread's heap can
  * be set up with room (core/worker-heaps.ts) and this thread's cannot: on this thread's heap the decode ran
- * back-to-back full collections, about 3 s of a day's first run and 6 s of its CPU (README).
+ * back-to-back full collections, about 3 s of a day's first run and 6 s of its CPU (bench/RESULTS.md).
  *
  * Rules:
  * - The thread runs prepareStream with the same inputs and options (the market's units made again from

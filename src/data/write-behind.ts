@@ -8,7 +8,7 @@ import { FROM_SOURCES, packageFile, threadEntry } from '../core/package-files.ts
  * kernel takes writes at memory speed only until about a gigabyte is waiting for the disk, then holds the
  * writer to the disk's pace (about 480 MB/s here: 8 GB written in 1 MiB pieces by one process, each GB after
  * the first in 1.8-2.2 s). Written on the main thread, that wait was 15.7 s of the day's 56.6 s first run
- * (main thread, `node --cpu-prof`; README, Benchmarks).
+ * (main thread, `node --cpu-prof`; bench/RESULTS.md).
  *
  * Rules:
  * - `write(fd, bytes, position)` copies the bytes into a ring of WRITE_BEHIND_SLOTS slots of SLOT_BYTES in
