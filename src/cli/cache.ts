@@ -1,22 +1,22 @@
 import { existsSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { warn } from '../core/warnings.ts';
 import type { CacheItem } from '../data/cache-folder.ts';
 import { returning, say } from './output.ts';
 
 /**
  * `spreadlab data cache`: lists the data cache folder (what each entry is, its room on disk, when it was
- * made and last used) and, with --prune, removes what will never be read again (entries of an old cache
- * format, unreadable entries, files of writers that were stopped) and, with --unused-days N, entries no
- * run has read for N days. The rules are cache-folder.ts's.
+ * made and last used) and, with --prune, removes what will never be read again (entries of another cache
+ * format, unreadable or incomplete entries, files of writers that were stopped) and, with --unused-days N,
+ * entries no run has read for N days. The rules are cache-folder.ts's; a file that cannot be removed is a
+ * warning, the rest is still removed.
  */
 interface CacheArgs {
-  dir?: string;
+  dir?: unknown;
   prune: boolean;
-  'unused-days'?: number;
+  'unused-days'?: unknown;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const cacheCommand: CommandModule<object, CacheArgs> = {
   command: 'cache',
@@ -25,60 +25,69 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
     y
       .option('dir', {
         type: 'string',
+        requiresArg: true,
         describe: 'the cache folder (default: $SPREADLAB_CACHE_DIR, else .cache/spreadlab under the working folder, as a replay uses)',
       })
       .option('prune', {
         type: 'boolean',
         default: false,
-        describe: 'remove entries of an old cache format, unreadable entries and files left by stopped writers',
+        describe: 'remove entries of another cache format, unreadable or incomplete entries and files left by stopped writers',
       })
       .option('unused-days', {
-        type: 'number',
-        describe: 'with --prune, also remove entries no run has read for this many days (listed without --prune)',
+        type: 'string',
+        requiresArg: true,
+        describe: 'with --prune, also remove entries no run has read for this many days, 1 or more (listed as prunable without --prune)',
       }),
   handler: returning(async (a: CacheArgs) => {
     const { defaultCacheDir } = await import('../data/cache.ts');
-    const { listCache, prunable, pruneCache } = await import('../data/cache-folder.ts');
-    const days = a['unused-days'];
-    if (days !== undefined && !(Number.isFinite(days) && days >= 0))
-      throw new SpreadlabError(`--unused-days ${String(days)}: expected a number of days, 0 or more`);
-    const unusedMs = days === undefined ? null : days * DAY_MS;
-    const dir = a.dir ?? defaultCacheDir();
+    const { listCache, MIN_UNUSED_DAYS, prunable, pruneCache } = await import('../data/cache-folder.ts');
+    const days = a['unused-days'] === undefined ? null : Number(once('unused-days', a['unused-days']));
+    if (days !== null && !(Number.isFinite(days) && days >= MIN_UNUSED_DAYS))
+      throw new SpreadlabError(`--unused-days ${String(a['unused-days'])}: expected a number of days, ${MIN_UNUSED_DAYS} or more`);
+    const dir = a.dir === undefined ? defaultCacheDir() : once('dir', a.dir);
+    if (dir === '') throw new SpreadlabError('--dir: expected the data cache folder, got nothing');
     if (existsSync(dir) && !statSync(dir).isDirectory())
       throw new SpreadlabError(`--dir ${dir}: not a folder (expected the data cache folder)`);
     const now = Date.now();
-    const listing = listCache(dir, now);
-    const removed = a.prune ? pruneCache(listing, now, unusedMs) : null;
-    const left = removed ? listing.items.filter((item) => !removed.includes(item)) : listing.items;
-    const waste = new Set(left.filter((item) => prunable(item, now, unusedMs)));
-    say(listingText(dir, left, waste, unusedMs, removed));
+    const items = listCache(dir, now);
+    const { removed, kept } = a.prune ? pruneCache(dir, items, now, days) : { removed: null, kept: [] };
+    for (const problem of kept) warn(`data cache: kept ${problem}`);
+    const left = removed ? items.filter((item) => !removed.includes(item)) : items;
+    const waste = new Set(left.filter((item) => prunable(item, now, days)));
+    say(listingText(dir, left, waste, days, removed));
     return {
       command: 'data cache',
       dir,
       bytes: sum(left),
-      items: left.map((item) => ({ ...item, prunable: waste.has(item) })),
-      removed,
+      items: left.map((item) => ({ ...shownFields(item), prunable: waste.has(item) })),
+      removed: removed?.map(shownFields) ?? null,
       removedBytes: removed ? sum(removed) : null,
       files: [],
     };
   }),
 };
 
-function listingText(dir: string, items: CacheItem[], waste: Set<CacheItem>, unusedMs: number | null, removed: CacheItem[] | null): string {
+/** An item as --json gives it (without the stamps prune compares). */
+function shownFields({ stamps: _stamps, ...item }: CacheItem): Omit<CacheItem, 'stamps'> {
+  return item;
+}
+
+/** A flag's one value (yargs makes a flag given twice an array). */
+function once(flag: string, value: unknown): string {
+  if (Array.isArray(value)) throw new SpreadlabError(`--${flag}: given ${value.length} times (give it once)`);
+  return String(value);
+}
+
+function listingText(dir: string, items: CacheItem[], waste: Set<CacheItem>, days: number | null, removed: CacheItem[] | null): string {
   const lines: string[] = [];
   if (removed) {
     lines.push(`removed ${removed.length} ${removed.length === 1 ? 'item' : 'items'}, ${bytesText(sum(removed))}`);
     for (const item of removed) lines.push(`  ${item.kind} (${item.state}) ${item.files.join(' ')}`);
   }
-  lines.push(`${dir}: ${bytesText(sum(items))} in ${items.length} ${items.length === 1 ? 'item' : 'items'}`);
+  lines.push(`${dir}: ${bytesText(sum(items))} in ${items.length} ${items.length === 1 ? 'item' : 'items'} (times in UTC)`);
   for (const item of items) {
-    const what = [
-      item.symbol,
-      item.format && `(${item.format})`,
-      item.rows !== null && `${item.rows.toLocaleString('en-US')} ${item.rows === 1 ? 'row' : 'rows'}`,
-    ]
-      .filter(Boolean)
-      .join(' ');
+    const rows = item.rows !== null && `${item.rows.toLocaleString('en-US')} ${item.rows === 1 ? 'row' : 'rows'}`;
+    const what = [item.symbol, item.format && `(${item.format})`, rows].filter(Boolean).join(' ');
     const state = item.state && item.state !== 'current' ? ` [${item.state}]` : '';
     const mark = waste.has(item) ? '  (prunable)' : '';
     lines.push(
@@ -87,7 +96,7 @@ function listingText(dir: string, items: CacheItem[], waste: Set<CacheItem>, unu
   }
   if (!removed && waste.size > 0)
     lines.push(
-      `${waste.size} prunable (${bytesText(sum([...waste]))}): spreadlab data cache --prune${unusedMs !== null ? ` --unused-days ${unusedMs / DAY_MS}` : ''} removes them`,
+      `${waste.size} prunable (${bytesText(sum([...waste]))}): spreadlab data cache --prune${days !== null ? ` --unused-days ${days}` : ''} removes them`,
     );
   return `${lines.join('\n')}\n`;
 }
@@ -101,6 +110,7 @@ function sum(items: CacheItem[]): number {
   return items.reduce((total, item) => total + item.bytes, 0);
 }
 
+/** Bytes in decimal units (1 GB = 10^9 bytes). */
 function bytesText(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;

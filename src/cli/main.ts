@@ -74,7 +74,8 @@ export async function main(argv: string[]): Promise<number> {
       .strict()
       .help()
       .fail((message, error) => {
-        throw error ?? new UsageError(message);
+        // yargs' own checks (a flag missing its value, …) come as its YError: a usage error, not a fault
+        throw error && error.name !== 'YError' ? error : new UsageError(error?.message ?? message);
       })
       .parseAsync();
     printResult();

@@ -1,5 +1,6 @@
-import { readdirSync, rmSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { COLUMN_NAMES } from './columns.ts';
 import { readCacheHead } from './cache.ts';
 
 /**
@@ -7,27 +8,37 @@ import { readCacheHead } from './cache.ts';
  * (cache.ts) has no eviction, and a streamed day takes gigabytes.
  *
  * Rules:
- * - What is spreadlab's, by name and content: an entry is a file named `<key>.cols` (40 hex digits) at the
- *   folder's top (a decoded data file), in `replays/` (an in-memory replay), or `<key>.feed.cols` and
- *   `<key>.venue.cols` in `streams/` (a streamed replay: its two files are one entry), whose first bytes
- *   name a cache format (`SPLCOLS`); a temporary file is an entry's name followed by `.tmp-<pid>` and more
- *   (a write under way, or left by a writer that was stopped); `sha256/` holds the data files' hash memos
- *   (64 bytes each). Anything else is listed as not spreadlab's and never removed.
- * - An entry is current (this version reads it), of an old format (written by another version of the cache
- *   format: never read again), or unreadable (its header does not parse: a damaged current entry is decoded
- *   again on its next use anyway). Its rows, symbol and data format come from its header.
+ * - What is spreadlab's, by name and content: an entry is a regular file named `<key>.cols` (40 hex digits)
+ *   at the folder's top (a decoded data file) or in `replays/` (an in-memory replay), or `<key>.feed.cols`
+ *   and `<key>.venue.cols` in `streams/` (a streamed replay: its two files are one entry), whose first
+ *   bytes name a cache format (`SPLCOLS`). A temporary file has the exact name one of the cache's writers
+ *   gives it: an entry's name followed by `.tmp-<pid>` (cache.ts writeCache), or `.tmp-<pid>-<n>` with
+ *   nothing, `.cols` or a column's name after it (ChunkedCacheWriter); in `sha256/`, `.<key>.tmp-<pid>`
+ *   (core/output.ts writeFileAtomically) beside the data files' hash memos `<key>`. Anything else —
+ *   another name, another content, a symbolic link, a folder, a file this process may not read — is listed
+ *   and never removed.
+ * - An entry is current (this version's cache format: read while its key matches), of another format
+ *   (never read by this version), unreadable (its header does not parse or promises more than the file
+ *   holds: a damaged entry is decoded again on its next use anyway), or incomplete (a streamed replay with
+ *   one of its two files, for longer than STALE_MS: the pair is renamed into place one file after the other).
+ *   Its rows, symbol and data formats come from its header.
  * - Bytes are the room on disk (allocated blocks: a planned file's unfilled room takes none); made is the
  *   file's modification time; last used its access time, which every read of the entry sets (cache.ts
- *   markUsed), so it does not depend on how the file system is mounted.
- * - Prune removes: entries of an old format and unreadable ones; temporary files whose writer has stopped
- *   (its process is not running on this machine and the file has not changed for STALE_TEMPORARY_MS: a
- *   writer on another machine that shares the folder keeps writing its file); and, when asked, entries not
- *   used for the days given (a streamed entry's two files together, by the later of their uses).
- * Known limits: an entry in use by a run of another spreadlab version whose cache format differs would be
- * removed under it; prune while only this version runs on the folder.
+ *   markUsed) and which listing leaves as it was (the header is read without changing it), so a file
+ *   system mounted `relatime` or `noatime` keeps it all the same.
+ * - Prune removes: entries of another format, unreadable and incomplete ones; temporary files whose writer
+ *   has stopped (its process is not running on this machine and the file has not changed for STALE_MS: a
+ *   writer on another machine that shares the folder keeps writing); and, when asked, entries not used for
+ *   at least a day (a streamed entry's two files together, by the later of their uses). Each file is checked
+ *   again just before it is removed, and kept if it changed since the listing (read or rewritten by a run
+ *   meanwhile). What cannot be removed is reported, and the rest is still removed.
+ * Known limits: entries of an older reader version (the same cache format, another key) look current and
+ * are reclaimed only by their age; hash memos of data files since deleted are kept (4 KB each on disk); an
+ * entry in use by a run of another spreadlab version whose cache format differs would be removed under it,
+ * so prune while only this version runs on the folder.
  */
 export type CacheItemKind = 'decoded file' | 'replay' | 'streamed replay' | 'temporary' | 'hash memos' | 'not spreadlab';
-export type CacheItemState = 'current' | 'old format' | 'unreadable' | 'in use' | 'stopped writer' | null;
+export type CacheItemState = 'current' | 'other format' | 'unreadable' | 'incomplete' | 'being written' | 'stopped writer' | null;
 
 export interface CacheItem {
   kind: CacheItemKind;
@@ -43,64 +54,85 @@ export interface CacheItem {
   /** ms since the epoch: when the (first) file was written, and when the entry was last read. */
   madeAt: number;
   usedAt: number;
+  /** Each file's identity and times as listed: prune removes it only while they are the same. */
+  stamps: string[];
 }
 
-export interface CacheListing {
-  dir: string;
-  items: CacheItem[];
-  bytes: number;
-}
-
-/** A temporary file older than this whose process is not running is a stopped writer's (see the header). */
-export const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+/** A temporary file or an incomplete pair unchanged this long, with no writer here, is abandoned (see the header). */
+export const STALE_MS = 60 * 60 * 1000;
+/** The fewest days of disuse prune takes (an entry read today may be read again by a run under way). */
+export const MIN_UNUSED_DAYS = 1;
 
 const KEY = '[0-9a-f]{40}';
-const ENTRY = new RegExp(`^${KEY}\\.cols$`);
-const STREAMED = new RegExp(`^(${KEY})\\.(feed|venue)\\.cols$`);
-const TEMPORARY = new RegExp(`^\\.?${KEY}(?:\\.(?:feed|venue))?(?:\\.cols)?\\.tmp-(\\d+)(?:[-.][\\w.-]*)?$`);
-const MEMO = new RegExp(`^${KEY}$`);
+/** What follows an entry's name in a writer's temporary file (see the header): the writer's pid is group 1. */
+const TEMPORARY_TAIL = `\\.tmp-(\\d+)(?:-\\d+(?:\\.(?:cols|${COLUMN_NAMES.join('|')}))?)?`;
+const NAMES: Record<'top' | 'replays' | 'streams' | 'sha256', { entry: RegExp; temporary: RegExp }> = {
+  top: { entry: new RegExp(`^${KEY}\\.cols$`), temporary: new RegExp(`^${KEY}\\.cols${TEMPORARY_TAIL}$`) },
+  replays: { entry: new RegExp(`^${KEY}\\.cols$`), temporary: new RegExp(`^${KEY}\\.cols${TEMPORARY_TAIL}$`) },
+  streams: { entry: new RegExp(`^${KEY}\\.(?:feed|venue)\\.cols$`), temporary: new RegExp(`^${KEY}\\.(?:feed|venue)\\.cols${TEMPORARY_TAIL}$`) },
+  sha256: { entry: new RegExp(`^${KEY}$`), temporary: new RegExp(`^\\.${KEY}\\.tmp-(\\d+)$`) },
+};
+/** The folders of the cache's own, listed as their own items' places. */
+const SUBFOLDERS = new Set(['replays', 'streams', 'sha256']);
 
-/** The folder's items (see the header), largest first; an empty listing when the folder does not exist. */
-export function listCache(dir: string, now: number): CacheListing {
+/** The folder's items (see the header), largest first; none when the folder does not exist. */
+export function listCache(dir: string, now: number): CacheItem[] {
   const items: CacheItem[] = [];
-  for (const sub of ['', 'replays', 'streams', 'sha256']) {
-    const names = namesIn(join(dir, sub));
-    if (sub === 'sha256') {
-      items.push(...memoItems(dir, names, now));
+  for (const folder of ['top', 'replays', 'streams', 'sha256'] as const) {
+    const sub = folder === 'top' ? '' : folder;
+    const names = NAMES[folder];
+    const streamed = new Map<string, { file: string; stats: Stats }[]>();
+    const memos: { file: string; stats: Stats }[] = [];
+    for (const name of namesIn(join(dir, sub))) {
+      const file = join(sub, name);
+      const stats = lstatOrNull(join(dir, file));
+      if (!stats) continue; // removed meanwhile
+      if (folder === 'top' && stats.isDirectory() && SUBFOLDERS.has(name)) continue;
+      const temporary = stats.isFile() ? names.temporary.exec(name) : null;
+      if (temporary) items.push(temporaryItem(file, stats, Number(temporary[1]), now));
+      else if (!stats.isFile() || !names.entry.test(name)) items.push(fileItem('not spreadlab', file, stats, null));
+      else if (folder === 'sha256') memos.push({ file, stats });
+      else if (folder === 'streams') streamed.set(name.slice(0, 40), [...(streamed.get(name.slice(0, 40)) ?? []), { file, stats }]);
+      else items.push(entryItem(dir, folder === 'top' ? 'decoded file' : 'replay', [{ file, stats }], now));
+    }
+    for (const files of streamed.values()) items.push(entryItem(dir, 'streamed replay', files, now));
+    if (memos.length > 0) items.push(memoItem(memos));
+  }
+  return items.sort((a, b) => b.bytes - a.bytes || a.files[0].localeCompare(b.files[0]));
+}
+
+/** Whether prune removes the item (see the header); `unusedDays`: also current entries not used for that long (null: not those). */
+export function prunable(item: CacheItem, now: number, unusedDays: number | null): boolean {
+  if (item.state === 'other format' || item.state === 'unreadable' || item.state === 'incomplete' || item.state === 'stopped writer') return true;
+  return item.state === 'current' && unusedDays !== null && now - item.usedAt >= unusedDays * DAY_MS;
+}
+
+/** Removes the prunable items (see the header): the items removed, and each file that could not be (its error's message). */
+export function pruneCache(dir: string, items: CacheItem[], now: number, unusedDays: number | null): { removed: CacheItem[]; kept: string[] } {
+  if (unusedDays !== null && !(unusedDays >= MIN_UNUSED_DAYS)) throw new Error(`unused days ${unusedDays}: at least ${MIN_UNUSED_DAYS}`);
+  const removed: CacheItem[] = [];
+  const kept: string[] = [];
+  for (const item of items.filter((i) => prunable(i, now, unusedDays))) {
+    const changed = item.files.filter((file, k) => stamp(lstatOrNull(join(dir, file))) !== item.stamps[k]);
+    if (changed.length > 0) {
+      kept.push(...changed.map((file) => `${file}: changed since it was listed (a run is using it)`));
       continue;
     }
-    const streamed = new Map<string, string[]>();
-    for (const name of names) {
-      const file = join(sub, name);
-      const stats = statSync(join(dir, file), { throwIfNoEntry: false });
-      if (!stats) continue; // removed meanwhile
-      if (stats.isDirectory()) {
-        if (sub !== '' || !['replays', 'streams', 'sha256'].includes(name)) items.push(otherItem(file, stats));
-        continue;
+    let whole = true;
+    for (const file of item.files) {
+      try {
+        rmSync(join(dir, file), { force: true });
+      } catch (error) {
+        whole = false;
+        kept.push(`${file}: ${(error as Error).message}`);
       }
-      const pair = sub === 'streams' ? STREAMED.exec(name) : null;
-      if (pair) streamed.set(pair[1], [...(streamed.get(pair[1]) ?? []), file]);
-      else if (sub !== 'streams' && ENTRY.test(name)) items.push(entryItem(dir, sub === '' ? 'decoded file' : 'replay', [file]));
-      else items.push(temporaryItem(file, stats, now) ?? otherItem(file, stats));
     }
-    for (const files of streamed.values()) items.push(entryItem(dir, 'streamed replay', files.sort()));
+    if (whole) removed.push(item);
   }
-  items.sort((a, b) => b.bytes - a.bytes || a.files[0].localeCompare(b.files[0]));
-  return { dir, items, bytes: items.reduce((sum, item) => sum + item.bytes, 0) };
+  return { removed, kept };
 }
 
-/** Whether prune removes the item (see the header); `unusedMs`: also current entries unused for longer (null: not those). */
-export function prunable(item: CacheItem, now: number, unusedMs: number | null): boolean {
-  if (item.state === 'old format' || item.state === 'unreadable' || item.state === 'stopped writer') return true;
-  return item.state === 'current' && unusedMs !== null && now - item.usedAt > unusedMs;
-}
-
-/** Removes the prunable items (see the header); returns them. */
-export function pruneCache(listing: CacheListing, now: number, unusedMs: number | null): CacheItem[] {
-  const removed = listing.items.filter((item) => prunable(item, now, unusedMs));
-  for (const item of removed) for (const file of item.files) rmSync(join(listing.dir, file), { force: true });
-  return removed;
-}
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 function namesIn(dir: string): string[] {
   try {
@@ -111,28 +143,45 @@ function namesIn(dir: string): string[] {
   }
 }
 
-function entryItem(dir: string, kind: CacheItemKind, files: string[]): CacheItem {
-  const item: CacheItem = { kind, files, state: 'current', bytes: 0, rows: null, symbol: null, format: null, madeAt: Infinity, usedAt: -Infinity };
-  for (const file of files) {
-    const path = join(dir, file);
-    const stats = statSync(path);
+function lstatOrNull(path: string): Stats | null {
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+}
+
+/** A file's identity and times, as prune compares them (see the header). */
+function stamp(stats: Stats | null): string {
+  return stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.atimeMs}` : 'gone';
+}
+
+function entryItem(dir: string, kind: CacheItemKind, files: { file: string; stats: Stats }[], now: number): CacheItem {
+  const item = fileItem(kind, files[0].file, files[0].stats, 'current');
+  for (const { file, stats } of files.slice(1)) {
+    item.files.push(file);
+    item.stamps.push(stamp(stats));
     item.bytes += allocated(stats);
     item.madeAt = Math.min(item.madeAt, stats.mtimeMs);
     item.usedAt = Math.max(item.usedAt, stats.atimeMs);
-    const head = readCacheHead(path);
-    if (head === 'old format' || head === 'unreadable') {
-      if (item.state === 'current' || head === 'unreadable') item.state = head;
+  }
+  for (const { file } of files) {
+    let head: ReturnType<typeof readCacheHead>;
+    try {
+      head = readCacheHead(join(dir, file));
+    } catch {
+      return { ...item, kind: 'not spreadlab', state: null }; // not readable here (or gone): not this process's to judge
+    }
+    if (head === 'not a cache file') return { ...item, kind: 'not spreadlab', state: null };
+    if (head === 'other format' || head === 'unreadable') {
+      if (item.state !== 'unreadable') item.state = head;
       continue;
     }
-    if (head === 'not a cache file') return { ...item, kind: 'not spreadlab', state: null, bytes: files.reduce((n, f) => n + allocated(statSync(join(dir, f))), 0) };
-    item.rows = head.rows;
     // a decoded file's metadata names its symbol and format; a replay's (a streamed one's feed file) lists its units'
     const meta = head.meta as { symbol?: unknown; format?: unknown; units?: { symbol?: unknown; format?: unknown }[] } | null;
     const described = Array.isArray(meta?.units) ? meta.units : [meta ?? {}];
+    item.rows ??= head.rows;
     item.symbol ??= text(described.map((u) => u.symbol));
     item.format ??= text(described.map((u) => u.format));
   }
-  if (kind === 'streamed replay' && files.length !== 2 && item.state === 'current') item.state = 'unreadable'; // one file of the pair: never read
+  if (kind === 'streamed replay' && files.length !== 2 && item.state === 'current')
+    item.state = now - Math.max(...files.map((f) => f.stats.mtimeMs)) > STALE_MS ? 'incomplete' : 'being written';
   if (item.state !== 'current') item.rows = item.symbol = item.format = null;
   return item;
 }
@@ -143,42 +192,40 @@ function text(values: unknown[]): string | null {
   return distinct.length > 0 ? distinct.join(', ') : null;
 }
 
-function temporaryItem(file: string, stats: Stats, now: number): CacheItem | null {
-  const match = TEMPORARY.exec(file.split('/').pop()!);
-  if (!match || !stats.isFile()) return null;
-  const stopped = !processRunning(Number(match[1])) && now - stats.mtimeMs > STALE_TEMPORARY_MS;
-  return { ...fileItem('temporary', file, stats), state: stopped ? 'stopped writer' : 'in use' };
+function temporaryItem(file: string, stats: Stats, pid: number, now: number): CacheItem {
+  const stopped = !processRunning(pid) && now - stats.mtimeMs > STALE_MS;
+  return fileItem('temporary', file, stats, stopped ? 'stopped writer' : 'being written');
 }
 
-function memoItems(dir: string, names: string[], now: number): CacheItem[] {
-  const items: CacheItem[] = [];
-  const memos: CacheItem = { kind: 'hash memos', files: [], state: null, bytes: 0, rows: null, symbol: null, format: null, madeAt: Infinity, usedAt: -Infinity };
-  for (const name of names) {
-    const file = join('sha256', name);
-    const stats = statSync(join(dir, file), { throwIfNoEntry: false });
-    if (!stats) continue;
-    if (MEMO.test(name) && stats.isFile()) {
-      memos.files.push(file);
-      memos.bytes += allocated(stats);
-      memos.madeAt = Math.min(memos.madeAt, stats.mtimeMs);
-      memos.usedAt = Math.max(memos.usedAt, stats.atimeMs);
-    } else items.push(temporaryItem(file, stats, now) ?? otherItem(file, stats));
-  }
-  if (memos.files.length > 0) items.push(memos);
-  return items;
+function memoItem(memos: { file: string; stats: Stats }[]): CacheItem {
+  const item = fileItem('hash memos', memos[0].file, memos[0].stats, null);
+  item.files = memos.map((m) => m.file);
+  item.stamps = memos.map((m) => stamp(m.stats));
+  item.bytes = memos.reduce((sum, m) => sum + allocated(m.stats), 0);
+  item.madeAt = Math.min(...memos.map((m) => m.stats.mtimeMs));
+  item.usedAt = Math.max(...memos.map((m) => m.stats.atimeMs));
+  return item;
 }
 
-function otherItem(file: string, stats: Stats): CacheItem {
-  return fileItem('not spreadlab', file, stats);
+function fileItem(kind: CacheItemKind, file: string, stats: Stats, state: CacheItemState): CacheItem {
+  return {
+    kind,
+    files: [file],
+    state,
+    bytes: allocated(stats),
+    rows: null,
+    symbol: null,
+    format: null,
+    madeAt: stats.mtimeMs,
+    usedAt: stats.atimeMs,
+    stamps: [stamp(stats)],
+  };
 }
 
-function fileItem(kind: CacheItemKind, file: string, stats: Stats): CacheItem {
-  return { kind, files: [file], state: null, bytes: allocated(stats), rows: null, symbol: null, format: null, madeAt: stats.mtimeMs, usedAt: stats.atimeMs };
-}
-
-/** Bytes a file takes on disk (its blocks; its length where the file system gives no blocks). */
+/** Bytes a file takes on disk (its blocks; its length where the file system gives no blocks; none for a folder or link). */
 function allocated(stats: Stats): number {
-  return stats.isDirectory() ? 0 : Number.isFinite(stats.blocks) ? stats.blocks * 512 : stats.size;
+  if (!stats.isFile()) return 0;
+  return Number.isFinite(stats.blocks) ? stats.blocks * 512 : stats.size;
 }
 
 function processRunning(pid: number): boolean {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, ftruncateSync, futimesSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, futimesSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describeFsError } from '../core/fs-errors.ts';
@@ -68,7 +68,7 @@ import { WriteBehind } from './write-behind.ts';
  * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
  */
 const CACHE_FORMAT = 'SPLCOLS3';
-/** What every version's format name starts with (older entries: cache-folder.ts). */
+/** What every version's format name starts with (entries of another version: cache-folder.ts). */
 const CACHE_FORMAT_FAMILY = 'SPLCOLS';
 /** A header longer than this is not read by readCacheHead (a header keeps at most 1000 problems, problems.ts: far below it). */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
@@ -357,28 +357,50 @@ function readWhole(path: string): Buffer {
 
 /**
  * A cache file's row count and metadata, read from its header alone (cache-folder.ts lists the folder with
- * it), or what it is instead: not a cache file, a cache file of another format version, or one whose
- * header does not parse.
+ * it), or what it is instead: not a cache file, a cache file of another format version, or one whose header
+ * does not parse or promises more bytes than the file holds. Its access time (its last use: markUsed) is
+ * left as it was: the file is opened with O_NOATIME where the system allows, and the time put back where
+ * reading it moved it. File system errors are thrown.
  */
-export function readCacheHead(path: string): { rows: number; meta: unknown } | 'not a cache file' | 'old format' | 'unreadable' {
-  const fd = openSync(path, 'r');
+export function readCacheHead(path: string): { rows: number; meta: unknown } | 'not a cache file' | 'other format' | 'unreadable' {
+  let fd: number;
   try {
-    const readAt = (position: number, length: number): Buffer => {
-      const bytes = Buffer.alloc(Math.min(length, MAX_HEADER_BYTES));
-      return bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, position));
-    };
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOATIME ?? 0));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    fd = openSync(path, 'r'); // O_NOATIME is for the file's owner only
+  }
+  try {
+    const before = fstatSync(fd);
+    const readAt = bytesAt(fd, MAX_HEADER_BYTES);
     const magic = readAt(0, CACHE_FORMAT.length).toString('latin1');
+    const head = magic === CACHE_FORMAT ? parseHead(readAt) : null;
+    const after = fstatSync(fd);
+    if (after.atimeMs !== before.atimeMs) {
+      try {
+        futimesSync(fd, before.atimeMs / 1000, after.mtimeMs / 1000);
+      } catch {
+        // not the file's owner: its last use reads later than it was
+      }
+    }
     if (!magic.startsWith(CACHE_FORMAT_FAMILY)) return 'not a cache file';
-    if (magic !== CACHE_FORMAT) return 'old format';
-    const head = parseHead(readAt);
-    return head ? { rows: head.header.length, meta: head.header.meta } : 'unreadable';
+    if (magic !== CACHE_FORMAT) return 'other format';
+    return head && head.end <= after.size ? { rows: head.header.length, meta: head.header.meta } : 'unreadable';
   } finally {
     closeSync(fd);
   }
 }
 
-/** Sets a cache file's access time to now (its last use: cache-folder.ts), its modification time kept; nothing when the file system refuses. */
-function markUsed(fd: number): void {
+/** Reads `length` bytes of the file at `position` (fewer at its end, at most `most`). */
+function bytesAt(fd: number, most = Infinity): (position: number, length: number) => Buffer {
+  return (position, length) => {
+    const bytes = Buffer.alloc(Math.min(length, most));
+    return bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, position));
+  };
+}
+
+/** Sets a cache file's access time to now (its last use: cache-folder.ts), its modification time kept (to the microsecond); nothing when the file system refuses (a read-only cache, another user's file). */
+export function markUsed(fd: number): void {
   try {
     futimesSync(fd, Date.now() / 1000, fstatSync(fd).mtimeMs / 1000);
   } catch {
@@ -746,10 +768,7 @@ export function openCacheFile<Meta = CacheMeta>(path: string, check: 'now' | 'as
     return 'missing';
   }
   try {
-    const readAt = (position: number, length: number): Buffer => {
-      const bytes = Buffer.alloc(length);
-      return bytes.subarray(0, readSync(fd, bytes, 0, length, position));
-    };
+    const readAt = bytesAt(fd);
     const head = parseHead<Meta>(readAt);
     const size = fstatSync(fd).size;
     if (!head || head.end > size) return 'corrupt';

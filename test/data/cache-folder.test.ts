@@ -1,17 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listCache, pruneCache, STALE_TEMPORARY_MS, type CacheItem } from '../../src/data/cache-folder.ts';
-import { openCacheFile, readCache, writeCache } from '../../src/data/cache.ts';
+import { listCache, pruneCache, STALE_MS, type CacheItem } from '../../src/data/cache-folder.ts';
+import { ChunkedCacheWriter, markUsed, openCacheFile, readCache, writeCache } from '../../src/data/cache.ts';
 import { allocateColumns, Kind, type EventColumns } from '../../src/data/columns.ts';
 import { spreadlab } from '../spawn-cli.ts';
 import { tempDir } from './helpers.ts';
 
 /**
  * The data cache folder's listing and pruning (src/data/cache-folder.ts, `spreadlab data cache`), on a
- * crafted folder: entries of each kind written by the cache's own writer, an old-format entry, a damaged
- * one, temporary files of a stopped writer and of a running one, and files that are not spreadlab's.
+ * crafted folder: entries of each kind written by the cache's own writers, an entry of another format, a
+ * damaged one, temporary files of a stopped writer and of running ones, and files that are not spreadlab's
+ * (a name no writer gives, another content, a symbolic link).
  */
 const DAY_MS = 24 * 60 * 60 * 1000;
 const key = (n: number) => n.toString(16).padStart(40, '0');
@@ -27,11 +28,9 @@ function rows(count: number): EventColumns {
   return { ...c, length: count, price2: new Float64Array(0), size2: new Float64Array(0) };
 }
 
-/** Sets a file's access and modification times `ago` ms back. */
-function age(path: string, ago: number, which: 'both' | 'access' = 'both'): void {
-  const st = statSync(path);
-  const then = (Date.now() - ago) / 1000;
-  utimesSync(path, then, which === 'both' ? then : st.mtimeMs / 1000);
+/** Sets a file's access time `accessAgo` and modification time `modifiedAgo` ms back. */
+function age(path: string, accessAgo: number, modifiedAgo = accessAgo): void {
+  utimesSync(path, (Date.now() - accessAgo) / 1000, (Date.now() - modifiedAgo) / 1000);
 }
 
 /** A process id that was just in use and is not any more. */
@@ -40,9 +39,10 @@ function stoppedPid(): number {
   return Number(child.stdout);
 }
 
-function craftedFolder(): { dir: string; files: Record<string, string> } {
+function craftedFolder() {
   const dir = tempDir();
   for (const sub of ['replays', 'streams', 'sha256']) mkdirSync(join(dir, sub));
+  const outside = join(tempDir(), `${key(99)}.cols`);
   const meta = { format: 'tardis trades', symbol: 'BTCUSDT', lines: 10, dropped: 0, gaps: 0 };
   const units = { units: [{ ...meta, rows: 10, unit: 0 }], localShiftUs: 0 };
   const files = {
@@ -51,13 +51,18 @@ function craftedFolder(): { dir: string; files: Record<string, string> } {
     feed: join('streams', `${key(3)}.feed.cols`),
     venue: join('streams', `${key(3)}.venue.cols`),
     lone: join('streams', `${key(4)}.feed.cols`),
-    oldFormat: `${key(5)}.cols`,
+    loneFresh: join('streams', `${key(12)}.venue.cols`),
+    otherFormat: `${key(5)}.cols`,
     damaged: `${key(6)}.cols`,
     notOurs: `${key(7)}.cols`,
     notes: 'notes.txt',
+    link: `${key(13)}.cols`,
     stopped: `${key(8)}.cols.tmp-${stoppedPid()}-1.exchTs`,
     running: `${key(9)}.cols.tmp-${process.pid}`,
     fresh: `${key(10)}.cols.tmp-${stoppedPid()}`,
+    stoppedMemo: join('sha256', `.${key(14)}.tmp-${stoppedPid()}`),
+    lookalike: `${key(15)}.cols.tmp-${stoppedPid()}.swp`,
+    bareTmp: `${key(16)}.tmp-${stoppedPid()}`,
     memo: join('sha256', key(11)),
   };
   const at = (name: keyof typeof files) => join(dir, files[name]);
@@ -66,7 +71,8 @@ function craftedFolder(): { dir: string; files: Record<string, string> } {
   expect(writeCache(at('feed'), rows(10), { ...units, maxFeedLagUs: 0, startTs: 0, lastTs: 0 }, [])).toBe(true);
   expect(writeCache(at('venue'), rows(10), { venue: true }, [])).toBe(true);
   expect(writeCache(at('lone'), rows(10), units, [])).toBe(true);
-  writeFileSync(at('oldFormat'), Buffer.concat([Buffer.from('SPLCOLS2', 'latin1'), Buffer.alloc(64)]));
+  expect(writeCache(at('loneFresh'), rows(10), units, [])).toBe(true);
+  writeFileSync(at('otherFormat'), Buffer.concat([Buffer.from('SPLCOLS2', 'latin1'), Buffer.alloc(64)]));
   const damaged = Buffer.alloc(64);
   damaged.write('SPLCOLS3', 0, 'latin1');
   damaged.writeUInt32LE(20, 8);
@@ -74,67 +80,114 @@ function craftedFolder(): { dir: string; files: Record<string, string> } {
   writeFileSync(at('damaged'), damaged);
   writeFileSync(at('notOurs'), 'a file of the user’s that happens to have an entry’s name');
   writeFileSync(at('notes'), 'the user’s notes');
-  for (const name of ['stopped', 'running', 'fresh'] as const) writeFileSync(at(name), Buffer.alloc(4096, 1));
+  writeFileSync(outside, Buffer.concat([Buffer.from('SPLCOLS2', 'latin1'), Buffer.alloc(64)]));
+  symlinkSync(outside, at('link'));
+  for (const name of ['stopped', 'running', 'fresh', 'stoppedMemo', 'lookalike', 'bareTmp'] as const) writeFileSync(at(name), Buffer.alloc(4096, 1));
   writeFileSync(at('memo'), 'f'.repeat(64));
-  age(at('stopped'), STALE_TEMPORARY_MS + 60_000);
-  age(at('running'), STALE_TEMPORARY_MS + 60_000);
-  return { dir, files };
+  for (const name of ['stopped', 'running', 'stoppedMemo', 'lookalike', 'bareTmp', 'lone'] as const) age(at(name), STALE_MS + 60_000);
+  return { dir, files, outside };
 }
 
 const byFile = (items: CacheItem[], file: string) => items.find((item) => item.files.includes(file));
+/** What each prune of the crafted folder removes, and only that. */
+const PRUNED = ['lone', 'otherFormat', 'damaged', 'stopped', 'stoppedMemo'] as const;
 
 describe('the data cache folder (cache-folder.ts)', () => {
   it('lists each entry with its kind, state, rows, symbol and format, and what is not spreadlab’s as such', () => {
     const { dir, files } = craftedFolder();
-    const { items, bytes } = listCache(dir, Date.now());
+    const items = listCache(dir, Date.now());
     const item = (name: keyof typeof files) => byFile(items, files[name]);
     expect(item('decoded')).toMatchObject({ kind: 'decoded file', state: 'current', rows: 10, symbol: 'BTCUSDT', format: 'tardis trades' });
     expect(item('replay')).toMatchObject({ kind: 'replay', state: 'current', rows: 10, symbol: 'BTCUSDT' });
     expect(item('feed')).toMatchObject({ kind: 'streamed replay', state: 'current', files: [files.feed, files.venue], symbol: 'BTCUSDT' });
-    expect(item('lone')).toMatchObject({ kind: 'streamed replay', state: 'unreadable' });
-    expect(item('oldFormat')).toMatchObject({ kind: 'decoded file', state: 'old format', rows: null });
+    expect(item('lone')).toMatchObject({ kind: 'streamed replay', state: 'incomplete' });
+    expect(item('loneFresh')).toMatchObject({ kind: 'streamed replay', state: 'being written' }); // its pair may be on its way
+    expect(item('otherFormat')).toMatchObject({ kind: 'decoded file', state: 'other format', rows: null });
     expect(item('damaged')).toMatchObject({ kind: 'decoded file', state: 'unreadable' });
-    expect(item('notOurs')).toMatchObject({ kind: 'not spreadlab', state: null });
-    expect(item('notes')).toMatchObject({ kind: 'not spreadlab', state: null });
+    for (const name of ['notOurs', 'notes', 'link', 'lookalike', 'bareTmp'] as const)
+      expect(item(name), name).toMatchObject({ kind: 'not spreadlab', state: null });
     expect(item('stopped')).toMatchObject({ kind: 'temporary', state: 'stopped writer' });
-    expect(item('running')).toMatchObject({ kind: 'temporary', state: 'in use' });
-    expect(item('fresh')).toMatchObject({ kind: 'temporary', state: 'in use' });
+    expect(item('stoppedMemo')).toMatchObject({ kind: 'temporary', state: 'stopped writer' });
+    expect(item('running')).toMatchObject({ kind: 'temporary', state: 'being written' });
+    expect(item('fresh')).toMatchObject({ kind: 'temporary', state: 'being written' });
     expect(item('memo')).toMatchObject({ kind: 'hash memos', files: [files.memo] });
-    expect(items).toHaveLength(13 - 1); // the streamed pair is one item
-    for (const i of items) expect(i.bytes, i.files[0]).toBeGreaterThan(0);
-    expect(bytes).toBe(items.reduce((sum, i) => sum + i.bytes, 0));
+    expect(items).toHaveLength(Object.keys(files).length - 1); // the streamed pair is one item
+    for (const i of items.filter((i) => i.files[0] !== files.link)) expect(i.bytes, i.files[0]).toBeGreaterThan(0);
   });
 
-  it('prunes what will not be read again and nothing else; with a number of days, entries unused for longer', () => {
-    const { dir, files } = craftedFolder();
-    const removed = pruneCache(listCache(dir, Date.now()), Date.now(), null);
-    const gone = ['lone', 'oldFormat', 'damaged', 'stopped'] as const;
-    expect(removed.flatMap((item) => item.files).sort()).toEqual(gone.map((name) => files[name]).sort());
-    for (const [name, file] of Object.entries(files)) expect(existsSync(join(dir, file)), name).toBe(!(gone as readonly string[]).includes(name));
+  it('knows the temporary files the cache’s own writers make while they write', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'streams'));
+    const writer = new ChunkedCacheWriter(join(dir, 'streams', `${key(1)}.feed.cols`));
+    writer.append(rows(10), 10);
+    try {
+      const items = listCache(dir, Date.now());
+      expect(items.length).toBeGreaterThan(1);
+      for (const item of items) expect(item, item.files[0]).toMatchObject({ kind: 'temporary', state: 'being written' });
+    } finally {
+      writer.abort();
+    }
+  });
 
-    age(join(dir, files.decoded), 10 * DAY_MS, 'access');
-    age(join(dir, files.feed), 10 * DAY_MS, 'access');
-    const unused = pruneCache(listCache(dir, Date.now()), Date.now(), 5 * DAY_MS);
-    expect(unused.map((item) => item.files[0])).toEqual([files.decoded]); // the streamed pair's venue file was used lately
+  it('prunes what will not be read again and nothing else; with a number of days, entries unused for that long', () => {
+    const { dir, files, outside } = craftedFolder();
+    const { removed, kept } = pruneCache(dir, listCache(dir, Date.now()), Date.now(), null);
+    expect(kept).toEqual([]);
+    expect(removed.flatMap((item) => item.files).sort()).toEqual(PRUNED.map((name) => files[name]).sort());
+    for (const [name, file] of Object.entries(files)) expect(existsSync(join(dir, file)), name).toBe(!(PRUNED as readonly string[]).includes(name));
+    expect(existsSync(outside)).toBe(true); // a link's target is never touched
+
+    age(join(dir, files.decoded), 10 * DAY_MS, 20 * DAY_MS);
+    age(join(dir, files.feed), 10 * DAY_MS, 20 * DAY_MS);
+    const unused = pruneCache(dir, listCache(dir, Date.now()), Date.now(), 5);
+    expect(unused.removed.map((item) => item.files[0])).toEqual([files.decoded]); // the streamed pair's venue file was used lately
     expect(existsSync(join(dir, files.replay))).toBe(true);
-    expect(existsSync(join(dir, files.notOurs))).toBe(true);
-    expect(existsSync(join(dir, files.running))).toBe(true);
+    expect(() => pruneCache(dir, [], Date.now(), 0)).toThrow(/at least 1/);
+  });
+
+  it('listing leaves the last use as it was, also where the file system would move it on a read (relatime)', () => {
+    const { dir, files } = craftedFolder();
+    const path = join(dir, files.decoded);
+    age(path, 10 * DAY_MS, 20 * DAY_MS);
+    const before = statSync(path).atimeMs;
+    for (let i = 0; i < 3; i++) listCache(dir, Date.now()); // each reads the entry's header
+    expect(statSync(path).atimeMs).toBe(before);
+    expect(byFile(listCache(dir, Date.now()), files.decoded)!.usedAt).toBe(before);
+  });
+
+  it('keeps a file that changed since it was listed (a run read it meanwhile)', () => {
+    const { dir, files } = craftedFolder();
+    age(join(dir, files.decoded), 10 * DAY_MS, 20 * DAY_MS);
+    const items = listCache(dir, Date.now());
+    expect(readCache(join(dir, files.decoded))).toBeTypeOf('object');
+    const { removed, kept } = pruneCache(dir, items, Date.now(), 5);
+    expect(removed.some((item) => item.files.includes(files.decoded))).toBe(false);
+    expect(kept).toEqual([`${files.decoded}: changed since it was listed (a run is using it)`]);
+    expect(existsSync(join(dir, files.decoded))).toBe(true);
   });
 
   it('an empty listing for a folder that does not exist', () => {
-    expect(listCache(join(tempDir(), 'none'), Date.now())).toMatchObject({ items: [], bytes: 0 });
+    expect(listCache(join(tempDir(), 'none'), Date.now())).toEqual([]);
   });
 
   it('every read of an entry sets its last use and keeps when it was made', () => {
     const { dir, files } = craftedFolder();
-    for (const read of [(path: string) => readCache(path), (path: string) => openCacheFile(path), (path: string) => openCacheFile(path, 'as-read')]) {
-      const path = join(dir, files.decoded);
-      age(path, 10 * DAY_MS);
-      const made = statSync(path).mtimeMs;
-      expect(typeof read(path)).toBe('object');
+    const path = join(dir, files.decoded);
+    const reads = [() => readCache(path), () => openCacheFile(path), () => openCacheFile(path, 'as-read')];
+    for (const read of reads) {
+      age(path, 10 * DAY_MS, 20 * DAY_MS);
+      expect(read()).toBeTypeOf('object');
       expect(statSync(path).atimeMs).toBeGreaterThan(Date.now() - 60_000);
-      expect(statSync(path).mtimeMs).toBeCloseTo(made, -1);
     }
+    // markUsed itself, with no read (a file system mounted relatime also moves the access time on a read
+    // after utimes, which moved the change time; one mounted noatime never does)
+    age(path, 10 * DAY_MS, 20 * DAY_MS);
+    const made = statSync(path).mtimeMs;
+    const fd = openSync(path, 'r');
+    markUsed(fd);
+    closeSync(fd);
+    expect(statSync(path).atimeMs).toBeGreaterThan(Date.now() - 60_000);
+    expect(statSync(path).mtimeMs).toBeCloseTo(made, -1);
   });
 });
 
@@ -144,28 +197,43 @@ describe('spreadlab data cache', () => {
     const list = spreadlab('data', 'cache', '--dir', dir);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain('streamed replay');
-    expect(list.stdout).toMatch(/4 prunable .*spreadlab data cache --prune removes them/);
+    expect(list.stdout).toMatch(/5 prunable .*spreadlab data cache --prune removes them/);
     expect(readdirSync(dir)).toContain(files.damaged); // listing removes nothing
 
     const pruned = spreadlab('data', 'cache', '--dir', dir, '--prune', '--json');
     expect(pruned.status, pruned.stderr).toBe(0);
     const result = JSON.parse(pruned.stdout);
     expect(result).toMatchObject({ command: 'data cache', dir, files: [] });
-    expect(result.removed).toHaveLength(4);
+    expect(result.removed).toHaveLength(PRUNED.length);
     expect(result.removedBytes).toBeGreaterThan(0);
     expect(result.items.some((item: { prunable: boolean }) => item.prunable)).toBe(false);
+    expect(result.items[0].stamps).toBeUndefined();
     expect(existsSync(join(dir, files.damaged))).toBe(false);
     expect(existsSync(join(dir, files.notOurs))).toBe(true);
+
+    age(join(dir, files.replay), 10 * DAY_MS, 20 * DAY_MS);
+    const unused = spreadlab('data', 'cache', '--dir', dir, '--prune', '--unused-days', '3');
+    expect(unused.status, unused.stderr).toBe(0);
+    expect(unused.stdout).toMatch(/^removed 1 item/);
+    expect(existsSync(join(dir, files.replay))).toBe(false);
   });
 
-  it('a bad --unused-days or a --dir that is a file: exit 2 and what to fix', () => {
+  it('bad flags: exit 2 and what to fix', () => {
     const { dir, files } = craftedFolder();
-    const days = spreadlab('data', 'cache', '--dir', dir, '--prune', '--unused-days', '-1');
-    expect(days.status).toBe(2);
-    expect(days.stderr).toContain('--unused-days -1: expected a number of days, 0 or more');
-    const file = spreadlab('data', 'cache', '--dir', join(dir, files.notes));
-    expect(file.status).toBe(2);
-    expect(file.stderr).toContain('not a folder');
-    expect(file.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    for (const [args, message] of [
+      [['--prune', '--unused-days', '0'], '--unused-days 0: expected a number of days, 1 or more'],
+      [['--prune', '--unused-days', ''], '--unused-days : expected a number of days, 1 or more'],
+      [['--prune', '--unused-days', 'abc'], '--unused-days abc: expected a number of days, 1 or more'],
+      [['--prune', '--unused-days'], 'unused-days'],
+      [['--unused-days', '2', '--unused-days', '3'], '--unused-days: given 2 times'],
+      [['--dir', ''], '--dir: expected the data cache folder, got nothing'],
+      [['--dir', join(dir, files.notes)], 'not a folder'],
+    ] as const) {
+      const run = spreadlab('data', 'cache', ...(args[0] === '--dir' ? [] : ['--dir', dir]), ...args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(readdirSync(dir)).toContain(files.damaged); // nothing removed
   });
 });
