@@ -41,8 +41,9 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
   handler: returning(async (a: CacheArgs) => {
     const { defaultCacheDir } = await import('../data/cache.ts');
     const { listCache, MIN_UNUSED_DAYS, prunable, pruneCache } = await import('../data/cache-folder.ts');
-    const days = a['unused-days'] === undefined ? null : Number(once('unused-days', a['unused-days']));
-    if (days !== null && !(Number.isFinite(days) && days >= MIN_UNUSED_DAYS))
+    const daysText = a['unused-days'] === undefined ? null : once('unused-days', a['unused-days']);
+    const days = daysText === null ? null : /^\d+(\.\d+)?$/.test(daysText) ? Number(daysText) : NaN;
+    if (days !== null && !(days >= MIN_UNUSED_DAYS))
       throw new SpreadlabError(`--unused-days ${String(a['unused-days'])}: expected a number of days, ${MIN_UNUSED_DAYS} or more`);
     const dir = a.dir === undefined ? defaultCacheDir() : once('dir', a.dir);
     if (dir === '') throw new SpreadlabError('--dir: expected the data cache folder, got nothing');

@@ -74,8 +74,8 @@ export async function main(argv: string[]): Promise<number> {
       .strict()
       .help()
       .fail((message, error) => {
-        // yargs' own checks (a flag missing its value, …) come as its YError: a usage error, not a fault
-        throw error && error.name !== 'YError' ? error : new UsageError(error?.message ?? message);
+        // a flag missing its value comes as yargs' YError: a usage error; any other YError is a fault of ours
+        throw error && !(error.name === 'YError' && YARGS_USAGE.test(error.message)) ? error : new UsageError(error?.message ?? message);
       })
       .parseAsync();
     printResult();
@@ -99,6 +99,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** The YError messages that are about what was typed (a flag's value missing or extra: `requiresArg`, `nargs`). */
+const YARGS_USAGE = /^(Not enough arguments following|Argument unexpected for): /;
 
 /**
  * A fault of the user's environment that no specific check caught (a file vanished, the disk filled, a

@@ -15,27 +15,33 @@ import { readCacheHead } from './cache.ts';
  *   gives it: an entry's name followed by `.tmp-<pid>` (cache.ts writeCache), or `.tmp-<pid>-<n>` with
  *   nothing, `.cols` or a column's name after it (ChunkedCacheWriter); in `sha256/`, `.<key>.tmp-<pid>`
  *   (core/output.ts writeFileAtomically) beside the data files' hash memos `<key>`. Anything else —
- *   another name, another content, a symbolic link, a folder, a file this process may not read — is listed
- *   and never removed.
+ *   another name, another content, a symbolic link (a linked `replays/`, `streams/` or `sha256/` too: it is
+ *   not followed), a folder, a file or folder this user may not read — is listed and never removed.
  * - An entry is current (this version's cache format: read while its key matches), of another format
  *   (never read by this version), unreadable (its header does not parse or promises more than the file
  *   holds: a damaged entry is decoded again on its next use anyway), or incomplete (a streamed replay with
  *   one of its two files, for longer than STALE_MS: the pair is renamed into place one file after the other).
  *   Its rows, symbol and data formats come from its header.
  * - Bytes are the room on disk (allocated blocks: a planned file's unfilled room takes none); made is the
- *   file's modification time; last used its access time, which every read of the entry sets (cache.ts
- *   markUsed) and which listing leaves as it was (the header is read without changing it), so a file
- *   system mounted `relatime` or `noatime` keeps it all the same.
+ *   file's modification time; last used its access time, which every opening of the entry by a run sets
+ *   (cache.ts markUsed) and which listing leaves as it was (the header is read with O_NOATIME, or the time
+ *   put back), so a file system mounted `relatime` or `noatime` keeps it all the same.
  * - Prune removes: entries of another format, unreadable and incomplete ones; temporary files whose writer
  *   has stopped (its process is not running on this machine and the file has not changed for STALE_MS: a
  *   writer on another machine that shares the folder keeps writing); and, when asked, entries not used for
  *   at least a day (a streamed entry's two files together, by the later of their uses). Each file is checked
- *   again just before it is removed, and kept if it changed since the listing (read or rewritten by a run
- *   meanwhile). What cannot be removed is reported, and the rest is still removed.
+ *   again just before it is removed (its inode, size and times as the listing left them), and kept if it
+ *   changed since (opened or rewritten by a run meanwhile). What cannot be removed is reported, and the
+ *   rest is still removed.
  * Known limits: entries of an older reader version (the same cache format, another key) look current and
- * are reclaimed only by their age; hash memos of data files since deleted are kept (4 KB each on disk); an
- * entry in use by a run of another spreadlab version whose cache format differs would be removed under it,
- * so prune while only this version runs on the folder.
+ * are reclaimed only by their age; hash memos of data files since deleted are kept (4 KB each on disk). Use
+ * is marked when an entry is opened, not as its chunks are read: a process that keeps a streamed replay
+ * open for longer than the days given (`spreadlab serve` left running) can lose it to --unused-days, and a
+ * run that opens an entry between its check and its removal loses it too (its run fails, and the next one
+ * makes the entry again). Setting a file's times needs its owner: another user's runs do not mark an entry
+ * used, and another user's listing, where the file system moves access times on reads, moves its last use.
+ * An entry in use by a run of another spreadlab version whose cache format differs would be removed under
+ * it: prune while only this version runs on the folder.
  */
 export type CacheItemKind = 'decoded file' | 'replay' | 'streamed replay' | 'temporary' | 'hash memos' | 'not spreadlab';
 export type CacheItemState = 'current' | 'other format' | 'unreadable' | 'incomplete' | 'being written' | 'stopped writer' | null;
@@ -80,22 +86,23 @@ export function listCache(dir: string, now: number): CacheItem[] {
   const items: CacheItem[] = [];
   for (const folder of ['top', 'replays', 'streams', 'sha256'] as const) {
     const sub = folder === 'top' ? '' : folder;
+    if (sub !== '' && !lstatOrNull(join(dir, sub), items)?.isDirectory()) continue; // none, or not a folder of the cache's own (a link: listed as not spreadlab's)
     const names = NAMES[folder];
     const streamed = new Map<string, { file: string; stats: Stats }[]>();
     const memos: { file: string; stats: Stats }[] = [];
-    for (const name of namesIn(join(dir, sub))) {
+    for (const name of namesIn(dir, sub, items)) {
       const file = join(sub, name);
-      const stats = lstatOrNull(join(dir, file));
-      if (!stats) continue; // removed meanwhile
+      const stats = lstatOrNull(join(dir, file), items, file);
+      if (!stats) continue; // removed meanwhile, or not this user's to see
       if (folder === 'top' && stats.isDirectory() && SUBFOLDERS.has(name)) continue;
       const temporary = stats.isFile() ? names.temporary.exec(name) : null;
       if (temporary) items.push(temporaryItem(file, stats, Number(temporary[1]), now));
       else if (!stats.isFile() || !names.entry.test(name)) items.push(fileItem('not spreadlab', file, stats, null));
       else if (folder === 'sha256') memos.push({ file, stats });
       else if (folder === 'streams') streamed.set(name.slice(0, 40), [...(streamed.get(name.slice(0, 40)) ?? []), { file, stats }]);
-      else items.push(entryItem(dir, folder === 'top' ? 'decoded file' : 'replay', [{ file, stats }], now));
+      else items.push(...entryItem(dir, folder === 'top' ? 'decoded file' : 'replay', [{ file, stats }], now));
     }
-    for (const files of streamed.values()) items.push(entryItem(dir, 'streamed replay', files, now));
+    for (const files of streamed.values()) items.push(...entryItem(dir, 'streamed replay', files, now));
     if (memos.length > 0) items.push(memoItem(memos));
   }
   return items.sort((a, b) => b.bytes - a.bytes || a.files[0].localeCompare(b.files[0]));
@@ -113,7 +120,7 @@ export function pruneCache(dir: string, items: CacheItem[], now: number, unusedD
   const removed: CacheItem[] = [];
   const kept: string[] = [];
   for (const item of items.filter((i) => prunable(i, now, unusedDays))) {
-    const changed = item.files.filter((file, k) => stamp(lstatOrNull(join(dir, file))) !== item.stamps[k]);
+    const changed = item.files.filter((file, k) => stamp(lstatOrNull(join(dir, file), [])) !== item.stamps[k]);
     if (changed.length > 0) {
       kept.push(...changed.map((file) => `${file}: changed since it was listed (a run is using it)`));
       continue;
@@ -134,17 +141,34 @@ export function pruneCache(dir: string, items: CacheItem[], now: number, unusedD
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function namesIn(dir: string): string[] {
+/** The names in a folder of the cache; none when it is gone, and a not-spreadlab item for it when this user may not read it. */
+function namesIn(dir: string, sub: string, items: CacheItem[]): string[] {
   try {
-    return readdirSync(dir).sort();
+    return readdirSync(join(dir, sub)).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    items.push(unseenItem(sub === '' ? '.' : sub));
+    return [];
   }
 }
 
-function lstatOrNull(path: string): Stats | null {
-  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+/** A file's lstat; null when it is gone, or when this user may not see it (then a not-spreadlab item names it, if `file` is given). */
+function lstatOrNull(path: string, items: CacheItem[], file?: string): Stats | null {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    if (file !== undefined) items.push(unseenItem(file));
+    return null;
+  }
+}
+
+/** A file or folder this user may not read: listed, never removed. */
+function unseenItem(file: string): CacheItem {
+  return { kind: 'not spreadlab', files: [file], state: null, bytes: 0, rows: null, symbol: null, format: null, madeAt: NaN, usedAt: NaN, stamps: ['unseen'] };
 }
 
 /** A file's identity and times, as prune compares them (see the header). */
@@ -152,23 +176,28 @@ function stamp(stats: Stats | null): string {
   return stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.atimeMs}` : 'gone';
 }
 
-function entryItem(dir: string, kind: CacheItemKind, files: { file: string; stats: Stats }[], now: number): CacheItem {
+/** An entry's item (see the header): none when a file of it went meanwhile. */
+function entryItem(dir: string, kind: CacheItemKind, files: { file: string; stats: Stats }[], now: number): CacheItem[] {
   const item = fileItem(kind, files[0].file, files[0].stats, 'current');
   for (const { file, stats } of files.slice(1)) {
     item.files.push(file);
-    item.stamps.push(stamp(stats));
     item.bytes += allocated(stats);
     item.madeAt = Math.min(item.madeAt, stats.mtimeMs);
     item.usedAt = Math.max(item.usedAt, stats.atimeMs);
   }
+  item.stamps = [];
   for (const { file } of files) {
+    const path = join(dir, file);
     let head: ReturnType<typeof readCacheHead>;
     try {
-      head = readCacheHead(join(dir, file));
-    } catch {
-      return { ...item, kind: 'not spreadlab', state: null }; // not readable here (or gone): not this process's to judge
+      head = readCacheHead(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      return [{ ...item, kind: 'not spreadlab', state: null, stamps: files.map(() => 'unseen') }]; // not readable here: not this user's to judge
     }
-    if (head === 'not a cache file') return { ...item, kind: 'not spreadlab', state: null };
+    // as the file is now, the listing's own read done (a time put back need not come back bit for bit)
+    item.stamps.push(stamp(lstatOrNull(path, [])));
+    if (head === 'not a cache file') return [{ ...item, kind: 'not spreadlab', state: null }];
     if (head === 'other format' || head === 'unreadable') {
       if (item.state !== 'unreadable') item.state = head;
       continue;
@@ -183,7 +212,7 @@ function entryItem(dir: string, kind: CacheItemKind, files: { file: string; stat
   if (kind === 'streamed replay' && files.length !== 2 && item.state === 'current')
     item.state = now - Math.max(...files.map((f) => f.stats.mtimeMs)) > STALE_MS ? 'incomplete' : 'being written';
   if (item.state !== 'current') item.rows = item.symbol = item.format = null;
-  return item;
+  return [item];
 }
 
 /** The distinct strings among `values`, joined; null when none. */

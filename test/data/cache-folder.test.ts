@@ -166,6 +166,18 @@ describe('the data cache folder (cache-folder.ts)', () => {
     expect(existsSync(join(dir, files.decoded))).toBe(true);
   });
 
+  it('does not follow a linked folder of the cache’s own names', () => {
+    const dir = tempDir();
+    const elsewhere = tempDir();
+    const pair = [`${key(1)}.feed.cols`, `${key(1)}.venue.cols`];
+    for (const name of pair) writeFileSync(join(elsewhere, name), Buffer.concat([Buffer.from('SPLCOLS2', 'latin1'), Buffer.alloc(64)]));
+    symlinkSync(elsewhere, join(dir, 'streams'));
+    const items = listCache(dir, Date.now());
+    expect(items).toEqual([expect.objectContaining({ kind: 'not spreadlab', files: ['streams'] })]);
+    expect(pruneCache(dir, items, Date.now(), null).removed).toEqual([]);
+    for (const name of pair) expect(existsSync(join(elsewhere, name))).toBe(true);
+  });
+
   it('an empty listing for a folder that does not exist', () => {
     expect(listCache(join(tempDir(), 'none'), Date.now())).toEqual([]);
   });
@@ -224,6 +236,7 @@ describe('spreadlab data cache', () => {
       [['--prune', '--unused-days', '0'], '--unused-days 0: expected a number of days, 1 or more'],
       [['--prune', '--unused-days', ''], '--unused-days : expected a number of days, 1 or more'],
       [['--prune', '--unused-days', 'abc'], '--unused-days abc: expected a number of days, 1 or more'],
+      [['--prune', '--unused-days', '0x10'], '--unused-days 0x10: expected a number of days, 1 or more'],
       [['--prune', '--unused-days'], 'unused-days'],
       [['--unused-days', '2', '--unused-days', '3'], '--unused-days: given 2 times'],
       [['--dir', ''], '--dir: expected the data cache folder, got nothing'],
