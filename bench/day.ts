@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MarketUnits } from '../src/core/market.ts';
+import { listCache } from '../src/data/cache-folder.ts';
 import { loadReplay } from '../src/data/replay.ts';
 import { DAY_DEFAULTS, DAY_MARKET, ensureDay } from './day-data.ts';
 import { printTable, type BenchRow } from './report.ts';
@@ -21,7 +22,8 @@ import { printTable, type BenchRow } from './report.ts';
  *   the warm run's market events over its wall time is the whole-backtest rate (one process: start-up,
  *   load, replay, venue, strategy, analytics, run folder with report.html);
  * - the in-memory replay's resident bytes per event: RSS growth of a child process that loads the warm
- *   replay entry (and touches every page) over the events loaded.
+ *   replay entry (and touches every page) over the events loaded;
+ * - each mode's cache on disk after its cold run (allocated blocks, as `spreadlab data cache` counts them).
  * The data and the caches go to $SPREADLAB_BENCH_DAY_DIR (default <tmpdir>/spreadlab-bench-day), never
  * to the repository; the data is generated once (about 6 minutes) and kept; the caches are emptied
  * before each cold run. `npm run bench:day -- SECONDS` generates and replays a shorter day instead.
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     rmSync(cacheOf(mode), { recursive: true, force: true });
     mkdirSync(cacheOf(mode), { recursive: true });
     const cold = await run(mode, 'cold');
+    const diskGb = listCache(cacheOf(mode), Date.now()).reduce((sum, item) => sum + item.bytes, 0) / 1e9;
     const warm = await run(mode, 'warm');
     const what = `${mode === 'stream' ? 'streaming' : 'in memory'}, ${(warm.events / 1e6).toFixed(1)} M events`;
     const row = (name: string, ours: number, unit: string): BenchRow => ({
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
       row('cold (CSV.gz into the cache): wall', cold.seconds, 's'),
       row('cold: CPU (user + system)', cold.cpuSeconds, 's'),
       row('cold: peak RSS', cold.peakRssMb, 'MB'),
+      row('cache on disk after the cold run (spreadlab data cache)', diskGb, 'GB'),
       row('warm (from the cache): wall', warm.seconds, 's'),
       row('warm: CPU (user + system)', warm.cpuSeconds, 's'),
       row('warm: peak RSS', warm.peakRssMb, 'MB'),
