@@ -9,7 +9,7 @@ import { returning, say } from './output.ts';
  * `spreadlab data cache`: lists the data cache folder (what each entry is, its room on disk, when it was
  * made and last used) and, with --prune, removes what will never be read again (entries of another cache
  * format, unreadable or incomplete entries, files of writers that were stopped) and, with --unused-days N,
- * entries no run has read for N days. The rules are cache-folder.ts's; a file that cannot be removed is a
+ * entries no run has opened for N days. The rules are cache-folder.ts's; a file that cannot be removed is a
  * warning, the rest is still removed.
  */
 interface CacheArgs {
@@ -36,7 +36,7 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
       .option('unused-days', {
         type: 'string',
         requiresArg: true,
-        describe: 'with --prune, also remove entries no run has read for this many days, 1 or more (listed as prunable without --prune)',
+        describe: 'with --prune, also remove entries no run has opened for this many days, 1 or more (listed as prunable without --prune)',
       }),
   handler: returning(async (a: CacheArgs) => {
     const { defaultCacheDir } = await import('../data/cache.ts');

@@ -62,10 +62,11 @@ import { WriteBehind } from './write-behind.ts';
  * - Streamed replay entries (`streams/<key>.feed.cols` and `streams/<key>.venue.cols`, streamedEntryPaths):
  *   the same rows as a replay entry, kept for a streamed replay as two files of the same layout, one in feed
  *   order and one in venue order, keyed alike (stream-entry.ts states what they hold and why).
- * - Every read of an entry sets its access time (its last use), which `spreadlab data cache` lists and
- *   prunes by (cache-folder.ts).
- * Known limits: no eviction of its own; `spreadlab data cache --prune` (cache-folder.ts) reclaims room. An in-memory replay of several units is stored twice (its units, and merged). An entry is
- * read whole into one buffer, so at most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
+ * - Every opening of an entry (readCache, openCacheFile) sets its access time to now, its last use, which
+ *   `spreadlab data cache` lists and prunes by (cache-folder.ts).
+ * Known limits: no eviction of its own (`spreadlab data cache --prune` reclaims room). An in-memory replay
+ * of several units is stored twice (its units, and merged). An entry is read whole into one buffer, so at
+ * most buffer.constants.MAX_LENGTH (4 GiB on Node 20).
  */
 const CACHE_FORMAT = 'SPLCOLS3';
 /** What every version's format name starts with (entries of another version: cache-folder.ts). */
@@ -399,12 +400,12 @@ function bytesAt(fd: number, most = Infinity): (position: number, length: number
   };
 }
 
-/** Sets a cache file's access time to now (its last use: cache-folder.ts), its modification time kept (to the microsecond); nothing when the file system refuses (a read-only cache, another user's file). */
+/** Sets a cache file's access time to now (its last use: cache-folder.ts), its modification time kept to within a microsecond; nothing when the file system refuses. */
 export function markUsed(fd: number): void {
   try {
     futimesSync(fd, Date.now() / 1000, fstatSync(fd).mtimeMs / 1000);
   } catch {
-    // a read-only cache: its entries are still read
+    // a read-only cache, or another user's file: its entries are still read
   }
 }
 
