@@ -85,6 +85,7 @@ function listingText(dir: string, items: CacheItem[], waste: Set<CacheItem>, day
     lines.push(`removed ${removed.length} ${removed.length === 1 ? 'item' : 'items'}, ${bytesText(sum(removed))}`);
     for (const item of removed) lines.push(`  ${item.kind} (${item.state}) ${item.files.join(' ')}`);
   }
+  if (!existsSync(dir)) return `${dir}: no data cache here yet (a replay of recorded data makes it)\n`;
   lines.push(`${dir}: ${bytesText(sum(items))} in ${items.length} ${items.length === 1 ? 'item' : 'items'} (times in UTC)`);
   for (const item of items) {
     const rows = item.rows !== null && `${item.rows.toLocaleString('en-US')} ${item.rows === 1 ? 'row' : 'rows'}`;

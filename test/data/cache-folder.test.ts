@@ -230,6 +230,13 @@ describe('spreadlab data cache', () => {
     expect(existsSync(join(dir, files.replay))).toBe(false);
   });
 
+  it('a folder with no cache yet says so', () => {
+    const none = join(tempDir(), 'none');
+    const run = spreadlab('data', 'cache', '--dir', none);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${none}: no data cache here yet (a replay of recorded data makes it)\n`);
+  });
+
   it('bad flags: exit 2 and what to fix', () => {
     const { dir, files } = craftedFolder();
     for (const [args, message] of [
