@@ -13,9 +13,9 @@ import { returning, say } from './output.ts';
  * warning, the rest is still removed.
  */
 interface CacheArgs {
-  dir?: unknown;
+  dir?: string;
   prune: boolean;
-  'unused-days'?: unknown;
+  'unused-days'?: string;
 }
 
 export const cacheCommand: CommandModule<object, CacheArgs> = {
@@ -41,11 +41,11 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
   handler: returning(async (a: CacheArgs) => {
     const { defaultCacheDir } = await import('../data/cache.ts');
     const { listCache, MIN_UNUSED_DAYS, prunable, pruneCache } = await import('../data/cache-folder.ts');
-    const daysText = a['unused-days'] === undefined ? null : once('unused-days', a['unused-days']);
+    const daysText = a['unused-days'] ?? null;
     const days = daysText === null ? null : /^\d+(\.\d+)?$/.test(daysText) ? Number(daysText) : NaN;
     if (days !== null && !(days >= MIN_UNUSED_DAYS))
-      throw new SpreadlabError(`--unused-days ${String(a['unused-days'])}: expected a number of days, ${MIN_UNUSED_DAYS} or more`);
-    const dir = a.dir === undefined ? defaultCacheDir() : once('dir', a.dir);
+      throw new SpreadlabError(`--unused-days ${daysText}: expected a number of days, ${MIN_UNUSED_DAYS} or more`);
+    const dir = a.dir ?? defaultCacheDir();
     if (dir === '') throw new SpreadlabError('--dir: expected the data cache folder, got nothing');
     if (existsSync(dir) && !statSync(dir).isDirectory())
       throw new SpreadlabError(`--dir ${dir}: not a folder (expected the data cache folder)`);
@@ -71,12 +71,6 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
 /** An item as --json gives it (without the stamps prune compares). */
 function shownFields({ stamps: _stamps, ...item }: CacheItem): Omit<CacheItem, 'stamps'> {
   return item;
-}
-
-/** A flag's one value (yargs makes a flag given twice an array). */
-function once(flag: string, value: unknown): string {
-  if (Array.isArray(value)) throw new SpreadlabError(`--${flag}: given ${value.length} times (give it once)`);
-  return String(value);
 }
 
 function listingText(dir: string, items: CacheItem[], waste: Set<CacheItem>, days: number | null, removed: CacheItem[] | null): string {

@@ -30,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     // The version is named: yargs would read the package.json above its own folder (in a user's project, the
     // user's). The locale is English, as spreadlab's own text is (the bundle, scripts/bundle.mjs, ships no
     // other yargs locale).
-    await yargs(argv)
+    const parser = yargs(argv);
+    await parser
       .scriptName('spreadlab')
       .version(packageVersion())
       .locale('en')
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(LIVE_COMMANDS as never)
       .demandCommand(1, 'name a command, e.g. spreadlab backtest scenarios/demo.json')
       .strict()
+      .middleware((args) => oneValueEach(args, arrayFlags(parser)), true)
       .help()
       .fail((message, error) => {
         // a flag missing its value comes as yargs' YError: a usage error; any other YError is a fault of ours
@@ -99,6 +101,27 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/**
+ * The flags (and positionals) of the command being run that take several values: yargs' `getOptions()`, which
+ * its TypeScript types leave out (yargs is bundled at one version: scripts/bundle.mjs; a test gives a flag
+ * twice, test/hardening/user-errors.test.ts).
+ */
+function arrayFlags(parser: unknown): string[] {
+  return (parser as { getOptions(): { array: string[] } }).getOptions().array;
+}
+
+/**
+ * A flag that takes one value, given twice (`--out a --out b`): yargs makes its value an array, which the
+ * command would take for a value of the wrong type; a usage error instead, naming the flag.
+ */
+function oneValueEach(argv: Record<string, unknown>, repeatable: string[]): void {
+  const arrays = new Set(repeatable);
+  for (const [key, value] of Object.entries(argv)) {
+    if (key !== '_' && key !== '$0' && !/[A-Z]/.test(key) && Array.isArray(value) && !arrays.has(key))
+      throw new UsageError(`--${key}: given ${value.length} times (give it once)`);
+  }
+}
 
 /** The YError messages that are about what was typed (a flag's value missing or extra: `requiresArg`, `nargs`). */
 const YARGS_USAGE = /^(Not enough arguments following|Argument unexpected for): /;

@@ -38,6 +38,21 @@ describe('user errors are one line and exit 2 (class 3)', () => {
   });
 
   it(
+    'a flag that takes one value given twice names the flag (a repeatable one, such as --set, stays repeatable)',
+    async () => {
+      expectUserError(
+        await cli(['backtest', ...DEMO, '--out', join(tmp, 'o1'), '--out', join(tmp, 'o2')], { timeoutMs: HANG_MS }),
+        /--out: given 2 times \(give it once\)/,
+      );
+      expectUserError(await cli(['backtest', ...DEMO, '--seed', '1', '--seed', '2'], { timeoutMs: HANG_MS }), /--seed: given 2 times/);
+      expectOk(
+        await cli(['backtest', ...DEMO, '--set', 'durationSeconds=5', '--set', 'seed=3', '--out', join(tmp, 'o3')], { timeoutMs: CASE_MS }),
+      );
+    },
+    CASE_MS,
+  );
+
+  it(
     'a folder given as a data file',
     async () => {
       expectUserError(await cli(['data', 'validate', tmp], { timeoutMs: HANG_MS }), /is a folder, not a file \(expected data file\)/);
