@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { SpreadlabError } from '../core/errors.ts';
+import { isoMicros } from '../core/units.ts';
 import { warn } from '../core/warnings.ts';
 import type { CacheItem } from '../data/cache-folder.ts';
 import { returning, say } from './output.ts';
@@ -74,12 +75,12 @@ function shownFields({ stamps: _stamps, ...item }: CacheItem): Omit<CacheItem, '
 }
 
 function listingText(dir: string, items: CacheItem[], waste: Set<CacheItem>, days: number | null, removed: CacheItem[] | null): string {
+  if (!existsSync(dir)) return `${dir}: no data cache here yet (a replay of recorded data makes it)\n`;
   const lines: string[] = [];
   if (removed) {
     lines.push(`removed ${removed.length} ${removed.length === 1 ? 'item' : 'items'}, ${bytesText(sum(removed))}`);
     for (const item of removed) lines.push(`  ${item.kind} (${item.state}) ${item.files.join(' ')}`);
   }
-  if (!existsSync(dir)) return `${dir}: no data cache here yet (a replay of recorded data makes it)\n`;
   lines.push(`${dir}: ${bytesText(sum(items))} in ${items.length} ${items.length === 1 ? 'item' : 'items'} (times in UTC)`);
   for (const item of items) {
     const rows = item.rows !== null && `${item.rows.toLocaleString('en-US')} ${item.rows === 1 ? 'row' : 'rows'}`;
@@ -120,5 +121,9 @@ function bytesText(bytes: number): string {
 
 /** A time as `YYYY-MM-DD HH:MM` UTC. */
 function minute(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '-';
+  return Number.isFinite(ms)
+    ? isoMicros(Math.round(ms * 1000))
+        .slice(0, 16)
+        .replace('T', ' ')
+    : '-';
 }

@@ -118,6 +118,7 @@ function arrayFlags(parser: unknown): string[] {
 function oneValueEach(argv: Record<string, unknown>, repeatable: string[]): void {
   const arrays = new Set(repeatable);
   for (const [key, value] of Object.entries(argv)) {
+    // '_' and '$0' are yargs' own; a camelCase key is the alias yargs adds for a dashed flag (named once)
     if (key !== '_' && key !== '$0' && !/[A-Z]/.test(key) && Array.isArray(value) && !arrays.has(key))
       throw new UsageError(`--${key}: given ${value.length} times (give it once)`);
   }

@@ -72,9 +72,11 @@ export const MIN_UNUSED_DAYS = 1;
 const KEY = '[0-9a-f]{40}';
 /** What follows an entry's name in a writer's temporary file (see the header): the writer's pid is group 1. */
 const TEMPORARY_TAIL = `\\.tmp-(\\d+)(?:-\\d+(?:\\.(?:cols|${COLUMN_NAMES.join('|')}))?)?`;
+/** A decoded file's and an in-memory replay's names: `<key>.cols`. */
+const COLS_NAMES = { entry: new RegExp(`^${KEY}\\.cols$`), temporary: new RegExp(`^${KEY}\\.cols${TEMPORARY_TAIL}$`) };
 const NAMES: Record<'top' | 'replays' | 'streams' | 'sha256', { entry: RegExp; temporary: RegExp }> = {
-  top: { entry: new RegExp(`^${KEY}\\.cols$`), temporary: new RegExp(`^${KEY}\\.cols${TEMPORARY_TAIL}$`) },
-  replays: { entry: new RegExp(`^${KEY}\\.cols$`), temporary: new RegExp(`^${KEY}\\.cols${TEMPORARY_TAIL}$`) },
+  top: COLS_NAMES,
+  replays: COLS_NAMES,
   streams: { entry: new RegExp(`^${KEY}\\.(?:feed|venue)\\.cols$`), temporary: new RegExp(`^${KEY}\\.(?:feed|venue)\\.cols${TEMPORARY_TAIL}$`) },
   sha256: { entry: new RegExp(`^${KEY}$`), temporary: new RegExp(`^\\.${KEY}\\.tmp-(\\d+)$`) },
 };
