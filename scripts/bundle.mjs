@@ -6,6 +6,7 @@
 // - dist/sweep/worker.js: a sweep worker thread's entry (src/sweep/pool.ts starts it);
 // - dist/data/read-ahead-worker.js: a streamed file's read-ahead thread (src/data/read-ahead.ts starts it);
 // - dist/data/write-behind-worker.js: a large cache file's write-behind thread (src/data/write-behind.ts);
+// - dist/data/venue-order-worker.js: a large streamed replay entry's venue-file thread (src/data/venue-order-thread.ts);
 // - dist/data/stream-prepare-worker.js: a streamed replay's first preparation (src/data/stream-prepare.ts);
 // - dist/sweep/{pool,run-one,sweep}.js and dist/data/shared-replays.js: what bench/sweep.ts drives directly.
 // A module that more than one entry point or lazy import() reaches is written once, into a chunk in
@@ -50,6 +51,7 @@ const ENTRY_POINTS = {
   'sweep/worker': 'src/sweep/worker.ts',
   'data/read-ahead-worker': 'src/data/read-ahead-worker.ts',
   'data/write-behind-worker': 'src/data/write-behind-worker.ts',
+  'data/venue-order-worker': 'src/data/venue-order-worker.ts',
   'data/stream-prepare-worker': 'src/data/stream-prepare-worker.ts',
   'sweep/pool': 'src/sweep/pool.ts',
   'sweep/run-one': 'src/sweep/run-one.ts',

@@ -78,6 +78,8 @@ const READER_VERSION = 3;
 
 export interface CacheOptions {
   dir: string;
+  /** A streamed replay entry of this many rows or more gets its venue file written by a thread of its own (stream-entry.ts; default VENUE_THREAD_MIN_ROWS); small values are for tests. */
+  venueThreadMinRows?: number;
 }
 
 export function defaultCacheDir(): string {

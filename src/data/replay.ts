@@ -272,7 +272,7 @@ export async function prepareStream(inputs: ReplayInput[], options: ReplayOption
     const screened = withoutFarPrintRows(rowSourceOf(feed()), label, options.units.spec.tickSize, problems);
     // every unit's row (a far print dropped leaves its room unfilled): the files are written in place (cache.ts)
     const layout = { rows, secondValues: cached.some((f) => f.secondValues) };
-    entry = writeStreamedEntry(paths, screened, layout, meta, () => problems.list.slice(before));
+    entry = await writeStreamedEntry(paths, screened, layout, meta, () => problems.list.slice(before), options.cache.venueThreadMinRows);
   } catch (error) {
     if (!isFsFault(error)) throw error;
     roomWarning(error, dirname(paths.feed));

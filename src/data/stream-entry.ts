@@ -7,6 +7,8 @@ import { byExchangeTime } from './exchange-order.ts';
 import type { Problem } from './problems.ts';
 import { rowSourceOf, RowsPassedOn } from './row-source.ts';
 import { DEFAULT_CHUNK_ROWS } from './stream.ts';
+import { PipeStopped } from './chunk-pipe.ts';
+import { VenueOrderThread } from './venue-order-thread.ts';
 
 /**
  * The streamed replay entry: a streamed replay's rows kept in the cache (cache.ts streamedEntryPaths) in
@@ -21,9 +23,13 @@ import { DEFAULT_CHUNK_ROWS } from './stream.ts';
  *   (screen.ts withoutFarPrintRows: under onError stop the first ends the load, under skip each is
  *   dropped and reported); the venue file holds the same rows in venue order, as the reorder buffer
  *   (exchange-order.ts byExchangeTime, bounded by the data's feed lag) yields them from the feed, and each
- *   feed row is appended to the feed file as the buffer reads it. Each file is written chunk by chunk
- *   (ChunkedCacheWriter: bounded memory, renamed into place when whole, CRC-32 like every entry), the
- *   feed file finished first; a failed write leaves neither. Both files are planned for the units' rows
+ *   feed row is appended to the feed file as the buffer reads it. From VENUE_THREAD_MIN_ROWS rows on, the
+ *   venue file is written by a thread of its own instead (venue-order-thread.ts): this thread writes the
+ *   feed file and passes each of its chunks on, that one runs the reorder buffer over them; the same rows
+ *   reach the buffer with the same times (the feed file's localTs are stored shifted), so both files hold
+ *   the same bytes either way. Each file is written chunk by chunk (ChunkedCacheWriter: bounded memory,
+ *   renamed into place when whole, CRC-32 like every entry), the feed file finished first; a failed write
+ *   leaves neither. Both files are planned for the units' rows
  *   before the first row, so each file's columns are written in place, once (cache.ts ChunkedCacheWriter
  *   with a plan): a far print dropped leaves its row's room unfilled; the feed file's header has room for
  *   the problems found on the way (more than fit cost a copy, never the entry).
@@ -81,45 +87,101 @@ export function openStreamedEntry(paths: { feed: string; venue: string }): Strea
 /**
  * Writes the entry from the replay's feed (merged, aligned, screened: see the header), whose rows
  * `layout.rows` counts in advance or bounds, and opens it; file system errors (and a problem that stops the
- * load, thrown by the feed) are thrown, with nothing left behind. One pass: the venue file is written from
- * the reorder buffer, which reads the feed, and every feed row is appended to the feed file as it is read.
- * `problems` gives the problems to keep in the feed file's header: asked for before the first row (the
- * header's room is planned for them and PROBLEMS_ROOM more) and once the feed is read.
+ * load, thrown by the feed) are thrown, with nothing left behind. `problems` gives the problems to keep in
+ * the feed file's header: asked for before the first row (the header's room is planned for them and
+ * PROBLEMS_ROOM more) and once the feed is read. From `venueThreadMinRows` rows on (default
+ * VENUE_THREAD_MIN_ROWS), the venue file is written by a thread of its own from the feed file's chunks
+ * (venue-order-thread.ts) while this one writes the feed file; below, in one pass here: the venue file is
+ * written from the reorder buffer, which reads the feed, and every feed row is appended to the feed file as
+ * it is read. Both ways write the same bytes.
  */
-export function writeStreamedEntry(
+export async function writeStreamedEntry(
   paths: { feed: string; venue: string },
   feed: RowSource,
   layout: { rows: number; secondValues: boolean },
   meta: StreamedEntryMeta,
   problems: () => Problem[],
-): StreamedEntry {
+  venueThreadMinRows = VENUE_THREAD_MIN_ROWS,
+): Promise<StreamedEntry> {
   const writers: ChunkedCacheWriter<unknown>[] = [];
   const activity = startActivity('write the streamed replay entry');
+  const progress = (file: RowAppender): void => activity.update(file.length / layout.rows);
+  let venueThread: VenueOrderThread | null = null;
   try {
-    const feedFile = new RowAppender(paths.feed, { ...layout, meta, problems: problems(), spareRoom: PROBLEMS_ROOM, stats: false }, writers);
-    const venueFile = new RowAppender(paths.venue, { ...layout, meta: VENUE_META, problems: [], stats: false }, writers);
-    const venueOrder = rowSourceOf(byExchangeTime(() => new AppendedAsRead(feed, feedFile), meta.maxFeedLagUs)());
-    for (let i = venueOrder.peekRow(); i >= 0; i = venueOrder.peekRow()) {
-      if (venueOrder.rows.kind[i] !== Kind.SNAPSHOT) {
-        venueFile.row(venueOrder.rows, i, venueOrder.localShift);
-        venueOrder.skipRow();
-      } else venueFile.snapshot(venueOrder.next() as BookSnapshot);
-      if (venueFile.chunkFull()) activity.update(venueFile.length / layout.rows);
+    if (layout.rows >= venueThreadMinRows) {
+      const thread = (venueThread = new VenueOrderThread(paths.venue, layout, meta.maxFeedLagUs, DEFAULT_CHUNK_ROWS));
+      const feedFile = new RowAppender(paths.feed, feedPlan(layout, meta, problems()), writers, (c, count) => thread.put(c, count));
+      appendAll(feed, feedFile, progress);
+      feedFile.finish(meta, problems());
+      await thread.finished();
+    } else {
+      const feedFile = new RowAppender(paths.feed, feedPlan(layout, meta, problems()), writers);
+      const venueFile = new RowAppender(paths.venue, venuePlan(layout), writers);
+      appendAll(venueOrderOf(new AppendedAsRead(feed, feedFile), meta.maxFeedLagUs), venueFile, progress);
+      feedFile.finish(meta, problems());
+      venueFile.finish(VENUE_META, []);
     }
-    feedFile.finish(meta, problems());
-    venueFile.finish(VENUE_META, []);
     activity.update(1);
   } catch (error) {
     for (const writer of writers) writer.abort();
+    const thrown = error instanceof PipeStopped && venueThread ? await venueThread.failure() : error;
+    await venueThread?.abandon();
     rmSync(paths.feed, { force: true }); // finished, when the venue file was not
-    throw error;
+    throw thrown;
   } finally {
     activity.done();
   }
   return { feed: openWritten<StreamedEntryMeta>(paths.feed), venue: openWritten(paths.venue) };
 }
 
+/**
+ * The venue file of the feed read from `feed` (the feed file's rows: venue-order-worker.ts), written whole
+ * or not at all.
+ */
+export function writeVenueFile(path: string, feed: RowSource, layout: { rows: number; secondValues: boolean }, maxFeedLagUs: number): void {
+  const writers: ChunkedCacheWriter<unknown>[] = [];
+  try {
+    const venueFile = new RowAppender(path, venuePlan(layout), writers);
+    appendAll(venueOrderOf(feed, maxFeedLagUs), venueFile, () => {});
+    venueFile.finish(VENUE_META, []);
+  } catch (error) {
+    for (const writer of writers) writer.abort();
+    throw error;
+  }
+}
+
+/**
+ * Streamed entries of this many rows or more have their venue file written by a thread of its own (see
+ * writeStreamedEntry): the thread's start (about 0.1–0.2 s here) against about 0.17 µs a row of reorder
+ * buffer and venue file taken off the feed's thread (bench/RESULTS.md), with a margin.
+ */
+export const VENUE_THREAD_MIN_ROWS = 1 << 22;
+
 const VENUE_META = { order: 'venue' };
+
+function feedPlan(layout: { rows: number; secondValues: boolean }, meta: StreamedEntryMeta, problems: Problem[]): CacheWriterPlan<unknown> {
+  return { ...layout, meta, problems, spareRoom: PROBLEMS_ROOM, stats: false };
+}
+
+function venuePlan(layout: { rows: number; secondValues: boolean }): CacheWriterPlan<unknown> {
+  return { ...layout, meta: VENUE_META, problems: [], stats: false };
+}
+
+/** The feed's rows in venue order: the reorder buffer over them (exchange-order.ts), bounded by the data's feed lag. */
+function venueOrderOf(feed: RowSource, maxFeedLagUs: number): RowSource {
+  return rowSourceOf(byExchangeTime(() => feed, maxFeedLagUs)());
+}
+
+/** Appends every row of `source` to `file` (a snapshot as its rows), calling `onChunk` each time a chunk fills. */
+function appendAll(source: RowSource, file: RowAppender, onChunk: (file: RowAppender) => void): void {
+  for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
+    if (source.rows.kind[i] !== Kind.SNAPSHOT) {
+      file.row(source.rows, i, source.localShift);
+      source.skipRow();
+    } else file.snapshot(source.next() as BookSnapshot);
+    if (file.chunkFull()) onChunk(file);
+  }
+}
 
 /**
  * Header room for the problems found while the feed is read (far prints, screen.ts: about 250 of their
@@ -142,7 +204,13 @@ class RowAppender {
   /** Rows handed to the writer. */
   private handed = 0;
 
-  constructor(path: string, plan: CacheWriterPlan<unknown>, writers: ChunkedCacheWriter<unknown>[]) {
+  /** `passOn`, when given, gets each chunk as it is handed to the writer (the venue file's thread: writeStreamedEntry). */
+  constructor(
+    path: string,
+    plan: CacheWriterPlan<unknown>,
+    writers: ChunkedCacheWriter<unknown>[],
+    private readonly passOn?: (c: Omit<EventColumns, 'length'>, count: number) => void,
+  ) {
     this.writer = new ChunkedCacheWriter<unknown>(path, plan);
     writers.push(this.writer);
   }
@@ -177,15 +245,20 @@ class RowAppender {
   }
 
   finish(meta: unknown, problems: Problem[]): void {
-    this.writer.append(this.chunk, this.count);
+    this.hand();
     this.writer.finish(meta, problems);
   }
 
   private room(): void {
     if (this.count < DEFAULT_CHUNK_ROWS) return;
-    this.writer.append(this.chunk, this.count);
+    this.hand();
     this.handed += this.count;
     this.count = 0;
+  }
+
+  private hand(): void {
+    this.writer.append(this.chunk, this.count);
+    this.passOn?.(this.chunk, this.count);
   }
 }
 

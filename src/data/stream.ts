@@ -91,10 +91,15 @@ export function openCacheRows(file: CacheFile<unknown>, chunkRows = DEFAULT_CHUN
  * place, or other views: the columns of a chunk are valid until the next take) and returns its row count,
  * 0 after the last; `close` gives up the rest.
  */
-interface FileChunks {
+export interface FileChunks {
   readonly columns: Omit<EventColumns, 'length'>;
   take(): number;
   close(): void;
+}
+
+/** Chunks handed out one after another (a file's, or a pipe's: chunk-pipe.ts) as a row source in their order. */
+export function rowsOfChunks(chunks: FileChunks): RowSource {
+  return new CacheRows(chunks);
 }
 
 /** A file's chunks read on this thread into one buffer, refilled for each chunk (the file is opened for each chunk). */

@@ -1,15 +1,16 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
 import { onWarning } from '../../src/core/warnings.ts';
-import { Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { allocateColumns, FLAG_ASK, FLAG_LAST, Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { writeStreamedEntry } from '../../src/data/stream-entry.ts';
 import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
 import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
 import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/replay.ts';
 import { rowSourceOf } from '../../src/data/row-source.ts';
 import { openCacheRows } from '../../src/data/stream.ts';
-import { activitiesOf, corruptFile, craftedFiles, tempDir, units } from './helpers.ts';
+import { activitiesOf, corruptFile, craftedFiles, tempDir, units, writeTemp } from './helpers.ts';
 
 const opts = { units: units(1, 0.1), format: 'tardis' as const, onError: 'stop' as const, onGap: 'stop' as const, timezone: 'UTC', alignLocalTime: true };
 
@@ -35,8 +36,13 @@ function byRows(source: RowSource): string[] {
   return out;
 }
 
-async function streamed(files: { path: string; display: string }[], dir: string, onError: 'stop' | 'skip' = 'stop'): Promise<StreamedReplay> {
-  const s = await prepareStream(files, { ...opts, onError, cache: { dir } });
+async function streamedEntry(
+  files: { path: string; display: string }[],
+  dir: string,
+  onError: 'stop' | 'skip' = 'stop',
+  venueThreadMinRows?: number,
+): Promise<StreamedReplay> {
+  const s = await prepareStream(files, { ...opts, onError, cache: { dir, venueThreadMinRows } });
   if (!s) throw new Error('the cache folder could not be used');
   return s;
 }
@@ -47,7 +53,15 @@ function writtenInPlace(path: string): boolean {
   return bytes.toString('utf8', 16, 16 + bytes.readUInt32LE(8)).endsWith(' ');
 }
 
-describe('the streamed replay entry (stream-entry.ts)', () => {
+// Every entry made both ways: in one pass (the default below VENUE_THREAD_MIN_ROWS rows), and with its venue
+// file written by a thread of its own from the feed file's chunks (venue-order-thread.ts).
+describe.each([
+  ['in one pass', undefined],
+  ['the venue file by a thread of its own', 0],
+])('the streamed replay entry (stream-entry.ts), %s', (_, venueThreadMinRows) => {
+  const streamed = (files: { path: string; display: string }[], dir: string, onError: 'stop' | 'skip' = 'stop') =>
+    streamedEntry(files, dir, onError, venueThreadMinRows);
+
   it('holds the in-memory feed and venue events, cold and warm, read at any chunk size and as rows', async () => {
     const files = craftedFiles();
     const memory = await loadReplay(files, { ...opts, cache: null });
@@ -145,6 +159,31 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
     expect([writtenInPlace(cold.feed.path), writtenInPlace(cold.venue.path)]).toEqual([true, true]); // planned with the far print's room, left unfilled
   });
 
+  it('a venue file that cannot be put in place: nothing of the entry left, the replay from memory with a warning, the obstacle untouched', async () => {
+    const files = craftedFiles();
+    const dir = tempDir();
+    const first = await streamed(files, dir);
+    const { venue } = first;
+    rmSync(first.feed.path);
+    rmSync(venue.path);
+    mkdirSync(venue.path); // a folder where the venue file goes, not spreadlab's
+    writeFileSync(join(venue.path, 'keep.txt'), 'mine');
+    const warnings: string[] = [];
+    const restore = onWarning((w) => warnings.push(w));
+    let again: StreamedReplay | null;
+    try {
+      again = await prepareStream(files, { ...opts, cache: { dir, venueThreadMinRows } });
+    } finally {
+      restore();
+    }
+    expect(again).toBeNull();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/replaying from memory instead/);
+    expect(existsSync(first.feed.path)).toBe(false);
+    expect(readdirSync(join(dir, 'streams')).sort()).toEqual([basename(venue.path)]);
+    expect(readFileSync(join(venue.path, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+
   it('under onError stop, a far print ends the first load with its problem and leaves no entry', async () => {
     const files = craftedFiles(true);
     const dir = tempDir();
@@ -155,11 +194,66 @@ describe('the streamed replay entry (stream-entry.ts)', () => {
   });
 });
 
+describe('a streamed replay entry of many chunks, its venue file written by a thread of its own', () => {
+  it('is byte for byte the entry made in one pass, and holds the in-memory replay', async () => {
+    // 200 k book rows (snapshots of 40 rows now and then, some across the pipe's 65,536-row chunks) and
+    // trades that reach the capture late, so the reorder buffer moves rows across chunks too
+    const dir = tempDir();
+    const book = ['exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount'];
+    const trades = ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount'];
+    const t0 = 1_700_000_000_000_000;
+    for (let i = 0; book.length <= 200_000; i++) {
+      const ts = t0 + i * 10;
+      if (i % 20_011 === 0) {
+        for (let k = 1; k <= 20; k++) book.push(`binance,X,${ts},${ts + 3},true,bid,${1000 - k},${k}`, `binance,X,${ts},${ts + 3},true,ask,${1000 + k},${k}`);
+        continue;
+      }
+      book.push(`binance,X,${ts},${ts + 3},false,${i % 2 ? 'bid' : 'ask'},${i % 2 ? 999 - (i % 7) : 1001 + (i % 7)},${(i % 5) + 1}`);
+      if (i % 3 === 0) trades.push(`binance,X,${ts},${ts + 40},${i},${i % 2 ? 'sell' : 'buy'},1000,0.5`);
+    }
+    const files = [
+      { path: writeTemp('x_incremental_book_L2.csv', `${book.join('\n')}\n`, dir), display: 'book' },
+      { path: writeTemp('x_trades.csv', `${trades.join('\n')}\n`, dir), display: 'trades' },
+    ];
+    const onePass = await streamedEntry(files, join(dir, 'one-pass'));
+    const threaded = await streamedEntry(files, join(dir, 'threaded'), 'stop', 0);
+    expect(onePass.feed.length).toBeGreaterThan(3 * (1 << 16));
+    expect(readFileSync(threaded.feed.path).equals(readFileSync(onePass.feed.path))).toBe(true);
+    expect(readFileSync(threaded.venue.path).equals(readFileSync(onePass.venue.path))).toBe(true);
+    const memory = await loadReplay(files, { ...opts, cache: null });
+    const venue = byNext(openColumnsByExchTime(memory.columns, memory.venueOrder)());
+    expect(venue).not.toEqual(byNext(openColumns(memory.columns)()));
+    expect(byNext(openCacheRows(threaded.venue)())).toEqual(venue);
+  });
+});
+
+describe('a venue file thread that fails while the feed is written (venue-order-thread.ts)', () => {
+  it("stops the feed once the pipe is full, with the thread's own error; nothing of the entry left", async () => {
+    // more chunks than the pipe has slots, and a thread that fails before it takes the first: the feed's
+    // side waits for a slot, sees the thread failed (PipeStopped) and throws the thread's error
+    const rows = 5 * (1 << 16);
+    const c = allocateColumns(rows, false);
+    for (let i = 0; i < rows; i++) {
+      c.kind[i] = Kind.DELTA;
+      c.flags[i] = FLAG_LAST | (i % 2 ? FLAG_ASK : 0);
+      c.exchTs[i] = c.localTs[i] = 1_000_000 + i;
+      c.price[i] = i % 2 ? 101 : 99;
+      c.size[i] = 1 + (i % 5);
+    }
+    const dir = tempDir();
+    const paths = { feed: join(dir, 'x.feed.cols'), venue: join(dir, 'no-such-folder', 'x.venue.cols') };
+    const meta = { units: [], localShiftUs: 0, maxFeedLagUs: 0, startTs: 1_000_000, lastTs: 1_000_000 + rows - 1 };
+    const feed = rowSourceOf(openColumns({ ...c, length: rows })());
+    await expect(writeStreamedEntry(paths, feed, { rows, secondValues: false }, meta, () => [], 0)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
 describe('a streamed replay prepared for the first time reports its long steps (core/activity.ts)', () => {
   it('hashes and reads each file, then writes the entry (feed and venue order in one pass), each advancing to the end and done once; nothing from the cache', async () => {
     const files = craftedFiles();
     const dir = tempDir();
-    const first = await activitiesOf(() => streamed(files, dir));
+    const first = await activitiesOf(() => streamedEntry(files, dir));
     expect(first.map((a) => a.label)).toEqual([
       'hash x_incremental_book_L2.csv', // the files' SHA-256s, remembered in the cache folder after
       'hash x_trades.csv',
@@ -172,6 +266,6 @@ describe('a streamed replay prepared for the first time reports its long steps (
       expect(a.fractions.at(-1)).toBe(1);
       expect(a.fractions).toEqual([...a.fractions].sort((x, y) => x - y)); // never backwards
     }
-    expect(await activitiesOf(() => streamed(files, dir))).toEqual([]); // from the cache: nothing to wait for
+    expect(await activitiesOf(() => streamedEntry(files, dir))).toEqual([]); // from the cache: nothing to wait for
   });
 });
