@@ -1,29 +1,32 @@
-import type { EventColumns } from './columns.ts';
-import { slotColumns } from './read-ahead.ts';
+import { allocateColumns, COLUMN_NAMES, usesSecondValues, type EventColumns } from './columns.ts';
+import { slotBytes, slotColumns } from './read-ahead.ts';
 
 /**
  * A one-way pipe of row chunks from one thread to another in shared memory: the writer copies each chunk of
- * columns into a ring of PIPE_SLOTS slots and goes on; the reader takes the chunks in order as views on their
- * slot, without a copy (stream-entry.ts: the feed's chunks to the thread that writes the venue file).
+ * columns into a ring of PIPE_SLOTS slots; the reader takes the chunks in order as views on their slot,
+ * without a copy (stream-entry.ts: the feed's chunks to the thread that writes the venue file).
  *
  * Rules:
- * - Chunk k goes in slot k mod PIPE_SLOTS, each of `chunkRows` rows at most. The writer waits only while the
- *   slot it needs still holds a chunk the reader has not handed back; the reader hands a slot back when it
- *   takes the next chunk (the views of a chunk are valid until then), and waits while the chunk it needs is
- *   not there yet.
- * - `end()` says no chunk follows: the reader's take then returns 0 after the last. `stop()` (the writer
- *   gives up) makes the reader's take throw PipeStopped; `fail()` (the reader gives up) makes the writer's
- *   put throw PipeStopped, so neither side waits for one that has stopped.
- * - Each side waits on the other's change counter (Atomics.wait on one word each side bumps after every
- *   change), so a change made between a look at the state and the wait is never missed.
- * - The reader's side says when it has started; a writer waiting for a reader that has not started within
- *   PIPE_START_MS fails (the thread's module missing would otherwise be a hang).
- * Memory: PIPE_SLOTS × chunkRows × 34 bytes (50 with price2 and size2).
+ * - Chunk k goes in slot k mod PIPE_SLOTS, each of `chunkRows` rows at most. The reader hands a slot back
+ *   when it takes the next chunk (the views of a chunk are valid until then), and waits (Atomics.wait)
+ *   while the chunk it needs is not there yet.
+ * - The writer never blocks: `put` copies a chunk into its slot when the slot is free, else keeps a copy of
+ *   it until `drain`, which awaits (Atomics.waitAsync, so the writer's event loop runs meanwhile) until
+ *   every chunk put is in a slot and the next slot is free. A writer that puts a chunk, then drains, holds
+ *   at most the chunks it puts between two drains.
+ * - `end()` (after a drain) says no chunk follows: the reader's take then returns 0 after the last.
+ *   `stop()` (the writer gives up) makes the reader's take throw PipeStopped; `fail()` (the reader gives up,
+ *   or closes before the end) makes the writer's drain throw PipeStopped, as does a reader that is no
+ *   longer alive (drain's `alive`: the thread's exit, seen by the writer's event loop), so neither side
+ *   waits for one that has stopped.
+ * - Each side waits on the other's change counter (one word each side bumps after every change), so a
+ *   change made between a look at the state and the wait is never missed.
+ * - price2 and size2 travel only in a pipe made with `secondValues`; putting a row that uses them into one
+ *   made without is an error.
+ * Memory: PIPE_SLOTS × chunkRows × 34 bytes (50 with price2 and size2), and the writer's copies of chunks
+ * waiting for a slot.
  */
 export const PIPE_SLOTS = 3;
-
-/** A reader not started after this long fails the writer (see the header). */
-const PIPE_START_MS = 60_000;
 
 /** Control words: each slot's row count (EMPTY: none), then these. */
 const EMPTY = -1;
@@ -33,8 +36,15 @@ const READER_CHANGES = PIPE_SLOTS + 1;
 const ENDED_AFTER = PIPE_SLOTS + 2;
 const STOPPED = PIPE_SLOTS + 3;
 const FAILED = PIPE_SLOTS + 4;
-const STARTED = PIPE_SLOTS + 5;
-const CONTROL_LENGTH = PIPE_SLOTS + 6;
+const CONTROL_LENGTH = PIPE_SLOTS + 5;
+
+/** How long drain waits before it looks at `alive` again. */
+const DRAIN_LOOK_MS = 1000;
+
+/** Atomics with waitAsync (in Node since 16; in TypeScript's lib only from ES2024, which this project does not target). */
+const atomics = Atomics as typeof Atomics & {
+  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+};
 
 /** The shared memory of a pipe: made by the writer's side, passed to the reader's thread (workerData). */
 export interface PipeMemory {
@@ -52,47 +62,56 @@ export function pipeMemory(chunkRows: number, secondValues: boolean): PipeMemory
   const words = new Int32Array(control);
   words.fill(EMPTY, 0, PIPE_SLOTS);
   words[ENDED_AFTER] = -1;
-  const slotBytes = chunkRows * ((secondValues ? 6 : 4) * 8 + 2);
-  return { control, slots: Array.from({ length: PIPE_SLOTS }, () => new SharedArrayBuffer(slotBytes)), chunkRows, secondValues };
+  return { control, slots: Array.from({ length: PIPE_SLOTS }, () => new SharedArrayBuffer(slotBytes(chunkRows, secondValues))), chunkRows, secondValues };
 }
 
 /** The writer's side (see the header). */
 export class PipeWriter {
   private readonly control: Int32Array;
   private readonly slots: Omit<EventColumns, 'length'>[];
+  private readonly secondValues: boolean;
+  /** Chunks put while their slot was not free, in order. */
+  private readonly waiting: { columns: Omit<EventColumns, 'length'>; count: number }[] = [];
   private chunk = 0;
 
   constructor(memory: PipeMemory) {
     this.control = new Int32Array(memory.control);
+    this.secondValues = memory.secondValues;
     this.slots = memory.slots.map((buffer) => slotColumns(buffer, memory.chunkRows, memory.secondValues ? null : new Float64Array(0)));
   }
 
-  /** Copies rows [0, count) of the columns into the next slot, once the reader has handed it back. */
+  /** Rows [0, count) of the columns, into the next slot when it is free, else kept for `drain`. */
   put(columns: Omit<EventColumns, 'length'>, count: number): void {
     if (count === 0) return; // a slot's count of 0 would read as the end
-    const slot = this.chunk % PIPE_SLOTS;
+    if (!this.secondValues) {
+      for (let i = 0; i < count; i++) if (usesSecondValues(columns.kind[i])) throw new Error('a row with price2 and size2 put into a pipe made without them');
+    }
+    if (this.waiting.length === 0 && this.slotFree()) return this.copyIn(columns, count);
+    const copy = allocateColumns(count, this.secondValues);
+    for (const name of COLUMN_NAMES) if (copy[name].length > 0) copy[name].set(columns[name].subarray(0, count));
+    this.waiting.push({ columns: copy, count });
+  }
+
+  /** Resolves once every chunk put is in a slot and the next slot is free; throws PipeStopped when the reader gave up or is not `alive`. */
+  async drain(alive: () => boolean): Promise<void> {
     const control = this.control;
-    let waited = 0;
     for (;;) {
       const seen = Atomics.load(control, READER_CHANGES);
       if (Atomics.load(control, FAILED) !== 0) throw new PipeStopped('the reader of the pipe stopped');
-      if (Atomics.load(control, slot) === EMPTY) break;
-      const started = Atomics.load(control, STARTED) !== 0;
-      if (!started && waited >= PIPE_START_MS) throw new Error(`the reader of the pipe did not start within ${PIPE_START_MS / 1000} s`);
-      Atomics.wait(control, READER_CHANGES, seen, started ? undefined : 100);
-      if (!started) waited += 100;
+      while (this.waiting.length > 0 && this.slotFree()) {
+        const { columns, count } = this.waiting.shift()!;
+        this.copyIn(columns, count);
+      }
+      if (this.waiting.length === 0 && this.slotFree()) return;
+      if (!alive()) throw new PipeStopped('the reader of the pipe ended');
+      const wait = atomics.waitAsync(control, READER_CHANGES, seen, DRAIN_LOOK_MS);
+      if (wait.async) await wait.value;
     }
-    const to = this.slots[slot];
-    for (const name of ['kind', 'flags', 'exchTs', 'localTs', 'price', 'size', 'price2', 'size2'] as const) {
-      if (to[name].length > 0) to[name].set(columns[name].subarray(0, count));
-    }
-    this.chunk++;
-    Atomics.store(control, slot, count);
-    this.changed();
   }
 
-  /** No chunk follows (see the header). */
+  /** No chunk follows (see the header); every chunk put must be in its slot (drain first). */
   end(): void {
+    if (this.waiting.length > 0) throw new Error('a pipe ended with chunks not yet in a slot (drain it first)');
     Atomics.store(this.control, ENDED_AFTER, this.chunk);
     this.changed();
   }
@@ -100,6 +119,19 @@ export class PipeWriter {
   /** The writer gives up (see the header). */
   stop(): void {
     Atomics.store(this.control, STOPPED, 1);
+    this.changed();
+  }
+
+  private slotFree(): boolean {
+    return Atomics.load(this.control, this.chunk % PIPE_SLOTS) === EMPTY;
+  }
+
+  private copyIn(columns: Omit<EventColumns, 'length'>, count: number): void {
+    const slot = this.chunk % PIPE_SLOTS;
+    const to = this.slots[slot];
+    for (const name of COLUMN_NAMES) if (to[name].length > 0) to[name].set(columns[name].subarray(0, count));
+    this.chunk++;
+    Atomics.store(this.control, slot, count);
     this.changed();
   }
 
@@ -122,8 +154,6 @@ export class PipeReader {
     const noSecond = memory.secondValues ? null : new Float64Array(memory.chunkRows).fill(NaN);
     this.slots = memory.slots.map((buffer) => slotColumns(buffer, memory.chunkRows, noSecond));
     this.columns = this.slots[0];
-    Atomics.store(this.control, STARTED, 1);
-    this.changed();
   }
 
   /** The next chunk's rows in `columns`, the one taken before handed back; 0 after the last. */
@@ -141,21 +171,26 @@ export class PipeReader {
         this.columns = this.slots[slot];
         return count;
       }
-      const ended = Atomics.load(control, ENDED_AFTER);
-      if (ended >= 0 && this.chunk >= ended) return 0;
+      if (this.ended()) return 0;
       Atomics.wait(control, WRITER_CHANGES, seen);
     }
   }
 
-  /** Hands the chunk in hand back (the reader is done with it). */
+  /** Hands the chunk in hand back; before the end, gives up the rest (see the header). */
   close(): void {
     this.release();
+    if (!this.ended()) this.fail();
   }
 
   /** The reader gives up (see the header). */
   fail(): void {
     Atomics.store(this.control, FAILED, 1);
     this.changed();
+  }
+
+  private ended(): boolean {
+    const ended = Atomics.load(this.control, ENDED_AFTER);
+    return ended >= 0 && this.chunk >= ended;
   }
 
   private release(): void {

@@ -94,7 +94,7 @@ export function slotColumns(buffer: SharedArrayBuffer, rows: number, noSecond: F
 }
 
 /** Bytes of a slot of `rows` rows. */
-function slotBytes(rows: number, secondValues: boolean): number {
+export function slotBytes(rows: number, secondValues: boolean): number {
   return rows * ((secondValues ? 6 : 4) * 8 + 2);
 }
 

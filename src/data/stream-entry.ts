@@ -52,8 +52,10 @@ import { VenueOrderThread } from './venue-order-thread.ts';
  *   disk, not time per event.
  * Disk cost: 2 × 34 bytes a row (50 with quote or order rows) besides the units' own entries, e.g. 4.6 GB
  * for the 68 M-row day benchmark (and, should a plan not hold, as much again in a temporary copy while a
- * file is assembled). One pass instead of three (a screening pass over the merged events, the feed file,
- * then the venue file from the feed file read back): about a second less of that day's first run (bench/RESULTS.md).
+ * file is assembled). Below VENUE_THREAD_MIN_ROWS, one pass instead of three (a screening pass over the
+ * merged events, the feed file, then the venue file from the feed file read back): about a second less of a
+ * day's first run when the day was written so; above it, the venue-order thread (27.8 → 19.8 s of the day's
+ * entry: bench/RESULTS.md), which costs its pipe (6.5–9.8 MB) and a thread's heap.
  * Known limits: a damaged file is found only once a replay has read it (or the rest of it), so a run over
  * one is made twice.
  */
@@ -111,7 +113,10 @@ export async function writeStreamedEntry(
     if (layout.rows >= venueThreadMinRows) {
       const thread = (venueThread = new VenueOrderThread(paths.venue, layout, meta.maxFeedLagUs, DEFAULT_CHUNK_ROWS));
       const feedFile = new RowAppender(paths.feed, feedPlan(layout, meta, problems()), writers, (c, count) => thread.put(c, count));
-      appendAll(feed, feedFile, progress);
+      while (appendChunk(feed, feedFile)) {
+        progress(feedFile);
+        await thread.drain();
+      }
       feedFile.finish(meta, problems());
       await thread.finished();
     } else {
@@ -151,9 +156,10 @@ export function writeVenueFile(path: string, feed: RowSource, layout: { rows: nu
 }
 
 /**
- * Streamed entries of this many rows or more have their venue file written by a thread of its own (see
- * writeStreamedEntry): the thread's start (about 0.1–0.2 s here) against about 0.17 µs a row of reorder
- * buffer and venue file taken off the feed's thread (bench/RESULTS.md), with a margin.
+ * Streamed entries of this many rows (2^22, about 4.2 M) or more have their venue file written by a thread of
+ * its own (see writeStreamedEntry): a bundled thread's start (about 0.1 s here: stream.ts) against about
+ * 0.18 µs a row of reorder buffer and venue file taken off the feed's thread (12 s of the 68 M-row day:
+ * bench/RESULTS.md), with a margin.
  */
 export const VENUE_THREAD_MIN_ROWS = 1 << 22;
 
@@ -172,15 +178,21 @@ function venueOrderOf(feed: RowSource, maxFeedLagUs: number): RowSource {
   return rowSourceOf(byExchangeTime(() => feed, maxFeedLagUs)());
 }
 
-/** Appends every row of `source` to `file` (a snapshot as its rows), calling `onChunk` each time a chunk fills. */
+/** Appends every row of `source` to `file`, calling `onChunk` each time a chunk fills. */
 function appendAll(source: RowSource, file: RowAppender, onChunk: (file: RowAppender) => void): void {
+  while (appendChunk(source, file)) onChunk(file);
+}
+
+/** Appends rows of `source` to `file` (a snapshot as its rows) until its chunk is full (true) or the source ends (false). */
+function appendChunk(source: RowSource, file: RowAppender): boolean {
   for (let i = source.peekRow(); i >= 0; i = source.peekRow()) {
     if (source.rows.kind[i] !== Kind.SNAPSHOT) {
       file.row(source.rows, i, source.localShift);
       source.skipRow();
     } else file.snapshot(source.next() as BookSnapshot);
-    if (file.chunkFull()) onChunk(file);
+    if (file.chunkFull()) return true;
   }
+  return false;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
 import { onWarning } from '../../src/core/warnings.ts';
-import { allocateColumns, FLAG_ASK, FLAG_LAST, Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
+import { allocateColumns, FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, openColumns, RowEvents, type RowSource } from '../../src/data/columns.ts';
 import { writeStreamedEntry } from '../../src/data/stream-entry.ts';
 import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
 import { openColumnsByExchTime } from '../../src/data/exchange-order.ts';
@@ -11,6 +11,19 @@ import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/r
 import { rowSourceOf } from '../../src/data/row-source.ts';
 import { openCacheRows } from '../../src/data/stream.ts';
 import { activitiesOf, corruptFile, craftedFiles, tempDir, units, writeTemp } from './helpers.ts';
+
+// Counts the venue-order threads started (venue-order-thread.ts), so a test knows which way an entry was made.
+const venueThreads = vi.hoisted(() => ({ started: 0 }));
+vi.mock('../../src/data/venue-order-thread.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/data/venue-order-thread.ts')>();
+  class CountedVenueOrderThread extends real.VenueOrderThread {
+    constructor(...args: ConstructorParameters<typeof real.VenueOrderThread>) {
+      super(...args);
+      venueThreads.started++;
+    }
+  }
+  return { ...real, VenueOrderThread: CountedVenueOrderThread };
+});
 
 const opts = { units: units(1, 0.1), format: 'tardis' as const, onError: 'stop' as const, onGap: 'stop' as const, timezone: 'UTC', alignLocalTime: true };
 
@@ -70,8 +83,10 @@ describe.each([
     expect(venue).not.toEqual(feed); // the late trades move
     expect(memory.localShiftUs).toBe(0);
     const dir = tempDir();
+    const before = venueThreads.started;
     const cold = await streamed(files, dir);
     const warm = await streamed(files, dir);
+    expect(venueThreads.started - before).toBe(venueThreadMinRows === 0 ? 1 : 0); // the cold load's, when asked for
     expect(cold.inputs.map((i) => i.fromCache)).toEqual([false, false]);
     expect(warm.inputs.map((i) => i.fromCache)).toEqual([true, true]);
     expect(warm.feed.length).toBe(memory.columns.length);
@@ -195,29 +210,48 @@ describe.each([
 });
 
 describe('a streamed replay entry of many chunks, its venue file written by a thread of its own', () => {
-  it('is byte for byte the entry made in one pass, and holds the in-memory replay', async () => {
-    // 200 k book rows (snapshots of 40 rows now and then, some across the pipe's 65,536-row chunks) and
-    // trades that reach the capture late, so the reorder buffer moves rows across chunks too
+  it('is byte for byte the entry made in one pass (snapshots across the pipe\'s chunks, quotes, a clock shift), and holds the in-memory replay', async () => {
+    // Every row its own local time (a snapshot's rows share one), so a row's place in the feed is the order
+    // it is made in: snapshots of 40 rows placed across the pipe's first two chunk boundaries (65,536 rows
+    // a chunk), trades that reach the capture 40 µs late and quotes stamped 5 µs ahead of it (clock
+    // alignment, from book rows stamped so too, then shifts every localTs, which the feed file stores
+    // shifted), so the reorder buffer moves
+    // rows across chunks and the quotes carry price2 and size2 through the pipe.
     const dir = tempDir();
     const book = ['exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount'];
     const trades = ['exchange,symbol,timestamp,local_timestamp,id,side,price,amount'];
+    const quotes = ['exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount'];
+    const chunk = 1 << 16;
+    const snapshotsAt = [0, chunk - 17, 2 * chunk - 29];
     const t0 = 1_700_000_000_000_000;
-    for (let i = 0; book.length <= 200_000; i++) {
-      const ts = t0 + i * 10;
-      if (i % 20_011 === 0) {
-        for (let k = 1; k <= 20; k++) book.push(`binance,X,${ts},${ts + 3},true,bid,${1000 - k},${k}`, `binance,X,${ts},${ts + 3},true,ask,${1000 + k},${k}`);
-        continue;
-      }
-      book.push(`binance,X,${ts},${ts + 3},false,${i % 2 ? 'bid' : 'ask'},${i % 2 ? 999 - (i % 7) : 1001 + (i % 7)},${(i % 5) + 1}`);
-      if (i % 3 === 0) trades.push(`binance,X,${ts},${ts + 40},${i},${i % 2 ? 'sell' : 'buy'},1000,0.5`);
+    for (let g = 0; g < 220_000; g++) {
+      const local = t0 + 10 * g;
+      if (snapshotsAt.includes(g)) {
+        for (let k = 1; k <= 20; k++) book.push(`binance,X,${local - 3},${local},true,bid,${1000 - k},${k}`, `binance,X,${local - 3},${local},true,ask,${1000 + k},${k}`);
+        g += 39;
+      } else if (g % 5 === 1) trades.push(`binance,X,${local - 40},${local},${g},${g % 2 ? 'sell' : 'buy'},1000,0.5`);
+      else if (g % 5 === 3) quotes.push(`binance,X,${local + 5},${local},${(g % 4) + 1},${1001 + (g % 3)},${999 - (g % 3)},${(g % 5) + 1}`);
+      else book.push(`binance,X,${g % 7 === 0 ? local + 5 : local - 3},${local},false,${g % 2 ? 'bid' : 'ask'},${g % 2 ? 999 - (g % 7) : 1001 + (g % 7)},${(g % 5) + 1}`);
     }
     const files = [
       { path: writeTemp('x_incremental_book_L2.csv', `${book.join('\n')}\n`, dir), display: 'book' },
       { path: writeTemp('x_trades.csv', `${trades.join('\n')}\n`, dir), display: 'trades' },
+      { path: writeTemp('x_quotes.csv', `${quotes.join('\n')}\n`, dir), display: 'quotes' },
     ];
+    const before = venueThreads.started;
     const onePass = await streamedEntry(files, join(dir, 'one-pass'));
+    expect(venueThreads.started).toBe(before);
     const threaded = await streamedEntry(files, join(dir, 'threaded'), 'stop', 0);
-    expect(onePass.feed.length).toBeGreaterThan(3 * (1 << 16));
+    expect(venueThreads.started).toBe(before + 1);
+    expect(threaded.localShiftUs).toBe(5);
+    expect(threaded.venue.secondValues).toBe(true);
+    // the snapshots at the boundaries are where they were placed, across them
+    const starts: number[] = [];
+    const feedRows = rowSourceOf(openCacheRows(threaded.feed)());
+    for (let row = 0, i = feedRows.peekRow(); i >= 0; row++, feedRows.skipRow(), i = feedRows.peekRow()) {
+      if (feedRows.rows.kind[i] === Kind.SNAPSHOT && (feedRows.rows.flags[i] & FLAG_SNAPSHOT_START) !== 0) starts.push(row);
+    }
+    expect(starts).toEqual(snapshotsAt);
     expect(readFileSync(threaded.feed.path).equals(readFileSync(onePass.feed.path))).toBe(true);
     expect(readFileSync(threaded.venue.path).equals(readFileSync(onePass.venue.path))).toBe(true);
     const memory = await loadReplay(files, { ...opts, cache: null });
@@ -244,7 +278,10 @@ describe('a venue file thread that fails while the feed is written (venue-order-
     const paths = { feed: join(dir, 'x.feed.cols'), venue: join(dir, 'no-such-folder', 'x.venue.cols') };
     const meta = { units: [], localShiftUs: 0, maxFeedLagUs: 0, startTs: 1_000_000, lastTs: 1_000_000 + rows - 1 };
     const feed = rowSourceOf(openColumns({ ...c, length: rows })());
-    await expect(writeStreamedEntry(paths, feed, { rows, secondValues: false }, meta, () => [], 0)).rejects.toMatchObject({ code: 'ENOENT' });
+    const before = venueThreads.started;
+    const failure = await writeStreamedEntry(paths, feed, { rows, secondValues: false }, meta, () => [], 0).catch((error: unknown) => error);
+    expect(venueThreads.started).toBe(before + 1);
+    expect(failure).toMatchObject({ code: 'ENOENT', stack: expect.stringMatching(/venue-order-worker/) }); // the thread's own, with its stack
     expect(readdirSync(dir)).toEqual([]);
   });
 });
