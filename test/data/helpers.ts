@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { onActivity } from '../../src/core/activity.ts';
 import { MarketUnits } from '../../src/core/market.ts';
 import { ChunkedCacheWriter, openCacheFile, type CacheFile } from '../../src/data/cache.ts';
 import type { MarketEvent, OpenMarketEvents } from '../../src/core/events.ts';
 import { FLAG_ASK, FLAG_LAST, FLAG_SNAPSHOT_START, Kind, type EventColumns } from '../../src/data/columns.ts';
+import { ROOT } from '../spawn-cli.ts';
 
 export const SHARED = join(import.meta.dirname, '../../../shared/data');
 export const BTC_TARDIS = join(SHARED, 'binance-tardis/binance_BTCUSDT_2024-08-08T2354_2024-08-09T0005_');
@@ -192,4 +194,11 @@ export function craftedFiles(farPrint = false): { path: string; display: string 
     { path: writeTemp('x_incremental_book_L2.csv', `${book.join('\n')}\n`, dir), display: 'book' },
     { path: writeTemp('x_trades.csv', `${trades.join('\n')}\n`, dir), display: 'trades' },
   ];
+}
+
+/** The file of dist/chunks/ that exports `name` (esbuild splits modules by the entries and lazy imports that reach them), as a URL to import; undefined when none does. */
+export function distChunkExporting(name: string): string | undefined {
+  const chunks = join(ROOT, 'dist/chunks');
+  const file = readdirSync(chunks).find((chunk) => new RegExp(`^export \\{[^}]*\\b${name}\\b`, 'm').test(readFileSync(join(chunks, chunk), 'utf8')));
+  return file === undefined ? undefined : pathToFileURL(join(chunks, file)).href;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -11,7 +11,7 @@ import { CorruptCacheError } from '../../src/data/corrupt-cache.ts';
 import { READ_AHEAD_SLOTS } from '../../src/data/read-ahead.ts';
 import { openCacheRows, READ_AHEAD_MIN_ROWS } from '../../src/data/stream.ts';
 import { ROOT } from '../spawn-cli.ts';
-import { allEventFields, eventFields, flip, openAsRead, tempDir, writeCacheFile } from './helpers.ts';
+import { allEventFields, distChunkExporting, eventFields, flip, openAsRead, tempDir, writeCacheFile } from './helpers.ts';
 
 /**
  * A cache file of `rows` rows: trades, deltas, quotes (price2 and size2 stored) when `quotes`, and a
@@ -211,16 +211,12 @@ describe('a cache file read ahead by a thread (read-ahead.ts, stream.ts openCach
 
   it('the bundle ships the thread: dist reads a file ahead, as the sources do', () => {
     const path = writeEntry(500, true);
-    const chunks = join(ROOT, 'dist/chunks');
-    // the chunks that export each (esbuild splits modules by the entries and lazy imports that reach them)
-    const exporting = (name: string) =>
-      readdirSync(chunks).find((chunk) => new RegExp(`^export \\{[^}]*\\b${name}\\b`, 'm').test(readFileSync(join(chunks, chunk), 'utf8')));
-    const withOpen = exporting('openCacheFile');
-    const withRows = exporting('openCacheRows');
+    const withOpen = distChunkExporting('openCacheFile');
+    const withRows = distChunkExporting('openCacheRows');
     expect(withOpen && withRows).toBeTruthy();
     const script = `
-      import { openCacheFile } from ${JSON.stringify(pathToFileURL(join(chunks, withOpen!)).href)};
-      import { openCacheRows } from ${JSON.stringify(pathToFileURL(join(chunks, withRows!)).href)};
+      import { openCacheFile } from ${JSON.stringify(withOpen)};
+      import { openCacheRows } from ${JSON.stringify(withRows)};
       const file = openCacheFile(${JSON.stringify(path)}, 'as-read');
       const source = openCacheRows(file, 16, true)();
       let n = 0;

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import type { MarketEventSource } from '../../src/core/events.ts';
 import { onWarning } from '../../src/core/warnings.ts';
@@ -13,7 +12,7 @@ import { loadReplay, prepareStream, type StreamedReplay } from '../../src/data/r
 import { rowSourceOf } from '../../src/data/row-source.ts';
 import { openCacheRows } from '../../src/data/stream.ts';
 import { ROOT } from '../spawn-cli.ts';
-import { activitiesOf, corruptFile, craftedFiles, tempDir, units, writeTemp } from './helpers.ts';
+import { activitiesOf, corruptFile, craftedFiles, distChunkExporting, tempDir, units, writeTemp } from './helpers.ts';
 
 // Counts the venue-order threads started (venue-order-thread.ts), so a test knows which way an entry was made.
 const venueThreads = vi.hoisted(() => ({ started: 0 }));
@@ -269,16 +268,12 @@ describe('the bundle ships the venue-order thread', () => {
     const files = craftedFiles();
     const dir = tempDir();
     const fromSources = await streamedEntry(files, join(dir, 'sources'), 'stop', 0);
-    const chunks = join(ROOT, 'dist/chunks');
-    // a chunk that exports each (esbuild splits modules by the entries and lazy imports that reach them)
-    const exporting = (name: string) =>
-      readdirSync(chunks).find((chunk) => new RegExp(`^export \\{[^}]*\\b${name}\\b`, 'm').test(readFileSync(join(chunks, chunk), 'utf8')));
-    const withPrepare = exporting('prepareStream');
-    const withUnits = exporting('MarketUnits');
+    const withPrepare = distChunkExporting('prepareStream');
+    const withUnits = distChunkExporting('MarketUnits');
     expect(withPrepare && withUnits).toBeTruthy();
     const script = `
-      import { prepareStream } from ${JSON.stringify(pathToFileURL(join(chunks, withPrepare!)).href)};
-      import { MarketUnits } from ${JSON.stringify(pathToFileURL(join(chunks, withUnits!)).href)};
+      import { prepareStream } from ${JSON.stringify(withPrepare)};
+      import { MarketUnits } from ${JSON.stringify(withUnits)};
       const units = new MarketUnits({ symbol: 'X', tickSize: 1, lotSize: 0.1, makerFeeBps: 0, takerFeeBps: 0 });
       const options = { ...${JSON.stringify({ ...opts, units: undefined })}, units, cache: { dir: ${JSON.stringify(join(dir, 'dist'))}, venueThreadMinRows: 0 } };
       const entry = await prepareStream(${JSON.stringify(files)}, options);
