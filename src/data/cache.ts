@@ -454,13 +454,17 @@ function writeNaN(fd: number, rows: number): void {
  * for metadata and problems known only at the end. `stats: false` keeps no stats (null in the header) for a
  * file whose stats no reader needs (a streamed replay entry's: 7 ns a row, about 1 s of a day's first run).
  */
-export interface CacheWriterPlan<Meta> {
-  rows: number;
-  secondValues: boolean;
+export interface CacheWriterPlan<Meta> extends RowsPlanned {
   meta: Meta;
   problems: Problem[];
   spareRoom?: number;
   stats?: false;
+}
+
+/** The rows a writer's plan has room for, and whether they keep price2 and size2 (a streamed entry's layout: stream-entry.ts). */
+export interface RowsPlanned {
+  rows: number;
+  secondValues: boolean;
 }
 
 /**

@@ -88,7 +88,7 @@ export class PipeWriter {
     }
     if (this.waiting.length === 0 && this.slotFree()) return this.copyIn(columns, count);
     const copy = allocateColumns(count, this.secondValues);
-    for (const name of COLUMN_NAMES) if (copy[name].length > 0) copy[name].set(columns[name].subarray(0, count));
+    copyRows(columns, copy, count);
     this.waiting.push({ columns: copy, count });
   }
 
@@ -128,8 +128,7 @@ export class PipeWriter {
 
   private copyIn(columns: Omit<EventColumns, 'length'>, count: number): void {
     const slot = this.chunk % PIPE_SLOTS;
-    const to = this.slots[slot];
-    for (const name of COLUMN_NAMES) if (to[name].length > 0) to[name].set(columns[name].subarray(0, count));
+    copyRows(columns, this.slots[slot], count);
     this.chunk++;
     Atomics.store(this.control, slot, count);
     this.changed();
@@ -139,6 +138,11 @@ export class PipeWriter {
     Atomics.add(this.control, WRITER_CHANGES, 1);
     Atomics.notify(this.control, WRITER_CHANGES);
   }
+}
+
+/** Rows [0, count) of every column `to` has (price2 and size2 only when it keeps them). */
+function copyRows(from: Omit<EventColumns, 'length'>, to: Omit<EventColumns, 'length'>, count: number): void {
+  for (const name of COLUMN_NAMES) if (to[name].length > 0) to[name].set(from[name].subarray(0, count));
 }
 
 /** The reader's side: chunk after chunk as views on their slot (stream.ts FileChunks). */

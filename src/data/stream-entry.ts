@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { startActivity } from '../core/activity.ts';
 import type { BookSnapshot, MarketEvent } from '../core/events.ts';
-import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta, type CacheWriterPlan } from './cache.ts';
+import { ChunkedCacheWriter, corruptEntry, openCacheFile, type CacheFile, type CacheMeta, type CacheWriterPlan, type RowsPlanned } from './cache.ts';
 import { allocateColumns, copyRow, FLAG_ASK, FLAG_SNAPSHOT_START, Kind, type EventColumns, type RowSource } from './columns.ts';
 import { byExchangeTime } from './exchange-order.ts';
 import type { Problem } from './problems.ts';
@@ -100,7 +100,7 @@ export function openStreamedEntry(paths: { feed: string; venue: string }): Strea
 export async function writeStreamedEntry(
   paths: { feed: string; venue: string },
   feed: RowSource,
-  layout: { rows: number; secondValues: boolean },
+  layout: RowsPlanned,
   meta: StreamedEntryMeta,
   problems: () => Problem[],
   venueThreadMinRows = VENUE_THREAD_MIN_ROWS,
@@ -143,7 +143,7 @@ export async function writeStreamedEntry(
  * The venue file of the feed read from `feed` (the feed file's rows: venue-order-worker.ts), written whole
  * or not at all.
  */
-export function writeVenueFile(path: string, feed: RowSource, layout: { rows: number; secondValues: boolean }, maxFeedLagUs: number): void {
+export function writeVenueFile(path: string, feed: RowSource, layout: RowsPlanned, maxFeedLagUs: number): void {
   const writers: ChunkedCacheWriter<unknown>[] = [];
   try {
     const venueFile = new RowAppender(path, venuePlan(layout), writers);
@@ -165,11 +165,11 @@ export const VENUE_THREAD_MIN_ROWS = 1 << 22;
 
 const VENUE_META = { order: 'venue' };
 
-function feedPlan(layout: { rows: number; secondValues: boolean }, meta: StreamedEntryMeta, problems: Problem[]): CacheWriterPlan<unknown> {
+function feedPlan(layout: RowsPlanned, meta: StreamedEntryMeta, problems: Problem[]): CacheWriterPlan<unknown> {
   return { ...layout, meta, problems, spareRoom: PROBLEMS_ROOM, stats: false };
 }
 
-function venuePlan(layout: { rows: number; secondValues: boolean }): CacheWriterPlan<unknown> {
+function venuePlan(layout: RowsPlanned): CacheWriterPlan<unknown> {
   return { ...layout, meta: VENUE_META, problems: [], stats: false };
 }
 

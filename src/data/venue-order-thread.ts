@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { FROM_SOURCES, packageFile, threadEntry } from '../core/package-files.ts';
+import type { RowsPlanned } from './cache.ts';
 import { pipeMemory, PipeWriter, type PipeMemory } from './chunk-pipe.ts';
 import type { EventColumns } from './columns.ts';
 
@@ -32,7 +33,7 @@ import type { EventColumns } from './columns.ts';
 export interface VenueOrderRequest {
   pipe: PipeMemory;
   path: string;
-  layout: { rows: number; secondValues: boolean };
+  layout: RowsPlanned;
   maxFeedLagUs: number;
 }
 
@@ -44,7 +45,7 @@ export class VenueOrderThread {
   private readonly exited: Promise<void>;
   private alive = true;
 
-  constructor(path: string, layout: { rows: number; secondValues: boolean }, maxFeedLagUs: number, chunkRows: number) {
+  constructor(path: string, layout: RowsPlanned, maxFeedLagUs: number, chunkRows: number) {
     const memory = pipeMemory(chunkRows, layout.secondValues);
     this.pipe = new PipeWriter(memory);
     const request: VenueOrderRequest = { pipe: memory, path, layout, maxFeedLagUs };
