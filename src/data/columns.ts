@@ -9,6 +9,7 @@ import type {
   Quote,
   Trade,
 } from '../core/events.ts';
+import type { Side } from '../core/units.ts';
 
 /**
  * Market events stored column by column in typed arrays: what readers decode into, what the binary cache
@@ -29,6 +30,11 @@ import type {
  */
 export const Kind = { DELTA: 0, SNAPSHOT: 1, TRADE: 2, QUOTE: 3, ORDER: 4 } as const;
 export const FLAG_ASK = 1;
+
+/** A TRADE row's taker side, from its flags. */
+export function takerSideOf(flags: number): Side {
+  return (flags & FLAG_ASK) !== 0 ? 'sell' : 'buy';
+}
 export const FLAG_LAST = 2;
 export const FLAG_SNAPSHOT_START = 4;
 export const ORDER_ACTION_SHIFT = 3;
@@ -260,7 +266,7 @@ export class RowEvents {
       t.localTs = c.localTs[i] + shift;
       t.price = c.price[i];
       t.size = c.size[i];
-      t.takerSide = ask ? 'sell' : 'buy';
+      t.takerSide = takerSideOf(c.flags[i]);
       return t;
     }
     if (kind === Kind.ORDER) {

@@ -12,7 +12,7 @@ import type { FeeSchedule } from '../venue/fees.ts';
 import { FifoChannel, type LatencyModel } from '../venue/latency.ts';
 import type { QueueModel } from '../venue/queue.ts';
 import { teeEvents } from '../data/tee.ts';
-import { FLAG_ASK, FLAG_LAST, Kind, type RowSource } from '../data/columns.ts';
+import { FLAG_ASK, FLAG_LAST, Kind, takerSideOf, type RowSource } from '../data/columns.ts';
 import { rowSourceOf } from '../data/row-source.ts';
 import { constantFundingTimes, decimalNumber, decimalOf, fundingAmount, type Decimal, type FundingSchedule } from '../data/funding.ts';
 import { Rank, Scheduler } from './scheduler.ts';
@@ -412,7 +412,8 @@ class Backtest {
 
   /**
    * Applies the lane's venue events while their time t keeps t < strict and t ≤ loose (a fill's notice,
-   * scheduled meanwhile, tightens loose). A delta row goes to the venue's book straight from the columns.
+   * scheduled meanwhile, tightens loose). A delta or trade row goes to the venue straight from the columns
+   * (a trade's event would read its local time, which the venue does not use: a column read for nothing).
    * A level change reads no clock and fills nothing (exchange.ts: fills come at a message's end or from a
    * trade), so the venue's clock and `now` are set only before what reads them (a message's end, another
    * event, progress) and when the run stops.
@@ -443,9 +444,14 @@ class Backtest {
       } else {
         lane.venueTime = this.now = time;
         const fillsBefore = lane.fills.length;
-        const event = rows.next()!;
-        exchange.applyMarketEvent(event);
-        if (event.kind === 'snapshot') this.recordMid(lane);
+        if (c.kind[i] === Kind.TRADE) {
+          exchange.applyTrade(takerSideOf(c.flags[i]), c.price[i], c.size[i], exchTs);
+          rows.skipRow();
+        } else {
+          const event = rows.next()!;
+          exchange.applyMarketEvent(event);
+          if (event.kind === 'snapshot') this.recordMid(lane);
+        }
         if (lane.fills.length !== fillsBefore) loose = this.afterFills(lane, loose);
       }
     }

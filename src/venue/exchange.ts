@@ -1,6 +1,6 @@
 import { L2Book } from '../book/l2-book.ts';
 import { objectArray, truncate } from '../core/arrays.ts';
-import type { BookSide, MarketEvent, OrderStatus, Trade } from '../core/events.ts';
+import type { BookSide, MarketEvent, OrderStatus } from '../core/events.ts';
 import { oppositeSide, type Lots, type Micros, type Side, type Ticks } from '../core/units.ts';
 import { feeMicroTickLots, type FeeSchedule, type Liquidity } from './fees.ts';
 import type { OrderIntent, RestingOrder, VenueReply } from './orders.ts';
@@ -138,7 +138,7 @@ export class SimExchange {
         this.endBookMessage(event.exchTs);
         break;
       case 'trade':
-        this.matchTrade(event);
+        this.applyTrade(event.takerSide, event.price, event.size, event.exchTs);
         break;
       case 'order':
         this.queue.onOrderEvent?.(event, this.resting);
@@ -334,21 +334,22 @@ export class SimExchange {
     }
   }
 
-  private matchTrade(trade: Trade): void {
-    const hitSide = oppositeSide(trade.takerSide);
+  /** A market trade (applyMarketEvent's trade case, for callers that read trades as rows). */
+  applyTrade(takerSide: Side, price: Ticks, size: Lots, exchTs: Micros): void {
+    const hitSide = oppositeSide(takerSide);
     // Most trades reach none of our quotes.
-    if (hitSide === 'buy' ? this.bidHigh < trade.price : this.askLow > trade.price) return;
+    if (hitSide === 'buy' ? this.bidHigh < price : this.askLow > price) return;
     const matched = this.matched;
     truncate(matched, 0);
-    for (const order of this.resting) if (reaches(order, hitSide, trade.price)) matched.push(order);
+    for (const order of this.resting) if (reaches(order, hitSide, price)) matched.push(order);
     // Best price first, then time priority.
     if (matched.length > 1) matched.sort(hitSide === 'buy' ? bidPriority : askPriority);
-    let available = trade.size;
+    let available = size;
     let atPriceBudget = NaN;
     let ownAheadAtTradePrice = 0;
     for (const order of matched) {
       let reach = available;
-      if (order.price === trade.price) {
+      if (order.price === price) {
         // What through fills left of the trade (all that reached this price) first consumes the market
         // queue ahead, then our earlier orders at this price (whose whole remaining size stands ahead,
         // filled or not).
@@ -357,10 +358,10 @@ export class SimExchange {
         ownAheadAtTradePrice += order.remaining;
         this.queue.onTrade(order, atPriceBudget);
       }
-      const size = Math.min(order.remaining, Math.max(0, reach));
-      if (size > 0) {
-        available -= size;
-        this.fillResting(order, size, order.price, trade.exchTs);
+      const take = Math.min(order.remaining, Math.max(0, reach));
+      if (take > 0) {
+        available -= take;
+        this.fillResting(order, take, order.price, exchTs);
       }
     }
     this.removeFilled();
