@@ -41,14 +41,19 @@ import { createQueueModel } from '../src/venue/models.ts';
  *
  * What each side does with one stream item:
  *   item              ours (SimExchange)                peer (nodejs-order-book OrderBook)
- *   level add         applyMarketEvent(delta)           limit() of a resting order with the level's id
- *   level change      applyMarketEvent(delta)           modify(levelId, {size}) (limit() if it is gone)
- *   level delete      applyMarketEvent(delta)           cancel(levelId)
- *   market trade      applyMarketEvent(trade)           market({side, size})
+ *   level add         applyDelta + endBookMessage       limit() of a resting order with the level's id
+ *   level change      applyDelta + endBookMessage       modify(levelId, {size}) (limit() if it is gone)
+ *   level delete      applyDelta + endBookMessage       cancel(levelId)
+ *   market trade      applyTrade                        market({side, size})
  *   place quote       submit(post-only limit)           limit({..., postOnly: true})
  *   cancel quote      cancel(id)                        cancel(id)
  *   cancel all        cancelAll()                       cancel(bidId) + cancel(askId)
  *   amend quote       amend(id, price, size)            modify(id, {price, size})
+ * Ours is driven twice, over the same stream, in two rows: as a replay drives it (sim/backtest.ts: a delta
+ * or trade row goes to the venue straight from its columns, applyDelta then endBookMessage at a message's
+ * end, applyTrade; the table above, and the target row), and through applyMarketEvent with a delta or trade
+ * event object filled from the columns (how an event source, such as a synthetic market, drives it; the
+ * figure this bench gave before 2026-12-03). Both must end with the same tallies, or the bench fails.
  * Equivalent: the post-only rule (rejected if it would cross the market on arrival), price priority,
  * trades through our price filling us first, a market level arriving through our quote filling it, and
  * the way arguments reach each side (filled from the same columns into reused objects).
@@ -59,7 +64,8 @@ import { createQueueModel } from '../src/venue/models.ts';
  * each fill through a callback. The peer's modify always loses priority (ours keeps it on a size decrease)
  * and it stamps every order with Date.now(). So fill counts differ a little; the tallies printed (post-only
  * rejects, quotes no longer open when cancelled or amended) show both sides did comparable work.
- * Timing: one warm-up run each, then the best of three samples, interleaved (ours, peer, ours, …). A sample
+ * Timing: one warm-up run each, then the best of three samples, interleaved (ours, ours through events,
+ * peer, ours, …). A sample
  * runs the stream again and again until its runs have taken SAMPLE_SECONDS (at least one run), each run on
  * a fresh venue loaded with the snapshot, and the figure is the sample's operations over its time. The same
  * rule for both sides: the peer's run takes seconds, so its sample is one run; ours takes about 50 ms, and
@@ -328,8 +334,12 @@ interface Timed {
   fills: number;
 }
 
-function runOurs(s: VenueStream): Timed {
+/** How our side applies the stream's market rows (see the header). */
+type MarketDriver = 'rows' | 'events';
+
+function runOurs(s: VenueStream, driver: MarketDriver): Timed {
   const { kinds, sides, prices, sizes, times, ids, count } = s;
+  const rows = driver === 'rows';
   const start = performance.now();
   let fills = 0;
   const venue = new SimExchange(createQueueModel({ model: 'risk-averse' }), feeSchedule(-2, 5), () => {
@@ -346,6 +356,11 @@ function runOurs(s: VenueStream): Timed {
       case DELTA_ADD:
       case DELTA_CHANGE:
       case DELTA_DELETE:
+        if (rows) {
+          venue.applyDelta(sides[i] === BUY ? 'bid' : 'ask', prices[i], sizes[i]);
+          venue.endBookMessage(times[i]); // every level change of the stream is a message of its own
+          break;
+        }
         delta.side = sides[i] === BUY ? 'bid' : 'ask';
         delta.price = prices[i];
         delta.size = sizes[i];
@@ -353,6 +368,10 @@ function runOurs(s: VenueStream): Timed {
         venue.applyMarketEvent(delta);
         break;
       case TRADE:
+        if (rows) {
+          venue.applyTrade(sides[i] === BUY ? 'buy' : 'sell', prices[i], sizes[i], times[i]);
+          break;
+        }
         trade.takerSide = sides[i] === BUY ? 'buy' : 'sell';
         trade.price = prices[i];
         trade.size = sizes[i];
@@ -450,23 +469,22 @@ function sample(run: () => Timed): Timed {
 }
 
 /**
- * One warm-up run each, then SAMPLES rounds of (ours, peer) samples (see the header), keeping each side's
- * fastest per run. Interleaving the rounds spreads background load on a shared machine over both sides
+ * One warm-up run each, then SAMPLES rounds of one sample of each (see the header), keeping each one's
+ * fastest per run. Interleaving the rounds spreads background load on a shared machine over every side
  * instead of one.
  */
-function bestOfInterleaved(runOurs: () => Timed, runPeer: () => Timed): { ours: Timed; peer: Timed } {
-  runOurs();
-  runPeer();
-  let ours: Timed | null = null;
-  let peer: Timed | null = null;
+function bestOfInterleaved(runs: (() => Timed)[]): Timed[] {
+  for (const run of runs) run();
+  const best: (Timed | null)[] = runs.map(() => null);
   const perRun = (t: Timed): number => t.seconds / t.runs;
   for (let i = 0; i < SAMPLES; i++) {
-    const o = sample(runOurs);
-    if (ours === null || perRun(o) < perRun(ours)) ours = o;
-    const p = sample(runPeer);
-    if (peer === null || perRun(p) < perRun(peer)) peer = p;
+    runs.forEach((run, k) => {
+      const t = sample(run);
+      const kept = best[k];
+      if (kept === null || perRun(t) < perRun(kept)) best[k] = t;
+    });
   }
-  return { ours: ours as Timed, peer: peer as Timed };
+  return best as Timed[];
 }
 
 export async function benchVenue(): Promise<BenchRow[]> {
@@ -476,23 +494,37 @@ export async function benchVenue(): Promise<BenchRow[]> {
     `venue stream: ${fmt(CYCLES)} quoting cycles, ${fmt(stream.ownOps)} own-order ops, ` +
       `${fmt(stream.marketEvents)} market events (${fmt(stream.trades)} trades), seed '${SEED}'`,
   );
-  const { ours, peer } = bestOfInterleaved(
-    () => runOurs(stream),
+  const [ours, oursThroughEvents, peer] = bestOfInterleaved([
+    () => runOurs(stream, 'rows'),
+    () => runOurs(stream, 'events'),
     () => runPeer(stream),
-  );
+  ]);
+  const tallies = (t: Timed): string => `${t.rejected}/${t.gone}/${t.fills}`;
+  if (tallies(ours) !== tallies(oursThroughEvents))
+    throw new Error(`bench venue: our two drivers disagree (rejects/gone/fills ${tallies(ours)} against ${tallies(oursThroughEvents)})`);
   console.log(
     `venue tallies: post-only rejects ours ${fmt(ours.rejected)} / peer ${fmt(peer.rejected)}; ` +
       `quotes gone when cancelled or amended ours ${fmt(ours.gone)} / peer ${fmt(peer.gone)}; ` +
-      `our maker fills ${fmt(ours.fills)}; best sample ours ${ours.runs} runs in ${ours.seconds.toFixed(3)} s, ` +
+      `our maker fills ${fmt(ours.fills)}; best sample ours ${ours.runs} runs in ${ours.seconds.toFixed(3)} s ` +
+      `(through events ${oursThroughEvents.runs} in ${oursThroughEvents.seconds.toFixed(3)} s), ` +
       `peer ${peer.runs} ${peer.runs === 1 ? 'run' : 'runs'} in ${peer.seconds.toFixed(3)} s`,
   );
+  const peerName = `nodejs-order-book ${packageVersion('nodejs-order-book')} OrderBook`;
+  const opsPerSecond = (t: Timed): number => (stream.ownOps * t.runs) / t.seconds;
   return [
     {
-      name: 'Venue: own-order ops (post-only quote, cancel, amend) amid market flow',
-      ours: (stream.ownOps * ours.runs) / ours.seconds,
-      peer: (stream.ownOps * peer.runs) / peer.seconds,
+      name: 'Venue: own-order ops (post-only quote, cancel, amend) amid market flow, market rows applied as a replay applies them',
+      ours: opsPerSecond(ours),
+      peer: opsPerSecond(peer),
       unit: 'ops/s',
-      peerName: `nodejs-order-book ${packageVersion('nodejs-order-book')} OrderBook`,
+      peerName,
+    },
+    {
+      name: 'Venue: the same, market rows as event objects (applyMarketEvent)',
+      ours: opsPerSecond(oursThroughEvents),
+      peer: opsPerSecond(peer),
+      unit: 'ops/s',
+      peerName,
     },
   ];
 }
