@@ -299,7 +299,7 @@ function rankedConfig(dir: string, best: BestJson, rank: number): ConfigFigures 
 }
 
 async function readWalkForward(dir: string): Promise<Candidate> {
-  const rows = parseCsv(readFileSync(join(dir, 'walkforward.csv'), 'utf8'), join(dir, 'walkforward.csv'));
+  const rows = csvRowObjects(readFileSync(join(dir, 'walkforward.csv'), 'utf8'), join(dir, 'walkforward.csv'));
   if (rows.length === 0) throw new SpreadlabError(`${join(dir, 'walkforward.csv')}: no folds`);
   const folds = readdirSync(dir)
     .filter((f) => /^fold-\d+$/.test(f))
@@ -388,8 +388,8 @@ function periodOf(scenario: Scenario): Record<string, unknown> {
   };
 }
 
-/** Reads a CSV this project writes (csvCell quoting; NA or empty → null; numbers parsed); `file` names it in errors. */
-export function parseCsv(text: string, file = 'CSV'): Record<string, string | number | null>[] {
+/** One object per row of a CSV this project writes, by header (csvCell quoting; NA or empty → null; numbers parsed); `file` names it in errors. */
+export function csvRowObjects(text: string, file = 'CSV'): Record<string, string | number | null>[] {
   let lines: string[][];
   try {
     lines = parse(text, { relax_column_count: true }) as string[][];

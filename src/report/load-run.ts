@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { Summary } from '../analytics/summary.ts';
 import type { PortfolioSummary } from '../analytics/portfolio.ts';
@@ -16,6 +15,7 @@ import {
   type FundingRow,
   type PortfolioRow,
 } from './portfolio-files.ts';
+import { CsvSyntaxError, parseCsv } from '../core/csv.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import {
@@ -260,9 +260,10 @@ function describeIssue(issue: z.ZodIssue): string {
 function readCsv(file: string, expected: string[]): string[][] {
   let records: string[][];
   try {
-    records = parse(readText(file), { relax_column_count: false, skip_empty_lines: true }) as string[][];
+    records = parseCsv(readText(file));
   } catch (error) {
-    throw new SpreadlabError(`${file}: not a valid CSV (${(error as Error).message})`);
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    throw new SpreadlabError(`${file} line ${error.line}: not a valid CSV (${error.problem})`);
   }
   if (records.length === 0) throw new SpreadlabError(`${file}: empty (expected a header line)`);
   const header = records[0];

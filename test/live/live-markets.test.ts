@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/live/promote.ts';
+import { csvRowObjects } from '../../src/live/promote.ts';
 import { formatReconcile, reconcile } from '../../src/live/reconcile.ts';
 import type { ExchangeServer } from '../../src/live/server/server.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
@@ -98,7 +98,7 @@ describe('live and dry-run over two markets, each served by its own local server
     expect(log.filter((e) => e.event === 'resync' && e.why === 'start').map((e) => e.market)).toEqual(['spot', 'perp']);
 
     // Each market's fills are its server's.
-    const fills = parseCsv(readFileSync(join(run.out, 'fills.csv'), 'utf8'));
+    const fills = csvRowObjects(readFileSync(join(run.out, 'fills.csv'), 'utf8'));
     for (const [id, server] of [
       ['spot', spot],
       ['perp', perp],
@@ -129,7 +129,7 @@ describe('live and dry-run over two markets, each served by its own local server
     }
     expect(rec.liveFills).toBe(rec.markets!.spot.liveFills + rec.markets!.perp.liveFills);
     expect(rec.live).toEqual({ pnl: summary.pnl.total, realizedSpreadBps: null, position: summary.netDelta.final });
-    const csv = parseCsv(readFileSync(join(run.out, 'reconcile.csv'), 'utf8'));
+    const csv = csvRowObjects(readFileSync(join(run.out, 'reconcile.csv'), 'utf8'));
     expect(
       csv
         .filter((r) => r.live_ts_us !== null)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/live/promote.ts';
+import { csvRowObjects } from '../../src/live/promote.ts';
 import { reconcile } from '../../src/live/reconcile.ts';
 import { recordMarket } from '../../src/live/record.ts';
 import { runScenario } from '../../src/sim/run-scenario.ts';
@@ -180,7 +180,7 @@ describe('spreadlab live against the local exchange server (real ccxt, real sock
 
     // The live run's fills and position equal the server's records.
     const serverFills = state().fills;
-    const liveFills = parseCsv(readFileSync(join(live.out, 'fills.csv'), 'utf8'));
+    const liveFills = csvRowObjects(readFileSync(join(live.out, 'fills.csv'), 'utf8'));
     expect(liveFills.length).toBe(serverFills.length);
     expect(liveFills.map((f) => [f.side, f.price, f.size, String(f.order_id)])).toEqual(
       serverFills.map((f) => [f.side, f.price, f.qty, String(f.orderId)]),

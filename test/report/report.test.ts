@@ -292,6 +292,13 @@ describe('spreadlab report: comparison and errors', () => {
     fills[3] = fills[3].replace(/^(\d+,[^,]+,\d+,\w+,)[^,]+/, '$1abc');
     writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
     expect(() => loadRun(broken)).toThrow(/fills\.csv line 4, column price: expected a number, got "abc"/);
+    fills[3] = `${readFileSync(join(runA, 'fills.csv'), 'utf8').split('\n')[3]},extra`;
+    writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
+    expect(() => loadRun(broken)).toThrow(/fills\.csv line 4: not a valid CSV \(expected \d+ fields \(as many as the first line\), got \d+\)/);
+    writeFileSync(join(broken, 'orders.csv'), `${readFileSync(join(runA, 'orders.csv'), 'utf8')}"unclosed,buy\n`);
+    cpSync(join(runA, 'fills.csv'), join(broken, 'fills.csv'));
+    expect(() => loadRun(broken)).toThrow(/orders\.csv line \d+: not a valid CSV \(a quoted field is not closed\)/);
+    cpSync(join(runA, 'orders.csv'), join(broken, 'orders.csv'));
 
     cpSync(join(runA, 'fills.csv'), join(broken, 'fills.csv'));
     writeFileSync(join(broken, 'summary.json'), '{"scenario": "x"');
