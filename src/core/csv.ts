@@ -1,3 +1,5 @@
+import { SpreadlabError } from './errors.ts';
+
 /**
  * The text of a CSV cell, shared by every CSV spreadlab writes (run tables, sweep and reconcile tables), and
  * the reader of the run tables (parseCsv).
@@ -72,6 +74,16 @@ export function parseCsv(text: string): string[][] {
     k = last + 1;
   }
   return records;
+}
+
+/** parseCsv of a file's text: a CsvSyntaxError becomes a SpreadlabError (a user error) naming the file and line. */
+export function parseCsvFile(file: string, text: string): string[][] {
+  try {
+    return parseCsv(text);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    throw new SpreadlabError(`${file} line ${error.line}: not a valid CSV (${error.problem})`);
+  }
 }
 
 function quotesIn(line: string): number {

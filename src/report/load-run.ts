@@ -15,7 +15,7 @@ import {
   type FundingRow,
   type PortfolioRow,
 } from './portfolio-files.ts';
-import { CsvSyntaxError, parseCsv } from '../core/csv.ts';
+import { parseCsvFile } from '../core/csv.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json-file.ts';
 import {
@@ -258,13 +258,7 @@ function describeIssue(issue: z.ZodIssue): string {
 
 /** A CSV's data rows (strings), after checking its header is exactly `expected`; every row must have its width. */
 function readCsv(file: string, expected: string[]): string[][] {
-  let records: string[][];
-  try {
-    records = parseCsv(readText(file));
-  } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) throw error;
-    throw new SpreadlabError(`${file} line ${error.line}: not a valid CSV (${error.problem})`);
-  }
+  const records = parseCsvFile(file, readText(file));
   if (records.length === 0) throw new SpreadlabError(`${file}: empty (expected a header line)`);
   const header = records[0];
   if (header.join(',') !== expected.join(',')) {

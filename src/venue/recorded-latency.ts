@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { parseCsvFile } from '../core/csv.ts';
 import { SpreadlabError } from '../core/errors.ts';
 import type { Micros } from '../core/units.ts';
 import type { LatencyContext, LatencyModel } from './latency.ts';
@@ -69,12 +69,7 @@ export function readLatencyRecording(path: string): LatencyRecording {
     throw new SpreadlabError(
       `venue.latency.file: ${path}: a folder without ${ORDER_LOG} (expected a run folder written by this version of spreadlab)`,
     );
-  let records: string[][];
-  try {
-    records = parse(readFileSync(file, 'utf8'), { skip_empty_lines: true, relax_column_count: false }) as string[][];
-  } catch (error) {
-    throw new SpreadlabError(`${file}: not a valid CSV (${(error as Error).message})`);
-  }
+  const records = parseCsvFile(file, readFileSync(file, 'utf8'));
   const header = records[0] ?? [];
   const at = RECORDED_LATENCY_COLUMNS.map((name) => header.indexOf(name));
   const missing = RECORDED_LATENCY_COLUMNS.filter((_, i) => at[i] < 0);

@@ -102,6 +102,10 @@ describe('recorded latency', () => {
       /bad-cell\.csv line 2, column venue_ts_us: expected µs since the epoch or NA, got "x"/,
     );
     fails(recording('backwards.csv', [[10, 5, 4]]), /backwards\.csv line 2: ack_ts_us 4 is before sent_ts_us 10/);
+    fails(
+      recording('short-row.csv', [[1000, 1100, 1200], [2000, 2300] as never]),
+      /short-row\.csv line 3: not a valid CSV \(expected 4 fields \(as many as the first line\), got 3\)/,
+    );
     fails(recording('unanswered.csv', [[10, 'NA', 'NA']]), /unanswered\.csv: no order with both sent_ts_us and ack_ts_us/);
     fails(join(tmp, 'nowhere'), /venue\.latency\.file: .*nowhere: no such file or folder/);
     fails(tmp, /a folder without orders\.csv/);
