@@ -94,7 +94,7 @@ function quotesIn(line: string): number {
 
 function addRecord(records: string[][], fields: string[], line: number): void {
   const width = records.length > 0 ? records[0].length : fields.length;
-  if (fields.length !== width) throw new CsvSyntaxError(line, `expected ${width} fields (as many as the first line), got ${fields.length}`);
+  if (fields.length !== width) throw new CsvSyntaxError(line, `expected ${width} fields (as many as the first record), got ${fields.length}`);
   records.push(fields);
 }
 

@@ -30,15 +30,15 @@ import type { Side } from '../core/units.ts';
  */
 export const Kind = { DELTA: 0, SNAPSHOT: 1, TRADE: 2, QUOTE: 3, ORDER: 4 } as const;
 export const FLAG_ASK = 1;
+export const FLAG_LAST = 2;
+export const FLAG_SNAPSHOT_START = 4;
+export const ORDER_ACTION_SHIFT = 3;
+export const ORDER_ACTIONS: readonly OrderAction[] = ['add', 'cancel', 'delete', 'execute'];
 
 /** A TRADE row's taker side, from its flags. */
 export function takerSideOf(flags: number): Side {
   return (flags & FLAG_ASK) !== 0 ? 'sell' : 'buy';
 }
-export const FLAG_LAST = 2;
-export const FLAG_SNAPSHOT_START = 4;
-export const ORDER_ACTION_SHIFT = 3;
-export const ORDER_ACTIONS: readonly OrderAction[] = ['add', 'cancel', 'delete', 'execute'];
 
 /** The flags of an ORDER row. */
 export function orderFlags(action: OrderAction, ask: boolean): number {

@@ -89,17 +89,19 @@ describe('parseCsv', () => {
     ]);
     expect(parseCsv('')).toEqual([]);
     expect(parseCsv('only\r')).toEqual([['only\r']]); // a lone CR is text
+    for (const text of ['a,b\r\n1,2\r', 'a,b\n1,"2"\r', 'a,b\r\n"1\r",2\r\n']) expect(ours(text)).toEqual(reference(text)); // a last CR is text
   });
 
   it('names the line of each problem, counting the lines inside quoted fields', () => {
     const cases: [string, number, RegExp][] = [
-      ['a,b\n1,2,3\n', 2, /expected 2 fields \(as many as the first line\), got 3/],
+      ['a,b\n1,2,3\n', 2, /expected 2 fields \(as many as the first record\), got 3/],
       ['a,b\n"x\ny",1\n1\n', 4, /expected 2 fields/],
       ['a,b\n1,x"y\n', 2, /a quote inside a field that does not start with one/],
       ['a,b\n"two\nlines",x"y\n', 3, /a quote inside a field/],
       ['a,b\n"x"y,1\n', 2, /expected a comma or a line break after a closing quote/],
       ['a,b\n1,"open\n2,3\n', 2, /a quoted field is not closed/],
       ['a,b\n\n\n1\n', 4, /got 1/],
+      ['a,b\n"two\nlines",1,2\n', 2, /expected 2 fields/], // a record spanning lines: its first line
     ];
     for (const [text, line, problem] of cases) {
       const error = syntaxError(text);

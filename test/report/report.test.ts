@@ -294,7 +294,7 @@ describe('spreadlab report: comparison and errors', () => {
     expect(() => loadRun(broken)).toThrow(/fills\.csv line 4, column price: expected a number, got "abc"/);
     fills[3] = `${readFileSync(join(runA, 'fills.csv'), 'utf8').split('\n')[3]},extra`;
     writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
-    expect(() => loadRun(broken)).toThrow(/fills\.csv line 4: not a valid CSV \(expected \d+ fields \(as many as the first line\), got \d+\)/);
+    expect(() => loadRun(broken)).toThrow(/fills\.csv line 4: not a valid CSV \(expected \d+ fields \(as many as the first record\), got \d+\)/);
     writeFileSync(join(broken, 'orders.csv'), `${readFileSync(join(runA, 'orders.csv'), 'utf8')}"unclosed,buy\n`);
     cpSync(join(runA, 'fills.csv'), join(broken, 'fills.csv'));
     expect(() => loadRun(broken)).toThrow(/orders\.csv line \d+: not a valid CSV \(a quoted field is not closed\)/);

@@ -104,7 +104,7 @@ describe('recorded latency', () => {
     fails(recording('backwards.csv', [[10, 5, 4]]), /backwards\.csv line 2: ack_ts_us 4 is before sent_ts_us 10/);
     fails(
       recording('short-row.csv', [[1000, 1100, 1200], [2000, 2300] as never]),
-      /short-row\.csv line 3: not a valid CSV \(expected 4 fields \(as many as the first line\), got 3\)/,
+      /short-row\.csv line 3: not a valid CSV \(expected 4 fields \(as many as the first record\), got 3\)/,
     );
     fails(recording('unanswered.csv', [[10, 'NA', 'NA']]), /unanswered\.csv: no order with both sent_ts_us and ack_ts_us/);
     fails(join(tmp, 'nowhere'), /venue\.latency\.file: .*nowhere: no such file or folder/);
