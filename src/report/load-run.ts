@@ -99,10 +99,11 @@ export interface RunFileSource {
   /** A JSON file's value. */
   json(name: string): unknown;
   /**
-   * A CSV file's data rows, after checking its header is exactly `header`; read once, front to back (a table
-   * being written passes each row on as it writes it, so that a day's table is never held as cells).
+   * A CSV file's data rows with the line each starts on, after checking its header is exactly `header`; read
+   * once, front to back (a table being written passes each row on as it writes it, so that a day's table is
+   * never held as cells).
    */
-  rows(name: string, header: string[]): Iterable<Cell[]>;
+  rows(name: string, header: string[]): Iterable<NumberedRow>;
 }
 
 /** A run folder on disk. */
@@ -140,8 +141,8 @@ export function loadRunFrom(source: RunFileSource): LoadedRun {
   if (Array.isArray(record.scenario.markets)) return loadPortfolio(source, shared);
   const summary = readDocument(source, RUN_FILE.summary, summarySchema);
   const horizons = Object.keys(summary.realizedSpreadStats);
-  const fills = fillsFrom(join(dir, RUN_FILE.fills), horizons, numbered(source.rows(RUN_FILE.fills, fillsHeader(horizons))));
-  const timeseries = timeseriesFrom(join(dir, RUN_FILE.timeseries), numbered(source.rows(RUN_FILE.timeseries, TIMESERIES_HEADER)));
+  const fills = fillsFrom(join(dir, RUN_FILE.fills), horizons, source.rows(RUN_FILE.fills, fillsHeader(horizons)));
+  const timeseries = timeseriesFrom(join(dir, RUN_FILE.timeseries), source.rows(RUN_FILE.timeseries, TIMESERIES_HEADER));
   const orders = readTable(source, RUN_FILE.orders, ORDERS_HEADER, ORDERS_COLUMNS);
   return { ...shared, summary, fills, timeseries, orders, horizons };
 }
@@ -155,7 +156,7 @@ function readTable<Columns extends Record<string, ColumnSpec>>(
 ): RowOf<Columns>[] {
   const read = rowReader(join(source.dir, name), columns);
   const rows: RowOf<Columns>[] = [];
-  for (const { cells, line } of numbered(source.rows(name, header))) rows.push(read(cells, line));
+  for (const { cells, line } of source.rows(name, header)) rows.push(read(cells, line));
   return rows;
 }
 
@@ -179,7 +180,7 @@ function loadPortfolio(
   const byMarket = (name: string, header: string[]): Map<string, NumberedRow[]> => {
     const file = join(dir, name);
     const groups = new Map(ids.map((id): [string, NumberedRow[]] => [id, []]));
-    for (const { cells, line } of numbered(source.rows(name, withMarketColumn(header)))) {
+    for (const { cells, line } of source.rows(name, withMarketColumn(header))) {
       const group = groups.get(String(cells[0]));
       if (!group)
         throw new SpreadlabError(`${file} line ${line}, column ${MARKET_COLUMN}: expected one of ${ids.join(', ')}, got "${cells[0]}"`);
@@ -256,9 +257,10 @@ function describeIssue(issue: z.ZodIssue): string {
   return `${path}: expected ${article} ${issue.expected}, got ${issue.received === 'undefined' ? 'nothing' : issue.received}`;
 }
 
-/** A CSV's data rows (strings), after checking its header is exactly `expected`; every row must have its width. */
-function readCsv(file: string, expected: string[]): string[][] {
-  const records = parseCsvFile(file, readText(file));
+/** A CSV's data rows (strings) and their lines, after checking its header is exactly `expected`; every row must have its width. */
+function readCsv(file: string, expected: string[]): NumberedRow[] {
+  const lines: number[] = [];
+  const records = parseCsvFile(file, readText(file), lines);
   if (records.length === 0) throw new SpreadlabError(`${file}: empty (expected a header line)`);
   const header = records[0];
   if (header.join(',') !== expected.join(',')) {
@@ -272,7 +274,7 @@ function readCsv(file: string, expected: string[]): string[][] {
       `${file}: unexpected header: ${problems.length > 0 ? problems.join('; ') : 'columns out of order'} (expected the header spreadlab writes: ${expected.join(',')}; got: ${header.join(',')})`,
     );
   }
-  return records.slice(1);
+  return records.slice(1).map((cells, i) => ({ cells, line: lines[i + 1] }));
 }
 
 function readText(file: string): string {
@@ -332,15 +334,10 @@ function blankRecord(keys: string[]): Record<string, null> {
   return Object.fromEntries(keys.map((key) => [key, null]));
 }
 
-/** A CSV's data row with its line number in the file. */
-interface NumberedRow {
+/** A CSV's data row with the line it starts on in the file. */
+export interface NumberedRow {
   cells: Cell[];
   line: number;
-}
-
-function* numbered(rows: Iterable<Cell[]>): Iterable<NumberedRow> {
-  let line = 2;
-  for (const cells of rows) yield { cells, line: line++ };
 }
 
 /** fills.csv rows (without a market column) as read. */

@@ -12,7 +12,7 @@ import { MICRO } from '../ledger/ledger.ts';
 import type { ScenarioRun } from '../sim/run-scenario.ts';
 import { finalStatus, type OrderRecord } from '../sim/order-log.ts';
 import { FUNDING_HEADER, fundingRow, PORTFOLIO_FILE } from './portfolio-files.ts';
-import { loadRunFrom, type RunFileSource } from './load-run.ts';
+import { loadRunFrom, type NumberedRow, type RunFileSource } from './load-run.ts';
 import { reportBytes } from './run-report.ts';
 import {
   fillsRow,
@@ -92,17 +92,20 @@ export class RunFileWriter {
     };
   }
 
-  /** A table's rows, each written to its file before it is passed on; the file is put in place after the last. */
-  private *writtenRows(name: string): Generator<Cell[]> {
+  /** A table's rows with their lines, each written to its file before it is passed on; the file is put in place after the last. */
+  private *writtenRows(name: string): Generator<NumberedRow> {
     const { header, rows } = this.tables.get(name)!;
     this.tables.delete(name);
     const file = new PiecewiseFile(join(this.dir, name));
     let complete = false;
     try {
       file.write(`${header.join(',')}\n`);
+      let line = 2;
       for (const row of rows) {
-        file.write(csvLine(row));
-        yield row;
+        const text = csvLine(row);
+        file.write(text);
+        yield { cells: row, line };
+        line += text.indexOf('\n') === text.length - 1 ? 1 : text.split('\n').length - 1; // a quoted text may hold line breaks
       }
       file.commit();
       complete = true;

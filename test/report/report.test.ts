@@ -292,6 +292,8 @@ describe('spreadlab report: comparison and errors', () => {
     fills[3] = fills[3].replace(/^(\d+,[^,]+,\d+,\w+,)[^,]+/, '$1abc');
     writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
     expect(() => loadRun(broken)).toThrow(/fills\.csv line 4, column price: expected a number, got "abc"/);
+    writeFileSync(join(broken, 'fills.csv'), [fills[0], '', ...fills.slice(1)].join('\n')); // a blank line: the rows below move down
+    expect(() => loadRun(broken)).toThrow(/fills\.csv line 5, column price: expected a number, got "abc"/);
     fills[3] = `${readFileSync(join(runA, 'fills.csv'), 'utf8').split('\n')[3]},extra`;
     writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
     expect(() => loadRun(broken)).toThrow(/fills\.csv line 4: not a valid CSV \(expected \d+ fields \(as many as the first record\), got \d+\)/);

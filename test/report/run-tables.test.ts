@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cell } from '../../src/report/run-files.ts';
 import { RunFileWriter } from '../../src/report/run-tables.ts';
+import { parseCsv } from '../../src/core/csv.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'spreadlab-run-tables-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -38,12 +39,19 @@ describe('RunFileWriter', () => {
     files.table('t.csv', HEADER, generated(ROWS, made));
     expect(made).toEqual([]);
     const read: Cell[][] = [];
-    for (const row of files.source.rows('t.csv', HEADER)) {
+    const lines: number[] = [];
+    for (const { cells, line } of files.source.rows('t.csv', HEADER)) {
       expect(made).toHaveLength(read.length + 1);
-      read.push(row);
+      read.push(cells);
+      lines.push(line);
     }
     expect(read).toEqual(ROWS);
-    expect(readFileSync(join(dir, 't.csv'), 'utf8')).toBe(oldCsv(HEADER, ROWS));
+    const written = readFileSync(join(dir, 't.csv'), 'utf8');
+    expect(written).toBe(oldCsv(HEADER, ROWS));
+    // each row's line is the one the file reader gives it (a quoted line break moves the next rows down)
+    const fileLines: number[] = [];
+    parseCsv(written, fileLines);
+    expect(lines).toEqual(fileLines.slice(1));
     expect(() => files.source.rows('t.csv', HEADER)).toThrow(/read twice/);
   });
 
@@ -64,7 +72,7 @@ describe('RunFileWriter', () => {
     const files = new RunFileWriter(dir);
     files.table('t.csv', HEADER, generated(ROWS, []));
     expect(() => {
-      for (const row of files.source.rows('t.csv', HEADER)) if (row[0] === 'x,y') throw new Error('reader failed');
+      for (const { cells } of files.source.rows('t.csv', HEADER)) if (cells[0] === 'x,y') throw new Error('reader failed');
     }).toThrow('reader failed');
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 't.csv'))).toBe(false);
