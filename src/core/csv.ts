@@ -52,10 +52,10 @@ const CR = 13;
 
 /**
  * The records of a CSV text, each its fields as text (rules in the header); `recordLines`, when given, gets
- * the line each record starts on. The text is cut into lines once
- * (String.split) and a record is read from its own lines: searching the whole text from a position
- * (indexOf) took, in about half the processes, 0.1-0.4 ms a call on a day's run tables read with
- * readFileSync (Node 20: 7 to 20 s for a file, against 0.2 s), and never so in this form.
+ * the line each record starts on. The text is cut into lines once (String.split) and a record is read from
+ * its own lines: searching the whole text from a position (indexOf) took, in about half the processes,
+ * 0.1-0.4 ms a call on a day's run tables read with readFileSync (Node 20: 7 to 20 s for a file, against
+ * 0.2 s), and never so in this form.
  */
 export function parseCsv(text: string, recordLines?: number[]): string[][] {
   const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
