@@ -69,7 +69,8 @@ export function readLatencyRecording(path: string): LatencyRecording {
     throw new SpreadlabError(
       `venue.latency.file: ${path}: a folder without ${ORDER_LOG} (expected a run folder written by this version of spreadlab)`,
     );
-  const records = parseCsvFile(file, readFileSync(file, 'utf8'));
+  const lines: number[] = []; // the line each record starts on
+  const records = parseCsvFile(file, readFileSync(file, 'utf8'), lines);
   const header = records[0] ?? [];
   const at = RECORDED_LATENCY_COLUMNS.map((name) => header.indexOf(name));
   const missing = RECORDED_LATENCY_COLUMNS.filter((_, i) => at[i] < 0);
@@ -81,12 +82,12 @@ export function readLatencyRecording(path: string): LatencyRecording {
   const rows: [Micros, Micros, Micros][] = [];
   records.slice(1).forEach((record, i) => {
     const [sent, venue, ack] = at.map((column, k) =>
-      timeCell(record[column], () => `${file} line ${i + 2}, column ${RECORDED_LATENCY_COLUMNS[k]}`),
+      timeCell(record[column], () => `${file} line ${lines[i + 1]}, column ${RECORDED_LATENCY_COLUMNS[k]}`),
     );
     if (Number.isNaN(sent) || Number.isNaN(ack)) return;
     if (ack < sent)
       throw new SpreadlabError(
-        `${file} line ${i + 2}: ack_ts_us ${ack} is before sent_ts_us ${sent} (expected an answer after its request)`,
+        `${file} line ${lines[i + 1]}: ack_ts_us ${ack} is before sent_ts_us ${sent} (expected an answer after its request)`,
       );
     rows.push([sent, Number.isNaN(venue) ? (sent + ack) / 2 : Math.min(Math.max(venue, sent), ack), ack]);
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +102,12 @@ describe('recorded latency', () => {
       /bad-cell\.csv line 2, column venue_ts_us: expected µs since the epoch or NA, got "x"/,
     );
     fails(recording('backwards.csv', [[10, 5, 4]]), /backwards\.csv line 2: ack_ts_us 4 is before sent_ts_us 10/);
+    const blankLine = recording('blank-line.csv', [
+      [10, 20, 30],
+      [10, 5, 4],
+    ]);
+    writeFileSync(blankLine, readFileSync(blankLine, 'utf8').replace('\n', '\n\n')); // a blank line after the header
+    fails(blankLine, /blank-line\.csv line 4: ack_ts_us 4 is before sent_ts_us 10/);
     fails(
       recording('short-row.csv', [[1000, 1100, 1200], [2000, 2300] as never]),
       /short-row\.csv line 3: not a valid CSV \(expected 4 fields \(as many as the first record\), got 3\)/,
