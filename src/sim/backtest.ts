@@ -377,7 +377,7 @@ class Backtest {
       const macrotask = (): void => {
         try {
           manualTick &&= runQueuedContinuations();
-          for (let wakes = 0; ; ) {
+          for (let wakes = 0; ;) {
             if (this.strategyFailure) throw this.strategyFailure;
             const woke = this.step();
             if (woke === null) return resolve();

@@ -169,8 +169,11 @@ describe('downsampling for display', () => {
     expect(kept.every((r, k) => k === 0 || r.i > kept[k - 1].i)).toBe(true);
   });
 
-  it('the quotes chart holds its sampled series once: the mid, bid and ask lines read the chart\'s data', () => {
-    const spec = runCharts(a).find((c) => c.id === 'quotes')!.spec as { data: { values: { t: number }[] }; layer: { data?: unknown; encoding: { y: { field: string } } }[] };
+  it("the quotes chart holds its sampled series once: the mid, bid and ask lines read the chart's data", () => {
+    const spec = runCharts(a).find((c) => c.id === 'quotes')!.spec as {
+      data: { values: { t: number }[] };
+      layer: { data?: unknown; encoding: { y: { field: string } } }[];
+    };
     expect(spec.data.values.length).toBeGreaterThan(100);
     expect(spec.layer.filter((l) => l.data === undefined).map((l) => l.encoding.y.field)).toEqual(['mid', 'bid', 'ask']);
     expect(spec.layer.filter((l) => l.data !== undefined).map((l) => l.encoding.y.field)).toEqual(['price']); // the fills
@@ -296,7 +299,9 @@ describe('spreadlab report: comparison and errors', () => {
     expect(() => loadRun(broken)).toThrow(/fills\.csv line 5, column price: expected a number, got "abc"/);
     fills[3] = `${readFileSync(join(runA, 'fills.csv'), 'utf8').split('\n')[3]},extra`;
     writeFileSync(join(broken, 'fills.csv'), fills.join('\n'));
-    expect(() => loadRun(broken)).toThrow(/fills\.csv line 4: not a valid CSV \(expected \d+ fields \(as many as the first record\), got \d+\)/);
+    expect(() => loadRun(broken)).toThrow(
+      /fills\.csv line 4: not a valid CSV \(expected \d+ fields \(as many as the first record\), got \d+\)/,
+    );
     writeFileSync(join(broken, 'orders.csv'), `${readFileSync(join(runA, 'orders.csv'), 'utf8')}"unclosed,buy\n`);
     cpSync(join(runA, 'fills.csv'), join(broken, 'fills.csv'));
     expect(() => loadRun(broken)).toThrow(/orders\.csv line \d+: not a valid CSV \(a quoted field is not closed\)/);

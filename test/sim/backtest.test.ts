@@ -394,18 +394,20 @@ describe('event loop', () => {
   });
 
   it.each(['manual tick', 'macrotask turns'] as const)(
-    "runs every continuation a wake queues, however deep, before the run moves on (%s)",
+    'runs every continuation a wake queues, however deep, before the run moves on (%s)',
     async (mode) => {
       const deep = async (n: number): Promise<number> => (n === 0 ? 0 : 1 + (await deep(n - 1)));
-      const strategy = (seen: number[]): Strategy => async ({ venue, clock, market }) => {
-        while (await clock.sleep(1)) {
-          for (let i = 0; i < 50; i++) await null;
-          await new Promise((resolve) => process.nextTick(resolve));
-          await deep(30);
-          seen.push(clock.now());
-          if (seen.length === 3) await venue.placeOrder({ market, side: 'buy', price: 100, size: 1, postOnly: true });
-        }
-      };
+      const strategy =
+        (seen: number[]): Strategy =>
+        async ({ venue, clock, market }) => {
+          while (await clock.sleep(1)) {
+            for (let i = 0; i < 50; i++) await null;
+            await new Promise((resolve) => process.nextTick(resolve));
+            await deep(30);
+            seen.push(clock.now());
+            if (seen.length === 3) await venue.placeOrder({ market, side: 'buy', price: 100, size: 1, postOnly: true });
+          }
+        };
       const seen: number[] = [];
       const { value } = await countingTurns(mode, () => run([book, ...sellTrades([9_000])], strategy(seen), 20_000));
       // each wake's code, 80-odd continuations deep, ran at its wake's time (ms); the order sent at 3 ms is
@@ -416,9 +418,11 @@ describe('event loop', () => {
   );
 
   it('gives the event loop a turn every 4096 wakes with the manual tick, one a wake without: the same run', async () => {
-    const strategy = (seen: number[]): Strategy => async ({ clock }) => {
-      while (await clock.sleep(1)) seen.push(clock.now());
-    };
+    const strategy =
+      (seen: number[]): Strategy =>
+      async ({ clock }) => {
+        while (await clock.sleep(1)) seen.push(clock.now());
+      };
     const quick: number[] = [];
     const turned: number[] = [];
     const fast = await countingTurns('manual tick', () => run([book], strategy(quick), 10_000_000));
@@ -431,16 +435,20 @@ describe('event loop', () => {
   });
 
   it("runs under a test's fake timers as under real ones: the same run", async () => {
-    const strategy = (seen: number[]): Strategy => async ({ venue, clock, market }) => {
-      await venue.placeOrder({ market, side: 'buy', price: 100, size: 2, postOnly: true });
-      while (await clock.sleep(3)) seen.push(clock.now());
-    };
+    const strategy =
+      (seen: number[]): Strategy =>
+      async ({ venue, clock, market }) => {
+        await venue.placeOrder({ market, side: 'buy', price: 100, size: 2, postOnly: true });
+        while (await clock.sleep(3)) seen.push(clock.now());
+      };
     const real: number[] = [];
     const expected = await run([book, ...sellTrades([9_000, 18_000])], strategy(real), 30_000);
     vi.useFakeTimers();
     try {
       const faked: number[] = [];
-      const hung = new Promise<never>((_, reject) => realTimers.setTimeout(() => reject(new Error('the run hung under fake timers')), 10_000).unref());
+      const hung = new Promise<never>((_, reject) =>
+        realTimers.setTimeout(() => reject(new Error('the run hung under fake timers')), 10_000).unref(),
+      );
       const result = await Promise.race([run([book, ...sellTrades([9_000, 18_000])], strategy(faked), 30_000), hung]);
       expect(faked).toEqual(real);
       expect(result.fills.map((f) => [f.exchTs, f.noticeTs])).toEqual(expected.fills.map((f) => [f.exchTs, f.noticeTs]));
@@ -467,7 +475,11 @@ describe('event loop', () => {
       };
       await backtestWithOrderLog([BOOK_AROUND_100], strategy, createLatencyModel({ model: 'constant', entryMs: 5, responseMs: 7 }, new Rng('x')), 10_000);
       console.log(JSON.stringify({ caught, seen }));`;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ caught: ['thrown in a nextTick'], seen: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
